@@ -1,0 +1,78 @@
+r"""hermite_rev: reverse-engineer dot-product kernels into one-hidden-layer activations.
+
+Conventions (used everywhere in the package)
+--------------------------------------------
+- ``c`` is the cosine between two inputs on the sphere; a dot-product kernel is
+  ``K(c) = sum_k a_k c^k``.  Coefficient lists are ordered from lowest degree to highest.
+- ``z`` is a pre-activation; ``h_k = He_k / sqrt(k!)`` are the *normalized probabilists'*
+  Hermite polynomials, orthonormal under N(0, 1).  An activation is
+  ``phi(z) = sum_k b_k h_k(z)``.
+- A one-hidden-layer net with sigma_w = 1, sigma_b = 0 and unit-variance pre-activations has
+  ``NNGP(c) = sum_k b_k^2 c^k`` and ``NTK(c) = sum_k (k+1) b_k^2 c^k``.
+- Deep-network kernels use the NTK parameterization with ``sigma_w``, ``sigma_b`` per Dense
+  layer and inputs with |x|^2/d = 1 (the conventions of neural-tangents).
+
+Pipeline (one module per stage)
+-------------------------------
+kernels (sympy expressions) -> series (Taylor coefficients) -> hermite (coefficient maps,
+both directions) -> family (sign families) -> lower (numba) / export -> verify / nets /
+experiments; spectrum (Mercer eigenvalues on the sphere).
+
+References
+----------
+J. Simon, S. Anand, M. DeWeese, "Reverse engineering the neural tangent kernel", ICML 2022,
+arXiv:2106.03186.  A. Bietti, F. Bach, "Deep equals shallow for ReLU networks in kernel
+regimes", ICLR 2021, arXiv:2009.14397.
+"""
+
+import importlib
+
+from . import kernels
+from ._validate import (
+    DivergentSeriesError,
+    HermiteRevError,
+    NotAKernelError,
+    NotAnalyticError,
+    c,
+    z,
+)
+from .family import Activation, ActivationFamily, reverse
+from .hermite import hermite_coeffs, hermite_norm, kernel_of
+from .series import Tail, TaylorCoeffs, taylor
+
+__version__ = "0.1.0"
+
+_LAZY = ("verify", "nets", "experiments", "spectrum", "lower", "export", "cli", "fit", "plots")
+
+__all__ = [
+    "c",
+    "z",
+    "kernels",
+    "taylor",
+    "TaylorCoeffs",
+    "Tail",
+    "reverse",
+    "ActivationFamily",
+    "Activation",
+    "hermite_coeffs",
+    "hermite_norm",
+    "kernel_of",
+    "HermiteRevError",
+    "NotAKernelError",
+    "NotAnalyticError",
+    "DivergentSeriesError",
+    *_LAZY,
+]
+
+
+def __getattr__(name):
+    # heavy stages (numba, matplotlib, training) load on first use
+    if name in _LAZY:
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'hermite_rev' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

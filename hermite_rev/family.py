@@ -1,0 +1,410 @@
+r"""Activation families: every activation of a one-hidden-layer net with a given kernel.
+
+Index
+-----
+reverse            kernel -> ActivationFamily (the reverse-engineering theorem)
+ActivationFamily   magnitudes |b_k|, count(), members(), activation(signs), tail()
+Activation         signed Hermite coefficients b_k; expr, kernel(), compile(), export()
+
+Theorem (Simon, Anand & DeWeese 2022, arXiv:2106.03186).  Let K(c) = sum_k a_k c^k with
+a_k >= 0 converge at c = 1.  A one-hidden-layer net with sigma_w = 1, sigma_b = 0 and
+activation phi(z) = sum_k b_k h_k(z) has NNGP K iff b_k^2 = a_k for all k, and NTK K iff
+(k+1) b_k^2 = a_k.  The signs of the b_k are free and every such activation is of this form,
+so the family has 2^m members, m the number of nonzero a_k.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import mpmath
+import sympy
+
+from ._validate import (
+    DivergentSeriesError,
+    HermiteRevError,
+    NotAKernelError,
+    as_expr,
+    c,
+    check_kind,
+    check_positive_int,
+    z,
+)
+from .hermite import hermite_coeffs, hermite_norm, hermite_norm_eval, kernel_from_hermite
+from .series import Tail, TaylorCoeffs, taylor
+
+__all__ = ["reverse", "ActivationFamily", "Activation"]
+
+
+def _sqrt_err(a, err, k1):
+    """Error bound of sqrt(a / k1) given |a - a_true| <= err."""
+    if err == 0:
+        return mpmath.mpf(0)
+    lin = err / (2 * mpmath.sqrt(a * k1)) if a > err else mpmath.inf
+    return min(lin, mpmath.sqrt(err / k1))
+
+
+@dataclass(frozen=True, eq=False)
+class Activation:
+    r"""An activation :math:`\phi(z) = \sum_k b_k h_k(z)` given by its Hermite coefficients.
+
+    Attributes
+    ----------
+    coeffs : tuple of mpmath.mpf
+        Signed b_0 .. b_{n-1}.
+    errors : tuple of mpmath.mpf
+        Absolute error bound of each b_k.
+    dps : int
+        Digits the coefficients carry.
+    exact : tuple or None
+        Exact sympy b_k where known.
+    kind, source : str, sympy.Expr or None
+        The kernel kind and kernel this activation was reverse-engineered from.
+    truncation : Tail or None
+        What the truncation to n terms dropped from the kernel, K(1) - sum_{k<n} a_k.
+    """
+
+    coeffs: tuple
+    errors: tuple = None
+    dps: int = 30
+    exact: tuple | None = None
+    kind: str | None = None
+    source: sympy.Expr | None = None
+    truncation: Tail | None = None
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self):
+        with mpmath.workdps(self.dps):  # mpf() rounds to the context precision
+            coeffs = tuple(mpmath.mpf(b) for b in self.coeffs)
+        if not coeffs:
+            raise HermiteRevError("an activation needs at least one Hermite coefficient, got coeffs=()")
+        object.__setattr__(self, "coeffs", coeffs)
+        errs = self.errors if self.errors is not None else (mpmath.mpf(0),) * len(coeffs)
+        if len(errs) != len(coeffs):
+            raise HermiteRevError(f"errors must have {len(coeffs)} entries, got {len(errs)}")
+        object.__setattr__(self, "errors", tuple(mpmath.mpf(e) for e in errs))
+
+    # --- construction -----------------------------------------------------------------------
+
+    @classmethod
+    def from_expr(cls, phi, n, dps=30):
+        """The first ``n`` Hermite coefficients of a sympy activation ``phi(z)``."""
+        hc = hermite_coeffs(phi, n, dps)
+        return cls(hc.values, hc.errors, dps, hc.exact)
+
+    # --- views ------------------------------------------------------------------------------
+
+    @property
+    def n(self):
+        return len(self.coeffs)
+
+    @property
+    def degree(self):
+        """Highest k with b_k != 0 (-1 for the zero activation)."""
+        nz = [k for k, b in enumerate(self.coeffs) if b != 0]
+        return nz[-1] if nz else -1
+
+    @property
+    def expr(self):
+        """sympy expression in z: sum_k b_k h_k(z), exact where the coefficients are."""
+        if "expr" not in self._cache:
+            if self.exact is not None:
+                bs = list(self.exact)
+            else:
+                bs = [sympy.Float(b, self.dps) for b in self.coeffs]
+            expr = sympy.expand(sympy.Add(*[b * hermite_norm(k) for k, b in enumerate(bs) if b != 0]))
+            self._cache["expr"] = expr if self.exact is not None else expr.evalf(self.dps)
+        return self._cache["expr"]
+
+    def __call__(self, x):
+        """phi(x) at mpmath precision (scalar)."""
+        return hermite_norm_eval(self.coeffs, x)
+
+    def derivative(self):
+        """phi' as an Activation: h_k' = sqrt(k) h_{k-1}, so b'_k = sqrt(k+1) b_{k+1}."""
+        with mpmath.workdps(self.dps):
+            co = [mpmath.sqrt(k + 1) * self.coeffs[k + 1] for k in range(self.n - 1)] or [mpmath.mpf(0)]
+            er = [mpmath.sqrt(k + 1) * self.errors[k + 1] for k in range(self.n - 1)] or [mpmath.mpf(0)]
+        ex = None
+        if self.exact is not None:
+            ex = tuple(sympy.sqrt(k + 1) * self.exact[k + 1] for k in range(self.n - 1)) or (sympy.Integer(0),)
+        return Activation(tuple(co), tuple(er), self.dps, ex)
+
+    def kernel(self, kind="ntk", n=None):
+        r"""Forward map: Taylor coefficients of the 1HL NNGP (b_k^2) or NTK ((k+1) b_k^2).
+
+        ``n`` defaults to the number of coefficients; beyond it the activation has none, so
+        the extra kernel coefficients are exactly 0.
+        """
+        kind = check_kind(kind)
+        n = self.n if n is None else check_positive_int(n, "n")
+        b = list(self.coeffs[:n]) + [mpmath.mpf(0)] * max(0, n - self.n)
+        e = list(self.errors[:n]) + [mpmath.mpf(0)] * max(0, n - self.n)
+        with mpmath.workdps(self.dps):
+            vals = kernel_from_hermite(b, kind)
+            errs = [(1 if kind == "nngp" else k + 1) * (2 * abs(bk) * ek + ek * ek)
+                    for k, (bk, ek) in enumerate(zip(b, e))]
+        expr = sympy.Symbol(f"{kind.upper()}[{self.short()}]")
+        out = TaylorCoeffs(vals, expr=expr, dps=self.dps, errors=errs, exact=False, rigorous=True,
+                           engine="hermite")
+        with mpmath.workdps(self.dps):
+            total = mpmath.fsum(kernel_from_hermite(self.coeffs, kind))
+            dropped = mpmath.fsum(vals)
+            out._tail = Tail(bound=total - dropped + mpmath.fsum(errs), estimate=total - dropped,
+                             k1=total, rigorous=True)
+        return out
+
+    def compile(self):
+        """numba-compiled phi: ``f(x)``, ``f.grad(x)`` (phi'), ``f.hess(x)`` (phi'') on float64 arrays."""
+        from .lower import compile_activation
+
+        if "compiled" not in self._cache:
+            self._cache["compiled"] = compile_activation(self)
+        return self._cache["compiled"]
+
+    def export(self, target="numpy", **options):
+        """Source text of phi (and phi') for ``numpy | torch | jax | c | latex``; runs without hermite_rev."""
+        from .export import export_activation
+
+        return export_activation(self, target, **options)
+
+    def plot(self, ax=None, xlim=(-3, 3), **kwargs):
+        """Plot phi on ``xlim`` with matplotlib; returns the Axes."""
+        import numpy as np
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        xs = np.linspace(*xlim, 401)
+        with mpmath.workdps(20):
+            ys = [float(self(x)) for x in xs]
+        ax.plot(xs, ys, **kwargs)
+        ax.set_xlabel("z")
+        ax.set_ylabel(r"$\phi(z)$")
+        return ax
+
+    def short(self):
+        shown = ", ".join(mpmath.nstr(b, 4) for b in self.coeffs[:4])
+        more = ", ..." if self.n > 4 else ""
+        return f"b=[{shown}{more}]"
+
+    def __repr__(self):
+        src = f", {self.kind} of {self.source}" if self.source is not None else ""
+        if src and len(src) > 80:
+            src = src[:77] + "..."
+        err = mpmath.nstr(max(self.errors), 3)
+        trunc = f", truncation <= {mpmath.nstr(self.truncation.bound, 3)}" if self.truncation else ""
+        return f"Activation(n={self.n}, degree={self.degree}, dps={self.dps}, max coeff error {err}{trunc}, {self.short()}{src})"
+
+    def _repr_latex_(self):
+        from .export import export_activation
+
+        return "$" + export_activation(self, "latex", digits=6, terms=8) + "$"
+
+
+@dataclass(frozen=True, eq=False)
+class ActivationFamily:
+    """All activations whose one-hidden-layer kernel of ``kind`` is ``kernel`` (to n terms).
+
+    Attributes
+    ----------
+    kernel : sympy.Expr
+    kind : "nngp" or "ntk"
+    taylor : TaylorCoeffs
+        a_0 .. a_{n-1} with their error bounds.
+    magnitudes : list of mpmath.mpf
+        |b_k|: sqrt(a_k) (NNGP) or sqrt(a_k/(k+1)) (NTK).
+    errors : list of mpmath.mpf
+        Error bounds of the magnitudes.
+    exact : tuple or None
+        Exact magnitudes (``reverse(..., exact=True)``).
+    nonzero : tuple of int
+        The k with b_k != 0: the positions the signs apply to.
+    """
+
+    kernel: sympy.Expr
+    kind: str
+    taylor: TaylorCoeffs
+    magnitudes: list
+    errors: list
+    exact: tuple | None
+    nonzero: tuple
+
+    @property
+    def n(self):
+        return len(self.magnitudes)
+
+    @property
+    def dps(self):
+        return self.taylor.dps or 30
+
+    def count(self):
+        """Number of members: 2 ** (number of nonzero magnitudes)."""
+        return 2 ** len(self.nonzero)
+
+    def tail(self) -> Tail:
+        """Rigorous bound on K(1) - sum_{k<n} a_k: the largest kernel error on [-1, 1] of any member."""
+        return self.taylor.tail
+
+    def _signs_vector(self, signs):
+        m = len(self.nonzero)
+        if signs is None:
+            return [1] * m
+        if isinstance(signs, dict):
+            bad = [k for k in signs if k not in self.nonzero]
+            if bad:
+                raise HermiteRevError(f"signs given for k={bad}, but b_k is zero there; nonzero k: {list(self.nonzero)}")
+            vec = [signs.get(k, 1) for k in self.nonzero]
+        else:
+            try:
+                vec = list(signs)
+            except TypeError:
+                raise HermiteRevError(f"signs must be a sequence of +1/-1, got signs={signs!r}") from None
+            if len(vec) != m:
+                raise HermiteRevError(
+                    f"signs must have one entry per nonzero coefficient ({m}, at k={list(self.nonzero)}), "
+                    f"got {len(vec)} entries")
+        for i, s in enumerate(vec):
+            if s not in (1, -1):
+                raise HermiteRevError(f"each sign must be +1 or -1, got signs[{i}]={s!r}")
+        return [int(s) for s in vec]
+
+    def activation(self, signs=None) -> Activation:
+        """One member: ``signs`` is a sequence of +1/-1, one per nonzero magnitude (default all +1),
+        or a dict ``{k: sign}`` (unlisted k get +1)."""
+        vec = self._signs_vector(signs)
+        sign_of = dict(zip(self.nonzero, vec))
+        with mpmath.workdps(self.dps):
+            coeffs = tuple(sign_of.get(k, 1) * b for k, b in enumerate(self.magnitudes))
+        exact = None
+        if self.exact is not None:
+            exact = tuple(sign_of.get(k, 1) * b for k, b in enumerate(self.exact))
+        return Activation(coeffs, tuple(self.errors), self.dps, exact, self.kind, self.kernel, self.taylor.tail)
+
+    def members(self):
+        """Lazy iterator over all ``count()`` members (signs in lexicographic order, + first)."""
+        for signs in itertools.product((1, -1), repeat=len(self.nonzero)):
+            yield self.activation(signs)
+
+    def signs_of(self, act: Activation):
+        """The sign vector of a member (inverse of :meth:`activation`)."""
+        return [1 if act.coeffs[k] >= 0 else -1 for k in self.nonzero]
+
+    def best(self, criterion="sup", **options):
+        """The member minimising ``criterion`` (see :func:`hermite_rev.lower.best_member`)."""
+        from .lower import best_member
+
+        return best_member(self, criterion, **options)
+
+    def plot(self, ax=None, xlim=(-3, 3), limit=16, **kwargs):
+        """Plot up to ``limit`` members on one Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        for act in itertools.islice(self.members(), limit):
+            act.plot(ax=ax, xlim=xlim, lw=1, alpha=0.7, **kwargs)
+        ax.set_title(f"{min(limit, self.count())} of {self.count()} activations with this {self.kind.upper()}")
+        return ax
+
+    def __len__(self):
+        return self.count()
+
+    def __iter__(self):
+        return self.members()
+
+    def __repr__(self):
+        src = str(self.kernel)
+        if len(src) > 60:
+            src = src[:57] + "..."
+        return (f"ActivationFamily(kind={self.kind!r}, n={self.n}, dps={self.dps}, nonzero={len(self.nonzero)}, "
+                f"count=2**{len(self.nonzero)}, tail <= {mpmath.nstr(self.tail().bound, 3)}, kernel={src})")
+
+
+def _as_kernel(K):
+    if isinstance(K, (list, tuple)):
+        from .kernels import polynomial
+
+        return polynomial(K)
+    return as_expr(K, c, name="kernel")
+
+
+def reverse(K, kind="ntk", n=40, dps=30, *, exact=False) -> ActivationFamily:
+    r"""Reverse-engineer a dot-product kernel into the family of 1HL activations realising it.
+
+    .. math:: \phi(z) = \sum_k \pm\sqrt{a_k}\, h_k(z) \;(\mathrm{NNGP}), \qquad
+              \phi(z) = \sum_k \pm\sqrt{a_k/(k+1)}\, h_k(z) \;(\mathrm{NTK})
+
+    Parameters
+    ----------
+    K : sympy.Expr, str or sequence of numbers
+        Kernel in c (a sequence is taken as Taylor coefficients a_0, a_1, ...).
+    kind : {"ntk", "nngp"}
+    n : int
+        Number of Hermite coefficients (b_0 .. b_{n-1}).
+    dps : int
+        Digits.
+    exact : bool
+        Use exact Taylor coefficients (sympy) and exact square roots.
+
+    Raises
+    ------
+    NotAKernelError
+        Some a_k < 0 (the message names k and a_k).
+    DivergentSeriesError
+        K is infinite at c = 1, or its series does not converge there.
+
+    Examples
+    --------
+    >>> import sympy, hermite_rev as hr
+    >>> fam = hr.reverse(sympy.exp(hr.c), kind="nngp", n=4, dps=15)
+    >>> [mpmath.nstr(b, 6) for b in fam.magnitudes]
+    ['1.0', '1.0', '0.707107', '0.408248']
+    >>> fam.count()
+    16
+    """
+    kind = check_kind(kind)
+    n = check_positive_int(n, "n")
+    dps = check_positive_int(dps, "dps")
+    expr = _as_kernel(K)
+    if exact:
+        a_exact = taylor(expr, n, exact=True)
+        with mpmath.workdps(dps):
+            a = TaylorCoeffs([mpmath.mpf(sympy.N(v, dps + 10)) for v in a_exact], expr=expr, dps=dps,
+                             errors=[mpmath.mpf(0)] * n, exact=False, rigorous=True, engine="sympy")
+    else:
+        a = taylor(expr, n, dps)
+    nonzero, mags, errs = [], [], []
+    with mpmath.workdps(dps):
+        for k, (ak, ek) in enumerate(zip(a, a.errors)):
+            if exact:
+                sgn = a_exact[k].is_negative
+                if sgn is None:
+                    sgn = ak < 0
+                if sgn:
+                    raise NotAKernelError(
+                        f"Taylor coefficient a_{k} = {a_exact[k]} (= {mpmath.nstr(ak, 8)}) is negative: {expr} is "
+                        f"not a positive-definite dot-product kernel on all spheres (Schoenberg)")
+            elif ak < -ek:
+                raise NotAKernelError(
+                    f"Taylor coefficient a_{k} = {mpmath.nstr(ak, 8)} is negative: {expr} is not a positive-definite "
+                    f"dot-product kernel on all spheres (Schoenberg), so no activation has it as {kind.upper()}")
+            is_zero = (a_exact[k] == 0) if exact else abs(ak) <= ek
+            k1 = 1 if kind == "nngp" else k + 1
+            if is_zero:
+                mags.append(mpmath.mpf(0))
+                errs.append(mpmath.sqrt(ek / k1))
+            else:
+                nonzero.append(k)
+                mags.append(mpmath.sqrt(ak / k1))
+                errs.append(_sqrt_err(ak, ek, k1))
+    tail = a.tail  # raises DivergentSeriesError when K(1) is infinite
+    if tail.bound < 0:
+        raise DivergentSeriesError(
+            f"the first {n} Taylor coefficients of {expr} sum to more than K(1) = {mpmath.nstr(tail.k1, 10)} "
+            f"(by {mpmath.nstr(-tail.estimate, 5)}): its series diverges at c = 1, so it is not a kernel on the sphere")
+    exact_mags = None
+    if exact:
+        exact_mags = tuple(sympy.sqrt(v) if kind == "nngp" else sympy.sqrt(v / (k + 1)) for k, v in enumerate(a_exact))
+    return ActivationFamily(expr, kind, a, mags, errs, exact_mags, tuple(nonzero))

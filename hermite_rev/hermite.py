@@ -1,0 +1,496 @@
+r"""Hermite coefficient maps in both directions.
+
+Index
+-----
+hermite_norm          h_k(z) = He_k(z) / sqrt(k!) as a sympy expression
+hermite_norm_eval     sum_k b_k h_k(x) at arbitrary precision (three-term recurrence)
+kernel_from_hermite   b_k -> a_k: NNGP a_k = b_k^2, NTK a_k = (k+1) b_k^2
+hermite_from_kernel   a_k -> |b_k|: NNGP sqrt(a_k), NTK sqrt(a_k / (k+1))
+hermite_coeffs        forward: b_k = E[phi(Z) h_k(Z)] of an activation given as a sympy expr
+gaussian_expectation  E[f(Z)], Z ~ N(0, 1), exact where possible
+kernel_of             NNGP/NTK Taylor coefficients of a deep FCN with activation phi
+
+Conventions: ``h_k`` are the *normalized probabilists'* Hermite polynomials, orthonormal
+under N(0, 1); an activation is ``phi(z) = sum_k b_k h_k(z)``; coefficients are ordered from
+lowest degree to highest.  A one-hidden-layer net (sigma_w = 1, sigma_b = 0) has
+NNGP(c) = sum_k b_k^2 c^k and NTK(c) = sum_k (k+1) b_k^2 c^k (Mehler's formula
+E[h_j(u) h_k(v)] = delta_jk c^k and h_k' = sqrt(k) h_{k-1}).
+
+References: J. Simon, S. Anand, M. DeWeese, "Reverse engineering the neural tangent kernel",
+ICML 2022, arXiv:2106.03186.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mpmath
+import sympy
+
+from ._validate import HermiteRevError, as_expr, c, check_kind, check_positive_int, z
+
+__all__ = [
+    "hermite_norm",
+    "hermite_norm_eval",
+    "kernel_from_hermite",
+    "hermite_from_kernel",
+    "hermite_coeffs",
+    "HermiteCoeffs",
+    "gaussian_expectation",
+    "kernel_of",
+]
+
+
+def hermite_norm(k, x=z):
+    """``h_k(x) = He_k(x) / sqrt(k!)``, the normalized probabilists' Hermite polynomial."""
+    k = int(k)
+    if k < 0:
+        raise HermiteRevError(f"Hermite degree must be >= 0, got k={k}")
+    return sympy.expand(sympy.hermite_prob(k, x) / sympy.sqrt(sympy.factorial(k)))
+
+
+def hermite_norm_eval(b, x):
+    """``sum_k b[k] h_k(x)`` by the three-term recurrence (mpmath, current precision).
+
+    h_0 = 1, h_1 = x, h_{k+1} = (x h_k - sqrt(k) h_{k-1}) / sqrt(k+1).
+    """
+    x = mpmath.mpf(x)
+    h_prev, h = mpmath.mpf(0), mpmath.mpf(1)
+    total = mpmath.mpf(0)
+    for k, bk in enumerate(b):
+        total += bk * h
+        h_prev, h = h, (x * h - mpmath.sqrt(k) * h_prev) / mpmath.sqrt(k + 1)
+    return total
+
+
+def _hermite_values(x, n):
+    """[h_0(x), ..., h_{n-1}(x)] (mpmath)."""
+    out = [mpmath.mpf(1)]
+    if n > 1:
+        out.append(mpmath.mpf(x))
+    for k in range(1, n - 1):
+        out.append((x * out[k] - mpmath.sqrt(k) * out[k - 1]) / mpmath.sqrt(k + 1))
+    return out[:n]
+
+
+def kernel_from_hermite(b, kind="ntk"):
+    """Taylor coefficients of the 1HL kernel: ``b_k^2`` (NNGP) or ``(k+1) b_k^2`` (NTK)."""
+    kind = check_kind(kind)
+    if kind == "nngp":
+        return [bk * bk for bk in b]
+    return [(k + 1) * bk * bk for k, bk in enumerate(b)]
+
+
+def hermite_from_kernel(a, kind="ntk"):
+    """Magnitudes |b_k| of every activation whose 1HL kernel has Taylor coefficients ``a``.
+
+    ``sqrt(a_k)`` for the NNGP, ``sqrt(a_k / (k+1))`` for the NTK.  Negative entries raise
+    (Schoenberg: such a K is not a positive-definite dot-product kernel on every sphere).
+    """
+    kind = check_kind(kind)
+    out = []
+    for k, ak in enumerate(a):
+        if ak < 0:
+            raise HermiteRevError(
+                f"Taylor coefficient a_{k} = {ak} is negative: not a positive-definite dot-product kernel "
+                f"on all spheres (Schoenberg), so no activation has it as {kind.upper()}")
+        exact = isinstance(ak, sympy.Basic)
+        sq = sympy.sqrt if exact else mpmath.sqrt
+        out.append(sq(ak) if kind == "nngp" else sq(ak / (k + 1)))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# exact Gaussian integrals of piecewise (polynomial x exp(linear)) functions
+# --------------------------------------------------------------------------------------------
+
+
+class _NoClosedForm(Exception):
+    pass
+
+
+def _he_values(s, n):
+    """[He_0(s), ..., He_{n-1}(s)] (exact)."""
+    out = [sympy.Integer(1), s][:n]
+    for k in range(1, n - 1):
+        out.append(sympy.expand(s * out[k] - k * out[k - 1]))
+    return out
+
+
+def _exp_he_integrals(a, s, n):
+    r"""[J_k(s) = \int_s^\infty e^{a x} He_k(x) \varphi(x) dx for k < n] (exact).
+
+    Integration by parts with He_k \varphi = -(He_{k-1} \varphi)':
+    J_k(s) = e^{a s} \varphi(s) He_{k-1}(s) + a J_{k-1}(s), and
+    J_0(s) = e^{a^2/2} erfc((s - a)/sqrt 2) / 2.  At s = -oo, J_k = a^k e^{a^2/2}.
+    """
+    if s == sympy.oo:
+        return [sympy.Integer(0)] * n
+    if s == -sympy.oo:
+        return [a**k * sympy.exp(a**2 / 2) for k in range(n)]
+    boundary = sympy.exp(a * s - s**2 / 2) / sqrt2pi
+    he = _he_values(s, n)
+    out = [sympy.exp(a**2 / 2) * sympy.erfc((s - a) / sympy.sqrt(2)) / 2]
+    for k in range(1, n):
+        out.append(boundary * he[k - 1] + a * out[k - 1])
+    return out
+
+
+sqrt2pi = sympy.sqrt(2 * sympy.pi)
+
+
+def _terms(expr):
+    """Split ``expr`` into [(coeff, m, a)] meaning coeff * z^m * exp(a z) (a, coeff constants)."""
+    expr = sympy.expand(expr.rewrite(sympy.exp), power_exp=True)
+    out = []
+    for term in sympy.Add.make_args(expr):
+        coeff, m, a = sympy.Integer(1), 0, sympy.Integer(0)
+        for f in sympy.Mul.make_args(term):
+            if not f.has(z):
+                coeff *= f
+            elif f == z:
+                m += 1
+            elif f.is_Pow and f.base == z and f.exp.is_Integer and f.exp > 0:
+                m += int(f.exp)
+            elif isinstance(f, sympy.exp) or (f.is_Pow and isinstance(f.base, sympy.exp)):
+                arg = f.args[0] if isinstance(f, sympy.exp) else f.base.args[0] * f.exp
+                poly = sympy.Poly(sympy.expand(arg), z) if arg.is_polynomial(z) else None
+                if poly is None or poly.degree() > 1:
+                    raise _NoClosedForm
+                lin, const = (poly.all_coeffs() + [0])[:2] if poly.degree() == 1 else (0, poly.all_coeffs()[0])
+                a += lin
+                coeff *= sympy.exp(const)
+            else:
+                raise _NoClosedForm
+        out.append((coeff, m, a))
+    return out
+
+
+def _pieces(phi):
+    """[(expr, lo, hi)]: phi restricted to (lo, hi), covering the real line."""
+    if phi.has(sympy.Max, sympy.Min, sympy.Abs, sympy.Heaviside, sympy.sign, sympy.Piecewise):
+        pw = sympy.piecewise_fold(phi.rewrite(sympy.Piecewise))
+        if isinstance(pw, sympy.Piecewise):
+            out = []
+            for expr, region in pw.as_expr_set_pairs(sympy.Reals):
+                for iv in (region.args if isinstance(region, sympy.Union) else (region,)):
+                    if iv.is_empty or isinstance(iv, sympy.FiniteSet):
+                        continue
+                    if not isinstance(iv, sympy.Interval):
+                        raise _NoClosedForm
+                    out.append((expr, iv.start, iv.end))
+            return out
+        phi = pw
+    return [(phi, -sympy.oo, sympy.oo)]
+
+
+def _exact_hermite(phi, n):
+    """Exact b_0 .. b_{n-1}; raises _NoClosedForm when phi is outside the supported class.
+
+    phi is split into pieces on intervals, each a sum of coeff * z^m * exp(a z); powers of z
+    are removed with z He_k = He_{k+1} + k He_{k-1}, leaving the integrals of
+    :func:`_exp_he_integrals`.
+    """
+    totals = [sympy.Integer(0)] * n
+    for expr, lo, hi in _pieces(phi):
+        for coeff, m, a in _terms(expr):
+            if coeff == 0:
+                continue
+            size = n + m
+            J = [u - v for u, v in zip(_exp_he_integrals(a, lo, size), _exp_he_integrals(a, hi, size))]
+            # G[k] = E[1{lo<Z<hi} Z^j e^{aZ} He_k(Z)], raised from j = 0 to j = m
+            G = J
+            for j in range(m):
+                G = [G[k + 1] + (k * G[k - 1] if k else 0) for k in range(size - j - 1)]
+            for k in range(n):
+                totals[k] += coeff * G[k]
+    out = []
+    for k, total in enumerate(totals):
+        val = sympy.expand(total / sympy.sqrt(sympy.factorial(k)))
+        if val.has(sympy.I):
+            re, im = sympy.expand_complex(val).as_real_imag()
+            if im != 0 and sympy.simplify(im) != 0:
+                raise _NoClosedForm
+            val = sympy.expand(re)
+        out.append(val)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# numeric quadrature (fallback)
+# --------------------------------------------------------------------------------------------
+
+
+def _breakpoints(phi):
+    pts = set()
+    try:
+        for _, lo, hi in _pieces(phi):
+            for p in (lo, hi):
+                if p.is_finite:
+                    pts.add(p)
+    except _NoClosedForm:
+        pass
+    return sorted(pts, key=lambda p: float(p))
+
+
+def _quad_hermite(phi, n, dps):
+    """b_k by mpmath quadrature; returns (values, error estimates)."""
+    with mpmath.workdps(dps + 15):
+        f = sympy.lambdify(z, phi, modules=["mpmath"])
+        norm = 1 / mpmath.sqrt(2 * mpmath.pi)
+        cache = {}
+
+        def vals(x):
+            v = cache.get(x)
+            if v is None:
+                w = mpmath.mpf(f(x)) * mpmath.exp(-x * x / 2) * norm
+                v = [w * h for h in _hermite_values(x, n)]
+                cache[x] = v
+            return v
+
+        pts = [-mpmath.inf] + [mpmath.mpf(sympy.N(p, dps + 20)) for p in _breakpoints(phi)] + [mpmath.inf]
+        if len(pts) == 2:
+            pts = [-mpmath.inf, mpmath.mpf(0), mpmath.inf]
+        values, errors = [], []
+        for k in range(n):
+            v, e = mpmath.quad(lambda x, k=k: vals(x)[k], pts, error=True)
+            values.append(v)
+            errors.append(abs(e) + abs(v) * mpmath.mpf(10) ** (-dps - 10))
+    with mpmath.workdps(dps):
+        return [+v for v in values], [+e for e in errors]
+
+
+@dataclass(frozen=True)
+class HermiteCoeffs:
+    """Forward Hermite coefficients b_k = E[phi(Z) h_k(Z)].
+
+    ``values`` (mpmath, correct to ``dps`` digits unless ``errors`` says otherwise),
+    ``errors`` absolute error bounds (estimates when ``method == "quadrature"``),
+    ``exact`` exact sympy numbers or None, ``method`` "exact" or "quadrature".
+    """
+
+    expr: sympy.Expr
+    values: tuple
+    errors: tuple
+    exact: tuple | None
+    dps: int
+    method: str
+
+    def __len__(self):
+        return len(self.values)
+
+    def __getitem__(self, k):
+        return self.values[k]
+
+    def __iter__(self):
+        return iter(self.values)
+
+
+def hermite_coeffs(phi, n, dps=30, *, exact=None):
+    r"""Hermite coefficients of an activation: :math:`b_k = E[\phi(Z) h_k(Z)]`, Z ~ N(0, 1).
+
+    Exact (sympy) for piecewise functions whose pieces are polynomials times exponentials of
+    linear functions (this covers polynomials, ReLU / shifted ReLU / leaky ReLU / step / abs
+    via ``Max``, ``Heaviside``, ``Abs``, and exp, sin, cos, sinh, cosh of linear arguments on
+    the whole line).  Anything else (tanh, erf, sigmoid, ...) is integrated by mpmath's
+    tanh-sinh quadrature with breakpoints at the kinks, and the error estimate is reported.
+
+    Parameters
+    ----------
+    phi : sympy.Expr or str
+        Activation in :data:`hermite_rev.z`.
+    n : int
+        Number of coefficients.
+    dps : int
+        Digits.
+    exact : bool or None
+        True: require a closed form (raise if none); False: always use quadrature; None:
+        closed form when available.
+
+    Returns
+    -------
+    HermiteCoeffs
+        Sequence of n mpmath numbers with ``.errors``, ``.exact`` and ``.method``.
+
+    Examples
+    --------
+    >>> import sympy, hermite_rev as hr
+    >>> hr.hermite_coeffs(sympy.Max(0, hr.z), 4).exact
+    (sqrt(2)/(2*sqrt(pi)), 1/2, sqrt(2)*sqrt(2)/(4*sqrt(pi))/sqrt(2), 0)
+    """
+    n = check_positive_int(n, "n")
+    dps = check_positive_int(dps, "dps")
+    phi = as_expr(phi, z, name="activation")
+    exact_vals = None
+    if exact is not False:
+        try:
+            exact_vals = _exact_hermite(phi, n)
+        except _NoClosedForm:
+            if exact:
+                raise HermiteRevError(f"no closed form for the Hermite coefficients of {phi}") from None
+        except (TypeError, ValueError, NotImplementedError) as exc:
+            if exact:
+                raise HermiteRevError(f"no closed form for the Hermite coefficients of {phi}: {exc}") from None
+    if exact_vals is not None:
+        with mpmath.workdps(dps):
+            values = tuple(mpmath.mpf(sympy.N(v, dps + 10)) for v in exact_vals)
+            errors = tuple(abs(v) * mpmath.mpf(10) ** (-dps) for v in values)
+        return HermiteCoeffs(phi, values, errors, tuple(exact_vals), dps, "exact")
+    values, errors = _quad_hermite(phi, n, dps)
+    return HermiteCoeffs(phi, tuple(values), tuple(errors), None, dps, "quadrature")
+
+
+def gaussian_expectation(f, dps=30):
+    """``E[f(Z)]`` for Z ~ N(0, 1) as ``(value, error, exact_or_None)`` (f in z)."""
+    hc = hermite_coeffs(f, 1, dps)
+    return hc.values[0], hc.errors[0], (hc.exact[0] if hc.exact else None)
+
+
+# --------------------------------------------------------------------------------------------
+# forward kernels of deep networks
+# --------------------------------------------------------------------------------------------
+
+
+def _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last):
+    """The kernel expression when phi = s * ReLU or a * erf(b z); else None."""
+    from . import kernels
+
+    s = sympy.Wild("s", exclude=[z])
+    b = sympy.Wild("b", exclude=[z])
+    m = phi.match(s * sympy.Max(0, z))
+    if m and m[s].is_positive:
+        scale = m[s]
+
+        def dual(rho, q):
+            nngp, deriv = kernels._relu_dual(rho, q)
+            return scale**2 * nngp, scale**2 * deriv
+    else:
+        m = phi.match(s * sympy.erf(b * z))
+        if not (m and m[s] != 0 and m[b].is_positive):
+            return None
+        dual = kernels._erf_dual(m[s], m[b])
+    nngp, ntk = kernels.deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
+    return nngp if kind == "nngp" else ntk
+
+
+def kernel_of(phi, kind="ntk", depth=1, sigma_w=1, sigma_b=0, n=40, dps=30, *,
+              sigma_w_last=1, sigma_b_last=0):
+    r"""Taylor coefficients of the NNGP or NTK of a deep FCN with activation ``phi``.
+
+    Layers follow :mod:`hermite_rev.kernels` (neural-tangents conventions).  For
+    ``phi = s * Max(0, z)`` and ``phi = a * erf(b z)`` the closed-form kernel is expanded
+    (rigorous).  Otherwise each layer rescales phi to the current pre-activation variance
+    q, takes its Hermite coefficients b_k(q) and composes the dual series
+    :math:`\sum_k b_k(q)^2 \rho^k` with the correlation series :math:`\rho(c)`.  When
+    :math:`\rho(0) \neq 0` the dual series is truncated after M terms; since every series
+    involved has non-negative coefficients and :math:`\rho(1) = 1`, each coefficient's
+    truncation error is at most :math:`E[\phi_q^2] - \sum_{k<M} b_k^2`, which is added to
+    the reported error.
+
+    Returns
+    -------
+    TaylorCoeffs
+        n numbers with ``.errors`` (``.rigorous`` is False on the generic path).
+    """
+    from .series import taylor
+
+    kind = check_kind(kind)
+    n = check_positive_int(n, "n")
+    dps = check_positive_int(dps, "dps")
+    phi = as_expr(phi, z, name="activation")
+    closed = _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
+    if closed is not None:
+        return taylor(closed, n, dps)
+    return _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last, n, dps)
+
+
+def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last, n, dps):
+    import flint
+
+    from ._validate import check_nonneg_int
+    from .kernels import _num
+    from .series import Tail, TaylorCoeffs, _flint_ctx, _rad, to_mpf
+
+    depth = check_nonneg_int(depth, "depth")
+    sw2, sb2 = _num(sigma_w, "sigma_w") ** 2, _num(sigma_b, "sigma_b") ** 2
+    swl2, sbl2 = _num(sigma_w_last, "sigma_w_last") ** 2, _num(sigma_b_last, "sigma_b_last") ** 2
+    dphi = sympy.diff(phi, z)
+    wdps = dps + 10
+
+    def ball(value, err=0):
+        x = flint.arb(mpmath.mpf(sympy.N(value, wdps + 5)) if isinstance(value, sympy.Basic) else value)
+        return flint.arb(x, flint.arb(err) + x.rad()) if err else x
+
+    with _flint_ctx(int((wdps + 5) * 3.33), n), mpmath.workdps(wdps):
+        S, T = flint.arb_series([0, 1], prec=n), flint.arb_series([0], prec=n)
+        q = sympy.Integer(1)                         # pre-activation variance (exact when possible)
+        S1, T1 = mpmath.mpf(1), mpmath.mpf(0)        # the kernels at c = 1
+        for _ in range(depth):
+            S = S * ball(sw2) + ball(sb2)
+            T = S + T * ball(sw2)
+            q = sw2 * q + sb2
+            S1, T1 = mpmath.mpf(sympy.N(q, wdps)), mpmath.mpf(sympy.N(q, wdps)) + mpmath.mpf(sympy.N(sw2, wdps)) * T1
+            rho = S / ball(q)
+            centred = rho.coeffs()[0].is_zero()
+            phi_q = phi.subs(z, sympy.sqrt(q) * z)
+            dphi_q = sympy.sqrt(q) * dphi.subs(z, sympy.sqrt(q) * z)
+            second, second_err, second_exact = gaussian_expectation(phi_q**2, wdps)
+            dsecond, dsecond_err, _ = gaussian_expectation(dphi_q**2, wdps)
+            M = n if centred else max(2 * n, 60)
+            while True:
+                hc = hermite_coeffs(phi_q, M, wdps)
+                sq = [v * v for v in hc.values]
+                trunc = max(mpmath.mpf(0), second - mpmath.fsum(sq)) + second_err
+                dtrunc = max(mpmath.mpf(0), dsecond - mpmath.fsum(k * s for k, s in enumerate(sq))) + dsecond_err
+                if centred or M >= 8 * n or trunc < mpmath.mpf(10) ** (-dps) * second:
+                    break
+                M *= 2
+            if centred:  # rho(c) has no constant term: terms k >= n cannot reach c^(n-1)
+                trunc = dtrunc = 0
+            sq_err = [2 * abs(v) * e + e * e for v, e in zip(hc.values, hc.errors)]
+            dual = _horner([ball(s, e) for s, e in zip(sq, sq_err)], rho, n)
+            ddual = _horner([ball(k * s, k * e) for k, (s, e) in enumerate(zip(sq, sq_err))][1:] + [flint.arb(0)],
+                            rho, n) / ball(q)
+            S = _fuzz(dual, trunc, n)
+            T = T * _fuzz(ddual, dtrunc / mpmath.mpf(sympy.N(q, wdps)), n)
+            T1 = T1 * dsecond / mpmath.mpf(sympy.N(q, wdps))
+            q = second_exact if second_exact is not None else sympy.Float(second, wdps)
+            S1 = second
+        S = S * ball(swl2) + ball(sbl2)
+        T = S + T * ball(swl2)
+        S1 = mpmath.mpf(sympy.N(swl2, wdps)) * S1 + mpmath.mpf(sympy.N(sbl2, wdps))
+        T1 = S1 + mpmath.mpf(sympy.N(swl2, wdps)) * T1
+        out = (S if kind == "nngp" else T).coeffs()
+        out = list(out) + [flint.arb(0)] * (n - len(out))
+        K1 = S1 if kind == "nngp" else T1
+    with mpmath.workdps(dps):
+        values = [to_mpf(x) for x in out]
+        errors = [_rad(x) + abs(v) * mpmath.mpf(10) ** (-dps) for x, v in zip(out, values)]
+        estimate = +(K1 - mpmath.fsum(values))
+        bound = estimate + mpmath.fsum(errors) + abs(K1) * mpmath.mpf(10) ** (-dps)
+    expr = sympy.Symbol(f"{kind.upper()}[{phi}; depth={depth}]")
+    res = TaylorCoeffs(values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=False,
+                       engine="hermite")
+    res._tail = Tail(bound=bound, estimate=estimate, k1=+K1, rigorous=False)
+    return res
+
+
+def _fuzz(series, err, n):
+    """Widen every coefficient of an arb_series by ``err`` (a truncation bound)."""
+    import flint
+
+    if not err:
+        return series
+    e = flint.arb(mpmath.nstr(mpmath.mpf(err), 20, strip_zeros=False))
+    e = e.mid() + e.rad()
+    return flint.arb_series([flint.arb(x, x.rad() + e) for x in series.coeffs()], prec=n)
+
+
+def _horner(coeffs, series, n):
+    """sum_k coeffs[k] series^k for arb coefficients and an arb_series (Horner)."""
+    import flint
+
+    acc = flint.arb_series([coeffs[-1]], prec=n)
+    for ck in reversed(coeffs[:-1]):
+        acc = acc * series + ck
+    return acc
