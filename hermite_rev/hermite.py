@@ -468,10 +468,11 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
         errors = [_rad(x) + abs(v) * mpmath.mpf(10) ** (-dps) for x, v in zip(out, values)]
         estimate = +(K1 - mpmath.fsum(values))
         bound = estimate + mpmath.fsum(errors) + abs(K1) * mpmath.mpf(10) ** (-dps)
+        K1 = +K1
     expr = sympy.Symbol(f"{kind.upper()}[{phi}; depth={depth}]")
     res = TaylorCoeffs(values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=False,
                        engine="hermite")
-    res._tail = Tail(bound=bound, estimate=estimate, k1=+K1, rigorous=False)
+    res._tail = Tail(bound=bound, estimate=estimate, k1=K1, rigorous=False)
     return res
 
 

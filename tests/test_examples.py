@@ -1,0 +1,24 @@
+"""Each example runs in a fast mode (the same code path newcomers run first)."""
+
+import importlib.util
+import pathlib
+
+import pytest
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_shallowify(tmp_path, capsys):
+    out = tmp_path / "fig.png"
+    fam = load("shallowify").main(["--n", "12", "--dps", "20", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert "2**12" in text and "K(1) = 5.07" in text
+    assert fam.count() == 2**12
+    assert out.stat().st_size > 10_000
