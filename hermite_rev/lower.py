@@ -1,0 +1,475 @@
+r"""Numeric lowering: compiled activations and the best member of a sign family.
+
+Index
+-----
+compile_activation   Activation -> CompiledActivation (numba, float64 arrays of any shape)
+CompiledActivation   f(x) = phi(x), f.grad(x) = phi'(x), f.hess(x) = phi''(x), f.value_and_grad(x)
+best_member          the member of an ActivationFamily minimising a shape criterion
+BestMember           result of best_member: activation, value, examined, members_per_second, method
+CRITERIA             the built-in criteria: "sup", "lipschitz", "nonmonotone"
+
+Convention: ``phi(z) = sum_k b_k h_k(z)`` with ``h_k = He_k / sqrt(k!)``; ``h_k' = sqrt(k) h_{k-1}``,
+so ``phi' = sum_k sqrt(k+1) b_{k+1} h_k`` and ``phi'' = sum_k sqrt((k+1)(k+2)) b_{k+2} h_k``.
+
+Floating point.  Values are computed in float64 by the forward three-term recurrence
+(:mod:`hermite_rev._numba`).  Against mpmath the error is below 1e-12 relative (or 1e-14
+absolute) on |z| <= 8 up to degree 200 for coefficients with the decay of reverse-engineered
+kernels; for arbitrary coefficients the error is ~1e-16 times ``sum_k |b_k h_k(z)|``
+(the condition number of the sum).  Where float64 overflows (an h_k(z) or the sum beyond
+1.8e308, e.g. degree 200 at |z| > ~300) the result is ``±inf`` with the sign of the leading
+term ``b_deg h_deg(z)`` (``overflow="raise"`` raises ``FloatingPointError`` instead).  NaN
+inputs give NaN.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+
+from ._validate import HermiteRevError, check_positive_int
+
+__all__ = ["compile_activation", "CompiledActivation", "best_member", "BestMember", "CRITERIA"]
+
+#: below this many points the serial kernel is used (thread launch costs more than it saves)
+_PARALLEL_MIN = 4096
+
+CRITERIA = ("sup", "lipschitz", "nonmonotone")
+
+
+def _float_coeffs(coeffs, what="coefficient"):
+    out = np.empty(len(coeffs))
+    for k, b in enumerate(coeffs):
+        v = float(b)
+        if not math.isfinite(v):
+            raise HermiteRevError(f"Hermite {what} b_{k} = {b} does not fit in float64")
+        out[k] = v
+    return out
+
+
+def _as_float_array(x):
+    if isinstance(x, (str, bytes)):
+        raise HermiteRevError(f"x must be a float or an array of floats, got {x!r}")
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # pragma: no cover - numpy raises many kinds
+        raise HermiteRevError(f"x must be a float or an array of floats, got {x!r}: {exc}") from None
+    if arr.dtype.kind == "c":
+        raise HermiteRevError(f"x must be real, got a complex array (dtype {arr.dtype})")
+    if arr.dtype.kind not in "biuf":
+        raise HermiteRevError(f"x must be a float or an array of floats, got dtype {arr.dtype}")
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledActivation:
+    r"""A numba-compiled activation :math:`\phi(x) = \sum_k b_k h_k(x)` on float64 arrays.
+
+    Create with :func:`compile_activation` or ``Activation.compile()``.  Calls take a float
+    or an array of any shape and return a new float64 array of the same shape (a float for
+    scalar input).  The compiled kernels are shared by all activations (the coefficients
+    are arguments), so a new activation costs no compilation.
+
+    Attributes
+    ----------
+    coeffs : numpy.ndarray
+        float64 b_0 .. b_degree (trailing zeros dropped).
+    degree : int
+        Highest k with b_k != 0 (0 for the zero activation).
+    overflow : {"inf", "raise"}
+        What happens where float64 overflows (see the module docstring).
+    """
+
+    coeffs: np.ndarray
+    overflow: str = "inf"
+    _d1: np.ndarray = field(init=False, repr=False)
+    _d2: np.ndarray = field(init=False, repr=False)
+    _r: np.ndarray = field(init=False, repr=False)
+    _s: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self):
+        from . import _numba
+
+        b = np.array(self.coeffs, dtype=np.float64).ravel()
+        if b.size == 0:
+            raise HermiteRevError("a compiled activation needs at least one coefficient, got none")
+        if not np.all(np.isfinite(b)):
+            k = int(np.flatnonzero(~np.isfinite(b))[0])
+            raise HermiteRevError(f"Hermite coefficient b_{k} = {b[k]} is not finite")
+        if self.overflow not in ("inf", "raise"):
+            raise HermiteRevError(f"overflow must be 'inf' or 'raise', got overflow={self.overflow!r}")
+        nz = np.flatnonzero(b)
+        b = b[: (nz[-1] + 1 if nz.size else 1)].copy()
+        n = b.size
+        k = np.arange(n, dtype=np.float64)
+        d1 = np.zeros(n)
+        d1[: n - 1] = np.sqrt(k[1:]) * b[1:]
+        d2 = np.zeros(n)
+        d2[: max(n - 2, 0)] = np.sqrt(k[1 : n - 1] * k[2:]) * b[2:]
+        r, s = _numba.recurrence_tables(n)
+        for name, val in (("coeffs", b), ("_d1", d1), ("_d2", d2), ("_r", r), ("_s", s)):
+            val.setflags(write=False)
+            object.__setattr__(self, name, val)
+
+    @property
+    def degree(self):
+        return int(self.coeffs.size - 1)
+
+    # --- evaluation -------------------------------------------------------------------------
+
+    def _run(self, x, which):
+        from . import _numba
+
+        arr = _as_float_array(x)
+        shape = arr.shape
+        flat = np.ascontiguousarray(arr, dtype=np.float64).ravel()
+        outs = [np.empty(flat.size) for _ in which]
+        coefs = [(self.coeffs, self._d1, self._d2)[w] for w in which]
+        if flat.size >= _PARALLEL_MIN:
+            kern = (_numba.series1_par, _numba.series2_par, _numba.series3_par)[len(which) - 1]
+        else:
+            kern = (_numba.series1_ser, _numba.series2_ser, _numba.series3_ser)[len(which) - 1]
+        kern(flat, *coefs, self._r, self._s, *outs)
+        self._check_overflow(flat, outs, which)
+        if arr.ndim == 0:
+            return tuple(float(o[0]) for o in outs)
+        return tuple(o.reshape(shape) for o in outs)
+
+    def _check_overflow(self, flat, outs, which):
+        for w, o in zip(which, outs):
+            bad = ~np.isfinite(o)
+            if not bad.any():
+                continue
+            bad &= np.isfinite(flat)
+            if not bad.any():
+                continue  # NaN / inf inputs propagate
+            idx = np.flatnonzero(bad)
+            what = ("phi", "phi'", "phi''")[w]
+            if self.overflow == "raise":
+                raise FloatingPointError(
+                    f"{what}(x) overflows float64 at {idx.size} point(s), first at x={flat[idx[0]]!r} "
+                    f"(degree {self.degree}); evaluate with mpmath (Activation.__call__) there")
+            # sign of the leading term c_top * h_top(x) ~ c_top * x**top
+            c = (self.coeffs, self._d1, self._d2)[w]
+            top = max(self.degree - w, 0)
+            xs = flat[idx]
+            sign = np.sign(c[top]) * np.where((xs < 0) & (top % 2 == 1), -1.0, 1.0)
+            o[idx] = sign * np.inf
+
+    def __call__(self, x):
+        """phi(x)."""
+        return self._run(x, (0,))[0]
+
+    def grad(self, x):
+        """phi'(x)."""
+        return self._run(x, (1,))[0]
+
+    def hess(self, x):
+        """phi''(x)."""
+        return self._run(x, (2,))[0]
+
+    def value_and_grad(self, x):
+        """(phi(x), phi'(x)) in one pass over the recurrence."""
+        return self._run(x, (0, 1))
+
+    def value_grad_hess(self, x):
+        """(phi(x), phi'(x), phi''(x)) in one pass over the recurrence."""
+        return self._run(x, (0, 1, 2))
+
+    def __repr__(self):
+        shown = ", ".join(f"{v:.4g}" for v in self.coeffs[:4])
+        more = ", ..." if self.coeffs.size > 4 else ""
+        return f"CompiledActivation(degree={self.degree}, coeffs=[{shown}{more}])"
+
+
+def compile_activation(act, overflow="inf") -> CompiledActivation:
+    """Compile an activation to float64 numba kernels.
+
+    Parameters
+    ----------
+    act : Activation or sequence of float
+        The activation (or its Hermite coefficients b_0, b_1, ...).
+    overflow : {"inf", "raise"}
+        Where float64 overflows: return ``±inf`` (sign of the leading term) or raise
+        ``FloatingPointError``.
+
+    Returns
+    -------
+    CompiledActivation
+
+    Examples
+    --------
+    >>> import hermite_rev as hr, sympy, numpy as np
+    >>> act = hr.Activation.from_expr(sympy.sin(hr.z), 30, dps=20)
+    >>> f = hr.lower.compile_activation(act)
+    >>> bool(abs(f(0.5) - np.sin(0.5)) < 1e-12), bool(abs(f.grad(0.5) - np.cos(0.5)) < 1e-12)
+    (True, True)
+    """
+    coeffs = getattr(act, "coeffs", act)
+    try:
+        coeffs = list(coeffs)
+    except TypeError:
+        raise HermiteRevError(f"compile_activation needs an Activation or a sequence of coefficients, got {act!r}") from None
+    return CompiledActivation(_float_coeffs(coeffs), overflow=overflow)
+
+
+# ---------------------------------------------------------------------------------------------
+# best member of a sign family
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BestMember:
+    """Result of :func:`best_member`.
+
+    Attributes
+    ----------
+    activation : Activation
+        The winning member.
+    signs : tuple of int
+        Its sign vector (one ±1 per nonzero term, in ``fam.nonzero`` order).
+    value : float
+        Its criterion on the search grid (the quantity minimised).
+    refined_value : float
+        Its criterion on a 10x finer grid of the same interval.
+    examined : int
+        Members whose criterion was evaluated.
+    covered : int
+        Members the answer is exact for (``2**m`` for the Gray-code search: the built-in
+        criteria are invariant under phi -> -phi, so half of them are examined).
+    seconds : float
+    members_per_second : float
+        examined / seconds (compilation excluded).
+    method : {"gray-code", "local-search"}
+    criterion : str
+    interval : tuple of float
+    grid : int
+    """
+
+    activation: object
+    signs: tuple
+    value: float
+    refined_value: float
+    examined: int
+    covered: int
+    seconds: float
+    members_per_second: float
+    method: str
+    criterion: str
+    interval: tuple
+    grid: int
+
+    def __iter__(self):  # (activation, report) unpacking
+        yield self.activation
+        yield self
+
+
+def _criterion_numpy(name, y, w):
+    if name == "nonmonotone":
+        t = y * w
+        return float(min(t[t > 0].sum(), -t[t < 0].sum()))
+    return float(np.max(np.abs(y)))
+
+
+def _trapezoid_weights(x):
+    w = np.zeros_like(x)
+    dx = np.diff(x)
+    w[:-1] += dx / 2
+    w[1:] += dx / 2
+    return w
+
+
+def _basis(fam, x):
+    """Rows |b_k| h_k(x) and |b_k| h_k'(x) for the nonzero k of the family (float64)."""
+    from . import _numba
+
+    ks = list(fam.nonzero)
+    n = max(ks) + 1 if ks else 1
+    vals = np.empty((len(ks), x.size))
+    ders = np.empty((len(ks), x.size))
+    for t, k in enumerate(ks):
+        e = np.zeros(n)
+        e[k] = float(fam.magnitudes[k])
+        _numba.hermite_series_value_grad(x, e, vals[t], ders[t])
+    return vals, ders
+
+
+def best_member(fam, criterion="sup", interval=(-3, 3), grid=201, exhaustive_limit=30, *,
+                restarts=64, seed=0, max_rounds=None, resync=4096):
+    r"""The member of a sign family that minimises a shape criterion.
+
+    All ``2**m`` members of ``fam`` have the same kernel; they differ in shape.  Built-in
+    criteria on ``interval`` (evaluated on ``grid`` equally spaced points):
+
+    - ``"sup"``: :math:`\max |\phi|`,
+    - ``"lipschitz"``: :math:`\max |\phi'|`,
+    - ``"nonmonotone"``: :math:`\min(\int \phi'_+, \int \phi'_-)`, zero iff phi is monotone
+      (half the total variation minus the net change).
+
+    A user callable ``criterion(x, phi, dphi) -> float`` (float64 arrays on the grid) is
+    also accepted (evaluated from Python, with O(grid) numpy updates per member).
+
+    Parameters
+    ----------
+    fam : ActivationFamily
+    criterion : str or callable
+    interval : (float, float)
+    grid : int
+        Number of grid points (>= 2).
+    exhaustive_limit : int
+        Exact Gray-code enumeration when the number of nonzero terms m is at most this;
+        local search (steepest single flips from ``restarts`` random starts plus the
+        all-plus member) beyond it.
+    restarts, seed, max_rounds : local-search options.
+    resync : int
+        The Gray-code running sum is recomputed from scratch every ``resync`` flips.
+
+    Returns
+    -------
+    BestMember
+        Unpacks as ``(activation, report)``.
+
+    Examples
+    --------
+    >>> import sympy, hermite_rev as hr
+    >>> fam = hr.reverse(sympy.exp(hr.c), kind="nngp", n=8, dps=20)
+    >>> res = hr.lower.best_member(fam, "sup", interval=(-3, 3))
+    >>> res.method, res.covered
+    ('gray-code', 256)
+    """
+    from . import _numba
+
+    t_start = time.perf_counter()
+    if not hasattr(fam, "nonzero") or not hasattr(fam, "activation"):
+        raise HermiteRevError(f"best_member needs an ActivationFamily, got {fam!r}")
+    try:
+        lo, hi = (float(v) for v in interval)
+    except (TypeError, ValueError):
+        raise HermiteRevError(f"interval must be a pair of floats (lo, hi), got interval={interval!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise HermiteRevError(f"interval must satisfy lo < hi (finite), got interval={interval!r}")
+    grid = check_positive_int(grid, "grid")
+    if grid < 2:
+        raise HermiteRevError(f"grid must be at least 2 points, got grid={grid}")
+    exhaustive_limit = int(exhaustive_limit)
+    restarts = check_positive_int(restarts, "restarts")
+    resync = check_positive_int(resync, "resync")
+    user = None
+    if callable(criterion):
+        user, name = criterion, getattr(criterion, "__name__", "callable")
+    elif isinstance(criterion, str) and criterion.lower() in CRITERIA:
+        name = criterion.lower()
+    else:
+        raise HermiteRevError(f"criterion must be one of {CRITERIA} or a callable(x, phi, dphi), got {criterion!r}")
+
+    m = len(fam.nonzero)
+    x = np.linspace(lo, hi, grid)
+    w = _trapezoid_weights(x)
+    vals, ders = _basis(fam, x)
+
+    if m == 0:
+        act = fam.activation([])
+        return BestMember(act, (), 0.0, 0.0, 1, 1, 0.0, float("inf"), "gray-code", name, (lo, hi), grid)
+
+    if user is not None:
+        res = _search_callable(user, x, vals, ders, m, exhaustive_limit, restarts, seed, max_rounds)
+    else:
+        crit = {"sup": _numba.CRIT_SUP, "lipschitz": _numba.CRIT_LIPSCHITZ,
+                "nonmonotone": _numba.CRIT_NONMONOTONE}[name]
+        basis = np.ascontiguousarray(vals if name == "sup" else ders)
+        res = _search_builtin(basis, w, crit, m, exhaustive_limit, restarts, seed, max_rounds, resync)
+    signs, value, examined, covered, seconds, method = res
+    act = fam.activation(list(signs))
+
+    # the winner on a 10x finer grid (guards against grid aliasing)
+    xf = np.linspace(lo, hi, 10 * (grid - 1) + 1)
+    f = compile_activation(act)
+    yf, df = f.value_and_grad(xf)
+    if user is not None:
+        refined = float(user(xf, yf, df))
+    else:
+        refined = _criterion_numpy(name, yf if name == "sup" else df, _trapezoid_weights(xf))
+    rate = examined / seconds if seconds > 0 else float("inf")
+    return BestMember(act, tuple(int(s) for s in signs), float(value) + 0.0, refined + 0.0, int(examined), int(covered),
+                      seconds, rate, method, name, (lo, hi), grid)
+
+
+def _random_starts(m, restarts, seed):
+    rng = np.random.default_rng(seed)
+    starts = rng.choice(np.array([-1.0, 1.0]), size=(restarts, m))
+    starts[0] = 1.0
+    return np.ascontiguousarray(starts)
+
+
+def _search_builtin(basis, w, crit, m, exhaustive_limit, restarts, seed, max_rounds, resync):
+    from . import _numba
+
+    if m <= exhaustive_limit:
+        free = m - 1  # phi -> -phi leaves every built-in criterion unchanged: fix the last sign
+        high = min(free, 6)
+        _numba.gray_search(basis[:, :2].copy(), w[:2].copy(), crit, min(free, 1), 0, resync)  # compile
+        t0 = time.perf_counter()
+        bv, bc = _numba.gray_search(basis, w, crit, free, high, resync)
+        seconds = time.perf_counter() - t0
+        i = int(np.argmin(bv))
+        code = int(bc[i])
+        signs = [-1 if (code >> t) & 1 else 1 for t in range(m)]
+        return signs, float(bv[i]), 1 << free, 1 << m, seconds, "gray-code"
+    starts = _random_starts(m, restarts, seed)
+    rounds = max_rounds if max_rounds is not None else 4 * m
+    _numba.local_search(basis[:2, :2].copy(), w[:2].copy(), crit, starts[:1, :2].copy(), 1)  # compile
+    t0 = time.perf_counter()
+    out_signs, out_val, evals = _numba.local_search(basis, w, crit, starts, rounds)
+    seconds = time.perf_counter() - t0
+    i = int(np.argmin(out_val))
+    return [int(s) for s in out_signs[i]], float(out_val[i]), int(evals.sum()), int(evals.sum()), seconds, "local-search"
+
+
+def _search_callable(user, x, vals, ders, m, exhaustive_limit, restarts, seed, max_rounds):
+    """Gray code / local search with a Python criterion (numpy O(G) updates per member)."""
+    t0 = time.perf_counter()
+    if m <= exhaustive_limit:
+        signs = np.ones(m)
+        y = vals.sum(axis=0)
+        dy = ders.sum(axis=0)
+        best_v = float(user(x, y, dy))
+        best_s = signs.copy()
+        total = 1 << m
+        for step in range(1, total):
+            t = (step & -step).bit_length() - 1
+            s = signs[t]
+            y -= 2 * s * vals[t]
+            dy -= 2 * s * ders[t]
+            signs[t] = -s
+            if step % 4096 == 0:
+                y = signs @ vals
+                dy = signs @ ders
+            v = float(user(x, y, dy))
+            if v < best_v:
+                best_v, best_s = v, signs.copy()
+        return best_s.astype(int), best_v, total, total, time.perf_counter() - t0, "gray-code"
+    starts = _random_starts(m, restarts, seed)
+    rounds = max_rounds if max_rounds is not None else 4 * m
+    best_v, best_s, evals = math.inf, None, 0
+    for signs in starts:
+        signs = signs.copy()
+        cur = float(user(x, signs @ vals, signs @ ders))
+        evals += 1
+        for _ in range(rounds):
+            y, dy = signs @ vals, signs @ ders
+            cand = []
+            for t in range(m):
+                s = signs[t]
+                cand.append(float(user(x, y - 2 * s * vals[t], dy - 2 * s * ders[t])))
+            evals += m
+            t = int(np.argmin(cand))
+            if cand[t] >= cur:
+                break
+            signs[t] = -signs[t]
+            cur = cand[t]
+        if cur < best_v:
+            best_v, best_s = cur, signs.copy()
+    return best_s.astype(int), best_v, evals, evals, time.perf_counter() - t0, "local-search"
