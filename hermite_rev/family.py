@@ -357,7 +357,7 @@ def reverse(K, kind="ntk", n=40, dps=30, *, exact=False) -> ActivationFamily:
 
     Examples
     --------
-    >>> import sympy, hermite_rev as hr
+    >>> import mpmath, sympy, hermite_rev as hr
     >>> fam = hr.reverse(sympy.exp(hr.c), kind="nngp", n=4, dps=15)
     >>> [mpmath.nstr(b, 6) for b in fam.magnitudes]
     ['1.0', '1.0', '0.707107', '0.408248']

@@ -316,7 +316,7 @@ def hermite_coeffs(phi, n, dps=30, *, exact=None):
     --------
     >>> import sympy, hermite_rev as hr
     >>> hr.hermite_coeffs(sympy.Max(0, hr.z), 4).exact
-    (sqrt(2)/(2*sqrt(pi)), 1/2, sqrt(2)*sqrt(2)/(4*sqrt(pi))/sqrt(2), 0)
+    (sqrt(2)/(2*sqrt(pi)), 1/2, 1/(2*sqrt(pi)), 0)
     """
     n = check_positive_int(n, "n")
     dps = check_positive_int(dps, "dps")
