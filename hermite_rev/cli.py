@@ -1,0 +1,398 @@
+"""The ``hermite-rev`` command line.
+
+Index
+-----
+taylor EXPR        Taylor coefficients of a kernel
+reverse EXPR       reverse-engineer a kernel into an activation (optionally export it)
+forward PHI        NNGP/NTK Taylor coefficients of a deep FCN with activation PHI
+family EXPR        the sign family, and its best member for a criterion
+verify EXPR        series vs quadrature vs finite-width kernels, with a figure
+experiment NAME    the paper's experiments (parity, mimic)
+spectrum EXPR      Mercer eigenvalues on the sphere S^{d-1} and their decay
+figures            the paper-style figures, saved as PNG/SVG
+
+Expressions are parsed safely with sympy (no ``eval``): the elementary functions, ``pi``, ``E``
+and the kernel constructors (``relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10)``...) are
+visible, nothing else.  Output is a human-readable table by default and JSON with ``--json``.
+Bad input exits with status 2 and a one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import mpmath
+import sympy
+
+from ._validate import HermiteRevError, c, parse, z
+
+__all__ = ["main", "build_parser"]
+
+
+def _num_arg(text):
+    """A numeric argument such as ``1``, ``0.1``, ``sqrt(2)`` or ``1/10`` (exact sympy number)."""
+    try:
+        value = parse(text, c)
+    except HermiteRevError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value.free_symbols or not value.is_real:
+        raise argparse.ArgumentTypeError(f"expected a real number, got {text!r}")
+    return value
+
+
+def _signs_arg(text):
+    """``+-+-``, ``1,-1,1`` or ``k:-1,k:-1`` (dict form)."""
+    text = text.strip()
+    if text and set(text) <= {"+", "-"}:
+        return [1 if ch == "+" else -1 for ch in text]
+    try:
+        if ":" in text:
+            return {int(k): int(v) for k, v in (item.split(":") for item in text.split(","))}
+        return [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"signs must look like '+-+', '1,-1,1' or '3:-1,5:-1', got {text!r}") from None
+
+
+def _s(x, digits):
+    return mpmath.nstr(x, digits, strip_zeros=False) if isinstance(x, mpmath.mpf) else str(x)
+
+
+def _print_table(header, rows, out=None):
+    out = out or sys.stdout
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h)) for i, h in enumerate(header)]
+    print("  ".join(str(h).rjust(w) for h, w in zip(header, widths)), file=out)
+    for r in rows:
+        print("  ".join(str(v).rjust(w) for v, w in zip(r, widths)), file=out)
+
+
+def _show(expr, text):
+    """What to print for an expression: sympy's form when short, else what the user typed."""
+    shown = str(expr)
+    return shown if len(shown) <= 100 else text
+
+
+def _emit(args, payload, table):
+    if args.json:
+        print(json.dumps(payload, indent=2, default=str))
+    else:
+        table()
+
+
+# --------------------------------------------------------------------------------------------
+# subcommands
+# --------------------------------------------------------------------------------------------
+
+
+def cmd_taylor(args):
+    from .series import taylor
+
+    K = parse(args.expr, c)
+    a = taylor(K, args.n, args.dps, exact=args.exact)
+    digits = min(args.dps, 25)
+    payload = {"kernel": _show(K, args.expr), "n": args.n, "dps": None if args.exact else args.dps,
+               "coefficients": [str(x) if args.exact else _s(x, args.dps) for x in a],
+               "errors": [float(e) for e in a.errors]}
+    try:
+        tail = a.tail
+        payload["tail_bound"] = float(tail.bound)
+        payload["k1"] = _s(tail.k1, args.dps)
+    except HermiteRevError as exc:
+        tail = None
+        payload["tail_bound"] = None
+        payload["tail_note"] = str(exc)
+
+    def table():
+        print(f"K(c) = {_show(K, args.expr)}")
+        rows = [(k, str(x) if args.exact else _s(x, digits), mpmath.nstr(e, 2)) for k, (x, e) in enumerate(zip(a, a.errors))]
+        _print_table(("k", "a_k", "error"), rows)
+        if tail is not None:
+            print(f"K(1) = {_s(tail.k1, digits)}; K(1) - sum_k a_k <= {mpmath.nstr(tail.bound, 6)}")
+        else:
+            print(payload["tail_note"])
+
+    _emit(args, payload, table)
+
+
+def _family(args):
+    from .family import reverse
+
+    return reverse(parse(args.expr, c), kind=args.kind, n=args.n, dps=args.dps)
+
+
+def cmd_reverse(args):
+    fam = _family(args)
+    act = fam.activation(args.signs)
+    tail = fam.tail()
+    digits = min(args.dps, 25)
+    code = act.export(args.export) if args.export else None
+    payload = {"kernel": _show(fam.kernel, args.expr), "kind": fam.kind, "n": fam.n, "dps": fam.dps,
+               "coefficients": [_s(b, args.dps) for b in act.coeffs],
+               "errors": [float(e) for e in act.errors],
+               "tail_bound": float(tail.bound), "k1": _s(tail.k1, args.dps),
+               "family_size": str(fam.count()), "nonzero": list(fam.nonzero)}
+    if code is not None:
+        payload["export"] = {"target": args.export, "source": code}
+    if args.plot:
+        _save_plot(act.plot(), args.plot)
+        payload["figure"] = args.plot
+
+    def table():
+        if code is not None and args.quiet_export:
+            print(code)
+            return
+        print(f"{fam.kind.upper()} {_show(fam.kernel, args.expr)}")
+        print(f"phi(z) = sum_k b_k h_k(z), h_k = He_k/sqrt(k!)")
+        _print_table(("k", "a_k", "b_k", "error"),
+                     [(k, _s(a, digits), _s(b, digits), mpmath.nstr(e, 2))
+                      for k, (a, b, e) in enumerate(zip(fam.taylor, act.coeffs, act.errors))])
+        print(f"truncation: K(1) - sum_k a_k <= {mpmath.nstr(tail.bound, 6)} (K(1) = {_s(tail.k1, digits)})")
+        print(f"family: {fam.count()} = 2**{len(fam.nonzero)} members")
+        if code is not None:
+            print(f"\n# --- export: {args.export} ---\n{code}")
+        if args.plot:
+            print(f"figure: {args.plot}")
+
+    _emit(args, payload, table)
+
+
+def cmd_forward(args):
+    from .hermite import kernel_of
+
+    phi = parse(args.phi, z)
+    a = kernel_of(phi, kind=args.kind, depth=args.depth, sigma_w=args.sigma_w, sigma_b=args.sigma_b,
+                  n=args.n, dps=args.dps)
+    digits = min(args.dps, 25)
+    tail = a.tail
+    payload = {"activation": str(phi), "kind": args.kind, "depth": args.depth, "sigma_w": str(args.sigma_w),
+               "sigma_b": str(args.sigma_b), "coefficients": [_s(x, args.dps) for x in a],
+               "errors": [float(e) for e in a.errors], "rigorous": a.rigorous,
+               "k1": _s(tail.k1, args.dps), "tail_bound": float(tail.bound)}
+
+    def table():
+        print(f"{args.kind.upper()} of a depth-{args.depth} FCN with phi(z) = {phi}, "
+              f"sigma_w = {args.sigma_w}, sigma_b = {args.sigma_b}")
+        _print_table(("k", "a_k", "error"), [(k, _s(x, digits), mpmath.nstr(e, 2)) for k, (x, e) in enumerate(zip(a, a.errors))])
+        print(f"K(1) = {_s(tail.k1, digits)}; K(1) - sum_k a_k <= {mpmath.nstr(tail.bound, 6)}"
+              f"{'' if a.rigorous else ' (error bounds from quadrature estimates)'}")
+
+    _emit(args, payload, table)
+
+
+def cmd_family(args):
+    fam = _family(args)
+    payload = {"kernel": _show(fam.kernel, args.expr), "kind": fam.kind, "n": fam.n, "family_size": str(fam.count()),
+               "nonzero": list(fam.nonzero), "magnitudes": [_s(b, fam.dps) for b in fam.magnitudes],
+               "tail_bound": float(fam.tail().bound)}
+    best = None
+    if args.best:
+        best = fam.best(args.best, interval=tuple(args.interval))
+        payload["best"] = _best_payload(fam, best)
+    if args.plot:
+        target = best.activation if best is not None else None
+        ax = fam.plot(xlim=tuple(args.interval))
+        if target is not None:
+            target.plot(ax=ax, xlim=tuple(args.interval), color="k", lw=2.5, label=f"best ({args.best})")
+            ax.legend()
+        _save_plot(ax, args.plot)
+        payload["figure"] = args.plot
+
+    def table():
+        print(f"{fam.kind.upper()} {_show(fam.kernel, args.expr)}: {fam.count()} = 2**{len(fam.nonzero)} activations, "
+              f"truncation <= {mpmath.nstr(fam.tail().bound, 4)}")
+        if best is not None:
+            p = payload["best"]
+            print(f"best member for '{args.best}' on {tuple(args.interval)}: value {p['value']:.6g}, "
+                  f"method {p['method']}, {p['examined']} members examined ({p['members_per_second']:.3g}/s)")
+            print("signs: " + "".join("+" if s > 0 else "-" for s in p["signs"]))
+        if args.plot:
+            print(f"figure: {args.plot}")
+
+    _emit(args, payload, table)
+
+
+def _best_payload(fam, best):
+    return {"value": float(best.value), "method": best.method, "examined": int(best.examined),
+            "members_per_second": float(best.members_per_second),
+            "signs": fam.signs_of(best.activation),
+            "coefficients": [_s(b, 20) for b in best.activation.coeffs]}
+
+
+def cmd_verify(args):
+    from . import verify
+
+    K = parse(args.expr, c)
+    report = verify.theorem_report(K, kind=args.kind, n=args.n, widths=args.widths, out=args.out)
+    if args.json:
+        print(json.dumps(report, indent=2, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
+        return
+    for key, value in report.items():
+        if hasattr(value, "tolist"):
+            value = value.tolist()
+        if isinstance(value, list) and len(value) > 8:
+            value = f"[{', '.join(f'{float(v):.4g}' for v in value[:8])}, ...]"
+        print(f"{key}: {value}")
+
+
+def cmd_experiment(args):
+    from . import experiments
+
+    experiments.run_experiment(args.name, fast=args.fast, as_json=args.json, out=args.out)
+
+
+def cmd_spectrum(args):
+    from . import spectrum as spectrum_mod
+
+    K = parse(args.expr, c)
+    sp = spectrum_mod.spectrum(K, d=args.d, kmax=args.kmax, dps=args.dps)
+    eig = list(sp.eigenvalues)
+    payload = {"kernel": _show(K, args.expr), "d": args.d, "eigenvalues": [_s(mu, 20) for mu in eig],
+               "multiplicities": [int(m) for m in sp.multiplicities],
+               "errors": [float(e) for e in sp.errors]}
+    decay = None
+    if hasattr(spectrum_mod, "decay"):
+        try:
+            decay = spectrum_mod.decay(K, d=args.d, kmax=args.kmax)
+            payload["decay"] = {k: (float(v) if isinstance(v, (int, float, mpmath.mpf)) else str(v))
+                                for k, v in (decay.items() if isinstance(decay, dict) else vars(decay).items())
+                                if not k.startswith("_")}
+        except HermiteRevError as exc:
+            payload["decay"] = str(exc)
+    if args.plot:
+        _save_plot(sp.plot(), args.plot)
+        payload["figure"] = args.plot
+
+    def table():
+        print(f"Mercer spectrum of {_show(K, args.expr)} on S^{args.d - 1} (uniform measure)")
+        _print_table(("k", "mu_k", "N(d,k)", "error"),
+                     [(k, mpmath.nstr(mu, 10), m, mpmath.nstr(e, 2))
+                      for k, (mu, m, e) in enumerate(zip(eig, sp.multiplicities, sp.errors))])
+        if "decay" in payload:
+            print(f"decay: {payload['decay']}")
+        if args.plot:
+            print(f"figure: {args.plot}")
+
+    _emit(args, payload, table)
+
+
+def cmd_figures(args):
+    from . import plots
+
+    paths = plots.paper_figures(args.out, formats=tuple(args.format), fast=args.fast)
+    if args.json:
+        print(json.dumps({"figures": paths}, indent=2))
+    else:
+        for p in paths:
+            print(p)
+
+
+def _save_plot(ax, path):
+    fig = ax.figure
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+# --------------------------------------------------------------------------------------------
+# parser
+# --------------------------------------------------------------------------------------------
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="hermite-rev", description="Reverse-engineer dot-product kernels into "
+                                "one-hidden-layer activations (Hermite expansions).")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sp, kind=True, n=40):
+        sp.add_argument("--n", type=int, default=n, help=f"number of coefficients (default {n})")
+        sp.add_argument("--dps", type=int, default=30, help="decimal digits (default 30)")
+        if kind:
+            sp.add_argument("--kind", default="ntk", choices=["ntk", "nngp"], help="kernel kind (default ntk)")
+        sp.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sp = sub.add_parser("taylor", help="Taylor coefficients of a kernel K(c)")
+    sp.add_argument("expr", help="kernel in c, e.g. 'relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10)'")
+    common(sp, kind=False, n=10)
+    sp.add_argument("--exact", action="store_true", help="exact sympy coefficients")
+    sp.set_defaults(func=cmd_taylor)
+
+    sp = sub.add_parser("reverse", help="kernel -> one-hidden-layer activation")
+    sp.add_argument("expr")
+    common(sp)
+    sp.add_argument("--signs", type=_signs_arg, default=None, help="'+-+...', '1,-1,...' or 'k:-1,...'")
+    sp.add_argument("--export", choices=["numpy", "torch", "jax", "c", "latex"], default=None)
+    sp.add_argument("--quiet-export", action="store_true", help="print only the exported code")
+    sp.add_argument("--plot", default=None, help="save a plot of the activation (PNG/SVG)")
+    sp.set_defaults(func=cmd_reverse)
+
+    sp = sub.add_parser("forward", help="activation -> deep NNGP/NTK Taylor coefficients")
+    sp.add_argument("phi", help="activation in z, e.g. 'Max(0, z)', 'sin(6*z)/2', 'erf(z)'")
+    common(sp, n=20)
+    sp.add_argument("--depth", type=int, default=1)
+    sp.add_argument("--sigma-w", type=_num_arg, default=sympy.Integer(1))
+    sp.add_argument("--sigma-b", type=_num_arg, default=sympy.Integer(0))
+    sp.set_defaults(func=cmd_forward)
+
+    sp = sub.add_parser("family", help="the sign family and its best member")
+    sp.add_argument("expr")
+    common(sp, n=20)
+    sp.add_argument("--best", default=None, choices=["sup", "nonmonotone", "lipschitz"],
+                    help="search the family for the member minimising this")
+    sp.add_argument("--interval", type=float, nargs=2, default=[-3.0, 3.0])
+    sp.add_argument("--plot", default=None)
+    sp.set_defaults(func=cmd_family)
+
+    sp = sub.add_parser("verify", help="series vs quadrature vs finite-width kernel, with a figure")
+    sp.add_argument("expr")
+    sp.add_argument("--kind", default="ntk", choices=["ntk", "nngp"])
+    sp.add_argument("--n", type=int, default=30)
+    sp.add_argument("--widths", type=int, nargs="+", default=[256, 1024, 4096])
+    sp.add_argument("--out", default="out/verify.png")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_verify)
+
+    sp = sub.add_parser("experiment", help="run one of the paper's experiments: parity | mimic")
+    sp.add_argument("name", choices=["parity", "mimic"])
+    sp.add_argument("--fast", action="store_true", help="small fast variant (< 1 minute)")
+    sp.add_argument("--out", default=None, help="figure path")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_experiment)
+
+    sp = sub.add_parser("spectrum", help="Mercer eigenvalues on the sphere S^{d-1}")
+    sp.add_argument("expr")
+    sp.add_argument("--d", type=int, default=10, help="ambient dimension (default 10)")
+    sp.add_argument("--kmax", type=int, default=30)
+    sp.add_argument("--dps", type=int, default=30)
+    sp.add_argument("--plot", default=None)
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_spectrum)
+
+    sp = sub.add_parser("figures", help="paper-style figures saved to a folder")
+    sp.add_argument("--out", default="out/figures")
+    sp.add_argument("--format", nargs="+", default=["png"], choices=["png", "svg", "pdf"])
+    sp.add_argument("--fast", action="store_true")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_figures)
+    return p
+
+
+def main(argv=None):
+    """Entry point of the ``hermite-rev`` console script; returns the exit status."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except (HermiteRevError, ValueError) as exc:
+        msg = " ".join(str(exc).split())
+        print(f"hermite-rev {args.command}: error: {msg}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. piped into head
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+import json
+import subprocess
+import sys
+
+import mpmath
+import pytest
+import sympy
+
+import hermite_rev as hr
+from hermite_rev.cli import main
+
+
+def run(capsys, *argv):
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_taylor_json_matches_library(capsys):
+    rc, out, _ = run(capsys, "taylor", "relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10)", "--n", "6", "--json")
+    assert rc == 0
+    data = json.loads(out)
+    K = hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10))
+    want = hr.taylor(K, 6, dps=30)
+    with mpmath.workdps(30):
+        assert all(mpmath.mpf(x).ae(y) for x, y in zip(data["coefficients"], want))
+        assert mpmath.mpf(data["k1"]).ae(mpmath.mpf("5.07"))
+
+
+def test_taylor_exact_table(capsys):
+    rc, out, _ = run(capsys, "taylor", "arccos(1)", "--n", "5", "--exact")
+    assert rc == 0
+    assert "1/(24*pi)" in out and "1/(2*pi)" in out
+
+
+def test_reverse_with_signs_json(capsys):
+    rc, out, _ = run(capsys, "reverse", "exp(c)", "--kind", "nngp", "--n", "4", "--signs", "+-++", "--json")
+    assert rc == 0
+    data = json.loads(out)
+    with mpmath.workdps(30):
+        b = [mpmath.mpf(x) for x in data["coefficients"]]
+        assert b[1] == -1 and b[3].ae(1 / mpmath.sqrt(6))
+    assert data["family_size"] == "16"
+
+
+def test_reverse_table_for_humans(capsys):
+    rc, out, _ = run(capsys, "reverse", "relu_ntk(depth=2)", "--n", "8")
+    assert rc == 0
+    assert "family: 256 = 2**8 members" in out or "2**" in out
+    assert "truncation: K(1) - sum_k a_k <=" in out
+
+
+def test_forward_depth_and_sigmas(capsys):
+    rc, out, _ = run(capsys, "forward", "Max(0, z)", "--depth", "4", "--sigma-w", "sqrt(2)", "--sigma-b", "1/10",
+                     "--n", "3", "--json")
+    assert rc == 0
+    data = json.loads(out)
+    with mpmath.workdps(30):
+        assert mpmath.mpf(data["k1"]).ae(mpmath.mpf("5.07"))
+        assert mpmath.mpf(data["coefficients"][0]).ae(hr.taylor(
+            hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10)), 1)[0])
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["taylor", "sqrt(c)"], "not analytic"),
+    (["taylor", "c + x"], "free symbol"),
+    (["reverse", "cos(c)"], "a_2 = -0.5"),
+    (["reverse", "1/(1-c)"], "infinite at c = 1"),
+    (["taylor", "exp(c)", "--n", "0"], "n=0"),
+    (["taylor", "__import__('os').system('true')"], "dunder"),
+    (["reverse", "exp(c)", "--n", "3", "--signs", "++"], "one entry per nonzero"),
+])
+def test_bad_input_exit_code_2_one_line(capsys, argv, needle):
+    rc, out, err = run(capsys, *argv)
+    assert rc == 2
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_console_script_usage_error_exit_2():
+    proc = subprocess.run([sys.executable, "-m", "hermite_rev.cli", "reverse", "exp(c)", "--kind", "gp"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "invalid choice" in proc.stderr
