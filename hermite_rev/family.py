@@ -31,7 +31,7 @@ from ._validate import (
     check_positive_int,
     z,
 )
-from .hermite import hermite_coeffs, hermite_norm, hermite_norm_eval, kernel_from_hermite
+from .hermite import hermite_coeffs, hermite_norm, hermite_norm_eval, hermite_norm_eval_np, kernel_from_hermite
 from .series import Tail, TaylorCoeffs, taylor
 
 __all__ = ["reverse", "ActivationFamily", "Activation"]
@@ -177,9 +177,7 @@ class Activation:
         if ax is None:
             _, ax = plt.subplots()
         xs = np.linspace(*xlim, 401)
-        with mpmath.workdps(20):
-            ys = [float(self(x)) for x in xs]
-        ax.plot(xs, ys, **kwargs)
+        ax.plot(xs, hermite_norm_eval_np([float(b) for b in self.coeffs], xs), **kwargs)
         ax.set_xlabel("z")
         ax.set_ylabel(r"$\phi(z)$")
         return ax

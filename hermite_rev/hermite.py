@@ -32,6 +32,7 @@ from ._validate import HermiteRevError, as_expr, c, check_kind, check_positive_i
 __all__ = [
     "hermite_norm",
     "hermite_norm_eval",
+    "hermite_norm_eval_np",
     "kernel_from_hermite",
     "hermite_from_kernel",
     "hermite_coeffs",
@@ -60,6 +61,20 @@ def hermite_norm_eval(b, x):
     for k, bk in enumerate(b):
         total += bk * h
         h_prev, h = h, (x * h - mpmath.sqrt(k) * h_prev) / mpmath.sqrt(k + 1)
+    return total
+
+
+def hermite_norm_eval_np(b, x):
+    """``sum_k b[k] h_k(x)`` in float64 for a numpy array ``x`` (same recurrence; for plots and
+    checks — the compiled path is :meth:`hermite_rev.family.Activation.compile`)."""
+    import numpy as np
+
+    x = np.asarray(x, dtype=float)
+    h_prev, h = np.zeros_like(x), np.ones_like(x)
+    total = np.zeros_like(x)
+    for k, bk in enumerate(b):
+        total += float(bk) * h
+        h_prev, h = h, (x * h - np.sqrt(k) * h_prev) / np.sqrt(k + 1)
     return total
 
 

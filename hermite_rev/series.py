@@ -490,6 +490,13 @@ class TaylorCoeffs(list):
     def max_error(self):
         return max(self.errors) if self.errors else mpmath.mpf(0)
 
+    def plot(self, ax=None, closed_form=True, **kwargs):
+        """Plot the truncated series on [-1, 1] (and the kernel itself when it is an expression in c)."""
+        from .plots import plot_kernel
+
+        K = self.expr if closed_form and self.expr.has(c) else None
+        return plot_kernel(K, coeffs=self, ax=ax, **kwargs)
+
     def summary(self) -> str:
         how = "exact" if self.exact else f"{self.dps} digits, max abs error {mpmath.nstr(self.max_error, 3)}"
         return f"TaylorCoeffs(n={self.n}, {how}, engine={self.engine}, tail={self.tail!r})"
