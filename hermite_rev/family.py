@@ -306,8 +306,11 @@ class ActivationFamily:
         ax.set_title(f"{min(limit, self.count())} of {self.count()} activations with this {self.kind.upper()}")
         return ax
 
-    def __len__(self):
-        return self.count()
+    def _repr_latex_(self):
+        terms = [rf"{mpmath.nstr(self.magnitudes[k], 6)}\,h_{{{k}}}(z)" for k in self.nonzero[:6]]
+        more = r" \pm \dots" if len(self.nonzero) > 6 else ""
+        return (rf"$\phi(z) = \pm " + r" \pm ".join(terms) + more +
+                rf"$ ({self.count()} = $2^{{{len(self.nonzero)}}}$ activations with this {self.kind.upper()})")
 
     def __iter__(self):
         return self.members()

@@ -490,6 +490,15 @@ class TaylorCoeffs(list):
     def max_error(self):
         return max(self.errors) if self.errors else mpmath.mpf(0)
 
+    def __repr__(self):
+        if len(self) <= 12:
+            return super().__repr__()
+        fmt = str if self.exact else (lambda x: mpmath.nstr(x, 8))
+        head = ", ".join(fmt(x) for x in self[:6])
+        tail = ", ".join(fmt(x) for x in self[-2:])
+        how = "exact" if self.exact else f"dps={self.dps}, max abs error {mpmath.nstr(self.max_error, 3)}"
+        return f"[{head}, ..., {tail}]  # TaylorCoeffs n={self.n}, {how}"
+
     def plot(self, ax=None, closed_form=True, **kwargs):
         """Plot the truncated series on [-1, 1] (and the kernel itself when it is an expression in c)."""
         from .plots import plot_kernel
