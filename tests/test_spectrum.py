@@ -1,0 +1,290 @@
+"""Tests for hermite_rev.spectrum: Funk-Hecke eigenvalues, their error bounds, decay analysis.
+
+Oracles: exact rationals from sympy integration, mpmath.quad with mpmath's own Gegenbauer
+polynomials, the Bessel closed form of exp(c)'s spectrum, and Mercer's trace identity.
+"""
+
+import math
+
+import mpmath
+import pytest
+import sympy
+
+import hermite_rev as hr
+from hermite_rev import spectrum as S
+
+c = hr.c
+
+
+# --------------------------------------------------------------------------------------------
+# exact building blocks
+# --------------------------------------------------------------------------------------------
+
+
+def test_multiplicity_known_tables():
+    assert [S.multiplicity(2, k) for k in range(6)] == [1, 2, 2, 2, 2, 2]
+    assert [S.multiplicity(3, k) for k in range(6)] == [2 * k + 1 for k in range(6)]
+    assert [S.multiplicity(4, k) for k in range(6)] == [(k + 1) ** 2 for k in range(6)]
+    # N(d, k) = binom(k+d-1, d-1) - binom(k+d-3, d-1): harmonic polynomials of degree k
+    for d in range(2, 9):
+        for k in range(12):
+            assert S.multiplicity(d, k) == math.comb(k + d - 1, d - 1) - (math.comb(k + d - 3, d - 1) if k >= 2 else 0)
+
+
+def _moment(m, d):
+    # E[t^m] for t = <x, e> with x uniform on S^{d-1}: the Beta integral of (1-t^2)^((d-3)/2)
+    if m % 2:
+        return sympy.Integer(0)
+    return sympy.gamma(sympy.Rational(d, 2)) * sympy.gamma(sympy.Rational(m + 1, 2)) / (
+        sympy.sqrt(sympy.pi) * sympy.gamma(sympy.Rational(m + d, 2)))
+
+
+@pytest.mark.parametrize("d", [2, 3, 4, 5, 7])
+def test_funk_hecke_power_matches_gegenbauer_moments(d):
+    # second route: expand sympy's Gegenbauer polynomial in monomials, integrate term by term
+    t = sympy.Symbol("t", real=True)
+    lam = sympy.Rational(d - 2, 2)
+    for k in range(6):
+        P = sympy.chebyshevt(k, t) if d == 2 else sympy.gegenbauer(k, lam, t) / sympy.gegenbauer(k, lam, 1)
+        poly = sympy.Poly(sympy.expand(P), t)
+        for j in range(10):
+            direct = sympy.nsimplify(sympy.simplify(
+                sum(coef * _moment(j + mon[0], d) for mon, coef in zip(poly.monoms(), poly.coeffs()))))
+            assert S.funk_hecke_power(j, k, d) == direct, (j, k, d)
+
+
+def test_funk_hecke_power_sympy_integral_d3():
+    t = sympy.Symbol("t", real=True)
+    for k in range(3):
+        for j in range(5):
+            direct = sympy.integrate(t**j * sympy.legendre(k, t), (t, -1, 1)) / 2
+            assert S.funk_hecke_power(j, k, 3) == direct
+
+
+def test_funk_hecke_power_is_a_probability_split():
+    # sum_k N(d,k) mu_k(c^j) = 1 (Mercer at c = 1), and every term is non-negative
+    for d in (2, 3, 4, 6):
+        for j in range(15):
+            parts = [S.multiplicity(d, k) * S.funk_hecke_power(j, k, d) for k in range(j + 1)]
+            assert all(p >= 0 for p in parts)
+            assert sum(parts) == 1
+
+
+def test_funk_hecke_arb_agrees_with_exact_for_large_degrees():
+    for j, k, d in [(300, 100, 3), (301, 201, 5), (500, 0, 2), (250, 250, 10)]:
+        exact = S.funk_hecke_power(j, k, d)
+        ball = S._fh_arb(j, k, d)
+        assert ball.overlaps(S._arb_of(mpmath.mpf(sympy.N(exact, 30))))
+
+
+def _fh_mpmath(j, k, d):
+    m = (j - k) // 2
+    return (mpmath.factorial(j) * mpmath.gamma(mpmath.mpf(d) / 2) * mpmath.gamma(m + mpmath.mpf(1) / 2)
+            / (2**k * mpmath.factorial(j - k) * mpmath.sqrt(mpmath.pi) * mpmath.gamma(m + k + mpmath.mpf(d) / 2)))
+
+
+def test_max_beyond_is_the_maximum():
+    for d in (2, 3, 6):
+        for k in (0, 3, 10, 25):
+            for n in (k, k + 7, 40):
+                with mpmath.workdps(30):
+                    brute = max(_fh_mpmath(j, k, d) for j in range(max(n, k), 1000) if (j - k) % 2 == 0)
+                    got = S._fh_max_beyond(n, k, d)
+                    assert mpmath.almosteq(S.to_mpf(got), brute, 1e-12), (d, k, n)
+
+
+def test_gegenbauer_matches_mpmath():
+    with mpmath.workdps(30):
+        for t in (mpmath.mpf("0.3"), mpmath.mpf("-0.77")):
+            for k in range(8):
+                assert S.gegenbauer(k, 2, t).ae(mpmath.chebyt(k, t))
+                assert S.gegenbauer(k, 3, t).ae(mpmath.legendre(k, t))
+                assert S.gegenbauer(k, 6, t).ae(mpmath.gegenbauer(k, 2, t) / mpmath.gegenbauer(k, 2, 1))
+
+
+@pytest.mark.parametrize("nu", ["1/2", "3/2", "1/3"])
+@pytest.mark.parametrize("d", [3, 4])
+def test_power_eigenvalue_against_quadrature(nu, d):
+    nu = sympy.Rational(nu)
+    K = (1 - c) ** nu
+    for k in range(5):
+        got = S.power_eigenvalue(nu, k, d, dps=20)
+        ref, err = S.eigenvalue_quad(K, d, k, dps=20)
+        assert mpmath.almosteq(got, ref, 1e-15, 1e-15), (nu, d, k, got, ref)
+
+
+# --------------------------------------------------------------------------------------------
+# spectra
+# --------------------------------------------------------------------------------------------
+
+
+def _bessel_exp(d, k):
+    # exp(c) on S^{d-1}: mu_k = Gamma(d/2) 2^{d/2-1} I_{k+d/2-1}(1)
+    h = mpmath.mpf(d) / 2
+    return mpmath.gamma(h) * mpmath.mpf(2) ** (h - 1) * mpmath.besseli(k + h - 1, 1)
+
+
+@pytest.mark.parametrize("d", [2, 3, 4, 7])
+def test_exp_spectrum_series_is_the_bessel_closed_form(d):
+    s = S.spectrum(sympy.exp(c), d, 60, dps=30)
+    assert s.rigorous and set(s.sources) == {"series"}
+    with mpmath.workdps(40):
+        for k in range(61):
+            ref = _bessel_exp(d, k)
+            assert abs(s[k] - ref) <= s.errors[k] + abs(ref) * mpmath.mpf(10) ** -29, (d, k)
+            assert s.errors[k] < abs(ref) * mpmath.mpf(10) ** -25
+
+
+def test_quadrature_agrees_with_series_and_mpmath_quad():
+    K = hr.kernels.erf_nngp(1)
+    ser = S.spectrum(K, 3, 12, dps=25, method="series")
+    quad = S.spectrum(K, 3, 12, dps=25, method="quadrature")
+    with mpmath.workdps(25):
+        for k in range(13):
+            assert abs(ser[k] - quad[k]) <= ser.errors[k] + quad.errors[k] + abs(ser[k]) * 1e-22
+    for k in (0, 1, 4, 7):
+        ref, _ = S.eigenvalue_quad(K, 3, k, dps=20)
+        assert mpmath.almosteq(quad[k], ref, 1e-15, 1e-18)
+
+
+def test_series_error_bound_contains_true_value_for_relu_ntk():
+    # slowly converging series (a_j ~ j^-3/2): the truncation bound must still hold
+    K = hr.kernels.relu_ntk(3)
+    ser = S.spectrum(K, 3, 15, n_taylor=60, dps=20, method="series")
+    quad = S.spectrum(K, 3, 15, dps=20, method="quadrature")
+    assert ser.rigorous and not quad.rigorous
+    for k in range(16):
+        assert abs(ser[k] - quad[k]) <= ser.errors[k], k
+        assert ser.errors[k] > 1e-6  # the bound is honest: 60 terms do not give many digits
+
+
+def test_auto_switches_to_quadrature_where_the_series_is_poor():
+    K = hr.kernels.arccos(0)
+    s = S.spectrum(K, 3, 30, dps=20)
+    assert "quadrature" in s.sources and not s.rigorous
+    # arccos(0) = 1/2 + asin(c)/pi: even mu_k (k >= 2) vanish, odd ones are power_eigenvalue sums
+    for k in range(2, 31, 2):
+        assert abs(s[k]) <= s.errors[k] + 1e-25
+    for k in range(1, 31, 2):
+        assert s.resolved(k) and s.errors[k] < 1e-15 * abs(s[k])
+
+
+def test_polynomial_kernel_is_exact():
+    s = S.spectrum([1, 2, 3], 3, 5, n_taylor=3, exact=True)
+    # 1 + 2c + 3c^2 on S^2: mu_0 = 1 + 3 * 1/3, mu_1 = 2/3, mu_2 = 3 * 2/15
+    assert s.exact == (2, sympy.Rational(2, 3), sympy.Rational(2, 5), 0, 0, 0)
+    with mpmath.workdps(30):
+        for k, ex in enumerate(s.exact):
+            assert abs(s[k] - mpmath.mpf(sympy.N(ex, 40))) <= s.errors[k]
+    assert all(e < 1e-25 for e in s.errors)
+
+
+def test_mercer_trace_recovers_K_at_1():
+    s = S.spectrum(hr.kernels.erf_ntk(2), 4, 50, dps=25)
+    k1 = hr.taylor(hr.kernels.erf_ntk(2), 2).tail.k1
+    assert mpmath.almosteq(s.trace(), k1, 1e-12)
+
+
+def test_spectrum_rejects_bad_input():
+    with pytest.raises(ValueError, match="d=1"):
+        S.spectrum(sympy.exp(c), 1, 5)
+    with pytest.raises(ValueError, match="kmax"):
+        S.spectrum(sympy.exp(c), 3, -1)
+    with pytest.raises(ValueError, match="method"):
+        S.spectrum(sympy.exp(c), 3, 5, method="fourier")
+    with pytest.raises(ValueError, match="free symbol"):
+        S.spectrum(sympy.exp(c * sympy.Symbol("x")), 3, 5)
+    with pytest.raises(hr.NotAKernelError, match="a_1"):
+        S.spectrum(1 - c / 2, 3, 5, method="series")
+    with pytest.raises(ValueError, match="exact=True"):
+        S.spectrum(sympy.exp(c), 3, 5, method="quadrature", exact=True)
+    # a kernel that is not positive definite still has a spectrum by quadrature
+    q = S.spectrum(1 - c / 2, 3, 2, method="quadrature")
+    assert q[1].ae(-mpmath.mpf(1) / 6)
+
+
+# --------------------------------------------------------------------------------------------
+# endpoint expansions and decay
+# --------------------------------------------------------------------------------------------
+
+
+def test_endpoint_expansion_arccos_exact():
+    e0 = S.endpoint_expansion(hr.kernels.arccos(0), 1, order=2, exact=True)
+    assert e0.nu == sympy.Rational(1, 2)
+    assert sympy.simplify(e0.coefficient + sympy.sqrt(2) / sympy.pi) == 0
+    e1 = S.endpoint_expansion(hr.kernels.arccos(1), 1, order=3, exact=True)
+    assert e1.nu == sympy.Rational(3, 2)
+    assert sympy.simplify(e1.coefficient - 2 * sympy.sqrt(2) / (3 * sympy.pi)) == 0
+    em = S.endpoint_expansion(hr.kernels.arccos(1), -1, order=3, exact=True)
+    assert sympy.simplify(em.coefficient - e1.coefficient) == 0
+
+
+@pytest.mark.parametrize("K", [hr.kernels.relu_ntk(3), hr.kernels.relu_nngp(2, sympy.sqrt(2), sympy.Rational(1, 10)),
+                               hr.kernels.arccos(2)])
+@pytest.mark.parametrize("point", [1, -1])
+def test_endpoint_expansion_approximates_the_kernel(K, point):
+    e = S.endpoint_expansion(K, point, order=4)
+    f = sympy.lambdify(c, K, "mpmath")
+    t_sym = sympy.Symbol("t", positive=True)
+    g = sympy.lambdify(t_sym, e.expr(t_sym), "mpmath")
+    with mpmath.workdps(30):
+        # with a bias the kernel is analytic at -1 but only in a disc of radius ~0.005 in t
+        for t in (mpmath.mpf("1e-5"), mpmath.mpf("1e-6")):
+            val = mpmath.re(f(point - point * t))
+            assert abs(val - g(t)) < 1000 * t ** e.order * max(1, abs(val)), (point, t)
+
+
+def test_sympy_series_agrees_with_the_walker_on_a_shallow_kernel():
+    s = sympy.Symbol("s", positive=True)
+    K = hr.kernels.arccos(1)
+    ref = sympy.series(K.subs(c, 1 - s**2), s, 0, 6).removeO()
+    e = S.endpoint_expansion(K, 1, order=3)
+    with mpmath.workdps(30):
+        for i in range(6):
+            assert mpmath.almosteq(mpmath.mpf(sympy.N(ref.coeff(s, i), 40)), e.coeffs[i], 1e-25, 1e-25)
+
+
+def test_decay_arccos_parities():
+    r0 = S.decay(hr.kernels.arccos(0), 3, kmax=60, dps=20)
+    assert r0.predicted == {0: None, 1: -3}
+    assert r0.measured[0] is None and abs(r0.measured[1] + 3) < 0.1
+    assert abs(r0.ratios[1] - 1) < 1e-6
+    r1 = S.decay(hr.kernels.arccos(1), 4, kmax=60, dps=20)
+    assert r1.predicted == {0: -6, 1: None}
+    # the finite-range fit is pre-asymptotic; the exact asymptotic series is much closer
+    assert abs(r1.measured[0] + 6) < 0.25 and r1.measured[1] is None
+    assert abs(r1.ratios[0] - 1) < 1e-6
+
+
+def test_decay_relu_ntk_depth_counting():
+    # one hidden layer (Bietti-Bach L = 2): odd k >= 3 vanish; two hidden layers (L = 3): both ~ k^-d
+    one = S.decay(hr.kernels.relu_ntk(1), 3, kmax=50, dps=20)
+    assert one.predicted == {0: -3, 1: None} and one.measured[1] is None
+    two = S.decay(hr.kernels.relu_ntk(2), 3, kmax=50, dps=20)
+    assert two.predicted == {0: -3, 1: -3}
+    for par in (0, 1):
+        assert abs(two.measured[par] + 3) < 0.1
+        assert abs(two.ratios[par] - 1) < 1e-6
+    # the leading constant C(d, 1/2)(c_1 +- c_{-1}) differs between parities
+    assert not mpmath.almosteq(two.leading[0][1], two.leading[1][1], 1e-3)
+
+
+def test_decay_smooth_kernel_faster_than_any_power():
+    r = S.decay(sympy.exp(c), 3, kmax=40, dps=20)
+    assert r.predicted == {0: None, 1: None}
+    assert r.measured[0] < -20 and r.measured[1] < -20
+
+
+def test_plots_write_files(tmp_path):
+    s = S.spectrum(hr.kernels.relu_ntk(2), 3, 20, dps=15)
+    p = tmp_path / "s.png"
+    s.plot(path=str(p))
+    assert p.stat().st_size > 1000
+    path, info = S.plot_compare(str(tmp_path / "cmp.png"), depth=2, kmax=20, n=(12,), dps=15)
+    assert (tmp_path / "cmp.png").stat().st_size > 1000
+    mimic = info["mimics"][12]
+    for k in range(21):
+        # the mimic's kernel is a truncation with non-negative terms: never above the deep one
+        assert mimic[k] <= info["deep"][k] + info["deep"].errors[k] + mimic.errors[k]
+        if k >= 12:  # exactly 0 up to the (rigorous) rounding-level truncation bound
+            assert abs(mimic[k]) <= mimic.errors[k] < 1e-15
