@@ -473,7 +473,7 @@ def _series_path(K, d, kmax, n, dps, exact):
     return values, errors, tail, exact_vals, tc.rigorous
 
 
-def _cauchy_radii(K, radii=(16, 8, 4, 2, 1.5, 1.25, 1.1)):
+def _cauchy_radii(K, radii=(256, 64, 16, 8, 4, 2, 1.5, 1.25, 1.1)):
     """[(r, upper bound of K(r))] for the r with K provably analytic on a neighbourhood of [0, r].
 
     K is evaluated in ball arithmetic on the ball [0, r]; every operation checks its
@@ -872,7 +872,7 @@ class EndpointExpansion:
 
     def __repr__(self):
         where = "K(1 - t)" if self.point == 1 else "K(-1 + t)"
-        return f"EndpointExpansion({where} = {self.expr()} + O(t^{self.order}))"
+        return f"EndpointExpansion({where} = {sympy.N(self.expr(), 6)} + O(t^{self.order}))"
 
 
 def endpoint_expansion(K, point=1, order=4, *, exact=False, dps=50):
