@@ -250,16 +250,16 @@ def cmd_spectrum(args):
     eig = list(sp.eigenvalues)
     payload = {"kernel": _show(K, args.expr), "d": args.d, "eigenvalues": [_s(mu, 20) for mu in eig],
                "multiplicities": [int(m) for m in sp.multiplicities],
-               "errors": [float(e) for e in sp.errors]}
-    decay = None
-    if hasattr(spectrum_mod, "decay"):
-        try:
-            decay = spectrum_mod.decay(K, d=args.d, kmax=args.kmax)
-            payload["decay"] = {k: (float(v) if isinstance(v, (int, float, mpmath.mpf)) else str(v))
-                                for k, v in (decay.items() if isinstance(decay, dict) else vars(decay).items())
-                                if not k.startswith("_")}
-        except HermiteRevError as exc:
-            payload["decay"] = str(exc)
+               "errors": [float(e) for e in sp.errors], "rigorous": sp.rigorous}
+    report = None
+    if args.decay:
+        report = spectrum_mod.decay(K, d=args.d, kmax=max(args.kmax, 100), dps=args.dps)
+        num = lambda v: None if v is None else float(v)
+        payload["decay"] = {parity: {"predicted_exponent": num(report.predicted[p]),
+                                     "measured_exponent": num(report.measured[p]),
+                                     "ratio_to_asymptotic": num(report.ratios[p])}
+                            for p, parity in ((0, "even"), (1, "odd"))}
+        payload["decay"]["fit_range"] = list(report.fit_range)
     if args.plot:
         _save_plot(sp.plot(), args.plot)
         payload["figure"] = args.plot
@@ -269,8 +269,11 @@ def cmd_spectrum(args):
         _print_table(("k", "mu_k", "N(d,k)", "error"),
                      [(k, mpmath.nstr(mu, 10), m, mpmath.nstr(e, 2))
                       for k, (mu, m, e) in enumerate(zip(eig, sp.multiplicities, sp.errors))])
-        if "decay" in payload:
-            print(f"decay: {payload['decay']}")
+        if report is not None:
+            print(f"decay (Bietti-Bach), fit over k in {tuple(report.fit_range)}:")
+            print("| kernel | d | parity | predicted exponent | measured exponent | mu_k / asymptotic |")
+            print("|---|---|---|---|---|---|")
+            print(report.table(args.expr[:30]))
         if args.plot:
             print(f"figure: {args.plot}")
 
@@ -365,6 +368,7 @@ def build_parser():
     sp.add_argument("--d", type=int, default=10, help="ambient dimension (default 10)")
     sp.add_argument("--kmax", type=int, default=30)
     sp.add_argument("--dps", type=int, default=30)
+    sp.add_argument("--decay", action="store_true", help="predicted vs measured decay exponents")
     sp.add_argument("--plot", default=None)
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_spectrum)

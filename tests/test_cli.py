@@ -82,3 +82,33 @@ def test_console_script_usage_error_exit_2():
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert "invalid choice" in proc.stderr
+
+
+def test_family_best_member_json(capsys):
+    rc, out, _ = run(capsys, "family", "relu_ntk(depth=2)", "--n", "8", "--best", "sup", "--json")
+    assert rc == 0
+    data = json.loads(out)
+    best = data["best"]
+    assert data["family_size"] == "256"
+    assert best["method"] == "gray-code" and best["examined"] >= 128
+    # the reported value is the sup norm of the reported member on [-3, 3]
+    import numpy as np
+    from hermite_rev.hermite import hermite_norm_eval_np
+    xs = np.linspace(-3, 3, 2001)
+    sup = np.abs(hermite_norm_eval_np([float(b) for b in best["coefficients"]], xs)).max()
+    assert abs(sup - best["value"]) <= 1e-2 * sup
+
+
+def test_spectrum_with_decay(capsys):
+    rc, out, _ = run(capsys, "spectrum", "arccos(1)", "--d", "5", "--kmax", "6", "--decay", "--json")
+    assert rc == 0
+    data = json.loads(out)
+    assert data["decay"]["even"]["predicted_exponent"] == -7.0
+    assert abs(data["decay"]["even"]["measured_exponent"] + 7) < 0.5
+    assert data["multiplicities"][:3] == [1, 5, 14]
+
+
+def test_figures_command(capsys, tmp_path):
+    rc, out, _ = run(capsys, "figures", "--out", str(tmp_path), "--fast", "--format", "png")
+    assert rc == 0
+    assert (tmp_path / "kernel.png").exists()
