@@ -22,3 +22,13 @@ def test_shallowify(tmp_path, capsys):
     assert "2**12" in text and "K(1) = 5.07" in text
     assert fam.count() == 2**12
     assert out.stat().st_size > 10_000
+
+
+def test_export_torch_trains(tmp_path, capsys):
+    pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    res = load("export_torch").main(["--fast", "--out", str(tmp_path / "phi.py")])
+    assert res["grad_gap"] < 1e-10
+    first, last = res["history"][0], res["history"][-1]
+    assert last[1] < 0.5 * first[1]          # train MSE at least halves
+    assert last[3] > 0.8                       # test accuracy
