@@ -1,0 +1,551 @@
+r"""Finite fully-connected networks in the NTK parameterization, trained by full-batch GD.
+
+Index
+-----
+net_activation   any activation spec -> NetActivation (fused phi, phi' on float arrays)
+NetActivation    name, value_and_grad(x), __call__, grad, expr (sympy, when known)
+FCN              fully-connected net of any depth; forward, backward, empirical kernels
+train            full-batch gradient descent on MSE with the output centred at initialization
+sphere_inputs    rows scaled to |x|^2/d = 1
+
+Conventions (neural-tangents ``stax``, NTK parameterization).  Every parameter is drawn
+N(0, 1) and a Dense layer with fan-in ``n`` computes
+
+.. math:: z = \frac{\sigma_w}{\sqrt{n}} x W + \sigma_b b .
+
+``widths`` are the hidden widths; the readout is Dense(sigma_w_last, sigma_b_last) with
+default 1, 0, as in :mod:`hermite_rev.kernels`.  Inputs are expected with |x|^2/d = 1.
+
+Loss and time scale.  :func:`train` minimises :math:`L = \frac{1}{2n}\sum_i \lVert f(x_i) -
+y_i\rVert^2` (mean over examples, sum over outputs) with plain GD ``theta -= lr * grad L``.
+In the kernel regime the training outputs then follow
+:math:`f_{t+1} = f_t - \frac{\eta}{n}\Theta (f_t - y)`, i.e. the NTK time scale is
+``lr * t / n`` (see :func:`hermite_rev.verify.kernel_regime_gap`).  The reported MSE is the
+mean over all entries of :math:`(f - y)^2`; for scalar outputs that is ``2 L``.
+
+Activation specs: a name (``"relu"``, ``"erf"``, ``"tanh"``, ``"sin"``, ``"cos"``,
+``"abs"``, ``"step"``, ``"linear"``, ``"softplus"``, and ``"sinA"`` = sin(A z)/2, e.g.
+``"sin6"`` = sin(6z)/2 from the paper's parity experiment), an
+:class:`~hermite_rev.family.Activation` (its Hermite series, compiled by
+:mod:`hermite_rev.lower` when available), anything with a ``compile()`` method returning
+``f`` with ``f(x)`` and ``f.grad(x)`` (e.g. a fitted bounded form), a sympy expression in
+``z``, or a pair ``(phi, dphi)`` of numpy callables.
+
+Hermite-series activations are polynomials: with pre-activations ~N(0, 1) at init they are
+well behaved, but they grow like |z|^degree, so a learning rate that pushes pre-activations
+far out (|z| > 6 say) makes training blow up; :func:`train` stops with ``diverged=True``
+in the history when the loss becomes non-finite.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validate import HermiteRevError, check_positive_int
+
+__all__ = ["NetActivation", "net_activation", "FCN", "train", "sphere_inputs"]
+
+
+# --------------------------------------------------------------------------------------------
+# activations
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class NetActivation:
+    """An activation as the trainer sees it: fused ``value_and_grad`` on float arrays.
+
+    Attributes
+    ----------
+    name : str
+    value_and_grad : callable
+        ``x -> (phi(x), phi'(x))`` for a float array of any shape.
+    expr : sympy.Expr or None
+        phi as a sympy expression in z where known (for analytic kernels).
+    source : object
+        What the activation was built from (a name, an Activation, ...).
+    """
+
+    name: str
+    value_and_grad: object
+    expr: object = None
+    source: object = None
+    breakpoints: tuple = ()
+    _extra: dict = field(default_factory=dict, repr=False)
+
+    def __call__(self, x):
+        return self.value_and_grad(np.asarray(x, dtype=float))[0]
+
+    def grad(self, x):
+        return self.value_and_grad(np.asarray(x, dtype=float))[1]
+
+
+_NAMED = {
+    # name: (numba code, a, s, sympy builder, kinks)
+    "relu": ("relu", 1.0, 1.0, lambda z, sp: sp.Max(0, z), (0.0,)),
+    "erf": ("erf", 1.0, 1.0, lambda z, sp: sp.erf(z), ()),
+    "tanh": ("tanh", 1.0, 1.0, lambda z, sp: sp.tanh(z), ()),
+    "sin": ("sin", 1.0, 1.0, lambda z, sp: sp.sin(z), ()),
+    "cos": ("cos", 1.0, 1.0, lambda z, sp: sp.cos(z), ()),
+    "linear": ("linear", 1.0, 1.0, lambda z, sp: z, ()),
+    "identity": ("linear", 1.0, 1.0, lambda z, sp: z, ()),
+    "abs": ("abs", 1.0, 1.0, lambda z, sp: sp.Abs(z), (0.0,)),
+    "step": ("step", 1.0, 1.0, lambda z, sp: sp.Heaviside(z, sp.Rational(1, 2)), (0.0,)),
+    "softplus": ("softplus", 1.0, 1.0, lambda z, sp: sp.log(1 + sp.exp(z)), ()),
+}
+
+NAMES = tuple(sorted(_NAMED)) + ("sinA (sin(A z)/2, e.g. sin6)",)
+
+
+def _named(name: str) -> NetActivation:
+    import sympy
+
+    from . import _numba_train as nb
+    from ._validate import z
+
+    key = name.strip().lower()
+    m = re.fullmatch(r"sin(\d+(?:\.\d+)?)", key)
+    if m:
+        a = float(m.group(1))
+        a_sym = sympy.nsimplify(m.group(1))
+        entry = ("sin", a, 0.5, lambda zz, sp: sp.sin(a_sym * zz) / 2, ())
+    elif key in _NAMED:
+        entry = _NAMED[key]
+    else:
+        raise HermiteRevError(f"unknown activation name {name!r}; known names: {', '.join(NAMES)}")
+    code_name, a, s, builder, kinks = entry
+    code = nb.ACT_CODES[code_name]
+
+    def value_and_grad(x):
+        x = np.asarray(x)
+        if x.dtype not in (np.float32, np.float64):
+            x = x.astype(np.float64)
+        flat = np.ascontiguousarray(x).reshape(-1)
+        val = np.empty_like(flat)
+        der = np.empty_like(flat)
+        nb.act_value_grad(code, x.dtype.type(a), x.dtype.type(s), flat, val, der)
+        return val.reshape(x.shape), der.reshape(x.shape)
+
+    return NetActivation(key, value_and_grad, builder(z, sympy), key, kinks)
+
+
+def _hermite_fallback(coeffs):
+    """Fused numba evaluation of sum_k b_k h_k (used when hermite_rev.lower is absent)."""
+    from . import _numba_train as nb
+
+    b64 = np.asarray([float(b) for b in coeffs], dtype=np.float64)
+    tables = {}
+
+    def value_and_grad(x):
+        x = np.asarray(x)
+        if x.dtype not in (np.float32, np.float64):
+            x = x.astype(np.float64)
+        dt = x.dtype
+        if dt not in tables:
+            tables[dt] = (b64.astype(dt), nb.sqrt_table(len(b64) + 1, dt))
+        b, sq = tables[dt]
+        flat = np.ascontiguousarray(x).reshape(-1)
+        val = np.empty_like(flat)
+        der = np.empty_like(flat)
+        nb.hermite_value_grad(b, sq, flat, val, der)
+        return val.reshape(x.shape), der.reshape(x.shape)
+
+    return value_and_grad
+
+
+def _from_compiled(f):
+    if hasattr(f, "value_and_grad"):
+        def value_and_grad(x):
+            v, d = f.value_and_grad(np.asarray(x, dtype=np.float64))
+            return np.asarray(v), np.asarray(d)
+    else:
+        def value_and_grad(x):
+            x = np.asarray(x, dtype=np.float64)
+            return np.asarray(f(x)), np.asarray(f.grad(x))
+    return value_and_grad
+
+
+def net_activation(spec, *, compiled=None) -> NetActivation:
+    """Turn any activation spec into a :class:`NetActivation` (see the module docstring).
+
+    Parameters
+    ----------
+    spec : str, Activation, object with ``compile()``, sympy.Expr or (callable, callable)
+    compiled : bool or None
+        For an :class:`~hermite_rev.family.Activation`: ``True`` requires
+        :mod:`hermite_rev.lower`, ``False`` uses this module's fused numba recurrence, ``None``
+        (default) uses lower when it can be imported and falls back otherwise.
+
+    Examples
+    --------
+    >>> act = net_activation("relu")
+    >>> act.value_and_grad(np.array([-1.0, 2.0]))
+    (array([0., 2.]), array([0., 1.]))
+    """
+    from .family import Activation
+
+    if isinstance(spec, NetActivation):
+        return spec
+    if isinstance(spec, str):
+        return _named(spec)
+    if isinstance(spec, Activation):
+        vg = None
+        if compiled is not False:
+            try:
+                vg = _from_compiled(spec.compile())
+            except ImportError:
+                if compiled:
+                    raise
+        if vg is None:
+            vg = _hermite_fallback(spec.coeffs)
+        return NetActivation(f"hermite(deg={spec.degree})", vg, None, spec)
+    if isinstance(spec, tuple) and len(spec) == 2 and all(callable(f) for f in spec):
+        phi, dphi = spec
+
+        def value_and_grad(x):
+            return np.asarray(phi(x), dtype=x.dtype), np.asarray(dphi(x), dtype=x.dtype)
+
+        return NetActivation(getattr(phi, "__name__", "callable"), value_and_grad, None, spec)
+    if hasattr(spec, "compile") and callable(spec.compile):
+        return NetActivation(type(spec).__name__, _from_compiled(spec.compile()), getattr(spec, "expr", None), spec)
+    try:
+        import sympy
+
+        from ._validate import as_expr, z
+
+        expr = as_expr(spec, z)
+    except HermiteRevError:
+        raise HermiteRevError(
+            f"activation must be a name, an Activation, an object with compile(), a sympy expression in z "
+            f"or a pair (phi, dphi) of callables; got {spec!r}") from None
+    ff = sympy.lambdify(z, expr, "numpy")
+    dff = sympy.lambdify(z, sympy.diff(expr, z), "numpy")
+
+    def value_and_grad(x):
+        return (np.broadcast_to(np.asarray(ff(x), dtype=x.dtype), x.shape).copy(),
+                np.broadcast_to(np.asarray(dff(x), dtype=x.dtype), x.shape).copy())
+
+    return NetActivation(str(expr), value_and_grad, expr, spec)
+
+
+# --------------------------------------------------------------------------------------------
+# the network
+# --------------------------------------------------------------------------------------------
+
+
+def sphere_inputs(X):
+    """Scale each row of X to |x|^2/d = 1 (norm sqrt(d))."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise HermiteRevError(f"inputs must be a 2-D array (examples x features), got shape {X.shape}")
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    if np.any(norms == 0):
+        raise HermiteRevError("cannot scale a zero input row to the sphere")
+    return X / norms * math.sqrt(X.shape[1])
+
+
+def _real(value, name, *, positive=False, nonneg=False):
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise HermiteRevError(f"{name} must be a real number, got {name}={value!r}") from None
+    if not math.isfinite(v) or (positive and v <= 0) or (nonneg and v < 0):
+        req = "positive" if positive else ("non-negative" if nonneg else "finite")
+        raise HermiteRevError(f"{name} must be {req}, got {name}={value!r}")
+    return v
+
+
+class FCN:
+    r"""Fully-connected network in the NTK parameterization (numpy BLAS + numba activation).
+
+    Parameters
+    ----------
+    d_in : int
+        Input dimension.
+    widths : int or sequence of int
+        Hidden widths (one entry per hidden layer; an int means one hidden layer).
+    activation : activation spec
+        See :func:`net_activation`.
+    sigma_w, sigma_b : float
+        Weight and bias scales of the hidden Dense layers.
+    seed : int
+        Seed of numpy's default generator for all parameters.
+    d_out : int
+        Number of outputs.
+    sigma_w_last, sigma_b_last : float
+        Readout Dense layer scales (default 1, 0 as in :mod:`hermite_rev.kernels`).
+    dtype : numpy float dtype
+        float64 (default) or float32.
+
+    Attributes
+    ----------
+    W, b : lists of arrays
+        Standard-normal parameters; layer l computes ``sw/sqrt(fan_in) * a @ W[l] + sb * b[l]``.
+
+    Examples
+    --------
+    >>> net = FCN(3, [64, 64], "relu", sigma_w=2 ** 0.5, sigma_b=0.1, seed=0)
+    >>> net(sphere_inputs(np.ones((2, 3)))).shape
+    (2, 1)
+    """
+
+    def __init__(self, d_in, widths, activation="relu", sigma_w=1.0, sigma_b=0.0, seed=0, *, d_out=1,
+                 sigma_w_last=1.0, sigma_b_last=0.0, dtype=np.float64):
+        self.d_in = check_positive_int(d_in, "d_in")
+        if isinstance(widths, (int, np.integer)):
+            widths = [widths]
+        try:
+            widths = [check_positive_int(w, "width") for w in widths]
+        except TypeError:
+            raise HermiteRevError(f"widths must be a sequence of positive integers, got widths={widths!r}") from None
+        if not widths:
+            raise HermiteRevError("widths must name at least one hidden layer, got widths=[]")
+        self.widths = widths
+        self.d_out = check_positive_int(d_out, "d_out")
+        self.sigma_w = _real(sigma_w, "sigma_w")
+        self.sigma_b = _real(sigma_b, "sigma_b")
+        self.sigma_w_last = _real(sigma_w_last, "sigma_w_last")
+        self.sigma_b_last = _real(sigma_b_last, "sigma_b_last")
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise HermiteRevError(f"dtype must be float32 or float64, got dtype={dtype!r}")
+        self.activation = net_activation(activation)
+        self.seed = seed
+        rng = np.random.default_rng(seed)
+        dims = [self.d_in] + widths + [self.d_out]
+        need = sum(a * b for a, b in zip(dims[:-1], dims[1:])) * self.dtype.itemsize
+        if need > 16 * 2**30:
+            raise HermiteRevError(
+                f"the weights of widths={widths} need {need / 2**30:.1f} GiB; use smaller hidden widths")
+        self.W, self.b = [], []
+        for a, b in zip(dims[:-1], dims[1:]):
+            self.W.append(rng.standard_normal((a, b), dtype=np.float64).astype(self.dtype, copy=False))
+            self.b.append(rng.standard_normal(b, dtype=np.float64).astype(self.dtype, copy=False))
+        self.scales = [self.sigma_w / math.sqrt(a) for a in dims[:-2]] + [self.sigma_w_last / math.sqrt(dims[-2])]
+        self.bias_scales = [self.sigma_b] * len(widths) + [self.sigma_b_last]
+
+    @property
+    def depth(self):
+        return len(self.widths)
+
+    def n_params(self):
+        return sum(W.size + b.size for W, b in zip(self.W, self.b))
+
+    def __repr__(self):
+        return (f"FCN(d_in={self.d_in}, widths={self.widths}, activation={self.activation.name}, "
+                f"sigma_w={self.sigma_w:g}, sigma_b={self.sigma_b:g}, d_out={self.d_out}, seed={self.seed})")
+
+    def _check_X(self, X):
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.d_in:
+            raise HermiteRevError(f"inputs must have shape (n, {self.d_in}), got {X.shape}")
+        return np.ascontiguousarray(X, dtype=self.dtype)
+
+    def forward(self, X, *, keep=False):
+        """Outputs (n, d_out); with ``keep=True`` also the layer inputs and phi' for backprop."""
+        A = self._check_X(X)
+        acts, ders = [A], []
+        L = len(self.W)
+        for l in range(L):
+            Z = A @ self.W[l]
+            Z *= self.dtype.type(self.scales[l])
+            if self.bias_scales[l] != 0.0:
+                Z += self.dtype.type(self.bias_scales[l]) * self.b[l]
+            if l == L - 1:
+                return (Z, acts, ders) if keep else Z
+            A, D = self.activation.value_and_grad(Z)
+            if keep:
+                acts.append(A)
+                ders.append(D)
+
+    __call__ = forward
+
+    def backward(self, acts, ders, G):
+        """Gradients (dW, db) of sum(G * f) given the kept forward state; G is (n, d_out)."""
+        L = len(self.W)
+        dW, db = [None] * L, [None] * L
+        G = np.ascontiguousarray(G, dtype=self.dtype)
+        for l in range(L - 1, -1, -1):
+            s = self.dtype.type(self.scales[l])
+            dW[l] = acts[l].T @ G
+            dW[l] *= s
+            db[l] = G.sum(axis=0) * self.dtype.type(self.bias_scales[l])
+            if l > 0:
+                G = G @ self.W[l].T
+                G *= s
+                G *= ders[l - 1]
+        return dW, db
+
+    def deltas(self, X):
+        """Per-example backprop signals: layer inputs A_l and d f_0 / d z_l for output 0."""
+        out, acts, ders = self.forward(X, keep=True)
+        L = len(self.W)
+        G = np.zeros((acts[0].shape[0], 1), dtype=self.dtype)
+        G[:, 0] = 1
+        deltas = [None] * L
+        deltas[L - 1] = G
+        W0 = [W for W in self.W]
+        W0[-1] = self.W[-1][:, :1]
+        for l in range(L - 1, 0, -1):
+            G = (G @ W0[l].T) * self.dtype.type(self.scales[l])
+            G *= ders[l - 1]
+            deltas[l - 1] = G
+        return out, acts, deltas
+
+    def kernel(self, X, X2=None, kind="ntk"):
+        r"""Empirical NNGP or NTK Gram matrix of output 0 (float64).
+
+        NTK: :math:`\sum_l (\sigma_w^2/n_{l-1}) (A_{l-1} A_{l-1}'^T) \circ (\Delta_l \Delta_l'^T)
+        + \sigma_b^2 \Delta_l \Delta_l'^T` (gradients of all weights and biases).
+        NNGP: the readout's conditional covariance
+        :math:`\sigma_{w,last}^2 / n_L\, a_L \cdot a_L' + \sigma_{b,last}^2`.
+        """
+        from ._validate import check_kind
+
+        kind = check_kind(kind)
+        n1 = np.asarray(X).shape[0]
+        XX = X if X2 is None else np.concatenate([np.asarray(X), np.asarray(X2)], axis=0)
+        _, acts, deltas = self.deltas(XX)
+        i1, i2 = slice(0, n1), slice(n1 if X2 is not None else 0, None)
+        L = len(self.W)
+        if kind == "nngp":
+            A = acts[-1].astype(np.float64)
+            return self.scales[-1] ** 2 * (A[i1] @ A[i2].T) + self.sigma_b_last ** 2
+        K = 0.0
+        for l in range(L):
+            A = acts[l].astype(np.float64)
+            D = deltas[l].astype(np.float64)
+            DD = D[i1] @ D[i2].T
+            K = K + self.scales[l] ** 2 * (A[i1] @ A[i2].T) * DD + self.bias_scales[l] ** 2 * DD
+        return K
+
+
+# --------------------------------------------------------------------------------------------
+# training
+# --------------------------------------------------------------------------------------------
+
+
+def _accuracy(F, Y):
+    if F.shape[1] == 1:
+        return float(np.mean(np.sign(F[:, 0]) == np.sign(Y[:, 0])))
+    return float(np.mean(np.argmax(F, axis=1) == np.argmax(Y, axis=1)))
+
+
+def _as_targets(Y, n, d_out, what):
+    Y = np.asarray(Y, dtype=np.float64)
+    if Y.ndim == 1:
+        Y = Y[:, None]
+    if Y.shape != (n, d_out):
+        raise HermiteRevError(f"{what} must have shape ({n}, {d_out}) (or ({n},) for one output), got {Y.shape}")
+    return Y
+
+
+def train(net, X, Y, lr, epochs, stop_mse=None, X_test=None, Y_test=None, progress=True, *,
+          centre=True, callback=None, eval_every=1):
+    r"""Full-batch gradient descent on MSE; returns the history.
+
+    Minimises :math:`L = \frac{1}{2n}\sum_i \lVert f(x_i) - y_i\rVert^2` with
+    ``theta -= lr * grad L``, where ``f = net - net_0`` is the output centred at initialization
+    (``centre=True``, as in the paper's code: the function starts at exactly 0).
+
+    Parameters
+    ----------
+    net : FCN
+        Trained in place.
+    X, Y : arrays
+        Training inputs (n, d_in) and targets (n, d_out) or (n,).
+    lr : float
+    epochs : int
+        Maximum number of GD steps.
+    stop_mse : float or None
+        Stop once the training MSE (mean over entries of (f - y)^2) is <= this.
+    X_test, Y_test : arrays or None
+    progress : bool
+        tqdm progress bar.
+    callback : callable or None
+        ``callback(epoch, f_train)`` after every step (f_train before the step's update is
+        applied is passed for epoch 0, then the outputs after each step).
+    eval_every : int
+        Evaluate the test set every this many epochs (and at the last one).
+
+    Returns
+    -------
+    dict of lists
+        ``epoch, train_mse, test_mse, train_acc, test_acc, seconds`` (one entry per recorded
+        epoch, epoch 0 = initialization; ``seconds`` is wall time since the start) and the
+        scalars ``stopped_at``, ``diverged``, ``loss`` (a description of the objective).
+    """
+    if not isinstance(net, FCN):
+        raise HermiteRevError(f"net must be an FCN, got {type(net).__name__}")
+    lr = _real(lr, "lr", positive=True)
+    epochs = int(epochs)
+    if epochs < 0:
+        raise HermiteRevError(f"epochs must be >= 0, got epochs={epochs!r}")
+    if stop_mse is not None:
+        stop_mse = _real(stop_mse, "stop_mse", nonneg=True)
+    eval_every = check_positive_int(eval_every, "eval_every")
+    X = net._check_X(X)
+    n = X.shape[0]
+    Y = _as_targets(Y, n, net.d_out, "Y")
+    has_test = X_test is not None
+    if has_test:
+        if Y_test is None:
+            raise HermiteRevError("X_test given without Y_test")
+        X_test = net._check_X(X_test)
+        Y_test = _as_targets(Y_test, X_test.shape[0], net.d_out, "Y_test")
+    f0 = net.forward(X).astype(np.float64) if centre else np.zeros_like(Y)
+    f0_test = (net.forward(X_test).astype(np.float64) if centre else np.zeros_like(Y_test)) if has_test else None
+    hist = {"epoch": [], "train_mse": [], "test_mse": [], "train_acc": [], "test_acc": [], "seconds": [],
+            "stopped_at": None, "diverged": False,
+            "loss": "L = 1/(2n) sum_i |f(x_i) - y_i|^2, f = net - net_at_init; mse = mean (f - y)^2"}
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=epochs, desc=f"train {net.activation.name} L={net.depth}", leave=False)
+    t0 = time.perf_counter()
+    scale = net.dtype.type(1.0 / n)
+    lr_t = net.dtype.type(lr)
+    for epoch in range(epochs + 1):
+        out, acts, ders = net.forward(X, keep=True)
+        F = out.astype(np.float64) - f0
+        R = F - Y
+        mse = float(np.mean(R * R))
+        if callback is not None:
+            callback(epoch, F)
+        last = epoch == epochs or not math.isfinite(mse) or (stop_mse is not None and mse <= stop_mse)
+        if epoch % eval_every == 0 or last:
+            hist["epoch"].append(epoch)
+            hist["train_mse"].append(mse)
+            hist["train_acc"].append(_accuracy(F, Y))
+            if has_test:
+                Ft = net.forward(X_test).astype(np.float64) - f0_test
+                hist["test_mse"].append(float(np.mean((Ft - Y_test) ** 2)))
+                hist["test_acc"].append(_accuracy(Ft, Y_test))
+            hist["seconds"].append(time.perf_counter() - t0)
+        if not math.isfinite(mse):
+            hist["diverged"] = True
+            hist["stopped_at"] = epoch
+            break
+        if last:
+            hist["stopped_at"] = epoch
+            break
+        G = (R * scale).astype(net.dtype)
+        dW, db = net.backward(acts, ders, G)
+        for l in range(len(net.W)):
+            dW[l] *= lr_t
+            net.W[l] -= dW[l]
+            if net.bias_scales[l] != 0.0:
+                net.b[l] -= lr_t * db[l]
+        if bar is not None:
+            bar.update(1)
+            if epoch % 50 == 0:
+                bar.set_postfix(mse=f"{mse:.3g}")
+    if bar is not None:
+        bar.close()
+    return hist
