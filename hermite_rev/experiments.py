@@ -1,0 +1,337 @@
+r"""The paper's two experiments (Simon, Anand & DeWeese 2022), reproduced with this toolkit.
+
+Index
+-----
+parity_kernel    the kernel designed for parity, and its reverse-engineered activation
+parity           11-bit parity: 4HL ReLU vs 1HL sin(6z)/2 vs 1HL engineered activation
+mimic            wine data: 1HL ReLU vs 4HL ReLU vs 1HL activations whose NTK is the 4HL ReLU NTK
+run_experiment   run one by name, print a table, write the figure (``hermite-rev experiment``)
+
+Every experiment returns ``{network_name: {"train_mse", "test_mse", "train_acc", "test_acc",
+"seconds", and "*_std"}}`` (means and standard deviations over trials) and writes a figure.
+``fast=True`` is a small variant that runs in CI in well under a minute; the numbers of the
+full runs are in the README section "verify".
+
+Training is :func:`hermite_rev.nets.train`: full-batch GD on
+:math:`L = \frac{1}{2n}\sum_i \lVert f(x_i) - y_i\rVert^2` with the output centred at
+initialization, early stop at train MSE ``stop_mse``.
+
+Parity design.  Parity on {±1}^11 is odd (11 is odd) and is the degree-11 Walsh character.
+On the cube every dot-product kernel with non-negative Taylor coefficients has per-character
+eigenvalues that *decrease* with the character's degree (checked numerically for c^k), so no
+such kernel prefers parity; what a kernel can do is be odd (K(-c) = -K(c): f(-x) = -f(x) for
+free) and put its Taylor mass at high degree (a nearly flat spectrum, no bias towards the
+low-degree characters that a ReLU kernel fits first).  We take the NTK
+:math:`K(c) = \kappa \sinh(\beta c)/\sinh\beta` (odd, Taylor mass ~ Poisson(beta) on odd
+degrees, centred at beta = 36 >> 11, kappa = 4.6 ~ the sin(6z)/2 NTK at c = 1), reverse
+engineer it with ``n`` Hermite terms, and pick the bounded member of the family: signs
+:math:`(-1)^{(k-1)/2}` (the all-plus member grows like :math:`e^{\sqrt\beta z}`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import time
+
+import numpy as np
+
+from ._validate import HermiteRevError, check_positive_int
+from .nets import FCN, sphere_inputs, train
+
+__all__ = ["parity_kernel", "parity", "mimic", "run_experiment", "wine_data"]
+
+METRICS = ("train_mse", "test_mse", "train_acc", "test_acc", "seconds")
+
+
+def _summarise(runs):
+    out = {}
+    for key in METRICS:
+        vals = np.array([r[key] for r in runs], dtype=float)
+        out[key] = float(vals.mean())
+        out[key + "_std"] = float(vals.std())
+    out["trials"] = len(runs)
+    out["epochs"] = float(np.mean([r["epochs"] for r in runs]))
+    return out
+
+
+def _final(hist, seconds):
+    return {"train_mse": hist["train_mse"][-1], "test_mse": hist["test_mse"][-1], "train_acc": hist["train_acc"][-1],
+            "test_acc": hist["test_acc"][-1], "seconds": seconds, "epochs": hist["stopped_at"]}
+
+
+# --------------------------------------------------------------------------------------------
+# parity
+# --------------------------------------------------------------------------------------------
+
+
+def parity_kernel(beta=36, kappa=4.6, n=80, dps=30):
+    """The parity NTK ``kappa sinh(beta c)/sinh(beta)``, its family, and the bounded member.
+
+    Returns ``(K, family, activation)``; the activation has signs (-1)^((k-1)/2) on its odd
+    Hermite coefficients (see the module docstring).
+    """
+    import sympy
+
+    from ._validate import c
+    from .family import reverse
+
+    K = sympy.nsimplify(kappa) * sympy.sinh(sympy.nsimplify(beta) * c) / sympy.sinh(sympy.nsimplify(beta))
+    fam = reverse(K, "ntk", n=n, dps=dps)
+    act = fam.activation({k: (-1) ** ((k - 1) // 2) for k in fam.nonzero})
+    return K, fam, act
+
+
+def _parity_data(bits, seed):
+    X = np.array(list(itertools.product([-1.0, 1.0], repeat=bits)))
+    y = np.prod(X, axis=1)
+    perm = np.random.default_rng(seed).permutation(len(X))
+    half = len(X) // 2
+    tr, te = perm[:half], perm[half:]
+    return X[tr], y[tr], X[te], y[te]
+
+
+def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=False, dtype=np.float32):
+    r"""The paper's parity experiment.
+
+    Full: n = 11 bits, all 2048 points shuffled (``seed + trial``), 1024 train / 1024 test,
+    label = parity (±1), width 128, full-batch GD, stop at train MSE 1e-3.  Networks:
+
+    - ``4HL ReLU``: sigma_w^2 = 2, sigma_b = 0.1, lr 0.1, up to 10000 epochs;
+    - ``1HL sin(6z)/2``: sigma_w = 1, sigma_b = 0, lr 0.1, up to 4000 epochs;
+    - ``1HL engineered``: :func:`parity_kernel`'s activation, sigma_w = 1, sigma_b = 0,
+      lr 0.1, up to 4000 epochs.
+
+    Fast: 7 bits (64 / 64), width 64, 400 / 300 / 300 epochs, ``min(trials, 2)`` trials.
+
+    Returns
+    -------
+    dict  {network_name: {"train_mse", "test_mse", "train_acc", "test_acc", "seconds", "*_std", ...}}
+    """
+    trials = check_positive_int(trials, "trials")
+    bits, width, epochs = (7, 64, (400, 300, 300)) if fast else (11, 128, (10000, 4000, 4000))
+    if fast:
+        trials = min(trials, 2)
+    _, fam, eng = parity_kernel()
+    nets = {
+        "4HL ReLU": dict(widths=[width] * 4, activation="relu", sigma_w=math.sqrt(2), sigma_b=0.1, lr=0.1,
+                         epochs=epochs[0]),
+        "1HL sin(6z)/2": dict(widths=[width], activation="sin6", sigma_w=1.0, sigma_b=0.0, lr=0.1, epochs=epochs[1]),
+        "1HL engineered": dict(widths=[width], activation=eng, sigma_w=1.0, sigma_b=0.0, lr=0.1, epochs=epochs[2]),
+    }
+    runs = {name: [] for name in nets}
+    curves = {name: [] for name in nets}
+    for trial in range(trials):
+        Xtr, ytr, Xte, yte = _parity_data(bits, seed + trial)
+        for name, cfg in nets.items():
+            net = FCN(bits, cfg["widths"], cfg["activation"], cfg["sigma_w"], cfg["sigma_b"], seed=seed + trial,
+                      dtype=dtype)
+            t0 = time.perf_counter()
+            hist = train(net, Xtr, ytr, cfg["lr"], cfg["epochs"], stop_mse=1e-3, X_test=Xte, Y_test=yte,
+                         progress=progress, eval_every=10)
+            runs[name].append(_final(hist, time.perf_counter() - t0))
+            curves[name].append(hist)
+    result = {name: _summarise(r) for name, r in runs.items()}
+    if out is not None:
+        _parity_figure(result, curves, out, bits)
+    return result
+
+
+def _parity_figure(result, curves, out, bits):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    for i, (name, hists) in enumerate(curves.items()):
+        for j, h in enumerate(hists[:5]):
+            ax1.semilogy(h["epoch"], h["train_mse"], color=f"C{i}", alpha=0.6, lw=1, label=name if j == 0 else None)
+            ax2.plot(h["epoch"], h["test_acc"], color=f"C{i}", alpha=0.6, lw=1, label=name if j == 0 else None)
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("train MSE")
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("test accuracy")
+    ax2.axhline(0.5, color="k", lw=0.5, ls=":")
+    ax1.legend(fontsize=8)
+    ax2.set_title(", ".join(f"{k.split()[-1]} {v['test_acc']:.2f}" for k, v in result.items()), fontsize=8)
+    fig.suptitle(f"{bits}-bit parity: train MSE and test accuracy (up to 5 trials per network)")
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# mimic
+# --------------------------------------------------------------------------------------------
+
+
+def wine_data(seed=0, train_fraction=0.5):
+    """scikit-learn's bundled wine data (178 x 13, 3 classes; no download).
+
+    Standardized with the training statistics, rows scaled to |x|^2/d = 1, targets one-hot
+    (3 outputs); a stratified random split.
+    """
+    try:
+        from sklearn.datasets import load_wine
+    except ImportError as exc:  # scikit-learn is a dev extra
+        raise HermiteRevError("the mimic experiment needs scikit-learn (pip install scikit-learn)") from exc
+    data = load_wine()
+    X, labels = data.data.astype(np.float64), data.target
+    rng = np.random.default_rng(seed)
+    tr, te = [], []
+    for cls in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == cls))
+        k = int(round(train_fraction * len(idx)))
+        tr.extend(idx[:k])
+        te.extend(idx[k:])
+    tr, te = np.array(sorted(tr)), np.array(sorted(te))
+    mu, sd = X[tr].mean(axis=0), X[tr].std(axis=0)
+    Xs = sphere_inputs((X - mu) / sd)
+    Y = np.eye(3)[labels]
+    return Xs[tr], Y[tr], Xs[te], Y[te]
+
+
+def _mimic_activations(fast, use_fit):
+    import sympy
+
+    from . import kernels
+    from .family import reverse
+
+    K = kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10))
+    n = 24 if fast else 40
+    fam = reverse(K, "ntk", n=n, dps=30)
+    acts = {f"1HL mimic (Hermite, {n} terms)": fam.activation()}
+    from ._validate import c
+
+    info = {"series_terms": n, "tail_bound": float(fam.tail().bound), "K1": float(K.subs(c, 1).evalf())}
+    if use_fit:
+        try:
+            from . import fit
+        except ImportError:
+            fit = None
+        if fit is not None:
+            res = fit.fit_kernel(K, restarts=2 if fast else 8)
+            acts["1HL mimic (fitted bounded form)"] = res.expr()
+            info["fit_sup_error"] = float(res.sup_error)
+            info["fit_seconds"] = float(res.seconds)
+    return acts, info
+
+
+def _curve_distance(h1, h2, key):
+    a, b = np.asarray(h1[key]), np.asarray(h2[key])
+    m = min(len(a), len(b))
+    return float(np.sqrt(np.mean((np.log10(a[:m]) - np.log10(b[:m])) ** 2)))
+
+
+def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", progress=False, use_fit=None):
+    r"""1HL ReLU vs 4HL ReLU vs 1HL "mimic" whose NTK is the 4HL ReLU NTK.
+
+    Data: :func:`wine_data` (50/50 stratified split, standardized, |x|^2/d = 1, one-hot
+    targets).  Networks: ReLU with sigma_w^2 = 2, sigma_b = 0.1 and 1 or 4 hidden layers; the
+    mimic has sigma_w = 1, sigma_b = 0 and the activation reverse-engineered from
+    ``relu_ntk(4, sqrt(2), 1/10)`` (truncated Hermite series, and in full mode also
+    :func:`hermite_rev.fit.fit_kernel`'s bounded form).  Width 4096, lr 0.1, 1000 epochs
+    (fast: width 512, 200 epochs, a 24-term series, no fit).
+
+    The result also has ``"distance"``: for each mimic, the RMS over epochs of the
+    log10-difference of its train / test MSE curves to the 4HL ReLU curves and to the 1HL ReLU
+    curves (the mimic should be much closer to the former).
+    """
+    if dataset != "wine":
+        raise HermiteRevError(f"only the bundled 'wine' data set is supported, got dataset={dataset!r}")
+    width, epochs = (512, 200) if fast else (4096, 1000)
+    trials = check_positive_int(trials if trials is not None else (1 if fast else 3), "trials")
+    use_fit = (not fast) if use_fit is None else bool(use_fit)
+    acts, info = _mimic_activations(fast, use_fit)
+    nets = {"1HL ReLU": ([width], "relu", math.sqrt(2), 0.1), "4HL ReLU": ([width] * 4, "relu", math.sqrt(2), 0.1)}
+    for name, act in acts.items():
+        nets[name] = ([width], act, 1.0, 0.0)
+    runs = {name: [] for name in nets}
+    curves = {name: [] for name in nets}
+    for trial in range(trials):
+        Xtr, Ytr, Xte, Yte = wine_data(seed + trial)
+        for name, (widths, act, sw, sb) in nets.items():
+            net = FCN(Xtr.shape[1], widths, act, sw, sb, seed=seed + trial, d_out=3)
+            t0 = time.perf_counter()
+            hist = train(net, Xtr, Ytr, 0.1, epochs, X_test=Xte, Y_test=Yte, progress=progress)
+            runs[name].append(_final(hist, time.perf_counter() - t0))
+            curves[name].append(hist)
+    result = {name: _summarise(r) for name, r in runs.items()}
+    dist = {}
+    for name in acts:
+        d = {}
+        for ref in ("4HL ReLU", "1HL ReLU"):
+            for key in ("train_mse", "test_mse"):
+                d[f"{key} vs {ref}"] = float(np.mean([_curve_distance(a, b, key)
+                                                      for a, b in zip(curves[name], curves[ref])]))
+        dist[name] = d
+    d = {}
+    for key in ("train_mse", "test_mse"):
+        d[f"{key} vs 4HL ReLU"] = float(np.mean([_curve_distance(a, b, key)
+                                                 for a, b in zip(curves["1HL ReLU"], curves["4HL ReLU"])]))
+    dist["1HL ReLU"] = d
+    result["distance"] = dist
+    result["info"] = info
+    if out is not None:
+        _mimic_figure(curves, out, width)
+    return result
+
+
+def _mimic_figure(curves, out, width):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    styles = {"1HL ReLU": ("C0", "-"), "4HL ReLU": ("C3", "-")}
+    for i, (name, hists) in enumerate(curves.items()):
+        color, ls = styles.get(name, (f"C{i + 1}", "--"))
+        h = hists[0]
+        axes[0].loglog(np.array(h["epoch"]) + 1, h["train_mse"], color=color, ls=ls, label=name)
+        axes[1].loglog(np.array(h["epoch"]) + 1, h["test_mse"], color=color, ls=ls, label=name)
+    for ax, t in zip(axes, ("train MSE", "test MSE")):
+        ax.set_xlabel("epoch + 1")
+        ax.set_ylabel(t)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"wine, width {width}: train and test MSE curves (first trial)")
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# command line
+# --------------------------------------------------------------------------------------------
+
+
+def _table(result):
+    rows = [f"{'network':34s} {'train MSE':>20s} {'test MSE':>20s} {'train acc':>14s} {'test acc':>14s} {'s':>7s}"]
+    for name, r in result.items():
+        if name in ("distance", "info"):
+            continue
+        rows.append(f"{name:34s} {r['train_mse']:9.3g} ± {r['train_mse_std']:<8.2g} {r['test_mse']:9.3g} ± "
+                    f"{r['test_mse_std']:<8.2g} {r['train_acc']:6.3f} ± {r['train_acc_std']:<5.3f} "
+                    f"{r['test_acc']:6.3f} ± {r['test_acc_std']:<5.3f} {r['seconds']:7.1f}")
+    if "distance" in result:
+        rows.append("curve distance (RMS of log10 MSE difference over epochs):")
+        for name, d in result["distance"].items():
+            rows.append(f"  {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in d.items()))
+    return "\n".join(rows)
+
+
+def run_experiment(name, fast=False, as_json=False, out=None, **options):
+    """Run ``parity`` or ``mimic``, print a table (or JSON), write the figure; returns the result."""
+    table = {"parity": parity, "mimic": mimic}
+    if name not in table:
+        raise HermiteRevError(f"unknown experiment {name!r}; choose one of {sorted(table)}")
+    out = out or f"{name}{'_fast' if fast else ''}.png"
+    result = table[name](fast=fast, out=out, **options)
+    if as_json:
+        print(json.dumps(result, indent=2, default=float))
+    else:
+        print(_table(result))
+        print(f"figure: {out}")
+    return result
