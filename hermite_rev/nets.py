@@ -223,8 +223,8 @@ def net_activation(spec, *, compiled=None) -> NetActivation:
         raise HermiteRevError(
             f"activation must be a name, an Activation, an object with compile(), a sympy expression in z "
             f"or a pair (phi, dphi) of callables; got {spec!r}") from None
-    ff = sympy.lambdify(z, expr, "numpy")
-    dff = sympy.lambdify(z, sympy.diff(expr, z), "numpy")
+    ff = sympy.lambdify(z, expr, ["scipy", "numpy"])
+    dff = sympy.lambdify(z, sympy.diff(expr, z), ["scipy", "numpy"])
 
     def value_and_grad(x):
         return (np.broadcast_to(np.asarray(ff(x), dtype=x.dtype), x.shape).copy(),

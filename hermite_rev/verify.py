@@ -146,8 +146,8 @@ def _fn_from_expr(expr):
     from ._validate import z
 
     d = sympy.diff(expr, z)
-    f_np = sympy.lambdify(z, expr, "numpy")
-    df_np = sympy.lambdify(z, d, "numpy")
+    f_np = sympy.lambdify(z, expr, ["scipy", "numpy"])
+    df_np = sympy.lambdify(z, d, ["scipy", "numpy"])
     f_mp = sympy.lambdify(z, expr, "mpmath")
     df_mp = sympy.lambdify(z, d, "mpmath")
     kinks = _smooth_kinks(expr)

@@ -1,0 +1,192 @@
+"""Tests of hermite_rev.verify: quadrature kernels (float64 and mpmath) against closed forms and
+the series path, finite-width kernels, width scaling, the kernel-regime check, the report."""
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+
+import hermite_rev as hr
+from hermite_rev import verify
+from hermite_rev.family import Activation
+
+CS = [-1.0, -0.5, 0.0, 0.3, 0.9, 1.0]
+
+
+def _closed(expr, cs, dps=30):
+    f = sympy.lambdify(hr.c, expr, "mpmath")
+    with mpmath.workdps(dps):
+        return [mpmath.re(f(mpmath.mpf(v))) for v in cs]
+
+
+def test_gauss_hermite_mp_matches_golub_welsch():
+    # Newton nodes vs the eigenvalues of the Jacobi matrix (Golub-Welsch), weights vs first components^2
+    n, dps = 8, 30
+    x, w = verify.gauss_hermite(n, dps)
+    with mpmath.workdps(dps + 10):
+        J = mpmath.zeros(n)
+        for k in range(1, n):
+            J[k - 1, k] = J[k, k - 1] = mpmath.sqrt(k)
+        E, Q = mpmath.eigsy(J)
+        order = sorted(range(n), key=lambda i: E[i])
+        for i, j in enumerate(order):
+            assert abs(x[i] - E[j]) < mpmath.mpf(10) ** -28
+            assert abs(w[i] - Q[0, j] ** 2) < mpmath.mpf(10) ** -28
+    # moments of N(0, 1): E[Z^2m] = (2m-1)!!
+    with mpmath.workdps(dps):
+        for m in range(n):
+            mom = mpmath.fsum(wi * xi ** (2 * m) for xi, wi in zip(x, w))
+            assert mpmath.almosteq(mom, mpmath.fac2(2 * m - 1), rel_eps=mpmath.mpf(10) ** -25)
+
+
+def test_float_rule_matches_numpy():
+    x, w = verify.gauss_hermite(5)
+    assert math.isclose(float(np.sum(w)), 1.0, rel_tol=1e-14)
+    assert math.isclose(float(np.sum(w * x**4)), 3.0, rel_tol=1e-13)
+
+
+@pytest.mark.parametrize("kind", ["nngp", "ntk"])
+def test_relu_split_float64_matches_closed_form(kind):
+    kv = verify.quadrature_kernel("relu", kind, CS, dps=None)
+    ref = _closed(hr.kernels.relu_ntk(1) if kind == "ntk" else hr.kernels.relu_nngp(1), CS)
+    assert kv.method.startswith("split")
+    for v, r, e in zip(np.asarray(kv), ref, kv.errors):
+        assert abs(v - float(r)) < 1e-13
+        assert e < 1e-12
+
+
+def test_relu_gauss_hermite_is_slow_and_says_so():
+    ref = np.array([float(v) for v in _closed(hr.kernels.relu_ntk(1), CS)])
+    errs = []
+    for n in (20, 80):
+        kv = verify.quadrature_kernel("relu", "ntk", CS, dps=None, method="gauss-hermite", nodes=n)
+        err = np.max(np.abs(np.asarray(kv) - ref))
+        errs.append(err)
+        assert kv.max_error > err / 20  # the reported estimate is of the right size
+    assert 1e-4 < errs[1] < errs[0] < 2e-2
+
+
+def test_relu_mp_split_to_high_precision():
+    kv = verify.quadrature_kernel("relu", "ntk", [0.5], dps=20)
+    ref = _closed(hr.kernels.relu_ntk(1), [sympy.Rational(1, 2)], dps=40)[0]
+    with mpmath.workdps(20):
+        assert abs(kv.values[0] - ref) < mpmath.mpf(10) ** -18
+        assert kv.errors[0] < mpmath.mpf(10) ** -15
+
+
+def test_deep_relu_quadrature_matches_kernels_module():
+    K4 = hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10))
+    cs = [-0.5, 0.0, 0.5, 1.0]
+    kv = verify.quadrature_kernel("relu", "ntk", cs, dps=None, depth=4, sigma_w=math.sqrt(2), sigma_b=0.1)
+    ref = [float(v) for v in _closed(K4, cs)]
+    assert np.allclose(np.asarray(kv), ref, atol=1e-12)
+    assert math.isclose(float(kv[-1]), 5.07, rel_tol=1e-12)
+
+
+def test_erf_gauss_hermite_matches_closed_form():
+    kv = verify.quadrature_kernel("erf", "ntk", CS, dps=None)
+    ref = [float(v) for v in _closed(hr.kernels.erf_ntk(1), CS)]
+    assert kv.method.startswith("gauss-hermite")
+    assert np.allclose(np.asarray(kv), ref, atol=1e-13)
+
+
+def test_theorem_two_ways_reverse_then_quadrature_mp():
+    # the theorem: the NTK of the reverse-engineered activation equals the target's series,
+    # checked by quadrature (no series) at 25 digits
+    K = hr.kernels.exponential(1)
+    fam = hr.reverse(K, "ntk", n=10, dps=30)
+    act = fam.activation([1, -1, 1, 1, -1, 1, -1, 1, 1, -1])
+    cs = [-0.7, 0.2, 1.0]
+    kv = verify.quadrature_kernel(act, "ntk", cs, dps=30)
+    assert "exact" in kv.method
+    with mpmath.workdps(30):
+        for cval, v in zip(cs, kv.values):
+            series = mpmath.fsum(a * mpmath.mpf(cval) ** k for k, a in enumerate(fam.taylor))
+            assert abs(v - series) < mpmath.mpf(10) ** -25
+
+
+def test_nngp_of_sympy_expression_mp():
+    # E[sin(u) sin(v)] = e^{-1} sinh(c)
+    kv = verify.quadrature_kernel(sympy.sin(hr.z), "nngp", [0.375], dps=25)
+    with mpmath.workdps(25):
+        assert mpmath.almosteq(kv.values[0], mpmath.exp(-1) * mpmath.sinh(mpmath.mpf("0.375")), rel_eps=1e-20)
+
+
+def test_numpy_callable_pair_float_only():
+    kv = verify.quadrature_kernel((np.tanh, lambda x: 1 - np.tanh(x) ** 2), "ntk", [0.5], dps=None)
+    ref = verify.quadrature_kernel("tanh", "ntk", [0.5], dps=None)
+    assert abs(kv[0] - ref[0]) < 1e-13
+    with pytest.raises(ValueError, match="dps=None"):
+        verify.quadrature_kernel((np.tanh, np.tanh), "ntk", [0.5], dps=20)
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(cs=[1.5]), "cosines must lie in"),
+    (dict(kind="foo"), "kind must be one of"),
+    (dict(method="simpson"), "method must be"),
+    (dict(dps=0), "dps must be a positive integer"),
+])
+def test_quadrature_bad_input(bad, match):
+    args = dict(act="relu", kind="ntk", cs=[0.5], dps=None)
+    args.update(bad)
+    with pytest.raises(ValueError, match=match):
+        verify.quadrature_kernel(**args)
+
+
+def test_unknown_activation_name():
+    with pytest.raises(ValueError, match="unknown activation name 'swishy'"):
+        verify.quadrature_kernel("swishy", "ntk", [0.5], dps=None)
+
+
+def test_empirical_kernel_close_to_analytic_wide():
+    k = verify.empirical_kernel("relu", "ntk", width=2**16, cs=[0.0, 0.5, 1.0], seed=0)
+    ref = [float(v) for v in _closed(hr.kernels.relu_ntk(1), [0.0, 0.5, 1.0])]
+    assert np.max(np.abs(k - ref)) < 0.02
+    k2 = verify.empirical_kernel("relu", "nngp", width=2**16, cs=[1.0], seed=1)
+    assert abs(k2[0] - 0.5) < 0.01
+
+
+def test_empirical_kernel_deep_matches_closed_form():
+    K3 = hr.kernels.relu_ntk(3, sympy.sqrt(2), sympy.Rational(1, 10))
+    cs = [0.0, 1.0]
+    vals = np.mean([verify.empirical_kernel("relu", "ntk", 2048, cs, s, 3, math.sqrt(2), 0.1) for s in range(4)], axis=0)
+    ref = [float(v) for v in _closed(K3, cs)]
+    assert np.allclose(vals, ref, rtol=0.08)
+
+
+def test_width_scaling_exponent_is_minus_half():
+    r = verify.width_scaling("relu", "ntk", widths=[64, 256, 1024, 4096, 16384], seeds=range(4))
+    assert -0.7 < r["exponent"] < -0.3
+    assert len(r["rms_error"]) == 5 and r["rms_error"][0] > r["rms_error"][-1]
+
+
+def test_kernel_regime_gap_shrinks_with_width():
+    r = verify.kernel_regime_gap("relu", widths=(256, 4096), epochs=60, seeds=range(2))
+    assert r["gap"][1] < r["gap"][0]
+    assert r["gap"][1] < 0.06
+    assert r["exponent"] < -0.2
+
+
+def test_kernel_regime_gap_rejects_unstable_lr():
+    with pytest.raises(ValueError, match="unstable"):
+        verify.kernel_regime_gap("relu", widths=(64,), lr=1e4, epochs=2)
+
+
+def test_theorem_report(tmp_path):
+    out = tmp_path / "report.png"
+    r = verify.theorem_report(hr.kernels.exponential(1), "ntk", n=12, cs=[-1, 0, 0.5, 1], widths=(256, 4096),
+                              seeds=range(2), out=str(out))
+    assert out.exists() and out.stat().st_size > 1000
+    assert r["max_series_vs_quadrature"] < 1e-12
+    assert r["max_target_vs_series"] <= r["tail_bound"] + 1e-12
+    assert r["empirical_rms"][4096] < r["empirical_rms"][256]
+    assert isinstance(r["activation"], Activation)
+
+
+def test_analytic_kernel_series_for_activation():
+    act = Activation((0.5, 1.0, 0.25), dps=20)
+    # NTK = sum (k+1) b_k^2 c^k
+    v = verify.analytic_kernel(act, "ntk", [0.5])
+    assert math.isclose(v[0], 0.25 + 2 * 0.5 + 3 * 0.0625 * 0.25, rel_tol=1e-14)
