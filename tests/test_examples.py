@@ -32,3 +32,18 @@ def test_export_torch_trains(tmp_path, capsys):
     first, last = res["history"][0], res["history"][-1]
     assert last[1] < 0.5 * first[1]          # train MSE at least halves
     assert last[3] > 0.8                       # test accuracy
+
+
+def test_check_theorem_fast(tmp_path, capsys):
+    rep = load("check_theorem").main(["--fast", "--out", str(tmp_path / "t.png")])
+    assert rep["max_series_vs_quadrature"] < 1e-12          # the theorem, independent of the series
+    assert rep["max_target_vs_series"] <= float(rep["tail_bound"]) * (1 + 1e-9)
+    assert -0.75 < rep["width_exponent"] < -0.3              # finite-width error ~ width^(-1/2)
+    assert (tmp_path / "t.png").stat().st_size > 10_000
+
+
+def test_design_parity_fast(tmp_path, capsys):
+    res = load("design_parity").main(["--fast", "--out", str(tmp_path / "p.png")])
+    assert res["1HL engineered"]["test_acc"] > 0.9
+    assert res["4HL ReLU"]["test_acc"] < 0.7
+    assert (tmp_path / "p.png").exists()
