@@ -508,8 +508,9 @@ def train(net, X, Y, lr, epochs, stop_mse=None, X_test=None, Y_test=None, progre
     f0_test = (net.forward(X_test).astype(np.float64) if centre else np.zeros_like(Y_test)) if has_test else None
     limiter = _blas_limiter(net, n, blas_threads)
     try:
-        return _train_loop(net, X, Y, lr, epochs, stop_mse, X_test, Y_test, progress, callback, eval_every,
-                           f0, f0_test, has_test, n)
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported in the history
+            return _train_loop(net, X, Y, lr, epochs, stop_mse, X_test, Y_test, progress, callback, eval_every,
+                               f0, f0_test, has_test, n)
     finally:
         if limiter is not None:
             limiter.restore_original_limits()
