@@ -24,7 +24,7 @@ def test_series_values_horner():
 def test_paper_figures_fast(tmp_path):
     paths = plots.paper_figures(str(tmp_path), formats=("png", "svg"), fast=True)
     names = {p.rsplit("/", 1)[-1] for p in paths}
-    assert {"kernel.png", "kernel.svg", "mimic_activation.png", "family.png"} <= names
+    assert {"kernel.png", "kernel.svg", "mimic_activation.png", "family.png", "training.png"} <= names
     for p in paths:
         assert (tmp_path / p.rsplit("/", 1)[-1]).stat().st_size > 5_000
 
