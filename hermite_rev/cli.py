@@ -222,18 +222,26 @@ def _best_payload(fam, best):
 
 def cmd_verify(args):
     from . import verify
+    from .family import reverse
 
     K = parse(args.expr, c)
-    report = verify.theorem_report(K, kind=args.kind, n=args.n, widths=args.widths, out=args.out)
+    signs = None
+    if args.bounded:  # the member with the smallest sup norm: smallest finite-width fluctuations
+        fam = reverse(K, args.kind, n=args.n)
+        signs = dict(zip(fam.nonzero, fam.signs_of(fam.best("sup").activation)))
+    rep = verify.theorem_report(K, kind=args.kind, n=args.n, widths=args.widths, out=args.out, signs=signs)
     if args.json:
-        print(json.dumps(report, indent=2, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
+        print(json.dumps({k: v for k, v in rep.items() if k != "activation"}, indent=2,
+                         default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
         return
-    for key, value in report.items():
-        if hasattr(value, "tolist"):
-            value = value.tolist()
-        if isinstance(value, list) and len(value) > 8:
-            value = f"[{', '.join(f'{float(v):.4g}' for v in value[:8])}, ...]"
-        print(f"{key}: {value}")
+    print(f"{args.kind.upper()} {_show(K, args.expr)}, reverse-engineered with n = {args.n} Hermite terms")
+    print(f"  |K - truncated series|     max {rep['max_target_vs_series']:.3e}  (tail bound {float(rep['tail_bound']):.3e})")
+    print(f"  |series - quadrature|      max {rep['max_series_vs_quadrature']:.3e}  (no series in the quadrature)")
+    for w, rms in rep["empirical_rms"].items():
+        print(f"  width {w:6d}: rms |empirical - quadrature| = {rms:.3e}")
+    print(f"  fitted width exponent {rep['width_exponent']:.3f} (theory -0.5)")
+    if rep.get("figure"):
+        print(f"figure: {rep['figure']}")
 
 
 def cmd_experiment(args):
@@ -351,7 +359,9 @@ def build_parser():
     sp.add_argument("expr")
     sp.add_argument("--kind", default="ntk", choices=["ntk", "nngp"])
     sp.add_argument("--n", type=int, default=30)
-    sp.add_argument("--widths", type=int, nargs="+", default=[256, 1024, 4096])
+    sp.add_argument("--widths", type=int, nargs="+", default=[256, 1024, 4096, 16384])
+    sp.add_argument("--bounded", action="store_true",
+                    help="use the family member with the smallest sup norm (default: all signs +)")
     sp.add_argument("--out", default="out/verify.png")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_verify)

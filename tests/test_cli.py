@@ -116,3 +116,13 @@ def test_figures_command(capsys, tmp_path, monkeypatch):
     assert rc == 0
     assert (tmp_path / "kernel.png").stat().st_size > 5_000
     assert str(tmp_path / "training.png") in out
+
+
+def test_verify_command(capsys, tmp_path):
+    rc, out, _ = run(capsys, "verify", "relu_ntk(depth=2)", "--n", "8", "--bounded", "--widths", "256", "4096",
+                     "--out", str(tmp_path / "v.png"), "--json")
+    assert rc == 0
+    data = json.loads(out)
+    assert data["max_series_vs_quadrature"] < 1e-12
+    assert data["empirical_rms"]["4096"] < data["empirical_rms"]["256"]
+    assert (tmp_path / "v.png").exists()
