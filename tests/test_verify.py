@@ -190,3 +190,13 @@ def test_analytic_kernel_series_for_activation():
     # NTK = sum (k+1) b_k^2 c^k
     v = verify.analytic_kernel(act, "ntk", [0.5])
     assert math.isclose(v[0], 0.25 + 2 * 0.5 + 3 * 0.0625 * 0.25, rel_tol=1e-14)
+
+
+@pytest.mark.parametrize("module", ["verify", "nets"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"hermite_rev.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
