@@ -17,6 +17,22 @@ import mpmath
 import sympy
 
 
+class MemoWalker:
+    """Base of the expression-tree walkers: each distinct sympy node is evaluated once.
+
+    Subclasses set ``self.memo = {}`` and implement ``_eval(e)``.
+    """
+
+    def __call__(self, e):
+        try:
+            return self.memo[e]
+        except KeyError:
+            pass
+        out = self._eval(e)
+        self.memo[e] = out
+        return out
+
+
 class MpField:
     """mpmath numbers at the context's working precision (not rigorous: an oracle)."""
 

@@ -250,7 +250,7 @@ class _ListBackend:
 # --------------------------------------------------------------------------------------------
 
 
-class _Walker:
+class _Walker(ps.MemoWalker):
     """Evaluate a sympy expression tree as truncated power series in ``var``.
 
     Returns ``(is_series, value)``; sub-expressions free of ``var`` stay scalars.  Each
@@ -268,14 +268,6 @@ class _Walker:
         assert not is_series
         return value
 
-    def __call__(self, e):
-        try:
-            return self.memo[e]
-        except KeyError:
-            pass
-        out = self._eval(e)
-        self.memo[e] = out
-        return out
 
     def _eval(self, e):
         be = self.be

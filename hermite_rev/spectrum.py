@@ -642,7 +642,7 @@ _FUNCS = {sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos"
           sympy.tanh: "tanh"}
 
 
-class _PuiseuxWalker:
+class _PuiseuxWalker(ps.MemoWalker):
     """Evaluate an expression in c at c = x0 + sgn * s^q as a truncated power series in s.
 
     Series are coefficient lists whose length is the number of *known* coefficients.  At a
@@ -762,14 +762,6 @@ class _PuiseuxWalker:
         return self.mul(root, series)
 
     # -- the walk --------------------------------------------------------------------------
-    def __call__(self, e):
-        try:
-            return self.memo[e]
-        except KeyError:
-            pass
-        out = self._eval(e)
-        self.memo[e] = out
-        return out
 
     def _eval(self, e):
         F = self.F
