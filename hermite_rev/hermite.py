@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy
 
-from ._validate import HermiteRevError, as_expr, c, check_kind, check_positive_int, z
+from ._validate import HermiteRevError, as_expr, check_kind, check_positive_int, z
 
 __all__ = [
     "hermite_norm",
@@ -424,7 +424,7 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
 
     from ._validate import check_nonneg_int
     from .kernels import _num
-    from .series import Tail, TaylorCoeffs, _flint_ctx, _rad, to_mpf
+    from .series import Tail, TaylorCoeffs, _flint_ctx, _rad, coeff0, to_mpf
 
     depth = check_nonneg_int(depth, "depth")
     sw2, sb2 = _num(sigma_w, "sigma_w") ** 2, _num(sigma_b, "sigma_b") ** 2
@@ -446,7 +446,7 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
             q = sw2 * q + sb2
             S1, T1 = mpmath.mpf(sympy.N(q, wdps)), mpmath.mpf(sympy.N(q, wdps)) + mpmath.mpf(sympy.N(sw2, wdps)) * T1
             rho = S / ball(q)
-            centred = rho.coeffs()[0].is_zero()
+            centred = coeff0(rho).is_zero()
             phi_q = phi.subs(z, sympy.sqrt(q) * z)
             dphi_q = sympy.sqrt(q) * dphi.subs(z, sympy.sqrt(q) * z)
             second, second_err, second_exact = gaussian_expectation(phi_q**2, wdps)

@@ -61,6 +61,12 @@ class _Undecided(Exception):
 # --------------------------------------------------------------------------------------------
 
 
+def coeff0(s):
+    """Constant term of an arb_series (flint drops trailing zeros, so a zero series has none)."""
+    cs = s.coeffs()
+    return cs[0] if cs else flint.arb(0)
+
+
 class _ArbBackend:
     """python-flint balls; series are ``arb_series`` of length n."""
 
@@ -122,7 +128,7 @@ class _ArbBackend:
         return _Walker(self, None).scalar(alpha)
 
     def const0(self, s):
-        return s.coeffs()[0]
+        return coeff0(s)
 
     def sign(self, x):
         if x.is_zero():
@@ -647,6 +653,9 @@ def evaluate_at(expr, point, dps=30):
     const = expr.subs(c, point)
     if const.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
         raise DivergentSeriesError(f"{expr} is infinite at c = {point}")
+    if const.has(sympy.I) and sympy.im(const.evalf(30)) != 0:
+        raise DivergentSeriesError(f"{expr} is not real at c = {point} (it is {const}): a branch point lies in "
+                                   f"[0, {point}], so its Taylor series at 0 does not converge to it there")
     need = _required_bits(dps)
     prec = need + 32
     for _ in range(8):
@@ -673,4 +682,99 @@ def _tail_bound(tc: TaylorCoeffs) -> Tail:
         err = k1_err + mpmath.fsum(tc.errors) + (abs(k1) + abs(partial)) * mpmath.mpf(2) ** (-mpmath.mp.prec + 2)
         estimate = k1 - partial
         bound = estimate + err
+        nonneg = all((mpmath.mpf(sympy.N(a, dps + 10)) if tc.exact else a) >= -e for a, e in zip(tc, tc.errors))
+    if nonneg:
+        # Non-negative coefficients: K(1) - partial sum is a tail only if the series converges
+        # to K on [0, 1].  Two checks that can prove it does not (both are necessary conditions).
+        if bound < 0:
+            raise DivergentSeriesError(
+                f"the first {len(tc)} Taylor coefficients of {tc.expr} are non-negative and sum to more than "
+                f"K(1) = {mpmath.nstr(k1, 10)} (by {mpmath.nstr(-estimate, 5)}): its series diverges at c = 1 "
+                f"or has negative coefficients beyond those computed")
+        _check_increasing(tc.expr, k1)
     return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=tc.rigorous)
+
+
+class _MpProgram(ps.MemoWalker):
+    """An expression in c compiled once into straight-line mpmath code (shared nodes once).
+
+    ``prog(x)`` evaluates it at a point; nodes without an mpmath counterpart fall back to sympy.
+    """
+
+    def __init__(self, expr, dps):
+        self.dps, self.memo, self.ops = dps, {}, []
+        self.out = self(expr)
+
+    def _emit(self, op, *args):
+        self.ops.append((op, args))
+        return len(self.ops) - 1
+
+    def _eval(self, e):
+        if e == c:
+            return self._emit("x")
+        if not e.has(c):
+            v = sympy.N(e, self.dps)
+            return self._emit("const", mpmath.mpf(v) if v.is_real else mpmath.mpc(complex(v)))
+        if e.is_Add or e.is_Mul or e.is_Pow:
+            return self._emit(mpmath.fsum if e.is_Add else mpmath.fprod if e.is_Mul else "pow",
+                              *[self(a) for a in e.args])
+        fn = getattr(mpmath, type(e).__name__, None) if isinstance(e, sympy.Function) else None
+        if fn is None:
+            return self._emit("sympy", e)
+        return self._emit("fn", fn, *[self(a) for a in e.args])
+
+    def __call__(self, e):
+        if isinstance(e, sympy.Basic):
+            return super().__call__(e)
+        x, vals = e, []
+        for op, args in self.ops:
+            if op == "x":
+                v = x
+            elif op == "const":
+                v = args[0]
+            elif op == "pow":
+                v = mpmath.power(vals[args[0]], vals[args[1]])
+            elif op == "fn":
+                v = args[0](*[vals[a] for a in args[1:]])
+            elif op == "sympy":
+                v = mpmath.mpmathify(sympy.N(args[0].subs(c, x), self.dps))
+            else:
+                v = op([vals[a] for a in args])
+            vals.append(v)
+        return vals[self.out]
+
+
+def _check_increasing(expr, k1):
+    """Raise unless K is real and non-decreasing on a grid of [0, 1].
+
+    A power series with non-negative coefficients that converges at c = 1 is real, finite and
+    non-decreasing on [0, 1].  The grid (64 uniform points and 1 - 2^-i, i = 1..48) finds a
+    pole or branch point of the expression in (0, 1): past an even-order pole K decreases (two
+    grid points there suffice), and a pole at 1 - delta always has a grid point between it and
+    1 at less than delta / 2 from it, where |K| exceeds K(1).  Evaluated at 30 digits; at
+    c = 1 the value ``k1`` (from :func:`evaluate_at`) is used.
+    """
+    grid = sorted({i / 64 for i in range(64)} | {1 - 2.0 ** -i for i in range(1, 49)})
+    dps = 30
+    with mpmath.workdps(dps):
+        prog = _MpProgram(expr, dps)
+        prev_x, prev = None, None
+        for x in grid + [1]:
+            try:
+                v = prog(mpmath.mpf(x)) if x < 1 else k1
+            except (ZeroDivisionError, ValueError, OverflowError):
+                v = mpmath.inf
+            if isinstance(v, mpmath.mpc):
+                if abs(v.imag) > abs(v.real) * mpmath.mpf(10) ** (-dps // 2):
+                    raise DivergentSeriesError(
+                        f"{expr} is not real at c = {x} (value {mpmath.nstr(v, 8)}): it has a branch point in "
+                        f"[0, 1], so its Taylor series at 0 does not converge to it at c = 1")
+                v = v.real
+            if not mpmath.isfinite(v):
+                raise DivergentSeriesError(f"{expr} is infinite at c = {x}: its Taylor series diverges before c = 1")
+            if prev is not None and v < prev - (abs(prev) + 1) * mpmath.mpf(10) ** (-dps // 2):
+                raise DivergentSeriesError(
+                    f"{expr} decreases on [0, 1] (K({prev_x}) = {mpmath.nstr(prev, 8)} > K({x}) = "
+                    f"{mpmath.nstr(v, 8)}), which no convergent series with non-negative coefficients does: "
+                    f"its series diverges before c = 1 or has negative coefficients beyond those computed")
+            prev_x, prev = x, v

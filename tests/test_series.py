@@ -155,3 +155,40 @@ def test_global_precision_restored():
     before = (flint.ctx.prec, flint.ctx.cap, mpmath.mp.dps)
     hr.taylor(sympy.exp(c), 50, dps=80)
     assert (flint.ctx.prec, flint.ctx.cap, mpmath.mp.dps) == before
+
+
+@pytest.mark.parametrize("K, n, match", [
+    (1 / (1 - 2 * c), 20, "sum to more than K\\(1\\)"),             # partial sums pass K(1) = -1
+    (1 / (1 - 2 * c) ** 2, 20, "sum to more than K\\(1\\)"),
+    (1 / (1 - 2 * c) ** 2, 1, "infinite at c = 0.5"),                # one term: the pole is on the grid
+    (1 / (1 - sympy.Rational(101, 100) * c) ** 2, 20, "decreases"),  # pole at 0.990, sums still < K(1)
+    (1 / (1 - sympy.Rational(100001, 100000) * c) ** 2, 20, "decreases"),  # pole at 1 - 1e-5
+    (2 - sympy.sqrt(1 - sympy.Rational(101, 100) * c), 20, "not real"),    # branch point at 0.990
+])
+def test_tail_refuses_series_that_do_not_converge_to_K_on_0_1(K, n, match):
+    # the coefficients themselves are fine; only the tail bound would be meaningless
+    a = hr.taylor(K, n, dps=20)
+    assert all(x >= 0 for x in a)
+    with pytest.raises(hr.DivergentSeriesError, match=match):
+        a.tail
+    with pytest.raises(hr.DivergentSeriesError):
+        hr.reverse(K, "nngp", n=1)
+
+
+def test_tail_check_accepts_deep_kernels_and_signed_series():
+    for K in (hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10)), hr.kernels.erf_nngp(3),
+              hr.kernels.arccos(0), sympy.exp(c) * sympy.cosh(c)):
+        t = hr.taylor(K, 10, dps=20).tail
+        assert 0 <= t.bound < t.k1
+    # signed coefficients: the tail is just K(1) - partial sum, possibly negative, never refused
+    t = hr.taylor(1 - 2 * c, 2, exact=True).tail
+    assert t.estimate == 0 and hr.taylor(c - 2 * c**2, 3, exact=True).tail.estimate == 0
+    # with only the non-negative head computed, a negative tail proves something is wrong
+    with pytest.raises(hr.DivergentSeriesError, match="negative coefficients beyond"):
+        hr.taylor(1 - 2 * c, 1, exact=True).tail
+
+
+def test_one_term_series_of_a_function_of_c():
+    # flint drops trailing zeros: the series of c truncated to one term has no coefficients
+    assert hr.taylor(sympy.exp(c), 1, dps=20) == [1]
+    assert hr.taylor(sympy.exp(c), 1, dps=20).tail.bound > 1.71
