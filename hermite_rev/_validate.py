@@ -62,9 +62,12 @@ def check_positive_int(value, name: str) -> int:
 
 def check_nonneg_int(value, name: str) -> int:
     """Return ``value`` as an ``int`` if it is a non-negative integer, else raise."""
-    if value == 0 and not isinstance(value, bool):
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value == 0:
         return 0
-    return check_positive_int(value, name)
+    try:
+        return check_positive_int(value, name)
+    except HermiteRevError:
+        raise HermiteRevError(f"{name} must be a non-negative integer, got {name}={value!r}") from None
 
 
 def check_kind(kind) -> str:

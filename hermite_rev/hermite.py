@@ -412,6 +412,7 @@ def kernel_of(phi, kind="ntk", depth=1, sigma_w=1, sigma_b=0, n=40, dps=30, *,
     kind = check_kind(kind)
     n = check_positive_int(n, "n")
     dps = check_positive_int(dps, "dps")
+    depth = check_positive_int(depth, "depth")
     phi = as_expr(phi, z, name="activation")
     closed = _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
     if closed is not None:
@@ -422,11 +423,9 @@ def kernel_of(phi, kind="ntk", depth=1, sigma_w=1, sigma_b=0, n=40, dps=30, *,
 def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last, n, dps):
     import flint
 
-    from ._validate import check_nonneg_int
     from .kernels import _num
     from .series import Tail, TaylorCoeffs, _flint_ctx, _rad, coeff0, to_mpf
 
-    depth = check_nonneg_int(depth, "depth")
     sw2, sb2 = _num(sigma_w, "sigma_w") ** 2, _num(sigma_b, "sigma_b") ** 2
     swl2, sbl2 = _num(sigma_w_last, "sigma_w_last") ** 2, _num(sigma_b_last, "sigma_b_last") ** 2
     dphi = sympy.diff(phi, z)

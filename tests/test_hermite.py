@@ -152,3 +152,8 @@ def test_kernel_of_generic_relu_reports_honest_error():
 def test_bad_input(call, needle):
     with pytest.raises(ValueError, match=needle):
         call()
+
+
+def test_kernel_of_needs_a_hidden_layer():
+    with pytest.raises(ValueError, match="depth must be a positive integer, got depth=0"):
+        hr.kernel_of(sympy.Max(0, hr.z), depth=0)
