@@ -3,17 +3,14 @@
 Index
 -----
 ACT_CODES          name -> integer code understood by :func:`act_value_grad`
-act_value_grad     fused phi(x), phi'(x) for a named activation or a Hermite series (in place)
-hermite_value_grad fused sum_k b_k h_k(x) and its derivative (three-term recurrence)
-mul_inplace        g *= d elementwise (the backward pass through an activation)
+act_value_grad     fused phi(x), phi'(x) for a named activation (in place); NaN gives NaN
 
 The Python layer (:mod:`hermite_rev.nets`) validates every input and reshapes arrays to
 contiguous 1-D views before calling these; the rest of the package never sees numba types.
 Kernels are compiled lazily on first call and cached on disk (pure functions of their
 arguments, so caching is safe).  ``parallel=True`` splits the element loop over the cores.
-
-Hermite convention: ``h_k = He_k / sqrt(k!)`` (normalized probabilists'),
-``h_{k+1} = (x h_k - sqrt(k) h_{k-1}) / sqrt(k+1)`` and ``h_k' = sqrt(k) h_{k-1}``.
+Hermite-series activations are evaluated by :mod:`hermite_rev._numba` (via
+:mod:`hermite_rev.lower`).
 """
 
 from __future__ import annotations
@@ -21,9 +18,8 @@ from __future__ import annotations
 import math
 
 import numba
-import numpy as np
 
-__all__ = ["ACT_CODES", "act_value_grad", "hermite_value_grad", "mul_inplace"]
+__all__ = ["ACT_CODES", "act_value_grad"]
 
 #: integer codes of the named activations; parameters ``(a, s)`` give ``s * f(a x)``.
 ACT_CODES = {
@@ -43,10 +39,18 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 @numba.njit(parallel=True, cache=True, fastmath=False)
 def act_value_grad(code, a, s, x, val, der):
-    """val[i] = s f(a x[i]), der[i] = s a f'(a x[i]) for the named activation ``code``."""
+    """val[i] = s f(a x[i]), der[i] = s a f'(a x[i]) for the named activation ``code``.
+
+    NaN inputs give NaN value and derivative (the comparisons of relu, abs and step would
+    otherwise map NaN to 0).
+    """
     n = x.shape[0]
     for i in numba.prange(n):
         t = a * x[i]
+        if t != t:
+            val[i] = t
+            der[i] = t
+            continue
         if code == 0:
             if t > 0.0:
                 v = t
@@ -84,40 +88,3 @@ def act_value_grad(code, a, s, x, val, der):
             d = 1.0 / (1.0 + math.exp(-t))
         val[i] = s * v
         der[i] = s * a * d
-
-
-@numba.njit(parallel=True, cache=True, fastmath=False)
-def hermite_value_grad(b, sqrt_k, x, val, der):
-    """val[i] = sum_k b[k] h_k(x[i]), der[i] = sum_k b[k] sqrt(k) h_{k-1}(x[i]).
-
-    ``sqrt_k[k] = sqrt(k)`` is passed in so the loop does no square roots.
-    """
-    n = x.shape[0]
-    m = b.shape[0]
-    for i in numba.prange(n):
-        xi = x[i]
-        h_prev = 0.0
-        h = 1.0
-        v = b[0]
-        d = 0.0
-        for k in range(1, m):
-            # h_k from h_{k-1} (= h) and h_{k-2} (= h_prev)
-            h_new = (xi * h - sqrt_k[k - 1] * h_prev) / sqrt_k[k]
-            d += b[k] * sqrt_k[k] * h
-            v += b[k] * h_new
-            h_prev = h
-            h = h_new
-        val[i] = v
-        der[i] = d
-
-
-@numba.njit(parallel=True, cache=True)
-def mul_inplace(g, d):
-    """g[i] *= d[i] (1-D)."""
-    for i in numba.prange(g.shape[0]):
-        g[i] *= d[i]
-
-
-def sqrt_table(m, dtype=np.float64):
-    """[sqrt(0), ..., sqrt(m-1)] as ``dtype``."""
-    return np.sqrt(np.arange(max(m, 2), dtype=np.float64)).astype(dtype)

@@ -27,7 +27,7 @@ Activation specs: a name (``"relu"``, ``"erf"``, ``"tanh"``, ``"sin"``, ``"cos"`
 ``"abs"``, ``"step"``, ``"linear"``, ``"softplus"``, and ``"sinA"`` = sin(A z)/2, e.g.
 ``"sin6"`` = sin(6z)/2 from the paper's parity experiment), an
 :class:`~hermite_rev.family.Activation` (its Hermite series, compiled by
-:mod:`hermite_rev.lower` when available), anything with a ``compile()`` method returning
+:mod:`hermite_rev.lower`), anything with a ``compile()`` method returning
 ``f`` with ``f(x)`` and ``f.grad(x)`` (e.g. a fitted bounded form), a sympy expression in
 ``z``, or a pair ``(phi, dphi)`` of numpy callables.
 
@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import HermiteRevError, check_positive_int
+from ._validate import HermiteRevError, check_nonneg_int, check_positive_int
 
 __all__ = ["NetActivation", "net_activation", "FCN", "train", "sphere_inputs"]
 
@@ -134,30 +134,6 @@ def _named(name: str) -> NetActivation:
     return NetActivation(key, value_and_grad, builder(z, sympy), key, kinks)
 
 
-def _hermite_fallback(coeffs):
-    """Fused numba evaluation of sum_k b_k h_k (used when hermite_rev.lower is absent)."""
-    from . import _numba_train as nb
-
-    b64 = np.asarray([float(b) for b in coeffs], dtype=np.float64)
-    tables = {}
-
-    def value_and_grad(x):
-        x = np.asarray(x)
-        if x.dtype not in (np.float32, np.float64):
-            x = x.astype(np.float64)
-        dt = x.dtype
-        if dt not in tables:
-            tables[dt] = (b64.astype(dt), nb.sqrt_table(len(b64) + 1, dt))
-        b, sq = tables[dt]
-        flat = np.ascontiguousarray(x).reshape(-1)
-        val = np.empty_like(flat)
-        der = np.empty_like(flat)
-        nb.hermite_value_grad(b, sq, flat, val, der)
-        return val.reshape(x.shape), der.reshape(x.shape)
-
-    return value_and_grad
-
-
 def _from_compiled(f):
     if hasattr(f, "value_and_grad"):
         def value_and_grad(x):
@@ -170,16 +146,16 @@ def _from_compiled(f):
     return value_and_grad
 
 
-def net_activation(spec, *, compiled=None) -> NetActivation:
+def net_activation(spec) -> NetActivation:
     """Turn any activation spec into a :class:`NetActivation` (see the module docstring).
+
+    An :class:`~hermite_rev.family.Activation` is evaluated by its compiled form
+    (:mod:`hermite_rev.lower`).  The derivative of a sympy expression with a jump (Heaviside,
+    sign) is taken as 0 off the jump, as for the named ``"step"``.
 
     Parameters
     ----------
     spec : str, Activation, object with ``compile()``, sympy.Expr or (callable, callable)
-    compiled : bool or None
-        For an :class:`~hermite_rev.family.Activation`: ``True`` requires
-        :mod:`hermite_rev.lower`, ``False`` uses this module's fused numba recurrence, ``None``
-        (default) uses lower when it can be imported and falls back otherwise.
 
     Examples
     --------
@@ -194,16 +170,7 @@ def net_activation(spec, *, compiled=None) -> NetActivation:
     if isinstance(spec, str):
         return _named(spec)
     if isinstance(spec, Activation):
-        vg = None
-        if compiled is not False:
-            try:
-                vg = _from_compiled(spec.compile())
-            except ImportError:
-                if compiled:
-                    raise
-        if vg is None:
-            vg = _hermite_fallback(spec.coeffs)
-        return NetActivation(f"hermite(deg={spec.degree})", vg, None, spec)
+        return NetActivation(f"hermite(deg={spec.degree})", _from_compiled(spec.compile()), None, spec)
     if isinstance(spec, tuple) and len(spec) == 2 and all(callable(f) for f in spec):
         phi, dphi = spec
 
@@ -224,11 +191,17 @@ def net_activation(spec, *, compiled=None) -> NetActivation:
             f"activation must be a name, an Activation, an object with compile(), a sympy expression in z "
             f"or a pair (phi, dphi) of callables; got {spec!r}") from None
     ff = sympy.lambdify(z, expr, ["scipy", "numpy"])
-    dff = sympy.lambdify(z, sympy.diff(expr, z), ["scipy", "numpy"])
+    # phi' of a jump is a Dirac delta: 0 off the jump (what backpropagation uses)
+    dexpr = sympy.diff(expr, z).replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
+    dff = sympy.lambdify(z, dexpr, ["scipy", "numpy"])
 
     def value_and_grad(x):
-        return (np.broadcast_to(np.asarray(ff(x), dtype=x.dtype), x.shape).copy(),
-                np.broadcast_to(np.asarray(dff(x), dtype=x.dtype), x.shape).copy())
+        v = np.broadcast_to(np.asarray(ff(x), dtype=x.dtype), x.shape).copy()
+        d = np.broadcast_to(np.asarray(dff(x), dtype=x.dtype), x.shape).copy()
+        nan = np.isnan(x)
+        if nan.any():  # NaN in, NaN out (a lambdified Heaviside or constant derivative drops it)
+            v[nan] = d[nan] = np.nan
+        return v, d
 
     return NetActivation(str(expr), value_and_grad, expr, spec)
 
@@ -297,6 +270,9 @@ class FCN:
     def __init__(self, d_in, widths, activation="relu", sigma_w=1.0, sigma_b=0.0, seed=0, *, d_out=1,
                  sigma_w_last=1.0, sigma_b_last=0.0, dtype=np.float64):
         self.d_in = check_positive_int(d_in, "d_in")
+        if isinstance(widths, (str, bytes)):
+            raise HermiteRevError(
+                f"widths must be a positive integer or a sequence of positive integers, got widths={widths!r}")
         if isinstance(widths, (int, np.integer)):
             widths = [widths]
         try:
@@ -315,8 +291,13 @@ class FCN:
         if self.dtype not in (np.float32, np.float64):
             raise HermiteRevError(f"dtype must be float32 or float64, got dtype={dtype!r}")
         self.activation = net_activation(activation)
+        try:
+            rng = np.random.default_rng(seed)
+        except (TypeError, ValueError):
+            raise HermiteRevError(
+                f"seed must be a non-negative integer (or None, a sequence of them, a numpy SeedSequence or "
+                f"Generator), got seed={seed!r}") from None
         self.seed = seed
-        rng = np.random.default_rng(seed)
         dims = [self.d_in] + widths + [self.d_out]
         need = sum(a * b for a, b in zip(dims[:-1], dims[1:])) * self.dtype.itemsize
         if need > 16 * 2**30:
@@ -344,7 +325,15 @@ class FCN:
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != self.d_in:
             raise HermiteRevError(f"inputs must have shape (n, {self.d_in}), got {X.shape}")
-        return np.ascontiguousarray(X, dtype=self.dtype)
+        if X.dtype.kind not in "biuf":
+            raise HermiteRevError(f"inputs must be real numbers, got dtype {X.dtype}")
+        with np.errstate(over="ignore"):  # a value beyond float32 becomes inf and is reported below
+            X = np.ascontiguousarray(X, dtype=self.dtype)
+        bad = ~np.isfinite(X)
+        if bad.any():
+            i, j = np.argwhere(bad)[0]
+            raise HermiteRevError(f"inputs must be finite (as {self.dtype}), got X[{i}, {j}]={float(X[i, j])}")
+        return X
 
     def forward(self, X, *, keep=False):
         """Outputs (n, d_out); with ``keep=True`` also the layer inputs and phi' for backprop."""
@@ -489,9 +478,10 @@ def train(net, X, Y, lr, epochs, stop_mse=None, X_test=None, Y_test=None, progre
     if not isinstance(net, FCN):
         raise HermiteRevError(f"net must be an FCN, got {type(net).__name__}")
     lr = _real(lr, "lr", positive=True)
-    epochs = int(epochs)
-    if epochs < 0:
-        raise HermiteRevError(f"epochs must be >= 0, got epochs={epochs!r}")
+    try:
+        epochs = check_nonneg_int(epochs, "epochs")
+    except HermiteRevError:
+        raise HermiteRevError(f"epochs must be a non-negative integer, got epochs={epochs!r}") from None
     if stop_mse is not None:
         stop_mse = _real(stop_mse, "stop_mse", nonneg=True)
     eval_every = check_positive_int(eval_every, "eval_every")

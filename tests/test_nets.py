@@ -28,18 +28,34 @@ def test_named_activations(name, f, df):
     assert v32.dtype == np.float32 and np.allclose(v32, f(x), atol=1e-6)
 
 
-def test_hermite_fallback_matches_mpmath_and_lower():
+def test_hermite_activation_matches_mpmath():
     fam = hr.reverse(hr.kernels.exponential(1), "nngp", n=12)
     act = fam.activation()
     x = np.array([-2.5, -0.3, 0.0, 1.7])
-    v, d = net_activation(act, compiled=False).value_and_grad(x)
+    v, d = net_activation(act).value_and_grad(x)  # compiled path (hermite_rev.lower)
     dact = act.derivative()
     with mpmath.workdps(30):
         ref_v = [float(act(mpmath.mpf(float(t)))) for t in x]
         ref_d = [float(dact(mpmath.mpf(float(t)))) for t in x]
     assert np.allclose(v, ref_v, rtol=1e-13) and np.allclose(d, ref_d, rtol=1e-13)
-    v2, d2 = net_activation(act).value_and_grad(x)  # compiled path (hermite_rev.lower)
-    assert np.allclose(v2, v, rtol=1e-13) and np.allclose(d2, d, rtol=1e-13)
+
+
+@pytest.mark.parametrize("name", ["relu", "step", "abs", "linear", "erf", "tanh", "sin6", "softplus"])
+def test_named_activations_propagate_nan(name):
+    # relu / step / abs compared t > 0 and mapped NaN to 0
+    v, d = net_activation(name).value_and_grad(np.array([np.nan, 0.7]))
+    assert np.isnan(v[0]) and np.isnan(d[0]) and np.isfinite(v[1])
+    assert np.isnan(net_activation(name)([np.nan])[0])
+
+
+def test_sympy_heaviside_activation():
+    # the derivative DiracDelta(z) used to be lambdified into a NameError
+    act = net_activation(sympy.Heaviside(hr.z))
+    x = np.array([0.5, -1.0, np.nan])
+    v, d = act.value_and_grad(x)
+    assert np.array_equal(v[:2], [1.0, 0.0]) and np.array_equal(d[:2], [0.0, 0.0])
+    assert np.isnan(v[2]) and np.isnan(d[2])
+    assert np.array_equal(net_activation(sympy.sign(hr.z)).grad(np.array([2.0, -3.0])), [0.0, 0.0])
 
 
 def test_sympy_and_callable_activations():
@@ -108,6 +124,28 @@ def test_fcn_validation():
     net = FCN(3, 4)
     with pytest.raises(ValueError, match=r"inputs must have shape \(n, 3\)"):
         net(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="seed must be a non-negative integer.*seed='abc'"):
+        FCN(3, [4], seed="abc")
+    with pytest.raises(ValueError, match="seed must be.*seed=-1"):
+        FCN(3, [4], seed=-1)
+    with pytest.raises(ValueError, match="widths must be a positive integer or a sequence.*widths='12'"):
+        FCN(3, "12")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_fcn_rejects_non_finite_inputs(bad):
+    # NaN inputs used to give 0 outputs through relu
+    net = FCN(3, [8], "relu", seed=0)
+    X = np.ones((2, 3))
+    X[1, 2] = bad
+    with pytest.raises(ValueError, match=r"inputs must be finite .*X\[1, 2\]"):
+        net(X)
+    with pytest.raises(ValueError, match="inputs must be finite"):
+        net.kernel(X)
+    with pytest.raises(ValueError, match="inputs must be finite"):
+        train(net, X, np.ones(2), lr=0.1, epochs=1, progress=False)
+    with pytest.raises(ValueError, match="inputs must be finite"):
+        FCN(3, [8], "relu", dtype=np.float32)(np.full((1, 3), 1e39))  # overflows float32
 
 
 def test_train_decreases_loss_and_centres_output():
@@ -140,3 +178,18 @@ def test_train_input_checks():
         train(net, X, np.ones(2), lr=-1, epochs=1, progress=False)
     with pytest.raises(ValueError, match=r"Y must have shape \(2, 1\)"):
         train(net, X, np.ones(3), lr=0.1, epochs=1, progress=False)
+
+
+@pytest.mark.parametrize("epochs", [None, 2.7, -1, "3"])
+def test_train_rejects_bad_epochs(epochs):
+    # None gave a TypeError, 2.7 was silently truncated to 2
+    net = FCN(3, [4])
+    with pytest.raises(ValueError, match=f"epochs must be a non-negative integer, got epochs={epochs!r}"):
+        train(net, np.ones((2, 3)), np.ones(2), lr=0.1, epochs=epochs, progress=False)
+
+
+def test_train_zero_epochs_and_integral_float():
+    net = FCN(3, [4])
+    X = sphere_inputs(np.arange(6.0).reshape(2, 3) + 1)
+    assert train(net, X, np.ones(2), lr=0.1, epochs=0, progress=False)["stopped_at"] == 0
+    assert train(net, X, np.ones(2), lr=0.1, epochs=2.0, progress=False)["stopped_at"] == 2
