@@ -30,9 +30,15 @@ between the kinks (the inner kink sits at z2 = (t - c z1)/sqrt(1 - c^2)) with co
 Gauss-Legendre on [-L, L] (L = 12 in float64, L = sqrt(2 ln 10 (dps + 5)) + 1 at ``dps``
 digits, so the dropped Gaussian tail is below the working precision), which is
 exponentially accurate (ReLU NTK: 1e-14 in float64 with 40 nodes per piece; 1e-41 at dps 30
-with 70).  ``"auto"`` picks split for activations with
-known kinks.  Every result carries an error estimate: the difference to a rule with about
-1.5x the nodes (plus the tanh-sinh estimate at arbitrary precision).
+with 70 at c = 0.3, more nodes towards c = 1).  ``"auto"`` picks split for activations with known kinks.
+
+Nodes and errors.  A polynomial activation of degree D gets the D + 1 node Gauss-Hermite rule,
+exact at every layer (degree <= 179; the error estimate is rounding only).  Otherwise the
+number of nodes doubles from a default start (up to 180 for Gauss-Hermite) until the
+difference to the previous rule is below 10^-dps relative (1e-13 in float64); the finest rule
+is returned, with that difference plus a rounding estimate as its error, and
+``KernelValues.converged`` is False where the tolerance could not be reached.  The NTK of an
+activation with a jump (step, sign) is infinite at c = +-1 and is refused.
 
 References
 ----------
@@ -87,6 +93,10 @@ class KernelValues:
         ``"gauss-hermite"`` or ``"split"`` and the node counts used.
     dps : int or None
         None for float64.
+    converged : bool
+        False when the adaptive refinement stopped at the largest rule before every error
+        estimate met the tolerance (the values are then the best available, with their
+        estimates).
     """
 
     cs: tuple
@@ -95,6 +105,7 @@ class KernelValues:
     kind: str
     method: str
     dps: int | None = None
+    converged: bool = True
 
     def __array__(self, dtype=None, copy=None):
         arr = np.array([float(v) for v in self.values], dtype=np.float64)
@@ -128,6 +139,7 @@ class _Fn:
     df_mp: object
     kinks: tuple          # points where phi or phi' is not smooth
     degree: int | None    # polynomial degree, None if not a polynomial
+    jump: bool = False    # phi has a jump (phi' contains a Dirac delta, dropped from df)
 
 
 def _smooth_kinks(expr):
@@ -146,6 +158,11 @@ def _fn_from_expr(expr):
     from ._validate import z
 
     d = sympy.diff(expr, z)
+    # a jump (Heaviside, sign) differentiates to a Dirac delta: phi' = 0 away from the kink, which
+    # is what the quadrature sees (it splits at the kinks) and what a finite net backpropagates
+    jump = d.has(sympy.DiracDelta)
+    if jump:
+        d = d.replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
     f_np = sympy.lambdify(z, expr, ["scipy", "numpy"])
     df_np = sympy.lambdify(z, d, ["scipy", "numpy"])
     f_mp = sympy.lambdify(z, expr, "mpmath")
@@ -167,29 +184,24 @@ def _fn_from_expr(expr):
             return mpmath.mpf(f(x))
         return g
 
-    return _Fn(str(expr), vec(f_np), vec(df_np), mp_heaviside_safe(f_mp), mp_heaviside_safe(df_mp), kinks, deg)
+    return _Fn(str(expr), vec(f_np), vec(df_np), mp_heaviside_safe(f_mp), mp_heaviside_safe(df_mp), kinks, deg,
+               jump)
 
 
 def _fn_from_activation(act):
+    from .hermite import hermite_norm_eval_np
+
     b = [float(v) for v in act.coeffs]
     dact = act.derivative()
     db = [float(v) for v in dact.coeffs]
 
     def herm_np(coeffs):
-        cf = np.asarray(coeffs)
-
-        def f(x):
-            x = np.asarray(x, dtype=np.float64)
-            h_prev, h = np.zeros_like(x), np.ones_like(x)
-            total = cf[0] * h
-            for k in range(1, len(cf)):
-                h_prev, h = h, (x * h - math.sqrt(k - 1) * h_prev) / math.sqrt(k)
-                total = total + cf[k] * h
-            return total
-        return f
+        return lambda x: hermite_norm_eval_np(coeffs, x)
 
     def herm_mp(coeffs):
-        # three-term recurrence with the square roots tabulated once per precision
+        # the recurrence of hermite.hermite_norm_eval with the square roots tabulated once per
+        # precision: the quadrature evaluates phi at up to 2 * 180^2 points per cosine, where
+        # hermite_norm_eval's per-term square roots double the cost
         table = {}
 
         def f(x):
@@ -247,6 +259,10 @@ def _resolve(act) -> _Fn:
 # --------------------------------------------------------------------------------------------
 
 
+#: the largest Gauss-Hermite rule (and the cap of the adaptive node doubling)
+MAX_NODES = 180
+
+
 @functools.lru_cache(maxsize=128)
 def _gh_float(n):
     x, w = np.polynomial.hermite_e.hermegauss(n)
@@ -301,8 +317,8 @@ def gauss_hermite(n, dps=None):
     (['-1.732050808', '0.0', '1.732050808'], ['0.1666666667', '0.6666666667', '0.1666666667'])
     """
     n = check_positive_int(n, "n")
-    if n > 180:
-        raise HermiteRevError(f"Gauss-Hermite rules are supported up to n=180 nodes, got n={n}")
+    if n > MAX_NODES:
+        raise HermiteRevError(f"Gauss-Hermite rules are supported up to n={MAX_NODES} nodes, got n={n}")
     if dps is None:
         return _gh_float(n)
     return _gh_mp(n, check_positive_int(dps, "dps"))
@@ -375,6 +391,8 @@ def _expect_gh_mp(f, g, rho, q, n, dps):
     x, w = gauss_hermite(n, dps)
     sq = mpmath.sqrt(q)
     s = mpmath.sqrt(max(mpmath.mpf(0), 1 - rho * rho))
+    if s == 0:  # v = rho u: a 1-D rule (the inner weights sum to 1)
+        return mpmath.fsum(wi * f(sq * xi) * g(sq * rho * xi) for xi, wi in zip(x, w))
     total = mpmath.mpf(0)
     for xi, wi in zip(x, w):
         Fi = f(sq * xi)
@@ -454,7 +472,7 @@ def _expect_split_mp(f, g, rho, q, kinks_f, kinks_g, m):
 def _deep(expect, c, kind, depth, sw2, sb2, swl2, sbl2, zero):
     """The layer recursion of hermite_rev.kernels with E[.] supplied by ``expect(which, rho, q)``."""
     nngp, ntk, q = c, zero, zero + 1
-    for _ in range(depth):
+    for layer in range(depth):
         nngp = sw2 * nngp + sb2
         ntk = nngp + sw2 * ntk
         q = sw2 * q + sb2
@@ -466,7 +484,8 @@ def _deep(expect, c, kind, depth, sw2, sb2, swl2, sbl2, zero):
         new_nngp = expect("f", rho, q)
         deriv = expect("df", rho, q) if kind == "ntk" else zero
         ntk = ntk * deriv
-        q = expect("f", zero + 1, q)
+        if layer < depth - 1:  # the next layer's variance
+            q = expect("f", zero + 1, q)
         nngp = new_nngp
     nngp = swl2 * nngp + sbl2
     ntk = nngp + swl2 * ntk
@@ -474,16 +493,83 @@ def _deep(expect, c, kind, depth, sw2, sb2, swl2, sbl2, zero):
 
 
 def _check_cs(cs):
+    """The cosines as a list (a scalar is one cosine); entries keep their type (mpf precision)."""
     try:
-        arr = [float(v) for v in np.atleast_1d(np.asarray(cs, dtype=object))]
+        items = np.asarray(cs, dtype=object)
+        if items.ndim > 1:
+            raise ValueError
+        items = list(items.reshape(-1))
+        arr = [float(v) for v in items]
     except (TypeError, ValueError):
-        raise HermiteRevError(f"cs must be a sequence of cosines in [-1, 1], got cs={cs!r}") from None
+        raise HermiteRevError(f"cs must be a cosine or a sequence of cosines in [-1, 1], got cs={cs!r}") from None
     if not arr:
         raise HermiteRevError("cs must contain at least one cosine, got cs=[]")
     bad = [v for v in arr if not (-1 <= v <= 1)]
     if bad:
         raise HermiteRevError(f"cosines must lie in [-1, 1], got {bad[0]!r} in cs")
-    return cs if not isinstance(cs, np.ndarray) else list(cs)
+    return items
+
+
+def _refine(run, n_cs, start, cap, adaptive, converged):
+    """Run a quadrature rule family and pick, per cosine, the value and its error reference.
+
+    ``run(N, idx)`` gives the values at the cosines ``idx`` with the N-node rule;
+    ``converged(diff, value, N)`` says whether ``|value - coarser value|`` meets the tolerance.
+    Fixed (``adaptive=False``): the ``start``-node rule, compared with the rule of ~2/3 the nodes.
+    Adaptive: start, 2 start, 4 start, ... (capped at ``cap``) until the difference to the
+    previous rule meets the tolerance; at the cap a rule with ~2/3 of the cap nodes sharpens the
+    estimate.  The finest rule computed is returned.  Returns per cosine
+    (value, coarser value or None, N, coarser N or None, converged).
+    """
+    idx = list(range(n_cs))
+    out = [None] * n_cs
+    vals = run(start, idx)
+    if not adaptive or start >= cap:
+        coarse = min(start - 1, math.ceil(2 * start / 3))
+        ref = run(coarse, idx) if coarse >= 1 else [None] * n_cs
+        for i in idx:
+            ok = ref[i] is not None and converged(abs(vals[i] - ref[i]), vals[i], start)
+            out[i] = (vals[i], ref[i], start, coarse if coarse >= 1 else None, ok)
+        return out
+    prev_n, prev = start, dict(zip(idx, vals))
+    pending = idx
+    while pending:
+        N = min(2 * prev_n, cap)
+        cur = dict(zip(pending, run(N, pending)))
+        still = []
+        for i in pending:
+            if converged(abs(cur[i] - prev[i]), cur[i], N):
+                out[i] = (cur[i], prev[i], N, prev_n, True)
+            else:
+                still.append(i)
+        if N == cap:
+            mid = math.ceil(2 * cap / 3)
+            if still and mid > prev_n:
+                ref = dict(zip(still, run(mid, still)))
+                for i in still:
+                    out[i] = (cur[i], ref[i], N, mid, converged(abs(cur[i] - ref[i]), cur[i], N))
+            else:
+                for i in still:
+                    out[i] = (cur[i], prev[i], N, prev_n, False)
+            break
+        pending, prev_n, prev = still, N, cur
+    return out
+
+
+def _quad_diff(p, exact, inf):
+    """Quadrature part of the error estimate: 0 for an exact rule, else |value - coarser value|."""
+    if exact:
+        return 0 * p[0]
+    return abs(p[0] - p[1]) if p[1] is not None else inf
+
+
+def _nodes_label(picked, per=""):
+    used = sorted({p[2] for p in picked})
+    refs = sorted({p[3] for p in picked if p[3] is not None})
+    text = "/".join(map(str, used)) + " nodes" + per
+    if refs:
+        text += ", error vs " + "/".join(map(str, refs))
+    return text
 
 
 def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", nodes=None, depth=1,
@@ -501,22 +587,30 @@ def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", 
     act : Activation, sympy expression in z, name ("relu", "erf", "tanh", "sin6", ...) or
         (phi, dphi) numpy callables (float64 only)
     kind : {"ntk", "nngp"}
-    cs : sequence of float
+    cs : float or sequence of float
         Cosines in [-1, 1].
     dps : int or None
         Digits (mpmath); None for float64 (numpy).
     method : {"auto", "gauss-hermite", "split"}
         See the module docstring; auto = split when the activation has kinks.
     nodes : int or None
-        Nodes per dimension (Gauss-Hermite) or per piece (split).  Default: degree + 2 for
-        polynomials, else 96 (float64 GH), 48 (mp GH), 40 (float64 split) or 1.5 dps + 25
-        (mp split).
+        Nodes per dimension (Gauss-Hermite, at most 180) or per piece (split).  None
+        (default): a polynomial of degree D gets the exact D + 1 node Gauss-Hermite rule
+        (degree <= 179); otherwise the rule starts at 96 (float64 GH), 48 (mp GH), 40
+        (float64 split) or max(40, 1.5 dps + 25) (mp split) nodes and the nodes double (up
+        to 180 for GH, at least one doubling for split) until the difference to the previous
+        rule is below the tolerance: 10^-dps relative at ``dps`` digits, 1e-13 relative (or
+        the float64 rounding estimate) in float64.  An int: that rule exactly, with the
+        error estimated against the rule with ~2/3 the nodes.
 
     Returns
     -------
     KernelValues
-        Values, error estimates (difference to a ~1.5x finer rule; for polynomial activations
-        with N > degree the rule is exact and the estimate is rounding only), method.
+        Values of the finest rule computed; error estimates (difference to the next coarser
+        rule computed plus rounding; for polynomial activations with N > degree the rule is
+        exact and the estimate is rounding only); method; ``converged`` is False (and the
+        method says so) where the tolerance was not reached, the value then being the best
+        one available with its error estimate.
 
     Examples
     --------
@@ -530,6 +624,12 @@ def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", 
     fn = _resolve(act)
     if method not in ("auto", "gauss-hermite", "split"):
         raise HermiteRevError(f"method must be 'auto', 'gauss-hermite' or 'split', got method={method!r}")
+    if kind == "ntk" and fn.jump:
+        raise HermiteRevError(
+            f"the NTK of an activation with a jump is infinite: phi = {fn.name} has phi' containing a "
+            f"Dirac delta, and c E[phi'(u) phi'(v)] (1/(2 pi sqrt(1 - c^2)) for a unit step at 0) "
+            f"diverges at c = +-1; use kind='nngp', or empirical_kernel for finite nets (phi' = 0 "
+            f"almost everywhere)")
     if method == "auto":
         method = "split" if fn.kinks else "gauss-hermite"
     if dps is not None:
@@ -537,70 +637,114 @@ def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", 
         if fn.f_mp is None:
             raise HermiteRevError("arbitrary precision needs an activation mpmath can evaluate; "
                                   "pass dps=None for a pair of numpy callables")
+    poly = fn.degree is not None and method == "gauss-hermite"
+    if poly and nodes is None and fn.degree + 1 > MAX_NODES:
+        raise HermiteRevError(
+            f"exact Gauss-Hermite quadrature of a polynomial activation of degree D needs D + 1 nodes; "
+            f"at most {MAX_NODES} nodes are supported (degree <= {MAX_NODES - 1}), got activation degree "
+            f"{fn.degree}")
+    adaptive = nodes is None
     if nodes is None:
-        if fn.degree is not None and method == "gauss-hermite":
-            nodes = fn.degree * depth + 2 if depth == 1 else min(180, 2 * fn.degree + 8)
+        if poly:
+            nodes = fn.degree + 1  # ceil((2D + 1)/2): exact for the degree-2D integrand at every layer
         elif method == "gauss-hermite":
             nodes = 96 if dps is None else 48
         else:
             nodes = 40 if dps is None else max(40, int(1.5 * dps) + 25)
     nodes = check_positive_int(nodes, "nodes")
-    finer = min(180, nodes + max(4, nodes // 2))
+    if method == "gauss-hermite" and nodes > MAX_NODES:
+        raise HermiteRevError(f"Gauss-Hermite quadrature supports at most {MAX_NODES} nodes, got nodes={nodes}")
+    exact = poly and nodes > fn.degree
+    cap = MAX_NODES if method == "gauss-hermite" else max(MAX_NODES, 2 * nodes)
     sw2, sb2 = float(sigma_w) ** 2, float(sigma_b) ** 2
     swl2, sbl2 = float(sigma_w_last) ** 2, float(sigma_b_last) ** 2
     kf = fn.kinks
     kdf = fn.kinks
 
     if dps is None:
-        def run(N):
+        def run(N, idx):
             def expect(which, rho, q):
                 f = fn.f_np if which == "f" else fn.df_np
                 k = kf if which == "f" else kdf
                 if method == "split":
                     return _expect_split_float(f, f, float(rho), float(q), k, k, N)
                 return _expect_gh_float(f, f, float(rho), float(q), N)
-            return np.array([_deep(expect, float(c), kind, depth, sw2, sb2, swl2, sbl2, 0.0) for c in cs])
+            return [_deep(expect, float(cs[i]), kind, depth, sw2, sb2, swl2, sbl2, 0.0) for i in idx]
 
-        v1 = run(nodes)
-        v2 = run(finer)
-        errs = np.abs(v1 - v2) + 4e-16 * np.maximum(1.0, np.abs(v1)) * (nodes if fn.degree is None else 1)
-        return KernelValues(tuple(float(c) for c in cs), v1, errs, kind,
-                            f"{method}({nodes} vs {finer} nodes, float64)", None)
+        def rounding(v, N):  # exact rules: random-walk growth sqrt(N) of the rounding errors
+            return 4e-16 * max(1.0, abs(v)) * (math.sqrt(N) if exact else N)
 
-    with mpmath.workdps(dps + 10):
-        to = mpmath.mpf
-        if method == "split":
-            def run(N):
-                def expect(which, rho, q):
-                    f = fn.f_mp if which == "f" else fn.df_mp
-                    k = kf if which == "f" else kdf
-                    return _expect_split_mp(f, f, rho, q, k, k, N)
-                return [_deep(expect, to(cval), kind, depth, to(sw2), to(sb2), to(swl2), to(sbl2), to(0))
-                        for cval in cs]
-
-            vals = run(nodes)
-            v2 = run(finer)
-            errs = [abs(a - b) + abs(a) * to(10) ** (-dps) for a, b in zip(vals, v2)]
-            label = f"split(Gauss-Legendre {nodes} vs {finer} nodes per piece, dps={dps})"
+        if exact:
+            picked = [(v, None, nodes, None, True) for v in run(nodes, range(len(cs)))]
         else:
-            def run(N):
-                def expect(which, rho, q):
-                    f = fn.f_mp if which == "f" else fn.df_mp
-                    return _expect_gh_mp(f, f, rho, q, N, dps + 10)
-                return [_deep(expect, to(cval), kind, depth, to(sw2), to(sb2), to(swl2), to(sbl2), to(0))
-                        for cval in cs]
-
-            vals = run(nodes)
-            exact_rule = fn.degree is not None and depth == 1 and nodes > fn.degree
-            if exact_rule:
-                errs = [abs(v) * to(10) ** (-dps) for v in vals]
+            picked = _refine(run, len(cs), nodes, cap, adaptive,
+                             lambda d, v, N: d <= max(1e-13 * abs(v), rounding(v, N)))
+        vals = np.array([p[0] for p in picked])
+        errs = np.array([_quad_diff(p, exact, math.inf) + rounding(p[0], p[2]) for p in picked])
+        where = "float64"
+        tol_text = "1e-13"
+    else:
+        with mpmath.workdps(dps + 10):
+            to = mpmath.mpf
+            if method == "split":
+                def expect_at(N):
+                    def expect(which, rho, q):
+                        f = fn.f_mp if which == "f" else fn.df_mp
+                        k = kf if which == "f" else kdf
+                        return _expect_split_mp(f, f, rho, q, k, k, N)
+                    return expect
             else:
-                v2 = run(finer)
-                errs = [abs(a - b) + abs(a) * to(10) ** (-dps) for a, b in zip(vals, v2)]
-            label = f"gauss-hermite({nodes} nodes{', exact for this polynomial' if exact_rule else f' vs {finer}'}, dps={dps})"
+                def expect_at(N):
+                    def expect(which, rho, q):
+                        f = fn.f_mp if which == "f" else fn.df_mp
+                        return _expect_gh_mp(f, f, rho, q, N, dps + 10)
+                    return expect
+
+            def run(N, idx):
+                return [_deep(expect_at(N), to(cs[i]), kind, depth, to(sw2), to(sb2), to(swl2), to(sbl2), to(0))
+                        for i in idx]
+
+            eps = to(10) ** (-dps)
+            if exact:
+                picked = [(v, None, nodes, None, True) for v in run(nodes, range(len(cs)))]
+            else:
+                scale = []
+
+                def converged(d, v, N):
+                    # relative 10^-dps, with a floor far below it for values that vanish
+                    # (odd activations at c = 0)
+                    return d <= eps * max(abs(v), scale[0] * to(10) ** -8)
+
+                first = run(nodes, range(len(cs)))
+                scale.append(max(abs(v) for v in first))
+                cache = {nodes: dict(enumerate(first))}
+
+                def run_cached(N, idx):
+                    got = cache.setdefault(N, {})
+                    missing = [i for i in idx if i not in got]
+                    got.update(zip(missing, run(N, missing)))
+                    return [got[i] for i in idx]
+
+                picked = _refine(run_cached, len(cs), nodes, cap, adaptive, converged)
+            vals = [p[0] for p in picked]
+            errs = [_quad_diff(p, exact, mpmath.inf) + abs(p[0]) * eps for p in picked]
+        where = f"dps={dps}"
+        tol_text = f"1e-{dps}"
+    if exact:
+        label = f"gauss-hermite({nodes} nodes, exact for this polynomial, {where})"
+    else:
+        what = "split(Gauss-Legendre, " if method == "split" else "gauss-hermite("
+        per = " per piece" if method == "split" else ""
+        label = f"{what}{_nodes_label(picked, per)}, {where})"
+    missed = sum(1 for p in picked if not p[4])
+    if adaptive and missed:
+        label += f"; tolerance {tol_text} not reached at {missed} of {len(cs)} cosines"
+    cs_out = tuple(float(c) for c in cs)
+    if dps is None:
+        return KernelValues(cs_out, vals, errs, kind, label, None, not (adaptive and missed))
     with mpmath.workdps(dps):
-        return KernelValues(tuple(float(c) for c in cs), tuple(+v for v in vals), tuple(+e for e in errs),
-                            kind, label, dps)
+        return KernelValues(cs_out, tuple(+v for v in vals), tuple(+e for e in errs), kind, label, dps,
+                            not (adaptive and missed))
 
 
 # --------------------------------------------------------------------------------------------
@@ -637,7 +781,7 @@ def analytic_kernel(act, kind="ntk", cs=DEFAULT_CS, *, depth=1, sigma_w=1, sigma
     from .family import Activation
 
     kind = check_kind(kind)
-    cs = np.asarray([float(v) for v in np.atleast_1d(cs)])
+    cs = np.asarray([float(v) for v in _check_cs(cs)])
     if isinstance(act, str):
         key = act.strip().lower()
         expr = _closed_form(key, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
@@ -664,7 +808,8 @@ def _pair_inputs(cs, d_in=2):
     X = np.zeros((cs.size + 1, d_in))
     X[0, 0] = 1.0
     X[1:, 0] = cs
-    X[1:, 1] = np.sqrt(np.clip(1 - cs * cs, 0, None))
+    if d_in > 1:
+        X[1:, 1] = np.sqrt(np.clip(1 - cs * cs, 0, None))
     return X * math.sqrt(d_in)
 
 
@@ -695,8 +840,13 @@ def empirical_kernel(act_or_name, kind="ntk", width=2**14, cs=DEFAULT_CS, seed=0
     kind = check_kind(kind)
     width = check_positive_int(width, "width")
     depth = check_positive_int(depth, "depth")
-    cs = _check_cs(cs)
-    X = _pair_inputs([float(v) for v in cs], d_in)
+    cs = [float(v) for v in _check_cs(cs)]
+    d_in = check_positive_int(d_in, "d_in")
+    inner = [v for v in cs if abs(v) < 1]
+    if d_in < 2 and inner:
+        raise HermiteRevError(f"d_in must be >= 2 to realise a cosine strictly inside (-1, 1) (only +-1 "
+                              f"need d_in = 1), got d_in={d_in} with {inner[0]!r} in cs")
+    X = _pair_inputs(cs, d_in)
     net = FCN(d_in, [width] * depth, act_or_name, sigma_w, sigma_b, seed, sigma_w_last=sigma_w_last,
               sigma_b_last=sigma_b_last, dtype=dtype)
     K = net.kernel(X[:1], X[1:], kind)
@@ -887,10 +1037,9 @@ def theorem_report(K, kind="ntk", n=40, cs=tuple(np.round(np.linspace(-1, 1, 21)
         "width_exponent": expo, "activation": act, "figure": None, "kind": kind, "n": n,
     }
     if out is not None:
-        import matplotlib
+        from .plots import _plt
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = _plt()  # Agg only without a display, so inline notebook backends survive
 
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
         ax1.plot(cs, target, "k--", lw=2, label="target K(c)")

@@ -174,7 +174,18 @@ def test_kernel_regime_gap_rejects_unstable_lr():
         verify.kernel_regime_gap("relu", widths=(64,), lr=1e4, epochs=2)
 
 
-def test_theorem_report(tmp_path):
+def test_theorem_report(tmp_path, monkeypatch):
+    # the figure goes through plots._plt (Agg only without a display), not a forced Agg backend
+    import matplotlib
+
+    from hermite_rev import plots
+
+    matplotlib.use("Agg")
+    used = []
+    real = plots._plt
+    monkeypatch.setattr(plots, "_plt", lambda: used.append(1) or real())
+    monkeypatch.setattr(matplotlib, "use", lambda *a, **k: pytest.fail("verify switched the matplotlib backend"))
+    monkeypatch.setenv("DISPLAY", ":0")
     out = tmp_path / "report.png"
     r = verify.theorem_report(hr.kernels.exponential(1), "ntk", n=12, cs=[-1, 0, 0.5, 1], widths=(256, 4096),
                               seeds=range(2), out=str(out))
@@ -183,6 +194,7 @@ def test_theorem_report(tmp_path):
     assert r["max_target_vs_series"] <= r["tail_bound"] + 1e-12
     assert r["empirical_rms"][4096] < r["empirical_rms"][256]
     assert isinstance(r["activation"], Activation)
+    assert used
 
 
 def test_analytic_kernel_series_for_activation():
@@ -200,3 +212,106 @@ def test_docstring_examples(module):
     mod = importlib.import_module(f"hermite_rev.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def _sin6_ntk(c):
+    # phi = sin(6z)/2: E[sin(au) sin(av)] = e^{-a^2} sinh(a^2 c), E[cos cos] = e^{-a^2} cosh(a^2 c)
+    c = mpmath.mpf(c)
+    return mpmath.exp(-36) * (mpmath.sinh(36 * c) / 4 + 9 * c * mpmath.cosh(36 * c))
+
+
+def test_sin6_mp_refines_to_the_requested_digits():
+    # used to return the 48-node value (4 digits: 3.616838e-8) while the 72-node one was computed
+    kv = verify.quadrature_kernel("sin6", "ntk", [0.5], dps=30)
+    with mpmath.workdps(40):
+        exact = _sin6_ntk("0.5")
+        assert abs(kv.values[0] - exact) < mpmath.mpf(10) ** -30 * exact
+    assert kv.converged and kv.errors[0] < 2e-30 * 3.7e-8  # quadrature + 10^-dps rounding
+    assert kv.method.startswith("gauss-hermite(180 nodes, error vs 96")
+
+
+def test_sin6_float64_error_estimate_is_honest():
+    cs = [-1.0, 0.0, 0.5, 1.0]
+    kv = verify.quadrature_kernel("sin6", "ntk", cs, dps=None)
+    with mpmath.workdps(30):
+        exact = [float(_sin6_ntk(c)) for c in cs]
+    assert np.all(np.abs(np.asarray(kv) - exact) <= kv.errors)
+    assert np.all(np.abs(np.asarray(kv) - exact) <= 1e-12 * np.abs(exact) + 1e-13)
+
+
+def test_explicit_nodes_give_that_rule_and_unreached_tolerance_is_reported():
+    kv = verify.quadrature_kernel("sin6", "ntk", [0.5], dps=None, nodes=20)
+    assert kv.method.startswith("gauss-hermite(20 nodes, error vs 14")
+    exact = float(_sin6_ntk("0.5"))
+    assert abs(kv[0] - exact) <= kv.errors[0]
+    # tanh (poles at +-i pi/2): Gauss-Hermite stalls above 1e-13 even at 180 nodes
+    kv = verify.quadrature_kernel("tanh", "ntk", [0.3, 0.9], dps=None)
+    assert not kv.converged and "tolerance 1e-13 not reached" in kv.method
+    assert np.all(kv.errors > 1e-13 * np.abs(np.asarray(kv)))
+
+
+def test_polynomial_degree_limit_and_exact_rule():
+    rng = np.random.default_rng(0)
+    # degree 179: the exact 180-node rule, no comparison with a coarser one
+    act = Activation(tuple(rng.standard_normal(180) * 0.9 ** np.arange(180)), dps=20)
+    kv = verify.quadrature_kernel(act, "ntk", [0.5, 1.0], dps=None)
+    assert kv.method == "gauss-hermite(180 nodes, exact for this polynomial, float64)"
+    ref = verify.analytic_kernel(act, "ntk", [0.5, 1.0])  # the series sum (k+1) b_k^2 c^k
+    assert np.all(np.abs(np.asarray(kv) - ref) <= kv.errors)
+    assert kv.max_error < 1e-12
+    # degree 200: used to compare 201 with 180 nodes ("error" 1e-2) or name an internal n=201
+    big = Activation(tuple(rng.standard_normal(201) * 0.9 ** np.arange(201)), dps=20)
+    for dps in (None, 20):
+        with pytest.raises(ValueError, match="degree <= 179.*got activation degree 200"):
+            verify.quadrature_kernel(big, "ntk", [0.5], dps=dps)
+    with pytest.raises(ValueError, match="at most 180 nodes, got nodes=181"):
+        verify.quadrature_kernel("erf", "ntk", [0.5], dps=None, nodes=181)
+
+
+def test_polynomial_rule_is_exact_at_every_depth():
+    act = Activation((0.3, 0.5, -0.2, 0.1, 0.05), dps=30)
+    args = dict(kind="ntk", cs=[-0.4, 0.7, 1.0], dps=30, depth=3, sigma_w=1.2, sigma_b=0.3)
+    kv = verify.quadrature_kernel(act, **args)
+    assert kv.method.startswith("gauss-hermite(5 nodes, exact")
+    ref = verify.quadrature_kernel(act, nodes=12, **args)
+    with mpmath.workdps(30):
+        for v, r, e in zip(kv.values, ref.values, kv.errors):
+            assert abs(v - r) < mpmath.mpf(10) ** -28 * abs(r) and e < mpmath.mpf(10) ** -28 * abs(r)
+
+
+def test_step_activation_nngp_and_ntk():
+    # the derivative DiracDelta used to raise NameError
+    cs = [-0.5, 0.0, 0.5]
+    ref = [0.25 + math.asin(c) / (2 * math.pi) for c in cs]
+    for act in ("step", sympy.Heaviside(hr.z)):
+        kv = verify.quadrature_kernel(act, "nngp", cs, dps=None)
+        assert np.allclose(np.asarray(kv), ref, atol=1e-13)
+        with pytest.raises(hr.HermiteRevError, match="NTK of an activation with a jump is infinite"):
+            verify.quadrature_kernel(act, "ntk", cs, dps=None)
+    with pytest.raises(hr.HermiteRevError, match="jump"):
+        verify.analytic_kernel("step", "ntk", [0.5])
+    with mpmath.workdps(20):
+        kv = verify.quadrature_kernel("step", "nngp", [0.5], dps=20)
+        assert abs(kv.values[0] - mpmath.mpf(1) / 3) < mpmath.mpf(10) ** -19
+
+
+def test_scalar_cosine_accepted():
+    # a scalar cs gave TypeError in quadrature_kernel / empirical_kernel
+    kv = verify.quadrature_kernel("relu", "nngp", 0.5, dps=None)
+    assert kv.cs == (0.5,) and len(kv) == 1
+    assert verify.empirical_kernel("relu", "ntk", width=64, cs=0.5).shape == (1,)
+    assert np.allclose(verify.analytic_kernel("relu", "nngp", 0.5), kv[0], atol=1e-13)
+    with pytest.raises(ValueError, match="cs must be a cosine or a sequence"):
+        verify.quadrature_kernel("relu", "nngp", [[0.5]], dps=None)
+    with pytest.raises(ValueError, match="cosines must lie in"):
+        verify.analytic_kernel("relu", "nngp", [1.5])
+
+
+def test_empirical_kernel_d_in():
+    # d_in=1 raised IndexError
+    with pytest.raises(ValueError, match="d_in must be >= 2 .*got d_in=1 with 0.5"):
+        verify.empirical_kernel("relu", "ntk", width=64, cs=[1.0, 0.5], d_in=1)
+    with pytest.raises(ValueError, match="d_in must be a positive integer"):
+        verify.empirical_kernel("relu", "ntk", width=64, cs=[0.5], d_in=0)
+    k = verify.empirical_kernel("relu", "nngp", width=4096, cs=[1.0, -1.0], d_in=1)
+    assert abs(k[0] - 0.5) < 0.05 and k[1] == 0.0
