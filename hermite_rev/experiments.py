@@ -7,8 +7,10 @@ parity           11-bit parity: 4HL ReLU vs 1HL sin(6z)/2 vs 1HL engineered acti
 mimic            wine data: 1HL ReLU vs 4HL ReLU vs 1HL activations whose NTK is the 4HL ReLU NTK
 run_experiment   run one by name, print a table, write the figure (``hermite-rev experiment``)
 
-Every experiment returns ``{network_name: {"train_mse", "test_mse", "train_acc", "test_acc",
-"seconds", and "*_std"}}`` (means and standard deviations over trials) and writes a figure.
+Every experiment returns an :class:`ExperimentResult`: a dict ``{network_name: {"train_mse",
+"test_mse", "train_acc", "test_acc", "seconds", and "*_std"}}`` (means and standard deviations
+over trials) whose only keys are the networks; what an experiment reports beyond them is in
+attributes (``mimic``: ``.distance`` and ``.info``).  It also writes a figure.
 ``fast=True`` is a small variant that runs in CI in well under a minute; the numbers of the
 full runs are in the README section "verify".
 
@@ -42,9 +44,48 @@ import numpy as np
 from ._validate import HermiteRevError, check_positive_int
 from .nets import FCN, sphere_inputs, train
 
-__all__ = ["parity_kernel", "parity", "mimic", "run_experiment", "wine_data"]
+__all__ = ["parity_kernel", "parity", "mimic", "run_experiment", "wine_data", "ExperimentResult"]
 
 METRICS = ("train_mse", "test_mse", "train_acc", "test_acc", "seconds")
+
+
+class ExperimentResult(dict):
+    """The result of an experiment: a dict ``{network_name: metrics}`` and nothing else.
+
+    Every key is a network (so ``for name, r in result.items()`` sees only networks); what an
+    experiment reports beyond the networks is in attributes.
+
+    Attributes
+    ----------
+    distance : dict or None
+        ``mimic``: ``{network: {"<train|test>_mse vs <reference>": RMS log10 distance}}``;
+        None for ``parity``.
+    info : dict or None
+        ``mimic``: how the mimic activations were built (``series_terms``, ``tail_bound``,
+        ``K1``, and ``fit_sup_error``, ``fit_seconds`` when a fitted form was used); None for
+        ``parity``.
+
+    :meth:`to_json` is what ``hermite-rev experiment NAME --json`` prints:
+    ``{"networks": {...}, "distance": ..., "info": ...}``.
+
+    >>> r = ExperimentResult({"1HL ReLU": {"test_acc": 0.9}}, distance={"1HL ReLU": {}})
+    >>> list(r), r.distance, r.info
+    (['1HL ReLU'], {'1HL ReLU': {}}, None)
+    >>> sorted(r.to_json())
+    ['distance', 'info', 'networks']
+    """
+
+    def __init__(self, networks=(), *, distance=None, info=None):
+        super().__init__(networks)
+        self.distance = distance
+        self.info = info
+
+    def to_json(self):
+        """A plain dict for JSON: ``{"networks": {...}, "distance": ..., "info": ...}``."""
+        return {"networks": dict(self), "distance": self.distance, "info": self.info}
+
+    def __repr__(self):
+        return f"ExperimentResult({dict.__repr__(self)}, distance={self.distance!r}, info={self.info!r})"
 
 
 def _summarise(runs):
@@ -109,7 +150,9 @@ def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=False, d
 
     Returns
     -------
-    dict  {network_name: {"train_mse", "test_mse", "train_acc", "test_acc", "seconds", "*_std", ...}}
+    ExperimentResult
+        ``{network_name: {"train_mse", "test_mse", "train_acc", "test_acc", "seconds", "*_std", ...}}``
+        (``.distance`` and ``.info`` are None).
     """
     trials = check_positive_int(trials, "trials")
     bits, width, epochs = (7, 64, (400, 300, 300)) if fast else (11, 128, (10000, 4000, 4000))
@@ -134,17 +177,16 @@ def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=False, d
                          progress=progress, eval_every=10)
             runs[name].append(_final(hist, time.perf_counter() - t0))
             curves[name].append(hist)
-    result = {name: _summarise(r) for name, r in runs.items()}
+    result = ExperimentResult({name: _summarise(r) for name, r in runs.items()})
     if out is not None:
         _parity_figure(result, curves, out, bits)
     return result
 
 
 def _parity_figure(result, curves, out, bits):
-    import matplotlib
+    from .plots import _plt
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _plt()  # Agg only when no display is configured (keeps notebooks' inline backend)
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     for i, (name, hists) in enumerate(curves.items()):
@@ -237,9 +279,14 @@ def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", p
     :func:`hermite_rev.fit.fit_kernel`'s bounded form).  Width 4096, lr 0.1, 1000 epochs
     (fast: width 256, 150 epochs, a 24-term series, no fit).
 
-    The result also has ``"distance"``: for each mimic, the RMS over epochs of the
-    log10-difference of its train / test MSE curves to the 4HL ReLU curves and to the 1HL ReLU
-    curves (the mimic should be much closer to the former).
+    Returns
+    -------
+    ExperimentResult
+        ``{network_name: metrics}`` (only networks as keys), with attributes ``.distance``:
+        for each mimic, the RMS over epochs of the log10-difference of its train / test MSE
+        curves to the 4HL ReLU curves and to the 1HL ReLU curves (the mimic should be much
+        closer to the former), and for 1HL ReLU its distance to 4HL ReLU; and ``.info``: how
+        the mimic activations were built (series terms, tail bound, K(1), fit error and time).
     """
     if dataset != "wine":
         raise HermiteRevError(f"only the bundled 'wine' data set is supported, got dataset={dataset!r}")
@@ -260,7 +307,6 @@ def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", p
             hist = train(net, Xtr, Ytr, 0.1, epochs, X_test=Xte, Y_test=Yte, progress=progress)
             runs[name].append(_final(hist, time.perf_counter() - t0))
             curves[name].append(hist)
-    result = {name: _summarise(r) for name, r in runs.items()}
     dist = {}
     for name in acts:
         d = {}
@@ -274,18 +320,16 @@ def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", p
         d[f"{key} vs 4HL ReLU"] = float(np.mean([_curve_distance(a, b, key)
                                                  for a, b in zip(curves["1HL ReLU"], curves["4HL ReLU"])]))
     dist["1HL ReLU"] = d
-    result["distance"] = dist
-    result["info"] = info
+    result = ExperimentResult({name: _summarise(r) for name, r in runs.items()}, distance=dist, info=info)
     if out is not None:
         _mimic_figure(curves, out, width)
     return result
 
 
 def _mimic_figure(curves, out, width):
-    import matplotlib
+    from .plots import _plt
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _plt()  # Agg only when no display is configured (keeps notebooks' inline backend)
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     styles = {"1HL ReLU": ("C0", "-"), "4HL ReLU": ("C3", "-")}
@@ -312,27 +356,30 @@ def _mimic_figure(curves, out, width):
 def _table(result):
     rows = [f"{'network':34s} {'train MSE':>20s} {'test MSE':>20s} {'train acc':>14s} {'test acc':>14s} {'s':>7s}"]
     for name, r in result.items():
-        if name in ("distance", "info"):
-            continue
         rows.append(f"{name:34s} {r['train_mse']:9.3g} ± {r['train_mse_std']:<8.2g} {r['test_mse']:9.3g} ± "
                     f"{r['test_mse_std']:<8.2g} {r['train_acc']:6.3f} ± {r['train_acc_std']:<5.3f} "
                     f"{r['test_acc']:6.3f} ± {r['test_acc_std']:<5.3f} {r['seconds']:7.1f}")
-    if "distance" in result:
+    distance = getattr(result, "distance", None)
+    if distance:
         rows.append("curve distance (RMS of log10 MSE difference over epochs):")
-        for name, d in result["distance"].items():
+        for name, d in distance.items():
             rows.append(f"  {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in d.items()))
     return "\n".join(rows)
 
 
 def run_experiment(name, fast=False, as_json=False, out=None, **options):
-    """Run ``parity`` or ``mimic``, print a table (or JSON), write the figure; returns the result."""
+    """Run ``parity`` or ``mimic``, print a table (or JSON), write the figure; returns the result.
+
+    The JSON is :meth:`ExperimentResult.to_json`: ``{"networks": {...}, "distance": ...,
+    "info": ...}`` (``distance`` and ``info`` are null for parity).
+    """
     table = {"parity": parity, "mimic": mimic}
     if name not in table:
         raise HermiteRevError(f"unknown experiment {name!r}; choose one of {sorted(table)}")
     out = out or f"{name}{'_fast' if fast else ''}.png"
     result = table[name](fast=fast, out=out, **options)
     if as_json:
-        print(json.dumps(result, indent=2, default=float))
+        print(json.dumps(result.to_json(), indent=2, default=float))
     else:
         print(_table(result))
         print(f"figure: {out}")

@@ -28,7 +28,9 @@ def test_parity_kernel_is_odd_high_degree_and_bounded():
 
 def test_parity_fast():
     r = experiments.parity(fast=True, out=None)
-    assert set(r) == {"4HL ReLU", "1HL sin(6z)/2", "1HL engineered"}
+    assert isinstance(r, experiments.ExperimentResult) and isinstance(r, dict)
+    assert set(r) == {"4HL ReLU", "1HL sin(6z)/2", "1HL engineered"}  # only networks
+    assert r.distance is None and r.info is None
     for v in r.values():
         assert KEYS <= set(v)
     assert r["1HL engineered"]["test_acc"] > 0.9
@@ -42,12 +44,59 @@ def test_mimic_fast_and_cli_helper(tmp_path, capsys):
     printed = json.loads(capsys.readouterr().out)
     assert out.exists()
     names = {"1HL ReLU", "4HL ReLU", "1HL mimic (Hermite, 24 terms)"}
-    assert names <= set(r) and names <= set(printed)
+    # the API.md contract: every key is a network (fast mode has no fitted mimic)
+    assert set(r) == names
+    assert set(printed) == {"networks", "distance", "info"} and set(printed["networks"]) == names
     for name in names:
         assert KEYS <= set(r[name])
         assert r[name]["test_acc"] > 0.85
-    d = r["distance"]["1HL mimic (Hermite, 24 terms)"]
+    d = r.distance["1HL mimic (Hermite, 24 terms)"]
     assert d["test_mse vs 4HL ReLU"] < 0.2
+    assert printed["distance"] == r.distance  # JSON floats round-trip exactly
+    assert r.info["series_terms"] == 24 and printed["info"] == r.info
+
+
+def test_experiment_result_is_a_dict_of_networks(capsys):
+    r = experiments.ExperimentResult({"1HL ReLU": {"test_acc": 0.5}}, distance={"1HL ReLU": {"x": 1.0}},
+                                     info={"series_terms": 3})
+    assert dict(r) == {"1HL ReLU": {"test_acc": 0.5}} and list(r.items()) == [("1HL ReLU", {"test_acc": 0.5})]
+    assert r.distance == {"1HL ReLU": {"x": 1.0}} and r.info == {"series_terms": 3}
+    assert json.loads(json.dumps(r)) == {"1HL ReLU": {"test_acc": 0.5}}
+    assert r.to_json() == {"networks": dict(r), "distance": r.distance, "info": r.info}
+    assert "distance=" in repr(r)
+    metrics = {k: 0.5 for k in experiments.METRICS} | {k + "_std": 0.0 for k in experiments.METRICS}
+    table = experiments._table(experiments.ExperimentResult({"1HL ReLU": metrics}, distance=r.distance))
+    assert table.count("\n") == 3 and "1HL ReLU" in table and "curve distance" in table and "x 1.000" in table
+    assert "curve distance" not in experiments._table(experiments.ExperimentResult({"1HL ReLU": metrics}))
+    import copy
+    import pickle
+    for r2 in (copy.deepcopy(r), pickle.loads(pickle.dumps(r))):
+        assert r2 == r and r2.distance == r.distance and r2.info == r.info
+
+
+def _fake_curves():
+    h = {"epoch": [0, 10, 20], "train_mse": [1.0, 0.5, 0.2], "test_mse": [1.0, 0.6, 0.4],
+         "test_acc": [0.5, 0.6, 0.7], "train_acc": [0.5, 0.7, 0.9]}
+    return {"1HL ReLU": [h], "4HL ReLU": [h]}
+
+
+def test_figures_keep_the_users_matplotlib_backend(tmp_path, monkeypatch):
+    # library code must not force the Agg backend where a display exists (it broke inline plots in
+    # notebooks); it uses hermite_rev.plots' guard: Agg only when no display is configured
+    import matplotlib
+
+    calls = []
+    monkeypatch.setattr(matplotlib, "use", lambda *a, **k: calls.append(a))
+    monkeypatch.setenv("DISPLAY", ":0")
+    curves = _fake_curves()
+    result = experiments.ExperimentResult({name: {"test_acc": 0.7} for name in curves})
+    experiments._parity_figure(result, curves, str(tmp_path / "p.png"), 3)
+    experiments._mimic_figure(curves, str(tmp_path / "m.png"), 16)
+    assert calls == []
+    assert (tmp_path / "p.png").stat().st_size > 1000 and (tmp_path / "m.png").stat().st_size > 1000
+    monkeypatch.delenv("DISPLAY")
+    experiments._mimic_figure(curves, str(tmp_path / "m2.png"), 16)
+    assert calls == [("Agg",)]
 
 
 def test_wine_data_on_sphere():
