@@ -407,8 +407,22 @@ class FitResult:
     def activation(self, n=64):
         """The fitted form as an :class:`~hermite_rev.Activation` of its first ``n`` Hermite coefficients.
 
-        The coefficients are float64 closed forms (errors ~1e-16 relative); ``truncation``
-        records what the n terms drop from the kernel at c = 1 (an estimate, not rigorous).
+        The coefficients are float64 closed forms (errors ~1e-16 relative).  The activation is
+        *not* an exact realisation of the target kernel, and it says so: its ``source`` is a
+        label ``fit (kernel sup error E) to K`` rather than the target ``K``, and its
+        ``truncation`` (a :class:`~hermite_rev.series.Tail`, not rigorous) bounds the distance
+        of its kernel to the target, ``bound = sup_error + dropped``: the fit's sup error on
+        the check grid plus what the ``n`` terms drop from the form's kernel at c = 1
+        (``K_form(1) - sum_{k<n} w_k b_k^2``, which bounds that truncation on all of
+        [-1, 1]); ``k1`` is the target's K(1) and ``estimate`` is K(1) - sum_{k<n} w_k b_k^2.
+
+        >>> import sympy, hermite_rev as hr
+        >>> res = hr.fit.fit_kernel(sympy.exp(hr.c), hr.fit.Form((hr.fit.Poly(3),)), "nngp", restarts=2)
+        >>> act = res.activation(8)
+        >>> str(act.source).startswith("fit (kernel sup error")
+        True
+        >>> float(act.truncation.bound) >= res.sup_error > 0
+        True
         """
         from .family import Activation
         from .series import Tail
@@ -416,11 +430,14 @@ class FitResult:
         n = check_positive_int(n, "n")
         b = self.form.hermite(self.params, n)
         w = np.arange(1, n + 1) if self.kind == "ntk" else np.ones(n)
-        k1 = float(self.kernel(np.array([1.0]))[0])
-        dropped = k1 - float(np.sum(w * b * b))
-        tail = Tail(bound=mpmath.mpf(abs(dropped)), estimate=mpmath.mpf(dropped), k1=mpmath.mpf(k1), rigorous=False)
+        partial = float(np.sum(w * b * b))
+        dropped = abs(float(self.kernel(np.array([1.0]))[0]) - partial)
+        k1 = float(_target_values(self.target, np.array([1.0]))[0])
+        tail = Tail(bound=mpmath.mpf(self.sup_error) + mpmath.mpf(dropped), estimate=mpmath.mpf(k1 - partial),
+                    k1=mpmath.mpf(k1), rigorous=False)
+        label = sympy.Symbol(f"fit (kernel sup error {self.sup_error:.3g}) to {self.target}")
         errors = tuple(abs(v) * 4e-16 + 1e-300 for v in b)
-        return Activation(tuple(float(v) for v in b), errors, 16, None, self.kind, self.target, tail)
+        return Activation(tuple(float(v) for v in b), errors, 16, None, self.kind, label, tail)
 
     def __repr__(self):
         ps = ", ".join(f"{nm}={v:.6g}" for nm, v in zip(self.names, self.params))
@@ -449,6 +466,20 @@ def _target_values(K, cs, dps=20, mp_beyond=0.999):
     return out
 
 
+def _check_x0(x0, form):
+    """``x0`` as a float vector with one finite entry per parameter of ``form``."""
+    try:
+        v = np.asarray(x0, dtype=float)
+    except (TypeError, ValueError):
+        raise HermiteRevError(f"x0 must be a sequence of {form.nparams} numbers {form.names}, got x0={x0!r}") from None
+    if v.shape != (form.nparams,):
+        raise HermiteRevError(f"x0 must have one entry per parameter of the form ({form.nparams}: {form.names}), "
+                              f"got {v.size} entries (shape {v.shape}): x0={x0!r}")
+    if not np.all(np.isfinite(v)):
+        raise HermiteRevError(f"x0 must be finite, got x0={x0!r}")
+    return v
+
+
 def fit_kernel(K, form=None, kind="ntk", *, grid=161, restarts=8, seed=0, x0=None, check_grid=2001,
                max_nfev=400):
     r"""Fit a form's exact one-hidden-layer kernel to a target kernel by least squares.
@@ -467,8 +498,9 @@ def fit_kernel(K, form=None, kind="ntk", *, grid=161, restarts=8, seed=0, x0=Non
     kind : {"ntk", "nngp"}
         Which 1HL kernel of the form is matched to K.
     grid, restarts, seed, x0, check_grid, max_nfev
-        Fitting grid size, number of random starts, their seed, an extra start, the size of
-        the check grid, evaluation budget per start.
+        Fitting grid size, number of random starts, their seed, an extra start (one value
+        per parameter of ``form``, in the order of ``form.names``; clipped to the bounds), the
+        size of the check grid, evaluation budget per start.
 
     Returns
     -------
@@ -489,6 +521,10 @@ def fit_kernel(K, form=None, kind="ntk", *, grid=161, restarts=8, seed=0, x0=Non
         raise HermiteRevError(f"form must be a hermite_rev.fit.Form, got {form!r}")
     grid = check_positive_int(grid, "grid")
     restarts = check_positive_int(restarts, "restarts")
+    check_grid = check_positive_int(check_grid, "check_grid")
+    max_nfev = check_positive_int(max_nfev, "max_nfev")
+    if x0 is not None:
+        x0 = _check_x0(x0, form)
     cs = _cos_grid(grid)
     target = _target_values(K, cs)
     if not np.all(np.isfinite(target)):
@@ -504,7 +540,7 @@ def fit_kernel(K, form=None, kind="ntk", *, grid=161, restarts=8, seed=0, x0=Non
     rng = np.random.default_rng(seed)
     starts = [rng.uniform(lo / 4, hi / 4) for _ in range(restarts)]
     if x0 is not None:
-        starts.insert(0, np.clip(np.asarray(x0, dtype=float), lo, hi))
+        starts.insert(0, np.clip(x0, lo, hi))
     best, nfev = None, 0
     for p0 in starts:
         sol = scipy.optimize.least_squares(resid, p0, jac=jac, bounds=(lo, hi), method="trf",

@@ -126,7 +126,9 @@ def test_fit_relu_ntk_4_layers_and_activation():
     assert res.rel_error < 3e-3  # measured 1.9e-3 (sup 0.0095 on K(1) = 5.07)
     act = res.activation(n=400)
     assert isinstance(act, hr.Activation) and act.kind == "ntk"
-    assert 0 < act.truncation.estimate < 0.5  # the ReLU kink: the series converges like n^{-1/2}
+    # the ReLU kink: the series converges like n^{-1/2}; the bound adds the fit's own error
+    assert 0 < act.truncation.estimate < 0.5
+    assert res.sup_error < act.truncation.bound < 0.5 and not act.truncation.rigorous
     # the Activation's Hermite series approaches the form (slowly: the kink at t ~ 1.13)
     f = act.compile()
     xs = np.linspace(-1.5, 0.5, 5)
@@ -150,3 +152,48 @@ def test_bad_input():
         fit.fit_kernel(hr.kernels.arccos(1), kind="gp")
     with pytest.raises(ValueError, match="degree must be"):
         fit.Poly(-1)
+
+
+def test_fitted_activation_does_not_pose_as_the_target_kernel():
+    # a cubic cannot realise exp(c) as its NNGP: the activation must say it is a fit, and its
+    # truncation bound must cover the fit's sup error (it said "nngp of exp(c)", "truncation <= 0.0")
+    K = sympy.exp(hr.c)
+    res = fit.fit_kernel(K, fit.Form((fit.Poly(3),)), "nngp", restarts=2)
+    assert res.sup_error > 1e-3
+    act = res.activation(n=16)
+    assert act.degree == 3  # the form is a cubic: 16 Hermite terms drop nothing from its own kernel
+    assert str(act.source).startswith("fit (kernel sup error") and "to exp(c)" in str(act.source)
+    assert act.source != K
+    assert float(act.truncation.bound) >= res.sup_error and not act.truncation.rigorous
+    assert float(act.truncation.k1) == pytest.approx(np.e)
+    text = repr(act)
+    assert "nngp of fit (kernel sup error" in text and "nngp of exp(c)" not in text
+    assert "truncation <= 0.0," not in text
+    # the bound holds: |K(c) - sum_k b_k^2 c^k| <= bound on [-1, 1]
+    cs = np.linspace(-1, 1, 201)
+    a = [float(v) for v in act.kernel("nngp")]
+    series = np.polynomial.polynomial.polyval(cs, a)
+    assert np.max(np.abs(np.exp(cs) - series)) <= float(act.truncation.bound) * (1 + 1e-9)
+
+
+def test_x0_is_checked_against_the_form():
+    K = hr.kernels.arccos(1)
+    with pytest.raises(ValueError, match=r"x0 must have one entry per parameter of the form \(7: .*got 3 entries"):
+        fit.fit_kernel(K, x0=[1, 2, 3], restarts=1)
+    with pytest.raises(ValueError, match="x0 must be finite"):
+        fit.fit_kernel(K, fit.Form((fit.ReLU(),)), x0=[1.0, float("nan")], restarts=1)
+    with pytest.raises(ValueError, match="x0 must be a sequence of 2 numbers"):
+        fit.fit_kernel(K, fit.Form((fit.ReLU(),)), x0="ab", restarts=1)
+    with pytest.raises(ValueError, match="check_grid=0"):
+        fit.fit_kernel(K, check_grid=0)
+    with pytest.raises(ValueError, match="max_nfev=-1"):
+        fit.fit_kernel(K, max_nfev=-1)
+    res = fit.fit_kernel(2 * K, fit.Form((fit.ReLU(),)), "nngp", restarts=1, x0=(2.0, 0.0))
+    assert res.sup_error < 1e-10
+
+
+def test_docstring_examples():
+    import doctest
+
+    result = doctest.testmod(fit, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
