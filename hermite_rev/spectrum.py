@@ -385,13 +385,10 @@ class Spectrum:
 
     def plot(self, ax=None, path=None, label=None, parity_split=True, **kwargs):
         """Log-log plot of mu_k against k (resolved eigenvalues only); saves to ``path`` if given."""
-        import matplotlib
-
         if ax is None:
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
+            from .plots import _plt
 
-            _, ax = plt.subplots(figsize=(6, 4))
+            _, ax = _plt().subplots(figsize=(6, 4))  # Agg only when no display is configured
         label = label or f"{_short(self.kernel)}, d={self.d}"
         groups = [(0, " (even k)"), (1, " (odd k)")] if parity_split else [(None, "")]
         markers = {0: "o", 1: "s", None: "o"}
@@ -1016,6 +1013,19 @@ def _asymptotic(plus, minus, k, d):
     return total
 
 
+def _check_fit_range(fit_range, kmax):
+    """``(lo, hi)`` as ints with ``1 <= lo < hi <= kmax``."""
+    try:
+        lo, hi = fit_range
+    except (TypeError, ValueError):
+        raise HermiteRevError(f"fit_range must be a pair (lo, hi) of degrees, got fit_range={fit_range!r}") from None
+    lo, hi = check_positive_int(lo, "fit_range[0]"), check_positive_int(hi, "fit_range[1]")
+    if not lo < hi <= kmax:
+        raise HermiteRevError(f"fit_range must satisfy 1 <= lo < hi <= kmax = {kmax} (the highest computed degree), "
+                              f"got fit_range={fit_range!r}")
+    return lo, hi
+
+
 def decay(K, d, kmax=200, *, order=4, fit_range=None, spectrum=None, dps=30, method="auto"):
     r"""Predicted and measured decay of the Mercer eigenvalues of K on S^{d-1}.
 
@@ -1027,6 +1037,18 @@ def decay(K, d, kmax=200, *, order=4, fit_range=None, spectrum=None, dps=30, met
     least-squares slope of log mu_k against log k over ``fit_range`` (default the top three
     quarters of [1, kmax]) per parity.
 
+    Parameters
+    ----------
+    K, d, kmax, dps, method
+        As for :func:`spectrum` (``kmax``, ``dps`` and ``method`` are ignored when
+        ``spectrum`` is given).
+    order : int
+        Order of the endpoint expansions.
+    fit_range : (int, int), optional
+        ``(lo, hi)`` with ``1 <= lo < hi <= kmax``: the degrees of the measured slope.
+    spectrum : Spectrum, optional
+        Precomputed eigenvalues of ``K`` on the same sphere (``spectrum.d == d``).
+
     Returns
     -------
     DecayReport
@@ -1035,9 +1057,16 @@ def decay(K, d, kmax=200, *, order=4, fit_range=None, spectrum=None, dps=30, met
     d = _check_d(d)
     plus = endpoint_expansion(expr, 1, order)
     minus = endpoint_expansion(expr, -1, order)
-    spec = spectrum if spectrum is not None else globals()["spectrum"](expr, d, kmax, dps=dps, method=method)
+    if spectrum is not None:
+        if not isinstance(spectrum, Spectrum):
+            raise HermiteRevError(f"spectrum must be a Spectrum (from hermite_rev.spectrum.spectrum), got {spectrum!r}")
+        if spectrum.d != d:
+            raise HermiteRevError(f"spectrum was computed for d={spectrum.d}, but decay was asked for d={d}")
+        spec = spectrum
+    else:
+        spec = globals()["spectrum"](expr, d, kmax, dps=dps, method=method)
     kmax = spec.kmax
-    lo, hi = fit_range if fit_range is not None else (max(2, kmax // 4), kmax)
+    lo, hi = _check_fit_range(fit_range, kmax) if fit_range is not None else (max(2, kmax // 4), kmax)
     predicted, leading, measured, ratios = {}, {}, {}, {}
     cp = dict(plus.fractional_terms())
     cm = dict(minus.fractional_terms())
@@ -1092,13 +1121,11 @@ def plot_compare(path="spectrum_deep_vs_shallow.png", depth=4, sigma_w=None, sig
         The saved PNG and the numbers plotted: ``{"deep": Spectrum, "mimics": {n: Spectrum},
         "decay": DecayReport, "gaps": {n: {k: relative gap}}, "first_k_gap_over_1pct": {n: k}}``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from .family import reverse
     from .kernels import relu_ntk
+    from .plots import _plt
+
+    plt = _plt()  # Agg only when no display is configured (keeps notebooks' inline backend)
 
     sigma_w = sympy.sqrt(2) if sigma_w is None else sigma_w
     sigma_b = sympy.Rational(1, 10) if sigma_b is None else sigma_b

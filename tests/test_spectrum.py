@@ -288,3 +288,37 @@ def test_plots_write_files(tmp_path):
         assert mimic[k] <= info["deep"][k] + info["deep"].errors[k] + mimic.errors[k]
         if k >= 12:  # exactly 0 up to the (rigorous) rounding-level truncation bound
             assert abs(mimic[k]) <= mimic.errors[k] < 1e-15
+
+
+def test_decay_rejects_a_bad_fit_range():
+    sp = S.spectrum(sympy.exp(c), 3, 40, dps=20)
+    with pytest.raises(ValueError, match=r"fit_range must be a pair \(lo, hi\) of degrees, got fit_range=\(5,\)"):
+        S.decay(sympy.exp(c), 3, fit_range=(5,), spectrum=sp)
+    with pytest.raises(ValueError, match=r"hi <= kmax = 40 .*fit_range=\(5, 60\)"):
+        S.decay(sympy.exp(c), 3, fit_range=(5, 60), spectrum=sp)
+    with pytest.raises(ValueError, match=r"lo < hi .*fit_range=\(10, 5\)"):
+        S.decay(sympy.exp(c), 3, fit_range=(10, 5), spectrum=sp)
+    with pytest.raises(ValueError, match=r"fit_range\[0\]=0"):
+        S.decay(sympy.exp(c), 3, fit_range=(0, 10), spectrum=sp)
+    with pytest.raises(ValueError, match="fit_range=7"):
+        S.decay(sympy.exp(c), 3, fit_range=7, spectrum=sp)
+    with pytest.raises(ValueError, match="computed for d=3, but decay was asked for d=4"):
+        S.decay(sympy.exp(c), 4, spectrum=sp)
+    with pytest.raises(ValueError, match="spectrum must be a Spectrum"):
+        S.decay(sympy.exp(c), 3, spectrum=[1.0, 0.5])
+    r = S.decay(sympy.exp(c), 3, fit_range=(5, 40), spectrum=sp)
+    assert r.fit_range == (5, 40) and r.measured[0] < -20
+
+
+def test_plots_keep_the_users_matplotlib_backend(tmp_path, monkeypatch):
+    # no matplotlib.use("Agg") where a display is configured (it broke inline plots in notebooks)
+    import matplotlib
+
+    calls = []
+    monkeypatch.setattr(matplotlib, "use", lambda *a, **k: calls.append(a))
+    monkeypatch.setenv("DISPLAY", ":0")
+    s = S.spectrum(sympy.exp(c), 3, 6, dps=15)
+    s.plot(path=str(tmp_path / "s.png"))
+    S.plot_compare(str(tmp_path / "cmp.png"), depth=2, kmax=20, n=(12,), dps=15)
+    assert calls == []
+    assert (tmp_path / "s.png").stat().st_size > 1000 and (tmp_path / "cmp.png").stat().st_size > 1000
