@@ -93,6 +93,70 @@ def _check_name(name, what="name"):
     return name
 
 
+# Module-level names each Python export binds or calls (imports and the builtins its code uses):
+# a function called like one of them would shadow it and break the generated code.
+_PY_RESERVED = {
+    "numpy": {"np", "range", "len", "float"},
+    "torch": {"math", "torch", "range", "len", "super"},
+    "jax": {"math", "jax", "jnp", "range", "len"},
+}
+
+# C: keywords (C89 .. C23), the types and macros of <stddef.h>, main, and the standard library's
+# functions (identifiers reserved with external linkage, C99 7.1.3; gcc -Werror rejects e.g. abs,
+# printf, malloc as conflicting built-ins).
+_C_KEYWORDS = set("""
+auto break case char const continue default do double else enum extern float for goto if inline int
+long register restrict return short signed sizeof static struct switch typedef union unsigned void
+volatile while _Bool _Complex _Imaginary _Alignas _Alignof _Atomic _Generic _Noreturn _Static_assert
+_Thread_local _BitInt _Decimal32 _Decimal64 _Decimal128 alignas alignof bool constexpr false nullptr
+static_assert thread_local true typeof typeof_unqual asm fortran
+""".split())
+_C_STDDEF = {"size_t", "ptrdiff_t", "wchar_t", "max_align_t", "nullptr_t", "NULL", "offsetof", "unreachable", "main"}
+_C_MATH = """
+acos asin atan atan2 cos sin tan acosh asinh atanh cosh sinh tanh exp exp2 expm1 frexp ilogb ldexp log
+log10 log1p log2 logb modf scalbn scalbln cbrt fabs hypot pow sqrt erf erfc lgamma tgamma ceil floor
+nearbyint rint lrint llrint round lround llround trunc fmod remainder remquo copysign nan nextafter
+nexttoward fdim fmax fmin fma
+""".split()
+_C_LIBRARY = set(_C_MATH) | {f + suffix for f in _C_MATH for suffix in ("f", "l")} | set("""
+abort abs atexit atof atoi atol atoll bsearch calloc div exit _Exit free getenv labs ldiv llabs lldiv
+malloc mblen mbstowcs mbtowc qsort rand realloc srand strtod strtof strtol strtold strtoll strtoul
+strtoull system wcstombs wctomb aligned_alloc at_quick_exit quick_exit
+clearerr fclose feof ferror fflush fgetc fgetpos fgets fopen fprintf fputc fputs fread freopen fscanf
+fseek fsetpos ftell fwrite getc getchar gets perror printf putc putchar puts remove rename rewind scanf
+setbuf setvbuf snprintf sprintf sscanf tmpfile tmpnam ungetc vfprintf vfscanf vprintf vscanf vsnprintf
+vsprintf vsscanf
+memchr memcmp memcpy memmove memset strcat strchr strcmp strcoll strcpy strcspn strerror strlen strncat
+strncmp strncpy strpbrk strrchr strspn strstr strtok strxfrm
+isalnum isalpha isblank iscntrl isdigit isgraph islower isprint ispunct isspace isupper isxdigit tolower
+toupper
+asctime clock ctime difftime gmtime localtime mktime strftime time
+raise signal longjmp setjmp localeconv setlocale assert errno
+fpclassify isfinite isinf isnan isnormal signbit isgreater isgreaterequal isless islessequal
+islessgreater isunordered
+""".split())
+_C_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+
+
+def _check_target_name(name, target, what="name"):
+    """Reject names that are fine identifiers but collide with what the generated code uses."""
+    if target in _PY_RESERVED and name in _PY_RESERVED[target]:
+        raise HermiteRevError(
+            f"{what}={name!r} collides with a name the generated {target} code uses "
+            f"({', '.join(sorted(_PY_RESERVED[target]))}); choose another {what}")
+    if target == "c":
+        if not _C_NAME.match(name):
+            raise HermiteRevError(
+                f"{what} must be a C identifier (ASCII letters, digits and '_', starting with a letter; "
+                f"a leading '_' is reserved), got {what}={name!r}")
+        if name in _C_KEYWORDS or name in _C_STDDEF:
+            raise HermiteRevError(f"{what}={name!r} is a C keyword, type or reserved name; choose another {what}")
+        if name in _C_LIBRARY:
+            raise HermiteRevError(f"{what}={name!r} is a C standard library function (a reserved identifier); "
+                                  f"choose another {what}")
+    return name
+
+
 def _export_numpy(act, b, name, **_):
     d = _derivative(b)
     return f'''{_header(act, b, "numpy", "# ")}
@@ -130,6 +194,11 @@ def {name}_grad(x):
 
 def _export_torch(act, b, name, class_name="HermiteActivation", **_):
     _check_name(class_name, "class_name")
+    _check_target_name(class_name, "torch", "class_name")
+    taken = {name, f"{name}_grad", f"_{name}_series", f"{name.upper()}_COEFFS", f"{name.upper()}_GRAD_COEFFS"}
+    if class_name in taken:
+        raise HermiteRevError(f"class_name={class_name!r} collides with a name the torch export defines for "
+                              f"name={name!r} ({', '.join(sorted(taken))}); choose another class_name")
     d = _derivative(b)
     return f'''{_header(act, b, "torch", "# ")}
 import math
@@ -322,7 +391,10 @@ def export_activation(act, target="numpy", *, name="phi", **options):
         The activation, or its Hermite coefficients b_0, b_1, ....
     target : {"numpy", "torch", "jax", "c", "latex"}
     name : str
-        Name of the generated function (``NAME`` and ``NAME_grad``).
+        Name of the generated function (``NAME`` and ``NAME_grad``): an identifier that does
+        not collide with what the generated code uses (``np``, ``torch``, ``math``, ``jax``,
+        ``jnp`` and the builtins it calls for the Python targets; for ``c`` an ASCII identifier
+        that is no C keyword, type, ``<stddef.h>`` name or standard library function).
     **options
         ``class_name`` (torch, default ``"HermiteActivation"``); ``digits`` (default 6) and
         ``terms`` (default 8) for latex.
@@ -344,6 +416,7 @@ def export_activation(act, target="numpy", *, name="phi", **options):
         raise HermiteRevError(f"target must be one of {TARGETS}, got target={target!r}")
     target = target.lower()
     _check_name(name)
+    _check_target_name(name, target)
     allowed = {"numpy": set(), "torch": {"class_name"}, "jax": set(), "c": set(), "latex": {"digits", "terms"}}[target]
     unknown = set(options) - allowed
     if unknown:

@@ -125,3 +125,58 @@ def test_bad_input(act):
     with pytest.raises(ValueError, match="finite"):
         export_activation([1.0, float("nan")], "c")
     assert set(TARGETS) == {"numpy", "torch", "jax", "c", "latex"}
+
+
+@pytest.mark.parametrize("target,name", [("numpy", "np"), ("numpy", "range"), ("numpy", "float"), ("torch", "torch"),
+                                         ("torch", "math"), ("torch", "super"), ("jax", "jax"), ("jax", "jnp")])
+def test_python_names_that_shadow_the_generated_code_are_rejected(target, name):
+    # name="np" exported `def np(x)`, which shadowed numpy: "'function' object has no attribute 'asarray'"
+    with pytest.raises(ValueError, match=rf"name='{name}' collides with a name the generated {target} code uses"):
+        export_activation([0.5, 1.0], target, name=name)
+
+
+@pytest.mark.parametrize("name,why", [("double", "C keyword"), ("int", "C keyword"), ("size_t", "C keyword"),
+                                      ("NULL", "C keyword"), ("main", "C keyword"), ("abs", "standard library"),
+                                      ("printf", "standard library"), ("sqrtf", "standard library"),
+                                      ("_phi", "C identifier"), ("φ", "C identifier")])
+def test_c_names_that_do_not_compile_are_rejected(name, why):
+    # name="double" generated `double double(double x)`, which no C compiler accepts
+    with pytest.raises(ValueError, match=why) as exc:
+        export_activation([0.5, 1.0], "c", name=name)
+    assert repr(name) in str(exc.value)
+
+
+def test_names_are_checked_per_target():
+    # what collides in one target is a fine name in another
+    assert "def np(x):" in export_activation([0.5, 1.0], "torch", name="np")  # torch code does not use np
+    ns = _run_python(export_activation([0.5, 1.0], "numpy", name="torch"))
+    assert float(ns["torch"](2.0)) == 2.5
+    assert export_activation([0.5, 1.0], "latex", name="double").startswith(r"\mathrm{double}(z)")
+    assert export_activation([0.5, 1.0], "numpy", name="double")
+    with pytest.raises(ValueError, match="class_name='phi_grad' collides"):
+        export_activation([0.5, 1.0], "torch", class_name="phi_grad")
+    with pytest.raises(ValueError, match="class_name='torch' collides"):
+        export_activation([0.5, 1.0], "torch", class_name="torch")
+
+
+def test_c_export_with_a_custom_name_compiles(tmp_path):
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no C compiler")
+    (tmp_path / "m.c").write_text(export_activation([0.5, 1.0, 0.25], "c", name="mimic2"))
+    lib = tmp_path / "libm.so"
+    subprocess.run([cc, "-std=c99", "-O2", "-Wall", "-Werror", "-shared", "-fPIC", "-o", str(lib),
+                    str(tmp_path / "m.c")], check=True)
+    so = ctypes.CDLL(str(lib))
+    so.mimic2.restype = ctypes.c_double
+    so.mimic2.argtypes = [ctypes.c_double]
+    assert abs(so.mimic2(2.0) - (0.5 + 2.0 + 0.25 * (4 - 1) / np.sqrt(2))) < 1e-15
+
+
+def test_docstring_examples():
+    import doctest
+
+    from hermite_rev import export
+
+    result = doctest.testmod(export, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
