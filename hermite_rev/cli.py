@@ -14,12 +14,13 @@ figures            the paper-style figures, saved as PNG/SVG
 Expressions are parsed safely with sympy (no ``eval``): the elementary functions, ``pi``, ``E``
 and the kernel constructors (``relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10)``...) are
 visible, nothing else.  Output is a human-readable table by default and JSON with ``--json``.
-Bad input exits with status 2 and a one-line message.
+Bad input (and an output path that cannot be written) exits with status 2 and a one-line message.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -27,20 +28,32 @@ import sys
 import mpmath
 import sympy
 
-from ._validate import HermiteRevError, c, parse, z
+from ._validate import HermiteRevError, c, check_nonneg_int, parse, z
 
 __all__ = ["main", "build_parser"]
 
 
-def _num_arg(text):
-    """A numeric argument such as ``1``, ``0.1``, ``sqrt(2)`` or ``1/10`` (exact sympy number)."""
-    try:
-        value = parse(text, c)
-    except HermiteRevError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    if value.free_symbols or not value.is_real:
-        raise argparse.ArgumentTypeError(f"expected a real number, got {text!r}")
-    return value
+def _num_arg(option):
+    """Parser of a numeric option such as ``--sigma-w``: ``1``, ``0.1``, ``sqrt(2)`` or ``1/10``
+    (an exact sympy number); a bad value is reported with the option's name and the value."""
+
+    def convert(text):
+        hint = f"{option} must be a real number such as 1, 0.1, sqrt(2) or 1/10, got {option} {text!r}"
+        try:
+            value = parse(text, c)
+        except HermiteRevError as exc:
+            detail = str(exc)
+            if "free symbol" in detail:
+                detail = "it is not a number"
+            raise argparse.ArgumentTypeError(f"{hint} ({detail})") from None
+        if value.free_symbols:
+            raise argparse.ArgumentTypeError(f"{hint} (it depends on {', '.join(sorted(map(str, value.free_symbols)))})")
+        if not value.is_real or not value.is_finite:
+            raise argparse.ArgumentTypeError(f"{hint} (it is {value})")
+        return value
+
+    convert.__name__ = option.lstrip("-").replace("-", "_")
+    return convert
 
 
 def _signs_arg(text):
@@ -162,8 +175,12 @@ def cmd_forward(args):
     from .hermite import kernel_of
 
     phi = parse(args.phi, z)
-    a = kernel_of(phi, kind=args.kind, depth=args.depth, sigma_w=args.sigma_w, sigma_b=args.sigma_b,
-                  n=args.n, dps=args.dps)
+    try:
+        a = kernel_of(phi, kind=args.kind, depth=args.depth, sigma_w=args.sigma_w, sigma_b=args.sigma_b,
+                      n=args.n, dps=args.dps)
+    except (ArithmeticError, TypeError) as exc:  # e.g. sqrt(Max(0, z)), log(z): not a usable activation
+        raise HermiteRevError(f"cannot compute the Hermite coefficients of phi(z) = {phi} "
+                              f"({type(exc).__name__}: {str(exc) or 'no message'})") from exc
     digits = min(args.dps, 25)
     tail = a.tail
     payload = {"activation": str(phi), "kind": args.kind, "depth": args.depth, "sigma_w": str(args.sigma_w),
@@ -222,14 +239,22 @@ def _best_payload(fam, best):
 
 def cmd_verify(args):
     from . import verify
-    from .family import reverse
 
     K = parse(args.expr, c)
-    signs = None
+    if len(set(args.widths)) != len(args.widths):
+        raise HermiteRevError(f"--widths must be distinct (one point per width in the width-exponent fit), "
+                              f"got --widths {' '.join(map(str, args.widths))}")
+    dps = 30
     if args.bounded:  # the member with the smallest sup norm: smallest finite-width fluctuations
-        fam = reverse(K, args.kind, n=args.n)
+        from .family import reverse
+
+        fam = reverse(K, args.kind, n=args.n, dps=dps)
         signs = dict(zip(fam.nonzero, fam.signs_of(fam.best("sup").activation)))
-    rep = verify.theorem_report(K, kind=args.kind, n=args.n, widths=args.widths, out=args.out, signs=signs)
+        with _reusing_family(fam, K, args.kind, args.n, dps):  # theorem_report reverse-engineers K again
+            rep = verify.theorem_report(K, kind=args.kind, n=args.n, widths=args.widths, out=args.out,
+                                        signs=signs, dps=dps)
+    else:
+        rep = verify.theorem_report(K, kind=args.kind, n=args.n, widths=args.widths, out=args.out, dps=dps)
     if args.json:
         print(json.dumps({k: v for k, v in rep.items() if k != "activation"}, indent=2,
                          default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
@@ -239,9 +264,36 @@ def cmd_verify(args):
     print(f"  |series - quadrature|      max {rep['max_series_vs_quadrature']:.3e}  (no series in the quadrature)")
     for w, rms in rep["empirical_rms"].items():
         print(f"  width {w:6d}: rms |empirical - quadrature| = {rms:.3e}")
-    print(f"  fitted width exponent {rep['width_exponent']:.3f} (theory -0.5)")
+    expo = rep["width_exponent"]
+    shown = "n/a (needs >= 2 widths)" if expo is None else f"{expo:.3f}"
+    print(f"  fitted width exponent {shown} (theory -0.5)")
     if rep.get("figure"):
         print(f"figure: {rep['figure']}")
+
+
+@contextlib.contextmanager
+def _reusing_family(fam, K, kind, n, dps):
+    """While active, ``hermite_rev.family.reverse(K, kind, n, dps)`` (the very same arguments)
+    returns ``fam`` instead of computing it again; any other call is passed through.
+
+    :func:`hermite_rev.verify.theorem_report` takes the kernel, not a family, and looks
+    ``reverse`` up in :mod:`hermite_rev.family` when it runs; ``verify --bounded`` has already
+    computed the family to choose the signs.
+    """
+    from . import family as family_mod
+
+    original = family_mod.reverse
+
+    def reverse(K2, kind2="ntk", n2=40, dps2=30, **options):
+        if not options and K2 is K and kind2 == kind and n2 == n and dps2 == dps:
+            return fam
+        return original(K2, kind2, n2, dps2, **options)
+
+    family_mod.reverse = reverse
+    try:
+        yield
+    finally:
+        family_mod.reverse = original
 
 
 def cmd_experiment(args):
@@ -254,14 +306,17 @@ def cmd_spectrum(args):
     from . import spectrum as spectrum_mod
 
     K = parse(args.expr, c)
-    sp = spectrum_mod.spectrum(K, d=args.d, kmax=args.kmax, dps=args.dps)
+    kmax = check_nonneg_int(args.kmax, "kmax")
+    # one spectrum: --decay needs degrees up to 100 for its fit; the table shows those <= --kmax
+    full = spectrum_mod.spectrum(K, d=args.d, kmax=max(kmax, 100) if args.decay else kmax, dps=args.dps)
+    sp = _first_degrees(full, kmax)
     eig = list(sp.eigenvalues)
     payload = {"kernel": _show(K, args.expr), "d": args.d, "eigenvalues": [_s(mu, 20) for mu in eig],
                "multiplicities": [int(m) for m in sp.multiplicities],
                "errors": [float(e) for e in sp.errors], "rigorous": sp.rigorous}
     report = None
     if args.decay:
-        report = spectrum_mod.decay(K, d=args.d, kmax=max(args.kmax, 100), dps=args.dps)
+        report = spectrum_mod.decay(K, d=args.d, spectrum=full, dps=args.dps)
         num = lambda v: None if v is None else float(v)
         payload["decay"] = {parity: {"predicted_exponent": num(report.predicted[p]),
                                      "measured_exponent": num(report.measured[p]),
@@ -286,6 +341,19 @@ def cmd_spectrum(args):
             print(f"figure: {args.plot}")
 
     _emit(args, payload, table)
+
+
+def _first_degrees(sp, kmax):
+    """The Spectrum ``sp`` restricted to the degrees 0 .. kmax (``rigorous`` stays that of the
+    whole computation: never more than was proven)."""
+    import dataclasses
+
+    if sp.kmax == kmax:
+        return sp
+    cut = slice(0, kmax + 1)
+    return dataclasses.replace(sp, eigenvalues=sp.eigenvalues[cut], errors=sp.errors[cut],
+                               multiplicities=sp.multiplicities[cut], sources=sp.sources[cut],
+                               exact=None if sp.exact is None else sp.exact[cut])
 
 
 def cmd_figures(args):
@@ -342,8 +410,8 @@ def build_parser():
     sp.add_argument("phi", help="activation in z, e.g. 'Max(0, z)', 'sin(6*z)/2', 'erf(z)'")
     common(sp, n=20)
     sp.add_argument("--depth", type=int, default=1)
-    sp.add_argument("--sigma-w", type=_num_arg, default=sympy.Integer(1))
-    sp.add_argument("--sigma-b", type=_num_arg, default=sympy.Integer(0))
+    sp.add_argument("--sigma-w", type=_num_arg("--sigma-w"), default=sympy.Integer(1))
+    sp.add_argument("--sigma-b", type=_num_arg("--sigma-b"), default=sympy.Integer(0))
     sp.set_defaults(func=cmd_forward)
 
     sp = sub.add_parser("family", help="the sign family and its best member")
@@ -399,12 +467,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         args.func(args)
-    except (HermiteRevError, ValueError) as exc:
-        msg = " ".join(str(exc).split())
-        print(f"hermite-rev {args.command}: error: {msg}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # e.g. piped into head
         return 0
+    except (HermiteRevError, ValueError, OSError) as exc:  # bad input, or an output path that cannot be written
+        if isinstance(exc, OSError) and exc.filename is not None:
+            msg = f"cannot write {exc.filename}: {exc.strerror or exc}"
+        else:
+            msg = " ".join(str(exc).split())
+        print(f"hermite-rev {args.command}: error: {msg}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -69,6 +69,10 @@ def test_forward_depth_and_sigmas(capsys):
     (["taylor", "exp(c)", "--n", "0"], "n=0"),
     (["taylor", "__import__('os').system('true')"], "dunder"),
     (["reverse", "exp(c)", "--n", "3", "--signs", "++"], "one entry per nonzero"),
+    (["forward", "sqrt(Max(0, z))", "--n", "4"], "cannot compute the Hermite coefficients"),
+    (["forward", "log(z)", "--n", "4"], "phi(z) = log(z)"),
+    (["verify", "exp(c)", "--n", "4", "--widths", "64", "64"], "--widths must be distinct"),
+    (["spectrum", "exp(c)", "--d", "3", "--kmax", "-1"], "kmax=-1"),
 ])
 def test_bad_input_exit_code_2_one_line(capsys, argv, needle):
     rc, out, err = run(capsys, *argv)
@@ -126,3 +130,75 @@ def test_verify_command(capsys, tmp_path):
     assert data["max_series_vs_quadrature"] < 1e-12
     assert data["empirical_rms"]["4096"] < data["empirical_rms"]["256"]
     assert (tmp_path / "v.png").exists()
+
+
+@pytest.mark.parametrize("option", ["--sigma-w", "--sigma-b"])
+@pytest.mark.parametrize("value,why", [("x", "not a number"), ("c", "depends on c"), ("oo", "it is oo"),
+                                       ("1+", "cannot parse")])
+def test_numeric_option_errors_name_the_option_and_value(capsys, option, value, why):
+    # it said "kernel may only depend on the symbol c"
+    with pytest.raises(SystemExit) as exc:
+        main(["forward", "z", option, value])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert f"{option} must be a real number" in err and f"got {option} {value!r}" in err and why in err
+    assert "kernel" not in err
+
+
+def test_output_path_that_cannot_be_written_exits_2(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    rc, _, err = run(capsys, "spectrum", "exp(c)", "--d", "3", "--kmax", "3", "--plot", str(blocker / "s.png"))
+    assert rc == 2
+    assert err.startswith("hermite-rev spectrum: error: cannot write") and len(err.strip().splitlines()) == 1
+
+
+def test_verify_single_width(capsys, tmp_path):
+    # one width has no fitted width exponent (it crashed with a TypeError formatting None)
+    rc, out, err = run(capsys, "verify", "exp(c)", "--n", "6", "--widths", "64", "--out", str(tmp_path / "v.png"))
+    assert rc == 0, err
+    assert "fitted width exponent n/a (needs >= 2 widths)" in out
+    assert "width     64: rms" in out
+
+
+def test_verify_bounded_reverse_engineers_once(capsys, tmp_path, monkeypatch):
+    import hermite_rev.family as family_mod
+
+    calls = []
+    original = family_mod.reverse
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(family_mod, "reverse", counting)
+    rc, out, _ = run(capsys, "verify", "exp(c)", "--n", "4", "--bounded", "--widths", "64", "256",
+                     "--out", str(tmp_path / "v.png"), "--json")
+    assert rc == 0
+    assert len(calls) == 1
+    assert family_mod.reverse is counting  # restored after the command
+    data = json.loads(out)
+    assert data["max_series_vs_quadrature"] < 1e-12 and data["width_exponent"] is not None
+
+
+def test_spectrum_decay_computes_the_spectrum_once(capsys, monkeypatch):
+    from hermite_rev import spectrum as S
+
+    kmaxes = []
+    original = S.spectrum
+
+    def counting(K, d, kmax, *args, **kwargs):
+        kmaxes.append(kmax)
+        return original(K, d, kmax, *args, **kwargs)
+
+    monkeypatch.setattr(S, "spectrum", counting)
+    rc, out, _ = run(capsys, "spectrum", "arccos(1)", "--d", "5", "--kmax", "6", "--decay", "--json")
+    assert rc == 0
+    assert kmaxes == [100]
+    data = json.loads(out)
+    # the table shows the asked degrees; the decay fit uses all computed ones
+    assert len(data["eigenvalues"]) == len(data["multiplicities"]) == len(data["errors"]) == 7
+    assert data["decay"]["fit_range"] == [25, 100]
+    direct = original(hr.kernels.arccos(1), 5, 6)
+    with mpmath.workdps(30):
+        assert all(mpmath.mpf(x).ae(y, 1e-18) for x, y in zip(data["eigenvalues"], direct.eigenvalues))
