@@ -26,10 +26,10 @@ __all__ = ["plot_kernel", "plot_activation", "plot_family", "paper_figures"]
 
 
 def _plt():
-    import matplotlib
+    """pyplot, with the backend the user has (matplotlib itself falls back to Agg headless).
 
-    if not os.environ.get("DISPLAY"):
-        matplotlib.use("Agg")
+    Never forces a backend: that would switch off inline plots in Jupyter.
+    """
     import matplotlib.pyplot as plt
 
     return plt

@@ -650,7 +650,10 @@ def evaluate_at(expr, point, dps=30):
     precision.  Raises :class:`DivergentSeriesError` when the value is infinite.
     """
     expr = as_expr(expr, c, name="kernel")
-    const = expr.subs(c, point)
+    # Floats are exact binary numbers: make them Rationals so that sympy's substitution does
+    # not round their sum or product at the Floats' precision
+    exact_expr = expr.xreplace({f: sympy.Rational(f) for f in expr.atoms(sympy.Float)})
+    const = exact_expr.subs(c, point)
     if const.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
         raise DivergentSeriesError(f"{expr} is infinite at c = {point}")
     if const.has(sympy.I) and sympy.im(const.evalf(30)) != 0:

@@ -192,3 +192,14 @@ def test_one_term_series_of_a_function_of_c():
     # flint drops trailing zeros: the series of c truncated to one term has no coefficients
     assert hr.taylor(sympy.exp(c), 1, dps=20) == [1]
     assert hr.taylor(sympy.exp(c), 1, dps=20).tail.bound > 1.71
+
+
+def test_tail_of_a_polynomial_with_float_coefficients_is_not_rounded():
+    # sympy adds Floats at their own precision; K(1) must be the exact sum of the binary values
+    coeffs = [sympy.Float(x, 15) for x in (0.171427159070736, 0.239528266062657, 0.153889218044980,
+                                            0.0459982329006793, 0.0286615684903166, 0.0121703840724920)]
+    K = sum(a * c**k for k, a in enumerate(coeffs))
+    t = hr.taylor(K, len(coeffs), dps=20).tail
+    assert 0 <= t.bound < 1e-20
+    with mpmath.workdps(40):
+        assert t.k1 == mpmath.fsum(mpmath.mpf(a) for a in coeffs)
