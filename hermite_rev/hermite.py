@@ -351,8 +351,59 @@ def hermite_coeffs(phi, n, dps=30, *, exact=None):
             values = tuple(mpmath.mpf(sympy.N(v, dps + 10)) for v in exact_vals)
             errors = tuple(abs(v) * mpmath.mpf(10) ** (-dps) for v in values)
         return HermiteCoeffs(phi, values, errors, tuple(exact_vals), dps, "exact")
+    _check_gaussian_integrable(phi, n)
     values, errors = _quad_hermite(phi, n, dps)
     return HermiteCoeffs(phi, tuple(values), tuple(errors), None, dps, "quadrature")
+
+
+def _check_gaussian_integrable(phi, n):
+    """Raise unless ``E|phi(Z) h_k(Z)|``, k < n, plausibly exist and phi is real (before quadrature).
+
+    Three checks, each of which *proves* a problem when it fires (up to the sampling): phi is
+    complex somewhere on the line; phi has a real singular point s where |phi(z)| |z - s| does
+    not go to 0 (not integrable there: 1/z, log-free poles); or
+    log|phi(z)| - z^2/2 + (n + 1) log|z| stays >= 0 at |z| = 20 and 40 (the Gaussian does not
+    tame the growth of phi h_{n-1}: exp(z^2), exp(z^3), exp(z^2/2)/(1+z^2) for n >= 2, ...).  Quadrature would return finite garbage instead.
+    """
+    zr = sympy.Symbol("z_r", real=True)
+    f = sympy.lambdify(z, phi, modules="mpmath")
+
+    def value(x):
+        try:
+            v = mpmath.mpmathify(f(mpmath.mpf(x)))
+        except (ZeroDivisionError, ValueError, OverflowError):
+            return mpmath.inf
+        if isinstance(v, mpmath.mpc):
+            if abs(v.imag) > mpmath.mpf(10) ** (-20) * (1 + abs(v.real)):
+                raise HermiteRevError(f"activation {phi} is not real at z = {mpmath.nstr(x, 5)} "
+                                      f"(value {mpmath.nstr(v, 6)})")
+            v = v.real
+        return abs(v)
+
+    with mpmath.workdps(40):
+        for x in (-20, -3, -0.5, 0.5, 3, 20):
+            value(x)
+        try:
+            sing = sympy.singularities(phi.subs(z, zr), zr, sympy.S.Reals)
+        except Exception:  # sympy cannot say: rely on the quadrature's error estimate
+            sing = sympy.S.EmptySet
+        if isinstance(sing, sympy.FiniteSet):
+            for s0 in sing:
+                s0 = mpmath.mpf(sympy.N(s0, 40))
+                for eps in (mpmath.mpf(10) ** -30, -mpmath.mpf(10) ** -30):
+                    if value(s0 + eps) * abs(eps) > mpmath.mpf(10) ** -6:
+                        raise HermiteRevError(
+                            f"activation {phi} is not integrable against the Gaussian: it blows up like "
+                            f"1/|z - s| or faster at z = {mpmath.nstr(s0, 8)}")
+        elif sing != sympy.S.EmptySet:
+            raise HermiteRevError(f"activation {phi} has infinitely many real singular points ({sing})")
+        for sgn in (1, -1):
+            r = [mpmath.log(value(sgn * x)) - mpmath.mpf(x) ** 2 / 2 + (n + 1) * mpmath.log(x) if value(sgn * x) > 0
+                 else -mpmath.inf for x in (20, 40)]
+            if r[0] >= 0 and r[1] >= r[0]:
+                raise HermiteRevError(
+                    f"activation {phi} grows too fast as z -> {'+' if sgn > 0 else '-'}oo: |phi(z)| exp(-z^2/2) "
+                    f"does not decay faster than |z|^-{n + 1}, so E[phi(Z) h_k(Z)] does not exist for all k < {n}")
 
 
 def gaussian_expectation(f, dps=30):

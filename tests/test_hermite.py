@@ -157,3 +157,30 @@ def test_bad_input(call, needle):
 def test_kernel_of_needs_a_hidden_layer():
     with pytest.raises(ValueError, match="depth must be a positive integer, got depth=0"):
         hr.kernel_of(sympy.Max(0, hr.z), depth=0)
+
+
+@pytest.mark.parametrize("phi, n, match", [
+    ("log(z)", 3, "not real at z = -20"),
+    ("1/z", 3, "not integrable against the Gaussian.*z = 0"),
+    ("exp(z**2)", 2, "grows too fast as z -> \\+oo"),
+    ("exp(-z**3)", 2, "grows too fast as z -> -oo"),
+    ("exp(z**2/2)/(1 + z**2)", 3, "grows too fast"),  # b_0 exists, b_2 does not
+    ("tan(z)", 3, "infinitely many real singular points"),
+])
+def test_hermite_coeffs_refuses_what_has_no_coefficients(phi, n, match):
+    with pytest.raises(ValueError, match=match):
+        hr.hermite_coeffs(phi, n, dps=15)
+
+
+def test_integrability_checks_accept_borderline_activations():
+    # b_0 = E[1/(1+Z^2)] e^{Z^2/2}-weighted: pi / sqrt(2 pi)
+    b = hr.hermite_coeffs("exp(z**2/2)/(1 + z**2)", 1, dps=15)
+    assert abs(b[0] - mpmath.pi / mpmath.sqrt(2 * mpmath.pi)) < 1e-10
+    # integrable singularity and a removable one
+    assert abs(hr.hermite_coeffs("1/sqrt(Abs(z))", 1, dps=15)[0]
+               - mpmath.gamma(0.25) / (2 ** 0.25 * mpmath.sqrt(mpmath.pi))) < 1e-8
+    hr.hermite_coeffs("sin(z)/z", 3, dps=15)
+    # ... but the NNGP of 1/sqrt|z| needs E[1/|Z|] = oo, and of exp(z^2/4) needs E[exp(Z^2/2)] = oo
+    for phi in ("1/sqrt(Abs(z))", "exp(z**2/4)"):
+        with pytest.raises(ValueError, match="not integrable|grows too fast"):
+            hr.kernel_of(phi, "nngp", n=3, dps=15)
