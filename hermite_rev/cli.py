@@ -20,7 +20,6 @@ Bad input (and an output path that cannot be written) exits with status 2 and a 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
@@ -157,7 +156,7 @@ def cmd_reverse(args):
             print(code)
             return
         print(f"{fam.kind.upper()} {_show(fam.kernel, args.expr)}")
-        print(f"phi(z) = sum_k b_k h_k(z), h_k = He_k/sqrt(k!)")
+        print("phi(z) = sum_k b_k h_k(z), h_k = He_k/sqrt(k!)")
         _print_table(("k", "a_k", "b_k", "error"),
                      [(k, _s(a, digits), _s(b, digits), mpmath.nstr(e, 2))
                       for k, (a, b, e) in enumerate(zip(fam.taylor, act.coeffs, act.errors))])
@@ -250,9 +249,7 @@ def cmd_verify(args):
 
         fam = reverse(K, args.kind, n=args.n, dps=dps)
         signs = dict(zip(fam.nonzero, fam.signs_of(fam.best("sup").activation)))
-        with _reusing_family(fam, K, args.kind, args.n, dps):  # theorem_report reverse-engineers K again
-            rep = verify.theorem_report(K, kind=args.kind, n=args.n, widths=args.widths, out=args.out,
-                                        signs=signs, dps=dps)
+        rep = verify.theorem_report(fam, widths=args.widths, out=args.out, signs=signs)
     else:
         rep = verify.theorem_report(K, kind=args.kind, n=args.n, widths=args.widths, out=args.out, dps=dps)
     if args.json:
@@ -269,31 +266,6 @@ def cmd_verify(args):
     print(f"  fitted width exponent {shown} (theory -0.5)")
     if rep.get("figure"):
         print(f"figure: {rep['figure']}")
-
-
-@contextlib.contextmanager
-def _reusing_family(fam, K, kind, n, dps):
-    """While active, ``hermite_rev.family.reverse(K, kind, n, dps)`` (the very same arguments)
-    returns ``fam`` instead of computing it again; any other call is passed through.
-
-    :func:`hermite_rev.verify.theorem_report` takes the kernel, not a family, and looks
-    ``reverse`` up in :mod:`hermite_rev.family` when it runs; ``verify --bounded`` has already
-    computed the family to choose the signs.
-    """
-    from . import family as family_mod
-
-    original = family_mod.reverse
-
-    def reverse(K2, kind2="ntk", n2=40, dps2=30, **options):
-        if not options and K2 is K and kind2 == kind and n2 == n and dps2 == dps:
-            return fam
-        return original(K2, kind2, n2, dps2, **options)
-
-    family_mod.reverse = reverse
-    try:
-        yield
-    finally:
-        family_mod.reverse = original
 
 
 def cmd_experiment(args):

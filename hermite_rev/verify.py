@@ -989,6 +989,9 @@ def theorem_report(K, kind="ntk", n=40, cs=tuple(np.round(np.linspace(-1, 1, 21)
                    widths=(2**8, 2**12, 2**16), seeds=range(3), out="theorem_report.png", dps=30, signs=None):
     r"""Reverse-engineer ``K``, then compare series, quadrature and finite-width kernels.
 
+    ``K`` may also be an :class:`~hermite_rev.family.ActivationFamily` already computed by
+    ``reverse``; its kernel, kind, n and dps are then used and ``kind``, ``n``, ``dps`` ignored.
+
     Steps: ``fam = reverse(K, kind, n, dps)``; ``act = fam.activation(signs)``; on the grid
     ``cs`` evaluate (1) K itself (sympy, mpmath), (2) the truncated series sum_{k<n} a_k c^k
     (its tail bound ``fam.tail()`` bounds |K - series| on [-1, 1]), (3) the kernel of ``act``
@@ -1008,13 +1011,16 @@ def theorem_report(K, kind="ntk", n=40, cs=tuple(np.round(np.linspace(-1, 1, 21)
     import sympy
 
     from ._validate import c as csym
-    from .family import reverse
+    from .family import ActivationFamily, reverse
 
-    kind = check_kind(kind)
+    if isinstance(K, ActivationFamily):
+        fam, kind, n, dps = K, K.kind, K.n, K.dps
+    else:
+        kind = check_kind(kind)
+        fam = reverse(K, kind, n, dps)
     cs = [float(v) for v in _check_cs(cs)]
     widths = [check_positive_int(w, "width") for w in widths]
     seeds = list(seeds)
-    fam = reverse(K, kind, n, dps)
     act = fam.activation(signs)
     Kf = sympy.lambdify(csym, fam.kernel, "mpmath")
     with mpmath.workdps(dps):

@@ -315,3 +315,12 @@ def test_empirical_kernel_d_in():
         verify.empirical_kernel("relu", "ntk", width=64, cs=[0.5], d_in=0)
     k = verify.empirical_kernel("relu", "nngp", width=4096, cs=[1.0, -1.0], d_in=1)
     assert abs(k[0] - 0.5) < 0.05 and k[1] == 0.0
+
+
+def test_theorem_report_takes_a_computed_family():
+    import sympy
+    fam = hr.reverse(sympy.exp(hr.c), "nngp", n=6, dps=20)
+    rep = hr.verify.theorem_report(fam, widths=(64, 256), seeds=range(1), out=None)
+    assert list(rep["activation"].coeffs) == list(fam.activation().coeffs)
+    assert rep["max_series_vs_quadrature"] < 1e-12
+    assert abs(float(rep["tail_bound"]) - float(fam.tail().bound)) == 0
