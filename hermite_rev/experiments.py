@@ -333,8 +333,9 @@ def _mimic_figure(curves, out, width):
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     styles = {"1HL ReLU": ("C0", "-"), "4HL ReLU": ("C3", "-")}
-    for i, (name, hists) in enumerate(curves.items()):
-        color, ls = styles.get(name, (f"C{i + 1}", "--"))
+    mimic_colors = iter(["C2", "C4", "C1", "C5", "C6"])  # never the references' blue and red
+    for name, hists in curves.items():
+        color, ls = styles[name] if name in styles else (next(mimic_colors, "k"), "--")
         h = hists[0]
         axes[0].loglog(np.array(h["epoch"]) + 1, h["train_mse"], color=color, ls=ls, label=name)
         axes[1].loglog(np.array(h["epoch"]) + 1, h["test_mse"], color=color, ls=ls, label=name)
