@@ -396,7 +396,8 @@ def _check_gaussian_integrable(phi, n):
                             f"activation {phi} is not integrable against the Gaussian: it blows up like "
                             f"1/|z - s| or faster at z = {mpmath.nstr(s0, 8)}")
         elif sing != sympy.S.EmptySet:
-            raise HermiteRevError(f"activation {phi} has infinitely many real singular points ({sing})")
+            raise HermiteRevError(f"activation {phi} has infinitely many real singular points ({sing}); "
+                                  f"its Gaussian integrability cannot be checked")
         for sgn in (1, -1):
             r = [mpmath.log(value(sgn * x)) - mpmath.mpf(x) ** 2 / 2 + (n + 1) * mpmath.log(x) if value(sgn * x) > 0
                  else -mpmath.inf for x in (20, 40)]

@@ -69,8 +69,8 @@ def test_forward_depth_and_sigmas(capsys):
     (["taylor", "exp(c)", "--n", "0"], "n=0"),
     (["taylor", "__import__('os').system('true')"], "dunder"),
     (["reverse", "exp(c)", "--n", "3", "--signs", "++"], "one entry per nonzero"),
-    (["forward", "sqrt(Max(0, z))", "--n", "4"], "cannot compute the Hermite coefficients"),
-    (["forward", "log(z)", "--n", "4"], "phi(z) = log(z)"),
+    (["forward", "sqrt(Max(0, z))", "--n", "4"], "singular points"),  # phi'^2 ~ 1/(4z): infinite NTK
+    (["forward", "log(z)", "--n", "4"], "not real at z = -20"),
     (["verify", "exp(c)", "--n", "4", "--widths", "64", "64"], "--widths must be distinct"),
     (["spectrum", "exp(c)", "--d", "3", "--kmax", "-1"], "kmax=-1"),
 ])

@@ -81,8 +81,8 @@ def _fake_curves():
 
 
 def test_figures_keep_the_users_matplotlib_backend(tmp_path, monkeypatch):
-    # library code must not force the Agg backend where a display exists (it broke inline plots in
-    # notebooks); it uses hermite_rev.plots' guard: Agg only when no display is configured
+    # library code must never force a backend (it broke inline plots in notebooks); headless,
+    # matplotlib's own backend resolution falls back to Agg
     import matplotlib
 
     calls = []
@@ -96,7 +96,8 @@ def test_figures_keep_the_users_matplotlib_backend(tmp_path, monkeypatch):
     assert (tmp_path / "p.png").stat().st_size > 1000 and (tmp_path / "m.png").stat().st_size > 1000
     monkeypatch.delenv("DISPLAY")
     experiments._mimic_figure(curves, str(tmp_path / "m2.png"), 16)
-    assert calls == [("Agg",)]
+    assert calls == []
+    assert (tmp_path / "m2.png").stat().st_size > 1000
 
 
 def test_wine_data_on_sphere():
