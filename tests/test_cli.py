@@ -202,3 +202,13 @@ def test_spectrum_decay_computes_the_spectrum_once(capsys, monkeypatch):
     direct = original(hr.kernels.arccos(1), 5, 6)
     with mpmath.workdps(30):
         assert all(mpmath.mpf(x).ae(y, 1e-18) for x, y in zip(data["eigenvalues"], direct.eigenvalues))
+
+
+def test_experiment_trials_and_seed(capsys, tmp_path):
+    rc, out, _ = run(capsys, "experiment", "parity", "--fast", "--trials", "1", "--seed", "3", "--json",
+                     "--out", str(tmp_path / "p.png"))
+    assert rc == 0
+    nets = json.loads(out)["networks"]
+    assert all(r["trials"] == 1 for r in nets.values())
+    rc, _, err = run(capsys, "experiment", "parity", "--fast", "--trials", "0")
+    assert rc == 2 and "--trials" in err
