@@ -681,11 +681,12 @@ def _tail_bound(tc: TaylorCoeffs) -> Tail:
     dps = tc.dps or 30
     k1, k1_err = evaluate_at(tc.expr, 1, dps + 10)
     with mpmath.workdps(dps + 10):
-        partial = mpmath.fsum(mpmath.mpf(sympy.N(a, dps + 10)) if tc.exact else a for a in tc)
+        values = [mpmath.mpf(sympy.N(a, dps + 10)) for a in tc] if tc.exact else list(tc)
+        partial = mpmath.fsum(values)
         err = k1_err + mpmath.fsum(tc.errors) + (abs(k1) + abs(partial)) * mpmath.mpf(2) ** (-mpmath.mp.prec + 2)
         estimate = k1 - partial
         bound = estimate + err
-        nonneg = all((mpmath.mpf(sympy.N(a, dps + 10)) if tc.exact else a) >= -e for a, e in zip(tc, tc.errors))
+        nonneg = all(a >= -e for a, e in zip(values, tc.errors))
     if nonneg:
         # Non-negative coefficients: K(1) - partial sum is a tail only if the series converges
         # to K on [0, 1].  Two checks that can prove it does not (both are necessary conditions).
