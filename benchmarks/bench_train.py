@@ -1,91 +1,244 @@
-"""Training speed: hermite_rev.nets vs the same network and GD in PyTorch (CPU), one process.
+"""Training speed per net: seconds/epoch, GFLOP/s, ratio to the BLAS bound, before/after, PyTorch CPU.
 
-Same architecture, NTK parameterization, parameters (copied from our net), loss
-L = 1/(2n) sum (f - f_0 - y)^2, full-batch GD, float32, same number of epochs.  Prints the
-time per epoch of each and the ratio torch / ours (> 1: ours faster), and checks that both
-end at the same training loss.
+For each net of the paper's experiments (parity: 4HL ReLU, 1HL sin(6z)/2, 1HL engineered,
+float32, width 128, n = 1024; mimic: 1HL / 4HL ReLU and the 1HL Hermite mimic, width 4096,
+wine n = 89, float64 and float32) one epoch = one full-batch GD step (forward, backward,
+update; no test evaluation).  In the same process and interleaved, so that a change in the
+machine's load hits all of them alike:
 
-Run:  python benchmarks/bench_train.py [--epochs 200]
-Needs torch (pip install torch==2.13.0 gives the CPU wheel).
+- ``after``: :func:`hermite_rev.nets.train` of this checkout;
+- ``before``: the same call on the package at ``--before`` (default: the commit before the
+  training-speed work), extracted with ``git archive`` and imported as ``hermite_rev_before``;
+- ``BLAS bound``: only the matrix products a step must do (forward, backprop, weight
+  gradient, with the same shapes, dtype and BLAS thread count) by ``np.matmul(out=)`` into
+  preallocated buffers;
+- ``torch``: the same net, parameters, loss and schedule in PyTorch (CPU, autograd, same
+  thread count).
+
+Ratio = seconds per step / BLAS-bound seconds per step (1 = as fast as its matrix products).
+GFLOP/s counts the products' multiply-adds as 2 flops.  Each time is the best of
+``--repeats`` runs (the minimum is the least load-distorted estimate on a shared machine).
+
+Run:  python benchmarks/bench_train.py [--quick] [--nets parity,mimic] [--no-before] [--no-torch]
+Needs torch for the PyTorch column (pip install torch; skipped when missing).
 """
 
+from __future__ import annotations
+
 import argparse
-import itertools
+import importlib
 import math
+import os
+import subprocess
+import sys
+import tempfile
 import time
 
 import numpy as np
 
-from hermite_rev.nets import FCN, sphere_inputs, train
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this checkout's package
+import hermite_rev as hr  # noqa: E402
+from hermite_rev.experiments import _parity_data, parity_kernel, wine_data  # noqa: E402
+from hermite_rev.nets import FCN, _blas_limiter, train  # noqa: E402
+
+BEFORE_DEFAULT = "e3b8ee0"
 
 
-def torch_train(net, X, Y, lr, epochs, act):
+def load_before(rev):
+    """The package at git revision ``rev`` as the module ``hermite_rev_before`` (or None)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    tmp = tempfile.mkdtemp(prefix="hr_before_")
+    try:
+        tar = subprocess.run(["git", "-C", root, "archive", rev, "hermite_rev"], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=tar, check=True)
+    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
+        print(f"(no 'before' column: cannot extract {rev}: {exc})")
+        return None
+    os.rename(os.path.join(tmp, "hermite_rev"), os.path.join(tmp, "hermite_rev_before"))
+    sys.path.insert(0, tmp)
+    return importlib.import_module("hermite_rev_before")
+
+
+def gemm_shapes(net, n):
+    """(m, k, n) of every matrix product of one GD step (forward, backprop, weight gradient)."""
+    dims = [net.d_in] + net.widths + [net.d_out]
+    shapes = []
+    for l in range(len(dims) - 1):
+        shapes.append((n, dims[l], dims[l + 1]))  # forward  A_l W_l
+        if l > 0:
+            shapes.append((n, dims[l + 1], dims[l]))  # backprop G_{l+1} W_l^T
+        shapes.append((dims[l], n, dims[l + 1]))  # weight gradient A_l^T G
+    return shapes
+
+
+def blas_bound(net, n, repeats, steps):
+    """Best seconds for one step's matrix products (same shapes, dtype, threads as training)."""
+    dt = net.dtype
+    rng = np.random.default_rng(0)
+    ops = []
+    for m, k, p in gemm_shapes(net, n):
+        ops.append((rng.standard_normal((m, k)).astype(dt), rng.standard_normal((k, p)).astype(dt),
+                    np.empty((m, p), dt)))
+    best = math.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            for a, b, c in ops:
+                np.matmul(a, b, out=c)
+        best = min(best, (time.perf_counter() - t0) / steps)
+    return best
+
+
+def time_train(mod, spec, X, Y, repeats, steps):
+    best = math.inf
+    mse = None
+    for _ in range(repeats):
+        net = mod.nets.FCN(X.shape[1], spec["widths"], spec["act"], spec["sw"], spec["sb"], seed=0,
+                           d_out=Y.shape[1], dtype=spec["dtype"])
+        t0 = time.perf_counter()
+        h = mod.nets.train(net, X, Y, spec["lr"], steps, progress=False, eval_every=steps)
+        best = min(best, (time.perf_counter() - t0) / steps)
+        mse = h["train_mse"][-1]
+    return best, mse
+
+
+def torch_phi(spec, torch):
+    act = spec["act"]
+    if act == "relu":
+        return torch.relu
+    if act == "sin6":
+        return lambda z: torch.sin(6 * z) / 2
+    coeffs = [float(b) for b in act.compile().coeffs]  # a Hermite series: phi = sum_k b_k h_k
+
+    def phi(z):
+        h_prev, h = torch.zeros_like(z), torch.ones_like(z)
+        out = coeffs[0] * h
+        for k in range(1, len(coeffs)):
+            h_prev, h = h, (z * h - math.sqrt(k - 1) * h_prev) / math.sqrt(k)
+            if coeffs[k] != 0.0:
+                out = out + coeffs[k] * h
+        return out
+
+    return phi
+
+
+def time_torch(spec, X, Y, repeats, steps, threads):
     import torch
 
-    torch.set_num_threads(torch.get_num_threads())
-    Xt = torch.tensor(X, dtype=torch.float32)
-    Yt = torch.tensor(Y.reshape(len(Y), -1), dtype=torch.float32)
-    Ws = [torch.tensor(W, requires_grad=True) for W in net.W]
-    bs = [torch.tensor(b, requires_grad=True) for b in net.b]
-    scales, bsc = net.scales, net.bias_scales
-    phi = {"relu": torch.relu, "sin6": lambda z: torch.sin(6 * z) / 2, "tanh": torch.tanh}[act]
+    torch.set_num_threads(threads)
+    tdt = torch.float32 if spec["dtype"] == np.float32 else torch.float64
+    ref = FCN(X.shape[1], spec["widths"], "relu", spec["sw"], spec["sb"], seed=0, d_out=Y.shape[1],
+              dtype=spec["dtype"])
+    Xt, Yt = torch.tensor(X, dtype=tdt), torch.tensor(Y, dtype=tdt)
+    phi = torch_phi(spec, torch)
+    best = math.inf
+    mse = None
+    for _ in range(repeats):
+        Ws = [torch.tensor(W, requires_grad=True) for W in ref.W]
+        bs = [torch.tensor(b, requires_grad=True) for b in ref.b]
 
-    def f(X):
-        A = X
-        for l in range(len(Ws)):
-            Z = scales[l] * (A @ Ws[l]) + bsc[l] * bs[l]
-            A = phi(Z) if l < len(Ws) - 1 else Z
-        return A
+        def f(A):
+            for l in range(len(Ws)):
+                Z = ref.scales[l] * (A @ Ws[l]) + ref.bias_scales[l] * bs[l]
+                A = phi(Z) if l < len(Ws) - 1 else Z
+            return A
 
-    with torch.no_grad():
-        f0 = f(Xt)
-    t0 = time.perf_counter()
-    for _ in range(epochs):
-        loss = 0.5 * ((f(Xt) - f0 - Yt) ** 2).sum() / len(Xt)
-        for p in Ws + bs:
-            p.grad = None
-        loss.backward()
         with torch.no_grad():
+            f0 = f(Xt)
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            loss = 0.5 * ((f(Xt) - f0 - Yt) ** 2).sum() / len(Xt)
             for p in Ws + bs:
-                p -= lr * p.grad
-    seconds = time.perf_counter() - t0
-    with torch.no_grad():
-        mse = float(((f(Xt) - f0 - Yt) ** 2).mean())
-    return seconds, mse
+                p.grad = None
+            loss.backward()
+            with torch.no_grad():
+                for p in Ws + bs:
+                    p -= spec["lr"] * p.grad
+        best = min(best, (time.perf_counter() - t0) / steps)
+        with torch.no_grad():
+            mse = float(((f(Xt) - f0 - Yt) ** 2).mean())
+    return best, mse
 
 
-def case(name, X, Y, widths, act, sw, sb, lr, epochs):
-    net = FCN(X.shape[1], widths, act, sw, sb, seed=0, dtype=np.float32)
-    ref = FCN(X.shape[1], widths, act, sw, sb, seed=0, dtype=np.float32)
-    train(FCN(X.shape[1], widths, act, sw, sb, seed=0, dtype=np.float32), X, Y, lr, 2, progress=False)  # JIT warm-up
-    torch_train(ref, X, Y, lr, 2, act)
-    t0 = time.perf_counter()
-    h = train(net, X, Y, lr, epochs, progress=False, eval_every=epochs)
-    ours = time.perf_counter() - t0
-    theirs, mse_t = torch_train(ref, X, Y, lr, epochs, act)
-    print(f"{name:34s} ours {ours / epochs * 1e3:7.2f} ms/epoch  torch {theirs / epochs * 1e3:7.2f} ms/epoch  "
-          f"ratio torch/ours {theirs / ours:5.2f}  final mse ours {h['train_mse'][-1]:.4g} torch {mse_t:.4g}")
-    return theirs / ours
+def nets(which, quick):
+    out = []
+    if "parity" in which:
+        Xtr, ytr, _, _ = _parity_data(11, 0)
+        Y = ytr[:, None]
+        _, _, eng = parity_kernel()
+        steps = 30 if quick else 200
+        for name, widths, act, sw, sb in [("parity 4HL ReLU", [128] * 4, "relu", math.sqrt(2), 0.1),
+                                          ("parity 1HL sin(6z)/2", [128], "sin6", 1.0, 0.0),
+                                          ("parity 1HL engineered", [128], eng, 1.0, 0.0)]:
+            out.append((f"{name} w128 n1024 f32", Xtr, Y,
+                        dict(widths=widths, act=act, sw=sw, sb=sb, lr=0.1, dtype=np.float32), steps))
+    if "mimic" in which:
+        Xtr, Ytr, _, _ = wine_data(0)
+        w = 1024 if quick else 4096
+        mim = hr.reverse(hr.kernels.relu_ntk(4, 2 ** 0.5, 0.1), "ntk", n=40, dps=30).activation()
+        for dt, tag in ((np.float64, "f64"), (np.float32, "f32")):
+            for name, widths, act, sw, sb, steps in [("mimic 1HL ReLU", [w], "relu", math.sqrt(2), 0.1, 100),
+                                                     ("mimic 4HL ReLU", [w] * 4, "relu", math.sqrt(2), 0.1, 5),
+                                                     ("mimic 1HL Hermite-40", [w], mim, 1.0, 0.0, 50)]:
+                out.append((f"{name} w{w} n89 {tag}", Xtr, Ytr,
+                            dict(widths=widths, act=act, sw=sw, sb=sb, lr=0.1, dtype=dt), steps if not quick else 3))
+    return out
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--epochs", type=int, default=200)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--nets", default="parity,mimic")
+    ap.add_argument("--quick", action="store_true", help="few steps, mimic width 1024 (a smoke test)")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--before", default=BEFORE_DEFAULT, help="git revision for the 'before' column")
+    ap.add_argument("--no-before", action="store_true")
+    ap.add_argument("--no-torch", action="store_true")
     args = ap.parse_args()
-    bits = 11
-    Xp = np.array(list(itertools.product([-1.0, 1.0], repeat=bits)))[:1024]
-    yp = np.prod(Xp, axis=1)
-    rng = np.random.default_rng(0)
-    Xw = sphere_inputs(rng.standard_normal((89, 13)))
-    Yw = np.eye(3)[rng.integers(0, 3, 89)]
-    ratios = [
-        case("parity 4HL ReLU w128, n=1024", Xp, yp, [128] * 4, "relu", math.sqrt(2), 0.1, 0.1, args.epochs),
-        case("parity 1HL sin(6z)/2 w128, n=1024", Xp, yp, [128], "sin6", 1.0, 0.0, 0.1, args.epochs),
-        case("wine-sized 1HL ReLU w4096, n=89", Xw, Yw[:, :1], [4096], "relu", math.sqrt(2), 0.1, 0.1, args.epochs),
-        case("wine-sized 4HL ReLU w1024, n=89", Xw, Yw[:, :1], [1024] * 4, "relu", math.sqrt(2), 0.1, 0.1,
-             max(20, args.epochs // 4)),
-    ]
-    print(f"geometric mean ratio torch/ours: {math.exp(np.mean(np.log(ratios))):.2f}")
+    before = None if args.no_before else load_before(args.before)
+    try:
+        import torch  # noqa: F401
+        has_torch = not args.no_torch
+    except ImportError:
+        has_torch = False
+    print(f"after: {os.path.dirname(hr.__file__)}; before: {args.before}")
+    load = os.getloadavg()
+    print(f"{os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start; "
+          f"best of {args.repeats}; ratio = s/step over the BLAS bound of the same shapes, same run")
+    head = (f"{'net':34s} {'thr':>3s} {'bound ms':>9s} {'after ms':>9s} {'GF/s':>6s} {'ratio':>6s} "
+            f"{'before ms':>10s} {'ratio':>6s} {'torch ms':>9s} {'ratio':>6s}  final mse after/before/torch")
+    print(head)
+    for label, X, Y, spec, steps in nets(args.nets.split(","), args.quick):
+        probe = FCN(X.shape[1], spec["widths"], "relu", spec["sw"], spec["sb"], seed=0, d_out=Y.shape[1],
+                    dtype=spec["dtype"])
+        limiter = _blas_limiter(probe, X.shape[0], "auto")  # what train() uses, for the bound and torch
+        from threadpoolctl import threadpool_info
+
+        threads = max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+        flops = sum(2 * m * k * p for m, k, p in gemm_shapes(probe, X.shape[0]))
+        train(FCN(X.shape[1], spec["widths"], spec["act"], spec["sw"], spec["sb"], d_out=Y.shape[1],
+                  dtype=spec["dtype"]), X, Y, 0.1, 1, progress=False)  # compile
+        bound = blas_bound(probe, X.shape[0], args.repeats, steps)
+        if limiter is not None:
+            limiter.restore_original_limits()
+        after, mse_a = time_train(hr, spec, X, Y, args.repeats, steps)
+        row = (f"{label:34s} {threads:3d} {bound * 1e3:9.3f} {after * 1e3:9.3f} {flops / after / 1e9:6.1f} "
+               f"{after / bound:6.2f}")
+        mses = [f"{mse_a:.5g}"]
+        if before is not None:
+            b, mse_b = time_train(before, spec, X, Y, args.repeats, steps)
+            row += f" {b * 1e3:10.3f} {b / bound:6.2f}"
+            mses.append(f"{mse_b:.5g}")
+        else:
+            row += f" {'-':>10s} {'-':>6s}"
+        if has_torch:
+            t, mse_t = time_torch(spec, X, Y, args.repeats, steps, threads)
+            row += f" {t * 1e3:9.3f} {t / bound:6.2f}"
+            mses.append(f"{mse_t:.5g}")
+        else:
+            row += f" {'-':>9s} {'-':>6s}"
+        print(row + "  " + " / ".join(mses), flush=True)
+    load = os.getloadavg()
+    print(f"load average at end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
 
 if __name__ == "__main__":

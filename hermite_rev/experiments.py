@@ -44,7 +44,8 @@ import numpy as np
 from ._validate import HermiteRevError, check_positive_int
 from .nets import FCN, sphere_inputs, train
 
-__all__ = ["parity_kernel", "parity", "mimic", "run_experiment", "wine_data", "ExperimentResult"]
+__all__ = ["parity_kernel", "parity", "mimic", "run_experiment", "wine_data", "classification_data",
+           "estimate_seconds", "ExperimentResult"]
 
 METRICS = ("train_mse", "test_mse", "train_acc", "test_acc", "seconds")
 
@@ -135,7 +136,115 @@ def _parity_data(bits, seed):
     return X[tr], y[tr], X[te], y[te]
 
 
-def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=False, dtype=np.float32):
+# --------------------------------------------------------------------------------------------
+# trials, progress and time estimates (shared by parity and mimic)
+# --------------------------------------------------------------------------------------------
+
+
+def _say(msg):
+    """A line for the user on stderr (kept apart from the table / JSON on stdout)."""
+    import sys
+
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _fmt_seconds(t):
+    if t < 90:
+        return f"{t:.0f} s"
+    if t < 5400:
+        return f"{t / 60:.1f} min"
+    return f"{t / 3600:.1f} h"
+
+
+def _train_net(name, cfg, data, seed, dtype, epochs=None):
+    """Train one network of an experiment on one trial's data; returns (final metrics, curves)."""
+    Xtr, Ytr, Xte, Yte = data
+    d_out = 1 if np.ndim(Ytr) == 1 else Ytr.shape[1]
+    net = FCN(Xtr.shape[1], cfg["widths"], cfg["activation"], cfg["sigma_w"], cfg["sigma_b"], seed=seed,
+              d_out=d_out, dtype=dtype)
+    t0 = time.perf_counter()
+    hist = train(net, Xtr, Ytr, cfg["lr"], cfg["epochs"] if epochs is None else epochs, stop_mse=cfg["stop_mse"],
+                 X_test=Xte, Y_test=Yte, progress=False, eval_every=cfg["eval_every"])
+    curves = {k: hist[k] for k in ("epoch", "train_mse", "test_mse", "train_acc", "test_acc")}
+    return _final(hist, time.perf_counter() - t0), curves
+
+
+def _trial(task, on_net=None):
+    """One trial of an experiment: every network on the trial's data (a picklable top-level task).
+
+    ``task``: ``{"data": (Xtr, Ytr, Xte, Yte), "seed", "dtype", "nets": {name: cfg}}``; returns
+    ``{name: (final metrics, curves)}``.  ``on_net(name)`` is called after each network.
+    """
+    out = {}
+    for name, cfg in task["nets"].items():
+        out[name] = _train_net(name, cfg, task["data"], task["seed"], task["dtype"])
+        if on_net is not None:
+            on_net(name)
+    return out
+
+
+def _calibrate(task, epochs):
+    """Seconds per epoch of each network of ``task`` from a ``epochs``-epoch run (after a warm-up)."""
+    per_epoch = {}
+    for name, cfg in task["nets"].items():
+        _train_net(name, cfg, task["data"], task["seed"], task["dtype"], epochs=1)  # compile, caches
+        final, _ = _train_net(name, cfg, task["data"], task["seed"], task["dtype"], epochs=epochs)
+        per_epoch[name] = final["seconds"] / epochs
+    return per_epoch
+
+
+def estimate_seconds(per_epoch, nets, trials):
+    """Upper estimate of a run: trials x sum over networks of (epoch cap x seconds per epoch).
+
+    An upper estimate because a network stops early once its train MSE reaches ``stop_mse``.
+
+    >>> estimate_seconds({"a": 0.01, "b": 0.002}, {"a": {"epochs": 1000}, "b": {"epochs": 500}}, 3)
+    33.0
+    """
+    return float(trials * sum(per_epoch[name] * cfg["epochs"] for name, cfg in nets.items()))
+
+
+def _run_trials(tasks, progress, what, calibrate_epochs):
+    """Run the trials (serially, in this process) with the estimate up front and a tqdm bar.
+
+    Before (when ``calibrate_epochs`` > 0): a calibration of every network on the first
+    trial's data and the estimated time of the whole run (printed on stderr).  During (when
+    ``progress``): one bar over trials x networks with its ETA.  Returns the list of
+    :func:`_trial` results.
+    """
+    nets = tasks[0]["nets"]
+    if progress and calibrate_epochs:
+        per_epoch = _calibrate(tasks[0], calibrate_epochs)
+        est = estimate_seconds(per_epoch, nets, len(tasks))
+        rates = ", ".join(f"{name} {1e3 * t:.2f} ms/epoch" for name, t in per_epoch.items())
+        _say(f"{what}: {len(tasks)} trial(s) x {len(nets)} networks; estimated time at most {_fmt_seconds(est)} "
+             f"(from a {calibrate_epochs}-epoch calibration on this machine now: {rates}; networks stop early "
+             f"at their train-MSE target)")
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(tasks) * len(nets), desc=what.split(" (")[0], unit="net", disable=not progress,
+               smoothing=0.0, dynamic_ncols=True)
+    results = []
+    try:
+        for task in tasks:
+            results.append(_trial(task, on_net=lambda name: bar.update(1)))
+    finally:
+        bar.close()
+    return results
+
+
+def _collect(results, names):
+    runs = {name: [r[name][0] for r in results] for name in names}
+    curves = {name: [r[name][1] for r in results] for name in names}
+    return runs, curves
+
+
+# --------------------------------------------------------------------------------------------
+# parity
+# --------------------------------------------------------------------------------------------
+
+
+def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=True, dtype=np.float32):
     r"""The paper's parity experiment.
 
     Full: n = 11 bits, all 2048 points shuffled (``seed + trial``), 1024 train / 1024 test,
@@ -148,6 +257,9 @@ def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=False, d
 
     Fast: 7 bits (64 / 64), width 64, 400 / 300 / 300 epochs, ``min(trials, 2)`` trials.
 
+    With ``progress=True`` (default) the full run first prints (stderr) the estimated time
+    from a short calibration, then shows a tqdm bar over trials x networks with its ETA.
+
     Returns
     -------
     ExperimentResult
@@ -159,48 +271,62 @@ def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=False, d
     if fast:
         trials = min(trials, 2)
     _, fam, eng = parity_kernel()
+    common = dict(lr=0.1, stop_mse=1e-3, eval_every=10)
     nets = {
-        "4HL ReLU": dict(widths=[width] * 4, activation="relu", sigma_w=math.sqrt(2), sigma_b=0.1, lr=0.1,
-                         epochs=epochs[0]),
-        "1HL sin(6z)/2": dict(widths=[width], activation="sin6", sigma_w=1.0, sigma_b=0.0, lr=0.1, epochs=epochs[1]),
-        "1HL engineered": dict(widths=[width], activation=eng, sigma_w=1.0, sigma_b=0.0, lr=0.1, epochs=epochs[2]),
+        "4HL ReLU": dict(widths=[width] * 4, activation="relu", sigma_w=math.sqrt(2), sigma_b=0.1, epochs=epochs[0],
+                         **common),
+        "1HL sin(6z)/2": dict(widths=[width], activation="sin6", sigma_w=1.0, sigma_b=0.0, epochs=epochs[1], **common),
+        "1HL engineered": dict(widths=[width], activation=eng, sigma_w=1.0, sigma_b=0.0, epochs=epochs[2], **common),
     }
-    runs = {name: [] for name in nets}
-    curves = {name: [] for name in nets}
-    for trial in range(trials):
-        Xtr, ytr, Xte, yte = _parity_data(bits, seed + trial)
-        for name, cfg in nets.items():
-            net = FCN(bits, cfg["widths"], cfg["activation"], cfg["sigma_w"], cfg["sigma_b"], seed=seed + trial,
-                      dtype=dtype)
-            t0 = time.perf_counter()
-            hist = train(net, Xtr, ytr, cfg["lr"], cfg["epochs"], stop_mse=1e-3, X_test=Xte, Y_test=yte,
-                         progress=progress, eval_every=10)
-            runs[name].append(_final(hist, time.perf_counter() - t0))
-            curves[name].append(hist)
+    tasks = [{"data": _parity_data(bits, seed + t), "seed": seed + t, "dtype": dtype, "nets": nets}
+             for t in range(trials)]
+    what = (f"parity ({'fast' if fast else 'full'} run: {bits} bits, width {width}, {trials} trial(s), "
+            f"seeds {seed}..{seed + trials - 1})")
+    results = _run_trials(tasks, progress, what, 0 if fast else 20)
+    runs, curves = _collect(results, nets)
     result = ExperimentResult({name: _summarise(r) for name, r in runs.items()})
     if out is not None:
-        _parity_figure(result, curves, out, bits)
+        _parity_figure(result, curves, out, bits, width=width, trials=trials)
     return result
 
 
-def _parity_figure(result, curves, out, bits):
+def _mean_curve(hists, key):
+    """Epochs and the mean over trials of ``key`` (over the epochs all trials reached)."""
+    m = min(len(h[key]) for h in hists)
+    return np.asarray(hists[0]["epoch"][:m]), np.mean([np.asarray(h[key][:m], dtype=float) for h in hists], axis=0)
+
+
+def _parity_figure(result, curves, out, bits, width=None, trials=None):
     from .plots import _plt
 
     plt = _plt()  # Agg only when no display is configured (keeps notebooks' inline backend)
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    panels = (("train_mse", "train MSE", True), ("test_mse", "test MSE", True), ("test_acc", "test accuracy", False))
     for i, (name, hists) in enumerate(curves.items()):
-        for j, h in enumerate(hists[:5]):
-            ax1.semilogy(h["epoch"], h["train_mse"], color=f"C{i}", alpha=0.6, lw=1, label=name if j == 0 else None)
-            ax2.plot(h["epoch"], h["test_acc"], color=f"C{i}", alpha=0.6, lw=1, label=name if j == 0 else None)
-    ax1.set_xlabel("epoch")
-    ax1.set_ylabel("train MSE")
-    ax2.set_xlabel("epoch")
-    ax2.set_ylabel("test accuracy")
-    ax2.axhline(0.5, color="k", lw=0.5, ls=":")
-    ax1.legend(fontsize=8)
-    ax2.set_title(", ".join(f"{k.split()[-1]} {v['test_acc']:.2f}" for k, v in result.items()), fontsize=8)
-    fig.suptitle(f"{bits}-bit parity: train MSE and test accuracy (up to 5 trials per network)")
+        color = f"C{i}"
+        for ax, (key, _, logy) in zip(axes, panels):
+            plot = ax.semilogy if logy else ax.plot
+            for h in hists:
+                plot(h["epoch"], h[key], color=color, alpha=0.25, lw=0.6)
+            ep, mean = _mean_curve(hists, key)
+            label = name
+            if key == "test_acc" and name in result:
+                label = f"{name}: {result[name]['test_acc']:.3f}"
+            plot(ep, mean, color=color, lw=2.2, label=label)
+    for ax, (_, ylabel, _) in zip(axes, panels):
+        ax.set_xlabel("epoch (full-batch GD step)")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+    axes[2].axhline(0.5, color="k", lw=0.8, ls=":")
+    axes[2].text(0.99, 0.5, "chance", transform=axes[2].get_yaxis_transform(), ha="right", va="bottom", fontsize=8)
+    axes[2].set_ylim(-0.02, 1.02)
+    axes[0].legend(fontsize=8, loc="lower left")
+    axes[2].legend(fontsize=8, title="final test accuracy (mean)", title_fontsize=8, loc="center right")
+    n_tr = 2 ** (bits - 1)
+    wtxt = f", width {width}" if width else ""
+    ttxt = f"{trials} trials (thin) and their mean (bold)" if trials else "trials (thin) and mean (bold)"
+    fig.suptitle(f"{bits}-bit parity, {n_tr} train / {n_tr} test points{wtxt}, lr 0.1, float32: {ttxt}")
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     plt.close(fig)
@@ -211,30 +337,55 @@ def _parity_figure(result, curves, out, bits):
 # --------------------------------------------------------------------------------------------
 
 
-def wine_data(seed=0, train_fraction=0.5):
-    """scikit-learn's bundled wine data (178 x 13, 3 classes; no download).
+def classification_data(X, y, seed=0, train_fraction=0.5):
+    """Any (X, labels) as the mimic experiment uses it: split, standardize, sphere, one-hot.
 
-    Standardized with the training statistics, rows scaled to |x|^2/d = 1, targets one-hot
-    (3 outputs); a stratified random split.
+    A stratified random split (``seed``), features standardized with the training statistics,
+    rows scaled to |x|^2/d = 1, targets one-hot over the sorted distinct labels.  E.g. the
+    paper's UCI wine-quality-red CSV: ``classification_data(df.iloc[:, :-1], df.quality)``.
+
+    Returns
+    -------
+    (X_train, Y_train, X_test, Y_test)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    labels = np.asarray(y).ravel()
+    if X.ndim != 2 or X.shape[0] != labels.shape[0]:
+        raise HermiteRevError(f"X must be (n, d) with one label per row, got X {X.shape} and y {labels.shape}")
+    if not np.all(np.isfinite(X)):
+        raise HermiteRevError("X must be finite")
+    if not 0 < float(train_fraction) < 1:
+        raise HermiteRevError(f"train_fraction must be in (0, 1), got train_fraction={train_fraction!r}")
+    classes, idx_of = np.unique(labels, return_inverse=True)
+    if len(classes) < 2:
+        raise HermiteRevError(f"y must have at least 2 classes, got {len(classes)}")
+    rng = np.random.default_rng(seed)
+    tr, te = [], []
+    for k in range(len(classes)):
+        idx = rng.permutation(np.flatnonzero(idx_of == k))
+        n_tr = int(round(train_fraction * len(idx)))
+        tr.extend(idx[:n_tr])
+        te.extend(idx[n_tr:])
+    tr, te = np.array(sorted(tr)), np.array(sorted(te))
+    mu, sd = X[tr].mean(axis=0), X[tr].std(axis=0)
+    sd[sd == 0] = 1.0
+    Xs = sphere_inputs((X - mu) / sd)
+    Y = np.eye(len(classes))[idx_of]
+    return Xs[tr], Y[tr], Xs[te], Y[te]
+
+
+def wine_data(seed=0, train_fraction=0.5):
+    """scikit-learn's bundled wine data (178 x 13, 3 classes; no download) via :func:`classification_data`.
+
+    The paper used UCI wine-quality-red (1599 x 11), which no installable package ships;
+    pass that CSV to :func:`mimic` as ``dataset=(X, y)`` to run the paper's setting.
     """
     try:
         from sklearn.datasets import load_wine
     except ImportError as exc:  # scikit-learn is a dev extra
         raise HermiteRevError("the mimic experiment needs scikit-learn (pip install scikit-learn)") from exc
     data = load_wine()
-    X, labels = data.data.astype(np.float64), data.target
-    rng = np.random.default_rng(seed)
-    tr, te = [], []
-    for cls in np.unique(labels):
-        idx = rng.permutation(np.flatnonzero(labels == cls))
-        k = int(round(train_fraction * len(idx)))
-        tr.extend(idx[:k])
-        te.extend(idx[k:])
-    tr, te = np.array(sorted(tr)), np.array(sorted(te))
-    mu, sd = X[tr].mean(axis=0), X[tr].std(axis=0)
-    Xs = sphere_inputs((X - mu) / sd)
-    Y = np.eye(3)[labels]
-    return Xs[tr], Y[tr], Xs[te], Y[te]
+    return classification_data(data.data, data.target, seed, train_fraction)
 
 
 def _mimic_activations(fast, use_fit):
@@ -269,15 +420,22 @@ def _curve_distance(h1, h2, key):
     return float(np.sqrt(np.mean((np.log10(a[:m]) - np.log10(b[:m])) ** 2)))
 
 
-def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", progress=False, use_fit=None):
+def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", progress=True, use_fit=None,
+          dtype=np.float32):
     r"""1HL ReLU vs 4HL ReLU vs 1HL "mimic" whose NTK is the 4HL ReLU NTK.
 
-    Data: :func:`wine_data` (50/50 stratified split, standardized, |x|^2/d = 1, one-hot
-    targets).  Networks: ReLU with sigma_w^2 = 2, sigma_b = 0.1 and 1 or 4 hidden layers; the
-    mimic has sigma_w = 1, sigma_b = 0 and the activation reverse-engineered from
+    Data: ``dataset="wine"`` is :func:`wine_data` (scikit-learn's bundled wine, 178 x 13; the
+    paper used UCI wine-quality-red, 1599 x 11, which no package ships); or pass any
+    ``dataset=(X, y)`` (features, class labels), prepared by :func:`classification_data`
+    (50/50 stratified split by ``seed + trial``, standardized, |x|^2/d = 1, one-hot targets).
+    Networks: ReLU with sigma_w^2 = 2, sigma_b = 0.1 and 1 or 4 hidden layers; the mimic has
+    sigma_w = 1, sigma_b = 0 and the activation reverse-engineered from
     ``relu_ntk(4, sqrt(2), 1/10)`` (truncated Hermite series, and in full mode also
-    :func:`hermite_rev.fit.fit_kernel`'s bounded form).  Width 4096, lr 0.1, 1000 epochs
-    (fast: width 256, 150 epochs, a 24-term series, no fit).
+    :func:`hermite_rev.fit.fit_kernel`'s bounded form).  Width 4096, lr 0.1, 1000 epochs,
+    float32 as the paper's JAX code (fast: width 256, 150 epochs, a 24-term series, no fit).
+
+    With ``progress=True`` (default) the full run first prints (stderr) the estimated time
+    from a short calibration, then shows a tqdm bar over trials x networks with its ETA.
 
     Returns
     -------
@@ -286,27 +444,40 @@ def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", p
         for each mimic, the RMS over epochs of the log10-difference of its train / test MSE
         curves to the 4HL ReLU curves and to the 1HL ReLU curves (the mimic should be much
         closer to the former), and for 1HL ReLU its distance to 4HL ReLU; and ``.info``: how
-        the mimic activations were built (series terms, tail bound, K(1), fit error and time).
+        the mimic activations were built (series terms, tail bound, K(1), fit error and time)
+        and the data set used.
     """
-    if dataset != "wine":
-        raise HermiteRevError(f"only the bundled 'wine' data set is supported, got dataset={dataset!r}")
+    if isinstance(dataset, str):
+        if dataset != "wine":
+            raise HermiteRevError(f"dataset must be 'wine' or a pair (X, y) of features and class labels, "
+                                  f"got dataset={dataset!r}")
+        load, data_name = wine_data, "wine (scikit-learn, 178 x 13)"
+    else:
+        try:
+            Xd, yd = dataset
+        except (TypeError, ValueError):
+            raise HermiteRevError(f"dataset must be 'wine' or a pair (X, y), got {type(dataset).__name__}") from None
+        classification_data(Xd, yd)  # validate once, up front
+
+        def load(s):
+            return classification_data(Xd, yd, s)
+
+        data_name = f"user data ({np.shape(Xd)[0]} x {np.shape(Xd)[1]})"
     width, epochs = (256, 150) if fast else (4096, 1000)
     trials = check_positive_int(trials if trials is not None else (1 if fast else 3), "trials")
     use_fit = (not fast) if use_fit is None else bool(use_fit)
     acts, info = _mimic_activations(fast, use_fit)
-    nets = {"1HL ReLU": ([width], "relu", math.sqrt(2), 0.1), "4HL ReLU": ([width] * 4, "relu", math.sqrt(2), 0.1)}
+    info["data"] = data_name
+    common = dict(lr=0.1, epochs=epochs, stop_mse=None, eval_every=1)
+    nets = {"1HL ReLU": dict(widths=[width], activation="relu", sigma_w=math.sqrt(2), sigma_b=0.1, **common),
+            "4HL ReLU": dict(widths=[width] * 4, activation="relu", sigma_w=math.sqrt(2), sigma_b=0.1, **common)}
     for name, act in acts.items():
-        nets[name] = ([width], act, 1.0, 0.0)
-    runs = {name: [] for name in nets}
-    curves = {name: [] for name in nets}
-    for trial in range(trials):
-        Xtr, Ytr, Xte, Yte = wine_data(seed + trial)
-        for name, (widths, act, sw, sb) in nets.items():
-            net = FCN(Xtr.shape[1], widths, act, sw, sb, seed=seed + trial, d_out=3)
-            t0 = time.perf_counter()
-            hist = train(net, Xtr, Ytr, 0.1, epochs, X_test=Xte, Y_test=Yte, progress=progress)
-            runs[name].append(_final(hist, time.perf_counter() - t0))
-            curves[name].append(hist)
+        nets[name] = dict(widths=[width], activation=act, sigma_w=1.0, sigma_b=0.0, **common)
+    tasks = [{"data": load(seed + t), "seed": seed + t, "dtype": dtype, "nets": nets} for t in range(trials)]
+    what = (f"mimic ({'fast' if fast else 'full'} run: {data_name}, width {width}, {epochs} epochs, "
+            f"{trials} trial(s), seeds {seed}..{seed + trials - 1})")
+    results = _run_trials(tasks, progress, what, 0 if fast else 3)
+    runs, curves = _collect(results, nets)
     dist = {}
     for name in acts:
         d = {}
@@ -322,28 +493,33 @@ def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", p
     dist["1HL ReLU"] = d
     result = ExperimentResult({name: _summarise(r) for name, r in runs.items()}, distance=dist, info=info)
     if out is not None:
-        _mimic_figure(curves, out, width)
+        _mimic_figure(curves, out, width, data=data_name, trials=trials, dtype=np.dtype(dtype).name)
     return result
 
 
-def _mimic_figure(curves, out, width):
+def _mimic_figure(curves, out, width, data="wine", trials=None, dtype="float32"):
     from .plots import _plt
 
     plt = _plt()  # Agg only when no display is configured (keeps notebooks' inline backend)
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
     styles = {"1HL ReLU": ("C0", "-"), "4HL ReLU": ("C3", "-")}
-    mimic_colors = iter(["C2", "C4", "C1", "C5", "C6"])  # never the references' blue and red
+    mimic_styles = iter([("C2", "--"), ("k", "-"), ("C4", "-."), ("C1", ":")])  # never the references' colours
     for name, hists in curves.items():
-        color, ls = styles[name] if name in styles else (next(mimic_colors, "k"), "--")
-        h = hists[0]
-        axes[0].loglog(np.array(h["epoch"]) + 1, h["train_mse"], color=color, ls=ls, label=name)
-        axes[1].loglog(np.array(h["epoch"]) + 1, h["test_mse"], color=color, ls=ls, label=name)
+        color, ls = styles[name] if name in styles else next(mimic_styles, ("C5", "--"))
+        for ax, key in zip(axes, ("train_mse", "test_mse")):
+            for h in hists:
+                ax.loglog(np.array(h["epoch"]) + 1, h[key], color=color, ls=ls, alpha=0.25, lw=0.6)
+            ep, mean = _mean_curve(hists, key)
+            ax.loglog(ep + 1, mean, color=color, ls=ls, lw=2.0 if "fitted" not in name else 1.6, label=name)
     for ax, t in zip(axes, ("train MSE", "test MSE")):
-        ax.set_xlabel("epoch + 1")
-        ax.set_ylabel(t)
-    axes[0].legend(fontsize=8)
-    fig.suptitle(f"wine, width {width}: train and test MSE curves (first trial)")
+        ax.set_xlabel("epoch + 1 (full-batch GD step)")
+        ax.set_ylabel(t + " (mean over entries of (f - y)^2)")
+        ax.grid(alpha=0.3, which="both", lw=0.4)
+    axes[0].legend(fontsize=8, loc="lower left")
+    ttxt = f"{trials} trial(s) (thin) and mean (bold)" if trials else "trials (thin) and mean (bold)"
+    fig.suptitle(f"mimic: 1HL nets with the 4HL ReLU NTK vs 1HL/4HL ReLU; {data}, width {width}, lr 0.1, "
+                 f"{dtype}; {ttxt}", fontsize=10)
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     plt.close(fig)
@@ -378,6 +554,8 @@ def run_experiment(name, fast=False, as_json=False, out=None, **options):
     if name not in table:
         raise HermiteRevError(f"unknown experiment {name!r}; choose one of {sorted(table)}")
     out = out or f"{name}{'_fast' if fast else ''}.png"
+    if not fast:
+        _say(f"experiment {name}: the full run at the paper's scale (--fast: a small check in under a minute)")
     result = table[name](fast=fast, out=out, **options)
     if as_json:
         print(json.dumps(result.to_json(), indent=2, default=float))

@@ -532,9 +532,19 @@ def _epilogue(act, dt):
 
 
 def _accuracy(F, Y):
+    """Fraction classified right, a tie scored as a fair coin flip among the tied classes.
+
+    One output: sign agreement, an output of exactly 0 counts 1/2 (the centred net starts at
+    f = 0, i.e. at chance 0.5, not at 0).  Several outputs: argmax, a row whose maximum is
+    shared by ``m`` classes counts 1/m if the true class is among them.
+    """
     if F.shape[1] == 1:
-        return float(np.mean(np.sign(F[:, 0]) == np.sign(Y[:, 0])))
-    return float(np.mean(np.argmax(F, axis=1) == np.argmax(Y, axis=1)))
+        f, y = np.sign(F[:, 0]), np.sign(Y[:, 0])
+        return float(np.mean(np.where(f == 0, 0.5, f == y)))
+    top = F == F.max(axis=1, keepdims=True)
+    true = np.argmax(Y, axis=1)
+    m = top.sum(axis=1)  # 0 only for a row of NaN (a diverged net): scored wrong
+    return float(np.mean(np.where(m > 0, top[np.arange(len(true)), true] / np.maximum(m, 1), 0.0)))
 
 
 def _as_targets(Y, n, d_out, what):
