@@ -193,3 +193,102 @@ def test_train_zero_epochs_and_integral_float():
     X = sphere_inputs(np.arange(6.0).reshape(2, 3) + 1)
     assert train(net, X, np.ones(2), lr=0.1, epochs=0, progress=False)["stopped_at"] == 0
     assert train(net, X, np.ones(2), lr=0.1, epochs=2.0, progress=False)["stopped_at"] == 2
+
+
+# --- the fused training step (hermite_rev.nets._Plan, hermite_rev._numba_train) -------------
+
+
+def _reference_step(net, X, Y, lr, f0):
+    """One GD step the plain way: forward(keep), backward, theta -= lr * grad (numpy only)."""
+    out, acts, ders = net.forward(X, keep=True)
+    G = ((out.astype(np.float64) - f0 - Y) / X.shape[0]).astype(net.dtype)
+    dW, db = net.backward(acts, ders, G)
+    for l in range(len(net.W)):
+        net.W[l] -= net.dtype.type(lr) * dW[l]
+        net.b[l] -= net.dtype.type(lr) * db[l]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("act", ["relu", "sin6", "erf", "hermite", "sympy"])
+def test_fused_training_steps_equal_the_plain_steps(dtype, act):
+    # the preallocated, fused, in-place-GEMM step must change nothing beyond float rounding
+    widths, sw = [19, 11, 13], 1.3
+    if act == "hermite":  # a degree-11 polynomial: one hidden layer keeps it in range
+        act = hr.reverse(hr.kernels.relu_ntk(2, sympy.sqrt(2), sympy.Rational(1, 10)), "ntk", n=12).activation()
+        widths, sw = [19], 1.0
+    elif act == "sympy":
+        act = sympy.tanh(hr.z) + hr.z / 5
+    rng = np.random.default_rng(0)
+    X = sphere_inputs(rng.standard_normal((37, 5)))
+    Y = rng.standard_normal((37, 2))
+    kw = dict(sigma_w=sw, sigma_b=0.2, seed=4, d_out=2, sigma_b_last=0.3, dtype=dtype)
+    fused, plain = FCN(5, widths, act, **kw), FCN(5, widths, act, **kw)
+    h = train(fused, X, Y, lr=0.05, epochs=5, progress=False)
+    assert not h["diverged"] and h["train_mse"][-1] < h["train_mse"][0]
+    Xc = X.astype(dtype)
+    f0 = plain.forward(Xc).astype(np.float64)
+    for _ in range(5):
+        _reference_step(plain, Xc, Y, 0.05, f0)
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    for a, b in zip(fused.W + fused.b, plain.W + plain.b):
+        assert a.dtype == dtype and np.allclose(a, b, rtol=tol, atol=tol)
+    assert h["train_mse"][-1] == pytest.approx(np.mean((plain(Xc) - f0 - Y) ** 2), rel=1e3 * tol)
+
+
+def test_dense_act_equals_the_activation_for_every_named_code():
+    from hermite_rev import _numba_train as nb
+
+    rng = np.random.default_rng(1)
+    P = rng.standard_normal((9, 7)) * 3
+    P[0, 0], P[1, 1], P[2, 2] = np.nan, np.inf, -np.inf
+    bias = rng.standard_normal(7)
+    for name in ["relu", "erf", "tanh", "sin", "cos", "linear", "abs", "step", "softplus", "sin6"]:
+        act = net_activation(name)
+        A, D = np.empty_like(P), np.empty_like(P)
+        with np.errstate(invalid="ignore", over="ignore"):
+            z = 0.7 * P + bias
+            nb.dense_act(*act._extra["kernel"][1:], P, 0.7, bias, A, D)
+            v, d = act.value_and_grad(z)
+        assert np.allclose(A, v, rtol=1e-15, equal_nan=True), name
+        assert np.allclose(D, d, rtol=1e-15, equal_nan=True), name
+
+
+@pytest.mark.parametrize("cosine", [False, True])
+def test_float32_sincos_kernel_is_correctly_rounded(cosine):
+    # the vectorizable sin/cos of float32 nets against mpmath, |t| up to 2e4
+    from hermite_rev import _numba_train as nb
+
+    rng = np.random.default_rng(2)
+    P = np.concatenate([rng.standard_normal(3000) * 4, rng.uniform(-2e4, 2e4, 200),
+                        [0.0, 1e-30, np.pi / 4, 3 * np.pi / 4, np.nan, np.inf]]).astype(np.float32)[None, :]
+    A, D = np.empty_like(P), np.empty_like(P)
+    zero = np.zeros(P.shape[1], np.float32)
+    with np.errstate(invalid="ignore"):
+        nb.dense_sincos32(cosine, np.float32(6), np.float32(0.5), P, np.float32(1), zero, A, D)
+    t = (np.float32(6) * P[0]).astype(np.float64)
+    ok = np.isfinite(t)
+    assert np.all(np.isnan(A[0, ~ok])) and np.all(np.isnan(D[0, ~ok]))
+    with mpmath.workdps(40):
+        sin = np.array([float(mpmath.sin(mpmath.mpf(float(x)))) for x in t[ok]])
+        cos = np.array([float(mpmath.cos(mpmath.mpf(float(x)))) for x in t[ok]])
+    val, der = (0.5 * cos, -3.0 * sin) if cosine else (0.5 * sin, 3.0 * cos)
+    for got, ref in ((A[0, ok], val), (D[0, ok], der)):
+        ulp = np.spacing(np.abs(ref).astype(np.float32)).astype(np.float64)
+        err = np.abs(got.astype(np.float64) - ref) / ulp
+        assert err.max() <= 1.0, f"{np.sum(err > 1)} of {err.size} bad, worst {err.max():.2f} ulp"
+
+
+def test_accuracy_at_initialization_is_chance():
+    from hermite_rev.nets import _accuracy
+
+    assert _accuracy(np.zeros((4, 1)), np.array([[1.0], [-1.0], [1.0], [1.0]])) == 0.5
+    assert _accuracy(np.array([[0.3], [0.0], [-2.0]]), np.array([[1.0], [1.0], [1.0]])) == pytest.approx(0.5)
+    Y = np.eye(3)[[0, 1, 2, 2]]
+    assert _accuracy(np.zeros((4, 3)), Y) == pytest.approx(1 / 3)  # a 3-way tie: 1/3 each
+    F = np.array([[1.0, 1.0, 0.0], [0.0, 2.0, 2.0], [5.0, 0.0, 0.0], [np.nan] * 3])
+    assert _accuracy(F, Y) == pytest.approx((0.5 + 0.5 + 0.0 + 0.0) / 4)  # ties 0|1 and 1|2, wrong, NaN
+    rng = np.random.default_rng(0)
+    X = sphere_inputs(rng.standard_normal((20, 3)))
+    h = train(FCN(3, [16], "relu"), X, np.sign(X[:, 0]), lr=0.1, epochs=1, X_test=X, Y_test=np.sign(X[:, 1]),
+              progress=False)
+    assert h["train_acc"][0] == 0.5 and h["test_acc"][0] == 0.5  # the centred net outputs 0
