@@ -124,3 +124,79 @@ def test_parity_full():
 def test_mimic_full():
     r = experiments.mimic(trials=1, out=None)
     assert r["4HL ReLU"]["test_acc"] > 0.9
+
+
+def _tiny_tasks(trials):
+    nets = {"1HL ReLU": dict(widths=[16], activation="relu", sigma_w=1.4, sigma_b=0.1, lr=0.1, epochs=30,
+                             stop_mse=None, eval_every=5),
+            "1HL sin(6z)/2": dict(widths=[16], activation="sin6", sigma_w=1.0, sigma_b=0.0, lr=0.1, epochs=20,
+                                  stop_mse=None, eval_every=5)}
+    return [{"data": experiments._parity_data(4, t), "seed": t, "dtype": np.float32, "nets": nets}
+            for t in range(trials)]
+
+
+def test_estimate_and_progress_are_printed(capsys):
+    tasks = _tiny_tasks(3)
+    results = experiments._run_trials(tasks, True, "tiny (full run: test)", 5)
+    err = capsys.readouterr().err
+    assert "tiny (full run: test): 3 trial(s) x 2 networks; estimated time at most" in err
+    assert "5-epoch calibration" in err and "1HL ReLU" in err and "ms/epoch" in err
+    assert "6/6" in err and "net" in err  # the bar counts trials x networks
+    assert len(results) == 3 and set(results[0]) == {"1HL ReLU", "1HL sin(6z)/2"}
+    # silent without progress; the results do not depend on it
+    again = experiments._run_trials(tasks, False, "tiny", 5)
+    assert capsys.readouterr().err == ""
+    for r1, r2 in zip(results, again):
+        for name in r1:
+            assert r1[name][1]["train_mse"] == r2[name][1]["train_mse"]
+
+
+def test_estimate_is_calibration_times_epoch_caps():
+    tasks = _tiny_tasks(2)
+    per_epoch = experiments._calibrate(tasks[0], 5)
+    assert set(per_epoch) == set(tasks[0]["nets"]) and all(0 < t < 1 for t in per_epoch.values())
+    est = experiments.estimate_seconds(per_epoch, tasks[0]["nets"], 2)
+    assert est == pytest.approx(2 * (30 * per_epoch["1HL ReLU"] + 20 * per_epoch["1HL sin(6z)/2"]))
+
+
+def test_cli_says_full_run(capsys, monkeypatch):
+    from hermite_rev import cli
+
+    seen = {}
+
+    def fake(fast, out, **kw):
+        seen.update(fast=fast, **kw)
+        return experiments.ExperimentResult({})
+
+    monkeypatch.setattr(experiments, "parity", fake)
+    assert cli.main(["experiment", "parity", "--trials", "3"]) in (0, None)
+    err = capsys.readouterr().err
+    assert "full run at the paper's scale" in err and seen["fast"] is False and seen["trials"] == 3
+    cli.main(["experiment", "parity", "--fast"])
+    assert "full run" not in capsys.readouterr().err
+
+
+def test_classification_data_takes_any_X_y():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 5))
+    X[:, 3] = 2.0  # a constant feature is left at 0, not divided by 0
+    y = np.array(["b", "a", "c", "a"] * 10)
+    Xtr, Ytr, Xte, Yte = experiments.classification_data(X, y, seed=1)
+    assert Xtr.shape == (20, 5) and Ytr.shape == (20, 3) and Xte.shape[0] == 20
+    assert np.allclose(np.sum(Xtr**2, axis=1) / 5, 1) and np.all(Ytr.sum(axis=1) == 1)
+    assert Ytr[:, 0].sum() == 10 and Ytr[:, 1].sum() == 5  # stratified: half of the 20 "a"s, 10 "b"s
+    with pytest.raises(ValueError, match="one label per row"):
+        experiments.classification_data(X, y[:-1])
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        experiments.classification_data(X, np.zeros(40))
+
+
+def test_mimic_on_user_data(tmp_path):
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    r = experiments.mimic(dataset=(X, y), fast=True, out=str(tmp_path / "m.png"), progress=False)
+    assert r.info["data"] == "user data (150 x 4)"
+    assert r["4HL ReLU"]["test_acc"] > 0.8 and (tmp_path / "m.png").stat().st_size > 1000
+    with pytest.raises(ValueError, match="dataset must be 'wine' or a pair"):
+        experiments.mimic(dataset=3, fast=True)
