@@ -7,7 +7,7 @@ reverse EXPR       reverse-engineer a kernel into an activation (optionally expo
 forward PHI        NNGP/NTK Taylor coefficients of a deep FCN with activation PHI
 family EXPR        the sign family, and its best member for a criterion
 verify EXPR        series vs quadrature vs finite-width kernels, with a figure
-experiment NAME    the paper's experiments (parity, mimic)
+experiment NAME    the paper's experiments (parity, mimic, figure1)
 spectrum EXPR      Mercer eigenvalues on the sphere S^{d-1} and their decay
 figures            the paper-style figures, saved as PNG/SVG
 
@@ -409,8 +409,8 @@ def build_parser():
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_verify)
 
-    sp = sub.add_parser("experiment", help="run one of the paper's experiments: parity | mimic")
-    sp.add_argument("name", choices=["parity", "mimic"])
+    sp = sub.add_parser("experiment", help="run one of the paper's experiments: parity | mimic | figure1")
+    sp.add_argument("name", choices=["parity", "mimic", "figure1"])
     sp.add_argument("--fast", action="store_true", help="small fast variant (< 1 minute)")
     sp.add_argument("--trials", type=int, default=None,
                     help="independent runs (seeds S, S+1, ...); default 30 for parity (at most 2 with --fast), 3 for mimic (1 with --fast)")

@@ -45,7 +45,7 @@ from ._validate import HermiteRevError, check_positive_int
 from .nets import FCN, sphere_inputs, train
 
 __all__ = ["parity_kernel", "parity", "mimic", "run_experiment", "wine_data", "classification_data",
-           "estimate_seconds", "ExperimentResult"]
+           "estimate_seconds", "figure1", "ExperimentResult"]
 
 METRICS = ("train_mse", "test_mse", "train_acc", "test_acc", "seconds")
 
@@ -526,6 +526,168 @@ def _mimic_figure(curves, out, width, data="wine", trials=None, dtype="float32")
 
 
 # --------------------------------------------------------------------------------------------
+# the paper's Figure 1
+# --------------------------------------------------------------------------------------------
+
+
+def _figure1_targets():
+    import sympy
+
+    from . import kernels
+    from ._validate import c
+
+    sw, sb = sympy.sqrt(2), sympy.Rational(1, 10)
+    return [
+        ("4HL ReLU NNGP", kernels.relu_nngp(4, sw, sb), "nngp"),
+        ("4HL ReLU NTK", kernels.relu_ntk(4, sw, sb), "ntk"),
+        ("4HL erf NTK", kernels.erf_ntk(4, sw, sb), "ntk"),
+        ("c^3", c**3, "ntk"),
+        ("c^4 + c", c**4 + c, "ntk"),
+        ("sinh(2c)", sympy.sinh(2 * c), "ntk"),
+        ("cosh(2c)", sympy.cosh(2 * c), "ntk"),
+    ]
+
+
+def _lsq5_coefficients(K, kind, grid=2001):
+    """b_0..b_5 from a degree-5 least-squares fit of K on [-1, 1] (how a printed table may have been made)."""
+    import sympy
+
+    from ._validate import c
+
+    cs = np.linspace(-1.0, 1.0, grid)
+    f = sympy.lambdify(c, K, "numpy")
+    vals = np.broadcast_to(np.asarray(f(cs), dtype=float), cs.shape)
+    a = np.polynomial.polynomial.polyfit(cs, vals, 5)
+    k = np.arange(6)
+    div = k + 1.0 if kind == "ntk" else np.ones(6)
+    return np.sqrt(np.maximum(a, 0.0) / div), a
+
+
+def figure1(width=2**14, seed=0, n=40, dps=30, *, cs=(-0.9, -0.6, -0.3, 0.0, 0.3, 0.6, 0.9, 1.0),
+            targets=None, out="figure1.png", progress=True):
+    r"""The paper's Figure 1: seven target kernels, their activations' Hermite coefficients, and checks.
+
+    Targets: the 4HL ReLU NNGP and NTK and the 4HL erf NTK (sigma_w^2 = 2, sigma_b = 0.1),
+    and c^3, c^4 + c, sinh(2c), cosh(2c) (as NTKs).  For each: :func:`hermite_rev.reverse`
+    with ``n`` Taylor terms (exact for the polynomials), the member with all signs + (the
+    Hermite coefficients b_k = sqrt(a_k) for an NNGP, sqrt(a_k/(k+1)) for an NTK), its first six
+    coefficients, the certified tail bound of the dropped Taylor mass, the coefficients a
+    degree-5 least-squares fit of K on [-1, 1] would give instead (the paper printed fitted
+    values: for the deep ReLU kernels, whose Taylor series converge slowly at c = 1, the fit
+    folds the tail into the low coefficients), and the empirical NTK/NNGP of the 1HL net with
+    that activation at ``width`` against K at the cosines ``cs``.  ``targets``: a subset of the
+    names (default all seven).
+
+    Returns
+    -------
+    ExperimentResult
+        ``{target: {"kind", "b" (b_0..b_5), "b_lsq5", "a" (a_0..a_5), "tail_bound", "terms", "cs",
+        "K", "empirical", "max_abs_error", "max_rel_error", "max_abs_error_vs_truncated"}}``;
+        the last is against the exact kernel of the truncated activation, sum_{k < terms} a_k c^k,
+        i.e. the finite-width error alone (high-degree Hermite terms fluctuate strongly at
+        finite width: h_k(z)^2 has heavy tails).
+
+    References
+    ----------
+    J. B. Simon, S. Anand, M. R. DeWeese, "Reverse Engineering the Neural Tangent Kernel",
+    ICML 2022, arXiv:2106.03186, Figure 1.
+    """
+    import sympy
+
+    from ._validate import c
+    from .family import reverse
+    from .verify import empirical_kernel
+
+    width = check_positive_int(width, "width")
+    n = check_positive_int(n, "n")
+    known = _figure1_targets()
+    if targets is not None:
+        names = [t[0] for t in known]
+        bad = [t for t in targets if t not in names]
+        if bad:
+            raise HermiteRevError(f"unknown figure1 target {bad[0]!r}; choose from {names}")
+        known = [t for t in known if t[0] in targets]
+    targets = known
+    rows = {}
+    acts = {}
+    from tqdm.auto import tqdm
+
+    for name, K, kind in tqdm(targets, desc="figure1", unit="target", disable=not progress):
+        poly = K.is_polynomial(c)
+        nn = int(sympy.degree(K, c)) + 1 if poly else n
+        fam = reverse(K, kind, n=nn, dps=dps)
+        act = fam.activation()
+        b = [float(v) for v in act.coeffs[:6]] + [0.0] * max(0, 6 - len(act.coeffs))
+        a = [float(v) for v in fam.taylor[:6]] + [0.0] * max(0, 6 - len(fam.taylor))
+        b_lsq, _ = _lsq5_coefficients(K, kind)
+        emp = empirical_kernel(act, kind, width=width, cs=list(cs), seed=seed)
+        f = sympy.lambdify(c, K, "mpmath")
+        Kc = np.array([float(f(sympy.Float(v, 30))) for v in cs])
+        err = np.abs(emp - Kc)
+        taylor = np.array([float(v) for v in fam.taylor], dtype=float)
+        Kn = np.polynomial.polynomial.polyval(np.asarray(cs, dtype=float), taylor)  # the activation's exact kernel
+        rows[name] = {"kind": kind, "b": b, "b_lsq5": [float(v) for v in b_lsq], "a": a,
+                      "tail_bound": float(fam.tail().bound), "terms": nn, "cs": [float(v) for v in cs],
+                      "K": Kc.tolist(), "empirical": emp.tolist(), "max_abs_error": float(err.max()),
+                      "max_rel_error": float(np.max(err / np.maximum(np.abs(Kc), 1e-300))),
+                      "max_abs_error_vs_truncated": float(np.max(np.abs(emp - Kn)))}
+        acts[name] = act
+    result = ExperimentResult(rows, info={"width": width, "seed": seed, "series_terms": n,
+                                          "signs": "all + (b_k >= 0)"})
+    if out is not None:
+        _figure1_figure(result, acts, out, width)
+    return result
+
+
+def _figure1_figure(result, acts, out, width):
+    import sympy
+
+    from ._validate import c
+    from .plots import _plt
+
+    plt = _plt()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.6))
+    z = np.linspace(-3, 3, 301)
+    cc = np.linspace(-1, 1, 201)
+    targets = {name: K for name, K, _ in _figure1_targets()}
+    for i, (name, r) in enumerate(result.items()):
+        color = f"C{i}"
+        ax1.plot(z, acts[name].compile()(z), color=color, lw=1.6, label=f"{name} ({r['kind'].upper()})")
+        f = sympy.lambdify(c, targets[name], "numpy")
+        K1 = r["K"][-1] if r["cs"][-1] == 1.0 else float(f(1.0))
+        kc = np.broadcast_to(np.asarray(f(cc), dtype=float), cc.shape)
+        ax2.plot(cc, kc / K1, color=color, lw=1.4)
+        ax2.plot(r["cs"], np.array(r["empirical"]) / K1, "o", color=color, ms=4, mfc="none")
+    ax1.set_xlabel("pre-activation z")
+    ax1.set_ylabel(r"$\phi(z) = \sum_k b_k h_k(z)$")
+    ax1.set_ylim(-4, 8)
+    ax1.grid(alpha=0.3)
+    ax1.legend(fontsize=7, loc="upper left")
+    ax1.set_title("activations reverse-engineered from each target (all signs +)", fontsize=9)
+    ax2.plot([], [], "k-", label="target K(c) (exact)")
+    ax2.plot([], [], "ko", mfc="none", label=f"1HL net at width {width}, one seed")
+    ax2.set_xlabel("cosine c between inputs")
+    ax2.set_ylabel("K(c) / K(1)")
+    ax2.grid(alpha=0.3)
+    ax2.legend(fontsize=8, loc="upper left")
+    ax2.set_title("target kernels vs the empirical NTK/NNGP of the 1HL nets", fontsize=9)
+    fig.suptitle("The paper's Figure 1 targets: activations and their kernels (Simon, Anand & DeWeese 2022)")
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+
+
+def _figure1_table(result):
+    rows = [f"{'target':15s} {'kind':5s} " + " ".join(f"{'b_' + str(k):>8s}" for k in range(6))
+            + f" {'tail bound':>10s} {'|emp - K|':>9s} {'|emp - K_n|':>11s}  b_k of a degree-5 least-squares fit"]
+    for name, r in result.items():
+        rows.append(f"{name:15s} {r['kind']:5s} " + " ".join(f"{v:8.4f}" for v in r["b"])
+                    + f" {r['tail_bound']:10.2e} {r['max_abs_error']:9.2e} {r['max_abs_error_vs_truncated']:11.2e}  "
+                    + " ".join(f"{v:.4f}" for v in r["b_lsq5"]))
+    return "\n".join(rows)
+
+
+# --------------------------------------------------------------------------------------------
 # command line
 # --------------------------------------------------------------------------------------------
 
@@ -545,21 +707,25 @@ def _table(result):
 
 
 def run_experiment(name, fast=False, as_json=False, out=None, **options):
-    """Run ``parity`` or ``mimic``, print a table (or JSON), write the figure; returns the result.
+    """Run ``parity``, ``mimic`` or ``figure1``, print a table (or JSON), write the figure; returns the result.
 
     The JSON is :meth:`ExperimentResult.to_json`: ``{"networks": {...}, "distance": ...,
     "info": ...}`` (``distance`` and ``info`` are null for parity).
     """
-    table = {"parity": parity, "mimic": mimic}
+    table = {"parity": parity, "mimic": mimic, "figure1": figure1}
     if name not in table:
         raise HermiteRevError(f"unknown experiment {name!r}; choose one of {sorted(table)}")
     out = out or f"{name}{'_fast' if fast else ''}.png"
-    if not fast:
+    if name == "figure1":
+        options.pop("trials", None)
+        if fast:
+            options.setdefault("width", 2**10)
+    elif not fast:
         _say(f"experiment {name}: the full run at the paper's scale (--fast: a small check in under a minute)")
-    result = table[name](fast=fast, out=out, **options)
+    result = table[name](out=out, **options) if name == "figure1" else table[name](fast=fast, out=out, **options)
     if as_json:
         print(json.dumps(result.to_json(), indent=2, default=float))
     else:
-        print(_table(result))
+        print(_figure1_table(result) if name == "figure1" else _table(result))
         print(f"figure: {out}")
     return result

@@ -200,3 +200,31 @@ def test_mimic_on_user_data(tmp_path):
     assert r["4HL ReLU"]["test_acc"] > 0.8 and (tmp_path / "m.png").stat().st_size > 1000
     with pytest.raises(ValueError, match="dataset must be 'wine' or a pair"):
         experiments.mimic(dataset=3, fast=True)
+
+
+def test_figure1_small(tmp_path, capsys):
+    names = ["4HL ReLU NTK", "c^3", "c^4 + c", "cosh(2c)"]
+    r = experiments.run_experiment("figure1", out=str(tmp_path / "f1.png"), width=2**12, n=12, dps=20,
+                                   progress=False, targets=names)
+    printed = capsys.readouterr().out
+    assert list(r) == names
+    assert "b_0" in printed and "least-squares" in printed and (tmp_path / "f1.png").stat().st_size > 1000
+    # exact rows: c^3 as an NTK is b_3 = sqrt(1/4); c^4 + c: b_1 = sqrt(1/2), b_4 = sqrt(1/5)
+    assert r["c^3"]["b"] == pytest.approx([0, 0, 0, 0.5, 0, 0], abs=1e-15)
+    assert r["c^4 + c"]["b"] == pytest.approx([0, 0.5**0.5, 0, 0, 0.2**0.5, 0], abs=1e-15)
+    # cosh(2c) = sum 4^j c^(2j) / (2j)!: b_2 = sqrt(2 / 3) as an NTK
+    assert r["cosh(2c)"]["b"][2] == pytest.approx((2 / 3) ** 0.5, rel=1e-12)
+    # a degree-5 least-squares fit reproduces a polynomial target and differs on the deep ReLU kernel
+    assert r["c^4 + c"]["b_lsq5"] == pytest.approx(r["c^4 + c"]["b"], abs=1e-6)
+    assert max(abs(x - y) for x, y in zip(r["4HL ReLU NTK"]["b"], r["4HL ReLU NTK"]["b_lsq5"])) > 0.05
+    # the finite-width kernel of a low-degree activation is close to its target at width 2^12
+    for name in ("c^3", "c^4 + c"):
+        assert r[name]["max_abs_error"] < 0.3 * max(abs(v) for v in r[name]["K"])
+    with pytest.raises(ValueError, match="unknown figure1 target 'c\\^5'"):
+        experiments.figure1(targets=["c^5"], out=None)
+
+
+@pytest.mark.slow
+def test_figure1_full(tmp_path):
+    r = experiments.figure1(out=str(tmp_path / "f1.png"), progress=False)
+    assert len(r) == 7 and all(v["max_abs_error_vs_truncated"] < 2.0 for v in r.values())
