@@ -37,9 +37,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this checkout's package
-import hermite_rev as hr  # noqa: E402
-from hermite_rev.experiments import _parity_data, parity_kernel, wine_data  # noqa: E402
-from hermite_rev.nets import FCN, _blas_limiter, train  # noqa: E402
+import hermite_rev as hr
+from hermite_rev.experiments import _parity_data, parity_kernel, wine_data
+from hermite_rev.nets import FCN, _blas_limiter, train
 
 BEFORE_DEFAULT = "e3b8ee0"
 
