@@ -169,15 +169,25 @@ def _train_net(name, cfg, data, seed, dtype, epochs=None):
     return _final(hist, time.perf_counter() - t0), curves
 
 
+def _net_task(task):
+    """One network of one trial: ``{"data", "seed", "dtype", "name", "cfg"}`` -> (final metrics, curves).
+
+    A pure, picklable top-level function of its argument (seeds included): the unit a process
+    pool or a Dask cluster runs, with results identical to a serial run.
+    """
+    return _train_net(task["name"], task["cfg"], task["data"], task["seed"], task["dtype"])
+
+
 def _trial(task, on_net=None):
-    """One trial of an experiment: every network on the trial's data (a picklable top-level task).
+    """One trial of an experiment: every network on the trial's data, as :func:`_net_task` units.
 
     ``task``: ``{"data": (Xtr, Ytr, Xte, Yte), "seed", "dtype", "nets": {name: cfg}}``; returns
     ``{name: (final metrics, curves)}``.  ``on_net(name)`` is called after each network.
     """
     out = {}
     for name, cfg in task["nets"].items():
-        out[name] = _train_net(name, cfg, task["data"], task["seed"], task["dtype"])
+        out[name] = _net_task({"data": task["data"], "seed": task["seed"], "dtype": task["dtype"], "name": name,
+                               "cfg": cfg})
         if on_net is not None:
             on_net(name)
     return out
