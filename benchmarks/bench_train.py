@@ -161,7 +161,7 @@ def time_torch(spec, X, Y, repeats, steps, threads):
 
 
 def nets(which, quick):
-    out = []
+    """Yield (label, X, Y, spec, steps) per net (a generator: the first rows print early)."""
     if "parity" in which:
         Xtr, ytr, _, _ = _parity_data(11, 0)
         Y = ytr[:, None]
@@ -170,19 +170,21 @@ def nets(which, quick):
         for name, widths, act, sw, sb in [("parity 4HL ReLU", [128] * 4, "relu", math.sqrt(2), 0.1),
                                           ("parity 1HL sin(6z)/2", [128], "sin6", 1.0, 0.0),
                                           ("parity 1HL engineered", [128], eng, 1.0, 0.0)]:
-            out.append((f"{name} w128 n1024 f32", Xtr, Y,
-                        dict(widths=widths, act=act, sw=sw, sb=sb, lr=0.1, dtype=np.float32), steps))
+            yield (f"{name} w128 n1024 f32", Xtr, Y,
+                   dict(widths=widths, act=act, sw=sw, sb=sb, lr=0.1, dtype=np.float32), steps)
     if "mimic" in which:
         Xtr, Ytr, _, _ = wine_data(0)
         w = 1024 if quick else 4096
-        mim = hr.reverse(hr.kernels.relu_ntk(4, 2 ** 0.5, 0.1), "ntk", n=40, dps=30).activation()
+        import sympy
+
+        K = hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10))  # exact: a float sigma_w^2 > 2 breaks K
+        mim = hr.reverse(K, "ntk", n=40, dps=30).activation()
         for dt, tag in ((np.float64, "f64"), (np.float32, "f32")):
             for name, widths, act, sw, sb, steps in [("mimic 1HL ReLU", [w], "relu", math.sqrt(2), 0.1, 100),
                                                      ("mimic 4HL ReLU", [w] * 4, "relu", math.sqrt(2), 0.1, 5),
                                                      ("mimic 1HL Hermite-40", [w], mim, 1.0, 0.0, 50)]:
-                out.append((f"{name} w{w} n89 {tag}", Xtr, Ytr,
-                            dict(widths=widths, act=act, sw=sw, sb=sb, lr=0.1, dtype=dt), steps if not quick else 3))
-    return out
+                yield (f"{name} w{w} n89 {tag}", Xtr, Ytr,
+                       dict(widths=widths, act=act, sw=sw, sb=sb, lr=0.1, dtype=dt), steps if not quick else 3)
 
 
 def main():

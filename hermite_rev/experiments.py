@@ -313,8 +313,9 @@ def _parity_figure(result, curves, out, bits, width=None, trials=None):
 
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
     panels = (("train_mse", "train MSE", True), ("test_mse", "test MSE", True), ("test_acc", "test accuracy", False))
+    dashes = ["-", "--", ":", "-."]  # curves that coincide (sin(6z)/2 and the engineered net) stay visible
     for i, (name, hists) in enumerate(curves.items()):
-        color = f"C{i}"
+        color, ls = f"C{i}", dashes[i % len(dashes)]
         for ax, (key, _, logy) in zip(axes, panels):
             plot = ax.semilogy if logy else ax.plot
             for h in hists:
@@ -323,16 +324,17 @@ def _parity_figure(result, curves, out, bits, width=None, trials=None):
             label = name
             if key == "test_acc" and name in result:
                 label = f"{name}: {result[name]['test_acc']:.3f}"
-            plot(ep, mean, color=color, lw=2.2, label=label)
+            plot(ep, mean, color=color, ls=ls, lw=2.2, label=label)
     for ax, (_, ylabel, _) in zip(axes, panels):
         ax.set_xlabel("epoch (full-batch GD step)")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
     axes[2].axhline(0.5, color="k", lw=0.8, ls=":")
-    axes[2].text(0.99, 0.5, "chance", transform=axes[2].get_yaxis_transform(), ha="right", va="bottom", fontsize=8)
+    axes[2].text(0.5, 0.51, "chance", transform=axes[2].get_yaxis_transform(), ha="center", va="bottom", fontsize=8)
     axes[2].set_ylim(-0.02, 1.02)
-    axes[0].legend(fontsize=8, loc="lower left")
-    axes[2].legend(fontsize=8, title="final test accuracy (mean)", title_fontsize=8, loc="center right")
+    axes[0].legend(fontsize=8, loc="upper right")
+    axes[2].legend(fontsize=8, title="final test accuracy (mean)", title_fontsize=8, loc="center right",
+                   bbox_to_anchor=(1.0, 0.72))
     n_tr = 2 ** (bits - 1)
     wtxt = f", width {width}" if width else ""
     ttxt = f"{trials} trials (thin) and their mean (bold)" if trials else "trials (thin) and mean (bold)"
