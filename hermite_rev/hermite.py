@@ -428,9 +428,11 @@ def _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_
     if m and m[s].is_positive:
         scale = m[s]
 
-        def dual(rho, q):
-            nngp, deriv = kernels._relu_dual(rho, q)
-            return scale**2 * nngp, scale**2 * deriv
+        def dual(rho, q, ops=kernels._EVAL):
+            nngp, deriv = kernels._relu_dual(rho, q, ops=ops)
+            return ops.mul(scale**2, nngp), ops.mul(scale**2, deriv)
+
+        dual._mehler = True  # the dual of s * ReLU
     else:
         m = phi.match(s * sympy.erf(b * z))
         if not (m and m[s] != 0 and m[b].is_positive):

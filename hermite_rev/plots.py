@@ -61,12 +61,18 @@ def _kernel_values(K, cs, dps=20):
         warnings.simplefilter("ignore")
         f = sympy.lambdify(c, expr, modules=[_SAFE, "numpy", {"erf": _erf}], cse=True)
         out = np.broadcast_to(np.asarray(f(cs), dtype=float), cs.shape).copy()
-    bad = ~np.isfinite(out)
+    # float64 loses digits where nested sqrt(1 - rho^2) / acos(rho) approach their branch points
+    # (|c| near 1): redo those points in mpmath, and c = +-1 exactly (acos(1) = 0 symbolically)
+    bad = ~np.isfinite(out) | (np.abs(cs) > 0.999)
     if bad.any():
+        from .series import evaluate_at
+
         g = sympy.lambdify(c, expr, modules="mpmath")
         with mpmath.workdps(dps):
             for i in np.flatnonzero(bad):
-                out[i] = float(mpmath.re(g(mpmath.mpf(float(cs[i])))))
+                x = float(cs[i])
+                out[i] = (float(evaluate_at(expr, int(x), dps)[0]) if abs(x) == 1
+                          else float(mpmath.re(g(mpmath.mpf(x)))))
     return out
 
 
