@@ -357,6 +357,9 @@ def _save_plot(ax, path):
 def build_parser():
     p = argparse.ArgumentParser(prog="hermite-rev", description="Reverse-engineer dot-product kernels into "
                                 "one-hidden-layer activations (Hermite expansions).")
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(sp, kind=True, n=40):
