@@ -27,7 +27,6 @@ who generated it and from which activation.
 from __future__ import annotations
 
 import keyword
-import math
 import re
 
 import numpy as np

@@ -169,8 +169,8 @@ class Activation:
 
     def plot(self, ax=None, xlim=(-3, 3), **kwargs):
         """Plot phi on ``xlim`` with matplotlib; returns the Axes."""
-        import numpy as np
         import matplotlib.pyplot as plt
+        import numpy as np
 
         if ax is None:
             _, ax = plt.subplots()
@@ -250,7 +250,8 @@ class ActivationFamily:
         if isinstance(signs, dict):
             bad = [k for k in signs if k not in self.nonzero]
             if bad:
-                raise HermiteRevError(f"signs given for k={bad}, but b_k is zero there; nonzero k: {list(self.nonzero)}")
+                raise HermiteRevError(f"signs given for k={bad}, but b_k is zero there; "
+                                      f"nonzero k: {list(self.nonzero)}")
             vec = [signs.get(k, 1) for k in self.nonzero]
         else:
             try:
@@ -398,7 +399,7 @@ def reverse(K, kind="ntk", n=40, dps=30, *, exact=False) -> ActivationFamily:
                 nonzero.append(k)
                 mags.append(mpmath.sqrt(ak / k1))
                 errs.append(_sqrt_err(ak, ek, k1))
-    a.tail  # raises DivergentSeriesError when the series provably does not converge to K on [0, 1]
+    _ = a.tail  # raises DivergentSeriesError when the series provably does not converge to K on [0, 1]
     exact_mags = None
     if exact:
         exact_mags = tuple(sympy.sqrt(v) if kind == "nngp" else sympy.sqrt(v / (k + 1)) for k, v in enumerate(a_exact))

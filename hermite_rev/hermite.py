@@ -363,7 +363,8 @@ def _check_gaussian_integrable(phi, n):
     complex somewhere on the line; phi has a real singular point s where |phi(z)| |z - s| does
     not go to 0 (not integrable there: 1/z, log-free poles); or
     log|phi(z)| - z^2/2 + (n + 1) log|z| stays >= 0 at |z| = 20 and 40 (the Gaussian does not
-    tame the growth of phi h_{n-1}: exp(z^2), exp(z^3), exp(z^2/2)/(1+z^2) for n >= 2, ...).  Quadrature would return finite garbage instead.
+    tame the growth of phi h_{n-1}: exp(z^2), exp(z^3), exp(z^2/2)/(1+z^2) for n >= 2, ...).
+    Quadrature would return finite garbage instead.
     """
     zr = sympy.Symbol("z_r", real=True)
     f = sympy.lambdify(z, phi, modules="mpmath")

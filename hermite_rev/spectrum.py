@@ -215,7 +215,8 @@ def power_eigenvalue(nu, k, d, dps=30):
         nu = mpmath.mpf(nu) if not isinstance(nu, sympy.Basic) else mpmath.mpf(sympy.N(nu, dps + 15))
         if nu <= -mpmath.mpf(d - 1) / 2:
             raise HermiteRevError(f"nu must be > -(d-1)/2 for (1-c)^nu to be integrable, got nu={nu}")
-        out = (mpmath.mpf(2) ** (nu + d - 2) * mpmath.gamma(mpmath.mpf(d) / 2) * mpmath.gamma(nu + mpmath.mpf(d - 1) / 2)
+        out = (mpmath.mpf(2) ** (nu + d - 2) * mpmath.gamma(mpmath.mpf(d) / 2)
+               * mpmath.gamma(nu + mpmath.mpf(d - 1) / 2)
                / mpmath.sqrt(mpmath.pi) * mpmath.rf(-nu, k) / mpmath.gamma(nu + k + d - 1))
     with mpmath.workdps(dps):
         return +out
@@ -267,10 +268,10 @@ def eigenvalue_quad(K, d, k, dps=20):
         f = sympy.lambdify(c, K, modules=["mpmath"])
         lam = mpmath.mpf(d - 2) / 2
         if d == 2:
-            P = lambda t: mpmath.chebyt(k, t)  # noqa: E731
+            P = lambda t: mpmath.chebyt(k, t)
         else:
             norm = mpmath.gegenbauer(k, lam, 1)
-            P = lambda t: mpmath.gegenbauer(k, lam, t) / norm  # noqa: E731
+            P = lambda t: mpmath.gegenbauer(k, lam, t) / norm
         w = mpmath.mpf(d - 3) / 2
 
         def integrand(t):
@@ -1001,7 +1002,8 @@ class DecayReport:
     def __repr__(self):
         return (f"DecayReport(d={self.d}, nu(+1)={self.plus.nu}, nu(-1)={self.minus.nu}, "
                 f"predicted={ {p: (None if v is None else float(v)) for p, v in self.predicted.items()} }, "
-                f"measured={self.measured}, ratios={ {p: (None if r is None else float(r)) for p, r in self.ratios.items()} })")
+                f"measured={self.measured}, "
+                f"ratios={ {p: (None if r is None else float(r)) for p, r in self.ratios.items()} })")
 
 
 def _asymptotic(plus, minus, k, d):
