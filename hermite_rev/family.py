@@ -64,7 +64,7 @@ class Activation:
     """
 
     coeffs: tuple
-    errors: tuple = None
+    errors: tuple | None = None
     dps: int = 30
     exact: tuple | None = None
     kind: str | None = None
