@@ -1,4 +1,8 @@
-"""Check the reverse-engineering theorem numerically, three independent ways.
+"""
+Check the reverse-engineering theorem numerically
+=================================================
+
+Three independent ways::
 
     python examples/check_theorem.py [--fast] [--out out/check_theorem.png]
 
@@ -16,7 +20,7 @@ import hermite_rev as hr
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").strip().partition("\n")[0])
     p.add_argument("--n", type=int, default=20)
     p.add_argument("--fast", action="store_true", help="n = 10, widths up to 16384, 4 seeds")
     p.add_argument("--out", default="out/check_theorem.png")

@@ -1,4 +1,8 @@
-"""Export a reverse-engineered activation to PyTorch and train a one-hidden-layer net there.
+"""
+Export an activation to PyTorch and train there
+===============================================
+
+Export a reverse-engineered activation to PyTorch and train a one-hidden-layer net there::
 
     python examples/export_torch.py [--n 12] [--width 1024] [--epochs 300] [--fast]
 
@@ -7,7 +11,7 @@ The activation is the best-behaved member (smallest sup norm on [-3, 3]) of the 
 written to ``out/phi_torch.py`` and loaded without hermite_rev; the net uses the NTK
 parameterization (weights N(0, 1), pre-activations scaled by 1/sqrt(fan_in)) and is trained by
 full-batch gradient descent on sklearn's bundled wine data (class 0 vs the rest, inputs
-standardised and scaled to |x|^2/d = 1).
+standardised and scaled to :math:`|x|^2/d = 1`).
 """
 
 import argparse
@@ -40,7 +44,7 @@ def wine_binary(seed=0):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").strip().partition("\n")[0])
     p.add_argument("--n", type=int, default=12)
     p.add_argument("--width", type=int, default=1024)
     p.add_argument("--epochs", type=int, default=300)

@@ -1,9 +1,13 @@
-"""Shallowify a deep ReLU net: the one-hidden-layer activation whose NTK is the 4-hidden-layer ReLU NTK.
+r"""
+Shallowify a deep ReLU net
+==========================
+
+The one-hidden-layer activation whose NTK is the 4-hidden-layer ReLU NTK::
 
     python examples/shallowify.py [--n 40] [--dps 30] [--out out/shallowify.png]
 
-Prints the Hermite coefficients b_k of the reverse-engineered activation (all signs +), the
-truncation error (a rigorous bound on sup_c |K(c) - K_n(c)|), the size of the sign family, and
+Prints the Hermite coefficients :math:`b_k` of the reverse-engineered activation (all signs +), the
+truncation error (a rigorous bound on :math:`\sup_c |K(c) - K_n(c)|`), the size of the sign family, and
 saves a figure of the kernel and the activation.
 """
 
@@ -18,7 +22,7 @@ import hermite_rev as hr
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").strip().partition("\n")[0])
     p.add_argument("--n", type=int, default=40, help="number of Hermite coefficients")
     p.add_argument("--dps", type=int, default=30, help="decimal digits")
     p.add_argument("--out", default="out/shallowify.png", help="figure path ('' for none)")
