@@ -39,8 +39,15 @@ extensions = [
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.py", "auto_examples/*.ipynb",
-                    "auto_examples/*.json", "auto_examples/*.zip", "auto_examples/*.md5"]
+exclude_patterns = [
+    "_build",
+    "**.ipynb_checkpoints",
+    "auto_examples/*.py",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.json",
+    "auto_examples/*.zip",
+    "auto_examples/*.md5",
+]
 templates_path = ["_templates"]
 suppress_warnings = ["config.cache"]  # sphinx_gallery_conf holds functions; the build never relies on the cache
 
@@ -54,7 +61,7 @@ autosummary_generate = True
 autosummary_imported_members = False
 autodoc_default_options = {"members": True, "show-inheritance": False}
 autodoc_member_order = "bysource"
-autodoc_typehints = "none"          # the numpydoc Parameters sections say the types
+autodoc_typehints = "none"  # the numpydoc Parameters sections say the types
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
@@ -118,7 +125,7 @@ class SavedFigureScraper:
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
-    "filename_pattern": r".*\.py$",          # run every example, not only plot_*.py
+    "filename_pattern": r".*\.py$",  # run every example, not only plot_*.py
     "reset_argv": _example_argv,
     "image_scrapers": (SavedFigureScraper(),),
     "download_all_examples": True,
@@ -152,8 +159,10 @@ def _copy_proofs(app):
         text = p.read_text()
         test = src / f"test_{p.stem}.py"
         if test.exists():
-            text += (f"\n\n## The check\n\n`proofs/{test.name}` (run by `python -m pytest -q proofs`):\n\n"
-                     f"```{{literalinclude}} ../../proofs/{test.name}\n:language: python\n```\n")
+            text += (
+                f"\n\n## The check\n\n`proofs/{test.name}` (run by `python -m pytest -q proofs`):\n\n"
+                f"```{{literalinclude}} ../../proofs/{test.name}\n:language: python\n```\n"
+            )
         _write_if_changed(dst / p.name, text)
     index = (src / "README.md").read_text()
     index += "\n```{toctree}\n:hidden:\n\n" + "\n".join(p.stem for p in docs) + "\n```\n"
@@ -163,10 +172,6 @@ def _copy_proofs(app):
 def _write_if_changed(path, text):
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
-
-
-def setup(app):
-    app.connect("builder-inited", _copy_proofs)
 
 
 # -- docstrings are written for people reading the source: plain-text |x| and trailing-underscore
@@ -180,7 +185,7 @@ _TRAILING_UNDERSCORE = re.compile(r"(?<=\w)_(?=[\s\-+.,;:!?/'\")\]}>]|$)")
 
 def _escape_plain(text):
     parts = _INLINE.split(text)
-    for i in range(0, len(parts), 2):   # even parts are outside literals and roles
+    for i in range(0, len(parts), 2):  # even parts are outside literals and roles
         parts[i] = _TRAILING_UNDERSCORE.sub(r"\\_", parts[i].replace("|", r"\|"))
     return "".join(parts)
 
@@ -189,7 +194,7 @@ def _index_as_literal(lines):
     """The module docstrings' "Index" section is an aligned two-column list: show it verbatim."""
     for i in range(len(lines) - 1):
         if lines[i].strip() == "Index" and set(lines[i + 1].strip()) == {"-"}:
-            lines[i:i + 2] = [".. rubric:: Index", "", "::", ""]
+            lines[i : i + 2] = [".. rubric:: Index", "", "::", ""]
             j = i + 4
             while j < len(lines) and lines[j].strip():
                 lines[j] = "    " + lines[j]
@@ -221,13 +226,6 @@ def _escape_docstring(app, what, name, obj, options, lines):
         lines[i] = _escape_plain(line)
 
 
-def _setup_escapes(app):
+def setup(app):
+    app.connect("builder-inited", _copy_proofs)
     app.connect("autodoc-process-docstring", _escape_docstring, priority=400)
-
-
-_setup_base = setup
-
-
-def setup(app):  # noqa: F811
-    _setup_base(app)
-    _setup_escapes(app)

@@ -29,12 +29,22 @@ def test_cli_version(capsys):
 
 
 def test_python_dash_m_is_the_cli():
-    out = subprocess.run([sys.executable, "-m", "hermite_rev", "taylor", "exp(c)", "--n", "3", "--json"],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "hermite_rev", "taylor", "exp(c)", "--n", "3", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert '"coefficients"' in out.stdout
-    bad = subprocess.run([sys.executable, "-m", "hermite_rev", "taylor", "sqrt(c)"],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "hermite_rev", "taylor", "sqrt(c)"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
 
 
