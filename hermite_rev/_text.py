@@ -111,7 +111,8 @@ def format_value(value, error=None, *, digits=16, style="paren"):
     Returns
     -------
     str
-        ``"0"`` for an exact zero; ``"0 ± 3e-31"`` for a value indistinguishable from 0.
+        ``"0"`` for an exact zero (error 0 or None); ``"0 ± 3e-31"`` for a value that its error
+        does not distinguish from 0.
 
     Examples
     --------
@@ -122,8 +123,8 @@ def format_value(value, error=None, *, digits=16, style="paren"):
     '0.88612947428 ± 4e-11'
     >>> format_value(mpmath.mpf("-5.8e-54"), 1e-50)
     '0 ± 1e-50'
-    >>> format_value(0), format_value(mpmath.mpf(0), 1e-30)
-    ('0', '0')
+    >>> format_value(0), format_value(mpmath.mpf(0), 0), format_value(mpmath.mpf(0), 1e-30)
+    ('0', '0', '0 ± 1e-30')
     >>> format_value(mpmath.mpf(2) / 3, 0, digits=6)
     '0.666667'
     >>> format_value(mpmath.mpf("9.9207513586e-1287"), mpmath.mpf("3e-1297"))
@@ -133,7 +134,7 @@ def format_value(value, error=None, *, digits=16, style="paren"):
         raise ValueError(f"style must be 'paren' or 'pm', got style={style!r}")
     if not isinstance(digits, Integral) or isinstance(digits, bool) or digits < 1:
         raise ValueError(f"digits must be a positive integer, got digits={digits!r}")
-    if _is_exact_zero(value):
+    if _is_exact_zero(value) and (error is None or _is_exact_zero(error)):
         return "0"
     if not _finite(value):
         return str(float(value))

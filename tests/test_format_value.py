@@ -9,6 +9,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hermite_rev import _text
 from hermite_rev._text import format_bound, format_value
 
 PAREN = re.compile(r"^(-?)(\d+(?:\.\d+)?)(?:\((\d+)\))?(?:e([+-]\d+))?$")
@@ -61,7 +62,8 @@ def test_printed_interval_contains_every_value_the_error_allows(mant, e, err_man
 def test_exact_zero_and_indistinguishable_from_zero():
     assert format_value(0) == "0"
     assert format_value(sympy.Integer(0)) == "0"
-    assert format_value(mpmath.mpf(0), mpmath.mpf("1e-30")) == "0"
+    assert format_value(mpmath.mpf(0), 0) == "0"
+    assert format_value(mpmath.mpf(0), 1e-30) == "0 ± 1e-30"  # a zero midpoint is not an exact zero
     assert format_value(mpmath.mpf("-5.8e-54"), 1e-50) == "0 ± 1e-50"  # floats are their shortest decimal
     assert format_value(mpmath.mpf("-5.8e-54"), mpmath.mpf("1e-50")) == "0 ± 2e-50"  # binary 1e-50 is above 1e-50
     assert format_value(-5.8e-54) == "-5.8e-54"  # not zero and exact: printed as it is
@@ -99,3 +101,10 @@ def test_bad_arguments():
         format_value(1.0, 0.1, style="latex")
     with pytest.raises(ValueError, match="digits"):
         format_value(1.0, 0.1, digits=0)
+
+
+def test_docstring_examples():
+    import doctest
+
+    result = doctest.testmod(_text)
+    assert result.attempted > 0 and result.failed == 0
