@@ -176,12 +176,15 @@ class Activation:
             _, ax = plt.subplots()
         xs = np.linspace(*xlim, 401)
         ax.plot(xs, hermite_norm_eval_np([float(b) for b in self.coeffs], xs), **kwargs)
-        ax.set_xlabel("z")
+        ax.set_xlabel("z (pre-activation)")
         ax.set_ylabel(r"$\phi(z)$")
         return ax
 
     def short(self):
-        shown = ", ".join(mpmath.nstr(b, 4) for b in self.coeffs[:4])
+        from ._text import format_value
+
+        errors = self.errors if self.errors is not None else [None] * self.n
+        shown = ", ".join(format_value(b, e, digits=4) for b, e in zip(self.coeffs[:4], errors))
         more = ", ..." if self.n > 4 else ""
         return f"b=[{shown}{more}]"
 
@@ -189,9 +192,12 @@ class Activation:
         src = f", {self.kind} of {self.source}" if self.source is not None else ""
         if src and len(src) > 80:
             src = src[:77] + "..."
-        err = mpmath.nstr(max(self.errors), 3)
-        trunc = f", truncation <= {mpmath.nstr(self.truncation.bound, 3)}" if self.truncation else ""
-        return f"Activation(n={self.n}, degree={self.degree}, dps={self.dps}, max coeff error {err}{trunc}, {self.short()}{src})"
+        from ._text import format_bound
+
+        err = format_bound(max(self.errors), 3)
+        trunc = f", truncation <= {format_bound(self.truncation.bound, 3)}" if self.truncation else ""
+        return (f"Activation(n={self.n}, degree={self.degree}, dps={self.dps}, max coeff error {err}{trunc}, "
+                f"{self.short()}{src})")
 
     def _repr_latex_(self):
         from .export import export_activation
@@ -217,6 +223,8 @@ class ActivationFamily:
         Exact magnitudes (``reverse(..., exact=True)``).
     nonzero : tuple of int
         The k with b_k != 0: the positions the signs apply to.
+    label : str or None
+        What figures and reprs call the kernel (default: the text of a kernel given as a string).
     """
 
     kernel: sympy.Expr
@@ -226,6 +234,7 @@ class ActivationFamily:
     errors: list
     exact: tuple | None
     nonzero: tuple
+    label: str | None = None
 
     @property
     def n(self):
@@ -294,16 +303,12 @@ class ActivationFamily:
 
         return best_member(self, criterion, **options)
 
-    def plot(self, ax=None, xlim=(-3, 3), limit=16, **kwargs):
-        """Plot up to ``limit`` members on one Axes."""
-        import matplotlib.pyplot as plt
+    def plot(self, ax=None, xlim=(-3, 3), limit=16, seed=0, low=None, label=None):
+        """Plot up to ``limit`` members that differ in their low-order signs (phi and -phi never
+        both; see :func:`hermite_rev.plots.family_signs` for how they are chosen)."""
+        from .plots import plot_family
 
-        if ax is None:
-            _, ax = plt.subplots()
-        for act in itertools.islice(self.members(), limit):
-            act.plot(ax=ax, xlim=xlim, lw=1, alpha=0.7, **kwargs)
-        ax.set_title(f"{min(limit, self.count())} of {self.count()} activations with this {self.kind.upper()}")
-        return ax
+        return plot_family(self, ax=ax, xlim=xlim, limit=limit, seed=seed, low=low, label=label)
 
     def _repr_latex_(self):
         terms = [rf"{mpmath.nstr(self.magnitudes[k], 6)}\,h_{{{k}}}(z)" for k in self.nonzero[:6]]
@@ -315,11 +320,13 @@ class ActivationFamily:
         return self.members()
 
     def __repr__(self):
-        src = str(self.kernel)
+        from ._text import format_bound
+
+        src = self.label or str(self.kernel)
         if len(src) > 60:
             src = src[:57] + "..."
         return (f"ActivationFamily(kind={self.kind!r}, n={self.n}, dps={self.dps}, nonzero={len(self.nonzero)}, "
-                f"count=2**{len(self.nonzero)}, tail <= {mpmath.nstr(self.tail().bound, 3)}, kernel={src})")
+                f"count=2**{len(self.nonzero)}, tail <= {format_bound(self.tail().bound, 3)}, kernel={src})")
 
 
 def _as_kernel(K):
@@ -330,7 +337,7 @@ def _as_kernel(K):
     return as_expr(K, c, name="kernel")
 
 
-def reverse(K, kind="ntk", n=40, dps=30, *, exact=False) -> ActivationFamily:
+def reverse(K, kind="ntk", n=40, dps=30, *, exact=False, label=None) -> ActivationFamily:
     r"""Reverse-engineer a dot-product kernel into the family of 1HL activations realising it.
 
     .. math:: \phi(z) = \sum_k \pm\sqrt{a_k}\, h_k(z) \;(\mathrm{NNGP}), \qquad
@@ -347,6 +354,8 @@ def reverse(K, kind="ntk", n=40, dps=30, *, exact=False) -> ActivationFamily:
         Digits.
     exact : bool
         Use exact Taylor coefficients (sympy) and exact square roots.
+    label : str, optional
+        What figures and reprs call the kernel; default: ``K`` itself when it is a string.
 
     Raises
     ------
@@ -403,4 +412,7 @@ def reverse(K, kind="ntk", n=40, dps=30, *, exact=False) -> ActivationFamily:
     exact_mags = None
     if exact:
         exact_mags = tuple(sympy.sqrt(v) if kind == "nngp" else sympy.sqrt(v / (k + 1)) for k, v in enumerate(a_exact))
-    return ActivationFamily(expr, kind, a, mags, errs, exact_mags, tuple(nonzero))
+    if label is None and isinstance(K, str):
+        label = K.strip()
+    return ActivationFamily(expr, kind, a, mags, errs, exact_mags, tuple(nonzero),
+                            label=None if label is None else str(label))

@@ -497,12 +497,13 @@ class TaylorCoeffs(list):
         how = "exact" if self.exact else f"dps={self.dps}, max abs error {mpmath.nstr(self.max_error, 3)}"
         return f"[{head}, ..., {tail}]  # TaylorCoeffs n={self.n}, {how}"
 
-    def plot(self, ax=None, closed_form=True, **kwargs):
-        """Plot the truncated series on [-1, 1] (and the kernel itself when it is an expression in c)."""
+    def plot(self, ax=None, closed_form=True, label=None, **kwargs):
+        """Plot the truncated series on [-1, 1], and the kernel itself with the residual near c = 1
+        and the tail bound when it is an expression in c (see :func:`hermite_rev.plots.plot_kernel`)."""
         from .plots import plot_kernel
 
         K = self.expr if closed_form and self.expr.has(c) else None
-        return plot_kernel(K, coeffs=self, ax=ax, **kwargs)
+        return plot_kernel(K, coeffs=self, ax=ax, label=label, **kwargs)
 
     def summary(self) -> str:
         how = "exact" if self.exact else f"{self.dps} digits, max abs error {mpmath.nstr(self.max_error, 3)}"
