@@ -134,7 +134,7 @@ def cmd_taylor(args):
 def _family(args):
     from .family import reverse
 
-    return reverse(parse(args.expr, c), kind=args.kind, n=args.n, dps=args.dps)
+    return reverse(parse(args.expr, c), kind=args.kind, n=args.n, dps=args.dps, label=args.expr)
 
 
 def cmd_reverse(args):
@@ -151,7 +151,12 @@ def cmd_reverse(args):
     if code is not None:
         payload["export"] = {"target": args.export, "source": code}
     if args.plot:
-        _save_plot(act.plot(), args.plot)
+        from .plots import plot_activation
+
+        signs = "all signs +" if args.signs is None else "chosen signs"
+        ax = plot_activation(act, label=f"φ, n = {fam.n} Hermite terms, {signs}")
+        ax.set_title(f"1HL activation (σ_w = 1, σ_b = 0) whose {fam.kind.upper()} is\n{fam.label}", fontsize=10)
+        _save_plot(ax, args.plot)
         payload["figure"] = args.plot
 
     def table():
@@ -212,11 +217,10 @@ def cmd_family(args):
         best = fam.best(args.best, interval=tuple(args.interval))
         payload["best"] = _best_payload(fam, best)
     if args.plot:
-        target = best.activation if best is not None else None
-        ax = fam.plot(xlim=tuple(args.interval))
-        if target is not None:
-            target.plot(ax=ax, xlim=tuple(args.interval), color="k", lw=2.5, label=f"best ({args.best})")
-            ax.legend()
+        from .plots import plot_family
+
+        highlight = [(best.activation, f"best member ({args.best})")] if best is not None else []
+        ax = plot_family(fam, xlim=tuple(args.interval), highlight=highlight)
         _save_plot(ax, args.plot)
         payload["figure"] = args.plot
 
@@ -249,14 +253,13 @@ def cmd_verify(args):
         raise HermiteRevError(f"--widths must be distinct (one point per width in the width-exponent fit), "
                               f"got --widths {' '.join(map(str, args.widths))}")
     dps = 30
-    if args.bounded:  # the member with the smallest sup norm: smallest finite-width fluctuations
-        from .family import reverse
+    from .family import reverse
 
-        fam = reverse(K, args.kind, n=args.n, dps=dps)
+    fam = reverse(K, args.kind, n=args.n, dps=dps, label=args.expr)  # the figure names K as typed
+    signs = None
+    if args.bounded:  # the member with the smallest sup norm: smallest finite-width fluctuations
         signs = dict(zip(fam.nonzero, fam.signs_of(fam.best("sup").activation)))
-        rep = verify.theorem_report(fam, widths=args.widths, out=args.out, signs=signs)
-    else:
-        rep = verify.theorem_report(K, kind=args.kind, n=args.n, widths=args.widths, out=args.out, dps=dps)
+    rep = verify.theorem_report(fam, widths=args.widths, out=args.out, signs=signs)
     if args.json:
         print(json.dumps({k: v for k, v in rep.items() if k != "activation"}, indent=2,
                          default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
@@ -308,7 +311,7 @@ def cmd_spectrum(args):
                             for p, parity in ((0, "even"), (1, "odd"))}
         payload["decay"]["fit_range"] = list(report.fit_range)
     if args.plot:
-        _save_plot(sp.plot(), args.plot)
+        _save_plot(sp.plot(label=f"{args.expr}, d = {args.d}"), args.plot)
         payload["figure"] = args.plot
 
     def table():

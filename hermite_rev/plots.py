@@ -136,7 +136,7 @@ def _residual_inset(ax, K, series, c0=0.8, loc=(0.1, 0.5, 0.42, 0.42)):
     cs = np.sort(cs)
     inset = ax.inset_axes(list(loc))
     drawn = False
-    for coeffs, color, n in series:
+    for coeffs, color, _n in series:
         res = _residual_values(K, coeffs, cs)
         inset.plot(cs, res, color=color, lw=1.2)
         bound = _tail_bound(coeffs)
@@ -263,17 +263,20 @@ def family_signs(fam, limit=16, seed=0, low=None):
     return signs, text, low
 
 
-def plot_family(fam, ax=None, xlim=(-3, 3), limit=16, seed=0, low=None, label=None):
+def plot_family(fam, ax=None, xlim=(-3, 3), limit=16, seed=0, low=None, label=None, highlight=()):
     """Plot members of a sign family that differ in their low-order signs (see
-    :func:`family_signs`), with the sign patterns in the legend and how they were chosen below."""
+    :func:`family_signs`), with the sign patterns in the legend and how they were chosen below.
+    ``highlight``: (activation, legend text) pairs drawn on top in thick black (e.g. a best member)."""
     plt = _plt()
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.4, 4.4))
+        _, ax = plt.subplots(figsize=(8, 4.8))
     signs, how, varied = family_signs(fam, limit=limit, seed=seed, low=low)
     for i, vec in enumerate(signs):
         pattern = "".join("+" if v > 0 else "−" for v in vec[: 1 + varied])
         style = {"color": f"C{i % 10}", "ls": ("-", "--", ":")[(i // 10) % 3]}  # no two curves alike
         fam.activation(vec).plot(ax=ax, xlim=xlim, lw=1.1, alpha=0.9, label=pattern, **style)
+    for act, text in highlight:
+        act.plot(ax=ax, xlim=xlim, color="k", lw=2.5, label=text)
     name = kernel_label(fam.kernel, label if label is not None else getattr(fam, "label", None))
     ax.set_title(f"{len(signs)} of {fam.count()} activations with the {fam.kind.upper()} of\n{name} "
                  f"(n = {fam.n} Hermite terms)", fontsize=9)
@@ -336,6 +339,8 @@ def plot_width_scaling(widths, rms, ax=None, per_seed=None, expected=-0.5, label
     if info["fit"]:
         ax.set_title(f"fitted exponent {info['exponent']:.2f} ± {info['stderr']:.2f} (theory {expected:g})",
                      fontsize=9)
+    elif "usable widths" in info["reason"]:
+        ax.set_title(f"no fit: {info['reason']}", fontsize=9)
     else:
         ax.set_title(f"too noisy for a fit: {info['reason']}", fontsize=9)
     ax.legend(fontsize=7)

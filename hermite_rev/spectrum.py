@@ -394,13 +394,16 @@ class Spectrum:
         groups = [(0, " (even k)"), (1, " (odd k)")] if parity_split else [(None, "")]
         markers = {0: "o", 1: "s", None: "o"}
         for par, suffix in groups:
-            ks = [k for k in range(1, len(self)) if (par is None or k % 2 == par) and self.resolved(k)]
+            ks = [k for k in range(len(self)) if (par is None or k % 2 == par) and self.resolved(k)]
             if not ks:
                 continue
-            ax.loglog(ks, [float(abs(self.eigenvalues[k])) for k in ks], markers[par], ms=3,
-                      label=label + suffix, **kwargs)
-        ax.set_xlabel("degree k")
-        ax.set_ylabel(r"$\mu_k$")
+            ax.plot(ks, [float(abs(self.eigenvalues[k])) for k in ks], markers[par], ms=3,
+                    label=label + suffix, **kwargs)
+        ax.set_yscale("log")
+        ax.set_xscale("symlog", linthresh=1, linscale=0.5)  # log in k, with k = 0 shown
+        ax.set_xlim(left=-0.3)
+        ax.set_xlabel("degree k (log scale above 1)")
+        ax.set_ylabel(rf"Mercer eigenvalue $\mu_k$ on $S^{{{self.d - 1}}}$")
         ax.legend(fontsize=8)
         if path is not None:
             ax.figure.tight_layout()
@@ -1137,25 +1140,33 @@ def plot_compare(path="spectrum_deep_vs_shallow.png", depth=4, sigma_w=None, sig
     deep = spectrum(K, d, kmax, dps=dps, method="auto")
     rep = decay(K, d, spectrum=deep)
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    ks = [k for k in range(1, kmax + 1) if deep.resolved(k)]
-    ax.loglog(ks, [float(deep[k]) for k in ks], "o", ms=3, label=f"deep: {depth}-hidden-layer ReLU NTK")
+    ks = [k for k in range(0, kmax + 1) if deep.resolved(k)]
+    sw2, sb = sympy.nsimplify(sigma_w**2), sympy.nsimplify(sigma_b)
+    ax.plot(ks, [float(deep[k]) for k in ks], "o", ms=3,
+            label=f"deep: {depth}-hidden-layer ReLU NTK (σ_w² = {sw2}, σ_b = {sb})")
     mimics, gaps, first = {}, {}, {}
     for m, marker in zip(ns, "x+*^v"):
         fam = reverse(K, "ntk", m, dps=dps)
         coeffs = fam.activation().kernel("ntk", m)
         mimic = spectrum(list(coeffs), d, kmax, n_taylor=m, dps=dps, method="series")
         mimics[m] = mimic
-        km = [k for k in range(1, kmax + 1) if mimic[k] > 0 and mimic.resolved(k)]
-        ax.loglog(km, [float(mimic[k]) for k in km], marker, ms=4, label=f"shallow mimic: 1HL NTK, {m} Hermite terms")
+        km = [k for k in range(0, kmax + 1) if mimic[k] > 0 and mimic.resolved(k)]
+        ax.plot(km, [float(mimic[k]) for k in km], marker, ms=4,
+                label=f"shallow mimic: 1HL NTK, {m} Hermite terms (μ_k = 0 for k ≥ {m})")
         with mpmath.workdps(dps):
             rel = [float(abs(deep[k] - mimic[k]) / deep[k]) for k in range(kmax + 1)]
         gaps[m] = {k: rel[k] for k in (0, 1, 2, 5, 10, 20, 50) if k <= kmax}
         first[m] = next((k for k, g in enumerate(rel) if g > 0.01), None)
-    asym = [float(abs(rep.asymptotic(k))) for k in ks]
-    ax.loglog(ks, asym, "-", lw=1, color="gray", label=r"Bietti–Bach asymptote $\propto k^{-d}$")
-    ax.set_xlabel("degree k")
+    ka = [k for k in ks if k >= 5]  # an asymptote: drawn where it is meant to hold
+    asym = [float(abs(rep.asymptotic(k))) for k in ka]
+    ax.plot(ka, asym, "-", lw=1, color="gray", label=r"Bietti–Bach asymptote $\propto k^{-d}$")
+    ax.set_yscale("log")
+    ax.set_xscale("symlog", linthresh=1, linscale=0.5)  # log in k, with k = 0 shown
+    ax.set_xlim(left=-0.3)
+    ax.set_xlabel("degree k (log scale above 1)")
     ax.set_ylabel(rf"Mercer eigenvalue $\mu_k$ on $S^{{{d - 1}}}$")
-    ax.set_title(f"deep equals shallow (d = {d})")
+    ax.set_title(f"Mercer spectrum on the sphere $S^{{{d - 1}}}$ (d = {d}): the {depth}-hidden-layer ReLU NTK\n"
+                 f"and the 1HL NTKs of its truncated Hermite mimics", fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
