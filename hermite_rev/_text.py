@@ -12,6 +12,7 @@ import math
 from decimal import Decimal
 from fractions import Fraction
 from numbers import Integral
+from typing import Any
 
 import mpmath
 
@@ -88,7 +89,7 @@ def _digits_string(m, p, sci):
     return s[:p] + "." + s[p:], ""
 
 
-def format_value(value, error=None, *, digits=16, style="paren"):
+def format_value(value: Any, error: Any = None, *, digits: int = 16, style: str = "paren") -> str:
     r"""``value`` with only the digits its absolute error bound ``error`` allows.
 
     The printed number ``x`` and uncertainty ``u`` (in units of the last digit) satisfy
@@ -175,7 +176,7 @@ def format_value(value, error=None, *, digits=16, style="paren"):
     return f"{sign}{body}{expo} ± {format_bound(Fraction(u) * Fraction(10) ** p, 1)}"
 
 
-def format_bound(bound, digits=3):
+def format_bound(bound: Any, digits: int = 3) -> str:
     """An upper bound with ``digits`` significant digits, rounded up (never below ``bound``).
 
     Examples

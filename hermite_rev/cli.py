@@ -436,7 +436,7 @@ FULL_RUN_NOTE = {
 }
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     p = argparse.ArgumentParser(
@@ -546,7 +546,7 @@ def build_parser():
     return p
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hermite-rev`` console script; returns the exit status."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     parser = build_parser()

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from typing import Any
 
 import numpy as np
 
@@ -381,7 +382,7 @@ _EXPORTERS = {
 }
 
 
-def export_activation(act, target="numpy", *, name="phi", **options):
+def export_activation(act: Any, target: str = "numpy", *, name: str = "phi", **options: Any) -> str:
     r"""Source text of an activation (and its derivative) that runs without hermite_rev.
 
     Parameters

@@ -16,7 +16,9 @@ so the family has 2^m members, m the number of nonzero a_k.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import mpmath
 import sympy
@@ -31,6 +33,9 @@ from ._validate import (
 )
 from .hermite import hermite_coeffs, hermite_norm, hermite_norm_eval, hermite_norm_eval_np, kernel_from_hermite
 from .series import Tail, TaylorCoeffs, taylor
+
+if TYPE_CHECKING:
+    from .lower import BestMember, CompiledActivation
 
 __all__ = ["reverse", "ActivationFamily", "Activation"]
 
@@ -64,7 +69,7 @@ class Activation:
     """
 
     coeffs: tuple
-    errors: tuple | None = None
+    errors: tuple = None  # type: ignore[assignment]  # None -> zeros in __post_init__
     dps: int = 30
     exact: tuple | None = None
     kind: str | None = None
@@ -129,7 +134,7 @@ class Activation:
             ex = tuple(sympy.sqrt(k + 1) * self.exact[k + 1] for k in range(self.n - 1)) or (sympy.Integer(0),)
         return Activation(tuple(co), tuple(er), self.dps, ex)
 
-    def kernel(self, kind="ntk", n=None):
+    def kernel(self, kind: str = "ntk", n: int | None = None) -> TaylorCoeffs:
         r"""Forward map: Taylor coefficients of the 1HL NNGP (b_k^2) or NTK ((k+1) b_k^2).
 
         ``n`` defaults to the number of coefficients; beyond it the activation has none, so
@@ -153,7 +158,7 @@ class Activation:
                              k1=total, rigorous=True)
         return out
 
-    def compile(self):
+    def compile(self) -> CompiledActivation:
         """numba-compiled phi: ``f(x)``, ``f.grad(x)`` (phi'), ``f.hess(x)`` (phi'') on float64 arrays."""
         from .lower import compile_activation
 
@@ -161,13 +166,13 @@ class Activation:
             self._cache["compiled"] = compile_activation(self)
         return self._cache["compiled"]
 
-    def export(self, target="numpy", **options):
+    def export(self, target: str = "numpy", **options: Any) -> str:
         """Source text of phi (and phi') for ``numpy | torch | jax | c | latex``; runs without hermite_rev."""
         from .export import export_activation
 
         return export_activation(self, target, **options)
 
-    def plot(self, ax=None, xlim=(-3, 3), **kwargs):
+    def plot(self, ax: Any = None, xlim: tuple[float, float] = (-3, 3), **kwargs: Any) -> Any:
         """Plot phi on ``xlim`` with matplotlib; returns the Axes."""
         import matplotlib.pyplot as plt
         import numpy as np
@@ -244,7 +249,7 @@ class ActivationFamily:
     def dps(self):
         return self.taylor.dps or 30
 
-    def count(self):
+    def count(self) -> int:
         """Number of members: 2 ** (number of nonzero magnitudes)."""
         return 2 ** len(self.nonzero)
 
@@ -276,7 +281,7 @@ class ActivationFamily:
                 raise HermiteRevError(f"each sign must be +1 or -1, got signs[{i}]={s!r}")
         return [int(s) for s in vec]
 
-    def activation(self, signs=None) -> Activation:
+    def activation(self, signs: Sequence[int] | Mapping[int, int] | None = None) -> Activation:
         """One member: ``signs`` is a sequence of +1/-1, one per nonzero magnitude (default all +1),
         or a dict ``{k: sign}`` (unlisted k get +1)."""
         vec = self._signs_vector(signs)
@@ -288,22 +293,23 @@ class ActivationFamily:
             exact = tuple(sign_of.get(k, 1) * b for k, b in enumerate(self.exact))
         return Activation(coeffs, tuple(self.errors), self.dps, exact, self.kind, self.kernel, self.taylor.tail)
 
-    def members(self):
+    def members(self) -> Iterator[Activation]:
         """Lazy iterator over all ``count()`` members (signs in lexicographic order, + first)."""
         for signs in itertools.product((1, -1), repeat=len(self.nonzero)):
             yield self.activation(signs)
 
-    def signs_of(self, act: Activation):
+    def signs_of(self, act: Activation) -> list[int]:
         """The sign vector of a member (inverse of :meth:`activation`)."""
         return [1 if act.coeffs[k] >= 0 else -1 for k in self.nonzero]
 
-    def best(self, criterion="sup", **options):
+    def best(self, criterion: str | Callable[..., Any] = "sup", **options: Any) -> BestMember:
         """The member minimising ``criterion`` (see :func:`hermite_rev.lower.best_member`)."""
         from .lower import best_member
 
         return best_member(self, criterion, **options)
 
-    def plot(self, ax=None, xlim=(-3, 3), limit=16, seed=0, low=None, label=None):
+    def plot(self, ax: Any = None, xlim: tuple[float, float] = (-3, 3), limit: int = 16, seed: int = 0,
+             low: int | None = None, label: str | None = None) -> Any:
         """Plot up to ``limit`` members that differ in their low-order signs (phi and -phi never
         both; see :func:`hermite_rev.plots.family_signs` for how they are chosen)."""
         from .plots import plot_family
@@ -337,7 +343,8 @@ def _as_kernel(K):
     return as_expr(K, c, name="kernel")
 
 
-def reverse(K, kind="ntk", n=40, dps=30, *, exact=False, label=None) -> ActivationFamily:
+def reverse(K: sympy.Expr | str | Sequence[Any], kind: str = "ntk", n: int = 40, dps: int = 30, *,
+            exact: bool = False, label: str | None = None) -> ActivationFamily:
     r"""Reverse-engineer a dot-product kernel into the family of 1HL activations realising it.
 
     .. math:: \phi(z) = \sum_k \pm\sqrt{a_k}\, h_k(z) \;(\mathrm{NNGP}), \qquad

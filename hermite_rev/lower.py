@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -184,7 +185,7 @@ class CompiledActivation:
         return f"CompiledActivation(degree={self.degree}, coeffs=[{shown}{more}])"
 
 
-def compile_activation(act, overflow="inf") -> CompiledActivation:
+def compile_activation(act: Any, overflow: str = "inf") -> CompiledActivation:
     """Compile an activation to float64 numba kernels.
 
     Parameters

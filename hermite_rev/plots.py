@@ -19,6 +19,8 @@ back to Agg by itself), so inline plots in Jupyter keep working.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -91,7 +93,7 @@ def _series_values(coeffs, cs):
     return out
 
 
-def kernel_label(K=None, label=None, max_len=48):
+def kernel_label(K: Any = None, label: str | None = None, max_len: int = 48) -> str:
     """The name a figure gives a kernel: ``label`` if given, else the text the user typed (a
     string kernel), else the sympy form when it is short, else ``"K(c)"``."""
     if label:
@@ -155,7 +157,8 @@ def _residual_inset(ax, K, series, c0=0.8, loc=(0.1, 0.5, 0.42, 0.42)):
     return inset
 
 
-def plot_kernel(K=None, coeffs=None, ax=None, label=None, points=201, residual=True, kind=None, **kwargs):
+def plot_kernel(K: Any = None, coeffs: Sequence[Any] | None = None, ax: Any = None, label: str | None = None,
+                points: int = 201, residual: bool = True, kind: str | None = None, **kwargs: Any) -> Any:
     """Plot a kernel on c in [-1, 1]: its closed form ``K`` and/or a coefficient list ``coeffs``.
 
     With both, an inset near c = 1 shows the residual K(c) - sum_{k<n} a_k c^k (computed in
@@ -202,7 +205,8 @@ def plot_kernel(K=None, coeffs=None, ax=None, label=None, points=201, residual=T
     return ax
 
 
-def plot_activation(act, ax=None, xlim=(-3, 3), relu=True, label="phi", **kwargs):
+def plot_activation(act: Any, ax: Any = None, xlim: tuple[float, float] = (-3, 3), relu: bool = True,
+                    label: str = "phi", **kwargs: Any) -> Any:
     """Plot an :class:`~hermite_rev.family.Activation` (and ReLU for reference)."""
     plt = _plt()
     if ax is None:
@@ -217,7 +221,7 @@ def plot_activation(act, ax=None, xlim=(-3, 3), relu=True, label="phi", **kwargs
     return ax
 
 
-def family_signs(fam, limit=16, seed=0, low=None):
+def family_signs(fam: Any, limit: int = 16, seed: int = 0, low: int | None = None) -> tuple[list[list[int]], str, int]:
     """Sign vectors of up to ``limit`` members of ``fam`` that differ in their low-order signs.
 
     phi and -phi have the same kernel, so the sign of the lowest nonzero term is fixed to +.
@@ -263,7 +267,8 @@ def family_signs(fam, limit=16, seed=0, low=None):
     return signs, text, low
 
 
-def plot_family(fam, ax=None, xlim=(-3, 3), limit=16, seed=0, low=None, label=None, highlight=()):
+def plot_family(fam: Any, ax: Any = None, xlim: tuple[float, float] = (-3, 3), limit: int = 16, seed: int = 0,
+                low: int | None = None, label: str | None = None, highlight: Sequence[tuple[Any, str]] = ()) -> Any:
     """Plot members of a sign family that differ in their low-order signs (see
     :func:`family_signs`), with the sign patterns in the legend and how they were chosen below.
     ``highlight``: (activation, legend text) pairs drawn on top in thick black (e.g. a best member)."""
@@ -289,7 +294,9 @@ def plot_family(fam, ax=None, xlim=(-3, 3), limit=16, seed=0, low=None, label=No
     return ax
 
 
-def plot_width_scaling(widths, rms, ax=None, per_seed=None, expected=-0.5, label="rms(empirical − exact)"):
+def plot_width_scaling(widths: Sequence[float], rms: Sequence[float], ax: Any = None,
+                       per_seed: Sequence[float] | None = None, expected: float | None = -0.5,
+                       label: str = "rms(empirical − exact)") -> tuple[Any, dict[str, Any]]:
     """Finite-width error against width on log-log axes, with the fitted power law.
 
     The exponent p of ``rms ~ C width^p`` is fitted by least squares in log-log; its standard
@@ -309,7 +316,7 @@ def plot_width_scaling(widths, rms, ax=None, per_seed=None, expected=-0.5, label
     w = np.asarray(widths, dtype=float)
     r = np.asarray(rms, dtype=float)
     ax.loglog(w, r, "C3o", label=label)
-    info = {"exponent": None, "stderr": None, "fit": False, "reason": ""}
+    info: dict[str, Any] = {"exponent": None, "stderr": None, "fit": False, "reason": ""}
     ok = np.isfinite(r) & (r > 0)
     if ok.sum() >= 3:
         lw, lr = np.log(w[ok]), np.log(r[ok])
@@ -347,7 +354,7 @@ def plot_width_scaling(widths, rms, ax=None, per_seed=None, expected=-0.5, label
     return ax, info
 
 
-def paper_figures(out="out/figures", formats=("png",), fast=False):
+def paper_figures(out: str = "out/figures", formats: Sequence[str] = ("png",), fast: bool = False) -> list[str]:
     """Save the paper-style figures to ``out`` and return their paths.
 
     1. ``kernel``: the 4-hidden-layer ReLU NTK (sigma_w^2 = 2, sigma_b = 0.1) against c, with

@@ -58,6 +58,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import flint
 import mpmath
@@ -549,7 +550,8 @@ def _quadrature_path(K, d, kmax, dps, nodes=None):
     return values, errors
 
 
-def spectrum(K, d, kmax, n_taylor=None, dps=30, method="auto", *, exact=False, nodes=None) -> Spectrum:
+def spectrum(K: Any, d: int, kmax: int, n_taylor: int | None = None, dps: int = 30, method: str = "auto", *,
+             exact: bool = False, nodes: int | None = None) -> Spectrum:
     r"""Mercer eigenvalues :math:`\mu_0 .. \mu_{k_{max}}` of a dot-product kernel on S^{d-1}.
 
     Parameters
@@ -597,6 +599,7 @@ def spectrum(K, d, kmax, n_taylor=None, dps=30, method="auto", *, exact=False, n
     mult = tuple(multiplicity(d, k) for k in range(kmax + 1))
     tail = exact_vals = None
     rigorous = False
+    sources: Any
     if method == "quadrature":
         if exact:
             raise HermiteRevError("exact=True needs the series path, got method='quadrature'")
@@ -1031,7 +1034,8 @@ def _check_fit_range(fit_range, kmax):
     return lo, hi
 
 
-def decay(K, d, kmax=200, *, order=4, fit_range=None, spectrum=None, dps=30, method="auto"):
+def decay(K: Any, d: int, kmax: int = 200, *, order: int = 4, fit_range: tuple[int, int] | None = None,
+          spectrum: Spectrum | None = None, dps: int = 30, method: str = "auto") -> DecayReport:
     r"""Predicted and measured decay of the Mercer eigenvalues of K on S^{d-1}.
 
     Prediction (Bietti & Bach 2021, Thm. 1): expand K at both ends,
@@ -1072,14 +1076,17 @@ def decay(K, d, kmax=200, *, order=4, fit_range=None, spectrum=None, dps=30, met
         spec = globals()["spectrum"](expr, d, kmax, dps=dps, method=method)
     kmax = spec.kmax
     lo, hi = _check_fit_range(fit_range, kmax) if fit_range is not None else (max(2, kmax // 4), kmax)
-    predicted, leading, measured, ratios = {}, {}, {}, {}
+    predicted: dict[int, Any] = {}
+    leading: dict[int, Any] = {}
+    measured: dict[int, Any] = {}
+    ratios: dict[int, Any] = {}
     cp = dict(plus.fractional_terms())
     cm = dict(minus.fractional_terms())
     with mpmath.workdps(dps):
         for par in (0, 1):
             eps = 1 if par == 0 else -1
             nus = sorted(set(cp) | set(cm))
-            found = None
+            found: tuple[Any, Any] | None = None
             for nu in nus:
                 amp = mpmath.mpf(sympy.N(cp.get(nu, 0), dps)) + eps * mpmath.mpf(sympy.N(cm.get(nu, 0), dps))
                 if abs(amp) > mpmath.mpf(10) ** (-(dps // 2)):
