@@ -13,6 +13,7 @@ finite-width one-hidden-layer nets; the finite-width error should shrink like wi
 """
 
 import argparse
+import sys
 
 import sympy
 
@@ -50,4 +51,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    # in a Jupyter notebook (the gallery's download) sys.argv holds the kernel's own arguments
+    main([] if "ipykernel" in sys.argv[0] else None)

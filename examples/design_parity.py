@@ -15,6 +15,7 @@ next to the paper's nets.
 """
 
 import argparse
+import sys
 
 import mpmath
 
@@ -51,4 +52,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    # in a Jupyter notebook (the gallery's download) sys.argv holds the kernel's own arguments
+    main([] if "ipykernel" in sys.argv[0] else None)

@@ -17,6 +17,7 @@ standardised and scaled to :math:`|x|^2/d = 1`).
 import argparse
 import importlib.util
 import os
+import sys
 
 import sympy
 
@@ -111,4 +112,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    # in a Jupyter notebook (the gallery's download) sys.argv holds the kernel's own arguments
+    main([] if "ipykernel" in sys.argv[0] else None)

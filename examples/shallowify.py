@@ -13,6 +13,7 @@ saves a figure of the kernel and the activation.
 
 import argparse
 import os
+import sys
 import time
 
 import mpmath
@@ -69,4 +70,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    # in a Jupyter notebook (the gallery's download) sys.argv holds the kernel's own arguments
+    main([] if "ipykernel" in sys.argv[0] else None)

@@ -58,3 +58,21 @@ def test_typed_package_and_license_and_citation():
     assert "arXiv:2106.03186" in cff and "Reverse Engineering the Neural Tangent Kernel" in cff
     assert f"version: {hr.__version__}" in cff
     assert any(req.startswith("scikit-learn") for req in meta["project"]["dependencies"])
+
+
+def test_public_api_is_annotated():
+    import inspect
+
+    from hermite_rev import export, family, hermite, plots, spectrum
+
+    public = [hr.reverse, hr.hermite_coeffs, hr.kernel_of, hr.hermite_norm, export.export_activation,
+              spectrum.spectrum, spectrum.decay, plots.plot_kernel, plots.plot_family, plots.paper_figures,
+              family.ActivationFamily.activation, family.ActivationFamily.members, family.ActivationFamily.count,
+              family.ActivationFamily.best, family.Activation.kernel, family.Activation.compile,
+              family.Activation.export]
+    for f in public:
+        sig = inspect.signature(f)
+        assert sig.return_annotation is not inspect.Signature.empty, f.__qualname__
+        for name, p in sig.parameters.items():
+            if name != "self" and p.kind not in (p.VAR_KEYWORD,):
+                assert p.annotation is not inspect.Parameter.empty, f"{f.__qualname__}({name})"
