@@ -24,11 +24,11 @@ def test_family_signs_span_low_orders_and_never_a_negated_pair(fam12):
     signs, how, varied = plots.family_signs(fam12, limit=16, seed=0)
     assert len(signs) == 16 and varied == 4
     as_tuples = {tuple(v) for v in signs}
-    assert len(as_tuples) == 16                                            # distinct members
-    assert not any(tuple(-x for x in v) in as_tuples for v in signs)       # never phi and -phi
+    assert len(as_tuples) == 16  # distinct members
+    assert not any(tuple(-x for x in v) in as_tuples for v in signs)  # never phi and -phi
     assert all(v[0] == 1 for v in signs)
-    assert {v[1] for v in signs} == {1, -1}                                # the low orders vary ...
-    assert all(v[1 + varied:] == [1] * (len(v) - 1 - varied) for v in signs)   # ... the high ones do not
+    assert {v[1] for v in signs} == {1, -1}  # the low orders vary ...
+    assert all(v[1 + varied :] == [1] * (len(v) - 1 - varied) for v in signs)  # ... the high ones do not
     assert "all patterns" in how and "b_1..b_4" in how
     # more patterns than shown: a seeded draw, reproducible, and the text says so
     a, how_a, _ = plots.family_signs(fam12, limit=5, seed=3, low=6)
@@ -44,7 +44,7 @@ def test_family_plot_says_how_members_were_chosen(fam12):
     assert "8 of 4096" in ax.get_title() and "n = 12" in ax.get_title()
     assert ax.get_xlabel() and ax.get_ylabel()
     ys = [tuple(np.round(line.get_ydata(), 9)) for line in ax.lines]
-    assert not any(tuple(-y for y in a) in set(ys) for a in ys)            # no curve is another's negative
+    assert not any(tuple(-y for y in a) in set(ys) for a in ys)  # no curve is another's negative
 
 
 def test_kernel_plot_residual_inset_shows_the_tail_bound(fam12):
@@ -54,16 +54,16 @@ def test_kernel_plot_residual_inset_shows_the_tail_bound(fam12):
     residual, bound = inset.lines[0], inset.lines[1]
     tail = fam12.tail()
     r = residual.get_ydata()
-    assert np.all(r >= -1e-12)                                             # non-negative coefficients
-    assert r.max() <= float(tail.bound) * (1 + 1e-9)                       # the bound holds ...
-    assert r.max() >= 0.999 * float(tail.estimate)                         # ... and is reached at c = 1
+    assert np.all(r >= -1e-12)  # non-negative coefficients
+    assert r.max() <= float(tail.bound) * (1 + 1e-9)  # the bound holds ...
+    assert r.max() >= 0.999 * float(tail.estimate)  # ... and is reached at c = 1
     assert bound.get_ydata()[0] == pytest.approx(float(tail.bound))
     assert residual.get_xdata().max() == 1.0
 
 
 def test_kernel_labels():
     assert plots.kernel_label("relu_ntk(depth=4)") == "relu_ntk(depth=4)"
-    assert plots.kernel_label(K4) == "K(c)"                                # a long sympy tree is never shown
+    assert plots.kernel_label(K4) == "K(c)"  # a long sympy tree is never shown
     assert plots.kernel_label(sympy.exp(hr.c)) == "exp(c)"
     assert plots.kernel_label(K4, "deep ReLU") == "deep ReLU"
     fam = hr.reverse("relu_ntk(depth=2)", "ntk", n=4)

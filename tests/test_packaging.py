@@ -65,11 +65,25 @@ def test_public_api_is_annotated():
 
     from hermite_rev import export, family, hermite, plots, spectrum
 
-    public = [hr.reverse, hr.hermite_coeffs, hr.kernel_of, hr.hermite_norm, export.export_activation,
-              spectrum.spectrum, spectrum.decay, plots.plot_kernel, plots.plot_family, plots.paper_figures,
-              family.ActivationFamily.activation, family.ActivationFamily.members, family.ActivationFamily.count,
-              family.ActivationFamily.best, family.Activation.kernel, family.Activation.compile,
-              family.Activation.export]
+    public = [
+        hr.reverse,
+        hr.hermite_coeffs,
+        hr.kernel_of,
+        hr.hermite_norm,
+        export.export_activation,
+        spectrum.spectrum,
+        spectrum.decay,
+        plots.plot_kernel,
+        plots.plot_family,
+        plots.paper_figures,
+        family.ActivationFamily.activation,
+        family.ActivationFamily.members,
+        family.ActivationFamily.count,
+        family.ActivationFamily.best,
+        family.Activation.kernel,
+        family.Activation.compile,
+        family.Activation.export,
+    ]
     for f in public:
         sig = inspect.signature(f)
         assert sig.return_annotation is not inspect.Signature.empty, f.__qualname__
