@@ -63,7 +63,7 @@ def test_typed_package_and_license_and_citation():
 def test_public_api_is_annotated():
     import inspect
 
-    from hermite_rev import export, family, hermite, plots, spectrum
+    from hermite_rev import export, family, plots, spectrum
 
     public = [
         hr.reverse,
