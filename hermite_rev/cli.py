@@ -426,7 +426,7 @@ def _namespace_value(name):
 # measured on 2 shared cores (README / docs: verification): the full mimic experiment trains the
 # 4-hidden-layer ReLU net at width 4096 for 1000 epochs, about 42 minutes per trial
 FULL_RUN_NOTE = {
-    "figures": "about 2 hours: the training figure runs the full wine mimic experiment (3 trials, width 4096, "
+    "figures": "about 2 to 2.5 hours: the training figure runs the full wine mimic experiment (3 trials, width 4096, "
                "1000 epochs; the 4-hidden-layer ReLU net takes about 42 minutes per trial on one core). "
                "--fast draws the same figures in about 20 seconds.",
     "mimic": "about 45 minutes per trial (3 trials by default; the 4-hidden-layer ReLU net at width 4096 takes "
