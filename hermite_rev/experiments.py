@@ -199,6 +199,7 @@ def _parity_figure(result, curves, out, bits):
     ax2.set_ylabel("test accuracy")
     ax2.axhline(0.5, color="k", lw=0.5, ls=":", label="chance")
     ax1.legend(fontsize=8)
+    ax2.legend(handles=ax2.get_lines()[-1:], fontsize=8, loc="center right")
     ax2.set_title("mean final test accuracy: " + ", ".join(f"{k.split()[-1]} {v['test_acc']:.2f}"
                                                           for k, v in result.items()), fontsize=8)
     fig.suptitle(f"{bits}-bit parity, full-batch GD: train MSE and test accuracy (up to 5 trials per network)\n"
