@@ -102,7 +102,13 @@ def kernel_label(K: Any = None, label: str | None = None, max_len: int = 48) -> 
         return K.strip()
     if K is None:
         return "K(c)"
-    text = str(as_expr(K, c, name="kernel"))
+    expr = as_expr(K, c, name="kernel")
+    from . import kernels
+
+    named = getattr(kernels, "label_of", None)  # a constructor-side registry, where one exists
+    if callable(named) and named(expr):
+        return str(named(expr))
+    text = str(expr)
     return text if len(text) <= max_len else "K(c)"
 
 

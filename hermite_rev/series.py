@@ -442,7 +442,9 @@ class Tail:
 
     def __repr__(self):
         tag = "" if self.rigorous else ", not rigorous"
-        return f"Tail(<= {mpmath.nstr(self.bound, 5)}{tag}; K(1) = {mpmath.nstr(self.k1, 12)})"
+        from ._text import format_bound, format_value
+
+        return f"Tail(<= {format_bound(self.bound, 5)}{tag}; K(1) = {format_value(self.k1, digits=12)})"
 
 
 class TaylorCoeffs(list):
@@ -491,10 +493,16 @@ class TaylorCoeffs(list):
     def __repr__(self):
         if len(self) <= 12:
             return super().__repr__()
-        fmt = str if self.exact else (lambda x: mpmath.nstr(x, 8))
-        head = ", ".join(fmt(x) for x in self[:6])
-        tail = ", ".join(fmt(x) for x in self[-2:])
-        how = "exact" if self.exact else f"dps={self.dps}, max abs error {mpmath.nstr(self.max_error, 3)}"
+        from ._text import format_bound, format_value
+
+        errs = list(self.errors) if self.errors else [None] * self.n
+
+        def fmt(i):  # the digits each coefficient's error allows, at most 8
+            return str(self[i]) if self.exact else format_value(self[i], errs[i], digits=8)
+
+        head = ", ".join(fmt(i) for i in range(6))
+        tail = ", ".join(fmt(i) for i in range(self.n - 2, self.n))
+        how = "exact" if self.exact else f"dps={self.dps}, max abs error {format_bound(self.max_error, 3)}"
         return f"[{head}, ..., {tail}]  # TaylorCoeffs n={self.n}, {how}"
 
     def plot(self, ax=None, closed_form=True, label=None, **kwargs):
