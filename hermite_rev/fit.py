@@ -57,7 +57,8 @@ import scipy.optimize
 import scipy.special as sp
 import sympy
 
-from ._validate import HermiteRevError, as_expr, c as c_symbol, check_kind, check_positive_int, z
+from ._validate import HermiteRevError, as_expr, check_kind, check_positive_int, z
+from ._validate import c as c_symbol
 
 __all__ = ["ReLU", "Cos", "Sin", "Erf", "Poly", "Form", "paper_form", "fit_kernel", "FitResult"]
 

@@ -697,7 +697,9 @@ class Tail:
 
     def __repr__(self):
         tag = "" if self.rigorous else ", not rigorous"
-        return f"Tail(<= {mpmath.nstr(self.bound, 5)}{tag}; K(1) = {mpmath.nstr(self.k1, 12)})"
+        from ._text import format_bound, format_value
+
+        return f"Tail(<= {format_bound(self.bound, 5)}{tag}; K(1) = {format_value(self.k1, digits=12)})"
 
 
 class TaylorCoeffs(list):
@@ -746,18 +748,25 @@ class TaylorCoeffs(list):
     def __repr__(self):
         if len(self) <= 12:
             return super().__repr__()
-        fmt = str if self.exact else (lambda x: mpmath.nstr(x, 8))
-        head = ", ".join(fmt(x) for x in self[:6])
-        tail = ", ".join(fmt(x) for x in self[-2:])
-        how = "exact" if self.exact else f"dps={self.dps}, max abs error {mpmath.nstr(self.max_error, 3)}"
+        from ._text import format_bound, format_value
+
+        errs = list(self.errors) if self.errors else [None] * self.n
+
+        def fmt(i):  # the digits each coefficient's error allows, at most 8
+            return str(self[i]) if self.exact else format_value(self[i], errs[i], digits=8)
+
+        head = ", ".join(fmt(i) for i in range(6))
+        tail = ", ".join(fmt(i) for i in range(self.n - 2, self.n))
+        how = "exact" if self.exact else f"dps={self.dps}, max abs error {format_bound(self.max_error, 3)}"
         return f"[{head}, ..., {tail}]  # TaylorCoeffs n={self.n}, {how}"
 
-    def plot(self, ax=None, closed_form=True, **kwargs):
-        """Plot the truncated series on [-1, 1] (and the kernel itself when it is an expression in c)."""
+    def plot(self, ax=None, closed_form=True, label=None, **kwargs):
+        """Plot the truncated series on [-1, 1], and the kernel itself with the residual near c = 1
+        and the tail bound when it is an expression in c (see :func:`hermite_rev.plots.plot_kernel`)."""
         from .plots import plot_kernel
 
         K = self.expr if closed_form and self.expr.has(c) else None
-        return plot_kernel(K, coeffs=self, ax=ax, **kwargs)
+        return plot_kernel(K, coeffs=self, ax=ax, label=label, **kwargs)
 
     def summary(self) -> str:
         how = "exact" if self.exact else f"{self.dps} digits, max abs error {mpmath.nstr(self.max_error, 3)}"

@@ -97,6 +97,7 @@ def test_family_best_member_json(capsys):
     assert best["method"] == "gray-code" and best["examined"] >= 128
     # the reported value is the sup norm of the reported member on [-3, 3]
     import numpy as np
+
     from hermite_rev.hermite import hermite_norm_eval_np
     xs = np.linspace(-3, 3, 2001)
     sup = np.abs(hermite_norm_eval_np([float(b) for b in best["coefficients"]], xs)).max()

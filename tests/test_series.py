@@ -1,9 +1,9 @@
-import math
 
 import mpmath
 import pytest
 import sympy
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import hermite_rev as hr
 from hermite_rev import c, kernels
