@@ -557,7 +557,7 @@ class _Builder:
                       f"(at most {LIMITS['number_digits']})")
 
     def check_size(self, value):
-        if value.is_Rational and not value.is_Integer or value.is_Integer:
+        if (value.is_Rational and not value.is_Integer) or value.is_Integer:
             bits = max(abs(value.p).bit_length(), abs(value.q).bit_length())
             if bits > LIMITS["number_digits"] * 3.33:
                 self.fail(f"number with more than {LIMITS['number_digits']} digits")
@@ -642,10 +642,10 @@ def parse(text: str, symbol: sympy.Symbol | None) -> sympy.Expr:
     --------
     >>> parse("relu_ntk(depth=1) + 0.5*exp(c)", c).subs(c, 0)
     1/2 + 1/pi
-    >>> parse("relu_nkt(2)", c)
+    >>> parse("relu_nkt(2)", c)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    hermite_rev._validate.HermiteRevError: unknown function 'relu_nkt'; did you mean relu_ntk? (in expression 'relu_nkt(2)')
+    hermite_rev._validate.HermiteRevError: unknown function 'relu_nkt'; did you mean relu_ntk? ...
     """
     if not isinstance(text, str):
         raise HermiteRevError(f"expression must be a string or a sympy expression, got {short(repr(text), 60)}")

@@ -186,7 +186,7 @@ def _relu_dual(rho, q, ops=_EVAL):
     return nngp, ops.mul(angle, 1 / (2 * _pi))
 
 
-_relu_dual._mehler = True
+_relu_dual._mehler = True  # type: ignore[attr-defined]
 
 
 def _erf_dual(a, b):

@@ -306,7 +306,7 @@ class _ListBackend:
 class _Lau:
     """``t^v * (s_0 + s_1 t + ... + s_{L-1} t^{L-1}) + O(t^{v+L})``: a truncated Laurent series."""
 
-    __slots__ = ("v", "s", "L")
+    __slots__ = ("L", "s", "v")
 
     def __init__(self, v, s, L):
         self.v, self.s, self.L = v, s, L

@@ -22,17 +22,34 @@ import hermite_rev as hr
 
 c = hr.c
 
-_UNARY = [sympy.exp, sympy.sin, sympy.cos, sympy.atan, sympy.erf, sympy.sinh, sympy.cosh, sympy.tanh,
-          sympy.asinh, sympy.log, sympy.sqrt, sympy.asin, sympy.acos, sympy.atanh, sympy.tan, sympy.erfc,
-          lambda x: 1 / x]
+_UNARY = [
+    sympy.exp,
+    sympy.sin,
+    sympy.cos,
+    sympy.atan,
+    sympy.erf,
+    sympy.sinh,
+    sympy.cosh,
+    sympy.tanh,
+    sympy.asinh,
+    sympy.log,
+    sympy.sqrt,
+    sympy.asin,
+    sympy.acos,
+    sympy.atanh,
+    sympy.tan,
+    sympy.erfc,
+    lambda x: 1 / x,
+]
 
 
 def _leaf():
     return st.one_of(
         st.just(c),
         st.integers(-5, 5).map(sympy.Integer),
-        st.fractions(min_value=-4, max_value=4, max_denominator=12).map(lambda f: sympy.Rational(f.numerator,
-                                                                                               f.denominator)),
+        st.fractions(min_value=-4, max_value=4, max_denominator=12).map(
+            lambda f: sympy.Rational(f.numerator, f.denominator)
+        ),
         st.floats(-4, 4, allow_nan=False, allow_infinity=False).map(sympy.Float),
         st.sampled_from([sympy.pi, sympy.E]),
     )
@@ -44,6 +61,7 @@ def _safe(build):
             return build(t)
         except (ZeroDivisionError, ValueError, TypeError, OverflowError):
             return t[-1]
+
     return apply
 
 
@@ -61,12 +79,26 @@ def _binop(t):
 
 
 EXPRESSIONS = st.recursive(_leaf(), _tree, max_leaves=6).filter(
-    lambda e: isinstance(e, sympy.Expr) and not e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I))
+    lambda e: isinstance(e, sympy.Expr) and not e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I)
+)
 
-_MP = {sympy.exp: mpmath.exp, sympy.sin: mpmath.sin, sympy.cos: mpmath.cos, sympy.atan: mpmath.atan,
-       sympy.erf: mpmath.erf, sympy.sinh: mpmath.sinh, sympy.cosh: mpmath.cosh, sympy.tanh: mpmath.tanh,
-       sympy.asinh: mpmath.asinh, sympy.log: mpmath.log, sympy.asin: mpmath.asin, sympy.acos: mpmath.acos,
-       sympy.atanh: mpmath.atanh, sympy.tan: mpmath.tan, sympy.erfc: mpmath.erfc}
+_MP = {
+    sympy.exp: mpmath.exp,
+    sympy.sin: mpmath.sin,
+    sympy.cos: mpmath.cos,
+    sympy.atan: mpmath.atan,
+    sympy.erf: mpmath.erf,
+    sympy.sinh: mpmath.sinh,
+    sympy.cosh: mpmath.cosh,
+    sympy.tanh: mpmath.tanh,
+    sympy.asinh: mpmath.asinh,
+    sympy.log: mpmath.log,
+    sympy.asin: mpmath.asin,
+    sympy.acos: mpmath.acos,
+    sympy.atanh: mpmath.atanh,
+    sympy.tan: mpmath.tan,
+    sympy.erfc: mpmath.erfc,
+}
 
 
 def mp_eval(e, x):
@@ -97,7 +129,7 @@ def mp_eval(e, x):
 def oracle(expr, n, dps):
     """First n Taylor coefficients at 0 by two independent mpmath methods, or None if undefined."""
     with mpmath.workdps(dps + 40):
-        f = lambda x: mp_eval(expr, x)  # noqa: E731
+        f = lambda x: mp_eval(expr, x)
         try:
             quad = mpmath.taylor(f, 0, n - 1, method="quad", radius=mpmath.mpf(1) / 16)
             step = mpmath.taylor(f, 0, n - 1)
@@ -139,7 +171,7 @@ def check_one(expr, counts, n=5, dps=20, seconds=60):
         except _Hang:
             counts["hang"] += 1
             raise AssertionError(f"hang on {expr}") from None
-        except Exception as exc:  # noqa: BLE001 - any other exception is a crash
+        except Exception as exc:
             counts["crash"] += 1
             raise AssertionError(f"crash on {expr}: {type(exc).__name__}: {exc}") from None
         truth = oracle(expr, n, dps)
@@ -186,16 +218,20 @@ FUZZ_FAST = 25
 COUNTS = collections.Counter()
 
 
-@settings(max_examples=FUZZ_FAST, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=FUZZ_FAST,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(EXPRESSIONS)
 def test_fuzz_fast(expr):
     check_one(expr, COUNTS)
 
 
 @pytest.mark.slow
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.filter_too_much])
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(EXPRESSIONS)
 def test_fuzz_long(expr):
     check_one(expr, COUNTS)

@@ -2,7 +2,6 @@
 calls are thread-safe, sizes are bounded, and the checks themselves are fast."""
 
 import builtins
-import sympy.parsing.sympy_parser
 import concurrent.futures
 import math
 import sys
@@ -14,9 +13,10 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
+import sympy.parsing.sympy_parser
 
 import hermite_rev as hr
-from hermite_rev._validate import LIMITS, HermiteRevError, as_number, exact_float, parse
+from hermite_rev._validate import LIMITS, as_number, exact_float, parse
 
 c = hr.c
 
@@ -27,7 +27,7 @@ c = hr.c
 ATTACKS = [
     # string-literal tricks: adjacent literals rebuild a dunder payload
     'exp("_" "_import_" "_(\'os\')" "." "system(\'id\')*0+c")',
-    "exp('__import__(\"os\").system(\"id\")')",
+    'exp(\'__import__("os").system("id")\')',
     # format strings and attribute walks to globals
     '"{0._" "_globals_" "_}".format(relu)',
     "f'{c}'",
@@ -96,6 +96,7 @@ def test_attack_payloads_are_refused_quickly_with_one_line_and_run_nothing(paylo
                 ran.append(args)
                 raise AssertionError("executed")
             return original(*args, **kwargs)
+
         return spy
 
     for name in ("eval", "exec"):
@@ -122,7 +123,7 @@ def test_unknown_names_suggest_the_right_one():
 
 def test_parser_accepts_what_people_write():
     K = parse("relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=0.1) + 1/2*exp(2*c) - c**2/4", c)
-    ref = (hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10)) + sympy.exp(2 * c) / 2 - c**2 / 4)
+    ref = hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10)) + sympy.exp(2 * c) / 2 - c**2 / 4
     a, b = hr.taylor(K, 8, dps=25), hr.taylor(ref, 8, dps=25)
     assert all(abs(x - y) <= ex + ey for x, y, ex, ey in zip(a, b, a.errors, b.errors))
     assert parse("polynomial([1, 0.5, 1/3])", c) == 1 + c / 2 + c**2 / 3
@@ -134,13 +135,21 @@ def test_parser_accepts_what_people_write():
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value,exact", [
-    (0.1, sympy.Rational(1, 10)), (np.float64(0.1), sympy.Rational(1, 10)),
-    (np.float32(0.1), sympy.Rational(1, 10)), (np.sqrt(2), sympy.Rational("1.4142135623730951")),
-    (sympy.Float("0.1"), sympy.Rational(1, 10)), (sympy.Float("0.1", 30), sympy.Rational(1, 10)),
-    (1e-300, sympy.Rational(1, 10**300)), (2.5e10, sympy.Integer(25000000000)), (-0.0, sympy.Integer(0)),
-    (mpmath.mpf(0.5), sympy.Rational(1, 2)),
-])
+@pytest.mark.parametrize(
+    "value,exact",
+    [
+        (0.1, sympy.Rational(1, 10)),
+        (np.float64(0.1), sympy.Rational(1, 10)),
+        (np.float32(0.1), sympy.Rational(1, 10)),
+        (np.sqrt(2), sympy.Rational("1.4142135623730951")),
+        (sympy.Float("0.1"), sympy.Rational(1, 10)),
+        (sympy.Float("0.1", 30), sympy.Rational(1, 10)),
+        (1e-300, sympy.Rational(1, 10**300)),
+        (2.5e10, sympy.Integer(25000000000)),
+        (-0.0, sympy.Integer(0)),
+        (mpmath.mpf(0.5), sympy.Rational(1, 2)),
+    ],
+)
 def test_float_policy(value, exact):
     assert as_number(value) == exact
 
@@ -149,8 +158,8 @@ def test_float_round_trip_property():
     rng = np.random.default_rng(0)
     for x in np.concatenate([rng.standard_normal(200) * 10.0 ** rng.integers(-300, 300, 200), [5e-324, 1.7e308]]):
         q = exact_float(float(x))
-        assert float(q) == float(x)                      # it reads back as the same float
-        assert q == sympy.Rational(repr(float(x)))       # and is the shortest such decimal (Python's repr)
+        assert float(q) == float(x)  # it reads back as the same float
+        assert q == sympy.Rational(repr(float(x)))  # and is the shortest such decimal (Python's repr)
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, np.float64("nan"), 1 + 2j, "1e100000000"])
@@ -174,8 +183,9 @@ def test_paper_kernel_with_numpy_floats_is_exact_at_one():
     with mpmath.workdps(60):
         assert abs(value - mpmath.mpf(exact.p) / exact.q) <= err + mpmath.mpf(10) ** -39
     a = hr.taylor(K, 10, dps=30)
-    b = hr.taylor(hr.kernels.relu_ntk(4, sigma_w=sympy.Rational("1.4142135623730951"), sigma_b=sympy.Rational(1, 10)),
-                  10, dps=30)
+    b = hr.taylor(
+        hr.kernels.relu_ntk(4, sigma_w=sympy.Rational("1.4142135623730951"), sigma_b=sympy.Rational(1, 10)), 10, dps=30
+    )
     assert list(a) == list(b)
     fam = hr.reverse(K, kind="ntk", n=20, dps=30)
     assert fam.tail().bound > 0
@@ -188,7 +198,10 @@ def test_float_power_and_exact_path():
             truth = mpmath.log(2) ** k / mpmath.factorial(k)
             assert abs(ak - truth) <= a.errors[k]
     assert hr.taylor(sympy.Float(1e-300) * sympy.exp(c), 3, exact=True) == [
-        sympy.Rational(1, 10**300), sympy.Rational(1, 10**300), sympy.Rational(1, 2 * 10**300)]
+        sympy.Rational(1, 10**300),
+        sympy.Rational(1, 10**300),
+        sympy.Rational(1, 2 * 10**300),
+    ]
     assert hr.taylor(sympy.exp(c) * 1.0000000001, 3, exact=True)[2] == sympy.Rational(10000000001, 2 * 10**10)
 
 
@@ -201,8 +214,14 @@ def test_coefficients_whose_balls_contain_zero_at_low_precision():
     a = hr.taylor("cos(c + 10**60)", 6, dps=30)
     with mpmath.workdps(200):
         x0 = mpmath.mpf(10) ** 60
-        truth = [mpmath.cos(x0), -mpmath.sin(x0), -mpmath.cos(x0) / 2, mpmath.sin(x0) / 6,
-                 mpmath.cos(x0) / 24, -mpmath.sin(x0) / 120]
+        truth = [
+            mpmath.cos(x0),
+            -mpmath.sin(x0),
+            -mpmath.cos(x0) / 2,
+            mpmath.sin(x0) / 6,
+            mpmath.cos(x0) / 24,
+            -mpmath.sin(x0) / 120,
+        ]
         for k, (v, e, t) in enumerate(zip(a, a.errors, truth)):
             assert abs(v - t) <= e, k
             assert abs(v - t) <= abs(t) * mpmath.mpf(10) ** -29
@@ -217,11 +236,20 @@ def test_tail_certificate_finds_a_pole_the_grid_missed():
         a.tail
 
 
-@pytest.mark.parametrize("K", [
-    hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10)), hr.kernels.erf_ntk(3),
-    hr.kernels.arccos(1), hr.kernels.arccos(2), sympy.exp(c) / (2 - c), sympy.asin(c / 2) + sympy.atanh(c / 3),
-    1 / sympy.sqrt(4 - c**2), (sympy.exp(c) - 1) / c, hr.kernels.relu_nngp(3) * sympy.exp(c),
-])
+@pytest.mark.parametrize(
+    "K",
+    [
+        hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10)),
+        hr.kernels.erf_ntk(3),
+        hr.kernels.arccos(1),
+        hr.kernels.arccos(2),
+        sympy.exp(c) / (2 - c),
+        sympy.asin(c / 2) + sympy.atanh(c / 3),
+        1 / sympy.sqrt(4 - c**2),
+        (sympy.exp(c) - 1) / c,
+        hr.kernels.relu_nngp(3) * sympy.exp(c),
+    ],
+)
 def test_tail_certificate_accepts_kernels_and_the_bound_holds(K):
     n = 30
     a = hr.taylor(K, n, dps=20)
@@ -239,8 +267,11 @@ def test_quadrature_hermite_errors_include_rounding():
     b = hr.hermite_coeffs(sympy.tanh(hr.z), 8, dps=20)
     with mpmath.workdps(60):
         for k, (v, err) in enumerate(zip(b, b.errors)):
-            truth = mpmath.quad(lambda x: mpmath.tanh(x) * hr.hermite.hermite_norm_eval([0] * k + [1], x)
-                                * mpmath.npdf(x), [-mpmath.inf, 0, mpmath.inf])
+            basis = [0] * k + [1]
+            truth = mpmath.quad(
+                lambda x, basis=basis: mpmath.tanh(x) * hr.hermite.hermite_norm_eval(basis, x) * mpmath.npdf(x),
+                [-mpmath.inf, 0, mpmath.inf],
+            )
             assert abs(v - truth) <= err + mpmath.mpf(10) ** -40, k
 
 
@@ -276,15 +307,18 @@ def test_taylor_under_threads_with_different_precisions():
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("call,needle", [
-    (lambda: hr.taylor("exp(c)", 10**20), "n must be at most"),
-    (lambda: hr.taylor("exp(c)", 10**8), "n must be at most"),
-    (lambda: hr.taylor("exp(c)", 5, dps=10**10), "dps must be at most"),
-    (lambda: hr.taylor("exp(c)", 50_000, dps=5_000), "n \\* dps"),
-    (lambda: hr.kernels.relu_ntk(depth=10**6), "depth must be at most"),
-    (lambda: hr.kernels.arccos(10**6), "order must be at most"),
-    (lambda: hr.taylor(2.5, "x"), "n must be"),
-])
+@pytest.mark.parametrize(
+    "call,needle",
+    [
+        (lambda: hr.taylor("exp(c)", 10**20), "n must be at most"),
+        (lambda: hr.taylor("exp(c)", 10**8), "n must be at most"),
+        (lambda: hr.taylor("exp(c)", 5, dps=10**10), "dps must be at most"),
+        (lambda: hr.taylor("exp(c)", 50_000, dps=5_000), "n \\* dps"),
+        (lambda: hr.kernels.relu_ntk(depth=10**6), "depth must be at most"),
+        (lambda: hr.kernels.arccos(10**6), "order must be at most"),
+        (lambda: hr.taylor(2.5, "x"), "n must be"),
+    ],
+)
 def test_sizes_are_bounded_before_work(call, needle):
     t0 = time.perf_counter()
     with pytest.raises(ValueError, match=needle):
@@ -326,7 +360,7 @@ def test_exact_answers_or_refuses_within_ten_seconds():
         balls = hr.taylor(K, 10, dps=30)
         for x, y, e in zip(a, balls, balls.errors):
             assert abs(mpmath.mpf(sympy.N(x, 40)) - y) <= e + mpmath.mpf(10) ** -35
-    assert time.perf_counter() - t0 < 25   # 10 s budget, plus a loaded machine
+    assert time.perf_counter() - t0 < 25  # 10 s budget, plus a loaded machine
 
 
 # --------------------------------------------------------------------------------------------
@@ -334,14 +368,17 @@ def test_exact_answers_or_refuses_within_ten_seconds():
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text,f", [
-    ("sin(c)/c", lambda x: mpmath.sin(x) / x),
-    ("c/erf(c)", lambda x: x / mpmath.erf(x)),
-    ("(exp(c) - 1)/c", lambda x: mpmath.expm1(x) / x),
-    ("tanh(log(c))", lambda x: mpmath.tanh(mpmath.log(x))),
-    ("(1 - cos(c))/c**2", lambda x: (1 - mpmath.cos(x)) / x**2),
-    ("(acos(c) - pi/2)/c", lambda x: (mpmath.acos(x) - mpmath.pi / 2) / x),
-])
+@pytest.mark.parametrize(
+    "text,f",
+    [
+        ("sin(c)/c", lambda x: mpmath.sin(x) / x),
+        ("c/erf(c)", lambda x: x / mpmath.erf(x)),
+        ("(exp(c) - 1)/c", lambda x: mpmath.expm1(x) / x),
+        ("tanh(log(c))", lambda x: mpmath.tanh(mpmath.log(x))),
+        ("(1 - cos(c))/c**2", lambda x: (1 - mpmath.cos(x)) / x**2),
+        ("(acos(c) - pi/2)/c", lambda x: (mpmath.acos(x) - mpmath.pi / 2) / x),
+    ],
+)
 def test_removable_singularities(text, f):
     a = hr.taylor(text, 8, dps=25)
     exact = hr.taylor(text, 8, exact=True)
