@@ -1,0 +1,145 @@
+"""The execution layer (hermite_rev.sweep) and the sweeps built on it: every engine gives the serial
+result, in task order; a failing task is named; a worker that dies mid-sweep loses nothing.
+
+Dask tests run on one module-scoped ``LocalCluster(processes=True, n_workers=2, threads_per_worker=1)``.
+"""
+
+import math
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from hermite_rev._validate import HermiteRevError
+from hermite_rev.sweep import SweepTaskError, run_tasks
+
+distributed = pytest.importorskip("distributed")
+
+
+# --- task functions: top level, so worker processes import them by reference ----------------------
+
+
+def seeded_draw(seed, n):
+    """A pure function of its seed: a few standard normals."""
+    return np.random.default_rng(seed).standard_normal(n).tolist()
+
+
+def fails_on_three(i):
+    if i == 3:
+        raise ZeroDivisionError(f"task number {i} divides by zero")
+    return i * i
+
+
+def dies_once(i, marker_dir):
+    """Kills its worker process (os._exit) on the first attempt of task 2; a marker file remembers."""
+    if i == 2:
+        marker = os.path.join(marker_dir, "died")
+        if not os.path.exists(marker):
+            with open(marker, "w") as fh:
+                fh.write(str(os.getpid()))
+            os._exit(13)
+    return i, math.factorial(i + 10)
+
+
+def threads_seen(_):
+    import numba
+
+    return os.environ.get("OMP_NUM_THREADS"), numba.get_num_threads()
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                       silence_logs=40)
+    cl = distributed.Client(cluster)
+    yield cl
+    cl.close()
+    cluster.close()
+
+
+TASKS = [(s, 3) for s in range(7)]
+
+
+# --- the layer --------------------------------------------------------------------------------------
+
+
+def test_serial_matches_direct_calls():
+    assert run_tasks(seeded_draw, TASKS, workers=1, progress=False) == [seeded_draw(*t) for t in TASKS]
+    assert run_tasks(seeded_draw, [{"seed": 1, "n": 2}], workers=1, progress=False) == [seeded_draw(1, 2)]
+    assert run_tasks(math.factorial, [5, 6], workers=1, progress=False) == [120, 720]
+    assert run_tasks(seeded_draw, [], progress=False) == []
+
+
+def test_local_pool_equals_serial_in_order():
+    serial = run_tasks(seeded_draw, TASKS, workers=1, progress=False)
+    assert run_tasks(seeded_draw, TASKS, workers=2, progress=False) == serial
+
+
+def test_local_pool_workers_get_one_thread():
+    seen = run_tasks(threads_seen, [0, 1], workers=2, progress=False)
+    assert seen == [("1", 1), ("1", 1)]
+
+
+def test_dask_equals_serial_in_order(client):
+    serial = run_tasks(seeded_draw, TASKS, workers=1, progress=False)
+    assert run_tasks(seeded_draw, TASKS, client=client, progress=False) == serial
+    # connecting by address gives the same
+    addr = client.scheduler.address
+    assert run_tasks(seeded_draw, TASKS[:3], scheduler=addr, progress=False) == serial[:3]
+
+
+@pytest.mark.parametrize("engine", ["serial", "pool", "dask"])
+def test_failing_task_is_named(engine, request):
+    kw = {"serial": {"workers": 1}, "pool": {"workers": 2}}.get(engine)
+    if kw is None:
+        kw = {"client": request.getfixturevalue("client"), "retries": 0}
+    with pytest.raises(SweepTaskError, match=r"task 3 of 5 failed: fails_on_three\(3\) raised ZeroDivisionError: "
+                                             r"task number 3 divides by zero") as info:
+        run_tasks(fails_on_three, [(i,) for i in range(5)], progress=False, **kw)
+    assert info.value.index == 3 and info.value.task == (3,)
+
+
+def test_worker_death_local_pool(tmp_path):
+    tasks = [(i, str(tmp_path)) for i in range(6)]
+    out = run_tasks(dies_once, tasks, workers=2, progress=False)
+    assert (tmp_path / "died").exists()  # a worker really died
+    assert out == [(i, math.factorial(i + 10)) for i in range(6)]
+
+
+def test_worker_death_dask(client, tmp_path):
+    before = set(client.scheduler_info()["workers"])
+    tasks = [(i, str(tmp_path)) for i in range(6)]
+    out = run_tasks(dies_once, tasks, client=client, progress=False)
+    assert (tmp_path / "died").exists()
+    assert out == [(i, math.factorial(i + 10)) for i in range(6)]  # each exactly once, in order
+    client.wait_for_workers(2, timeout=60)
+    assert set(client.scheduler_info()["workers"]) != before  # the nanny replaced the dead worker
+
+
+def test_without_dask_local_works_and_client_says_how(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    assert run_tasks(seeded_draw, TASKS[:2], workers=1, progress=False) == [seeded_draw(*t) for t in TASKS[:2]]
+    with pytest.raises(HermiteRevError, match=r'pip install "hermite_rev\[dask\]"'):
+        run_tasks(seeded_draw, TASKS, scheduler="tcp://127.0.0.1:8786", progress=False)
+    with pytest.raises(HermiteRevError, match=r'pip install "hermite_rev\[dask\]"'):
+        run_tasks(seeded_draw, TASKS, client=object(), progress=False)
+
+
+def test_bad_arguments():
+    with pytest.raises(HermiteRevError, match="workers"):
+        run_tasks(seeded_draw, TASKS, workers=0)
+    with pytest.raises(HermiteRevError, match="callable"):
+        run_tasks(3, TASKS)
+    with pytest.raises(HermiteRevError, match="scheduler must be an address"):
+        run_tasks(seeded_draw, TASKS, scheduler="localhost")
+    with pytest.raises(HermiteRevError, match="not both"):
+        run_tasks(seeded_draw, TASKS, scheduler="tcp://a:1", client=object())
+    with pytest.raises(HermiteRevError, match="retries"):
+        run_tasks(seeded_draw, TASKS, retries=-1)
+
+
+def test_size_line(capsys):
+    run_tasks(seeded_draw, TASKS[:2], workers=1, progress=True, desc="draws", seconds_per_task=90)
+    err = capsys.readouterr().err
+    assert "draws: 2 tasks on 1 worker(s) (in this process), estimated 3 min" in err
