@@ -37,8 +37,10 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import types
 import uuid
 
 from ._validate import HermiteRevError, check_positive_int
@@ -301,6 +303,27 @@ def _run_serial(fn, tasks, progress, desc):
     return out
 
 
+@contextlib.contextmanager
+def _skip_main_reimport(fn):
+    """Keep ``spawn`` from re-running the user's ``__main__`` script in each worker.
+
+    ``spawn`` re-imports a script's main module in every child (so that functions defined there
+    unpickle), which re-runs an unguarded script's top level.  Package tasks do not need it: while
+    the pool starts, ``__main__.__spec__`` names ``"__main__"``, which multiprocessing skips.
+    A task function defined in ``__main__`` keeps the usual behaviour (the script needs the
+    ``if __name__ == "__main__":`` guard, as with any process pool).
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(fn, "__module__", None) == "__main__" or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    main.__spec__ = types.SimpleNamespace(name="__main__")
+    try:
+        yield
+    finally:
+        main.__spec__ = None
+
+
 def _run_pool(fn, tasks, n, progress, desc, retries):
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -316,7 +339,8 @@ def _run_pool(fn, tasks, n, progress, desc, retries):
             broken = False
             with ProcessPoolExecutor(max_workers=min(n, len(todo)), mp_context=ctx,
                                      initializer=_init_local_worker) as pool:
-                pending = {pool.submit(_call, fn, tasks[i]): i for i in todo}
+                with _skip_main_reimport(fn):  # processes start in submit()
+                    pending = {pool.submit(_call, fn, tasks[i]): i for i in todo}
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in done:
