@@ -15,6 +15,10 @@ Expressions are parsed safely with sympy (no ``eval``): the elementary functions
 and the kernel constructors (``relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10)``...) are
 visible, nothing else.  Output is a human-readable table by default and JSON with ``--json``.
 Bad input (and an output path that cannot be written) exits with status 2 and a one-line message.
+
+Sweeping commands (``family --best``, ``verify``, ``experiment``) take ``--scheduler
+tcp://host:port`` (run the tasks on a Dask cluster) or ``--workers N`` (N local processes;
+default: in-process numba threads for ``family``, one process per core for the others).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import mpmath
 import sympy
 
 from ._validate import HermiteRevError, c, check_nonneg_int, check_positive_int, parse, z
+from .sweep import SweepTaskError
 
 __all__ = ["main", "build_parser"]
 
@@ -197,6 +202,27 @@ def cmd_forward(args):
     _emit(args, payload, table)
 
 
+def _sweep_args(sp):
+    """--scheduler / --workers on every command that runs a sweep (hermite_rev.sweep)."""
+    sp.add_argument("--scheduler", default=None, metavar="ADDR",
+                    help="run the sweep on a Dask cluster: scheduler address tcp://host:port "
+                         '(needs pip install "hermite_rev[dask]")')
+    sp.add_argument("--workers", type=int, default=None, metavar="N",
+                    help="without --scheduler: N local worker processes (1: serial in this process)")
+
+
+def _sweep_options(args):
+    if args.scheduler is not None and args.workers is not None:
+        raise HermiteRevError(f"--workers is for local runs; with --scheduler the cluster decides, "
+                              f"got --workers {args.workers}")
+    out = {}
+    if args.scheduler is not None:
+        out["scheduler"] = args.scheduler
+    if args.workers is not None:
+        out["workers"] = check_positive_int(args.workers, "--workers")
+    return out
+
+
 def cmd_family(args):
     fam = _family(args)
     payload = {"kernel": _show(fam.kernel, args.expr), "kind": fam.kind, "n": fam.n, "family_size": str(fam.count()),
@@ -204,7 +230,7 @@ def cmd_family(args):
                "tail_bound": float(fam.tail().bound)}
     best = None
     if args.best:
-        best = fam.best(args.best, interval=tuple(args.interval))
+        best = fam.best(args.best, interval=tuple(args.interval), **_sweep_options(args))
         payload["best"] = _best_payload(fam, best)
     if args.plot:
         target = best.activation if best is not None else None
@@ -248,10 +274,11 @@ def cmd_verify(args):
         from .family import reverse
 
         fam = reverse(K, args.kind, n=args.n, dps=dps)
-        signs = dict(zip(fam.nonzero, fam.signs_of(fam.best("sup").activation)))
-        rep = verify.theorem_report(fam, widths=args.widths, out=args.out, signs=signs)
+        signs = dict(zip(fam.nonzero, fam.signs_of(fam.best("sup", **_sweep_options(args)).activation)))
+        rep = verify.theorem_report(fam, widths=args.widths, out=args.out, signs=signs, **_sweep_options(args))
     else:
-        rep = verify.theorem_report(K, kind=args.kind, n=args.n, widths=args.widths, out=args.out, dps=dps)
+        rep = verify.theorem_report(K, kind=args.kind, n=args.n, widths=args.widths, out=args.out, dps=dps,
+                                    **_sweep_options(args))
     if args.json:
         print(json.dumps({k: v for k, v in rep.items() if k != "activation"}, indent=2,
                          default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
@@ -271,7 +298,7 @@ def cmd_verify(args):
 def cmd_experiment(args):
     from . import experiments
 
-    options = {"seed": check_nonneg_int(args.seed, "--seed")}
+    options = {"seed": check_nonneg_int(args.seed, "--seed"), **_sweep_options(args)}
     if args.trials is not None:
         options["trials"] = check_positive_int(args.trials, "--trials")
     experiments.run_experiment(args.name, fast=args.fast, as_json=args.json, out=args.out, **options)
@@ -396,6 +423,7 @@ def build_parser():
                     help="search the family for the member minimising this")
     sp.add_argument("--interval", type=float, nargs=2, default=[-3.0, 3.0])
     sp.add_argument("--plot", default=None)
+    _sweep_args(sp)
     sp.set_defaults(func=cmd_family)
 
     sp = sub.add_parser("verify", help="series vs quadrature vs finite-width kernel, with a figure")
@@ -407,6 +435,7 @@ def build_parser():
                     help="use the family member with the smallest sup norm (default: all signs +)")
     sp.add_argument("--out", default="out/verify.png")
     sp.add_argument("--json", action="store_true")
+    _sweep_args(sp)
     sp.set_defaults(func=cmd_verify)
 
     sp = sub.add_parser("experiment", help="run one of the paper's experiments: parity | mimic")
@@ -417,6 +446,7 @@ def build_parser():
     sp.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
     sp.add_argument("--out", default=None, help="figure path")
     sp.add_argument("--json", action="store_true")
+    _sweep_args(sp)
     sp.set_defaults(func=cmd_experiment)
 
     sp = sub.add_parser("spectrum", help="Mercer eigenvalues on the sphere S^{d-1}")
@@ -447,7 +477,7 @@ def main(argv=None):
         args.func(args)
     except BrokenPipeError:  # e.g. piped into head
         return 0
-    except (HermiteRevError, ValueError, OSError) as exc:  # bad input, or an output path that cannot be written
+    except (HermiteRevError, ValueError, OSError, SweepTaskError) as exc:  # bad input, an unwritable path, a failed task
         if isinstance(exc, OSError) and exc.filename is not None:
             msg = f"cannot write {exc.filename}: {exc.strerror or exc}"
         else:

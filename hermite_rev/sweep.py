@@ -4,6 +4,7 @@ Index
 -----
 run_tasks        ``[fn(*task) for task in tasks]``, in task order, on one of three engines
 SweepTaskError   a task raised: which task (index, arguments) and why
+shutdown         stop the local worker processes kept between sweeps
 worker_threads   limit numba / BLAS / OpenMP threads in the current process (used in workers)
 dask_available   whether ``dask.distributed`` can be imported
 
@@ -23,8 +24,9 @@ Engines
 - otherwise local: ``workers=1`` runs in this process (the serial reference); ``workers=N``
   (default: one per core, at most one per task) runs a pool of ``N`` fresh processes
   (``spawn``), each limited to one numba / BLAS / OpenMP thread so that ``N`` workers on ``N``
-  cores do not oversubscribe them.  If a worker process dies, the pool is rebuilt and the
-  unfinished tasks are run again (``retries`` times at most).
+  cores do not oversubscribe them.  The processes are kept for the next sweep (``shutdown()``
+  stops them).  If a worker process dies, the pool is rebuilt and the unfinished tasks are run
+  again (``retries`` times at most).
 
 ``client`` and ``scheduler`` need the optional extra: ``pip install "hermite_rev[dask]"``.
 
@@ -40,12 +42,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import types
 import uuid
 
 from ._validate import HermiteRevError, check_positive_int
 
-__all__ = ["DASK_HINT", "SweepTaskError", "dask_available", "local_workers", "run_tasks", "worker_threads"]
+__all__ = ["DASK_HINT", "SweepTaskError", "dask_available", "local_workers", "run_tasks", "shutdown",
+           "worker_threads"]
 
 DASK_HINT = 'pip install "hermite_rev[dask]"'
 
@@ -273,11 +277,14 @@ def run_tasks(fn, tasks, *, client=None, scheduler=None, workers=None, progress=
 
 
 def _announce(progress, desc, ntasks, nworkers, where, seconds_per_task):
-    if not progress or seconds_per_task is None:
+    """The size line: tasks, workers, and the estimated time when known."""
+    if not progress:
         return
-    total = ntasks * float(seconds_per_task) / max(nworkers, 1)
-    print(f"{desc}: {ntasks} tasks on {nworkers} worker(s) ({where}), estimated {_fmt_seconds(total)}",
-          file=sys.stderr, flush=True)
+    est = ""
+    if seconds_per_task is not None:
+        waves = -(-ntasks // max(nworkers, 1))
+        est = f", estimated {_fmt_seconds(waves * float(seconds_per_task))}"
+    print(f"{desc}: {ntasks} tasks on {nworkers} worker(s) ({where}){est}", file=sys.stderr, flush=True)
 
 
 def _fmt_seconds(s):
@@ -324,23 +331,71 @@ def _skip_main_reimport(fn):
         main.__spec__ = None
 
 
-def _run_pool(fn, tasks, n, progress, desc, retries):
+_POOL = {"pool": None, "workers": 0}
+_POOL_LOCK = threading.Lock()
+
+
+def _new_pool(n):
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
+    from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no forked numba / BLAS thread state
+    return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_local_worker)
+
+
+def _shared_pool(n):
+    """The local pool of ``n`` processes kept between calls (started lazily, replaced when broken)."""
+    with _POOL_LOCK:
+        pool = _POOL["pool"]
+        if pool is not None and (_POOL["workers"] != n or getattr(pool, "_broken", False)):
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = None
+        if pool is None:
+            pool = _new_pool(n)
+            _POOL.update(pool=pool, workers=n)
+        return pool
+
+
+def _drop_pool(pool):
+    with _POOL_LOCK:
+        if _POOL["pool"] is pool:
+            _POOL.update(pool=None, workers=0)
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def shutdown():
+    """Stop the local worker processes that :func:`run_tasks` keeps for the next sweep.
+
+    They start on the first local parallel sweep (a few seconds: fresh interpreters import
+    numpy / numba) and are reused after; they also stop when Python exits.  Call this to free
+    their memory, or after editing the package's source (they keep the code they imported).
+    """
+    with _POOL_LOCK:
+        pool = _POOL["pool"]
+        _POOL.update(pool=None, workers=0)
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_pool(fn, tasks, n, progress, desc, retries):
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    # a task function defined in a script's __main__ needs workers that import that script: own pool
+    shared = getattr(fn, "__module__", None) != "__main__"
     results = {}
     bar = _Progress(progress, len(tasks), desc)
     rebuilt = 0
     try:
         while len(results) < len(tasks):
             todo = [i for i in range(len(tasks)) if i not in results]
+            pool = _shared_pool(n) if shared else _new_pool(min(n, len(todo)))
             broken = False
-            with ProcessPoolExecutor(max_workers=min(n, len(todo)), mp_context=ctx,
-                                     initializer=_init_local_worker) as pool:
-                with _skip_main_reimport(fn):  # processes start in submit()
-                    pending = {pool.submit(_call, fn, tasks[i]): i for i in todo}
+            pending = {}
+            try:
+                with _skip_main_reimport(fn):  # worker processes start in submit()
+                    for i in todo:
+                        pending[pool.submit(_call, fn, tasks[i])] = i
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in done:
@@ -357,7 +412,14 @@ def _run_pool(fn, tasks, n, progress, desc, retries):
                         bar.update()
                     if broken:
                         break
+            except BrokenProcessPool:  # submit() on a pool that broke meanwhile
+                broken = True
+            finally:
+                if not shared:
+                    pool.shutdown(wait=not broken, cancel_futures=True)
             if broken:
+                if shared:
+                    _drop_pool(pool)
                 rebuilt += 1
                 if rebuilt > retries:
                     lost = [i for i in range(len(tasks)) if i not in results]

@@ -143,3 +143,128 @@ def test_size_line(capsys):
     run_tasks(seeded_draw, TASKS[:2], workers=1, progress=True, desc="draws", seconds_per_task=90)
     err = capsys.readouterr().err
     assert "draws: 2 tasks on 1 worker(s) (in this process), estimated 3 min" in err
+
+
+# --- the users: each sweep gives the serial result on every engine ------------------------------------
+
+
+@pytest.fixture
+def one_thread():
+    """The serial reference in this process with one numba / BLAS thread (the test machine is shared;
+    the workers of the pool and of the cluster run one thread each)."""
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    with threadpool_limits(1):
+        yield
+    numba.set_num_threads(before)
+
+
+def _same_numbers(a, b):
+    """Experiment results equal except wall-clock seconds."""
+    assert list(a) == list(b)
+    for name in a:
+        ka = {k: v for k, v in a[name].items() if not k.startswith("seconds")}
+        kb = {k: v for k, v in b[name].items() if not k.startswith("seconds")}
+        assert ka == kb, name
+
+
+@pytest.fixture(scope="module")
+def relu_family():
+    import sympy
+
+    import hermite_rev as hr
+
+    K = hr.kernels.relu_ntk(depth=4, sigma_w=sympy.sqrt(2), sigma_b=sympy.Rational(1, 10))
+    return hr.reverse(K, "ntk", n=14, dps=20)
+
+
+@pytest.mark.parametrize("criterion", ["sup", "lipschitz", "nonmonotone"])
+def test_best_member_exhaustive_split_equals_serial(relu_family, client, criterion):
+    from hermite_rev.lower import best_member
+
+    ref = best_member(relu_family, criterion)  # in-process numba search over all 2**13 members
+    assert ref.method == "gray-code" and ref.covered == 2**14
+    for kw in ({"workers": 1}, {"client": client}):
+        got = relu_family.best(criterion, **kw)
+        assert (got.signs, got.value, got.refined_value, got.examined, got.covered) == \
+               (ref.signs, ref.value, ref.refined_value, ref.examined, ref.covered), kw
+
+
+def test_best_member_split_finds_the_brute_force_minimum(relu_family, client):
+    """Independent check: numpy over all 2**14 sign vectors (the criterion is even in phi -> -phi)."""
+    from hermite_rev.lower import _basis
+
+    x = np.linspace(-3, 3, 201)
+    vals, _ = _basis(relu_family, x)
+    m = vals.shape[0]
+    codes = np.arange(2**m)
+    signs = 1.0 - 2.0 * ((codes[:, None] >> np.arange(m)) & 1)
+    sup = np.max(np.abs(signs @ vals), axis=1)
+    got = relu_family.best("sup", client=client)
+    assert got.value == pytest.approx(sup.min(), rel=1e-12, abs=1e-12)
+    assert np.max(np.abs(np.array(got.signs, float) @ vals)) == pytest.approx(sup.min(), rel=1e-12)
+
+
+def test_best_member_local_search_split_equals_serial(relu_family, client):
+    from hermite_rev.lower import best_member
+
+    ref = best_member(relu_family, "sup", exhaustive_limit=8, restarts=12, seed=3)
+    assert ref.method == "local-search"
+    got = best_member(relu_family, "sup", exhaustive_limit=8, restarts=12, seed=3, client=client)
+    assert (got.signs, got.value, got.examined) == (ref.signs, ref.value, ref.examined)
+
+
+def test_best_member_split_rejects_callable(relu_family):
+    with pytest.raises(HermiteRevError, match="callable criterion"):
+        relu_family.best(lambda x, y, dy: float(np.max(y)), workers=2)
+
+
+def test_width_scaling_equals_serial(client, one_thread):
+    from hermite_rev import verify
+
+    kw = dict(widths=[64, 256, 1024], seeds=range(3), cs=[-0.5, 0.0, 0.5, 1.0])
+    ref = verify.width_scaling("relu", "ntk", workers=1, **kw)
+    assert verify.width_scaling("relu", "ntk", client=client, **kw) == ref
+    assert verify.width_scaling("relu", "ntk", workers=2, **kw) == ref
+
+
+def test_kernel_regime_gap_equals_serial(client, one_thread):
+    from hermite_rev import verify
+
+    kw = dict(widths=(64, 512), epochs=15, seeds=range(2))
+    ref = verify.kernel_regime_gap("relu", workers=1, **kw)
+    assert verify.kernel_regime_gap("relu", client=client, **kw) == ref
+
+
+def test_parity_equals_serial(client, one_thread):
+    from hermite_rev import experiments
+
+    ref = experiments.parity(trials=1, seed=5, fast=True, out=None, workers=1)
+    _same_numbers(experiments.parity(trials=1, seed=5, fast=True, out=None, client=client), ref)
+
+
+def test_mimic_equals_serial(client, one_thread):
+    from hermite_rev import experiments
+
+    ref = experiments.mimic(seed=2, fast=True, out=None, workers=1)
+    got = experiments.mimic(seed=2, fast=True, out=None, client=client)
+    _same_numbers(got, ref)
+    assert got.distance == ref.distance
+
+
+def test_cli_family_best_on_scheduler(client, capsys):
+    import json
+
+    from hermite_rev.cli import main
+
+    argv = ["family", "relu_ntk(depth=2)", "--n", "12", "--best", "sup", "--json"]
+    assert main(argv + ["--workers", "1"]) == 0
+    ref = json.loads(capsys.readouterr().out)["best"]
+    assert main(argv + ["--scheduler", client.scheduler.address]) == 0
+    got = json.loads(capsys.readouterr().out)["best"]
+    assert (got["signs"], got["value"]) == (ref["signs"], ref["value"])
+    assert main(argv + ["--scheduler", "localhost"]) == 2
+    assert "scheduler must be an address" in capsys.readouterr().err
