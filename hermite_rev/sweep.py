@@ -212,8 +212,8 @@ def run_tasks(fn, tasks, *, client=None, scheduler=None, workers=None, progress=
         Local engine only: ``1`` runs serially in this process; ``N`` runs ``N`` worker
         processes; None: one per core (never more than the tasks; serial for one task).
     progress : bool
-        A tqdm bar over tasks with ETA (on stderr); with a size line first when
-        ``seconds_per_task`` is given.
+        A line with the size of the run (tasks, workers, and the estimated time when
+        ``seconds_per_task`` is given), then a tqdm bar over tasks with ETA (on stderr).
     desc : str or None
         Label of the bar and of the error messages (default: the function's name).
     retries : int
@@ -253,15 +253,20 @@ def run_tasks(fn, tasks, *, client=None, scheduler=None, workers=None, progress=
         raise HermiteRevError(f"retries must be >= 0, got retries={retries}")
     if client is not None and scheduler is not None:
         raise HermiteRevError("give client= or scheduler=, not both")
-    if client is not None and workers is not None:
-        raise HermiteRevError(f"workers= is for the local engine; with client= the cluster decides, got workers={workers}")
+    if (client is not None or scheduler is not None) and workers is not None:
+        raise HermiteRevError(f"workers= is for the local engine; with a Dask client or scheduler the cluster "
+                              f"decides, got workers={workers}")
     desc = desc or getattr(fn, "__name__", "tasks")
     if not tasks:
         return []
     if scheduler is not None:
         distributed = _need_dask("scheduler=")
         scheduler = _check_scheduler(scheduler)
-        with distributed.Client(scheduler) as own:
+        try:
+            own = distributed.Client(scheduler)
+        except (OSError, TimeoutError) as exc:
+            raise HermiteRevError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from None
+        with own:
             return _run_dask(fn, tasks, own, progress, desc, retries, seconds_per_task)
     if client is not None:
         distributed = _need_dask("client=")
@@ -269,9 +274,10 @@ def run_tasks(fn, tasks, *, client=None, scheduler=None, workers=None, progress=
             raise HermiteRevError(f"client must be a dask.distributed.Client, got {client!r}")
         return _run_dask(fn, tasks, client, progress, desc, retries, seconds_per_task)
     n = local_workers() if workers is None else check_positive_int(workers, "workers")
-    n = min(n, len(tasks))
-    _announce(progress, desc, len(tasks), n, "in this process" if n == 1 else "local processes", seconds_per_task)
-    if n == 1:
+    busy = min(n, len(tasks))
+    _announce(progress, desc, len(tasks), busy, "in this process" if busy == 1 else "local processes",
+              seconds_per_task)
+    if busy == 1:
         return _run_serial(fn, tasks, progress, desc)
     return _run_pool(fn, tasks, n, progress, desc, retries)
 
@@ -389,7 +395,7 @@ def _run_pool(fn, tasks, n, progress, desc, retries):
     try:
         while len(results) < len(tasks):
             todo = [i for i in range(len(tasks)) if i not in results]
-            pool = _shared_pool(n) if shared else _new_pool(min(n, len(todo)))
+            pool = _shared_pool(n) if shared else _new_pool(min(n, len(todo)))  # processes start on demand
             broken = False
             pending = {}
             try:

@@ -135,8 +135,18 @@ def test_bad_arguments():
         run_tasks(seeded_draw, TASKS, scheduler="localhost")
     with pytest.raises(HermiteRevError, match="not both"):
         run_tasks(seeded_draw, TASKS, scheduler="tcp://a:1", client=object())
+    with pytest.raises(HermiteRevError, match="workers= is for the local engine"):
+        run_tasks(seeded_draw, TASKS, scheduler="tcp://a:1", workers=2)
     with pytest.raises(HermiteRevError, match="retries"):
         run_tasks(seeded_draw, TASKS, retries=-1)
+
+
+def test_unreachable_scheduler_is_one_line_error():
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        with pytest.raises(HermiteRevError, match=r"cannot connect to the Dask scheduler at tcp://127.0.0.1:9"):
+            run_tasks(seeded_draw, TASKS, scheduler="tcp://127.0.0.1:9", progress=False)
 
 
 def test_size_line(capsys):
@@ -268,3 +278,12 @@ def test_cli_family_best_on_scheduler(client, capsys):
     assert (got["signs"], got["value"]) == (ref["signs"], ref["value"])
     assert main(argv + ["--scheduler", "localhost"]) == 2
     assert "scheduler must be an address" in capsys.readouterr().err
+
+
+def test_docstring_examples():
+    import doctest
+
+    from hermite_rev import sweep
+
+    result = doctest.testmod(sweep, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
