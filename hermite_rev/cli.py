@@ -15,6 +15,10 @@ Expressions are parsed safely with sympy (no ``eval``): the elementary functions
 and the kernel constructors (``relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10)``...) are
 visible, nothing else.  Output is a human-readable table by default and JSON with ``--json``.
 Bad input (and an output path that cannot be written) exits with status 2 and a one-line message.
+
+Sweeping commands (``family --best``, ``verify``, ``experiment``) take ``--scheduler
+tcp://host:port`` (run the tasks on a Dask cluster) or ``--workers N`` (N local processes;
+default: in-process numba threads for ``family``, one process per core for the others).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import sympy
 
 from ._text import format_bound, format_value
 from ._validate import HermiteRevError, c, check_nonneg_int, check_positive_int, parse, z
+from .sweep import SweepTaskError
 
 __all__ = ["main", "build_parser"]
 
@@ -207,6 +212,27 @@ def cmd_forward(args):
     _emit(args, payload, table)
 
 
+def _sweep_args(sp):
+    """--scheduler / --workers on every command that runs a sweep (hermite_rev.sweep)."""
+    sp.add_argument("--scheduler", default=None, metavar="ADDR",
+                    help="run the sweep on a Dask cluster: scheduler address tcp://host:port "
+                         '(needs pip install "hermite_rev[dask]")')
+    sp.add_argument("--workers", type=int, default=None, metavar="N",
+                    help="without --scheduler: N local worker processes (1: serial in this process)")
+
+
+def _sweep_options(args):
+    if args.scheduler is not None and args.workers is not None:
+        raise HermiteRevError(f"--workers is for local runs; with --scheduler the cluster decides, "
+                              f"got --workers {args.workers}")
+    out = {}
+    if args.scheduler is not None:
+        out["scheduler"] = args.scheduler
+    if args.workers is not None:
+        out["workers"] = check_positive_int(args.workers, "--workers")
+    return out
+
+
 def cmd_family(args):
     fam = _family(args)
     payload = {"kernel": _show(fam.kernel, args.expr), "kind": fam.kind, "n": fam.n, "family_size": str(fam.count()),
@@ -214,7 +240,7 @@ def cmd_family(args):
                "tail_bound": float(fam.tail().bound)}
     best = None
     if args.best:
-        best = fam.best(args.best, interval=tuple(args.interval))
+        best = fam.best(args.best, interval=tuple(args.interval), **_sweep_options(args))
         payload["best"] = _best_payload(fam, best)
     if args.plot:
         from .plots import plot_family
@@ -258,8 +284,8 @@ def cmd_verify(args):
     fam = reverse(K, args.kind, n=args.n, dps=dps, label=args.expr)  # the figure names K as typed
     signs = None
     if args.bounded:  # the member with the smallest sup norm: smallest finite-width fluctuations
-        signs = dict(zip(fam.nonzero, fam.signs_of(fam.best("sup").activation)))
-    rep = verify.theorem_report(fam, widths=args.widths, out=args.out, signs=signs)
+        signs = dict(zip(fam.nonzero, fam.signs_of(fam.best("sup", **_sweep_options(args)).activation)))
+    rep = verify.theorem_report(fam, widths=args.widths, out=args.out, signs=signs, **_sweep_options(args))
     if args.json:
         print(json.dumps({k: v for k, v in rep.items() if k != "activation"}, indent=2,
                          default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
@@ -280,7 +306,7 @@ def cmd_verify(args):
 def cmd_experiment(args):
     from . import experiments
 
-    options = {"seed": check_nonneg_int(args.seed, "--seed")}
+    options = {"seed": check_nonneg_int(args.seed, "--seed"), **_sweep_options(args)}
     if not args.fast:
         print(f"hermite-rev experiment {args.name}: a full run takes {FULL_RUN_NOTE[args.name]}",
               file=sys.stderr, flush=True)
@@ -498,6 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--interval", type=float, nargs=2, default=[-3.0, 3.0], metavar=("LO", "HI"),
                     help="z interval of the --best criterion and of the plot")
     sp.add_argument("--plot", default=None, metavar="PATH", help="save a plot of some members (PNG/SVG/PDF)")
+    _sweep_args(sp)
     sp.set_defaults(func=cmd_family)
 
     sp = command("verify", "series vs quadrature vs finite-width kernel, with a figure")
@@ -510,6 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="use the family member with the smallest sup norm on [-3, 3] instead of all signs +")
     sp.add_argument("--out", default="out/verify.png", metavar="PATH", help="figure path")
     sp.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a report")
+    _sweep_args(sp)
     sp.set_defaults(func=cmd_verify)
 
     sp = command("experiment", "run one of the paper's experiments: parity | mimic")
@@ -523,6 +551,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0, help="first seed S")
     sp.add_argument("--out", default=None, metavar="PATH", help="figure path (None: no figure)")
     sp.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
+    _sweep_args(sp)
     sp.set_defaults(func=cmd_experiment)
 
     sp = command("spectrum", "Mercer eigenvalues of a kernel on the sphere S^{d-1}")
@@ -555,7 +584,7 @@ def main(argv: list[str] | None = None) -> int:
         args.func(args)
     except BrokenPipeError:  # e.g. piped into head
         return 0
-    except (HermiteRevError, ValueError, OSError) as exc:  # bad input, or an output path that cannot be written
+    except (HermiteRevError, ValueError, OSError, SweepTaskError) as exc:  # bad input, unwritable path, failed task
         if isinstance(exc, OSError) and exc.filename is not None:
             msg = f"cannot write {exc.filename}: {exc.strerror or exc}"
         else:
