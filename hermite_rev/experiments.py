@@ -44,7 +44,8 @@ import numpy as np
 from ._validate import HermiteRevError, check_positive_int
 from .nets import FCN, sphere_inputs, train
 
-__all__ = ["parity_kernel", "parity", "mimic", "run_experiment", "wine_data", "classification_data",
+__all__ = ["parity_kernel", "parity", "parity_task", "mimic", "mimic_task", "run_experiment", "wine_data",
+           "classification_data",
            "estimate_seconds", "figure1", "ExperimentResult"]
 
 METRICS = ("train_mse", "test_mse", "train_acc", "test_acc", "seconds")
@@ -169,28 +170,44 @@ def _train_net(name, cfg, data, seed, dtype, epochs=None):
     return _final(hist, time.perf_counter() - t0), curves
 
 
-def _net_task(task):
-    """One network of one trial: ``{"data", "seed", "dtype", "name", "cfg"}`` -> (final metrics, curves).
+def _net_task(data, seed, dtype, name, cfg):
+    """One network of one trial -> (final metrics, curves): the unit of :func:`hermite_rev.sweep.run_tasks`.
 
-    A pure, picklable top-level function of its argument (seeds included): the unit a process
-    pool or a Dask cluster runs, with results identical to a serial run.
+    A pure, picklable top-level function of its arguments (seeds included), so a local process
+    pool or a Dask cluster gives the same numbers as a serial run (``seconds`` aside).
     """
-    return _train_net(task["name"], task["cfg"], task["data"], task["seed"], task["dtype"])
+    return _train_net(name, cfg, data, seed, dtype)
 
 
 def _trial(task, on_net=None):
-    """One trial of an experiment: every network on the trial's data, as :func:`_net_task` units.
+    """One trial of an experiment in this process: every network on the trial's data.
 
     ``task``: ``{"data": (Xtr, Ytr, Xte, Yte), "seed", "dtype", "nets": {name: cfg}}``; returns
     ``{name: (final metrics, curves)}``.  ``on_net(name)`` is called after each network.
     """
     out = {}
     for name, cfg in task["nets"].items():
-        out[name] = _net_task({"data": task["data"], "seed": task["seed"], "dtype": task["dtype"], "name": name,
-                               "cfg": cfg})
+        out[name] = _net_task(task["data"], task["seed"], task["dtype"], name, cfg)
         if on_net is not None:
             on_net(name)
     return out
+
+
+def parity_task(bits, trial_seed, cfg, dtype=np.float32, progress=False):
+    """One (trial, network) of :func:`parity` as a pure function: ``(final metrics, curves)``.
+
+    ``cfg``: widths, activation, sigma_w, sigma_b, lr, epochs (and optionally stop_mse,
+    default 1e-3, and eval_every, default 10).  ``progress`` is accepted for compatibility.
+    """
+    cfg = {"stop_mse": 1e-3, "eval_every": 10, **cfg}
+    return _train_net("", cfg, _parity_data(bits, trial_seed), trial_seed, dtype)
+
+
+def mimic_task(trial_seed, widths, act, sigma_w, sigma_b, epochs, progress=False, dtype=np.float32):
+    """One (trial, network) of :func:`mimic` on the wine data as a pure function: ``(final metrics, curves)``."""
+    cfg = {"widths": widths, "activation": act, "sigma_w": sigma_w, "sigma_b": sigma_b, "lr": 0.1, "epochs": epochs,
+           "stop_mse": None, "eval_every": 1}
+    return _train_net("", cfg, wine_data(trial_seed), trial_seed, dtype)
 
 
 def _calibrate(task, epochs):
@@ -214,32 +231,40 @@ def estimate_seconds(per_epoch, nets, trials):
     return float(trials * sum(per_epoch[name] * cfg["epochs"] for name, cfg in nets.items()))
 
 
-def _run_trials(tasks, progress, what, calibrate_epochs):
-    """Run the trials (serially, in this process) with the estimate up front and a tqdm bar.
+def _run_trials(tasks, progress, what, calibrate_epochs, client=None, scheduler=None, workers=None):
+    """Run every (trial, network) of ``tasks`` with :func:`hermite_rev.sweep.run_tasks`.
 
-    Before (when ``calibrate_epochs`` > 0): a calibration of every network on the first
-    trial's data and the estimated time of the whole run (printed on stderr).  During (when
-    ``progress``): one bar over trials x networks with its ETA.  Returns the list of
-    :func:`_trial` results.
+    Before (when ``progress`` and ``calibrate_epochs`` > 0): a calibration of every network
+    on the first trial's data in this process and the estimated time of the whole run on
+    stderr.  During (when ``progress``): a tqdm bar over trials x networks with its ETA.  The
+    tasks are pure (:func:`_net_task`), so local processes (``workers``; None: one per
+    core) or a Dask ``client`` / ``scheduler`` give the serial numbers.  Returns one
+    ``{name: (final metrics, curves)}`` per trial.
     """
+    from .sweep import local_workers, run_tasks
+
     nets = tasks[0]["nets"]
+    keys = [(t, name) for t in range(len(tasks)) for name in nets]
     if progress and calibrate_epochs:
         per_epoch = _calibrate(tasks[0], calibrate_epochs)
         est = estimate_seconds(per_epoch, nets, len(tasks))
+        if client is None and scheduler is None:
+            n_workers = min(workers or local_workers(), len(keys))
+            where = f"{n_workers} local process(es)"
+            est_wall = est / n_workers
+        else:
+            where, est_wall = "a Dask cluster (time on one worker shown)", est
         rates = ", ".join(f"{name} {1e3 * t:.2f} ms/epoch" for name, t in per_epoch.items())
-        _say(f"{what}: {len(tasks)} trial(s) x {len(nets)} networks; estimated time at most {_fmt_seconds(est)} "
-             f"(from a {calibrate_epochs}-epoch calibration on this machine now: {rates}; networks stop early "
-             f"at their train-MSE target)")
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=len(tasks) * len(nets), desc=what.split(" (")[0], unit="net", disable=not progress,
-               smoothing=0.0, dynamic_ncols=True)
-    results = []
-    try:
-        for task in tasks:
-            results.append(_trial(task, on_net=lambda name: bar.update(1)))
-    finally:
-        bar.close()
+        _say(f"{what}: {len(tasks)} trial(s) x {len(nets)} networks on {where}; estimated time at most "
+             f"{_fmt_seconds(est_wall)} ({_fmt_seconds(est)} of compute; from a {calibrate_epochs}-epoch calibration "
+             f"on this machine now: {rates}; networks stop early at their train-MSE target)")
+    args = [{"data": tasks[t]["data"], "seed": tasks[t]["seed"], "dtype": tasks[t]["dtype"], "name": name,
+             "cfg": nets[name]} for t, name in keys]
+    outs = run_tasks(_net_task, args, client=client, scheduler=scheduler, workers=workers, progress=progress,
+                     desc=what.split(" (")[0])
+    results = [{} for _ in tasks]
+    for (t, name), out in zip(keys, outs):
+        results[t][name] = out
     return results
 
 
@@ -254,7 +279,8 @@ def _collect(results, names):
 # --------------------------------------------------------------------------------------------
 
 
-def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=True, dtype=np.float32):
+def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=True, dtype=np.float32, client=None,
+           scheduler=None, workers=None):
     r"""The paper's parity experiment.
 
     Full: n = 11 bits, all 2048 points shuffled (``seed + trial``), 1024 train / 1024 test,
@@ -269,6 +295,11 @@ def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=True, dt
 
     With ``progress=True`` (default) the full run first prints (stderr) the estimated time
     from a short calibration, then shows a tqdm bar over trials x networks with its ETA.
+
+    Every (trial, network) pair is one pure task (:func:`_net_task`, seeded by ``seed +
+    trial``), run by :func:`hermite_rev.sweep.run_tasks` on a Dask ``client`` / ``scheduler``
+    address, or locally on ``workers`` processes (None: one per core; 1: serially in this
+    process).  The numbers do not depend on where the tasks run (``seconds`` aside).
 
     Returns
     -------
@@ -292,7 +323,7 @@ def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=True, dt
              for t in range(trials)]
     what = (f"parity ({'fast' if fast else 'full'} run: {bits} bits, width {width}, {trials} trial(s), "
             f"seeds {seed}..{seed + trials - 1})")
-    results = _run_trials(tasks, progress, what, 0 if fast else 20)
+    results = _run_trials(tasks, progress, what, 0 if fast else 20, client, scheduler, workers)
     runs, curves = _collect(results, nets)
     result = ExperimentResult({name: _summarise(r) for name, r in runs.items()})
     if out is not None:
@@ -433,7 +464,7 @@ def _curve_distance(h1, h2, key):
 
 
 def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", progress=True, use_fit=None,
-          dtype=np.float32):
+          dtype=np.float32, client=None, scheduler=None, workers=None):
     r"""1HL ReLU vs 4HL ReLU vs 1HL "mimic" whose NTK is the 4HL ReLU NTK.
 
     Data: ``dataset="wine"`` is :func:`wine_data` (scikit-learn's bundled wine, 178 x 13; the
@@ -448,6 +479,9 @@ def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", p
 
     With ``progress=True`` (default) the full run first prints (stderr) the estimated time
     from a short calibration, then shows a tqdm bar over trials x networks with its ETA.
+    Every (trial, network) pair is one pure task run by :func:`hermite_rev.sweep.run_tasks`
+    (``client`` / ``scheduler`` / ``workers`` as in :func:`parity`), with the same numbers
+    wherever it runs (``seconds`` aside).
 
     Returns
     -------
@@ -488,7 +522,7 @@ def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", p
     tasks = [{"data": load(seed + t), "seed": seed + t, "dtype": dtype, "nets": nets} for t in range(trials)]
     what = (f"mimic ({'fast' if fast else 'full'} run: {data_name}, width {width}, {epochs} epochs, "
             f"{trials} trial(s), seeds {seed}..{seed + trials - 1})")
-    results = _run_trials(tasks, progress, what, 0 if fast else 3)
+    results = _run_trials(tasks, progress, what, 0 if fast else 3, client, scheduler, workers)
     runs, curves = _collect(results, nets)
     dist = {}
     for name in acts:
@@ -608,6 +642,7 @@ def figure1(width=2**14, seed=0, n=40, dps=30, *, cs=(-0.9, -0.6, -0.3, 0.0, 0.3
 
     from ._validate import c
     from .family import reverse
+    from .series import evaluate_at
     from .verify import empirical_kernel
 
     width = check_positive_int(width, "width")
@@ -633,8 +668,7 @@ def figure1(width=2**14, seed=0, n=40, dps=30, *, cs=(-0.9, -0.6, -0.3, 0.0, 0.3
         a = [float(v) for v in fam.taylor[:6]] + [0.0] * max(0, 6 - len(fam.taylor))
         b_lsq, _ = _lsq5_coefficients(K, kind)
         emp = empirical_kernel(act, kind, width=width, cs=list(cs), seed=seed)
-        f = sympy.lambdify(c, K, "mpmath")
-        Kc = np.array([float(f(sympy.Float(v, 30))) for v in cs])
+        Kc = np.array([float(evaluate_at(K, sympy.Rational(str(v)), dps=20)[0]) for v in cs])  # rigorous values
         err = np.abs(emp - Kc)
         taylor = np.array([float(v) for v in fam.taylor], dtype=float)
         Kn = np.polynomial.polynomial.polyval(np.asarray(cs, dtype=float), taylor)  # the activation's exact kernel
@@ -730,10 +764,10 @@ def run_experiment(name, fast=False, as_json=False, out=None, **options):
     out = out or f"{name}{'_fast' if fast else ''}.png"
     if name == "figure1":
         options.pop("trials", None)
+        for key in ("client", "scheduler", "workers"):
+            options.pop(key, None)
         if fast:
             options.setdefault("width", 2**10)
-    elif not fast:
-        _say(f"experiment {name}: the full run at the paper's scale (--fast: a small check in under a minute)")
     result = table[name](out=out, **options) if name == "figure1" else table[name](fast=fast, out=out, **options)
     if as_json:
         print(json.dumps(result.to_json(), indent=2, default=float))
