@@ -228,3 +228,16 @@ def test_figure1_small(tmp_path, capsys):
 def test_figure1_full(tmp_path):
     r = experiments.figure1(out=str(tmp_path / "f1.png"), progress=False)
     assert len(r) == 7 and all(v["max_abs_error_vs_truncated"] < 2.0 for v in r.values())
+
+
+def test_parallel_trials_equal_serial_and_show_progress(capsys):
+    # trials x networks on 2 local worker processes: the serial numbers, and one bar over all tasks
+    ref = experiments.parity(trials=2, seed=3, fast=True, out=None, workers=1, progress=False)
+    assert capsys.readouterr().err == ""
+    got = experiments.parity(trials=2, seed=3, fast=True, out=None, workers=2, progress=True)
+    err = capsys.readouterr().err
+    assert "6/6" in err  # 2 trials x 3 networks, counted as the worker processes finish them
+    assert list(got) == list(ref)
+    for name in ref:
+        strip = lambda r: {k: v for k, v in r.items() if not k.startswith("seconds")}  # noqa: E731
+        assert strip(got[name]) == strip(ref[name]), name
