@@ -1,18 +1,28 @@
-r"""The paper's two experiments (Simon, Anand & DeWeese 2022), reproduced with this toolkit.
+r"""The paper's experiments (Simon, Anand & DeWeese 2022, arXiv:2106.03186), reproduced with this toolkit.
 
 Index
 -----
-parity_kernel    the kernel designed for parity, and its reverse-engineered activation
-parity           11-bit parity: 4HL ReLU vs 1HL sin(6z)/2 vs 1HL engineered activation
-mimic            wine data: 1HL ReLU vs 4HL ReLU vs 1HL activations whose NTK is the 4HL ReLU NTK
-run_experiment   run one by name, print a table, write the figure (``hermite-rev experiment``)
+parity_kernel        the kernel designed for parity, and its reverse-engineered activation
+parity               11-bit parity: 4HL ReLU vs 1HL sin(6z)/2 vs 1HL engineered activation
+parity_task          one (trial, network) of parity as a pure function
+mimic                wine (or any (X, y)): 1HL ReLU vs 4HL ReLU vs 1HL activations with the 4HL ReLU NTK
+mimic_task           one (trial, network) of mimic on the wine data as a pure function
+classification_data  any (X, labels) -> split, standardized, on the sphere, one-hot
+wine_data            scikit-learn's bundled wine through classification_data
+figure1              the paper's Figure 1: targets, Hermite coefficients, empirical kernel checks
+estimate_seconds     trials x sum of (epoch cap x calibrated seconds per epoch)
+run_experiment       run one by name, print a table, write the figure (``hermite-rev experiment``)
+
+Full runs first calibrate every network for a few epochs and print the estimated time of the
+whole run (stderr), then show one tqdm bar over trials x networks; each (trial, network) is a
+pure task for :func:`hermite_rev.sweep.run_tasks` (local processes or Dask, same numbers).
 
 Every experiment returns an :class:`ExperimentResult`: a dict ``{network_name: {"train_mse",
 "test_mse", "train_acc", "test_acc", "seconds", and "*_std"}}`` (means and standard deviations
 over trials) whose only keys are the networks; what an experiment reports beyond them is in
 attributes (``mimic``: ``.distance`` and ``.info``).  It also writes a figure.
 ``fast=True`` is a small variant that runs in CI in well under a minute; the numbers of the
-full runs are in the README section "verify".
+full runs are in the README section "training" and ``docs/guide/training.md``.
 
 Training is :func:`hermite_rev.nets.train`: full-batch GD on
 :math:`L = \frac{1}{2n}\sum_i \lVert f(x_i) - y_i\rVert^2` with the output centred at
