@@ -36,6 +36,7 @@ from ._validate import (
     c,
     z,
 )
+from .deep import DeepActivationFamily, NotRealizableError, deep_reverse
 from .family import Activation, ActivationFamily, reverse
 from .hermite import hermite_coeffs, hermite_norm, kernel_of
 from .series import Tail, TaylorCoeffs, taylor
@@ -52,6 +53,9 @@ __all__ = [
     "TaylorCoeffs",
     "Tail",
     "reverse",
+    "deep_reverse",
+    "DeepActivationFamily",
+    "NotRealizableError",
     "ActivationFamily",
     "Activation",
     "hermite_coeffs",
