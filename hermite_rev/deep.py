@@ -694,8 +694,9 @@ def _via_root(ctx):
             return _root_to_dual(ctx, "exact root", kappa, s, p)
         except _NotRational:
             pass
-    kappa, s, p = _ball_root(ctx, N, s)
-    return _root_to_dual(ctx, "ball root", kappa, s, p)
+    kappa, s, p, bits = _ball_root(ctx, N, s)
+    with _flint_ctx(bits, MAX_TERMS + 8):
+        return _root_to_dual(ctx, "ball root", kappa, s, p)
 
 
 def _lowest_exponent(expr, poly, dps):
@@ -740,7 +741,7 @@ def _ball_root(ctx, N, s):
         ok = all(x.is_finite() and (x.rad() <= abs(x.mid()) * flint.arb(10) ** (-dps) or
                                     x.rad() < flint.arb(10) ** (-dps - 5)) for x in kappa)
         if ok:
-            return kappa, s, p
+            return kappa, s, p, bits
         work *= 2
     raise HermiteRevError(f"the formal root lost all precision (ill-conditioned: K's linear coefficient is tiny?); "
                           f"lower n or use method='fit'")
@@ -761,7 +762,7 @@ def _best_readout(ctx, a):
         if any(x < 0 for x in kappa):
             return math.inf, None
         total = sum(kappa[:-1], flint.arb(0))
-        if not total <= 1:
+        if not total + kappa[-1] <= 1:
             return math.inf, None
         g = list(kappa[:-1]) + [1 - total]
         F1 = _forward_at_one(g, L, "ntk", flint.arb(1), flint.arb(0), flint.arb(1), _arb(s))
@@ -794,8 +795,11 @@ def _best_readout(ctx, a):
             f2 = score(x2)[0]
     cands = [(vals[best], grid[best]), (f1, x1), (f2, x2)]
     _, xbest = min(cands)
-    s = sympy.Rational(Fraction(math.exp(xbest)).limit_denominator(10**12))
-    kappa, p = compositional_root(a, L, "ntk", n, readout=s, exact=False)
+    for nudge in range(8):  # a rational s at or just above the optimum (larger s: smaller root)
+        s = sympy.Rational(Fraction(math.exp(xbest) * (1 + 1e-9 * (4**nudge - 1))).limit_denominator(10**15))
+        kappa, p = compositional_root(a, L, "ntk", n, readout=s, exact=False)
+        if all(not x < 0 for x in kappa) and not sum(kappa, flint.arb(0)) > 1:
+            break
     return s, kappa, p
 
 
@@ -869,6 +873,17 @@ def _np_forward(g, cs, L, kind, sw2, sb2, qs, s, jac=False):
     return F, J
 
 
+def _one_blas_thread():
+    """Small dense least squares: BLAS threads only contend (100x slower on a loaded machine)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn installs
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _via_fit(ctx, progress):
     from scipy.optimize import least_squares
 
@@ -918,21 +933,23 @@ def _via_fit(ctx, progress):
     starts.append(0.5 * base + 0.5 * lin)
     starts.append(np.full(n, 1.0 / n))
     best = None
-    for g0 in starts:
-        x0 = g0 if fixed_s is not None else np.append(g0, math.log(k1 / (L + 1)))
-        lb = np.zeros_like(x0)
-        ub = np.full_like(x0, np.inf)
-        if fixed_s is None:
-            lb[-1], ub[-1] = math.log(k1) - 20, math.log(k1)
-        res = least_squares(resid, x0, jac=jac, bounds=(lb, ub), method="trf", xtol=1e-15, ftol=1e-15,
-                            gtol=1e-15, max_nfev=50 * len(x0))
-        # refine: restart from the solution with the Jacobian scaling
-        res = least_squares(resid, res.x, jac=jac, bounds=(lb, ub), method="trf", xtol=1e-15, ftol=1e-15,
-                            gtol=1e-15, x_scale="jac", max_nfev=50 * len(x0))
-        if best is None or res.cost < best.cost:
-            best = res
+    with _one_blas_thread():
+        for g0 in starts:
+            x0 = g0 if fixed_s is not None else np.append(g0, math.log(k1 / (L + 1)))
+            lb = np.zeros_like(x0)
+            ub = np.full_like(x0, np.inf)
+            if fixed_s is None:
+                lb[-1], ub[-1] = math.log(k1) - 20, math.log(k1)
+            res = least_squares(resid, x0, jac=jac, bounds=(lb, ub), method="trf", xtol=1e-15, ftol=1e-15,
+                                gtol=1e-15, max_nfev=50 * len(x0))
+            # refine: restart from the solution with the Jacobian scaling
+            res = least_squares(resid, res.x, jac=jac, bounds=(lb, ub), method="trf", xtol=1e-15, ftol=1e-15,
+                                gtol=1e-15, x_scale="jac", max_nfev=50 * len(x0))
+            if best is None or res.cost < best.cost:
+                best = res
     g, s = unpack(best.x)
-    gq = [Fraction(float(max(x, 0.0))) for x in g]
+    top = float(np.max(g))
+    gq = [Fraction(float(x)) if x > 1e-14 * top else Fraction(0) for x in g]  # drop round-off dust
     tot = sum(gq)
     if tot == 0:
         raise NotRealizableError(f"the non-negative fit of a depth-{L} dual kernel to K = {expr} collapsed to 0")
