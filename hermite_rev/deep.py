@@ -70,7 +70,7 @@ import mpmath
 import numpy as np
 import sympy
 
-from ._validate import HermiteRevError, NotAKernelError, c, check_kind, check_positive_int
+from ._validate import HermiteRevError, NotAKernelError, c, check_kind, check_positive_int, public
 from .family import Activation, ActivationFamily, _as_kernel, _sqrt_err
 from .series import Tail, TaylorCoeffs, _flint_ctx, evaluate_at, taylor
 
@@ -137,6 +137,7 @@ def _horner(g, x, n, kind):
     return acc
 
 
+@public
 def deep_forward(g, depth, kind="nngp", n=40, *, sigma_w=1, sigma_b=0, readout=1, exact=None):
     r"""Taylor coefficients (to n terms) of the depth-L kernel of a net with dual kernel ``g``.
 
@@ -252,6 +253,7 @@ def _integer_root(m, L):
     return None
 
 
+@public
 def compositional_root(a, depth, kind="nngp", n=40, *, readout=1, exact=False):
     r"""The formal depth-L root: :math:`\kappa` with :math:`\kappa(0)=0` and
     :math:`s\,\kappa^{\circ L} = K` (NNGP) or :math:`s\,N_L[\kappa] = K` (NTK), first ``n`` terms.
@@ -521,6 +523,7 @@ def _rescale(psi: Activation, qstar) -> Activation:
 # --------------------------------------------------------------------------------------------
 
 
+@public
 def deep_reverse(K, depth, kind="nngp", n=40, dps=30, *, sigma_w=1, sigma_b=0, sigma_w_last=None,
                  method="auto", progress=False) -> DeepActivationFamily:
     r"""The activations whose depth-L network has kernel K (NNGP or NTK), or why none has.
