@@ -62,7 +62,7 @@ ch. 11 (formal iterative roots).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import flint
@@ -74,13 +74,20 @@ from ._validate import HermiteRevError, NotAKernelError, c, check_kind, check_po
 from .family import Activation, ActivationFamily, _as_kernel, _sqrt_err
 from .series import Tail, TaylorCoeffs, _flint_ctx, evaluate_at, taylor
 
-__all__ = ["deep_reverse", "DeepActivationFamily", "DeepReport", "NotRealizableError", "compositional_root",
-           "deep_forward"]
+__all__ = [
+    "deep_reverse",
+    "DeepActivationFamily",
+    "DeepReport",
+    "NotRealizableError",
+    "compositional_root",
+    "deep_forward",
+]
 
+_ONE = sympy.Integer(1)
 MAX_DEPTH = 16
 MAX_N = 200
 MAX_DPS = 300
-MAX_TERMS = 4000          # Taylor coefficients of K the root may need (p^L + n)
+MAX_TERMS = 4000  # Taylor coefficients of K the root may need (p^L + n)
 METHODS = ("auto", "series", "fit")
 
 
@@ -165,8 +172,9 @@ def _deep_forward(g, depth, kind, n, sigma_w, sigma_b, readout, exact):
         sw2, sb2, qs, s = _fmpq(sw2), _fmpq(sb2), _fmpq(qs), _fmpq(readout)
     else:
         g = [_arb(sympy.Rational(x) if isinstance(x, (str, int)) else x) for x in g]
-        sw2, sb2, qs, s = (_arb(sympy.Rational(v) if isinstance(v, (int, str)) else _ball_of(v))
-                           for v in (sw2, sb2, qs, readout))
+        sw2, sb2, qs, s = (
+            _arb(sympy.Rational(v) if isinstance(v, (int, str)) else _ball_of(v)) for v in (sw2, sb2, qs, readout)
+        )
     dg = [k * g[k] for k in range(1, len(g))] or [g[0] * 0]
     S = _series(num, [0, 1], n)
     T = _series(num, [0], n)
@@ -210,8 +218,9 @@ def _sigmas(sigma_w, sigma_b):
     sb = _num(sigma_b, "sigma_b")
     sw2, sb2 = sympy.nsimplify(sw**2), sympy.nsimplify(sb**2)
     if not sw2.is_positive:
-        raise HermiteRevError(f"sigma_w must be nonzero (with sigma_w = 0 every layer forgets its input), "
-                              f"got sigma_w={sigma_w!r}")
+        raise HermiteRevError(
+            f"sigma_w must be nonzero (with sigma_w = 0 every layer forgets its input), got sigma_w={sigma_w!r}"
+        )
     return sw2, sb2, sw2 + sb2
 
 
@@ -280,20 +289,21 @@ def compositional_root(a, depth, kind="nngp", n=40, *, readout=1, exact=False):
 
 def _compositional_root(a, depth, kind, n, readout, exact):
     kind = check_kind(kind)
-    num = "exact" if exact else "ball"
     zero = flint.fmpq(0) if exact else flint.arb(0)
     s = _fmpq(readout) if exact else _ball_of(readout)
     target = [x / s for x in a]
     nz = [k for k, x in enumerate(target) if not _is_zero(x)]
     if not nz:
-        raise NotRealizableError("the kernel is identically 0 in the coefficients computed; it has no "
-                                 "non-trivial compositional root")
+        raise NotRealizableError(
+            "the kernel is identically 0 in the coefficients computed; it has no non-trivial compositional root"
+        )
     m = nz[0]
     p = _integer_root(m, depth)
     if p is None:
         raise NotRealizableError(
             f"the lowest exponent of K is m = {m}, which is not an L-th power for L = {depth}: a dual kernel "
-            f"with lowest exponent p gives p^L at depth {depth}, so no activation realises K at this depth")
+            f"with lowest exponent p gives p^L at depth {depth}, so no activation realises K at this depth"
+        )
     N = p**depth + (n - 1 - p) + 1 if n > p else p**depth + 1
     if len(target) < N:
         raise HermiteRevError(f"compositional_root needs {N} Taylor coefficients of K, got {len(target)}")
@@ -423,18 +433,20 @@ class DeepReport:
         lines = [
             f"deep {self.kind.upper()} reverse engineering, depth {self.depth}, sigma_w = {self.sigma_w}, "
             f"sigma_b = {self.sigma_b}, readout variance s = {s}",
-            f"  method: {self.method}" + (f" (root lowest exponent p = {self.lowest_exponent})"
-                                          if self.lowest_exponent else ""),
-            "  dual kernel g(rho) = " + " + ".join(
-                [f"{mpmath.nstr(g, 6)} rho^{k}" for k, g in enumerate(self.dual) if g != 0][:5])
+            f"  method: {self.method}"
+            + (f" (root lowest exponent p = {self.lowest_exponent})" if self.lowest_exponent else ""),
+            "  dual kernel g(rho) = "
+            + " + ".join([f"{mpmath.nstr(g, 6)} rho^{k}" for k, g in enumerate(self.dual) if g != 0][:5])
             + (" + ..." if sum(1 for g in self.dual if g != 0) > 5 else ""),
             f"  sup_[-1,1] |kernel of members - K| <= {mpmath.nstr(self.sup_error, 4)} (proven); "
             f"on a grid {mpmath.nstr(self.grid_error, 4)}; K(1) = {mpmath.nstr(self.k1, 10)}",
             f"  requested precision 1e-{self.dps} * K(1) " + ("reached" if self.reached else "NOT reached"),
         ]
         if self.root_tail is not None:
-            lines.append(f"  mass dropped by truncation 1 - sum_(k<n) kappa_k = {mpmath.nstr(self.root_tail, 4)}"
-                         f" (added to g_{self.n - 1})")
+            lines.append(
+                f"  mass dropped by truncation 1 - sum_(k<n) kappa_k = {mpmath.nstr(self.root_tail, 4)}"
+                f" (added to g_{self.n - 1})"
+            )
         if self.notes:
             lines.append(f"  {self.notes}")
         return "\n".join(lines)
@@ -453,8 +465,8 @@ class DeepActivationFamily(ActivationFamily):
     """
 
     depth: int = 1
-    report: DeepReport = None
-    qstar: sympy.Expr = sympy.Integer(1)
+    report: DeepReport | None = None
+    qstar: sympy.Expr = _ONE
 
     @property
     def dual(self):
@@ -472,14 +484,23 @@ class DeepActivationFamily(ActivationFamily):
         from .hermite import kernel_of
 
         act = self.activation() if act is None else act
-        return kernel_of(act.expr, self.kind, depth=self.depth, sigma_w=self.report.sigma_w,
-                         sigma_b=self.report.sigma_b, n=n or self.n, dps=self.dps,
-                         sigma_w_last=self.report.sigma_w_last)
+        return kernel_of(
+            act.expr,
+            self.kind,
+            depth=self.depth,
+            sigma_w=self.report.sigma_w,
+            sigma_b=self.report.sigma_b,
+            n=n or self.n,
+            dps=self.dps,
+            sigma_w_last=self.report.sigma_w_last,
+        )
 
     def __repr__(self):
-        return (f"DeepActivationFamily(kind={self.kind!r}, depth={self.depth}, n={self.n}, "
-                f"method={self.report.method!r}, count=2**{len(self.nonzero)}, "
-                f"sup error <= {mpmath.nstr(self.report.sup_error, 3)})")
+        return (
+            f"DeepActivationFamily(kind={self.kind!r}, depth={self.depth}, n={self.n}, "
+            f"method={self.report.method!r}, count=2**{len(self.nonzero)}, "
+            f"sup error <= {mpmath.nstr(self.report.sup_error, 3)})"
+        )
 
 
 def _rescale(psi: Activation, qstar) -> Activation:
@@ -498,12 +519,20 @@ def _rescale(psi: Activation, qstar) -> Activation:
                 continue
             for i in range(k // 2 + 1):
                 if exact:
-                    w = (sympy.sqrt(sympy.factorial(k) / sympy.factorial(k - 2 * i)) / sympy.factorial(i)
-                         * sympy.sqrt(a2) ** (k - 2 * i) * ((a2 - 1) / 2) ** i)
+                    w = (
+                        sympy.sqrt(sympy.factorial(k) / sympy.factorial(k - 2 * i))
+                        / sympy.factorial(i)
+                        * sympy.sqrt(a2) ** (k - 2 * i)
+                        * ((a2 - 1) / 2) ** i
+                    )
                 else:
                     a2f = mpmath.mpf(sympy.N(a2, psi.dps + 10))
-                    w = (mpmath.sqrt(mpmath.factorial(k) / mpmath.factorial(k - 2 * i)) / mpmath.factorial(i)
-                         * mpmath.sqrt(a2f) ** (k - 2 * i) * ((a2f - 1) / 2) ** i)
+                    w = (
+                        mpmath.sqrt(mpmath.factorial(k) / mpmath.factorial(k - 2 * i))
+                        / mpmath.factorial(i)
+                        * mpmath.sqrt(a2f) ** (k - 2 * i)
+                        * ((a2f - 1) / 2) ** i
+                    )
                 out[k - 2 * i] += w * b[k]
         return out
 
@@ -513,8 +542,9 @@ def _rescale(psi: Activation, qstar) -> Activation:
         errs = [abs(e) for e in errs]
     exact = None
     if psi.exact is not None:
-        exact = tuple(sympy.nsimplify(sympy.expand(x)) if x != 0 else sympy.Integer(0)
-                      for x in transform(list(psi.exact), True))
+        exact = tuple(
+            sympy.nsimplify(sympy.expand(x)) if x != 0 else sympy.Integer(0) for x in transform(list(psi.exact), True)
+        )
     return Activation(tuple(coeffs), tuple(errs), psi.dps, exact, psi.kind, psi.source, psi.truncation)
 
 
@@ -524,8 +554,9 @@ def _rescale(psi: Activation, qstar) -> Activation:
 
 
 @public
-def deep_reverse(K, depth, kind="nngp", n=40, dps=30, *, sigma_w=1, sigma_b=0, sigma_w_last=None,
-                 method="auto", progress=False) -> DeepActivationFamily:
+def deep_reverse(
+    K, depth, kind="nngp", n=40, dps=30, *, sigma_w=1, sigma_b=0, sigma_w_last=None, method="auto"
+) -> DeepActivationFamily:
     r"""The activations whose depth-L network has kernel K (NNGP or NTK), or why none has.
 
     Parameters
@@ -602,14 +633,30 @@ def deep_reverse(K, depth, kind="nngp", n=40, dps=30, *, sigma_w=1, sigma_b=0, s
     k0 = _k_at_zero(expr, dps) if sb2 == 0 else None
     series_ok = sb2 == 0 and k0 == 0
     if method == "series" and not series_ok:
-        why = (f"sigma_b = {sympy.sqrt(sb2)} != 0 moves the fixed point of the layer map away from 0"
-               if sb2 != 0 else f"K(0) = {k0} != 0, so 0 is not a fixed point")
+        why = (
+            f"sigma_b = {sympy.sqrt(sb2)} != 0 moves the fixed point of the layer map away from 0"
+            if sb2 != 0
+            else f"K(0) = {k0} != 0, so 0 is not a fixed point"
+        )
         raise HermiteRevError(f"method='series' needs sigma_b = 0 and K(0) = 0: {why}; use method='fit'")
     use_series = series_ok and method != "fit"
-    ctx = dict(expr=expr, depth=depth, kind=kind, n=n, dps=dps, sw2=sw2, sb2=sb2, qs=qs, k1=k1,
-               k1_err=k1_err, s_user=s_user, sigma_w=sympy.sqrt(sw2), sigma_b=sympy.sqrt(sb2))
+    ctx = dict(
+        expr=expr,
+        depth=depth,
+        kind=kind,
+        n=n,
+        dps=dps,
+        sw2=sw2,
+        sb2=sb2,
+        qs=qs,
+        k1=k1,
+        k1_err=k1_err,
+        s_user=s_user,
+        sigma_w=sympy.sqrt(sw2),
+        sigma_b=sympy.sqrt(sb2),
+    )
     ctx["s_nngp"] = s_user if s_user is not None else _rational_k1(expr, k1, dps)
-    res = _via_root(ctx) if use_series else _via_fit(ctx, progress)
+    res = _via_root(ctx) if use_series else _via_fit(ctx)
     return _family(ctx, res)
 
 
@@ -623,8 +670,10 @@ def _k_at_zero(expr, dps):
     v = sympy.simplify(v)
     if v == 0:
         return v
-    raise HermiteRevError(f"cannot decide whether K(0) = {v} is 0 (it is {mpmath.nstr(val, 5)} +- "
-                          f"{mpmath.nstr(err, 3)}); use method='fit'")
+    raise HermiteRevError(
+        f"cannot decide whether K(0) = {v} is 0 (it is {mpmath.nstr(val, 5)} +- "
+        f"{mpmath.nstr(err, 3)}); use method='fit'"
+    )
 
 
 def _rational_k1(expr, k1, dps):
@@ -643,16 +692,20 @@ def _kernel_coeffs(expr, N, dps, exact):
         a = [_fmpq(v) for v in vals]
         for k, v in enumerate(vals):
             if v < 0:
-                raise NotAKernelError(f"Taylor coefficient a_{k} = {v} is negative: {expr} is not a "
-                                      f"positive-definite dot-product kernel, so no network has it")
+                raise NotAKernelError(
+                    f"Taylor coefficient a_{k} = {v} is negative: {expr} is not a "
+                    f"positive-definite dot-product kernel, so no network has it"
+                )
         return a
     tc = taylor(expr, N, dps)
     with mpmath.workdps(dps + 5):
         balls = [_ball_mpf(v, e) for v, e in zip(tc, tc.errors)]
     for k, (v, e) in enumerate(zip(tc, tc.errors)):
         if v < -e:
-            raise NotAKernelError(f"Taylor coefficient a_{k} = {mpmath.nstr(v, 8)} is negative: {expr} is not a "
-                                  f"positive-definite dot-product kernel, so no network has it")
+            raise NotAKernelError(
+                f"Taylor coefficient a_{k} = {mpmath.nstr(v, 8)} is negative: {expr} is not a "
+                f"positive-definite dot-product kernel, so no network has it"
+            )
     return balls
 
 
@@ -675,18 +728,22 @@ def _via_root(ctx):
     if p is None:
         raise NotRealizableError(
             f"the lowest exponent of K = {expr} is m = {m}, which is not an L-th power for L = {L}: a dual kernel "
-            f"with lowest exponent p gives exponent p^L at depth {L}, so no activation realises K at this depth")
+            f"with lowest exponent p gives exponent p^L at depth {L}, so no activation realises K at this depth"
+        )
     N = p**L + max(n - 1 - p, 0) + 1
     if N > MAX_TERMS:
-        raise HermiteRevError(f"the root needs {N} Taylor coefficients of K (lowest exponent {m} = {p}^{L}), "
-                              f"more than {MAX_TERMS}; lower n or depth")
+        raise HermiteRevError(
+            f"the root needs {N} Taylor coefficients of K (lowest exponent {m} = {p}^{L}), "
+            f"more than {MAX_TERMS}; lower n or depth"
+        )
     if kind == "nngp":
         if ctx["s_user"] is not None:
             k1s = ctx["s_user"]
             if abs(ctx["k1"] - mpmath.mpf(sympy.N(k1s, dps + 10))) > ctx["k1_err"] + mpmath.mpf(10) ** (-dps - 5):
                 raise NotRealizableError(
                     f"with sigma_w_last^2 = {k1s} a stationary net has NNGP(1) = {k1s}, but K(1) = "
-                    f"{mpmath.nstr(ctx['k1'], 12)}; leave sigma_w_last=None to take sqrt(K(1))")
+                    f"{mpmath.nstr(ctx['k1'], 12)}; leave sigma_w_last=None to take sqrt(K(1))"
+                )
         s = ctx["s_nngp"]
     else:
         s = ctx["s_user"]
@@ -714,13 +771,15 @@ def _lowest_exponent(expr, poly, dps):
         nz = [k for k, v in enumerate(vals) if v != 0]
         if nz:
             return nz[0]
-    except Exception:  # noqa: BLE001 - no exact series: decide with balls below
+    except Exception:  # no exact series: decide with balls below
         pass
     tc = taylor(expr, 2, dps)
     if abs(tc[1]) > tc.errors[1]:
         return 1
-    raise HermiteRevError(f"cannot decide exactly which low-order Taylor coefficients of {expr} vanish "
-                          f"(a_1 = {mpmath.nstr(tc[1], 5)} +- {mpmath.nstr(tc.errors[1], 3)}); use method='fit'")
+    raise HermiteRevError(
+        f"cannot decide exactly which low-order Taylor coefficients of {expr} vanish "
+        f"(a_1 = {mpmath.nstr(tc[1], 5)} +- {mpmath.nstr(tc.errors[1], 3)}); use method='fit'"
+    )
 
 
 def _ball_root(ctx, N, s):
@@ -741,20 +800,25 @@ def _ball_root(ctx, N, s):
             if work > 8 * MAX_DPS:
                 raise HermiteRevError(f"could not decide the root's leading coefficient: {exc}") from None
             continue
-        ok = all(x.is_finite() and (x.rad() <= abs(x.mid()) * flint.arb(10) ** (-dps) or
-                                    x.rad() < flint.arb(10) ** (-dps - 5)) for x in kappa)
+        ok = all(
+            x.is_finite()
+            and (x.rad() <= abs(x.mid()) * flint.arb(10) ** (-dps) or x.rad() < flint.arb(10) ** (-dps - 5))
+            for x in kappa
+        )
         if ok:
             return kappa, s, p, bits
         work *= 2
-    raise HermiteRevError(f"the formal root lost all precision (ill-conditioned: K's linear coefficient is tiny?); "
-                          f"lower n or use method='fit'")
+    raise HermiteRevError(
+        "the formal root lost all precision (ill-conditioned: K's linear coefficient is tiny?); "
+        "lower n or use method='fit'"
+    )
 
 
 def _best_readout(ctx, a):
     """NTK: the readout variance s minimising the proven error bound (golden section on log s)."""
-    L, n, dps = ctx["depth"], ctx["n"], ctx["dps"]
+    L, n = ctx["depth"], ctx["n"]
     k1 = float(ctx["k1"])
-    hi = k1 / (L + 1)           # kappa'(1) >= kappa(1) = 1, so NTK(1) = s (1 + mu + .. + mu^L) >= s (L+1)
+    hi = k1 / (L + 1)  # kappa'(1) >= kappa(1) = 1, so NTK(1) = s (1 + mu + .. + mu^L) >= s (L+1)
 
     def score(logs):
         s = mpmath.mpf(math.exp(logs))
@@ -780,9 +844,11 @@ def _best_readout(ctx, a):
     best = int(np.argmin(vals))
     if not np.isfinite(vals[best]):
         raise NotRealizableError(
-            f"for no readout variance s in [{hi * math.exp(-8):.3g}, {hi:.3g}] is the formal depth-{L} NTK root "
-            f"non-negative with kappa(1) = 1 (first {n} coefficients): K = {ctx['expr']} is not the NTK of a "
-            f"stationary depth-{L} net")
+            f"scan of the readout variance: for none of {len(grid)} values of s on a log grid in "
+            f"[{hi * math.exp(-8):.3g}, {hi:.3g}] (s <= K(1)/(L+1) is necessary) is the formal depth-{L} NTK root "
+            f"of K = {ctx['expr']} non-negative with its first {n} coefficients summing to <= 1 = kappa(1); "
+            f"each such s is excluded, the scan is not a proof for every s (give sigma_w_last to test one)"
+        )
     lo_x, hi_x = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
     phi = (math.sqrt(5) - 1) / 2
     x1, x2 = hi_x - phi * (hi_x - lo_x), lo_x + phi * (hi_x - lo_x)
@@ -816,17 +882,22 @@ def _root_to_dual(ctx, method, kappa, s, p):
             raise NotRealizableError(
                 f"the formal depth-{L} {kind.upper()} root of K = {ctx['expr']} has a negative coefficient: "
                 f"kappa_{k} = {val} (the first; kappa_0..kappa_{k - 1} >= 0).  The root is unique, and a dual kernel "
-                f"sum_k b_k^2 rho^k has no negative coefficients, so no activation realises K at depth {L}")
+                f"sum_k b_k^2 rho^k has no negative coefficients, so no activation realises K at depth {L}"
+            )
     total = sum(kappa[:-1], kappa[0] * 0)
     full = total + kappa[-1]
     if full > 1:
-        why = ("the root has a negative coefficient beyond k = {k} or diverges at 1, so no activation realises K "
-               "at depth {L}" if kind == "nngp" else
-               "so no stationary net with readout variance s = {s} realises K at depth {L}")
+        why = (
+            "the root has a negative coefficient beyond k = {k} or diverges at 1, so no activation realises K "
+            "at depth {L}"
+            if kind == "nngp"
+            else "so no stationary net with readout variance s = {s} realises K at depth {L}"
+        )
         raise NotRealizableError(
             f"the first {n} coefficients of the formal depth-{L} {kind.upper()} root of K = {ctx['expr']} are "
             f"non-negative but sum to {full if exact else mpmath.nstr(_to_mpf(full, dps), 12)} > 1 = kappa(1): "
-            + why.format(k=n - 1, L=L, s=s))
+            + why.format(k=n - 1, L=L, s=s)
+        )
     g = list(kappa[:-1]) + [1 - total] if n > 1 else [kappa[0] * 0 + 1]
     return dict(method=method, g=g, s=s, p=p, root=kappa, root_tail=1 - full)
 
@@ -887,10 +958,10 @@ def _one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _via_fit(ctx, progress):
+def _via_fit(ctx):
     from scipy.optimize import least_squares
 
-    expr, L, kind, n, dps = ctx["expr"], ctx["depth"], ctx["kind"], ctx["n"], ctx["dps"]
+    expr, L, kind, n = ctx["expr"], ctx["depth"], ctx["kind"], ctx["n"]
     sw2, sb2, qs = (float(v) for v in (ctx["sw2"], ctx["sb2"], ctx["qs"]))
     k1 = float(ctx["k1"])
     M = max(8 * n, 400)
@@ -943,11 +1014,30 @@ def _via_fit(ctx, progress):
             ub = np.full_like(x0, np.inf)
             if fixed_s is None:
                 lb[-1], ub[-1] = math.log(k1) - 20, math.log(k1)
-            res = least_squares(resid, x0, jac=jac, bounds=(lb, ub), method="trf", xtol=1e-15, ftol=1e-15,
-                                gtol=1e-15, max_nfev=50 * len(x0))
+            res = least_squares(
+                resid,
+                x0,
+                jac=jac,
+                bounds=(lb, ub),
+                method="trf",
+                xtol=1e-15,
+                ftol=1e-15,
+                gtol=1e-15,
+                max_nfev=50 * len(x0),
+            )
             # refine: restart from the solution with the Jacobian scaling
-            res = least_squares(resid, res.x, jac=jac, bounds=(lb, ub), method="trf", xtol=1e-15, ftol=1e-15,
-                                gtol=1e-15, x_scale="jac", max_nfev=50 * len(x0))
+            res = least_squares(
+                resid,
+                res.x,
+                jac=jac,
+                bounds=(lb, ub),
+                method="trf",
+                xtol=1e-15,
+                ftol=1e-15,
+                gtol=1e-15,
+                x_scale="jac",
+                max_nfev=50 * len(x0),
+            )
             if best is None or res.cost < best.cost:
                 best = res
     g, s = unpack(best.x)
@@ -957,10 +1047,21 @@ def _via_fit(ctx, progress):
     if tot == 0:
         raise NotRealizableError(f"the non-negative fit of a depth-{L} dual kernel to K = {expr} collapsed to 0")
     gq = [x / tot for x in gq]
-    s_exact = (ctx["s_nngp"] if kind == "nngp" else ctx["s_user"] if ctx["s_user"] is not None else
-               sympy.Rational(Fraction(s).limit_denominator(10**15)))
-    return dict(method="fit", g=[flint.fmpq(x.numerator, x.denominator) for x in gq], s=s_exact, p=None,
-                root=None, root_tail=None)
+    s_exact = (
+        ctx["s_nngp"]
+        if kind == "nngp"
+        else ctx["s_user"]
+        if ctx["s_user"] is not None
+        else sympy.Rational(Fraction(s).limit_denominator(10**15))
+    )
+    return dict(
+        method="fit",
+        g=[flint.fmpq(x.numerator, x.denominator) for x in gq],
+        s=s_exact,
+        p=None,
+        root=None,
+        root_tail=None,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -992,7 +1093,7 @@ def _certify(ctx, g, s):
             # sup|P| for P = sum_k (F_k - a_k) c^k: max on a grid of spacing 2h plus h sup|P'|
             mids = np.array([float(_to_mpf(d, work)) for d in diffs])
             rads = mpmath.fsum(_rad_mpf(d) for d in diffs)
-            G = 4000
+            G = 20000
             h = 1.0 / G
             xs = -1 + (2 * np.arange(G) + 1) * h
             vals = np.polynomial.polynomial.polyval(xs, mids)
@@ -1031,8 +1132,7 @@ def _family(ctx, res):
     bound, grid_err = _certify(ctx, g, s)
     with mpmath.workdps(dps):
         gm = tuple(+_to_mpf(x, dps) for x in g)
-        gerr = [mpmath.mpf(0) if exact else _rad_mpf(x) + abs(v) * mpmath.mpf(10) ** (-dps)
-                for x, v in zip(g, gm)]
+        gerr = [mpmath.mpf(0) if exact else _rad_mpf(x) + abs(v) * mpmath.mpf(10) ** (-dps) for x, v in zip(g, gm)]
         nonzero, mags, errs = [], [], []
         for k, (v, e) in enumerate(zip(gm, gerr)):
             if (g[k] == 0) if exact else abs(v) <= e:
@@ -1050,17 +1150,45 @@ def _family(ctx, res):
     notes = {
         "exact root": "the formal root is exact (rational arithmetic); members carry exact coefficients",
         "ball root": "the formal root is in ball arithmetic (every coefficient with a proven radius)",
-        "fit": ("no fixed point at 0 (K(0) != 0 or sigma_b != 0) or method='fit': non-negative least squares on a "
-                "Chebyshev grid, rounded to exact rationals with g(1) = 1; the error bound is for these rationals"),
+        "fit": (
+            "no fixed point at 0 (K(0) != 0 or sigma_b != 0) or method='fit': non-negative least squares on a "
+            "Chebyshev grid, rounded to exact rationals with g(1) = 1; the error bound is for these rationals"
+        ),
     }[res["method"]]
-    report = DeepReport(res["method"], L, kind, n, dps, ctx["sigma_w"], ctx["sigma_b"], s, gm, g_exact, root,
-                        root_tail, res["p"], bound, grid_err, bool(reached), k1, notes)
-    tc = TaylorCoeffs(list(gm), expr=sympy.Symbol(f"dual[{expr}; depth={L}]"), dps=dps, errors=gerr,
-                      exact=False, rigorous=True, engine="deep")
+    report = DeepReport(
+        res["method"],
+        L,
+        kind,
+        n,
+        dps,
+        ctx["sigma_w"],
+        ctx["sigma_b"],
+        s,
+        gm,
+        g_exact,
+        root,
+        root_tail,
+        res["p"],
+        bound,
+        grid_err,
+        bool(reached),
+        k1,
+        notes,
+    )
+    tc = TaylorCoeffs(
+        list(gm),
+        expr=sympy.Symbol(f"dual[{expr}; depth={L}]"),
+        dps=dps,
+        errors=gerr,
+        exact=False,
+        rigorous=True,
+        engine="deep",
+    )
     tc._tail = Tail(bound=bound, estimate=grid_err, k1=k1, rigorous=True)
     exact_mags = tuple(sympy.sqrt(x) for x in g_exact) if exact else None
-    return DeepActivationFamily(expr, kind, tc, mags, errs, exact_mags, tuple(nonzero), depth=L, report=report,
-                                qstar=ctx["qs"])
+    return DeepActivationFamily(
+        expr, kind, tc, mags, errs, exact_mags, tuple(nonzero), depth=L, report=report, qstar=ctx["qs"]
+    )
 
 
 def _ball_mpf(v, e):

@@ -38,7 +38,7 @@ def ntk(f, L, order=None):
 def test_lemma2_lowest_exponent_and_leading_coefficient(p, L):
     k = sympy.Symbol("k", positive=True)
     k2 = sympy.Symbol("k2", positive=True)
-    f = k * c**p + k2 * c**(p + 1)
+    f = k * c**p + k2 * c ** (p + 1)
     e = L if p == 1 else sum(p**i for i in range(L))
     F = iterate(f, L)
     assert min(sympy.Poly(F, c).monoms())[0] == p**L
@@ -54,14 +54,14 @@ def test_lemma2_lowest_exponent_and_leading_coefficient(p, L):
 @pytest.mark.parametrize("p, L, J", [(1, 2, 4), (1, 3, 3), (2, 2, 3)])
 def test_lemma3_triangular_affine_positive_slope(kind, p, L, J):
     ks = sympy.symbols(f"k{p}:{p + J + 1}", positive=True)
-    f = sum(kk * c**(p + i) for i, kk in enumerate(ks))
+    f = sum(kk * c ** (p + i) for i, kk in enumerate(ks))
     order = p**L + J
     F = iterate(f, L, order) if kind == "nngp" else ntk(f, L, order)
     for j in range(1, J + 1):
         coeff = sympy.expand(F.coeff(c, p**L + j))
-        later = set(ks[j + 1:])
-        assert not (coeff.free_symbols & later)                  # no kappa_{p+i}, i > j
-        assert sympy.degree(coeff, ks[j]) == 1                    # affine in kappa_{p+j}
+        later = set(ks[j + 1 :])
+        assert not (coeff.free_symbols & later)  # no kappa_{p+i}, i > j
+        assert sympy.degree(coeff, ks[j]) == 1  # affine in kappa_{p+j}
         D = sympy.expand(coeff.coeff(ks[j], 1))
         assert D != 0 and all(t.could_extract_minus_sign() is False for t in sympy.Add.make_args(D))
         if kind == "nngp" and p == 1:
@@ -89,7 +89,7 @@ def test_uniqueness_and_moebius_root():
     # c/(2 - c) at depth 2: the coefficient equations have exactly one solution with kappa_1 > 0
     n = 5
     ks = sympy.symbols(f"k1:{n}", real=True)
-    f = sum(kk * c**(i + 1) for i, kk in enumerate(ks))
+    f = sum(kk * c ** (i + 1) for i, kk in enumerate(ks))
     K = sympy.series(c / (2 - c), c, 0, n).removeO()
     F = iterate(f, 2, n - 1)
     eqs = [F.coeff(c, m) - K.coeff(c, m) for m in range(1, n)]
@@ -114,7 +114,7 @@ def test_exact_root_equals_sympy_solution():
     K = iterate(kappa, 2)
     n = 6
     ks = sympy.symbols(f"k1:{n}", real=True)
-    f = sum(kk * c**(i + 1) for i, kk in enumerate(ks))
+    f = sum(kk * c ** (i + 1) for i, kk in enumerate(ks))
     F = iterate(f, 2, n - 1)
     eqs = [F.coeff(c, m) - K.coeff(c, m) for m in range(1, n)]
     sols = [s for s in all_solutions(eqs, ks) if s[ks[0]].is_positive]

@@ -51,8 +51,9 @@ def sympy_root(K, L, n, kind="nngp"):
 # --- exact roots: round trips -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kappa, L", [((c + c**2) / 2, 2), ((c + c**3) / 2, 3), ((c + c**2) / 2, 1),
-                                      (c**2, 2), ((c**2 + c**3) / 2, 2)])
+@pytest.mark.parametrize(
+    "kappa, L", [((c + c**2) / 2, 2), ((c + c**3) / 2, 3), ((c + c**2) / 2, 1), (c**2, 2), ((c**2 + c**3) / 2, 2)]
+)
 def test_exact_root_round_trip(kappa, L):
     K = kappa
     for _ in range(L - 1):
@@ -69,7 +70,7 @@ def test_exact_root_round_trip(kappa, L):
 
 def test_exact_ntk_root_round_trip():
     kappa = (c + c**2) / 2
-    K = ntk_of_dual(kappa, 2)                    # independent sympy NTK recursion
+    K = ntk_of_dual(kappa, 2)  # independent sympy NTK recursion
     fam = hr.deep_reverse(K, 2, "ntk", n=4, sigma_w_last=1)
     assert fam.report.method == "exact root"
     assert list(fam.report.dual_exact) == [0, half, half, 0]
@@ -107,7 +108,7 @@ def test_ntk_ball_root_matches_sympy_oracle():
 def test_lowest_exponent_not_an_lth_power():
     with pytest.raises(NotRealizableError, match=r"lowest exponent .* m = 3, which is not an L-th power"):
         hr.deep_reverse(c**3, 2)
-    hr.deep_reverse(c**9, 2, n=4)   # 9 = 3^2: kappa = c^3
+    hr.deep_reverse(c**9, 2, n=4)  # 9 = 3^2: kappa = c^3
     with pytest.raises(NotRealizableError, match="m = 9"):
         hr.deep_reverse(c**9, 3)
 
@@ -156,8 +157,9 @@ def _values_match(K, fam, cs, extra=0.0):
 
 def test_forward_map_exact_root_through_kernel_of():
     kappa = (c + c**2) / 2
-    K = compose(kappa, kappa)
+    K = 3 * compose(kappa, kappa)  # K(1) = 3: the readout variance
     fam = hr.deep_reverse(K, 2, n=4)
+    assert fam.report.readout_variance == 3 and fam.report.dual_exact == (0, half, half, 0)
     F = fam.check()
     want = sympy.Poly(K, c).all_coeffs()[::-1]
     for k in range(4):
@@ -215,8 +217,10 @@ def test_empirical_nngp_of_finite_net():
     K = compose(kappa, kappa)
     fam = hr.deep_reverse(K, 2, n=3)
     cs = [0.0, 0.5, 1.0]
-    emp = np.mean([hr.verify.empirical_kernel(fam.activation(), "nngp", width=2**11, cs=cs, seed=s, depth=2)
-                   for s in range(2)], axis=0)
+    emp = np.mean(
+        [hr.verify.empirical_kernel(fam.activation(), "nngp", width=2**11, cs=cs, seed=s, depth=2) for s in range(2)],
+        axis=0,
+    )
     want = np.array([float(K.subs(c, x)) for x in cs])
     assert np.abs(emp - want).max() < 0.12
 
@@ -226,7 +230,9 @@ def test_empirical_nngp_of_finite_net_wide():
     K = c / (2 - c)
     fam = hr.deep_reverse(K, 2, n=10, dps=20)
     cs = [-0.5, 0.0, 0.5, 0.9]
-    emp = np.mean([hr.verify.empirical_kernel(fam.activation(), "nngp", width=2**14, cs=cs, seed=s, depth=2)
-                   for s in range(4)], axis=0)
+    emp = np.mean(
+        [hr.verify.empirical_kernel(fam.activation(), "nngp", width=2**14, cs=cs, seed=s, depth=2) for s in range(4)],
+        axis=0,
+    )
     want = np.array([x / (2 - x) for x in cs])
     assert np.abs(emp - want).max() < 0.03
