@@ -1073,6 +1073,9 @@ def _certify(ctx, g, s):
     """Proven sup_[-1,1] |F - K| (F = depth-L kernel of g, readout s) and a grid estimate."""
     expr, L, kind, n, dps = ctx["expr"], ctx["depth"], ctx["kind"], ctx["n"], ctx["dps"]
     N = max(2 * n, 100)
+    poly = _exact_polynomial(expr)
+    if poly is not None:  # a polynomial target: compare every coefficient, so both tails vanish
+        N = max(N, min(poly.degree() + 1, MAX_TERMS))
     work = dps + 10
     with _flint_ctx(int(work * 3.33) + 64, MAX_TERMS + 8):
         sw2, sb2, qs = (_arb(v) if v.is_Rational else _ball_of(v) for v in (ctx["sw2"], ctx["sb2"], ctx["qs"]))
@@ -1106,9 +1109,9 @@ def _certify(ctx, g, s):
     # grid estimate in mpmath
     grid = [mpmath.mpf(k) / 50 - 1 for k in range(101)]
     fK = sympy.lambdify(c, expr, "mpmath")
-    with mpmath.workdps(work):
-        gm = [_to_mpf(x, work) if not isinstance(x, (sympy.Basic,)) else mpmath.mpf(sympy.N(x, work)) for x in g]
-        sm = mpmath.mpf(sympy.N(s, work)) if isinstance(s, sympy.Basic) else _to_mpf(s, work)
+    with mpmath.workdps(work + 10):  # rounding here must stay far below the proven bound
+        gm = [_to_mpf(x, work + 10) if not isinstance(x, (sympy.Basic,)) else mpmath.mpf(sympy.N(x, work)) for x in g]
+        sm = mpmath.mpf(sympy.N(s, work + 10)) if isinstance(s, sympy.Basic) else _to_mpf(s, work + 10)
         ge = max(abs(_mp_forward(gm, x, L, kind, ctx, sm) - mpmath.re(fK(x))) for x in grid)
     return b, ge
 

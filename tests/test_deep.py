@@ -236,3 +236,29 @@ def test_empirical_nngp_of_finite_net_wide():
     )
     want = np.array([x / (2 - x) for x in cs])
     assert np.abs(emp - want).max() < 0.03
+
+
+# --- reverse o forward = identity on random non-negative rational duals ------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=2), st.integers(1, 5), st.integers(2, 3))
+def test_round_trip_random_rational_duals(weights, w1, L):
+    # kappa = (w1 c + sum_k w_k c^(k+2)) / total: rational, kappa(0) = 0, kappa(1) = 1, kappa'(0) > 0
+    ws = [0, w1, *weights]
+    total = sum(ws)
+    kappa = sum(sympy.Rational(w, total) * c**k for k, w in enumerate(ws))
+    K = c
+    for _ in range(L):
+        K = compose(kappa, K)
+    n = len(ws) + 1
+    fam = hr.deep_reverse(K, L, n=n, dps=20)
+    root = [sympy.Rational(w, total) for w in ws] + [0]
+    if fam.report.method == "exact root":
+        assert list(fam.report.dual_exact) == root
+    else:  # kappa'(0)^L rational but its L-th root is not: balls
+        assert all(abs(fam.report.root[k] - mpmath.mpf(sympy.N(root[k], 30))) < 1e-18 for k in range(n))
+    assert fam.report.sup_error < 1e-18
