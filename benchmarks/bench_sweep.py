@@ -68,18 +68,18 @@ def bench_best(ms, client):
         fam = family(m)
         members = 2 ** (m - 1)
         print(f"\nm = {m}: {members:,} members", flush=True)
-        ser, t_ser, l_ser, c_ser = timed(lambda: best_member(fam, "sup", exhaustive_limit=40, workers=1,
-                                                             progress=False))
+        ser, t_ser, l_ser, c_ser = timed(lambda fam=fam: best_member(fam, "sup", exhaustive_limit=40, workers=1,
+                                                                     progress=False))
         print(f"  serial (1 process, 1 thread) {t_ser:8.1f} s wall {c_ser:8.1f} s CPU  "
               f"{members / t_ser / 1e6:6.2f} M members/s wall, {members / c_ser / 1e6:6.2f} per CPU-s  "
               f"load {l_ser[0]:.1f} -> {l_ser[1]:.1f}", flush=True)
-        dsk, t_dsk, l_dsk, c_dsk = timed(lambda: best_member(fam, "sup", exhaustive_limit=40, client=client,
-                                                             progress=False), client)
+        dsk, t_dsk, l_dsk, c_dsk = timed(lambda fam=fam: best_member(fam, "sup", exhaustive_limit=40, client=client,
+                                                                     progress=False), client)
         print(f"  Dask LocalCluster 2 x 1      {t_dsk:8.1f} s wall {c_dsk:8.1f} s CPU  "
               f"{members / t_dsk / 1e6:6.2f} M members/s wall, {members / c_dsk / 1e6:6.2f} per CPU-s  "
               f"load {l_dsk[0]:.1f} -> {l_dsk[1]:.1f}  wall speedup {t_ser / t_dsk:.2f}x, "
               f"CPU efficiency {c_ser / c_dsk:.2f}", flush=True)
-        inp, t_inp, l_inp, c_inp = timed(lambda: best_member(fam, "sup", exhaustive_limit=40))
+        inp, t_inp, l_inp, c_inp = timed(lambda fam=fam: best_member(fam, "sup", exhaustive_limit=40))
         print(f"  in-process numba threads     {t_inp:8.1f} s wall {c_inp:8.1f} s CPU  "
               f"{members / t_inp / 1e6:6.2f} M members/s wall  load {l_inp[0]:.1f} -> {l_inp[1]:.1f}", flush=True)
         assert ser.signs == dsk.signs == inp.signs and ser.value == dsk.value == inp.value
@@ -91,9 +91,10 @@ def parity_tasks(trials):
     from hermite_rev.experiments import parity_kernel
 
     _, _, eng = parity_kernel()
-    nets = [dict(widths=[64] * 4, activation="relu", sigma_w=math.sqrt(2), sigma_b=0.1, lr=0.1, epochs=400),
-            dict(widths=[64], activation="sin6", sigma_w=1.0, sigma_b=0.0, lr=0.1, epochs=300),
-            dict(widths=[64], activation=eng, sigma_w=1.0, sigma_b=0.0, lr=0.1, epochs=300)]
+    nets = [{"widths": [64] * 4, "activation": "relu", "sigma_w": math.sqrt(2), "sigma_b": 0.1, "lr": 0.1,
+             "epochs": 400},
+            {"widths": [64], "activation": "sin6", "sigma_w": 1.0, "sigma_b": 0.0, "lr": 0.1, "epochs": 300},
+            {"widths": [64], "activation": eng, "sigma_w": 1.0, "sigma_b": 0.0, "lr": 0.1, "epochs": 300}]
     return [(7, trial, cfg, np.float32, False) for trial in range(trials) for cfg in nets]
 
 
@@ -137,7 +138,7 @@ def main():
                                   silence_logs=40) as cluster, distributed.Client(cluster) as client:
         rows = bench_best(ms, client)
         bench_parity(client, trials=8)
-    m, members, t_ser, t_dsk, _, c_ser, _ = rows[-1]
+    m, members, _, _, _, c_ser, _ = rows[-1]
     per_worker = members / c_ser
     print(f"\nper-worker rate (serial, m = {m}, per CPU second): {per_worker / 1e6:.2f} M members/s")
     for big in (32, 40):

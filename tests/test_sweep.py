@@ -144,9 +144,9 @@ def test_bad_arguments():
 def test_unreachable_scheduler_is_one_line_error():
     import dask
 
-    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
-        with pytest.raises(HermiteRevError, match=r"cannot connect to the Dask scheduler at tcp://127.0.0.1:9"):
-            run_tasks(seeded_draw, TASKS, scheduler="tcp://127.0.0.1:9", progress=False)
+    where = r"cannot connect to the Dask scheduler at tcp://127.0.0.1:9"
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}), pytest.raises(HermiteRevError, match=where):
+        run_tasks(seeded_draw, TASKS, scheduler="tcp://127.0.0.1:9", progress=False)
 
 
 def test_size_line(capsys):
@@ -235,7 +235,7 @@ def test_best_member_split_rejects_callable(relu_family):
 def test_width_scaling_equals_serial(client, one_thread):
     from hermite_rev import verify
 
-    kw = dict(widths=[64, 256, 1024], seeds=range(3), cs=[-0.5, 0.0, 0.5, 1.0])
+    kw = {"widths": [64, 256, 1024], "seeds": range(3), "cs": [-0.5, 0.0, 0.5, 1.0]}
     ref = verify.width_scaling("relu", "ntk", workers=1, **kw)
     assert verify.width_scaling("relu", "ntk", client=client, **kw) == ref
     assert verify.width_scaling("relu", "ntk", workers=2, **kw) == ref
@@ -244,7 +244,7 @@ def test_width_scaling_equals_serial(client, one_thread):
 def test_kernel_regime_gap_equals_serial(client, one_thread):
     from hermite_rev import verify
 
-    kw = dict(widths=(64, 512), epochs=15, seeds=range(2))
+    kw = {"widths": (64, 512), "epochs": 15, "seeds": range(2)}
     ref = verify.kernel_regime_gap("relu", workers=1, **kw)
     assert verify.kernel_regime_gap("relu", client=client, **kw) == ref
 
