@@ -39,6 +39,7 @@ Examples
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import sys
@@ -339,6 +340,7 @@ def _skip_main_reimport(fn):
 
 _POOL = {"pool": None, "workers": 0}
 _POOL_LOCK = threading.Lock()
+_AT_EXIT = False
 
 
 def _new_pool(n):
@@ -351,7 +353,11 @@ def _new_pool(n):
 
 def _shared_pool(n):
     """The local pool of ``n`` processes kept between calls (started lazily, replaced when broken)."""
+    global _AT_EXIT
     with _POOL_LOCK:
+        if not _AT_EXIT:  # stop the workers before the interpreter tears its modules down
+            atexit.register(shutdown)
+            _AT_EXIT = True
         pool = _POOL["pool"]
         if pool is not None and (_POOL["workers"] != n or getattr(pool, "_broken", False)):
             pool.shutdown(wait=False, cancel_futures=True)
