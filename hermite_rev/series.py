@@ -657,6 +657,10 @@ def _taylor_arb(expr, n, dps, var=c):
     prec = need + 32 + int(10 * math.log2(n + 1))
     cap = 64 * need + 20_000
     prover = _ZeroProver(var)
+    if n > 16:
+        # the precision lost in deep compositions hardly depends on n: find it with a few terms first
+        _, probe = _taylor_arb(expr, 8, dps, var)
+        prec = max(prec, probe + int(10 * math.log2(n / 8)))
     while prec <= cap:
         try:
             coeffs = _eval_arb(expr, n, prec, var=var, prover=prover)
