@@ -26,8 +26,8 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
-import mpmath
 import numpy as np
 
 from ._validate import HermiteRevError, check_positive_int
@@ -185,7 +185,7 @@ class CompiledActivation:
         return f"CompiledActivation(degree={self.degree}, coeffs=[{shown}{more}])"
 
 
-def compile_activation(act, overflow="inf") -> CompiledActivation:
+def compile_activation(act: Any, overflow: str = "inf") -> CompiledActivation:
     """Compile an activation to float64 numba kernels.
 
     Parameters
@@ -212,7 +212,8 @@ def compile_activation(act, overflow="inf") -> CompiledActivation:
     try:
         coeffs = list(coeffs)
     except TypeError:
-        raise HermiteRevError(f"compile_activation needs an Activation or a sequence of coefficients, got {act!r}") from None
+        raise HermiteRevError(f"compile_activation needs an Activation or a sequence of coefficients, "
+                              f"got {act!r}") from None
     return CompiledActivation(_float_coeffs(coeffs), overflow=overflow)
 
 
@@ -355,7 +356,6 @@ def best_member(fam, criterion="sup", interval=(-3, 3), grid=201, exhaustive_lim
     """
     from . import _numba
 
-    t_start = time.perf_counter()
     if not hasattr(fam, "nonzero") or not hasattr(fam, "activation"):
         raise HermiteRevError(f"best_member needs an ActivationFamily, got {fam!r}")
     try:
@@ -452,7 +452,8 @@ def _search_builtin(basis, w, crit, m, exhaustive_limit, restarts, seed, max_rou
     out_signs, out_val, evals = _numba.local_search(basis, w, crit, starts, rounds)
     seconds = time.perf_counter() - t0
     i = int(np.argmin(out_val))
-    return [int(s) for s in out_signs[i]], float(out_val[i]), int(evals.sum()), int(evals.sum()), seconds, "local-search"
+    n_eval = int(evals.sum())
+    return [int(s) for s in out_signs[i]], float(out_val[i]), n_eval, n_eval, seconds, "local-search"
 
 
 def _search_callable(user, x, vals, ders, m, exhaustive_limit, restarts, seed, max_rounds):
@@ -542,7 +543,7 @@ def _split_count(total, run):
     if client is not None:
         try:
             want = max(want, 4 * len(client.scheduler_info().get("workers", {})))
-        except Exception:  # noqa: BLE001  # pragma: no cover - only sizes the split
+        except Exception:  # pragma: no cover - only sizes the split
             pass
     return max(1, min(total, want))
 

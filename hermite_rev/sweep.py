@@ -149,7 +149,7 @@ def _short(v, limit=40):
         if shape is not None and hasattr(v, "dtype"):
             return f"<array {tuple(shape)} {v.dtype}>"
         text = repr(v)
-    except Exception:  # noqa: BLE001  # pragma: no cover - a repr that raises
+    except Exception:  # pragma: no cover - a repr that raises
         text = f"<{type(v).__name__}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -309,7 +309,7 @@ def _run_serial(fn, tasks, progress, desc):
         for i, task in enumerate(tasks):
             try:
                 out.append(_call(fn, task))
-            except Exception as exc:  # noqa: BLE001 - reported with the task
+            except Exception as exc:
                 _fail(fn, tasks, i, exc)
             bar.update()
     finally:
@@ -417,7 +417,7 @@ def _run_pool(fn, tasks, n, progress, desc, retries):
                         except BrokenProcessPool:
                             broken = True
                             continue
-                        except Exception as exc:  # noqa: BLE001 - reported with the task
+                        except Exception as exc:
                             for f in pending:
                                 f.cancel()
                             _fail(fn, tasks, i, exc)
@@ -448,7 +448,7 @@ def _run_dask(fn, tasks, client, progress, desc, retries, seconds_per_task):
 
     try:
         nworkers = len(client.scheduler_info().get("workers", {})) or 1
-    except Exception:  # noqa: BLE001  # pragma: no cover - an old scheduler
+    except Exception:  # pragma: no cover - an old scheduler
         nworkers = 1
     _announce(progress, desc, len(tasks), nworkers, f"Dask {client.scheduler.address}", seconds_per_task)
     run = uuid.uuid4().hex[:12]
