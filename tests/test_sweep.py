@@ -50,8 +50,9 @@ def threads_seen(_):
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                       silence_logs=40)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    )
     cl = distributed.Client(cluster)
     yield cl
     cl.close()
@@ -94,8 +95,11 @@ def test_failing_task_is_named(engine, request):
     kw = {"serial": {"workers": 1}, "pool": {"workers": 2}}.get(engine)
     if kw is None:
         kw = {"client": request.getfixturevalue("client"), "retries": 0}
-    with pytest.raises(SweepTaskError, match=r"task 3 of 5 failed: fails_on_three\(3\) raised ZeroDivisionError: "
-                                             r"task number 3 divides by zero") as info:
+    with pytest.raises(
+        SweepTaskError,
+        match=r"task 3 of 5 failed: fails_on_three\(3\) raised ZeroDivisionError: "
+        r"task number 3 divides by zero",
+    ) as info:
         run_tasks(fails_on_three, [(i,) for i in range(5)], progress=False, **kw)
     assert info.value.index == 3 and info.value.task == (3,)
 
@@ -199,8 +203,13 @@ def test_best_member_exhaustive_split_equals_serial(relu_family, client, criteri
     assert ref.method == "gray-code" and ref.covered == 2**14
     for kw in ({"workers": 1}, {"client": client}):
         got = relu_family.best(criterion, **kw)
-        assert (got.signs, got.value, got.refined_value, got.examined, got.covered) == \
-               (ref.signs, ref.value, ref.refined_value, ref.examined, ref.covered), kw
+        assert (got.signs, got.value, got.refined_value, got.examined, got.covered) == (
+            ref.signs,
+            ref.value,
+            ref.refined_value,
+            ref.examined,
+            ref.covered,
+        ), kw
 
 
 def test_best_member_split_finds_the_brute_force_minimum(relu_family, client):
