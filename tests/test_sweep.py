@@ -201,7 +201,8 @@ def test_best_member_exhaustive_split_equals_serial(relu_family, client, criteri
 
     ref = best_member(relu_family, criterion)  # in-process numba search over all 2**13 members
     assert ref.method == "gray-code" and ref.covered == 2**14
-    for kw in ({"workers": 1}, {"client": client}):
+    engines = [{"workers": 1}, {"client": client}] + ([{"workers": 2}] if criterion == "sup" else [])
+    for kw in engines:
         got = relu_family.best(criterion, **kw)
         assert (got.signs, got.value, got.refined_value, got.examined, got.covered) == (
             ref.signs,
@@ -296,3 +297,24 @@ def test_docstring_examples():
 
     result = doctest.testmod(sweep, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_cli_sweep_flags_reach_the_experiment(monkeypatch, capsys):
+    from hermite_rev import experiments
+    from hermite_rev.cli import main
+
+    seen = {}
+
+    def fake_run(name, fast, as_json, out, **options):
+        seen.update(options)
+
+    monkeypatch.setattr(experiments, "run_experiment", fake_run)
+    assert main(["experiment", "parity", "--fast", "--scheduler", "tcp://10.0.0.5:8786"]) == 0
+    assert seen["scheduler"] == "tcp://10.0.0.5:8786" and "workers" not in seen
+    seen.clear()
+    assert main(["experiment", "mimic", "--fast", "--workers", "3"]) == 0
+    assert seen["workers"] == 3 and "scheduler" not in seen
+    assert main(["experiment", "parity", "--workers", "0"]) == 2
+    assert "--workers" in capsys.readouterr().err
+    assert main(["experiment", "parity", "--workers", "2", "--scheduler", "tcp://a:1"]) == 2
+    assert "--workers is for local runs" in capsys.readouterr().err
