@@ -38,11 +38,12 @@ from ._validate import (
 )
 from .family import Activation, ActivationFamily, reverse
 from .hermite import hermite_coeffs, hermite_norm, kernel_of
+from .predict import gram
 from .series import Tail, TaylorCoeffs, taylor
 
 __version__ = "0.1.0"
 
-_LAZY = ("verify", "nets", "experiments", "spectrum", "lower", "export", "cli", "fit", "plots")
+_LAZY = ("verify", "nets", "experiments", "spectrum", "lower", "export", "cli", "fit", "plots", "interop")
 
 __all__ = [
     "c",
@@ -57,6 +58,8 @@ __all__ = [
     "hermite_coeffs",
     "hermite_norm",
     "kernel_of",
+    "gram",
+    "predict",
     "HermiteRevError",
     "NotAKernelError",
     "NotAnalyticError",
