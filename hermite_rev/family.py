@@ -162,7 +162,7 @@ class Activation:
         return self._cache["compiled"]
 
     def export(self, target="numpy", **options):
-        """Source text of phi (and phi') for ``numpy | torch | jax | c | latex``; runs without hermite_rev."""
+        """Source text of phi (and phi') for ``numpy | torch | jax | c | latex | neural_tangents``; runs without hermite_rev."""
         from .export import export_activation
 
         return export_activation(self, target, **options)
