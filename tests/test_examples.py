@@ -47,3 +47,13 @@ def test_design_parity_fast(tmp_path, capsys):
     assert res["1HL engineered"]["test_acc"] > 0.9
     assert res["4HL ReLU"]["test_acc"] < 0.7
     assert (tmp_path / "p.png").exists()
+
+
+def test_kernel_regression_wine(capsys):
+    pytest.importorskip("sklearn")
+    res = load("kernel_regression_wine").main(["--n", "12", "--seeds", "0"])
+    deep = res["4HL ReLU NTK, hr.predict (t = inf)"]
+    assert deep["test_acc"] > 0.9 and deep["test_mse"] < 0.06
+    # scikit-learn on hr.gram agrees with hr.predict (tiny ridge), and the mimic is close to the deep kernel
+    assert abs(res["4HL ReLU NTK, sklearn KernelRidge (precomputed)"]["test_mse"] - deep["test_mse"]) < 1e-3
+    assert abs(res["1HL mimic NTK, hr.predict (t = inf)"]["test_acc"] - deep["test_acc"]) < 0.05
