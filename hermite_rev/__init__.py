@@ -43,7 +43,7 @@ from .series import Tail, TaylorCoeffs, taylor
 
 __version__ = "0.1.0"
 
-_LAZY = ("verify", "nets", "experiments", "spectrum", "lower", "export", "cli", "fit", "plots", "interop")
+_LAZY = ("verify", "nets", "experiments", "spectrum", "lower", "export", "cli", "fit", "plots", "sweep", "interop")
 
 __all__ = [
     "c",

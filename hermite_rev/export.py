@@ -33,8 +33,8 @@ who generated it and from which activation.
 from __future__ import annotations
 
 import keyword
-import math
 import re
+from typing import Any
 
 import numpy as np
 
@@ -471,7 +471,7 @@ _EXPORTERS = {
 }
 
 
-def export_activation(act, target="numpy", *, name="phi", **options):
+def export_activation(act: Any, target: str = "numpy", *, name: str = "phi", **options: Any) -> str:
     r"""Source text of an activation (and its derivative) that runs without hermite_rev.
 
     Parameters
