@@ -43,11 +43,11 @@ def neural_tangents_time(X, repeat):
 
         jax.config.update("jax_enable_x64", True)
         from neural_tangents import stax
-    except Exception:  # noqa: BLE001 - any import failure means: not installed here
+    except Exception:
         return None
     layers = []
     for _ in range(4):
-        layers += [stax.Dense(1, W_std=2 ** 0.5, b_std=0.1), stax.Relu()]
+        layers += [stax.Dense(1, W_std=2**0.5, b_std=0.1), stax.Relu()]
     _, _, kernel_fn = stax.serial(*layers, stax.Dense(1, W_std=1.0, b_std=0.0))
     kernel_fn = jax.jit(kernel_fn, static_argnames="get")
     Xs = X * np.sqrt(X.shape[1])  # |x|^2/d = 1
@@ -71,18 +71,24 @@ def main():
     t_compile = time.perf_counter() - t0
     hr.gram(f, X[:64])  # numba warm-up
     hr.gram(g, X[:64])
-    print(f"{args.n} x {args.n} Gram matrix of relu_ntk(4, sqrt(2), 1/10), d = {args.d}, "
-          f"cores visible: {os.cpu_count()}, numba threads: {os.environ.get('NUMBA_NUM_THREADS', 'default')}")
+    print(
+        f"{args.n} x {args.n} Gram matrix of relu_ntk(4, sqrt(2), 1/10), d = {args.d}, "
+        f"cores visible: {os.cpu_count()}, numba threads: {os.environ.get('NUMBA_NUM_THREADS', 'default')}"
+    )
     print(f"compile both methods (once per kernel, cached): {t_compile:.2f} s")
     t_ref = median_time(lambda: reference(X, X), args.repeat)
     t_ours = median_time(lambda: hr.gram(f, X), args.repeat)
     t_comp = median_time(lambda: hr.gram(g, X), args.repeat)
     G1, G2 = hr.gram(f, X), hr.gram(g, X)
     print(f"numpy X @ X.T + arccos : {t_ref:.3f} s")
-    print(f"hr.gram  ({f.method:8s})    : {t_ours:.3f} s   ratio {t_ours / t_ref:.2f}x  "
-          f"(error {f.error:.2g}, {f.error_kind}; {f.detail})")
-    print(f"hr.gram  ({g.method:8s})    : {t_comp:.3f} s   ratio {t_comp / t_ref:.2f}x  "
-          f"(error {g.error:.2g}, {g.error_kind})")
+    print(
+        f"hr.gram  ({f.method:8s})    : {t_ours:.3f} s   ratio {t_ours / t_ref:.2f}x  "
+        f"(error {f.error:.2g}, {f.error_kind}; {f.detail})"
+    )
+    print(
+        f"hr.gram  ({g.method:8s})    : {t_comp:.3f} s   ratio {t_comp / t_ref:.2f}x  "
+        f"(error {g.error:.2g}, {g.error_kind})"
+    )
     print(f"max |theta - compiled| over the matrix: {float(np.max(np.abs(G1 - G2))):.2g}")
     t_nt = neural_tangents_time(X, args.repeat)
     if t_nt is None:

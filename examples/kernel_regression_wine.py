@@ -38,8 +38,10 @@ def run(seed, K, K_mimic, K_nngp):
 
     score("4HL ReLU NTK, hr.predict (t = inf)", hr.predict.gradient_descent_mse(K, Xtr, Ytr, Xte)[1])
     score("1HL mimic NTK, hr.predict (t = inf)", hr.predict.gradient_descent_mse(K_mimic, Xtr, Ytr, Xte)[1])
-    score("4HL ReLU NTK, hr.predict (t = 1000 epochs, lr = 1)",
-          hr.predict.gradient_descent_mse(K, Xtr, Ytr, Xte, t=1000, lr=1.0)[1])
+    score(
+        "4HL ReLU NTK, hr.predict (t = 1000 epochs, lr = 1)",
+        hr.predict.gradient_descent_mse(K, Xtr, Ytr, Xte, t=1000, lr=1.0)[1],
+    )
     kr = KernelRidge(alpha=1e-6, kernel="precomputed").fit(hr.gram(K, Xtr), Ytr)
     score("4HL ReLU NTK, sklearn KernelRidge (precomputed)", kr.predict(hr.gram(K, Xte, Xtr)))
     kr = KernelRidge(alpha=1e-6, kernel="precomputed").fit(hr.gram(K_mimic, Xtr), Ytr)
@@ -58,10 +60,12 @@ def main(argv=None):
     K = hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10))
     K_nngp = hr.kernels.relu_nngp(4, sympy.sqrt(2), sympy.Rational(1, 10))
     mimic = hr.reverse(K, "ntk", n=args.n, dps=30).activation()
-    K_mimic = mimic.kernel("ntk")          # the 1HL NTK of the mimic, as Taylor coefficients
+    K_mimic = mimic.kernel("ntk")  # the 1HL NTK of the mimic, as Taylor coefficients
     f = hr.predict.compile_kernel(K_mimic)
-    print(f"mimic: {args.n} Hermite terms; its NTK differs from the 4HL NTK by <= "
-          f"{float(hr.reverse(K, 'ntk', n=args.n).tail().bound):.3g} on [-1, 1]; Gram error <= {f.error:.3g}")
+    print(
+        f"mimic: {args.n} Hermite terms; its NTK differs from the 4HL NTK by <= "
+        f"{float(hr.reverse(K, 'ntk', n=args.n).tail().bound):.3g} on [-1, 1]; Gram error <= {f.error:.3g}"
+    )
     rows = {}
     for s in args.seeds:
         for name, v in run(s, K, K_mimic, K_nngp).items():

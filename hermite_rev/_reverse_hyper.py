@@ -58,7 +58,7 @@ def rescale_matrix(n, s, exact=False):
     for m in range(n):
         for i in range(m // 2 + 1):
             j = m - 2 * i
-            R[m][j] = s ** j * (s * s - 1) ** i / (fact(i) * 2 ** i) * sq(fact(m) / fact(j))
+            R[m][j] = s**j * (s * s - 1) ** i / (fact(i) * 2**i) * sq(fact(m) / fact(j))
     return R
 
 
@@ -112,7 +112,8 @@ def check_reachable(s, e, kind, param, dps, K):
                 f"K is not reachable with these hyperparameters: beta_{k}^2 = {mpmath.nstr(v, 8)} < 0 "
                 f"(re-expanded in the pre-activation correlation, coefficient {k} is negative after what "
                 f"{what if param == 'ntk' or kind == 'nngp' else 'the bias and derivative terms'} contribute"
-                f"{'' if k else 's'}); kernel {K}")
+                f"{'' if k else 's'}); kernel {K}"
+            )
 
 
 def member_coeffs(betas, beta_errs, q, exact_betas=None):
@@ -131,14 +132,16 @@ def member_coeffs(betas, beta_errs, q, exact_betas=None):
 
 def check_param(parameterization, kind, width, d_in):
     if not isinstance(parameterization, str) or parameterization.lower() not in PARAMETERIZATIONS:
-        raise HermiteRevError(f"parameterization must be one of {PARAMETERIZATIONS}, got "
-                              f"parameterization={parameterization!r}")
+        raise HermiteRevError(
+            f"parameterization must be one of {PARAMETERIZATIONS}, got parameterization={parameterization!r}"
+        )
     p = parameterization.lower()
     if p == "standard" and kind == "ntk":
         if width is None or d_in is None:
             raise HermiteRevError(
                 "the standard-parameterization NTK depends on the hidden width N and the input dimension d "
-                f"(neural-tangents' convention): pass width= and d_in=, got width={width!r}, d_in={d_in!r}")
+                f"(neural-tangents' convention): pass width= and d_in=, got width={width!r}, d_in={d_in!r}"
+            )
         width = check_positive_int(width, "width")
         d_in = check_positive_int(d_in, "d_in")
     return p, width, d_in
@@ -148,5 +151,14 @@ def float_or_none(x):
     return None if x is None else float(x)
 
 
-__all__ = ["rescale_matrix", "reexpand", "solve_squares", "member_coeffs", "check_param", "hyper_number",
-           "check_reachable", "PARAMETERIZATIONS", "math"]
+__all__ = [
+    "rescale_matrix",
+    "reexpand",
+    "solve_squares",
+    "member_coeffs",
+    "check_param",
+    "hyper_number",
+    "check_reachable",
+    "PARAMETERIZATIONS",
+    "math",
+]

@@ -312,7 +312,7 @@ class ActivationFamily:
 
     def signs_of(self, act: Activation) -> list[int]:
         """The sign vector of a member (inverse of :meth:`activation`)."""
-        coeffs = act.coeffs
+        coeffs: Sequence[Any] = act.coeffs
         if self.scale is not None:  # back to the coefficients of phi(sqrt(q) z)
             from ._reverse_hyper import rescale_matrix
 
@@ -523,7 +523,7 @@ def _reverse_hyper(expr: sympy.Expr, kind: str, n: int, dps: int, exact: bool, s
                 nonzero.append(k)
                 mags.append(mpmath.sqrt(v))
                 errs.append(_sqrt_err(v, ek, 1))
-    a.tail  # raises DivergentSeriesError when the re-expanded series does not converge at rho = 1
+    _ = a.tail  # raises DivergentSeriesError when the re-expanded series does not converge at rho = 1
     exact_mags = None
     if exact:
         w = [swl2 * (1 if kind == "nngp" else k + 1) for k in range(n)]

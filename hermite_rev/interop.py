@@ -117,6 +117,6 @@ class SklearnKernel(Kernel):
             import sympy
 
             what = _short(self.K) if isinstance(self.K, sympy.Basic) else type(self.K).__name__
-        except Exception:  # noqa: BLE001 - repr must not fail
+        except Exception:
             what = type(self.K).__name__
         return f"{self.amplitude:.3g} * SklearnKernel({what})"

@@ -133,8 +133,10 @@ class KernelFunction:
     _apply: object = field(repr=False, compare=False)
 
     def __repr__(self):
-        return (f"KernelFunction(method={self.method!r}, error={self.error:.3g} ({self.error_kind}), "
-                f"K(1)={self.k1!r}, {self.detail})")
+        return (
+            f"KernelFunction(method={self.method!r}, error={self.error:.3g} ({self.error_kind}), "
+            f"K(1)={self.k1!r}, {self.detail})"
+        )
 
     def apply_(self, C):
         """Replace the cosines in the C-contiguous float64 2-D array ``C`` by K(c), in place."""
@@ -161,10 +163,26 @@ class GramInfo:
     shape: tuple
 
 
-_FUNCS = {"acos": "_acos", "asin": "_asin", "atan": "math.atan", "exp": "math.exp", "log": "math.log",
-          "sin": "math.sin", "cos": "math.cos", "tan": "math.tan", "sinh": "math.sinh", "cosh": "math.cosh",
-          "tanh": "math.tanh", "erf": "math.erf", "erfc": "math.erfc", "Abs": "abs", "Heaviside": "_heaviside",
-          "sign": "_sign", "asinh": "math.asinh", "atanh": "math.atanh"}
+_FUNCS = {
+    "acos": "_acos",
+    "asin": "_asin",
+    "atan": "math.atan",
+    "exp": "math.exp",
+    "log": "math.log",
+    "sin": "math.sin",
+    "cos": "math.cos",
+    "tan": "math.tan",
+    "sinh": "math.sinh",
+    "cosh": "math.cosh",
+    "tanh": "math.tanh",
+    "erf": "math.erf",
+    "erfc": "math.erfc",
+    "Abs": "abs",
+    "Heaviside": "_heaviside",
+    "sign": "_sign",
+    "asinh": "math.asinh",
+    "atanh": "math.atanh",
+}
 
 
 class _Unsupported(Exception):
@@ -255,6 +273,7 @@ def _numpy_fallback(expr):
         np.clip(C, -1.0, 1.0, out=C)
         with np.errstate(all="ignore"):
             C[...] = np.asarray(f(C), dtype=np.float64)
+
     return apply
 
 
@@ -267,13 +286,22 @@ def _mp_clip(lo, hi, f):
         elif v < lo:
             v = lo if v > lo - tol else mpmath.nan
         return f(v) if mpmath.isfinite(v) else mpmath.nan
+
     return g
 
 
-_MP_NS = {"_acos": _mp_clip(-1, 1, mpmath.acos), "_asin": _mp_clip(-1, 1, mpmath.asin),
-          "_sqrt": _mp_clip(0, mpmath.inf, mpmath.sqrt), "_pow": mpmath.power, "abs": abs, "max": max, "min": min,
-          "_heaviside": lambda v: mpmath.mpf(1) if v > 0 else (mpmath.mpf(0) if v < 0 else mpmath.mpf(0.5)),
-          "_sign": mpmath.sign, "mpf": mpmath.mpf}
+_MP_NS = {
+    "_acos": _mp_clip(-1, 1, mpmath.acos),
+    "_asin": _mp_clip(-1, 1, mpmath.asin),
+    "_sqrt": _mp_clip(0, mpmath.inf, mpmath.sqrt),
+    "_pow": mpmath.power,
+    "abs": abs,
+    "max": max,
+    "min": min,
+    "_heaviside": lambda v: mpmath.mpf(1) if v > 0 else (mpmath.mpf(0) if v < 0 else mpmath.mpf(0.5)),
+    "_sign": mpmath.sign,
+    "mpf": mpmath.mpf,
+}
 
 
 class _MathShim:
@@ -317,6 +345,7 @@ def _oracle(expr):
                     v = v.real if abs(v.imag) <= 1e-30 * (1 + abs(v.real)) else mpmath.nan
                 out.append(mpmath.mpf(v))
             return out
+
     return values
 
 
@@ -379,7 +408,6 @@ def _measure(apply, ref_grid, ref_vals):
 
 
 def _compile_series(tc):
-    from . import _numba_gram as ng
 
     n = len(tc)
     with mpmath.workdps(30):
@@ -389,7 +417,8 @@ def _compile_series(tc):
             if a < -e:
                 raise NotAKernelError(
                     f"Taylor coefficient a_{k} = {mpmath.nstr(a, 8)} is negative: the truncation error of a series "
-                    f"kernel is bounded only for non-negative coefficients")
+                    f"kernel is bounded only for non-negative coefficients"
+                )
         tail = tc.tail
         u = mpmath.mpf(2) ** -53
         g = (2 * n + 1) * u / (1 - (2 * n + 1) * u)
@@ -397,9 +426,15 @@ def _compile_series(tc):
         bound = max(tail.bound, 0) + mpmath.fsum(errs) + g * (total + mpmath.fsum(errs)) + total * u
     a = np.array([float(v) for v in vals])
     rigorous = bool(getattr(tc, "rigorous", False)) and tail.rigorous
-    return KernelFunction(tc, "series", float(bound) * (1 + 1e-12), "bound" if rigorous else "estimate",
-                          float(tail.k1), f"Horner on {n} Taylor coefficients",
-                          functools.partial(_apply_horner, a=a))
+    return KernelFunction(
+        tc,
+        "series",
+        float(bound) * (1 + 1e-12),
+        "bound" if rigorous else "estimate",
+        float(tail.k1),
+        f"Horner on {n} Taylor coefficients",
+        functools.partial(_apply_horner, a=a),
+    )
 
 
 def _apply_horner(C, a):
@@ -438,8 +473,9 @@ def _compile_expr(expr, method):
             err = _measure(apply, grid, ref)
             tried.append(f"theta degree {degree}: {err:.2e}")
             if err <= THETA_TOL * max(scale, 1.0) or (method == "theta" and degree == 32):
-                return KernelFunction(expr, "theta", err, "measured", k1,
-                                      f"arccos + {PIECES} pieces of degree {degree} in theta", apply)
+                return KernelFunction(
+                    expr, "theta", err, "measured", k1, f"arccos + {PIECES} pieces of degree {degree} in theta", apply
+                )
     try:
         body, nodes = _generate(expr)
         from . import _numba_gram as ng
@@ -512,12 +548,14 @@ def compile_kernel(K, *, method="auto") -> KernelFunction:
     if isinstance(K, KernelFunction):
         return K
     with _LOCK:
-        if isinstance(K, TaylorCoeffs) and not K.exact or method == "series":
+        if (isinstance(K, TaylorCoeffs) and not K.exact) or method == "series":
             if not isinstance(K, TaylorCoeffs):
                 from .series import taylor
 
-                raise HermiteRevError("method='series' needs a TaylorCoeffs kernel (e.g. hr.taylor(K, n)); "
-                                      f"got {type(K).__name__}; pass the coefficients from {taylor.__name__}")
+                raise HermiteRevError(
+                    "method='series' needs a TaylorCoeffs kernel (e.g. hr.taylor(K, n)); "
+                    f"got {type(K).__name__}; pass the coefficients from {taylor.__name__}"
+                )
             return _compile_series(K)
         if isinstance(K, TaylorCoeffs):
             K = list(K)
@@ -541,7 +579,7 @@ def compile_kernel(K, *, method="auto") -> KernelFunction:
 def _as_inputs(X, name, d=None):
     try:
         A = np.asarray(X)
-    except Exception:  # noqa: BLE001 - ragged or odd objects
+    except Exception:
         raise HermiteRevError(f"{name} must be a 2-D array of real numbers, got {type(X).__name__}") from None
     if A.ndim == 1 and d is None:
         raise HermiteRevError(f"{name} must be a 2-D array (examples x features), got shape {A.shape}")
@@ -565,8 +603,10 @@ def _as_inputs(X, name, d=None):
 
 def _check_size(n1, n2):
     if n1 * n2 > MAX_ENTRIES:
-        raise HermiteRevError(f"a {n1} x {n2} Gram matrix has {n1 * n2} entries, more than the limit "
-                              f"{MAX_ENTRIES} (16 GiB of float64); compute it in blocks of rows")
+        raise HermiteRevError(
+            f"a {n1} x {n2} Gram matrix has {n1 * n2} entries, more than the limit "
+            f"{MAX_ENTRIES} (16 GiB of float64); compute it in blocks of rows"
+        )
 
 
 def gram(K, X1, X2=None, *, info=False, method="auto"):
@@ -670,7 +710,8 @@ def _singular(lam, tol, what):
     return HermiteRevError(
         f"the training {what} Gram matrix is singular (smallest eigenvalue {lam[0]:.3g} <= {tol:.3g}, "
         f"n * eps * largest): duplicate or antipodal-equivalent training inputs, or a kernel of low rank; "
-        f"pass diag_reg > 0")
+        f"pass diag_reg > 0"
+    )
 
 
 def gp_inference(K_nngp, X_train, Y_train, X_test, diag_reg=0.0):
@@ -722,7 +763,7 @@ def gp_inference(K_nngp, X_train, Y_train, X_test, diag_reg=0.0):
     lam, V, tol = _eigh(Kdd, reg, "NNGP")
     if lam[0] <= tol:
         raise _singular(lam, tol, "NNGP")
-    W = (Ktd @ V) / lam                    # K_*d V Lambda^{-1}
+    W = (Ktd @ V) / lam  # K_*d V Lambda^{-1}
     mean = W @ (V.T @ Y)
     cov = Ktt - W @ (V.T @ Ktd.T)
     cov = (cov + cov.T) / 2
@@ -731,7 +772,7 @@ def gp_inference(K_nngp, X_train, Y_train, X_test, diag_reg=0.0):
 
 def _time_factor(lam, n, t, lr):
     r"""Diagonal of :math:`\Theta^{-1}(I - M_t)` in the eigenbasis (finite even where lam = 0)."""
-    if lr is None:   # gradient flow: M_t = exp(-Theta t / n)
+    if lr is None:  # gradient flow: M_t = exp(-Theta t / n)
         x = lam * (t / n)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = np.where(np.abs(x) > 1e-300, -np.expm1(-x) / lam, t / n)
@@ -823,7 +864,8 @@ def gradient_descent_mse(K_ntk, X_train, Y_train, X_test, t=None, lr=None, *, di
         if lr is not None and lr * lam[-1] / n >= 2:
             raise HermiteRevError(
                 f"lr={lr} makes gradient descent diverge for this NTK (it needs lr < 2n/lambda_max = "
-                f"{2 * n / lam[-1]:.4g}): the infinite-time limit does not exist")
+                f"{2 * n / lam[-1]:.4g}): the infinite-time limit does not exist"
+            )
         factor, one_minus = 1.0 / lam, np.ones_like(lam)
     else:
         factor, one_minus = _time_factor(lam, n, t, lr)
@@ -832,7 +874,7 @@ def gradient_descent_mse(K_ntk, X_train, Y_train, X_test, t=None, lr=None, *, di
     if reg:
         # with a ridge the training outputs follow the regularized kernel too
         f_train = Kdd @ (V @ (factor[:, None] * VY))
-    A = (Ktd @ V) * factor                     # Theta_*d V diag(factor)
+    A = (Ktd @ V) * factor  # Theta_*d V diag(factor)
     f_test = A @ VY
     out_train = f_train[:, 0] if vector else f_train
     out_test = f_test[:, 0] if vector else f_test
@@ -841,6 +883,6 @@ def gradient_descent_mse(K_ntk, X_train, Y_train, X_test, t=None, lr=None, *, di
     Sdd = gram(K_nngp, U)
     Std = gram(K_nngp, T, U)
     Stt = gram(K_nngp, T)
-    Afull = A @ V.T                            # Theta_*d Theta^{-1} (I - M_t), (m, n)
+    Afull = A @ V.T  # Theta_*d Theta^{-1} (I - M_t), (m, n)
     cov = Stt - Afull @ Std.T - Std @ Afull.T + Afull @ Sdd @ Afull.T
     return out_train, out_test, (cov + cov.T) / 2

@@ -67,20 +67,20 @@ def test_exact_family_contains_the_activation(kind):
     rho_c = (SW**2 * c + SB**2) / q
     weight = (lambda k: 1) if kind == "nngp" else (lambda k: k + 1)
     K = sympy.expand(SBL**2 + SWL**2 * sum(weight(k) * bk**2 * rho_c**k for k, bk in enumerate(b)))
-    fam = hr.reverse(K, kind, n=4, dps=30, exact=True, sigma_w=SW, sigma_b=SB, sigma_w_last=SWL,
-                     sigma_b_last=SBL)
+    fam = hr.reverse(K, kind, n=4, dps=30, exact=True, sigma_w=SW, sigma_b=SB, sigma_w_last=SWL, sigma_b_last=SBL)
     assert fam.count() == 16
     exprs = [sympy.expand(act.expr) for act in fam.members()]
     assert any(sympy.simplify(e - PHI) == 0 for e in exprs)
     want = hr.taylor(K, 4, dps=25)
     for act in list(fam.members())[:4]:
-        got = hr.kernel_of(act.expr, kind, depth=1, sigma_w=SW, sigma_b=SB, sigma_w_last=SWL,
-                           sigma_b_last=SBL, n=4, dps=25)
+        got = hr.kernel_of(
+            act.expr, kind, depth=1, sigma_w=SW, sigma_b=SB, sigma_w_last=SWL, sigma_b_last=SBL, n=4, dps=25
+        )
         assert all(abs(x - y) < 1e-18 for x, y in zip(got, want))
 
 
 def test_unreachable_kernels_name_the_coefficient():
-    with pytest.raises(hr.NotAKernelError, match="beta_0"):   # c re-expanded has a negative constant
+    with pytest.raises(hr.NotAKernelError, match="beta_0"):  # c re-expanded has a negative constant
         hr.reverse(c, "nngp", n=3, sigma_w=1, sigma_b=sympy.Rational(1, 2))
-    with pytest.raises(hr.NotAKernelError, match="beta_0"):   # the readout bias alone exceeds K(0)
+    with pytest.raises(hr.NotAKernelError, match="beta_0"):  # the readout bias alone exceeds K(0)
         hr.reverse(c + sympy.Rational(1, 10), "ntk", n=3, sigma_b_last=1)

@@ -14,7 +14,7 @@ try:
     jax.config.update("jax_enable_x64", True)
     from neural_tangents import predict as nt_predict
     from neural_tangents import stax
-except Exception as exc:  # noqa: BLE001 - any failure to import means: not installed here
+except Exception as exc:
     pytest.skip(f"neural_tangents does not import here ({type(exc).__name__})", allow_module_level=True)
 
 SQ2, TENTH = sympy.sqrt(2), sympy.Rational(1, 10)
@@ -22,7 +22,7 @@ SQ2, TENTH = sympy.sqrt(2), sympy.Rational(1, 10)
 
 def _inputs(n, d=5, seed=0):
     X = np.random.default_rng(seed).standard_normal((n, d))
-    return X / np.linalg.norm(X, axis=1, keepdims=True) * np.sqrt(d)   # |x|^2/d = 1
+    return X / np.linalg.norm(X, axis=1, keepdims=True) * np.sqrt(d)  # |x|^2/d = 1
 
 
 def _cos(X1, X2):
@@ -48,8 +48,15 @@ def test_exported_layer_kernel_fn_matches_kernel_of(member, depth):
     C = _cos(X1, X2)
     for kind in ("nngp", "ntk"):
         got = np.asarray(kernel_fn(X1, X2, kind))
-        tc = hr.kernel_of(member.expr, kind, depth=depth, sigma_w=sympy.Rational("1.3"),
-                          sigma_b=sympy.Rational("0.2"), n=10 * 3**(depth - 1) if depth < 3 else 60, dps=20)
+        tc = hr.kernel_of(
+            member.expr,
+            kind,
+            depth=depth,
+            sigma_w=sympy.Rational("1.3"),
+            sigma_b=sympy.Rational("0.2"),
+            n=10 * 3 ** (depth - 1) if depth < 3 else 60,
+            dps=20,
+        )
         ref = sum(float(a) * C**k for k, a in enumerate(tc))
         err = float(tc.tail.bound) + 1e-9 * np.max(np.abs(ref))
         assert np.max(np.abs(got - ref)) <= err, (kind, np.max(np.abs(got - ref)), err)
@@ -62,8 +69,9 @@ def test_relu_kernels_and_gram_match(depth=3):
     _, _, kernel_fn = stax.serial(*layers, stax.Dense(1))
     X1, X2 = _inputs(30), _inputs(20, seed=1)
     for kind, K in (("ntk", hr.kernels.relu_ntk), ("nngp", hr.kernels.relu_nngp)):
-        np.testing.assert_allclose(np.asarray(kernel_fn(X1, X2, kind)), hr.gram(K(depth, SQ2, TENTH), X1, X2),
-                                   rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            np.asarray(kernel_fn(X1, X2, kind)), hr.gram(K(depth, SQ2, TENTH), X1, X2), rtol=1e-10, atol=1e-12
+        )
 
 
 def test_predictions_match_neural_tangents():
@@ -90,13 +98,16 @@ def test_predictions_match_neural_tangents():
 def test_standard_parameterization_matches_neural_tangents():
     N, d = 64, 5
     K = 80 * sympy.exp(hr.c / 2) + 10 * hr.c
-    fam = hr.reverse(K, "ntk", n=16, dps=20, sigma_w=1, sigma_b=sympy.Rational(1, 2),
-                     parameterization="standard", width=N, d_in=d)
+    fam = hr.reverse(
+        K, "ntk", n=16, dps=20, sigma_w=1, sigma_b=sympy.Rational(1, 2), parameterization="standard", width=N, d_in=d
+    )
     ns = {}
     exec(fam.activation().export("neural_tangents"), ns)
-    _, _, kernel_fn = stax.serial(stax.Dense(N, W_std=1.0, b_std=0.5, parameterization="standard"),
-                                  ns["phi_layer"](),
-                                  stax.Dense(1, W_std=1.0, b_std=0.0, parameterization="standard"))
+    _, _, kernel_fn = stax.serial(
+        stax.Dense(N, W_std=1.0, b_std=0.5, parameterization="standard"),
+        ns["phi_layer"](),
+        stax.Dense(1, W_std=1.0, b_std=0.0, parameterization="standard"),
+    )
     X1, X2 = _inputs(6, d), _inputs(4, d, seed=1)
     got = np.asarray(kernel_fn(X1, X2, "ntk"))
     f = sympy.lambdify(hr.c, K)

@@ -54,7 +54,7 @@ def test_gp_regressor_and_kernel_ridge_agree_with_hr_predict():
     Xt, _ = _data(10, seed=1)
     gp = GaussianProcessRegressor(kernel=hr.interop.SklearnKernel(K4), alpha=1e-3, optimizer=None).fit(X, y)
     kr = KernelRidge(alpha=1e-3, kernel="precomputed").fit(hr.gram(K4, X), y)
-    lam = 1e-3 / np.trace(hr.gram(K4, X)) * len(X)   # hr's diag_reg is relative to the mean diagonal
+    lam = 1e-3 / np.trace(hr.gram(K4, X)) * len(X)  # hr's diag_reg is relative to the mean diagonal
     mean, cov = hr.predict.gp_inference(K4, X, y, Xt, diag_reg=lam)
     np.testing.assert_allclose(gp.predict(Xt), mean, atol=1e-8)
     np.testing.assert_allclose(kr.predict(hr.gram(K4, Xt, X)), mean, atol=1e-8)
@@ -67,7 +67,7 @@ def test_gp_regressor_and_kernel_ridge_agree_with_hr_predict():
 
 def test_gp_classifier():
     X, _ = _data(60)
-    labels = (X @ np.array([1.0, -2.0, 0.5, 1.0]) > 0).astype(int)   # depends on directions only
+    labels = (X @ np.array([1.0, -2.0, 0.5, 1.0]) > 0).astype(int)  # depends on directions only
     clf = GaussianProcessClassifier(kernel=hr.interop.SklearnKernel(hr.kernels.relu_nngp(depth=2)))
     clf.fit(X[:40], labels[:40])
     assert clf.score(X[:40], labels[:40]) >= 0.95

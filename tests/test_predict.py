@@ -1,8 +1,6 @@
 """hr.gram and hr.predict: Gram matrices against an independent mpmath oracle, predictions
 against direct formulas, explicit GD iterations and trained wide networks."""
 
-import math
-
 import mpmath
 import numpy as np
 import pytest
@@ -38,8 +36,9 @@ def ntk4():
 def test_gram_matches_mpmath_oracle_near_both_ends(ntk4):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 5))
-    X2 = np.concatenate([X[:10] * 3.0, -X[10:15], X[15:20] + 1e-9 * rng.standard_normal((5, 5)),
-                         rng.standard_normal((10, 5))])
+    X2 = np.concatenate(
+        [X[:10] * 3.0, -X[10:15], X[15:20] + 1e-9 * rng.standard_normal((5, 5)), rng.standard_normal((10, 5))]
+    )
     G, info = hr.gram(ntk4, X, X2, info=True)
     U1 = X / np.linalg.norm(X, axis=1, keepdims=True)
     U2 = X2 / np.linalg.norm(X2, axis=1, keepdims=True)
@@ -78,7 +77,7 @@ def test_compiled_path_is_dag_code_and_agrees(ntk4):
 
 
 def test_deep_kernel_compiles_as_dag():
-    K = hr.kernels.relu_nngp(depth=10, sigma_w=SQ2, sigma_b=TENTH)   # ~10^5 tree nodes
+    K = hr.kernels.relu_nngp(depth=10, sigma_w=SQ2, sigma_b=TENTH)  # ~10^5 tree nodes
     f = predict.compile_kernel(K)
     cs = [-1.0, -0.3, 0.3, 0.999999, 1.0]
     with mpmath.workdps(40):
@@ -105,12 +104,15 @@ def test_series_from_kernel_of_has_stated_error():
     assert abs(f(1.0) - f.k1) <= f.error
 
 
-@pytest.mark.parametrize("bad, msg", [
-    (np.zeros((2, 3)), "zero vector"),
-    (np.array([[1.0, np.nan]]), "finite"),
-    (np.ones(3), "2-D"),
-    (np.array([["a", "b"]]), "real numbers"),
-])
+@pytest.mark.parametrize(
+    "bad, msg",
+    [
+        (np.zeros((2, 3)), "zero vector"),
+        (np.array([[1.0, np.nan]]), "finite"),
+        (np.ones(3), "2-D"),
+        (np.array([["a", "b"]]), "real numbers"),
+    ],
+)
 def test_gram_bad_inputs(bad, msg):
     with pytest.raises(ValueError, match=msg):
         hr.gram(hr.kernels.relu_nngp(), bad)
@@ -231,3 +233,13 @@ def test_prediction_matches_trained_wide_nets():
 def test_prediction_matches_trained_very_wide_nets():
     gaps = [_width_gap(w, range(4), epochs=100) for w in (256, 1024, 4096)]
     assert gaps[0] > gaps[1] > gaps[2] and gaps[2] < 0.03, gaps
+
+
+def test_docstring_examples():
+    import doctest
+
+    from hermite_rev import interop
+
+    for module in (predict, interop):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -31,7 +31,7 @@ def test_relu_kernel_at_its_own_hyperparameters(kind):
 
 def test_floats_are_exact_rationals_and_defaults_unchanged():
     K = hr.kernels.relu_ntk(1, SQ2, TENTH)
-    f1 = hr.reverse(K, "ntk", n=8, dps=20, sigma_w=2 ** 0.5, sigma_b=0.1)
+    f1 = hr.reverse(K, "ntk", n=8, dps=20, sigma_w=2**0.5, sigma_b=0.1)
     assert f1.hyper["sigma_b"] == TENTH and f1.hyper["sigma_w"] == sympy.Rational("1.4142135623730951")
     f0 = hr.reverse(sympy.exp(hr.c), "ntk", n=6)
     assert f0.scale is None and f0.hyper is None
@@ -55,7 +55,7 @@ def _sp_empirical_ntk(act, cs, N, d, sw, sb, seed):
         X[i + 1, 0], X[i + 1, 1] = x * np.sqrt(d), np.sqrt(max(0.0, 1 - x * x)) * np.sqrt(d)
     W = rng.standard_normal((d, N)) * sw / np.sqrt(d)
     b = rng.standard_normal(N) * sb
-    v = rng.standard_normal(N) / np.sqrt(N)       # readout sigma_w_last = 1, bias 0 (but trained)
+    v = rng.standard_normal(N) / np.sqrt(N)  # readout sigma_w_last = 1, bias 0 (but trained)
     Z = X @ W + b
     bs = [float(x) for x in act.coeffs]
     dbs = [float(x) for x in act.derivative().coeffs]
@@ -72,5 +72,5 @@ def test_standard_parameterization_against_finite_width():
     emp = np.mean([_sp_empirical_ntk(act, CS, N, d, 1.0, 0.5, s) for s in range(400)], axis=0)
     ref = np.array([float(K.subs(hr.c, sympy.Rational(str(x))).evalf(20)) for x in CS])
     np.testing.assert_allclose(emp, ref, rtol=0.03)  # E over initializations = the formula; MC error ~1%
-    with pytest.raises(hr.NotAKernelError, match="beta_"):   # too small for N E[phi^2] >= 0 to fit
+    with pytest.raises(hr.NotAKernelError, match="beta_"):  # too small for N E[phi^2] >= 0 to fit
         hr.reverse(sympy.exp(hr.c) * 0 + 0.5, "ntk", n=4, parameterization="standard", width=N, d_in=d)
