@@ -1,4 +1,8 @@
-"""Kernel regression on the wine data with the 4HL ReLU NTK and with its shallow mimic.
+r"""
+Kernel regression on wine: the 4HL ReLU NTK and its shallow mimic
+=================================================================
+
+Infinite-width predictions and scikit-learn with exact kernels::
 
     python examples/kernel_regression_wine.py [--n 40] [--seeds 0 1 2 3 4]
 
