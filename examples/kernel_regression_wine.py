@@ -56,7 +56,7 @@ def run(seed, K, K_mimic, K_nngp):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description="Kernel regression on wine with the 4HL ReLU NTK and its shallow mimic")
     ap.add_argument("--n", type=int, default=40, help="Hermite terms of the mimic")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     args = ap.parse_args(argv)
