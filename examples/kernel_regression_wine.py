@@ -7,7 +7,7 @@ Infinite-width predictions and scikit-learn with exact kernels::
     python examples/kernel_regression_wine.py [--n 40] [--seeds 0 1 2 3 4]
 
 The 4-hidden-layer ReLU NTK (sigma_w = sqrt(2), sigma_b = 0.1) is used three ways, all on the
-same split of scikit-learn's wine data (one-hot targets, rows with |x|^2/d = 1):
+same split of scikit-learn's wine data (one-hot targets, rows with :math:`|x|^2/d = 1`):
 
 1. ``hr.predict.gradient_descent_mse`` at t = infinity: what an infinitely wide 4HL ReLU net
    trained to convergence on MSE predicts (NTK regression);

@@ -16,7 +16,8 @@ Pipeline (one module per stage)
 -------------------------------
 kernels (sympy expressions) -> series (Taylor coefficients) -> hermite (coefficient maps,
 both directions) -> family (sign families) -> lower (numba) / export -> verify / nets /
-experiments; spectrum (Mercer eigenvalues on the sphere).
+experiments; spectrum (Mercer eigenvalues on the sphere); predict (Gram matrices ``gram``,
+infinite-width predictions) and interop (scikit-learn) turn kernels into kernel machines.
 
 References
 ----------
