@@ -87,6 +87,8 @@ __all__ = [
 
 #: largest Gram matrix (entries) built in memory: 2**31 float64 = 16 GiB
 MAX_ENTRIES = 2**31
+#: largest training set of a prediction (one dense eigendecomposition, O(n^3): ~10 min at this size)
+MAX_TRAIN = 2**15
 #: pieces of the piecewise polynomial in theta
 PIECES = 16
 #: relative accuracy the theta interpolation must reach (measured) to be used
@@ -674,6 +676,14 @@ def gram(K, X1, X2=None, *, info=False, method="auto"):
 # --------------------------------------------------------------------------------------------
 
 
+def _check_train(n):
+    if n > MAX_TRAIN:
+        raise HermiteRevError(
+            f"X_train has {n} rows, more than MAX_TRAIN = {MAX_TRAIN}: the closed form needs a dense "
+            f"{n} x {n} eigendecomposition; subsample the training set"
+        )
+
+
 def _targets(Y, n):
     Yarr = np.asarray(Y, dtype=np.float64)
     vector = Yarr.ndim == 1
@@ -754,6 +764,7 @@ def gp_inference(K_nngp, X_train, Y_train, X_test, diag_reg=0.0):
     (True, True)
     """
     U = _as_inputs(X_train, "X_train")
+    _check_train(U.shape[0])
     Y, vector = _targets(Y_train, U.shape[0])
     T = _as_inputs(X_test, "X_test", U.shape[1])
     reg = _reg(diag_reg)
@@ -846,6 +857,7 @@ def gradient_descent_mse(K_ntk, X_train, Y_train, X_test, t=None, lr=None, *, di
     """
     U = _as_inputs(X_train, "X_train")
     n = U.shape[0]
+    _check_train(n)
     Y, vector = _targets(Y_train, n)
     T = _as_inputs(X_test, "X_test", U.shape[1])
     reg = _reg(diag_reg)
