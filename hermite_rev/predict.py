@@ -140,6 +140,12 @@ class KernelFunction:
             f"K(1)={self.k1!r}, {self.detail})"
         )
 
+    def __deepcopy__(self, memo):  # immutable: scikit-learn's clone shares it instead of recompiling
+        return self
+
+    def __copy__(self):
+        return self
+
     def apply_(self, C):
         """Replace the cosines in the C-contiguous float64 2-D array ``C`` by K(c), in place."""
         self._apply(C)

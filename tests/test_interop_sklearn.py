@@ -36,6 +36,8 @@ def test_kernel_protocol():
     eps = 1e-6
     kp = k.clone_with_theta(k.theta + eps)
     np.testing.assert_allclose(dG[:, :, 0], (kp(X) - G) / eps, rtol=1e-5)
+    f = hr.predict.compile_kernel(K4)  # a compiled kernel is shared by clones, not recompiled
+    assert clone(hr.interop.SklearnKernel(f)).K is f
     kf = hr.interop.SklearnKernel(K4, amplitude_bounds="fixed")
     assert kf(X, eval_gradient=True)[1].shape == (30, 30, 0)
     # composes with scikit-learn's own kernels
