@@ -227,6 +227,13 @@ class _CodeGen:
             return "x", True
         if e.is_Symbol:
             raise _Unsupported(f"the kernel has a free symbol {e} other than c")
+        if e is sympy.true or e is sympy.false:
+            return ("True" if e is sympy.true else "False"), False
+        if isinstance(e, sympy.Piecewise):  # (e1 if c1 else (e2 if c2 else ... nan))
+            acc = "math.nan"
+            for piece, cond in reversed(e.args):
+                acc = f"({self(piece)[0]} if {self(cond)[0]} else {acc})"
+            return self._emit(acc)
         if e.is_Number or e is sympy.pi or e is sympy.E or not e.args:
             return self._constant(e), False
         kids = [self(a) for a in e.args]
@@ -249,6 +256,12 @@ class _CodeGen:
             if p.is_Rational and p.q == 2:
                 return self._emit(f"_sqrt({base}) ** {int(p.p)}")
             return self._emit(f"_pow({base}, {code[1]})")
+        if e.is_Relational and e.rel_op in ("<", "<=", ">", ">=", "==", "!="):
+            return self._emit(f"{code[0]} {e.rel_op} {code[1]}")
+        if isinstance(e, (sympy.And, sympy.Or)):
+            return self._emit(f" {'and' if isinstance(e, sympy.And) else 'or'} ".join(f"({k})" for k in code))
+        if isinstance(e, sympy.Not):
+            return self._emit(f"not ({code[0]})")
         name = type(e).__name__
         if name in ("Max", "Min"):
             acc = code[0]

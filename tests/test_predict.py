@@ -253,3 +253,13 @@ def test_docstring_examples():
     for module in (predict, interop):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+def test_piecewise_and_kinks_fall_back_to_compiled_code():
+    c = hr.c
+    K = sympy.Piecewise((1 / c, c > sympy.Rational(1, 2)), (2 * c + 1, True))  # 1/c is never taken at c = 0
+    f = predict.compile_kernel(K)
+    assert f.method == "compiled" and f.error < 1e-15
+    np.testing.assert_allclose(f([-1.0, 0.0, 0.5, 0.8, 1.0]), [-1.0, 1.0, 2.0, 1.25, 1.0], rtol=1e-15)
+    g = predict.compile_kernel(sympy.Max(c, sympy.Rational(3, 10)))  # a kink inside a theta piece
+    assert g.method == "compiled" and "tried theta" in g.detail
