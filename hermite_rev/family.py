@@ -322,7 +322,8 @@ class ActivationFamily:
         return [1 if coeffs[k] >= 0 else -1 for k in self.nonzero]
 
     def best(self, criterion: str | Callable[..., Any] = "sup", **options: Any) -> BestMember:
-        """The member minimising ``criterion`` (see :func:`hermite_rev.lower.best_member`)."""
+        """The member minimising ``criterion`` (see :func:`hermite_rev.lower.best_member`; ``client=``,
+        ``scheduler=`` or ``workers=`` split the search into tasks, with the same result)."""
         from .lower import best_member
 
         if self.scale is not None:
