@@ -16,7 +16,8 @@ Pipeline (one module per stage)
 -------------------------------
 kernels (sympy expressions) -> series (Taylor coefficients) -> hermite (coefficient maps,
 both directions) -> family (sign families) -> lower (numba) / export -> verify / nets /
-experiments; spectrum (Mercer eigenvalues on the sphere).
+experiments; spectrum (Mercer eigenvalues on the sphere); predict (Gram matrices ``gram``,
+infinite-width predictions) and interop (scikit-learn) turn kernels into kernel machines.
 
 References
 ----------
@@ -39,11 +40,12 @@ from ._validate import (
 from .deep import DeepActivationFamily, NotRealizableError, deep_reverse
 from .family import Activation, ActivationFamily, reverse
 from .hermite import hermite_coeffs, hermite_norm, kernel_of
+from .predict import gram
 from .series import Tail, TaylorCoeffs, taylor
 
 __version__ = "0.1.0"
 
-_LAZY = ("verify", "nets", "experiments", "spectrum", "lower", "export", "cli", "fit", "plots", "sweep")
+_LAZY = ("verify", "nets", "experiments", "spectrum", "lower", "export", "cli", "fit", "plots", "sweep", "interop")
 
 __all__ = [
     "c",
@@ -61,6 +63,8 @@ __all__ = [
     "hermite_coeffs",
     "hermite_norm",
     "kernel_of",
+    "gram",
+    "predict",
     "HermiteRevError",
     "NotAKernelError",
     "NotAnalyticError",

@@ -62,3 +62,13 @@ def test_deep_reverse_fast(tmp_path, capsys):
     assert table[("sinh(2c)", "nngp", 2)][1] == "root coefficient kappa_5 < 0"
     assert table[("cosh(2c)", "nngp", 2)][0] == "fit"
     assert (tmp_path / "d.png").stat().st_size > 10_000
+
+
+def test_kernel_regression_wine(capsys):
+    pytest.importorskip("sklearn")
+    res = load("kernel_regression_wine").main(["--n", "12", "--seeds", "0"])
+    deep = res["4HL ReLU NTK, hr.predict (t = inf)"]
+    assert deep["test_acc"] > 0.9 and deep["test_mse"] < 0.06
+    # scikit-learn on hr.gram agrees with hr.predict (tiny ridge), and the mimic is close to the deep kernel
+    assert abs(res["4HL ReLU NTK, sklearn KernelRidge (precomputed)"]["test_mse"] - deep["test_mse"]) < 1e-3
+    assert abs(res["1HL mimic NTK, hr.predict (t = inf)"]["test_acc"] - deep["test_acc"]) < 0.05
