@@ -167,7 +167,7 @@ def format_value(value: Any, error: Any = None, *, digits: int = 16, style: str 
     lead = len(str(m)) - 1 + p  # exponent of the leading printed digit (after any carry 9.99 -> 10.0)
     # scientific when the last digit sits left of the point (100(1) would be ambiguous)
     body, expo = _digits_string(m, p, not (-5 <= lead < 15) or p > 0)
-    if p_err is None or p_err < p_cap:  # precise beyond ``digits``: plain rounded digits
+    if p_err is None or p_err < p:  # precise beyond ``digits`` (after any carry): plain rounded digits
         if err == 0 and "." in body:  # exact: trailing zeros say nothing
             body = body.rstrip("0").rstrip(".")
         return f"{sign}{body}{expo}"

@@ -408,44 +408,27 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescrip
 
 
 def _expression_help(width=96):
-    """What an expression may use: the parser's functions and constants, and the kernel
-    constructors with their signatures (read from the code, so the list cannot go stale)."""
+    """What an expression may use: the parser's allow-list (functions, constants, kernel constructors
+    with their signatures), read from the parser itself so the list cannot go stale."""
     import inspect
     import textwrap
 
     from . import kernels
+    from ._validate import CONSTANTS, CONSTRUCTORS, FUNCTIONS
 
-    try:
-        from ._validate import _parse_namespace
+    lines = ["expressions (EXPR is a kernel in c, PHI an activation in z; parsed by an allow-list, never eval'd):"]
 
-        names = set(_parse_namespace())
-    except ImportError:  # the parser's internals moved: fall back to the documented set
-        names = {"sqrt", "exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin", "acos", "atan",
-                 "erf", "erfc", "pi", "E", "Max", "Min", "Abs", "Heaviside", "sign", "relu"}
-    constructors = [name for name in kernels.__all__ if callable(getattr(kernels, name, None))]
-    hidden = {"Symbol", "Integer", "Float", "Rational", "I", "oo", "c", "z", *constructors}
-    constants = sorted(n for n in names - hidden if not callable(_namespace_value(n)))
-    functions = sorted((n for n in names - hidden if callable(_namespace_value(n))), key=str.lower)
-    lines = ["expressions (EXPR is a kernel in c, PHI an activation in z; parsed safely, never eval'd):"]
-    wrap = lambda text: textwrap.fill(text, width, initial_indent="  ", subsequent_indent="    ")
-    lines.append(wrap("functions: " + ", ".join(functions)))
-    if constants:
-        lines.append(wrap("constants: " + ", ".join(constants) + "; numbers such as 1/10, 0.1 (exact), 2**-3"))
-    lines.append("  kernel constructors:")
-    for name in constructors:
+    def wrap(text):
+        return textwrap.fill(text, width, initial_indent="  ", subsequent_indent="    ")
+
+    lines.append(wrap("functions: " + ", ".join(sorted(FUNCTIONS, key=str.lower))))
+    lines.append(wrap("constants: " + ", ".join(CONSTANTS) + "; numbers such as 1/10, 0.1 (exact), 2**-3"))
+    lines.append("  kernel constructors (numbers and keyword arguments):")
+    for name in CONSTRUCTORS:
         sig = str(inspect.signature(getattr(kernels, name)))
         lines.append(textwrap.fill(f"{name}{sig}", width, initial_indent="    ", subsequent_indent="      "))
     lines.append("  example: 'relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10) + exp(c)/10'")
     return "\n".join(lines)
-
-
-def _namespace_value(name):
-    try:
-        from ._validate import _parse_namespace
-
-        return _parse_namespace().get(name)
-    except ImportError:
-        return getattr(sympy, name, None)
 
 
 # measured on 2 shared cores (README / docs: verification): the full mimic experiment trains the

@@ -284,6 +284,36 @@ def _collect(results, names):
     return runs, curves
 
 
+def _infinite_width(kernels, tasks, results, nets):
+    r"""``"NAME (infinite width)"`` rows: each network's kernel-regime prediction from its exact NTK.
+
+    For every trial, :func:`hermite_rev.predict.gradient_descent_mse` with the network's NTK,
+    its learning rate and the number of epochs the finite net actually trained (centred output,
+    the same loss), scored with the same metrics.  ``kernels``: ``{name: NTK}`` (an expression,
+    or Taylor coefficients for a truncated Hermite-series activation, whose NTK is exactly
+    that polynomial).  ``seconds`` is the time of the prediction.
+    """
+    from .nets import _accuracy
+    from .predict import gradient_descent_mse
+
+    rows = {}
+    for name, K in kernels.items():
+        runs = []
+        for task, res in zip(tasks, results):
+            Xtr, Ytr, Xte, Yte = task["data"]
+            Ytr2 = np.asarray(Ytr, dtype=float).reshape(len(Xtr), -1)
+            Yte2 = np.asarray(Yte, dtype=float).reshape(len(Xte), -1)
+            epochs = int(res[name][0]["epochs"])
+            t0 = time.perf_counter()
+            f_tr, f_te = gradient_descent_mse(K, Xtr, Ytr2, Xte, t=epochs, lr=nets[name]["lr"])
+            f_tr, f_te = np.asarray(f_tr).reshape(Ytr2.shape), np.asarray(f_te).reshape(Yte2.shape)
+            runs.append({"train_mse": float(np.mean((f_tr - Ytr2) ** 2)), "test_mse": float(np.mean((f_te - Yte2) ** 2)),
+                         "train_acc": _accuracy(f_tr, Ytr2), "test_acc": _accuracy(f_te, Yte2),
+                         "seconds": time.perf_counter() - t0, "epochs": epochs})
+        rows[f"{name} (infinite width)"] = _summarise(runs)
+    return rows
+
+
 # --------------------------------------------------------------------------------------------
 # parity
 # --------------------------------------------------------------------------------------------
@@ -335,7 +365,18 @@ def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=True, dt
             f"seeds {seed}..{seed + trials - 1})")
     results = _run_trials(tasks, progress, what, 0 if fast else 20, client, scheduler, workers)
     runs, curves = _collect(results, nets)
-    result = ExperimentResult({name: _summarise(r) for name, r in runs.items()})
+    import sympy
+
+    from . import kernels as _k
+    from ._validate import c
+
+    ntks = {"4HL ReLU": _k.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10)),
+            # sin(6z)/2, sigma_w = 1, sigma_b = 0: E[phi phi] + c E[phi' phi'] in closed form
+            "1HL sin(6z)/2": (sympy.sinh(36 * c) / 4 + 9 * c * sympy.cosh(36 * c)) * sympy.exp(-36),
+            "1HL engineered": [float(a) for a in fam.taylor]}  # the truncated series' exact NTK
+    rows = {name: _summarise(r) for name, r in runs.items()}
+    rows.update(_infinite_width(ntks, tasks, results, nets))
+    result = ExperimentResult(rows)
     if out is not None:
         _parity_figure(result, curves, out, bits, width=width, trials=trials)
     return result
@@ -547,7 +588,18 @@ def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", p
         d[f"{key} vs 4HL ReLU"] = float(np.mean([_curve_distance(a, b, key)
                                                  for a, b in zip(curves["1HL ReLU"], curves["4HL ReLU"])]))
     dist["1HL ReLU"] = d
-    result = ExperimentResult({name: _summarise(r) for name, r in runs.items()}, distance=dist, info=info)
+    import sympy
+
+    from . import kernels as _k
+
+    ntks = {"1HL ReLU": _k.relu_ntk(1, sympy.sqrt(2), sympy.Rational(1, 10)),
+            "4HL ReLU": _k.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10))}
+    for name, act in acts.items():
+        if hasattr(act, "coeffs"):  # a truncated Hermite series: its NTK is exactly sum_k (k+1) b_k^2 c^k
+            ntks[name] = [float((k + 1) * b * b) for k, b in enumerate(act.coeffs)]
+    rows = {name: _summarise(r) for name, r in runs.items()}
+    rows.update(_infinite_width(ntks, tasks, results, nets))
+    result = ExperimentResult(rows, distance=dist, info=info)
     if out is not None:
         _mimic_figure(curves, out, width, data=data_name, trials=trials, dtype=np.dtype(dtype).name)
     return result

@@ -285,8 +285,10 @@ class _ListBackend:
             return ps.ps_acos(F, s, n)
         if name == "erf":
             return ps.ps_erf(F, s, n)
-        if name == "erfc":
-            return [F.simp((F.one if k == 0 else F.zero) - x) for k, x in enumerate(ps.ps_erf(F, s, n))]
+        if name == "erfc":  # the constant term from erfc itself: 1 - erf(x) cancels for large x
+            erf = ps.ps_erf(F, s, n)
+            head = sympy.erfc(s[0]) if isinstance(F, ps.SympyField) else mpmath.erfc(s[0])
+            return [F.simp(head)] + [F.simp(-x) for x in erf[1:]]
         if name == "asinh":
             root = ps.ps_pow(F, ps.ps_add(F, ps.ps_mul(F, s, s, n), self.lift(F.one)), F.num(1, 2), n)
             return ps.ps_log(F, ps.ps_add(F, s, root), n)
@@ -657,6 +659,10 @@ def _taylor_arb(expr, n, dps, var=c):
     prec = need + 32 + int(10 * math.log2(n + 1))
     cap = 64 * need + 20_000
     prover = _ZeroProver(var)
+    if n > 16:
+        # the precision lost in deep compositions hardly depends on n: find it with a few terms first
+        _, probe = _taylor_arb(expr, 8, dps, var)
+        prec = max(prec, probe + int(10 * math.log2(n / 8)))
     while prec <= cap:
         try:
             coeffs = _eval_arb(expr, n, prec, var=var, prover=prover)

@@ -5,7 +5,6 @@ import re
 
 import pytest
 
-from hermite_rev import kernels
 from hermite_rev._validate import parse
 from hermite_rev.cli import build_parser, main
 
@@ -21,15 +20,24 @@ def help_text(capsys, *argv):
 
 def test_top_level_help_lists_the_expression_language(capsys):
     out = help_text(capsys)
-    for name in kernels.__all__:  # every constructor, with its signature
+    from hermite_rev._validate import CONSTRUCTORS
+
+    for name in CONSTRUCTORS:  # every constructor an expression may call, with its signature
         assert re.search(rf"^\s+{name}\(", out, re.M), name
     assert "relu_ntk(depth=1, sigma_w=1, sigma_b=0" in out
     listed = re.search(r"functions: (.*?)\n\s+constants", out, re.S).group(1)
     functions = [f.strip() for f in listed.replace("\n", " ").split(",")]
     assert {"sqrt", "exp", "acos", "erf", "Max", "tanh"} <= set(functions)
+    calls = {
+        "Max": "Max(c, 0)",
+        "Min": "Min(c, 0)",
+        "max": "max(c, 0)",
+        "min": "min(c, 0)",
+        "Rational": "Rational(1, 2)",
+        "Integer": "Integer(3)",
+    }
     for f in functions:  # each listed name really parses
-        arg = "z" if f in ("Max", "Min") else "c"
-        parse(f"{f}(c, 0)" if f in ("Max", "Min") else f"{f}({arg}/2)", __import__("hermite_rev").c)
+        parse(calls.get(f, f"{f}(c/2)"), __import__("hermite_rev").c)
     for command in COMMANDS:
         assert command in out
 

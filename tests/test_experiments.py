@@ -28,7 +28,8 @@ def test_parity_kernel_is_odd_high_degree_and_bounded():
 def test_parity_fast():
     r = experiments.parity(fast=True, out=None)
     assert isinstance(r, experiments.ExperimentResult) and isinstance(r, dict)
-    assert set(r) == {"4HL ReLU", "1HL sin(6z)/2", "1HL engineered"}  # only networks
+    trained = {"4HL ReLU", "1HL sin(6z)/2", "1HL engineered"}
+    assert set(r) == trained | {f"{n} (infinite width)" for n in trained}  # only networks
     assert r.distance is None and r.info is None
     for v in r.values():
         assert KEYS <= set(v)
@@ -43,6 +44,7 @@ def test_mimic_fast_and_cli_helper(tmp_path, capsys):
     printed = json.loads(capsys.readouterr().out)
     assert out.exists()
     names = {"1HL ReLU", "4HL ReLU", "1HL mimic (Hermite, 24 terms)"}
+    names |= {f"{n} (infinite width)" for n in names}
     # the API.md contract: every key is a network (fast mode has no fitted mimic)
     assert set(r) == names
     assert set(printed) == {"networks", "distance", "info"} and set(printed["networks"]) == names
@@ -241,3 +243,29 @@ def test_parallel_trials_equal_serial_and_show_progress(capsys):
     for name in ref:
         strip = lambda r: {k: v for k, v in r.items() if not k.startswith("seconds")}  # noqa: E731
         assert strip(got[name]) == strip(ref[name]), name
+
+
+def test_infinite_width_rows_follow_the_kernel_regime_formula():
+    # independent oracle: f_t = (I - (I - lr/n Theta)^t) y on the training set, Theta_*d Theta^-1 f_t off it
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 4))
+    X /= np.linalg.norm(X, axis=1, keepdims=True) / 2.0  # |x|^2 / d = 1
+    y = np.sign(X[:, 0] + 0.3 * X[:, 1])
+    Xtr, ytr, Xte, yte = X[:20], y[:20], X[20:], y[20:]
+    tasks = [{"data": (Xtr, ytr, Xte, yte)}]
+    results = [{"net": ({"epochs": 50}, None)}]
+    rows = experiments._infinite_width({"net": [0.0, 1.0, 1.0]}, tasks, results, {"net": {"lr": 0.3}})
+    row = rows["net (infinite width)"]
+
+    def theta(A, B):
+        C = (A / np.linalg.norm(A, axis=1, keepdims=True)) @ (B / np.linalg.norm(B, axis=1, keepdims=True)).T
+        return C + C**2
+
+    T = theta(Xtr, Xtr)
+    M = np.linalg.matrix_power(np.eye(20) - 0.3 / 20 * T, 50)
+    f_tr = (np.eye(20) - M) @ ytr
+    f_te = theta(Xte, Xtr) @ np.linalg.solve(T, f_tr)
+    assert row["train_mse"] == pytest.approx(np.mean((f_tr - ytr) ** 2), rel=1e-8)
+    assert row["test_mse"] == pytest.approx(np.mean((f_te - yte) ** 2), rel=1e-6)
+    assert row["test_acc"] == pytest.approx(np.mean(np.sign(f_te) == yte))
+    assert row["trials"] == 1 and row["epochs"] == 50
