@@ -137,7 +137,7 @@ def time_torch(spec, X, Y, repeats, steps, threads):
         Ws = [torch.tensor(W, requires_grad=True) for W in ref.W]
         bs = [torch.tensor(b, requires_grad=True) for b in ref.b]
 
-        def f(A):
+        def f(A, Ws=Ws, bs=bs):
             for l in range(len(Ws)):
                 Z = ref.scales[l] * (A @ Ws[l]) + ref.bias_scales[l] * bs[l]
                 A = phi(Z) if l < len(Ws) - 1 else Z

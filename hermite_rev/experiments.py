@@ -307,7 +307,8 @@ def _infinite_width(kernels, tasks, results, nets):
             t0 = time.perf_counter()
             f_tr, f_te = gradient_descent_mse(K, Xtr, Ytr2, Xte, t=epochs, lr=nets[name]["lr"])
             f_tr, f_te = np.asarray(f_tr).reshape(Ytr2.shape), np.asarray(f_te).reshape(Yte2.shape)
-            runs.append({"train_mse": float(np.mean((f_tr - Ytr2) ** 2)), "test_mse": float(np.mean((f_te - Yte2) ** 2)),
+            runs.append({"train_mse": float(np.mean((f_tr - Ytr2) ** 2)),
+                         "test_mse": float(np.mean((f_te - Yte2) ** 2)),
                          "train_acc": _accuracy(f_tr, Ytr2), "test_acc": _accuracy(f_te, Yte2),
                          "seconds": time.perf_counter() - t0, "epochs": epochs})
         rows[f"{name} (infinite width)"] = _summarise(runs)

@@ -113,7 +113,7 @@ def _named(name: str) -> NetActivation:
     if m:
         a = float(m.group(1))
         a_sym = sympy.nsimplify(m.group(1))
-        entry = ("sin", a, 0.5, lambda zz, sp: sp.sin(a_sym * zz) / 2, ())
+        entry: tuple = ("sin", a, 0.5, lambda zz, sp: sp.sin(a_sym * zz) / 2, ())
     elif key in _NAMED:
         entry = _NAMED[key]
     else:
@@ -176,10 +176,10 @@ def net_activation(spec) -> NetActivation:
     if isinstance(spec, tuple) and len(spec) == 2 and all(callable(f) for f in spec):
         phi, dphi = spec
 
-        def value_and_grad(x):
+        def pair_value_and_grad(x):
             return np.asarray(phi(x), dtype=x.dtype), np.asarray(dphi(x), dtype=x.dtype)
 
-        return NetActivation(getattr(phi, "__name__", "callable"), value_and_grad, None, spec)
+        return NetActivation(getattr(phi, "__name__", "callable"), pair_value_and_grad, None, spec)
     if hasattr(spec, "compile") and callable(spec.compile):
         return NetActivation(type(spec).__name__, _from_compiled(spec.compile()), getattr(spec, "expr", None), spec)
     try:
