@@ -23,9 +23,10 @@ In the kernel regime the training outputs then follow
 ``lr * t / n`` (see :func:`hermite_rev.verify.kernel_regime_gap`).  The reported MSE is the
 mean over all entries of :math:`(f - y)^2`; for scalar outputs that is ``2 L``.
 
-Activation specs: a name (``"relu"``, ``"erf"``, ``"tanh"``, ``"sin"``, ``"cos"``,
-``"abs"``, ``"step"``, ``"linear"``, ``"softplus"``, and ``"sinA"`` = sin(A z)/2, e.g.
-``"sin6"`` = sin(6z)/2 from the paper's parity experiment), an
+Activation specs: a name of :mod:`hermite_rev.activations` (``"relu"``, ``"erf"``, ``"tanh"``,
+``"gelu"``, ``"swish"``, ``"sigmoid"``, ``"softplus"``, ``"sin"``, ``"cos"``, ``"abs"``, ``"step"``,
+``"linear"``, and ``"sinA"`` = sin(A z)/2, e.g. ``"sin6"`` = sin(6z)/2 from the paper's parity
+experiment), an
 :class:`~hermite_rev.family.Activation` (its Hermite series, compiled by
 :mod:`hermite_rev.lower`), anything with a ``compile()`` method returning
 ``f`` with ``f(x)`` and ``f.grad(x)`` (e.g. a fitted bounded form), a sympy expression in
@@ -40,7 +41,6 @@ in the history when the loss becomes non-finite.
 from __future__ import annotations
 
 import math
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -85,41 +85,24 @@ class NetActivation:
         return self.value_and_grad(np.asarray(x, dtype=float))[1]
 
 
-_NAMED = {
-    # name: (numba code, a, s, sympy builder, kinks)
-    "relu": ("relu", 1.0, 1.0, lambda z, sp: sp.Max(0, z), (0.0,)),
-    "erf": ("erf", 1.0, 1.0, lambda z, sp: sp.erf(z), ()),
-    "tanh": ("tanh", 1.0, 1.0, lambda z, sp: sp.tanh(z), ()),
-    "sin": ("sin", 1.0, 1.0, lambda z, sp: sp.sin(z), ()),
-    "cos": ("cos", 1.0, 1.0, lambda z, sp: sp.cos(z), ()),
-    "linear": ("linear", 1.0, 1.0, lambda z, sp: z, ()),
-    "identity": ("linear", 1.0, 1.0, lambda z, sp: z, ()),
-    "abs": ("abs", 1.0, 1.0, lambda z, sp: sp.Abs(z), (0.0,)),
-    "step": ("step", 1.0, 1.0, lambda z, sp: sp.Heaviside(z, sp.Rational(1, 2)), (0.0,)),
-    "softplus": ("softplus", 1.0, 1.0, lambda z, sp: sp.log(1 + sp.exp(z)), ()),
-}
-
-NAMES = tuple(sorted(_NAMED)) + ("sinA (sin(A z)/2, e.g. sin6)",)
-
-
 def _named(name: str) -> NetActivation:
-    import sympy
-
+    """A named activation of :mod:`hermite_rev.activations` (compiled by numba where it has a code)."""
     from . import _numba_train as nb
-    from ._validate import z
+    from .activations import lookup
 
-    key = name.strip().lower()
-    m = re.fullmatch(r"sin(\d+(?:\.\d+)?)", key)
-    if m:
-        a = float(m.group(1))
-        a_sym = sympy.nsimplify(m.group(1))
-        entry = ("sin", a, 0.5, lambda zz, sp: sp.sin(a_sym * zz) / 2, ())
-    elif key in _NAMED:
-        entry = _NAMED[key]
-    else:
-        raise HermiteRevError(f"unknown activation name {name!r}; known names: {', '.join(NAMES)}")
-    code_name, a, s, builder, kinks = entry
-    code = nb.ACT_CODES[code_name]
+    entry = lookup(name)
+    if entry.code is None:
+        f, df = entry.f, entry.df
+
+        def value_and_grad(x):
+            x = np.asarray(x)
+            if x.dtype not in (np.float32, np.float64):
+                x = x.astype(np.float64)
+            return np.asarray(f(x), dtype=x.dtype), np.asarray(df(x), dtype=x.dtype)
+
+        return NetActivation(entry.name, value_and_grad, entry.expr, entry.name, entry.kinks)
+    code = nb.ACT_CODES[entry.code]
+    a, s = entry.a, entry.s
 
     def value_and_grad(x):
         x = np.asarray(x)
@@ -131,7 +114,7 @@ def _named(name: str) -> NetActivation:
         nb.act_value_grad(code, x.dtype.type(a), x.dtype.type(s), flat, val, der)
         return val.reshape(x.shape), der.reshape(x.shape)
 
-    return NetActivation(key, value_and_grad, builder(z, sympy), key, kinks)
+    return NetActivation(entry.name, value_and_grad, entry.expr, entry.name, entry.kinks)
 
 
 def _from_compiled(f):
