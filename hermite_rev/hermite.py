@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import mpmath
 import sympy
 
-from ._validate import HermiteRevError, as_expr, check_kind, check_positive_int, z
+from ._text import short_expr
+from ._validate import HermiteRevError, check_kind, check_positive_int, z
 
 __all__ = [
     "hermite_norm",
@@ -354,17 +355,20 @@ def hermite_coeffs(phi, n, dps=30, *, exact=None):
     """
     n = check_positive_int(n, "n")
     dps = check_positive_int(dps, "dps")
-    phi = as_expr(phi, z, name="activation")
+    from .activations import activation_expr
+
+    phi = activation_expr(phi)
     exact_vals = None
     if exact is not False:
         try:
             exact_vals = _exact_hermite(phi, n)
         except _NoClosedForm:
             if exact:
-                raise HermiteRevError(f"no closed form for the Hermite coefficients of {phi}") from None
+                raise HermiteRevError(f"no closed form for the Hermite coefficients of {short_expr(phi)}") from None
         except (TypeError, ValueError, NotImplementedError) as exc:
             if exact:
-                raise HermiteRevError(f"no closed form for the Hermite coefficients of {phi}: {exc}") from None
+                raise HermiteRevError(
+                    f"no closed form for the Hermite coefficients of {short_expr(phi)}: {short_expr(exc)}") from None
     if exact_vals is not None:
         with mpmath.workdps(dps):
             values = tuple(mpmath.mpf(sympy.N(v, dps + 10)) for v in exact_vals)
@@ -468,27 +472,105 @@ def kernel_of(phi, kind="ntk", depth=1, sigma_w=1, sigma_b=0, n=40, dps=30, *,
     (rigorous).  Otherwise each layer rescales phi to the current pre-activation variance
     q, takes its Hermite coefficients b_k(q) and composes the dual series
     :math:`\sum_k b_k(q)^2 \rho^k` with the correlation series :math:`\rho(c)`.  When
-    :math:`\rho(0) \neq 0` the dual series is truncated after M terms; since every series
-    involved has non-negative coefficients and :math:`\rho(1) = 1`, each coefficient's
-    truncation error is at most :math:`E[\phi_q^2] - \sum_{k<M} b_k^2`, which is added to
-    the reported error.
+    :math:`\rho(0) \neq 0` the dual series is truncated after M terms.  Every series involved
+    has non-negative coefficients, so for any :math:`0 < r \le 1` the coefficient of
+    :math:`c^j` in the dropped part :math:`\sum_{k \ge M} b_k^2 \rho(c)^k` is at most
+    (Cauchy's estimate for series with non-negative coefficients)
+
+    .. math:: r^{-j}\, \rho(r)^M \Big(E[\phi_q^2] - \sum_{k<M} b_k^2\Big),
+
+    with :math:`\rho(r)` bounded above from the computed coefficients of :math:`\rho` and
+    :math:`\rho(1) = 1`; the bound minimised over a grid of r is added to each coefficient's
+    error (the NTK's derivative series likewise with :math:`\rho(r)^{M-1}` and
+    :math:`E[\phi_q'^2]`).  At r = 1 this is the plain bound :math:`E[\phi_q^2] - \sum_{k<M}
+    b_k^2`, which for kinked activations (b_k^2 ~ k^{-5/2}) is 1e9 times the truth; the
+    factor :math:`\rho(r)^M < 1` makes it tight.  M doubles (up to max(8n, 128)) until the bound is
+    below 10^-dps.
+
+    Names of :mod:`hermite_rev.activations` (``"relu"``, ``"tanh"``, ``"gelu"``, ...) are
+    accepted.  An activation with a jump (Heaviside, sign) has an NNGP but an infinite NTK
+    (its derivative is a Dirac delta): ``kind="ntk"`` is refused for it.  Layer variances that
+    are not rational numbers are carried as rationals with ``dps + 20`` correct digits.
 
     Returns
     -------
     TaylorCoeffs
         n numbers with ``.errors`` (``.rigorous`` is False on the generic path).
     """
+    from .activations import activation_expr
     from .series import taylor
 
     kind = check_kind(kind)
     n = check_positive_int(n, "n")
     dps = check_positive_int(dps, "dps")
     depth = check_positive_int(depth, "depth")
-    phi = as_expr(phi, z, name="activation")
+    phi = activation_expr(phi)
+    if kind == "ntk" and _has_jump(phi):
+        raise HermiteRevError(
+            f"the NTK of an activation with a jump is infinite (phi' has a Dirac delta, E[phi'(Z)^2] = oo): "
+            f"phi(z) = {short_expr(phi)}; use kind='nngp'")
     closed = _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
     if closed is not None:
         return taylor(closed, n, dps)
     return _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last, n, dps)
+
+
+def _has_jump(phi):
+    """True when phi has a jump on the real line (its derivative has a Dirac delta)."""
+    if not phi.has(sympy.Heaviside, sympy.sign, sympy.Piecewise, sympy.floor, sympy.ceiling):
+        return False
+    return sympy.diff(phi, z).has(sympy.DiracDelta)
+
+
+def _rational_variance(q, digits):
+    """q as is when it is rational, else a Rational with ``digits`` correct digits (keeps the
+    next layer's closed forms small: an erfc inside a square root slows sympy down to hours)."""
+    if isinstance(q, sympy.Rational):
+        return q
+    return sympy.Rational(mpmath.nstr(mpmath.mpf(sympy.N(q, digits + 5)), digits + 5))
+
+
+def _upper(x):
+    """An upper bound (mpmath) of an arb ball."""
+    from .series import _rad, to_mpf
+
+    with mpmath.workprec(mpmath.mp.prec + 10):
+        return to_mpf(x) + _rad(x)
+
+
+def _lower(x):
+    from .series import _rad, to_mpf
+
+    with mpmath.workprec(mpmath.mp.prec + 10):
+        return to_mpf(x) - _rad(x)
+
+
+#: radii of the Cauchy estimate of the truncated dual series
+_RADII = tuple(mpmath.mpf(2) ** (-e / 4) for e in range(1, 64))
+
+
+def _truncation_bounds(rho, n, M, total, shift=0):
+    r"""Per-coefficient bounds of :math:`[c^j] \sum_{k \ge M} w_k \rho(c)^{k - shift}`, j < n.
+
+    ``w_k >= 0`` with :math:`\sum_{k \ge M} w_k \le` ``total``; ``rho`` an arb_series of
+    the correlation (non-negative coefficients, :math:`\rho(1) = 1`).  For 0 < r <= 1,
+    :math:`[c^j] \rho^m \le \rho(r)^m / r^j` and :math:`\rho(r)^{k - shift} \le
+    \rho(r)^{M - shift}`; :math:`\rho(r)` is bounded above by the upper ends of the computed
+    coefficients plus :math:`r^n (1 - \sum_{j<n} \rho_j)` for the uncomputed ones.
+    """
+    if total <= 0:
+        return [mpmath.mpf(0)] * n
+    co = list(rho.coeffs()) + [0] * (n - len(rho.coeffs()))
+    up = [max(mpmath.mpf(0), _upper(x)) if x != 0 else mpmath.mpf(0) for x in co[:n]]
+    lo_sum = mpmath.fsum(max(mpmath.mpf(0), _lower(x)) if x != 0 else 0 for x in co[:n])
+    rest = max(mpmath.mpf(0), 1 - lo_sum) + mpmath.mpf(10) ** (-mpmath.mp.dps + 5)
+    out = [total] * n
+    for r in _RADII:
+        rho_r = min(mpmath.mpf(1), mpmath.polyval(up[::-1], r) + r**n * rest)
+        base = total * rho_r ** (M - shift)
+        for j in range(n):
+            out[j] = min(out[j], base / r**j)
+    return out
 
 
 def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last, n, dps):
@@ -499,7 +581,8 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
 
     sw2, sb2 = _num(sigma_w, "sigma_w") ** 2, _num(sigma_b, "sigma_b") ** 2
     swl2, sbl2 = _num(sigma_w_last, "sigma_w_last") ** 2, _num(sigma_b_last, "sigma_b_last") ** 2
-    dphi = sympy.diff(phi, z)
+    ntk = kind == "ntk"
+    dphi = sympy.diff(phi, z) if ntk else None
     wdps = dps + 10
 
     def ball(value, err=0):
@@ -513,33 +596,42 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
         for _ in range(depth):
             S = S * ball(sw2) + ball(sb2)
             T = S + T * ball(sw2)
-            q = sw2 * q + sb2
-            S1, T1 = mpmath.mpf(sympy.N(q, wdps)), mpmath.mpf(sympy.N(q, wdps)) + mpmath.mpf(sympy.N(sw2, wdps)) * T1
+            q = _rational_variance(sw2 * q + sb2, wdps + 15)
+            qm = mpmath.mpf(sympy.N(q, wdps))
+            S1, T1 = qm, qm + mpmath.mpf(sympy.N(sw2, wdps)) * T1
             rho = S / ball(q)
             centred = coeff0(rho).is_zero()
             phi_q = phi.subs(z, sympy.sqrt(q) * z)
-            dphi_q = sympy.sqrt(q) * dphi.subs(z, sympy.sqrt(q) * z)
             second, second_err, second_exact = gaussian_expectation(phi_q**2, wdps)
-            dsecond, dsecond_err, _ = gaussian_expectation(dphi_q**2, wdps)
+            if ntk:
+                dphi_q = sympy.sqrt(q) * dphi.subs(z, sympy.sqrt(q) * z)
+                dsecond, dsecond_err, _ = gaussian_expectation(dphi_q**2, wdps)
             M = n if centred else max(2 * n, 60)
             while True:
                 hc = hermite_coeffs(phi_q, M, wdps)
                 sq = [v * v for v in hc.values]
-                trunc = max(mpmath.mpf(0), second - mpmath.fsum(sq)) + second_err
-                dtrunc = max(mpmath.mpf(0), dsecond - mpmath.fsum(k * s for k, s in enumerate(sq))) + dsecond_err
-                if centred or M >= 8 * n or trunc < mpmath.mpf(10) ** (-dps) * second:
+                if centred:  # rho(c) has no constant term: terms k >= n cannot reach c^(n-1)
+                    trunc = dtrunc = [mpmath.mpf(0)] * n
+                    break
+                tail = max(mpmath.mpf(0), second - mpmath.fsum(sq)) + second_err
+                trunc = _truncation_bounds(rho, n, M, tail)
+                dtrunc = [mpmath.mpf(0)] * n
+                if ntk:
+                    dtail = max(mpmath.mpf(0), dsecond - mpmath.fsum(k * s for k, s in enumerate(sq))) + dsecond_err
+                    dtrunc = [t / qm for t in _truncation_bounds(rho, n, M, dtail, shift=1)]
+                worst = max(max(trunc), max(dtrunc) * qm)
+                if M >= max(8 * n, 128) or worst < mpmath.mpf(10) ** (-dps - 2) * max(second, 1):
                     break
                 M *= 2
-            if centred:  # rho(c) has no constant term: terms k >= n cannot reach c^(n-1)
-                trunc = dtrunc = 0
             sq_err = [2 * abs(v) * e + e * e for v, e in zip(hc.values, hc.errors)]
             dual = _horner([ball(s, e) for s, e in zip(sq, sq_err)], rho, n)
-            ddual = _horner([ball(k * s, k * e) for k, (s, e) in enumerate(zip(sq, sq_err))][1:] + [flint.arb(0)],
-                            rho, n) / ball(q)
             S = _fuzz(dual, trunc, n)
-            T = T * _fuzz(ddual, dtrunc / mpmath.mpf(sympy.N(q, wdps)), n)
-            T1 = T1 * dsecond / mpmath.mpf(sympy.N(q, wdps))
-            q = second_exact if second_exact is not None else sympy.Float(second, wdps)
+            if ntk:
+                ddual = _horner([ball(k * s, k * e) for k, (s, e) in enumerate(zip(sq, sq_err))][1:]
+                                + [flint.arb(0)], rho, n) / ball(q)
+                T = T * _fuzz(ddual, dtrunc, n)
+                T1 = T1 * dsecond / qm
+            q = second_exact if second_exact is not None else sympy.Rational(mpmath.nstr(second, wdps + 5))
             S1 = second
         S = S * ball(swl2) + ball(sbl2)
         T = S + T * ball(swl2)
@@ -554,7 +646,7 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
         estimate = +(K1 - mpmath.fsum(values))
         bound = estimate + mpmath.fsum(errors) + abs(K1) * mpmath.mpf(10) ** (-dps)
         K1 = +K1
-    expr = sympy.Symbol(f"{kind.upper()}[{phi}; depth={depth}]")
+    expr = sympy.Symbol(f"{kind.upper()}[{short_expr(phi, 80)}; depth={depth}]")
     res = TaylorCoeffs(values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=False,
                        engine="hermite")
     res._tail = Tail(bound=bound, estimate=estimate, k1=K1, rigorous=False)
@@ -562,14 +654,17 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
 
 
 def _fuzz(series, err, n):
-    """Widen every coefficient of an arb_series by ``err`` (a truncation bound)."""
+    """Widen coefficient j of an arb_series by ``err[j]`` (truncation bounds, one per j < n)."""
     import flint
 
-    if not err:
+    if not any(err):
         return series
-    e = flint.arb(mpmath.nstr(mpmath.mpf(err), 20, strip_zeros=False))
-    e = e.mid() + e.rad()
-    return flint.arb_series([flint.arb(x, x.rad() + e) for x in series.coeffs()], prec=n)
+    co = list(series.coeffs()) + [flint.arb(0)] * (n - len(series.coeffs()))
+    out = []
+    for x, ej in zip(co, err):
+        e = flint.arb(mpmath.nstr(mpmath.mpf(ej), 20, strip_zeros=False))
+        out.append(flint.arb(x, x.rad() + e.mid() + e.rad()))
+    return flint.arb_series(out, prec=n)
 
 
 def _horner(coeffs, series, n):

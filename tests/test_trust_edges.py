@@ -91,3 +91,86 @@ def test_quadrature_hermite_errors_hold_issue_size(name):
         truth = _oracle_hermite(f, k, 60)
         with mpmath.workdps(60):
             assert abs(truth - hc.values[k]) <= hc.errors[k], (name, k)
+
+
+def _homogeneous_dual(alpha):
+    """Leaky ReLU max(z, alpha z) = p z + m |z| (p = (1+alpha)/2, m = (1-alpha)/2): its dual
+    E[phi(u)phi(v)] = p^2 rho + m^2 (2/pi)(sqrt(1-rho^2) + rho asin rho) and derivative dual
+    E[phi'(u)phi'(v)] = p^2 + m^2 (2/pi) asin(rho), for unit-variance (u, v) with correlation rho
+    (degree-1 homogeneous: at variance q the dual is q times this)."""
+    alpha = mpmath.mpf(sympy.N(alpha, mpmath.mp.dps + 10))
+    p, m = (1 + alpha) / 2, (1 - alpha) / 2
+
+    def dual(r):
+        return p * p * r + m * m * 2 / mpmath.pi * (mpmath.sqrt(1 - r * r) + r * mpmath.asin(r))
+
+    def ddual(r):
+        return p * p + m * m * 2 / mpmath.pi * mpmath.asin(r)
+
+    return dual, ddual
+
+
+def _oracle_deep(alpha, kind, depth, sb2, n, dps):
+    """Taylor coefficients of the deep NNGP/NTK (sigma_w = 1, neural-tangents recursion) of the
+    leaky ReLU by mpmath.taylor of the closed-form recursion."""
+    def K(c):
+        S, T = c, 0
+        for _ in range(depth):
+            S = S + sb2
+            T = S + T
+            q = 1 + sb2 if _ == 0 else q_prev + sb2
+            rho = S / q
+            S, T = q * dual(rho), T * ddual(rho)
+            q_prev = q * dual(1)
+        T = S + T
+        return S if kind == "nngp" else T
+
+    with mpmath.workdps(dps):
+        dual, ddual = _homogeneous_dual(alpha)
+        sb2 = mpmath.mpf(sympy.N(sb2, dps + 10))
+        return mpmath.taylor(K, 0, n - 1)
+
+
+@pytest.mark.parametrize("alpha,kind,depth,sb", [
+    (sympy.Rational(1, 10), "ntk", 2, 0),
+    (-1, "ntk", 2, sympy.Rational(1, 10)),
+    (-1, "nngp", 3, 0),
+    (sympy.Rational(1, 10), "ntk", 1, sympy.Rational(1, 2)),
+])
+def test_kernel_of_kinked_bounds_tight_and_true(alpha, kind, depth, sb):
+    phi = sympy.Max(z, alpha * z) if alpha != -1 else sympy.Abs(z)
+    n, dps = 8, 20
+    a = hr.kernel_of(phi, kind=kind, depth=depth, sigma_b=sb, n=n, dps=dps)
+    truth = _oracle_deep(alpha, kind, depth, sb**2, n, 50)
+    with mpmath.workdps(50):
+        for j in range(n):
+            err = abs(truth[j] - a[j])
+            assert err <= a.errors[j], (j, err, a.errors[j])
+    # tight: the bounds were up to 0.65 (1e9 times the truth) before
+    assert max(a.errors) < mpmath.mpf(10) ** (-dps + 4)
+
+
+def test_kernel_of_shifted_relu_deep_finishes_and_is_consistent():
+    # depth 2 with sigma_b: the layer variance holds erfc terms (hung for > 5 minutes before)
+    import time
+
+    t0 = time.perf_counter()
+    a = hr.kernel_of(sympy.Max(0, z - sympy.Rational(1, 2)), kind="ntk", depth=2, sigma_b=sympy.Rational(1, 10),
+                     n=8, dps=20)
+    assert time.perf_counter() - t0 < 60
+    assert max(a.errors) < 1e-15
+    assert 0 <= a.tail.estimate <= a.tail.bound
+
+
+def test_kernel_of_jumps():
+    a = hr.kernel_of(sympy.Heaviside(z), kind="nngp", n=5, depth=1)
+    s = hr.kernel_of(sympy.sign(z), kind="nngp", n=4, depth=2)
+    with mpmath.workdps(30):
+        # NNGP of the step: 1/4 + asin(c)/(2 pi) = 1/4 + c/(2 pi) + c^3/(12 pi) + ...
+        assert abs(a[0] - mpmath.mpf(1) / 4) < 1e-25 and abs(a[1] - 1 / (2 * mpmath.pi)) < 1e-25
+        assert abs(a[3] - 1 / (12 * mpmath.pi)) < 1e-25
+        # sign: layer 1 (2/pi) asin(c) (variance 1); layer 2 (2/pi) asin((2/pi) asin(c)): a_1 = (2/pi)^2
+        assert abs(s[1] - (2 / mpmath.pi) ** 2) < 1e-25 and abs(s[0]) < 1e-25
+    for phi in (sympy.Heaviside(z), sympy.sign(z), "step"):
+        with pytest.raises(HermiteRevError, match="jump is infinite"):
+            hr.kernel_of(phi, kind="ntk", n=4)
