@@ -2,7 +2,8 @@ r"""Hermite coefficient maps in both directions.
 
 Index
 -----
-hermite_norm          h_k(z) = He_k(z) / sqrt(k!) as a sympy expression
+hermite_norm          h_k(z) = He_k(z) / sqrt(k!) as a sympy expression (expanded polynomial)
+HermiteNorm           h_k(x) as an unexpanded sympy function (stable to evaluate, lambdify-able)
 hermite_norm_eval     sum_k b_k h_k(x) at arbitrary precision (three-term recurrence)
 kernel_from_hermite   b_k -> a_k: NNGP a_k = b_k^2, NTK a_k = (k+1) b_k^2
 hermite_from_kernel   a_k -> |b_k|: NNGP sqrt(a_k), NTK sqrt(a_k / (k+1))
@@ -31,6 +32,7 @@ from ._text import short_expr
 from ._validate import HermiteRevError, check_kind, check_positive_int, z
 
 __all__ = [
+    "HermiteNorm",
     "hermite_norm",
     "hermite_norm_eval",
     "hermite_norm_eval_np",
@@ -49,6 +51,78 @@ def hermite_norm(k, x=z):
     if k < 0:
         raise HermiteRevError(f"Hermite degree must be >= 0, got k={k}")
     return sympy.expand(sympy.hermite_prob(k, x) / sympy.sqrt(sympy.factorial(k)))
+
+
+class HermiteNorm(sympy.Function):
+    r"""``HermiteNorm(k, x)`` :math:`= h_k(x) = He_k(x)/\sqrt{k!}`, kept unexpanded.
+
+    The numerically stable form of a Hermite series (:attr:`hermite_rev.family.Activation.expr`):
+    expanding :math:`\sum_k b_k h_k(z)` into monomials makes huge alternating coefficients that
+    float64 evaluation cancels (degree 100 at |z| = 6: -5.5e4 for 1.9e3).  This function stays
+    a function of ``x``: ``diff`` uses :math:`h_k' = \sqrt{k}\, h_{k-1}`; ``evalf`` runs the
+    three-term recurrence at the requested precision; ``lambdify`` prints numpy's
+    ``hermite_e.hermeval`` (Clenshaw) for the numpy/scipy modules and ``mpmath.hermite`` for
+    mpmath; ``.rewrite(sympy.Poly)`` / :meth:`polynomial` give the expanded polynomial.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> x = sympy.Symbol("x")
+    >>> HermiteNorm(2, x).polynomial()
+    sqrt(2)*x**2/2 - sqrt(2)/2
+    >>> sympy.diff(HermiteNorm(3, x), x)
+    sqrt(3)*HermiteNorm(2, x)
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, k, x):
+        if not (k.is_Integer and k >= 0):
+            raise HermiteRevError(f"HermiteNorm degree must be an integer >= 0, got k={k}")
+        if k == 0:
+            return sympy.Integer(1)
+        return None
+
+    def fdiff(self, argindex=2):
+        if argindex != 2:
+            raise sympy.ArgumentIndexError(self, argindex)
+        k, x = self.args
+        return sympy.sqrt(k) * HermiteNorm(k - 1, x)
+
+    def polynomial(self):
+        """The expanded polynomial He_k(x) / sqrt(k!)."""
+        k, x = self.args
+        return sympy.expand(sympy.hermite_prob(int(k), x) / sympy.sqrt(sympy.factorial(k)))
+
+    def _eval_rewrite_as_Poly(self, k, x, **kwargs):
+        return self.polynomial()
+
+    def _eval_evalf(self, prec):
+        k, x = self.args
+        xv = x.evalf(prec + 20)
+        if not xv.is_Number:
+            return None
+        with mpmath.workprec(prec + 20):
+            v = _hermite_values(mpmath.mpf(xv), int(k) + 1)[-1]
+        return sympy.Float(v, precision=prec)
+
+    def _pythoncode(self, printer):
+        k, x = self.args
+        herm = printer._module_format("numpy.polynomial.hermite_e.hermeval")
+        scale = float(1 / mpmath.sqrt(mpmath.factorial(int(k))))  # 1/sqrt(k!) as a float literal
+        return f"({herm}({printer._print(x)}, [0] * {int(k)} + [1]) * {scale!r})"
+
+    _numpycode = _scipycode = _cupycode = _jaxcode = _pythoncode
+
+    def _mpmathcode(self, printer):
+        k, x = self.args
+        herm, sqrt, mpf, fact = (printer._module_format(f"mpmath.{f}") for f in ("hermite", "sqrt", "mpf", "factorial"))
+        return f"({herm}({int(k)}, {printer._print(x)} / {sqrt}(2)) / {sqrt}({mpf}(2) ** {int(k)} * {fact}({int(k)})))"
+
+    def _latex(self, printer):
+        k, x = self.args
+        return rf"h_{{{printer._print(k)}}}\left({printer._print(x)}\right)"
 
 
 def hermite_norm_eval(b, x):
@@ -89,9 +163,42 @@ def _hermite_values(x, n):
     return out[:n]
 
 
+def coefficient_list(seq, name="coefficients"):
+    """A sequence of coefficients (list, tuple, 1-D numpy array, ...) as a list of numbers.
+
+    numpy scalars become Python numbers; floats (Python and numpy) become mpmath numbers from
+    their shortest round-trip decimal (``0.1`` is 1/10 to the working precision, the float policy
+    of the package); ints, sympy and mpmath numbers are kept.  Anything else raises.
+    """
+    import numbers
+
+    import numpy as np
+
+    if isinstance(seq, np.ndarray):
+        if seq.ndim != 1:
+            raise HermiteRevError(f"{name} must be a 1-D sequence, got an array of shape {seq.shape}")
+        seq = seq.tolist()
+    if isinstance(seq, (str, bytes, dict)) or not hasattr(seq, "__iter__"):
+        raise HermiteRevError(f"{name} must be a sequence of numbers, got {short_expr(repr(seq), 80)}")
+    out = []
+    for i, v in enumerate(seq):
+        if isinstance(v, np.generic):
+            v = v.item()
+        if isinstance(v, bool) or isinstance(v, complex) or not isinstance(
+                v, (numbers.Real, sympy.Basic, mpmath.mpf)):
+            raise HermiteRevError(f"{name}[{i}] must be a real number, got {short_expr(repr(v), 80)}")
+        if isinstance(v, float):
+            if not np.isfinite(v):
+                raise HermiteRevError(f"{name}[{i}] must be finite, got {v!r}")
+            v = mpmath.mpf(repr(v))
+        out.append(v)
+    return out
+
+
 def kernel_from_hermite(b, kind="ntk"):
     """Taylor coefficients of the 1HL kernel: ``b_k^2`` (NNGP) or ``(k+1) b_k^2`` (NTK)."""
     kind = check_kind(kind)
+    b = coefficient_list(b, "b")
     if kind == "nngp":
         return [bk * bk for bk in b]
     return [(k + 1) * bk * bk for k, bk in enumerate(b)]
@@ -104,6 +211,7 @@ def hermite_from_kernel(a, kind="ntk"):
     (Schoenberg: such a K is not a positive-definite dot-product kernel on every sphere).
     """
     kind = check_kind(kind)
+    a = coefficient_list(a, "a")
     out = []
     for k, ak in enumerate(a):
         if ak < 0:

@@ -174,3 +174,52 @@ def test_kernel_of_jumps():
     for phi in (sympy.Heaviside(z), sympy.sign(z), "step"):
         with pytest.raises(HermiteRevError, match="jump is infinite"):
             hr.kernel_of(phi, kind="ntk", n=4)
+
+
+def test_activation_call_uses_its_own_precision():
+    act = hr.Activation([mpmath.mpf(1) / 3, mpmath.mpf(2) / 7, mpmath.mpf(1) / 11], dps=30)
+    with mpmath.workdps(60):
+        x = mpmath.mpf("0.7")
+        truth = act.coeffs[0] + act.coeffs[1] * x + act.coeffs[2] * (x * x - 1) / mpmath.sqrt(2)
+    with mpmath.workprec(10):
+        v = act("0.7")
+    with mpmath.workdps(60):
+        assert abs(v - truth) < mpmath.mpf(10) ** -29
+
+
+def test_activation_expr_is_stable_at_high_degree():
+    from sympy import lambdify
+
+    with mpmath.workdps(40):
+        b = [mpmath.mpf(1) / (k + 1) for k in range(101)]
+    act = hr.Activation(b, dps=40)
+    assert act.expr_form == "hermite"
+    truth = act(6)  # three-term recurrence at 50 digits
+    for module in ("numpy", ["scipy", "numpy"], "mpmath", "math"):
+        f = lambdify(z, act.expr, module)
+        got = f(mpmath.mpf(6) if module == "mpmath" else 6.0)
+        assert abs(float(got) - float(truth)) <= 1e-9 * abs(float(truth)), module
+    # the expanded polynomial is what lambdify got wrong (kept, with a documented warning)
+    mono = lambdify(z, act.expr_monomial, "numpy")(6.0)
+    assert abs(mono - float(truth)) > 1e-3 * abs(float(truth))
+    # evalf, diff and the polynomial agree with the recurrence
+    assert abs(sympy.N(act.expr.subs(z, 6), 30) - sympy.Float(truth, 30)) < 1e-20 * abs(float(truth))
+    small = hr.Activation([sympy.Rational(1, 2), 1, sympy.Rational(1, 3)], dps=30,
+                          exact=(sympy.Rational(1, 2), sympy.Integer(1), sympy.Rational(1, 3)))
+    assert sympy.expand(small.expr.rewrite(sympy.Poly) - small.expr_monomial) == 0
+    assert sympy.expand(sympy.diff(small.expr, z).rewrite(sympy.Poly) - sympy.diff(small.expr_monomial, z)) == 0
+
+
+def test_numpy_coefficients_work_like_lists():
+    from hermite_rev.hermite import hermite_from_kernel, kernel_from_hermite
+
+    a = np.array([1.0, 0.5, 0.25])
+    assert hermite_from_kernel(a, "nngp") == hermite_from_kernel([1.0, 0.5, 0.25], "nngp")
+    assert kernel_from_hermite(np.array([1, 2]), "ntk") == kernel_from_hermite([1, 2], "ntk")
+    assert hr.Activation(np.array([1, 2])).coeffs == hr.Activation([1, 2]).coeffs
+    assert hr.Activation(np.array([0.1])).coeffs[0] == hr.Activation([0.1]).coeffs[0]
+    fam = hr.reverse(np.array([0.1, 0.2]), "nngp", n=2)
+    assert fam.kernel == sympy.Rational(1, 10) + hr.c / 5
+    with pytest.raises(HermiteRevError, match="1-D"):
+        hr.Activation(np.zeros((2, 2)))
+
