@@ -29,7 +29,7 @@ import mpmath
 import sympy
 
 from ._text import short_expr
-from ._validate import HermiteRevError, check_kind, check_positive_int, z
+from ._validate import HermiteRevError, check_kind, z
 
 __all__ = [
     "HermiteNorm",
@@ -461,10 +461,11 @@ def hermite_coeffs(phi, n, dps=30, *, exact=None):
     >>> hr.hermite_coeffs(sympy.Max(0, hr.z), 4).exact
     (sqrt(2)/(2*sqrt(pi)), 1/2, 1/(2*sqrt(pi)), 0)
     """
-    n = check_positive_int(n, "n")
-    dps = check_positive_int(dps, "dps")
     from .activations import activation_expr
+    from .limits import check_size
 
+    n = check_size(n, "n", "hermite_n")
+    dps = check_size(dps, "dps")
     phi = activation_expr(phi)
     exact_vals = None
     if exact is not False:
@@ -606,12 +607,13 @@ def kernel_of(phi, kind="ntk", depth=1, sigma_w=1, sigma_b=0, n=40, dps=30, *,
         n numbers with ``.errors`` (``.rigorous`` is False on the generic path).
     """
     from .activations import activation_expr
+    from .limits import check_size
     from .series import taylor
 
     kind = check_kind(kind)
-    n = check_positive_int(n, "n")
-    dps = check_positive_int(dps, "dps")
-    depth = check_positive_int(depth, "depth")
+    n = check_size(n, "n", "hermite_n")
+    dps = check_size(dps, "dps")
+    depth = check_size(depth, "depth", "kernel_depth")
     phi = activation_expr(phi)
     if kind == "ntk" and _has_jump(phi):
         raise HermiteRevError(

@@ -411,7 +411,17 @@ def _accuracy(F, Y):
 
 
 def _as_targets(Y, n, d_out, what):
-    Y = np.asarray(Y, dtype=np.float64)
+    raw = np.asarray(Y)
+    if np.iscomplexobj(raw):
+        raise HermiteRevError(f"{what} must be real, got a complex array (dtype {raw.dtype}); "
+                              f"pass the real and imaginary parts as two outputs if both matter")
+    try:
+        Y = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise HermiteRevError(f"{what} must be an array of real numbers, got dtype {raw.dtype}") from None
+    if not np.all(np.isfinite(Y)):
+        bad = np.argwhere(~np.isfinite(Y))[0]
+        raise HermiteRevError(f"{what} must be finite: {what}[{', '.join(map(str, bad))}] = {Y[tuple(bad)]}")
     if Y.ndim == 1:
         Y = Y[:, None]
     if Y.shape != (n, d_out):
@@ -460,16 +470,22 @@ def train(net, X, Y, lr, epochs, stop_mse=None, X_test=None, Y_test=None, progre
     """
     if not isinstance(net, FCN):
         raise HermiteRevError(f"net must be an FCN, got {type(net).__name__}")
+    from .limits import check_size
+
     lr = _real(lr, "lr", positive=True)
     try:
         epochs = check_nonneg_int(epochs, "epochs")
     except HermiteRevError:
         raise HermiteRevError(f"epochs must be a non-negative integer, got epochs={epochs!r}") from None
+    epochs = check_size(epochs, "epochs", low=0)
     if stop_mse is not None:
         stop_mse = _real(stop_mse, "stop_mse", nonneg=True)
     eval_every = check_positive_int(eval_every, "eval_every")
     X = net._check_X(X)
     n = X.shape[0]
+    if n == 0:
+        raise HermiteRevError(f"train needs at least one training example, got X with shape {X.shape}")
+    check_size(n, "number of training examples", "examples")
     Y = _as_targets(Y, n, net.d_out, "Y")
     has_test = X_test is not None
     if has_test:

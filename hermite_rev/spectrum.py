@@ -99,7 +99,9 @@ _METHODS = ("auto", "series", "quadrature")
 
 
 def _check_d(d):
-    d = check_positive_int(d, "d")
+    from .limits import check_size
+
+    d = check_size(d, "d")
     if d < 2:
         raise HermiteRevError(f"d (the ambient dimension, sphere S^(d-1)) must be >= 2, got d={d}")
     return d
@@ -583,13 +585,17 @@ def spectrum(K, d, kmax, n_taylor=None, dps=30, method="auto", *, exact=False, n
     >>> [mpmath.nstr(m, 8) for m in s.eigenvalues]
     ['1.1752012', '0.36787944', '0.07156287', '0.010065091']
     """
-    expr = _check_kernel(K)
+    from .limits import check_size
+
     d = _check_d(d)
-    kmax = check_nonneg_int(kmax, "kmax")
-    dps = check_positive_int(dps, "dps")
+    kmax = check_size(kmax, "kmax", low=0)
+    dps = check_size(dps, "dps")
+    n = max(2 * kmax + 40, 80) if n_taylor is None else check_size(n_taylor, "n_taylor")
+    if nodes is not None:
+        nodes = check_size(nodes, "nodes")
+    expr = _check_kernel(K)
     if not isinstance(method, str) or method not in _METHODS:
         raise HermiteRevError(f"method must be one of {_METHODS}, got method={method!r}")
-    n = max(2 * kmax + 40, 80) if n_taylor is None else check_positive_int(n_taylor, "n_taylor")
     mult = tuple(multiplicity(d, k) for k in range(kmax + 1))
     tail = exact_vals = None
     rigorous = False
@@ -1053,8 +1059,13 @@ def decay(K, d, kmax=200, *, order=4, fit_range=None, spectrum=None, dps=30, met
     -------
     DecayReport
     """
-    expr = _check_kernel(K)
+    from .limits import check_size
+
     d = _check_d(d)
+    if spectrum is None:  # sizes first: kmax=10**12 must not reach the endpoint expansions
+        kmax = check_size(kmax, "kmax", low=0)
+        dps = check_size(dps, "dps")
+    expr = _check_kernel(K)
     plus = endpoint_expansion(expr, 1, order)
     minus = endpoint_expansion(expr, -1, order)
     if spectrum is not None:

@@ -223,3 +223,70 @@ def test_numpy_coefficients_work_like_lists():
     with pytest.raises(HermiteRevError, match="1-D"):
         hr.Activation(np.zeros((2, 2)))
 
+
+
+# --------------------------------------------------------------------------------------------
+# section 5: limits, crashes, hangs; section 8: train / quadrature input
+# --------------------------------------------------------------------------------------------
+
+
+def _quick(fn, seconds=5):
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(HermiteRevError) as info:
+        fn()
+    assert time.perf_counter() - t0 < seconds
+    msg = str(info.value)
+    assert "\n" not in msg and len(msg) < 400
+    return msg
+
+
+def test_user_sizes_are_bounded_before_work():
+    K = sympy.exp(hr.c)
+    assert "kmax" in _quick(lambda: hr.spectrum.spectrum(K, 3, 10**12))
+    assert "kmax" in _quick(lambda: hr.spectrum.decay(K, 3, kmax=10**12))
+    assert "n_taylor" in _quick(lambda: hr.spectrum.spectrum(K, 3, 5, n_taylor=10**9))
+    assert "d=" in _quick(lambda: hr.spectrum.spectrum(K, 10**40, 5))
+    assert "n=" in _quick(lambda: hr.kernel_of("tanh", n=10**9))
+    assert "depth" in _quick(lambda: hr.kernel_of("tanh", depth=10**6))
+    assert "dps" in _quick(lambda: hr.hermite_coeffs("tanh", 3, dps=10**10))
+    assert "width" in _quick(lambda: hr.verify.empirical_kernel("relu", width=10**12))
+    assert "seeds" in _quick(lambda: hr.verify.width_scaling("relu", widths=[4, 8], seeds=range(10**12)))
+    assert "epochs" in _quick(lambda: hr.verify.kernel_regime_gap("relu", widths=[8], epochs=10**12))
+    assert "nodes" in _quick(lambda: hr.verify.quadrature_kernel("relu", cs=[0.5], nodes=10**9))
+    assert "cosines" in _quick(lambda: hr.verify.quadrature_kernel("relu", cs=np.zeros(10**6)))
+    net = hr.nets.FCN(3, [8], "relu")
+    X = np.random.default_rng(0).standard_normal((4, 3))
+    assert "epochs" in _quick(lambda: hr.nets.train(net, X, np.ones(4), 0.1, 10**12, progress=False))
+
+
+def test_train_refuses_bad_targets_and_empty_data():
+    net = hr.nets.FCN(3, [8], "relu")
+    X = np.random.default_rng(0).standard_normal((4, 3))
+    assert "at least one" in _quick(lambda: hr.nets.train(net, X[:0], np.zeros(0), 0.1, 3, progress=False))
+    assert "finite" in _quick(lambda: hr.nets.train(net, X, [1.0, np.nan, 0.0, 0.0], 0.1, 3, progress=False))
+    assert "finite" in _quick(lambda: hr.nets.train(net, X, [1.0, np.inf, 0.0, 0.0], 0.1, 3, progress=False))
+    assert "real" in _quick(lambda: hr.nets.train(net, X, np.ones(4) * (1 + 1j), 0.1, 3, progress=False))
+    hist = hr.nets.train(net, X, np.ones(4), 0.1, 2, progress=False)  # good input still trains
+    assert not hist["diverged"]
+
+
+def test_quadrature_kernel_cosine_range_is_exact():
+    with mpmath.workdps(40):
+        just_above = mpmath.mpf(1) + mpmath.mpf("1e-30")
+        just_below = -mpmath.mpf(1) - mpmath.mpf("1e-35")
+    assert "[-1, 1]" in _quick(lambda: hr.verify.quadrature_kernel("relu", "nngp", cs=[just_above], dps=20))
+    assert "[-1, 1]" in _quick(lambda: hr.verify.quadrature_kernel("relu", "nngp", cs=[just_below], dps=20))
+    assert "[-1, 1]" in _quick(lambda: hr.verify.quadrature_kernel("relu", "nngp", cs=[sympy.Rational(10**30 + 1, 10**30)]))
+    kv = hr.verify.quadrature_kernel("relu", "nngp", cs=[mpmath.mpf(1)], dps=20)
+    assert abs(kv.values[0] - mpmath.mpf(1) / 2) < 1e-18
+
+
+def test_unconverged_quadrature_warns():
+    with pytest.warns(HermiteRevWarning, match="not reached"):
+        kv = hr.verify.quadrature_kernel("tanh", "nngp", cs=[0.5], dps=30)
+    assert not kv.converged
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert hr.verify.quadrature_kernel("relu", "nngp", cs=[0.5], dps=None).converged
