@@ -38,6 +38,10 @@ LIMITS = {
 }
 
 
+def _what(low):
+    return {0: "a non-negative integer", 1: "a positive integer"}.get(low, f"an integer >= {low}")
+
+
 def check_size(value, name, key=None, low=1):
     """``value`` as an int with ``low <= value <= LIMITS[key]``; else a one-line error naming
     ``name``, the value and the limit.
@@ -56,10 +60,10 @@ def check_size(value, name, key=None, low=1):
         if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
             value = int(value)
         else:
-            raise HermiteRevError(f"{name} must be an integer, got {name}={value!r}")
+            raise HermiteRevError(f"{name} must be {_what(low)}, got {name}={value!r}")
     value = int(value)
     if value < low:
-        raise HermiteRevError(f"{name} must be >= {low}, got {name}={value}")
+        raise HermiteRevError(f"{name} must be {_what(low)}, got {name}={value}")
     hi = LIMITS[key]
     if value > hi:
         shown = str(value) if len(str(value)) <= 30 else f"{str(value)[:12]}...({len(str(value))} digits)"
