@@ -27,7 +27,8 @@ import sys
 import mpmath
 import sympy
 
-from ._validate import HermiteRevError, c, check_nonneg_int, check_positive_int, parse, z
+from ._text import short_expr
+from ._validate import HermiteRevError, c, parse, z
 
 __all__ = ["main", "build_parser"]
 
@@ -55,6 +56,36 @@ def _num_arg(option):
     return convert
 
 
+def _size_arg(option, key, low=1):
+    """Parser of an integer size option (``--n``, ``--dps``, ``--kmax`` ...): an integer in
+    [low, LIMITS[key]] (:mod:`hermite_rev.limits`), else exit status 2 with a one-line message."""
+    from .limits import check_size
+
+    def convert(text):
+        try:
+            value = int(text.strip().replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} must be an integer, got {short_expr(repr(text), 60)}") from None
+        try:
+            return check_size(value, option, key, low=low)
+        except HermiteRevError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = option.lstrip("-").replace("-", "_")
+    return convert
+
+
+def _out_arg(text):
+    """Parser of an output file path: refused at once when it is a directory or cannot be written
+    (missing parent folders are created), so nothing is computed for a path that fails at the end."""
+    from .verify import _check_writable
+
+    try:
+        return _check_writable(text)
+    except HermiteRevError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _signs_arg(text):
     """``+-+-``, ``1,-1,1`` or ``k:-1,k:-1`` (dict form)."""
     text = text.strip()
@@ -72,6 +103,50 @@ def _s(x, digits):
     return mpmath.nstr(x, digits, strip_zeros=False) if isinstance(x, mpmath.mpf) else str(x)
 
 
+def _bound(e):
+    """An error bound as a decimal string of 3 significant digits, rounded up (so it still bounds);
+    ``"inf"`` when infinite.  Strings, because a float64 writes 1e-400 as 0.0 (see docs/guide/limits.md)."""
+    if e is None:
+        return None
+    with mpmath.workdps(30):
+        e = mpmath.mpf(e)
+        if mpmath.isinf(e) or mpmath.isnan(e):
+            return "inf"
+        text = mpmath.nstr(e, 3, min_fixed=0, max_fixed=0)
+        if mpmath.mpf(text) < e:
+            text = mpmath.nstr(e * (1 + mpmath.mpf(10) ** -2), 3, min_fixed=0, max_fixed=0)
+        return text
+
+
+def _json_ready(obj):
+    """The payload in plain JSON types, losing nothing: mpmath numbers become decimal strings at
+    their full precision, non-finite floats the strings ``"inf"``, ``"-inf"``, ``"nan"`` (JSON has no
+    Infinity/NaN), numpy values Python values, sympy objects their text."""
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {str(k): _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_ready(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [_json_ready(v) for v in obj.tolist()]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if obj is None or isinstance(obj, (bool, int, str)):
+        return obj
+    if isinstance(obj, float):
+        if math.isfinite(obj):
+            return obj
+        return "nan" if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
+    if isinstance(obj, mpmath.mpf):
+        if not mpmath.isfinite(obj):
+            return "nan" if mpmath.isnan(obj) else ("inf" if obj > 0 else "-inf")
+        return mpmath.nstr(obj, max(1, mpmath.prec_to_dps(obj.context.prec)), min_fixed=-5, max_fixed=0)
+    return str(obj)
+
+
 def _print_table(header, rows, out=None):
     out = out or sys.stdout
     widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h)) for i, h in enumerate(header)]
@@ -81,14 +156,15 @@ def _print_table(header, rows, out=None):
 
 
 def _show(expr, text):
-    """What to print for an expression: sympy's form when short, else what the user typed."""
+    """What to print for an expression: sympy's form when short, else what the user typed
+    (abbreviated to 400 characters: one readable line)."""
     shown = str(expr)
-    return shown if len(shown) <= 100 else text
+    return shown if len(shown) <= 100 else short_expr(text, 400)
 
 
 def _emit(args, payload, table):
     if args.json:
-        print(json.dumps(payload, indent=2, default=str))
+        print(json.dumps(_json_ready(payload), indent=2, allow_nan=False))
     else:
         table()
 
@@ -106,15 +182,15 @@ def cmd_taylor(args):
     digits = min(args.dps, 25)
     payload = {"kernel": _show(K, args.expr), "n": args.n, "dps": None if args.exact else args.dps,
                "coefficients": [str(x) if args.exact else _s(x, args.dps) for x in a],
-               "errors": [float(e) for e in a.errors]}
+               "errors": [_bound(e) for e in a.errors]}
     try:
         tail = a.tail
-        payload["tail_bound"] = float(tail.bound)
+        payload["tail_bound"] = _bound(tail.bound)
         payload["k1"] = _s(tail.k1, args.dps)
     except HermiteRevError as exc:
         tail = None
         payload["tail_bound"] = None
-        payload["tail_note"] = str(exc)
+        payload["tail_note"] = short_expr(exc, 400)
 
     def table():
         print(f"K(c) = {_show(K, args.expr)}")
@@ -142,13 +218,12 @@ def cmd_reverse(args):
     code = act.export(args.export) if args.export else None
     payload = {"kernel": _show(fam.kernel, args.expr), "kind": fam.kind, "n": fam.n, "dps": fam.dps,
                "coefficients": [_s(b, args.dps) for b in act.coeffs],
-               "errors": [float(e) for e in act.errors],
-               "tail_bound": float(tail.bound), "k1": _s(tail.k1, args.dps),
+               "errors": [_bound(e) for e in act.errors],
+               "tail_bound": _bound(tail.bound), "k1": _s(tail.k1, args.dps),
                "family_size": str(fam.count()), "nonzero": list(fam.nonzero)}
     if code is not None:
         payload["export"] = {"target": args.export, "source": code}
     if args.plot:
-        _save_plot(act.plot(), args.plot)
         payload["figure"] = args.plot
 
     def table():
@@ -167,7 +242,9 @@ def cmd_reverse(args):
         if args.plot:
             print(f"figure: {args.plot}")
 
-    _emit(args, payload, table)
+    _emit(args, payload, table)  # the table first: a figure that fails to save loses nothing
+    if args.plot:
+        _save_plot(act.plot(), args.plot)
 
 
 def cmd_forward(args):
@@ -178,17 +255,17 @@ def cmd_forward(args):
         a = kernel_of(phi, kind=args.kind, depth=args.depth, sigma_w=args.sigma_w, sigma_b=args.sigma_b,
                       n=args.n, dps=args.dps)
     except (ArithmeticError, TypeError) as exc:  # e.g. sqrt(Max(0, z)), log(z): not a usable activation
-        raise HermiteRevError(f"cannot compute the Hermite coefficients of phi(z) = {phi} "
-                              f"({type(exc).__name__}: {str(exc) or 'no message'})") from exc
+        raise HermiteRevError(f"cannot compute the Hermite coefficients of phi(z) = {short_expr(phi)} "
+                              f"({type(exc).__name__}: {short_expr(str(exc) or 'no message')})") from exc
     digits = min(args.dps, 25)
     tail = a.tail
-    payload = {"activation": str(phi), "kind": args.kind, "depth": args.depth, "sigma_w": str(args.sigma_w),
+    payload = {"activation": short_expr(phi, 400), "kind": args.kind, "depth": args.depth, "sigma_w": str(args.sigma_w),
                "sigma_b": str(args.sigma_b), "coefficients": [_s(x, args.dps) for x in a],
-               "errors": [float(e) for e in a.errors], "rigorous": a.rigorous,
-               "k1": _s(tail.k1, args.dps), "tail_bound": float(tail.bound)}
+               "errors": [_bound(e) for e in a.errors], "rigorous": a.rigorous,
+               "k1": _s(tail.k1, args.dps), "tail_bound": _bound(tail.bound)}
 
     def table():
-        print(f"{args.kind.upper()} of a depth-{args.depth} FCN with phi(z) = {phi}, "
+        print(f"{args.kind.upper()} of a depth-{args.depth} FCN with phi(z) = {short_expr(phi)}, "
               f"sigma_w = {args.sigma_w}, sigma_b = {args.sigma_b}")
         _print_table(("k", "a_k", "error"), [(k, _s(x, digits), mpmath.nstr(e, 2)) for k, (x, e) in enumerate(zip(a, a.errors))])
         print(f"K(1) = {_s(tail.k1, digits)}; K(1) - sum_k a_k <= {mpmath.nstr(tail.bound, 6)}"
@@ -201,18 +278,12 @@ def cmd_family(args):
     fam = _family(args)
     payload = {"kernel": _show(fam.kernel, args.expr), "kind": fam.kind, "n": fam.n, "family_size": str(fam.count()),
                "nonzero": list(fam.nonzero), "magnitudes": [_s(b, fam.dps) for b in fam.magnitudes],
-               "tail_bound": float(fam.tail().bound)}
+               "tail_bound": _bound(fam.tail().bound)}
     best = None
     if args.best:
         best = fam.best(args.best, interval=tuple(args.interval))
         payload["best"] = _best_payload(fam, best)
     if args.plot:
-        target = best.activation if best is not None else None
-        ax = fam.plot(xlim=tuple(args.interval))
-        if target is not None:
-            target.plot(ax=ax, xlim=tuple(args.interval), color="k", lw=2.5, label=f"best ({args.best})")
-            ax.legend()
-        _save_plot(ax, args.plot)
         payload["figure"] = args.plot
 
     def table():
@@ -227,6 +298,13 @@ def cmd_family(args):
             print(f"figure: {args.plot}")
 
     _emit(args, payload, table)
+    if args.plot:
+        target = best.activation if best is not None else None
+        ax = fam.plot(xlim=tuple(args.interval))
+        if target is not None:
+            target.plot(ax=ax, xlim=tuple(args.interval), color="k", lw=2.5, label=f"best ({args.best})")
+            ax.legend()
+        _save_plot(ax, args.plot)
 
 
 def _best_payload(fam, best):
@@ -253,8 +331,8 @@ def cmd_verify(args):
     else:
         rep = verify.theorem_report(K, kind=args.kind, n=args.n, widths=args.widths, out=args.out, dps=dps)
     if args.json:
-        print(json.dumps({k: v for k, v in rep.items() if k != "activation"}, indent=2,
-                         default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
+        print(json.dumps(_json_ready({k: v for k, v in rep.items() if k != "activation"}), indent=2,
+                         allow_nan=False))
         return
     print(f"{args.kind.upper()} {_show(K, args.expr)}, reverse-engineered with n = {args.n} Hermite terms")
     print(f"  |K - truncated series|     max {rep['max_target_vs_series']:.3e}  (tail bound {float(rep['tail_bound']):.3e})")
@@ -271,9 +349,9 @@ def cmd_verify(args):
 def cmd_experiment(args):
     from . import experiments
 
-    options = {"seed": check_nonneg_int(args.seed, "--seed")}
+    options = {"seed": args.seed}
     if args.trials is not None:
-        options["trials"] = check_positive_int(args.trials, "--trials")
+        options["trials"] = args.trials
     experiments.run_experiment(args.name, fast=args.fast, as_json=args.json, out=args.out, **options)
 
 
@@ -281,7 +359,7 @@ def cmd_spectrum(args):
     from . import spectrum as spectrum_mod
 
     K = parse(args.expr, c)
-    kmax = check_nonneg_int(args.kmax, "kmax")
+    kmax = args.kmax
     # one spectrum: --decay needs degrees up to 100 for its fit; the table shows those <= --kmax
     full = spectrum_mod.spectrum(K, d=args.d, kmax=max(kmax, 100) if args.decay else kmax, dps=args.dps)
     sp = _first_degrees(full, kmax)
@@ -299,7 +377,6 @@ def cmd_spectrum(args):
                             for p, parity in ((0, "even"), (1, "odd"))}
         payload["decay"]["fit_range"] = list(report.fit_range)
     if args.plot:
-        _save_plot(sp.plot(), args.plot)
         payload["figure"] = args.plot
 
     def table():
@@ -311,11 +388,13 @@ def cmd_spectrum(args):
             print(f"decay (Bietti-Bach), fit over k in {tuple(report.fit_range)}:")
             print("| kernel | d | parity | predicted exponent | measured exponent | mu_k / asymptotic |")
             print("|---|---|---|---|---|---|")
-            print(report.table(args.expr[:30]))
+            print(report.table(short_expr(args.expr, 40)))
         if args.plot:
             print(f"figure: {args.plot}")
 
     _emit(args, payload, table)
+    if args.plot:
+        _save_plot(sp.plot(), args.plot)
 
 
 def _first_degrees(sp, kmax):
@@ -354,14 +433,22 @@ def _save_plot(ax, path):
 # --------------------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``hermite-rev CMD: error: ...`` and exit status 2 (no usage
+    block; ``--help`` shows it)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {short_expr(message, 400)} (see {self.prog} --help)\n")
+
+
 def build_parser():
-    p = argparse.ArgumentParser(prog="hermite-rev", description="Reverse-engineer dot-product kernels into "
+    p = _Parser(prog="hermite-rev", description="Reverse-engineer dot-product kernels into "
                                 "one-hidden-layer activations (Hermite expansions).")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(sp, kind=True, n=40):
-        sp.add_argument("--n", type=int, default=n, help=f"number of coefficients (default {n})")
-        sp.add_argument("--dps", type=int, default=30, help="decimal digits (default 30)")
+        sp.add_argument("--n", type=_size_arg("--n", "n"), default=n, help=f"number of coefficients (default {n})")
+        sp.add_argument("--dps", type=_size_arg("--dps", "dps"), default=30, help="decimal digits (default 30)")
         if kind:
             sp.add_argument("--kind", default="ntk", choices=["ntk", "nngp"], help="kernel kind (default ntk)")
         sp.add_argument("--json", action="store_true", help="machine-readable output")
@@ -378,13 +465,13 @@ def build_parser():
     sp.add_argument("--signs", type=_signs_arg, default=None, help="'+-+...', '1,-1,...' or 'k:-1,...'")
     sp.add_argument("--export", choices=["numpy", "torch", "jax", "c", "latex"], default=None)
     sp.add_argument("--quiet-export", action="store_true", help="print only the exported code")
-    sp.add_argument("--plot", default=None, help="save a plot of the activation (PNG/SVG)")
+    sp.add_argument("--plot", type=_out_arg, default=None, help="save a plot of the activation (PNG/SVG file)")
     sp.set_defaults(func=cmd_reverse)
 
     sp = sub.add_parser("forward", help="activation -> deep NNGP/NTK Taylor coefficients")
     sp.add_argument("phi", help="activation in z, e.g. 'Max(0, z)', 'sin(6*z)/2', 'erf(z)'")
     common(sp, n=20)
-    sp.add_argument("--depth", type=int, default=1)
+    sp.add_argument("--depth", type=_size_arg("--depth", "kernel_depth"), default=1)
     sp.add_argument("--sigma-w", type=_num_arg("--sigma-w"), default=sympy.Integer(1))
     sp.add_argument("--sigma-b", type=_num_arg("--sigma-b"), default=sympy.Integer(0))
     sp.set_defaults(func=cmd_forward)
@@ -395,37 +482,38 @@ def build_parser():
     sp.add_argument("--best", default=None, choices=["sup", "nonmonotone", "lipschitz"],
                     help="search the family for the member minimising this")
     sp.add_argument("--interval", type=float, nargs=2, default=[-3.0, 3.0])
-    sp.add_argument("--plot", default=None)
+    sp.add_argument("--plot", type=_out_arg, default=None, help="save a plot of the family (PNG/SVG file)")
     sp.set_defaults(func=cmd_family)
 
     sp = sub.add_parser("verify", help="series vs quadrature vs finite-width kernel, with a figure")
     sp.add_argument("expr")
     sp.add_argument("--kind", default="ntk", choices=["ntk", "nngp"])
-    sp.add_argument("--n", type=int, default=30)
-    sp.add_argument("--widths", type=int, nargs="+", default=[256, 1024, 4096, 16384])
+    sp.add_argument("--n", type=_size_arg("--n", "n"), default=30)
+    sp.add_argument("--widths", type=_size_arg("--widths", "width"), nargs="+", default=[256, 1024, 4096, 16384])
     sp.add_argument("--bounded", action="store_true",
                     help="use the family member with the smallest sup norm (default: all signs +)")
-    sp.add_argument("--out", default="out/verify.png")
+    sp.add_argument("--out", type=_out_arg, default="out/verify.png",
+                    help="figure file (default out/verify.png; folders are created)")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_verify)
 
     sp = sub.add_parser("experiment", help="run one of the paper's experiments: parity | mimic")
     sp.add_argument("name", choices=["parity", "mimic"])
     sp.add_argument("--fast", action="store_true", help="small fast variant (< 1 minute)")
-    sp.add_argument("--trials", type=int, default=None,
+    sp.add_argument("--trials", type=_size_arg("--trials", "seeds"), default=None,
                     help="independent runs (seeds S, S+1, ...); default 30 for parity (at most 2 with --fast), 3 for mimic (1 with --fast)")
-    sp.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
-    sp.add_argument("--out", default=None, help="figure path")
+    sp.add_argument("--seed", type=_size_arg("--seed", "seed", low=0), default=0, help="first seed (default 0)")
+    sp.add_argument("--out", type=_out_arg, default=None, help="figure file (folders are created)")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_experiment)
 
     sp = sub.add_parser("spectrum", help="Mercer eigenvalues on the sphere S^{d-1}")
     sp.add_argument("expr")
-    sp.add_argument("--d", type=int, default=10, help="ambient dimension (default 10)")
-    sp.add_argument("--kmax", type=int, default=30)
-    sp.add_argument("--dps", type=int, default=30)
+    sp.add_argument("--d", type=_size_arg("--d", "d", low=2), default=10, help="ambient dimension (default 10)")
+    sp.add_argument("--kmax", type=_size_arg("--kmax", "kmax", low=0), default=30)
+    sp.add_argument("--dps", type=_size_arg("--dps", "dps"), default=30)
     sp.add_argument("--decay", action="store_true", help="predicted vs measured decay exponents")
-    sp.add_argument("--plot", default=None)
+    sp.add_argument("--plot", type=_out_arg, default=None, help="save a plot of the spectrum (PNG/SVG file)")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_spectrum)
 
@@ -442,17 +530,23 @@ def main(argv=None):
     """Entry point of the ``hermite-rev`` console script; returns the exit status."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2, one line already printed)
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         args.func(args)
     except BrokenPipeError:  # e.g. piped into head
         return 0
-    except (HermiteRevError, ValueError, OSError) as exc:  # bad input, or an output path that cannot be written
+    except (HermiteRevError, ValueError, OSError, ArithmeticError, RecursionError, MemoryError) as exc:
+        # bad input, an output path that cannot be written, or a size the machine cannot hold
         if isinstance(exc, OSError) and exc.filename is not None:
             msg = f"cannot write {exc.filename}: {exc.strerror or exc}"
+        elif isinstance(exc, (HermiteRevError, ValueError, OSError)):
+            msg = str(exc)
         else:
-            msg = " ".join(str(exc).split())
-        print(f"hermite-rev {args.command}: error: {msg}", file=sys.stderr)
+            msg = f"{type(exc).__name__}: {exc or 'no message'} (the input is too large or too deep)"
+        print(f"hermite-rev {args.command}: error: {short_expr(msg, 400)}", file=sys.stderr)
         return 2
     return 0
 

@@ -178,6 +178,7 @@ def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=False, d
             runs[name].append(_final(hist, time.perf_counter() - t0))
             curves[name].append(hist)
     result = ExperimentResult({name: _summarise(r) for name, r in runs.items()})
+    result._draw = lambda path: _parity_figure(result, curves, path, bits)
     if out is not None:
         _parity_figure(result, curves, out, bits)
     return result
@@ -321,6 +322,7 @@ def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", p
                                                  for a, b in zip(curves["1HL ReLU"], curves["4HL ReLU"])]))
     dist["1HL ReLU"] = d
     result = ExperimentResult({name: _summarise(r) for name, r in runs.items()}, distance=dist, info=info)
+    result._draw = lambda path: _mimic_figure(curves, path, width)
     if out is not None:
         _mimic_figure(curves, out, width)
     return result
@@ -377,11 +379,17 @@ def run_experiment(name, fast=False, as_json=False, out=None, **options):
     table = {"parity": parity, "mimic": mimic}
     if name not in table:
         raise HermiteRevError(f"unknown experiment {name!r}; choose one of {sorted(table)}")
-    out = out or f"{name}{'_fast' if fast else ''}.png"
-    result = table[name](fast=fast, out=out, **options)
+    from .verify import _check_writable
+
+    out = _check_writable(out or f"{name}{'_fast' if fast else ''}.png")  # before hours of training
+    result = table[name](fast=fast, out=None, **options)
     if as_json:
-        print(json.dumps(result.to_json(), indent=2, default=float))
+        from .cli import _json_ready
+
+        print(json.dumps(_json_ready(result.to_json()), indent=2, allow_nan=False))
     else:
-        print(_table(result))
+        print(_table(result), flush=True)  # the table first: a figure that fails to save loses nothing
+    result._draw(out)
+    if not as_json:
         print(f"figure: {out}")
     return result

@@ -35,6 +35,8 @@ LIMITS = {
     "n_taylor": 20000,        # spectrum: Taylor coefficients of the series path
     "d": 10**6,               # spectrum: ambient dimension
     "arccos_order": 50,       # kernels.arccos(order)
+    "n": 10000,               # the CLI's --n (Taylor / Hermite coefficients)
+    "seed": 2**63 - 1,        # the CLI's --seed
 }
 
 

@@ -534,17 +534,22 @@ def _check_writable(path):
     from ._text import short_expr
 
     path = os.fspath(path)
+    shown = short_expr(path, 100)
     if os.path.isdir(path) or path.endswith(("/", os.sep)):
-        raise HermiteRevError(f"output path {short_expr(path, 100)} is a directory; give a file name such as "
+        raise HermiteRevError(f"cannot write {shown}: it is a directory; give a file name such as "
                               f"{short_expr(os.path.join(path, 'figure.png'), 100)}")
     parent = os.path.dirname(path) or "."
+    probe = parent
+    while probe and not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if probe and not os.path.isdir(probe):
+        raise HermiteRevError(f"cannot write {shown}: {short_expr(probe, 100)} is a file, not a folder")
     try:
         os.makedirs(parent, exist_ok=True)
     except OSError as exc:
-        raise HermiteRevError(f"cannot create the folder of output path {short_expr(path, 100)}: "
-                              f"{exc.strerror or exc}") from None
+        raise HermiteRevError(f"cannot write {shown}: cannot create its folder ({exc.strerror or exc})") from None
     if not os.access(parent, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
-        raise HermiteRevError(f"cannot write output path {short_expr(path, 100)}: permission denied")
+        raise HermiteRevError(f"cannot write {shown}: permission denied")
     return path
 
 

@@ -137,10 +137,10 @@ def test_verify_command(capsys, tmp_path):
                                        ("1+", "cannot parse")])
 def test_numeric_option_errors_name_the_option_and_value(capsys, option, value, why):
     # it said "kernel may only depend on the symbol c"
-    with pytest.raises(SystemExit) as exc:
-        main(["forward", "z", option, value])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert main(["forward", "z", option, value]) == 2  # usage errors: status 2, one line
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    err = lines[0]
     assert f"{option} must be a real number" in err and f"got {option} {value!r}" in err and why in err
     assert "kernel" not in err
 
@@ -150,7 +150,8 @@ def test_output_path_that_cannot_be_written_exits_2(capsys, tmp_path):
     blocker.write_text("")
     rc, _, err = run(capsys, "spectrum", "exp(c)", "--d", "3", "--kmax", "3", "--plot", str(blocker / "s.png"))
     assert rc == 2
-    assert err.startswith("hermite-rev spectrum: error: cannot write") and len(err.strip().splitlines()) == 1
+    assert err.startswith("hermite-rev spectrum: error: ") and "cannot write" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_verify_single_width(capsys, tmp_path):
