@@ -103,6 +103,21 @@ def _s(x, digits):
     return mpmath.nstr(x, digits, strip_zeros=False) if isinstance(x, mpmath.mpf) else str(x)
 
 
+def _exact_str(x, dps=15):
+    """An mpmath number as a decimal string that loses nothing: at least ``dps + 3`` significant
+    digits and enough for all bits of its mantissa (``ceil(bits log10 2) + 1``), so it reads back
+    to the same binary value at the precision it was computed at; trailing zeros are dropped
+    (``0.3515625`` stays exact).  Other values as ``str``."""
+    if not isinstance(x, mpmath.mpf):
+        return str(x)
+    if not mpmath.isfinite(x):
+        return "nan" if mpmath.isnan(x) else ("inf" if x > 0 else "-inf")
+    bits = max(int(x._mpf_[1]).bit_length(), 1)
+    digits = max(int(bits * 0.30103) + 2, int(dps) + 3)
+    with mpmath.workdps(digits + 5):
+        return mpmath.nstr(x, digits, min_fixed=-5, max_fixed=0)
+
+
 def _bound(e):
     """An error bound as a decimal string of 3 significant digits, rounded up (so it still bounds);
     ``"inf"`` when infinite.  Strings, because a float64 writes 1e-400 as 0.0 (see docs/guide/limits.md)."""
@@ -143,7 +158,7 @@ def _json_ready(obj):
     if isinstance(obj, mpmath.mpf):
         if not mpmath.isfinite(obj):
             return "nan" if mpmath.isnan(obj) else ("inf" if obj > 0 else "-inf")
-        return mpmath.nstr(obj, max(1, mpmath.prec_to_dps(obj.context.prec)), min_fixed=-5, max_fixed=0)
+        return _exact_str(obj)
     return str(obj)
 
 
@@ -181,12 +196,12 @@ def cmd_taylor(args):
     a = taylor(K, args.n, args.dps, exact=args.exact)
     digits = min(args.dps, 25)
     payload = {"kernel": _show(K, args.expr), "n": args.n, "dps": None if args.exact else args.dps,
-               "coefficients": [str(x) if args.exact else _s(x, args.dps) for x in a],
+               "coefficients": [str(x) if args.exact else _exact_str(x, args.dps) for x in a],
                "errors": [_bound(e) for e in a.errors]}
     try:
         tail = a.tail
         payload["tail_bound"] = _bound(tail.bound)
-        payload["k1"] = _s(tail.k1, args.dps)
+        payload["k1"] = _exact_str(tail.k1, args.dps)
     except HermiteRevError as exc:
         tail = None
         payload["tail_bound"] = None
@@ -217,9 +232,9 @@ def cmd_reverse(args):
     digits = min(args.dps, 25)
     code = act.export(args.export) if args.export else None
     payload = {"kernel": _show(fam.kernel, args.expr), "kind": fam.kind, "n": fam.n, "dps": fam.dps,
-               "coefficients": [_s(b, args.dps) for b in act.coeffs],
+               "coefficients": [_exact_str(b, args.dps) for b in act.coeffs],
                "errors": [_bound(e) for e in act.errors],
-               "tail_bound": _bound(tail.bound), "k1": _s(tail.k1, args.dps),
+               "tail_bound": _bound(tail.bound), "k1": _exact_str(tail.k1, args.dps),
                "family_size": str(fam.count()), "nonzero": list(fam.nonzero)}
     if code is not None:
         payload["export"] = {"target": args.export, "source": code}
@@ -260,9 +275,9 @@ def cmd_forward(args):
     digits = min(args.dps, 25)
     tail = a.tail
     payload = {"activation": short_expr(phi, 400), "kind": args.kind, "depth": args.depth, "sigma_w": str(args.sigma_w),
-               "sigma_b": str(args.sigma_b), "coefficients": [_s(x, args.dps) for x in a],
+               "sigma_b": str(args.sigma_b), "coefficients": [_exact_str(x, args.dps) for x in a],
                "errors": [_bound(e) for e in a.errors], "rigorous": a.rigorous,
-               "k1": _s(tail.k1, args.dps), "tail_bound": _bound(tail.bound)}
+               "k1": _exact_str(tail.k1, args.dps), "tail_bound": _bound(tail.bound)}
 
     def table():
         print(f"{args.kind.upper()} of a depth-{args.depth} FCN with phi(z) = {short_expr(phi)}, "
@@ -277,7 +292,7 @@ def cmd_forward(args):
 def cmd_family(args):
     fam = _family(args)
     payload = {"kernel": _show(fam.kernel, args.expr), "kind": fam.kind, "n": fam.n, "family_size": str(fam.count()),
-               "nonzero": list(fam.nonzero), "magnitudes": [_s(b, fam.dps) for b in fam.magnitudes],
+               "nonzero": list(fam.nonzero), "magnitudes": [_exact_str(b, fam.dps) for b in fam.magnitudes],
                "tail_bound": _bound(fam.tail().bound)}
     best = None
     if args.best:
@@ -311,7 +326,7 @@ def _best_payload(fam, best):
     return {"value": float(best.value), "method": best.method, "examined": int(best.examined),
             "members_per_second": float(best.members_per_second),
             "signs": fam.signs_of(best.activation),
-            "coefficients": [_s(b, 20) for b in best.activation.coeffs]}
+            "coefficients": [_exact_str(b, fam.dps) for b in best.activation.coeffs]}
 
 
 def cmd_verify(args):
@@ -364,7 +379,7 @@ def cmd_spectrum(args):
     full = spectrum_mod.spectrum(K, d=args.d, kmax=max(kmax, 100) if args.decay else kmax, dps=args.dps)
     sp = _first_degrees(full, kmax)
     eig = list(sp.eigenvalues)
-    payload = {"kernel": _show(K, args.expr), "d": args.d, "eigenvalues": [_s(mu, 20) for mu in eig],
+    payload = {"kernel": _show(K, args.expr), "d": args.d, "eigenvalues": [_exact_str(mu, args.dps) for mu in eig],
                "multiplicities": [int(m) for m in sp.multiplicities],
                "errors": [float(e) for e in sp.errors], "rigorous": sp.rigorous}
     report = None

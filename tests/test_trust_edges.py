@@ -290,3 +290,116 @@ def test_unconverged_quadrature_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert hr.verify.quadrature_kernel("relu", "nngp", cs=[0.5], dps=None).converged
+
+
+# --------------------------------------------------------------------------------------------
+# section 8: CLI
+# --------------------------------------------------------------------------------------------
+
+
+def _cli(capsys, *argv):
+    from hermite_rev.cli import main
+
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def _strict_json(text):
+    def refuse(token):
+        raise AssertionError(f"invalid JSON token {token}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_cli_huge_n_is_one_line_exit_2(capsys):
+    rc, out, err = _cli(capsys, "taylor", "exp(c)", "--n", "99999999999999999999")
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "--n" in err and "Traceback" not in err
+
+
+def test_cli_creates_output_folders_and_refuses_directories(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rc, out, err = _cli(capsys, "verify", "exp(c)", "--n", "4", "--widths", "64", "128")
+    assert rc == 0, err
+    assert (tmp_path / "out" / "verify.png").exists()          # its own default, no out/ before
+    rc, out, err = _cli(capsys, "reverse", "exp(c)", "--n", "4", "--plot", str(tmp_path / "a" / "b" / "c.png"))
+    assert rc == 0, err
+    assert (tmp_path / "a" / "b" / "c.png").exists()
+    (tmp_path / "figs").mkdir()
+    rc, out, err = _cli(capsys, "reverse", "exp(c)", "--n", "4", "--plot", str(tmp_path / "figs"))
+    assert rc == 2 and "directory" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "figs.png").exists()
+
+
+def test_cli_refuses_unwritable_output_before_computing(capsys, tmp_path, monkeypatch):
+    import hermite_rev.family as family_mod
+
+    def boom(*args, **kwargs):
+        raise AssertionError("computed before checking the output path")
+
+    monkeypatch.setattr(family_mod, "reverse", boom)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    for argv in (["reverse", "exp(c)", "--plot", str(blocker / "x.png")],
+                 ["family", "exp(c)", "--plot", str(blocker / "x.png")],
+                 ["verify", "exp(c)", "--bounded", "--out", str(blocker / "x.png")]):
+        rc, out, err = _cli(capsys, *argv)
+        assert rc == 2 and "cannot write" in err and len(err.strip().splitlines()) == 1
+
+
+def test_experiment_prints_table_before_writing_figure(capsys, tmp_path, monkeypatch):
+    from hermite_rev import experiments
+
+    drawn = []
+
+    def fake(fast=False, out=None, **options):
+        res = experiments.ExperimentResult({"net": {"train_mse": 0.1, "train_mse_std": 0.0, "test_mse": 0.2,
+                                                    "test_mse_std": 0.0, "train_acc": 1.0, "train_acc_std": 0.0,
+                                                    "test_acc": 0.5, "test_acc_std": 0.0, "seconds": 1.0}})
+
+        def draw(path):
+            drawn.append(capsys.readouterr().out)  # what was printed before the figure
+            open(path, "w").close()
+
+        res._draw = draw
+        return res
+
+    monkeypatch.setattr(experiments, "parity", fake)
+    target = tmp_path / "newdir" / "x.png"
+    rc, out, err = _cli(capsys, "experiment", "parity", "--fast", "--out", str(target))
+    assert rc == 0, err
+    assert "train MSE" in drawn[0] and target.exists()
+
+
+def test_cli_json_is_valid_and_lossless(capsys):
+    from hermite_rev.cli import _bound, _json_ready
+
+    rc, out, err = _cli(capsys, "taylor", "exp(c)", "--n", "4", "--dps", "400", "--json")
+    assert rc == 0, err
+    data = _strict_json(out)
+    with mpmath.workdps(450):
+        for k, (a, e) in enumerate(zip(data["coefficients"], data["errors"])):
+            assert mpmath.mpf(e) > 0                      # 1e-400 was written as 0.0
+            assert abs(mpmath.mpf(a) - 1 / mpmath.factorial(k)) <= mpmath.mpf(e)
+    text = json.dumps(_json_ready({"x": float("inf"), "y": [float("nan"), mpmath.mpf("1e-500")],
+                                   "z": np.float64(-np.inf), "w": np.arange(2)}), allow_nan=False)
+    got = _strict_json(text)
+    assert got["x"] == "inf" and got["y"][0] == "nan" and got["z"] == "-inf" and got["w"] == [0, 1]
+    assert mpmath.mpf(got["y"][1]) == mpmath.mpf("1e-500")
+    with mpmath.workdps(30):  # bounds round up
+        e = mpmath.mpf("1.23456e-40")
+        assert mpmath.mpf(_bound(e)) >= e
+
+
+def test_cli_long_error_messages_are_one_short_line(capsys):
+    long_kernel = "+".join(f"c**{k}/{k + 1}" for k in range(3000)) + " + x"
+    rc, out, err = _cli(capsys, "taylor", long_kernel, "--n", "3")
+    assert rc == 2
+    assert len(err.strip().splitlines()) == 1 and len(err) < 700
+
+
+def test_short_expr():
+    assert short_expr("exp(c)") == "exp(c)"
+    s = short_expr("a\n  b" + "x" * 1000 + "END", limit=120)
+    assert len(s) <= 120 and s.startswith("a b") and s.endswith("END") and "\n" not in s
+    assert "[1006 chars]" in s
