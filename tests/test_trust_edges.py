@@ -403,3 +403,64 @@ def test_short_expr():
     s = short_expr("a\n  b" + "x" * 1000 + "END", limit=120)
     assert len(s) <= 120 and s.startswith("a b") and s.endswith("END") and "\n" not in s
     assert "[1006 chars]" in s
+
+
+# --------------------------------------------------------------------------------------------
+# section 8: export
+# --------------------------------------------------------------------------------------------
+
+
+def _gcc(src, tmp_path, name="a"):
+    cfile = tmp_path / f"{name}.c"
+    cfile.write_text(src)
+    return subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-c", str(cfile), "-o",
+                           str(tmp_path / f"{name}.o")], capture_output=True, text=True)
+
+
+def test_export_nfkc_names_are_refused():
+    from hermite_rev.export import export_activation
+
+    for target, reserved in (("numpy", "np"), ("torch", "torch"), ("jax", "jnp"), ("torch", "math")):
+        wide = "".join(chr(ord(ch) + 0xFEE0) for ch in reserved)  # fullwidth letters
+        assert unicodedata.normalize("NFKC", wide) == reserved
+        with pytest.raises(HermiteRevError, match="collides"):
+            export_activation([0.5, 1.0], target, name=wide)
+    with pytest.raises(HermiteRevError, match="ASCII"):
+        export_activation([0.5, 1.0], "c", name="ｐｈｉ")
+    # a non-ASCII name that is no reserved word works, in its NFKC form
+    src = export_activation([0.5, 1.0], "numpy", name="ｆｏｏ")
+    ns = {}
+    exec(src, ns)
+    assert float(ns["foo"](2.0)) == 2.5
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_export_c_names_compile_with_werror_or_are_refused(tmp_path):
+    from hermite_rev.export import export_activation
+
+    compiled = refused = 0
+    for name in ("creal", "cabs", "index", "rindex", "cimag", "conj", "bzero", "alloca", "j0", "y1", "gamma",
+                 "exp10", "drem", "stpcpy", "strdup", "sincos", "significand", "finite", "phi", "relu_mimic"):
+        try:
+            src = export_activation([0.5, 1.0, 0.25], "c", name=name)
+        except HermiteRevError:
+            refused += 1
+            continue
+        res = _gcc(src, tmp_path, name)
+        assert res.returncode == 0, (name, res.stderr[:300])
+        compiled += 1
+    assert compiled >= 2 and refused >= 10
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_export_source_text_cannot_break_comments(tmp_path):
+    from hermite_rev.export import export_activation
+
+    nasty = sympy.Symbol("x */ int oops; /* y ??/ \n z \r w \u2028 v \x00")
+    act = hr.Activation([0.5, 1.0], kind="ntk", source=nasty)
+    res = _gcc(export_activation(act, "c"), tmp_path)
+    assert res.returncode == 0, res.stderr[:300]
+    for target in ("numpy", "torch", "jax"):
+        src = export_activation(act, target)
+        compile(src, f"<{target}>", "exec")  # a newline in the source text would start code
+        assert "oops" in src  # kept, inside the comment
