@@ -464,3 +464,34 @@ def test_export_source_text_cannot_break_comments(tmp_path):
         src = export_activation(act, target)
         compile(src, f"<{target}>", "exec")  # a newline in the source text would start code
         assert "oops" in src  # kept, inside the comment
+
+
+# --------------------------------------------------------------------------------------------
+# section 8: one vocabulary of activation names
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["relu", "tanh", "erf", "gelu", "swish", "sigmoid", "softplus"])
+def test_activation_names_work_everywhere(name):
+    from hermite_rev.activations import lookup
+
+    expr = lookup(name).expr
+    # hermite_coeffs and kernel_of take the name and agree with the expression
+    by_name = hr.hermite_coeffs(name, 3, dps=15)
+    by_expr = hr.hermite_coeffs(expr, 3, dps=15)
+    assert list(by_name) == list(by_expr)
+    k = hr.kernel_of(name, kind="nngp", n=3, dps=15)
+    with mpmath.workdps(15):
+        assert abs(k[1] - by_expr[1] ** 2) <= 10 * (k.errors[1] + by_expr.errors[1])
+    # verify (float quadrature) and nets (finite net) take it, and agree with the series
+    kv = hr.verify.quadrature_kernel(name, "nngp", cs=[0.0], dps=None)
+    assert abs(float(kv[0]) - float(k[0])) < 1e-8
+    net = hr.nets.FCN(2, [16], name, seed=0)
+    x = np.linspace(-3, 3, 13)
+    f = sympy.lambdify(z, expr, ["scipy", "numpy"])
+    na = hr.nets.net_activation(name)
+    assert np.allclose(na(x), f(x), atol=1e-6)
+    d = sympy.lambdify(z, sympy.diff(expr, z).replace(sympy.DiracDelta, lambda *a: 0), ["scipy", "numpy"])
+    xs = x[x != 0]
+    assert np.allclose(na.grad(xs), d(xs), atol=1e-6)
+    assert net.forward(np.ones((1, 2))).shape == (1, 1)
