@@ -17,7 +17,6 @@ from numba import njit, prange
 from numpy.polynomial import hermite_e as He
 
 import hermite_rev as hr
-from hermite_rev import _numba
 from hermite_rev.lower import best_member, compile_activation
 
 N, DEG, REPS = 2_000_000, 40, 5

@@ -1,4 +1,8 @@
-"""Check the reverse-engineering theorem numerically, three independent ways.
+"""
+Check the reverse-engineering theorem numerically
+=================================================
+
+Three independent ways::
 
     python examples/check_theorem.py [--fast] [--out out/check_theorem.png]
 
@@ -9,15 +13,15 @@ finite-width one-hidden-layer nets; the finite-width error should shrink like wi
 """
 
 import argparse
+import sys
 
-import numpy as np
 import sympy
 
 import hermite_rev as hr
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").strip().partition("\n")[0])
     p.add_argument("--n", type=int, default=20)
     p.add_argument("--fast", action="store_true", help="n = 10, widths up to 16384, 4 seeds")
     p.add_argument("--out", default="out/check_theorem.png")
@@ -29,14 +33,15 @@ def main(argv=None):
         n, widths, seeds = args.n, (256, 1024, 4096, 16384, 65536), range(8)
     # every member has the same kernel; the one with the smallest sup norm on [-3, 3] has the
     # smallest finite-width fluctuations (the all-plus member grows fastest)
-    fam = hr.reverse(K, "ntk", n=n, dps=30)
+    fam = hr.reverse(K, "ntk", n=n, dps=30, label="4HL ReLU NTK (σ_w² = 2, σ_b = 0.1)")
     best = fam.best("sup")
     signs = dict(zip(fam.nonzero, fam.signs_of(best.activation)))
-    rep = hr.verify.theorem_report(K, kind="ntk", n=n, widths=widths, seeds=seeds, out=args.out or None,
-                                   signs=signs)
+    rep = hr.verify.theorem_report(fam, widths=widths, seeds=seeds, out=args.out or None, signs=signs)
     print(f"4HL ReLU NTK reverse-engineered with n = {n} Hermite terms")
-    print(f"  |K - truncated series|          max {rep['max_target_vs_series']:.3e}  (tail bound {float(rep['tail_bound']):.3e})")
-    print(f"  |series - quadrature NTK|       max {rep['max_series_vs_quadrature']:.3e}  (theorem, no series in the quadrature)")
+    print(f"  |K - truncated series|          max {rep['max_target_vs_series']:.3e}"
+          f"  (tail bound {float(rep['tail_bound']):.3e})")
+    print(f"  |series - quadrature NTK|       max {rep['max_series_vs_quadrature']:.3e}"
+          f"  (theorem, no series in the quadrature)")
     for w in widths:
         print(f"  finite width {w:6d}: rms |empirical - quadrature| = {rep['empirical_rms'][w]:.3e}")
     print(f"  fitted width exponent: {rep['width_exponent']:.3f}  (theory: -0.5)")
@@ -46,4 +51,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    # in a Jupyter notebook (the gallery's download) sys.argv holds the kernel's own arguments
+    main([] if "ipykernel" in sys.argv[0] else None)

@@ -1,6 +1,10 @@
-"""Design a kernel for 11-bit parity, reverse-engineer its activation, and train it against deep ReLU.
+"""
+Design an activation for parity
+===============================
 
-    python examples/design_parity.py [--fast] [--trials 30]
+Design a kernel for 11-bit parity, reverse-engineer its activation, and train it against deep ReLU::
+
+    python examples/design_parity.py [--fast] [--trials 30] [--out out/parity.png]
 
 Parity on {+-1}^11 is an odd function and the degree-11 Walsh character.  A ReLU network's NTK puts
 most of its Taylor mass on low degrees, so it fits the low-degree characters first and fails on
@@ -11,6 +15,7 @@ next to the paper's nets.
 """
 
 import argparse
+import sys
 
 import mpmath
 
@@ -18,7 +23,7 @@ import hermite_rev as hr
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").strip().partition("\n")[0])
     p.add_argument("--fast", action="store_true", help="few trials, short training (CI)")
     p.add_argument("--trials", type=int, default=30)
     p.add_argument("--out", default="out/parity.png")
@@ -47,4 +52,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    # in a Jupyter notebook (the gallery's download) sys.argv holds the kernel's own arguments
+    main([] if "ipykernel" in sys.argv[0] else None)

@@ -1,4 +1,8 @@
-"""Export a reverse-engineered activation to PyTorch and train a one-hidden-layer net there.
+"""
+Export an activation to PyTorch and train there
+===============================================
+
+Export a reverse-engineered activation to PyTorch and train a one-hidden-layer net there::
 
     python examples/export_torch.py [--n 12] [--width 1024] [--epochs 300] [--fast]
 
@@ -7,12 +11,14 @@ The activation is the best-behaved member (smallest sup norm on [-3, 3]) of the 
 written to ``out/phi_torch.py`` and loaded without hermite_rev; the net uses the NTK
 parameterization (weights N(0, 1), pre-activations scaled by 1/sqrt(fan_in)) and is trained by
 full-batch gradient descent on sklearn's bundled wine data (class 0 vs the rest, inputs
-standardised and scaled to |x|^2/d = 1).
+standardised and scaled to :math:`|x|^2/d = 1`).  A figure of the exported activation and the
+training curves is saved next to the code (``out/phi_torch.png``).
 """
 
 import argparse
 import importlib.util
 import os
+import sys
 
 import sympy
 
@@ -40,7 +46,7 @@ def wine_binary(seed=0):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").strip().partition("\n")[0])
     p.add_argument("--n", type=int, default=12)
     p.add_argument("--width", type=int, default=1024)
     p.add_argument("--epochs", type=int, default=300)
@@ -85,10 +91,11 @@ def main(argv=None):
 
     with torch.no_grad():
         f0_tr, f0_te = f(Xtr), f(Xte)  # centre the output at initialisation
-    history = []
+    history, train_curve = [], []
     for epoch in range(args.epochs + 1):
         out = f(Xtr) - f0_tr
         loss = 0.5 * ((out - Ytr) ** 2).mean()
+        train_curve.append(float(2 * loss.detach()))
         if epoch % max(1, args.epochs // 5) == 0 or epoch == args.epochs:
             with torch.no_grad():
                 test = f(Xte) - f0_te
@@ -103,8 +110,40 @@ def main(argv=None):
         with torch.no_grad():
             W1 -= args.lr * W1.grad
             W2 -= args.lr * W2.grad
-    return {"grad_gap": grad_gap, "history": history}
+    figure = os.path.splitext(args.out)[0] + ".png"
+    plot(mod, best, train_curve, history, args, figure)
+    print(f"figure: {figure}")
+    return {"grad_gap": grad_gap, "history": history, "figure": figure}
+
+
+def plot(mod, best, train_curve, history, args, path):
+    """Left: the exported activation and its exported derivative (evaluated by the generated
+    PyTorch code, no hermite_rev); right: the training curves of the PyTorch net."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import torch
+
+    xs = torch.linspace(-3, 3, 301, dtype=torch.float64)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    ax1.plot(xs, mod.phi(xs), label="exported phi (PyTorch)")
+    ax1.plot(xs, mod.phi_grad(xs), "--", label="exported phi'")
+    ax1.plot(xs, np.maximum(xs.numpy(), 0), ":", color="gray", label="ReLU")
+    ax1.set_xlabel("z (pre-activation)")
+    ax1.set_ylabel("value")
+    ax1.set_title(f"smallest-sup-norm member of the {args.n}-term family for the\n"
+                  f"4HL ReLU NTK (σ_w² = 2, σ_b = 0.1); sup |phi| on [-3, 3] = {best.value:.3g}", fontsize=10)
+    ax1.legend(fontsize=8)
+    ax2.semilogy(range(len(train_curve)), train_curve, label="train MSE")
+    ax2.semilogy([h[0] for h in history], [h[2] for h in history], "o", label="test MSE")
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("MSE")
+    ax2.set_title(f"1HL net in PyTorch, width {args.width}, lr {args.lr}, full-batch GD on wine\n"
+                  f"(class 0 vs rest); final test accuracy {history[-1][3]:.3f}", fontsize=10)
+    ax2.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
 
 
 if __name__ == "__main__":
-    main()
+    # in a Jupyter notebook (the gallery's download) sys.argv holds the kernel's own arguments
+    main([] if "ipykernel" in sys.argv[0] else None)

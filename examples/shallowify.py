@@ -1,14 +1,19 @@
-"""Shallowify a deep ReLU net: the one-hidden-layer activation whose NTK is the 4-hidden-layer ReLU NTK.
+r"""
+Shallowify a deep ReLU net
+==========================
+
+The one-hidden-layer activation whose NTK is the 4-hidden-layer ReLU NTK::
 
     python examples/shallowify.py [--n 40] [--dps 30] [--out out/shallowify.png]
 
-Prints the Hermite coefficients b_k of the reverse-engineered activation (all signs +), the
-truncation error (a rigorous bound on sup_c |K(c) - K_n(c)|), the size of the sign family, and
+Prints the Hermite coefficients :math:`b_k` of the reverse-engineered activation (all signs +), the
+truncation error (a rigorous bound on :math:`\sup_c |K(c) - K_n(c)|`), the size of the sign family, and
 saves a figure of the kernel and the activation.
 """
 
 import argparse
 import os
+import sys
 import time
 
 import mpmath
@@ -18,7 +23,7 @@ import hermite_rev as hr
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").strip().partition("\n")[0])
     p.add_argument("--n", type=int, default=40, help="number of Hermite coefficients")
     p.add_argument("--dps", type=int, default=30, help="decimal digits")
     p.add_argument("--out", default="out/shallowify.png", help="figure path ('' for none)")
@@ -49,21 +54,15 @@ def main(argv=None):
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        import numpy as np
 
         os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-        cs = np.linspace(-1, 1, 201)
-        Kf = sympy.lambdify(hr.c, K, "numpy")
-        with mpmath.workdps(20):
-            series = [float(sum(a * mpmath.mpf(float(x)) ** k for k, a in enumerate(fam.taylor))) for x in cs]
-        ax1.plot(cs, Kf(cs), label="4HL ReLU NTK")
-        ax1.plot(cs, series, "--", label=f"1HL NTK of phi (n={args.n})")
-        ax1.set_xlabel("c")
-        ax1.legend()
-        act.plot(ax=ax2, label="phi (all signs +)")
-        ax2.plot(np.linspace(-3, 3, 201), np.maximum(np.linspace(-3, 3, 201), 0), label="ReLU")
-        ax2.legend()
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.4))
+        name = "4HL ReLU NTK (σ_w² = 2, σ_b = 0.1)"
+        # the kernel, its n-term series (= the 1HL NTK of phi), and K minus the series near c = 1
+        hr.plots.plot_kernel(K, coeffs=fam.taylor, ax=ax1, label=name, kind="ntk")
+        ax1.set_title(f"target NTK and the 1HL NTK of phi (n = {args.n})", fontsize=10)
+        hr.plots.plot_activation(act, ax=ax2, label=f"phi, n = {args.n} Hermite terms, all signs +")
+        ax2.set_title(f"phi: a 1HL activation (σ_w = 1, σ_b = 0) whose NTK is the\n{name}", fontsize=10)
         fig.tight_layout()
         fig.savefig(args.out, dpi=120)
         print(f"figure: {args.out}")
@@ -71,4 +70,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    # in a Jupyter notebook (the gallery's download) sys.argv holds the kernel's own arguments
+    main([] if "ipykernel" in sys.argv[0] else None)

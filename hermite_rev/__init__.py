@@ -42,7 +42,7 @@ from .series import Tail, TaylorCoeffs, taylor
 
 __version__ = "0.1.0"
 
-_LAZY = ("verify", "nets", "experiments", "spectrum", "lower", "export", "cli", "fit", "plots")
+_LAZY = ("verify", "nets", "experiments", "spectrum", "lower", "export", "cli", "fit", "plots", "sweep")
 
 __all__ = [
     "c",

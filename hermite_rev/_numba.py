@@ -9,6 +9,7 @@ hermite_series_scalar      (phi(x), phi'(x)) for one float (numba-callable)
 series1_par, series2_par, series3_par
                            1, 2 or 3 Hermite series sharing the same h_k(x), parallel over x
 gray_search                exhaustive Gray-code search of a sign family (parallel over chunks)
+gray_search_range          a contiguous range of gray_search's tasks, serially (for sweeps)
 local_search               steepest single-flip descent from many starts (parallel over starts)
 
 Every kernel is a plain typed loop over float64 arrays.  Coefficients are *arguments*, so
@@ -48,6 +49,7 @@ __all__ = [
     "series2_ser",
     "series3_ser",
     "gray_search",
+    "gray_search_range",
     "local_search",
     "CRIT_SUP",
     "CRIT_LIPSCHITZ",
@@ -367,6 +369,41 @@ def _fill(y, basis, signs):
             y[i] += st * basis[t, i]
 
 
+@njit(fastmath=_FM)
+def _gray_task(basis, w, crit, free, high_bits, resync, task):
+    """One task of :func:`gray_search`: the top ``high_bits`` free signs fixed by the bits of
+    ``task``, the other ``free - high_bits`` enumerated by Gray code.  Returns (value, code)."""
+    m, G = basis.shape
+    low = free - high_bits
+    y = np.empty(G)
+    signs = np.ones(m)
+    for t in range(high_bits):
+        if (task >> t) & 1:
+            signs[low + t] = -1.0
+    _fill(y, basis, signs)
+    code = np.int64(task) << low
+    bv = _criterion(crit, y, w)
+    bc = code
+    nsteps = np.int64(1) << low
+    for step in range(1, nsteps):
+        # Gray code: flip the lowest set bit of step
+        t = 0
+        while ((step >> t) & 1) == 0:
+            t += 1
+        sg = signs[t]
+        signs[t] = -sg
+        code ^= np.int64(1) << t
+        if step % resync == 0:
+            _fill(y, basis, signs)
+            val = _criterion(crit, y, w)
+        else:
+            val = _flip_and_score(crit, y, basis[t], sg, w)
+        if val < bv:
+            bv = val
+            bc = code
+    return bv, bc
+
+
 @njit(cache=True, parallel=True, fastmath=_FM)
 def gray_search(basis, w, crit, free, high_bits, resync):
     """Exhaustive minimum of ``crit`` over sign vectors, by Gray code (one flip, O(G) per member).
@@ -394,40 +431,26 @@ def gray_search(basis, w, crit, free, high_bits, resync):
     best_code : int64[2**high_bits]
         Per task, the best criterion and its sign vector as a bit mask (bit t set: row t negative).
     """
-    m, G = basis.shape
-    low = free - high_bits
     ntasks = 1 << high_bits
     best_value = np.empty(ntasks)
     best_code = np.zeros(ntasks, dtype=np.int64)
     for task in prange(ntasks):
-        y = np.empty(G)
-        signs = np.ones(m)
-        for t in range(high_bits):
-            if (task >> t) & 1:
-                signs[low + t] = -1.0
-        _fill(y, basis, signs)
-        code = np.int64(task) << low
-        bv = _criterion(crit, y, w)
-        bc = code
-        nsteps = np.int64(1) << low
-        for step in range(1, nsteps):
-            # Gray code: flip the lowest set bit of step
-            t = 0
-            while ((step >> t) & 1) == 0:
-                t += 1
-            sg = signs[t]
-            signs[t] = -sg
-            code ^= np.int64(1) << t
-            if step % resync == 0:
-                _fill(y, basis, signs)
-                val = _criterion(crit, y, w)
-            else:
-                val = _flip_and_score(crit, y, basis[t], sg, w)
-            if val < bv:
-                bv = val
-                bc = code
+        bv, bc = _gray_task(basis, w, crit, free, high_bits, resync, task)
         best_value[task] = bv
         best_code[task] = bc
+    return best_value, best_code
+
+
+@njit(cache=True, fastmath=_FM)
+def gray_search_range(basis, w, crit, free, high_bits, resync, first, count):
+    """Tasks ``first .. first + count - 1`` of :func:`gray_search`, serially (one core): the
+    same per-task values and codes, for splitting the search over processes or machines."""
+    best_value = np.empty(count)
+    best_code = np.zeros(count, dtype=np.int64)
+    for j in range(count):
+        bv, bc = _gray_task(basis, w, crit, free, high_bits, resync, first + j)
+        best_value[j] = bv
+        best_code[j] = bc
     return best_value, best_code
 
 

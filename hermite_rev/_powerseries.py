@@ -13,24 +13,46 @@ Knuth, TAOCP vol. 2, sec. 4.7.
 
 from __future__ import annotations
 
+import time
+
 import mpmath
 import sympy
 
 
-class MemoWalker:
-    """Base of the expression-tree walkers: each distinct sympy node is evaluated once.
+class Timeout(Exception):
+    """An exact computation ran past its deadline."""
 
-    Subclasses set ``self.memo = {}`` and implement ``_eval(e)``.
+
+class MemoWalker:
+    """Base of the expression-tree walkers: each distinct node is evaluated once, children first.
+
+    Subclasses set ``self.memo = {}`` and implement ``_eval(e)``, which may call ``self(a)`` on
+    the arguments of ``e`` (already evaluated, a dictionary look-up) or on new nodes.  The walk is
+    iterative (no Python recursion, so deep networks' kernels are fine) and memoised on the
+    identity of the node: a DAG with shared sub-expressions costs its number of distinct nodes,
+    never the size of the tree, and no structural comparison of large sub-trees is made.
+    ``descend(e)`` says whether the arguments of ``e`` are evaluated before it (default: always).
     """
 
+    def descend(self, e):
+        return True
+
     def __call__(self, e):
-        try:
-            return self.memo[e]
-        except KeyError:
-            pass
-        out = self._eval(e)
-        self.memo[e] = out
-        return out
+        hit = self.memo.get(id(e))
+        if hit is not None:
+            return hit[1]
+        memo = self.memo
+        stack = [(e, False)]
+        while stack:
+            node, ready = stack.pop()
+            if id(node) in memo:
+                continue
+            if ready or not node.args or not self.descend(node):
+                memo[id(node)] = (node, self._eval(node))
+                continue
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if id(a) not in memo)
+        return memo[id(e)][1]
 
 
 class MpField:
@@ -71,10 +93,21 @@ class MpField:
 
 
 class SympyField:
-    """Exact sympy numbers; every result is expanded so that zeros are recognised."""
+    """Exact sympy numbers; every result is expanded so that zeros are recognised.
+
+    ``deadline`` (a ``time.monotonic()`` value) makes every operation raise :class:`Timeout` once
+    it has passed, so that an exact computation whose expressions grow too fast stops in time.
+    """
 
     zero = sympy.Integer(0)
     one = sympy.Integer(1)
+
+    def __init__(self, deadline=None):
+        self.deadline = deadline
+
+    def _tick(self):
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise Timeout
 
     def num(self, p, q=1):
         return sympy.Rational(p, q)
@@ -83,9 +116,11 @@ class SympyField:
         return sympy.sympify(expr)
 
     def dot(self, xs, ys):
+        self._tick()
         return sympy.expand(sympy.Add(*[x * y for x, y in zip(xs, ys)]))
 
     def simp(self, x):
+        self._tick()
         return sympy.expand(x)
 
     def sign(self, x):

@@ -1,14 +1,47 @@
-"""Input checks shared by every public entry point.
+"""Input checks shared by every public entry point: the trust boundary of hermite_rev.
 
-Every check raises :class:`HermiteRevError` (a ``ValueError``) whose message names the
-constraint and the offending value, so bad input never surfaces as a traceback from deep
-inside sympy, flint or numba.
+Index
+-----
+parse            text -> sympy expression, by an allow-list walk of Python's ``ast`` (no eval)
+as_expr          any accepted input -> sympy expression in one symbol (exact, DAG-aware, bounded)
+as_number        any accepted number -> exact sympy number (floats become exact rationals)
+exact_float      the float policy: a float becomes the shortest decimal that round-trips, exactly
+public           decorator: serialise a public call and restore the precision contexts
+check_*          positive/non-negative integers, dps, kind, ...
+LIMITS           every size a user controls, bounded before work starts
+
+Every check raises :class:`HermiteRevError` (a ``ValueError``) whose one-line message names the
+constraint and the offending value, so bad input never surfaces as a traceback from deep inside
+sympy, flint or numba.
+
+Float policy
+------------
+At the public boundary every Python float, numpy float and sympy Float becomes an exact rational
+once, as the shortest decimal that round-trips at its own precision: ``0.1`` is exactly 1/10 (as the
+user typed it) and ``numpy.sqrt(2)`` is exactly 1.4142135623730951.  Decimal literals in strings are
+exact decimals (``"0.1"`` is 1/10).  An mpmath ``mpf`` is a binary number with no precision of its
+own: it becomes its exact binary value.  Nothing downstream sees a float.
+
+Thread safety
+-------------
+Every public call holds one process-wide re-entrant lock while it runs and restores mpmath's and
+python-flint's precision contexts when it returns, so calls from many threads give the same results
+as serial calls and leave the caller's precision as it was.
 """
 
 from __future__ import annotations
 
+import ast
+import difflib
+import fractions
+import functools
+import math
 import numbers
+import re
+import threading
 
+import flint
+import mpmath
 import sympy
 
 __all__ = [
@@ -16,11 +49,20 @@ __all__ = [
     "NotAKernelError",
     "NotAnalyticError",
     "DivergentSeriesError",
+    "LIMITS",
     "c",
     "z",
-    "check_positive_int",
-    "check_kind",
+    "parse",
     "as_expr",
+    "as_number",
+    "exact_float",
+    "public",
+    "short",
+    "check_positive_int",
+    "check_nonneg_int",
+    "check_dps",
+    "check_n",
+    "check_kind",
 ]
 
 #: The cosine between two inputs on the sphere.
@@ -47,111 +89,682 @@ class DivergentSeriesError(HermiteRevError):
 
 KINDS = ("nngp", "ntk")
 
+#: Every size a user controls, checked before work starts.
+LIMITS = {
+    "text_length": 20_000,         # characters of an expression string
+    "nesting": 100,                # nesting depth of an expression string
+    "int_digits": 2_000,           # digits of an integer literal or integer argument
+    "decimal_exponent": 4_000,     # |e| of a decimal literal 1.5e-300 or of a float
+    "number_digits": 10_000,       # digits of any exact number built while parsing (9**9**9 is refused)
+    "symbolic_exponent": 10_000,   # |m| of a power x**m of an expression
+    "nodes": 200_000,              # distinct nodes of an expression (shared sub-expressions count once)
+    "n": 100_000,                  # Taylor / Hermite coefficients
+    "dps": 10_000,                 # decimal digits of precision
+    "depth": 1_000,                # hidden layers of a named deep kernel
+    "arccos_order": 50,            # order of the arc-cosine kernel
+}
 
-def check_positive_int(value, name: str) -> int:
-    """Return ``value`` as an ``int`` if it is a positive integer, else raise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        if isinstance(value, numbers.Real) and float(value).is_integer() and not isinstance(value, bool):
-            value = int(value)
-        else:
-            raise HermiteRevError(f"{name} must be a positive integer, got {name}={value!r}")
-    if value <= 0:
-        raise HermiteRevError(f"{name} must be a positive integer, got {name}={value!r}")
-    return int(value)
+
+# --------------------------------------------------------------------------------------------
+# messages
+# --------------------------------------------------------------------------------------------
 
 
-def check_nonneg_int(value, name: str) -> int:
-    """Return ``value`` as an ``int`` if it is a non-negative integer, else raise."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value == 0:
-        return 0
+def short(obj, limit: int = 120) -> str:
+    """One line of at most ``limit`` characters showing ``obj`` (long expressions are elided)."""
+    text = obj if isinstance(obj, str) else _safe_str(obj)
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    keep = (limit - 5) // 2
+    return f"{text[:keep]} ... {text[-keep:]}"
+
+
+def _safe_str(obj) -> str:
+    if isinstance(obj, sympy.Basic):
+        n = _count_nodes(obj, 400)
+        if n >= 400:  # printing a large DAG as a tree can be astronomically long
+            return f"<expression with more than 400 distinct nodes, head {type(obj).__name__}>"
     try:
-        return check_positive_int(value, name)
-    except HermiteRevError:
-        raise HermiteRevError(f"{name} must be a non-negative integer, got {name}={value!r}") from None
+        return str(obj)
+    except Exception:  # pragma: no cover - a broken __str__
+        return f"<{type(obj).__name__}>"
+
+
+# --------------------------------------------------------------------------------------------
+# thread safety
+# --------------------------------------------------------------------------------------------
+
+_LOCK = threading.RLock()
+
+
+def public(fn):
+    """Serialise a public call and restore mpmath's and python-flint's precision on return."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with _LOCK:
+            prec, fprec, fcap = mpmath.mp.prec, flint.ctx.prec, flint.ctx.cap
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                mpmath.mp.prec = prec
+                flint.ctx.prec, flint.ctx.cap = fprec, fcap
+
+    return wrapper
+
+
+# --------------------------------------------------------------------------------------------
+# integers, dps, kind
+# --------------------------------------------------------------------------------------------
+
+
+def _as_int(value, name: str, what: str) -> int:
+    if isinstance(value, bool):
+        raise HermiteRevError(f"{name} must be {what}, got {name}={value!r}")
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, sympy.Integer):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        try:
+            f = float(value)
+        except (OverflowError, ValueError):
+            f = math.nan
+        if math.isfinite(f) and f.is_integer():
+            return int(f)
+    raise HermiteRevError(f"{name} must be {what}, got {name}={short(repr(value), 60)}")
+
+
+def check_positive_int(value, name: str, limit: int | None = None) -> int:
+    """Return ``value`` as an ``int`` if it is a positive integer (at most ``limit``), else raise."""
+    v = _as_int(value, name, "a positive integer")
+    if v <= 0:
+        raise HermiteRevError(f"{name} must be a positive integer, got {name}={v}")
+    if limit is not None and v > limit:
+        raise HermiteRevError(f"{name} must be at most {limit}, got {name}={v}")
+    return v
+
+
+def check_nonneg_int(value, name: str, limit: int | None = None) -> int:
+    """Return ``value`` as an ``int`` if it is a non-negative integer (at most ``limit``), else raise."""
+    v = _as_int(value, name, "a non-negative integer")
+    if v < 0:
+        raise HermiteRevError(f"{name} must be a non-negative integer, got {name}={v}")
+    if limit is not None and v > limit:
+        raise HermiteRevError(f"{name} must be at most {limit}, got {name}={v}")
+    return v
+
+
+def check_n(value, name: str = "n") -> int:
+    """Number of coefficients: a positive integer at most ``LIMITS["n"]``."""
+    return check_positive_int(value, name, LIMITS["n"])
+
+
+def check_dps(value, name: str = "dps") -> int:
+    """Decimal digits of precision: a positive integer at most ``LIMITS["dps"]``."""
+    return check_positive_int(value, name, LIMITS["dps"])
 
 
 def check_kind(kind) -> str:
     """Return the kernel kind, ``"nngp"`` or ``"ntk"``."""
     if not isinstance(kind, str) or kind.lower() not in KINDS:
-        raise HermiteRevError(f"kind must be one of {KINDS}, got kind={kind!r}")
+        raise HermiteRevError(f"kind must be one of {KINDS}, got kind={short(repr(kind), 60)}")
     return kind.lower()
 
 
-_PARSE_NAMES = None
+# --------------------------------------------------------------------------------------------
+# numbers: the float policy
+# --------------------------------------------------------------------------------------------
 
 
-def _parse_namespace():
-    global _PARSE_NAMES
-    if _PARSE_NAMES is None:
+def _decimal_rational(mantissa: str, exponent: int, what) -> sympy.Rational:
+    """``mantissa`` (digits with an optional point) times 10**exponent, exactly."""
+    if "." in mantissa:
+        whole, frac = mantissa.split(".")
+    else:
+        whole, frac = mantissa, ""
+    digits = (whole + frac).lstrip("0") or "0"
+    if len(digits) > LIMITS["int_digits"]:
+        raise HermiteRevError(f"number has more than {LIMITS['int_digits']} digits: {short(what, 60)}")
+    e = exponent - len(frac)
+    if digits != "0" and abs(exponent) > LIMITS["decimal_exponent"]:
+        raise HermiteRevError(
+            f"number exponent out of range (|exponent| <= {LIMITS['decimal_exponent']}): {short(what, 60)}")
+    m = int(digits)
+    return sympy.Rational(m * 10**e) if e >= 0 else sympy.Rational(m, 10**-e)
+
+
+_DECIMAL = re.compile(r"^\s*([+-]?)(\d*\.?\d*)(?:[eE]([+-]?\d+))?\s*$")
+
+
+def _rational_from_decimal_text(text: str, what) -> sympy.Rational:
+    m = _DECIMAL.match(text.replace("_", ""))
+    if not m or not any(ch.isdigit() for ch in m.group(2)):
+        raise HermiteRevError(f"not a decimal number: {short(what, 60)}")
+    exponent = m.group(3)
+    if exponent is not None and len(exponent.lstrip("+-0")) > 9:
+        raise HermiteRevError(
+            f"number exponent out of range (|exponent| <= {LIMITS['decimal_exponent']}): {short(what, 60)}")
+    value = _decimal_rational(m.group(2), int(exponent or 0), what)
+    return -value if m.group(1) == "-" else value
+
+
+def exact_float(x) -> sympy.Rational:
+    """A float as the exact rational of its shortest round-trip decimal.
+
+    Python floats and numpy floats (any width): the shortest decimal that reads back as the
+    same float (``repr``); sympy ``Float``: the shortest decimal that reads back at the Float's own
+    precision; mpmath ``mpf``: its exact binary value.  NaN and infinities are refused.
+
+    >>> exact_float(0.1)
+    1/10
+    >>> exact_float(2.0 ** -3)
+    1/8
+    """
+    if isinstance(x, sympy.Float):
+        if not x.is_finite:
+            raise HermiteRevError(f"number must be finite, got {x}")
+        mpf_, prec = x._mpf_, x._prec
+        if mpf_ == mpmath.libmp.fzero:
+            return sympy.Integer(0)
+        _check_binary_exponent(mpf_, x)
+        digits = max(1, int(prec * math.log10(2)) + 2)
+        for d in range(1, digits + 1):
+            text = mpmath.libmp.to_str(mpf_, d)
+            if mpmath.libmp.from_str(text, prec, mpmath.libmp.round_nearest) == mpf_:
+                return _rational_from_decimal_text(text, x)
+        return sympy.Rational(*_binary_ratio(mpf_))  # pragma: no cover - to_str always round-trips
+    if isinstance(x, mpmath.mpf):
+        if not mpmath.isfinite(x):
+            raise HermiteRevError(f"number must be finite, got {x}")
+        _check_binary_exponent(x._mpf_, x)
+        return sympy.Rational(*_binary_ratio(x._mpf_))
+    try:
+        import numpy as np
+
+        is_np = isinstance(x, np.floating)
+    except ImportError:  # pragma: no cover
+        is_np = False
+    if is_np:
+        if not np.isfinite(x):
+            raise HermiteRevError(f"number must be finite, got {x}")
+        text = np.format_float_scientific(x, unique=True)
+        return _rational_from_decimal_text(text, x)
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            raise HermiteRevError(f"number must be finite, got {x!r}")
+        return _rational_from_decimal_text(repr(x), x)
+    raise HermiteRevError(f"not a float: {short(repr(x), 60)}")
+
+
+def _check_binary_exponent(mpf_, what):
+    sign, man, exp, bc = mpf_
+    if abs(exp + bc) > LIMITS["decimal_exponent"] * 4:
+        raise HermiteRevError(
+            f"number out of range (|exponent| <= {LIMITS['decimal_exponent']} decimal digits): {short(str(what), 60)}")
+
+
+def _binary_ratio(mpf_):
+    sign, man, exp, _ = mpf_
+    man = -man if sign else man
+    return (man * 2**exp, 1) if exp >= 0 else (man, 2**-exp)
+
+
+def _check_int_size(v: int, what) -> int:
+    if v.bit_length() > LIMITS["int_digits"] * 3.33 + 4:
+        raise HermiteRevError(f"integer has more than {LIMITS['int_digits']} digits: {short(str(what), 60)}")
+    return v
+
+
+def as_number(value, name: str = "value") -> sympy.Expr:
+    """An exact, real, finite sympy number from any accepted input.
+
+    Accepts Python ints, floats, Fractions and Decimals, numpy scalars, mpmath ``mpf``, sympy numbers
+    and constant expressions (``sqrt(2)``), and strings (parsed by :func:`parse`).  Floats follow the
+    float policy of :func:`exact_float`.
+    """
+    if isinstance(value, str):
+        try:
+            expr = parse(value, None)
+        except HermiteRevError as exc:
+            raise HermiteRevError(f"{name} must be a real number, got {name}={short(value, 60)!r} ({exc})") from None
+    elif isinstance(value, bool):
+        raise HermiteRevError(f"{name} must be a real number, got {name}={value!r}")
+    elif isinstance(value, sympy.Basic):
+        expr = _prepare(value, None, name)
+    else:
+        expr = _exact_scalar(value, name)
+    if not isinstance(expr, sympy.Expr) or expr.free_symbols:
+        raise HermiteRevError(f"{name} must be a real number, got {name}={short(value, 60)}")
+    if not _is_real_finite_number(expr):
+        raise HermiteRevError(f"{name} must be a real, finite number, got {name}={short(expr, 60)}")
+    return expr
+
+
+def _is_real_finite_number(expr) -> bool:
+    if expr.is_Rational:
+        return True
+    try:
+        with mpmath.workprec(64):
+            v = sympy.N(expr, 15)
+    except Exception:
+        return False
+    return bool(v.is_real and v.is_finite) if v.is_Number else False
+
+
+def _exact_scalar(value, name):
+    """A Python/numpy/mpmath scalar as an exact sympy number (or raise)."""
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover
+        np = None
+    if np is not None and isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, bool) or (np is not None and isinstance(value, np.bool_)):
+        raise HermiteRevError(f"{name} must be a real number, got {name}={value!r}")
+    if isinstance(value, numbers.Integral):
+        return sympy.Integer(_check_int_size(int(value), value))
+    if isinstance(value, (float, mpmath.mpf)) or (np is not None and isinstance(value, np.floating)):
+        return exact_float(value)
+    if isinstance(value, fractions.Fraction):
+        _check_int_size(value.numerator, value)
+        _check_int_size(value.denominator, value)
+        return sympy.Rational(value.numerator, value.denominator)
+    try:
+        import decimal
+
+        if isinstance(value, decimal.Decimal):
+            if not value.is_finite():
+                raise HermiteRevError(f"{name} must be finite, got {name}={value!r}")
+            return _rational_from_decimal_text(str(value), value)
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(value, (complex, mpmath.mpc)) or (np is not None and isinstance(value, np.complexfloating)):
+        raise HermiteRevError(f"{name} must be a real number, got complex {name}={value!r}")
+    raise HermiteRevError(f"{name} must be a real number, got {name}={short(repr(value), 60)}")
+
+
+# --------------------------------------------------------------------------------------------
+# the allow-list parser
+# --------------------------------------------------------------------------------------------
+
+
+def _relu(x):
+    return sympy.Max(0, x)
+
+
+def _sigmoid(x):
+    return 1 / (1 + sympy.exp(-x))
+
+
+def _softplus(x):
+    return sympy.log(1 + sympy.exp(x))
+
+
+def _gelu(x):
+    return x * (1 + sympy.erf(x / sympy.sqrt(2))) / 2
+
+
+def _swish(x):
+    return x / (1 + sympy.exp(-x))
+
+
+#: Functions an expression may call: name -> (sympy callable, number of arguments).
+FUNCTIONS = {
+    **{name: (getattr(sympy, name), 1) for name in (
+        "sqrt", "exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin", "acos", "atan",
+        "asinh", "atanh", "erf", "erfc", "Abs", "sign", "Heaviside")},
+    "abs": (sympy.Abs, 1),
+    "Max": (sympy.Max, 2),
+    "Min": (sympy.Min, 2),
+    "max": (sympy.Max, 2),
+    "min": (sympy.Min, 2),
+    "relu": (_relu, 1),
+    "sigmoid": (_sigmoid, 1),
+    "softplus": (_softplus, 1),
+    "gelu": (_gelu, 1),
+    "swish": (_swish, 1),
+    "Rational": (sympy.Rational, 2),
+    "Integer": (sympy.Integer, 1),
+}
+
+#: Named constants.
+CONSTANTS = {"pi": sympy.pi, "E": sympy.E}
+
+#: Kernel constructors of :mod:`hermite_rev.kernels` an expression may call (keyword arguments too).
+CONSTRUCTORS = ("arccos", "relu_nngp", "relu_ntk", "erf_nngp", "erf_ntk", "exponential", "gaussian",
+                "polynomial", "inhomogeneous_polynomial")
+
+_DISALLOWED = {
+    ast.Attribute: "attribute access", ast.Subscript: "subscripts", ast.Lambda: "lambda",
+    ast.NamedExpr: "assignment expressions (:=)", ast.Compare: "comparisons", ast.BoolOp: "and/or",
+    ast.IfExp: "conditional expressions", ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions", ast.GeneratorExp: "comprehensions", ast.JoinedStr: "f-strings",
+    ast.FormattedValue: "f-strings", ast.Starred: "starred arguments", ast.Dict: "dictionaries",
+    ast.Set: "sets", ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield", ast.Slice: "slices",
+}
+
+
+class _Builder:
+    """Turn an allow-listed Python ``ast`` into a sympy expression, bounding every size first."""
+
+    def __init__(self, text):
+        self.text = text
+        self.symbols = {"c": c, "z": z}
+
+    def fail(self, message):
+        raise HermiteRevError(f"{message} in expression {short(self.text, 80)!r}")
+
+    def build(self, node, depth=0):
+        if depth > LIMITS["nesting"]:
+            self.fail(f"expression nested deeper than {LIMITS['nesting']} levels")
+        kind = type(node)
+        if kind is ast.Constant:
+            return self.constant(node)
+        if kind is ast.Name:
+            return self.name(node)
+        if kind is ast.UnaryOp:
+            if isinstance(node.op, ast.USub):
+                return -self.build(node.operand, depth + 1)
+            if isinstance(node.op, ast.UAdd):
+                return self.build(node.operand, depth + 1)
+            self.fail(f"operator {type(node.op).__name__} is not allowed")
+        if kind is ast.BinOp:
+            return self.binop(node, depth)
+        if kind is ast.Call:
+            return self.call(node, depth)
+        if kind in (ast.List, ast.Tuple):
+            self.fail("lists and tuples are allowed only as the coefficients of polynomial([...])")
+        what = _DISALLOWED.get(kind, type(node).__name__)
+        self.fail(f"{what} not allowed")
+
+    def constant(self, node):
+        value = node.value
+        if isinstance(value, bool) or value is None or value is Ellipsis:
+            self.fail(f"constant {value!r} not allowed")
+        if isinstance(value, (str, bytes)):
+            self.fail("string literals not allowed")
+        if isinstance(value, complex):
+            self.fail("complex numbers not allowed")
+        segment = ast.get_source_segment(self.text, node) or repr(value)
+        if isinstance(value, int):
+            digits = len(segment.replace("_", ""))
+            if digits > LIMITS["int_digits"]:
+                self.fail(f"integer literal with more than {LIMITS['int_digits']} digits")
+            return sympy.Integer(value)
+        if isinstance(value, float):
+            return _rational_from_decimal_text(segment, segment)
+        self.fail(f"constant {short(repr(value), 40)} not allowed")  # pragma: no cover
+
+    def name(self, node):
+        ident = node.id
+        if ident in self.symbols:
+            return self.symbols[ident]
+        if ident in CONSTANTS:
+            return CONSTANTS[ident]
+        if ident in FUNCTIONS or ident in CONSTRUCTORS:
+            self.fail(f"{ident} is a function: call it, e.g. {ident}(...)")
+        self.unknown(ident, "name", " (a free symbol: only c, z, pi and E are names)")
+
+    def unknown(self, ident, what, note=""):
+        known = list(self.symbols) + list(CONSTANTS) + list(FUNCTIONS) + list(CONSTRUCTORS)
+        close = difflib.get_close_matches(ident, known, n=1) if len(ident) > 1 else []
+        hint = f"; did you mean {close[0]}?" if close else note
+        raise HermiteRevError(f"unknown {what} {ident!r}{hint} (in expression {short(self.text, 80)!r})")
+
+    def binop(self, node, depth):
+        op = type(node.op)
+        if op not in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow):
+            self.fail(f"operator {op.__name__} not allowed (use + - * / **)")
+        left = self.build(node.left, depth + 1)
+        right = self.build(node.right, depth + 1)
+        if op is ast.Pow:
+            self.check_power(left, right)
+            out = left**right
+        elif op is ast.Add:
+            out = left + right
+        elif op is ast.Sub:
+            out = left - right
+        elif op is ast.Mult:
+            out = left * right
+        else:
+            if right == 0:
+                self.fail("division by zero")
+            out = left / right
+        self.check_size(out)
+        return out
+
+    def check_power(self, base, expo):
+        if base.free_symbols:
+            if expo.free_symbols:
+                return
+            if expo.is_Rational:
+                if max(abs(expo.p), abs(expo.q)) > LIMITS["symbolic_exponent"]:
+                    self.fail(f"exponent {short(expo, 40)} too large (numerator and denominator at most "
+                              f"{LIMITS['symbolic_exponent']})")
+            return
+        if expo.free_symbols or not (base.is_Rational and expo.is_Rational):
+            if expo.is_Rational and abs(expo) > LIMITS["number_digits"]:
+                self.fail(f"exponent {short(expo, 40)} too large (at most {LIMITS['number_digits']})")
+            return
+        size = max(abs(base.p), abs(base.q))
+        if size <= 1:
+            return
+        digits = abs(expo) * math.log10(size)
+        if digits > LIMITS["number_digits"]:
+            self.fail(f"power {short(base, 30)}**{short(expo, 30)} would have about {float(digits):.3g} digits "
+                      f"(at most {LIMITS['number_digits']})")
+
+    def check_size(self, value):
+        if (value.is_Rational and not value.is_Integer) or value.is_Integer:
+            bits = max(abs(value.p).bit_length(), abs(value.q).bit_length())
+            if bits > LIMITS["number_digits"] * 3.33:
+                self.fail(f"number with more than {LIMITS['number_digits']} digits")
+
+    def call(self, node, depth):
+        if not isinstance(node.func, ast.Name):
+            self.fail("only calls of named functions are allowed")
+        ident = node.func.id
+        if ident in CONSTRUCTORS:
+            return self.constructor(ident, node, depth)
+        if ident not in FUNCTIONS:
+            if ident in self.symbols or ident in CONSTANTS:
+                self.fail(f"{ident} is not a function")
+            self.unknown(ident, "function")
+        fn, nargs = FUNCTIONS[ident]
+        if node.keywords:
+            self.fail(f"{ident}() takes no keyword arguments")
+        if len(node.args) != nargs:
+            self.fail(f"{ident}() takes {nargs} argument{'s' if nargs > 1 else ''}, got {len(node.args)}")
+        args = [self.build(a, depth + 1) for a in node.args]
+        if ident in ("Rational", "Integer"):
+            if not all(a.is_Integer for a in args):
+                self.fail(f"{ident}() takes integer arguments")
+            if ident == "Rational" and args[1] == 0:
+                self.fail("division by zero")
+        out = fn(*args)
+        self.check_size(out) if out.is_Number else None
+        return out
+
+    def constructor(self, ident, node, depth):
+        import inspect
+
         from . import kernels
 
-        ns = {name: getattr(sympy, name) for name in (
-            "sqrt", "exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin", "acos",
-            "atan", "erf", "erfc", "pi", "E", "Max", "Min", "Abs", "Heaviside", "sign",
-            "Rational", "Integer", "Float", "I", "oo")}
-        ns.update({name: getattr(kernels, name) for name in kernels.__all__})
-        ns["relu"] = lambda x: sympy.Max(0, x)
-        ns["Symbol"] = sympy.Symbol
-        ns["c"] = c
-        ns["z"] = z
-        _PARSE_NAMES = ns
-    return _PARSE_NAMES
+        fn = getattr(kernels, ident)
+        params = inspect.signature(fn).parameters
+        args = [self.constructor_arg(ident, a, depth) for a in node.args]
+        kwargs = {}
+        for kw in node.keywords:
+            if kw.arg is None:
+                self.fail("**keyword arguments not allowed")
+            if kw.arg not in params:
+                close = difflib.get_close_matches(kw.arg, list(params), n=1)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                self.fail(f"{ident}() has no argument {kw.arg!r}{hint}")
+            kwargs[kw.arg] = self.constructor_arg(ident, kw.value, depth)
+        if len(args) > len(params):
+            self.fail(f"{ident}() takes at most {len(params)} arguments, got {len(args)}")
+        try:
+            return fn(*args, **kwargs)
+        except TypeError as exc:
+            self.fail(f"bad arguments for {ident}(): {exc}")
+
+    def constructor_arg(self, ident, node, depth):
+        if isinstance(node, (ast.List, ast.Tuple)):
+            if ident != "polynomial":
+                self.fail(f"{ident}() takes numbers, not lists")
+            if len(node.elts) > LIMITS["n"]:
+                self.fail(f"more than {LIMITS['n']} coefficients")
+            return [self.number_arg(ident, e, depth + 1) for e in node.elts]
+        return self.number_arg(ident, node, depth + 1)
+
+    def number_arg(self, ident, node, depth):
+        value = self.build(node, depth)
+        if value.free_symbols:
+            self.fail(f"the arguments of {ident}() must be numbers, got {short(value, 40)}")
+        return value
 
 
-def parse(text: str, symbol: sympy.Symbol) -> sympy.Expr:
-    """Parse ``text`` safely into a sympy expression in ``symbol``.
+def parse(text: str, symbol: sympy.Symbol | None) -> sympy.Expr:
+    """Parse ``text`` into a sympy expression in ``symbol`` without executing any of it.
 
-    Only arithmetic, the elementary functions, sympy constants and the named kernel
-    constructors of :mod:`hermite_rev.kernels` are visible; attribute access and dunder
-    names are refused, so no arbitrary Python runs.
+    The text is read by Python's ``ast`` and walked with an allow-list: numbers (decimal literals are
+    exact decimals), the names ``c`` and ``z``, ``pi`` and ``E``, ``+ - * / **``, calls of the
+    functions in :data:`FUNCTIONS` and of the kernel constructors in :data:`CONSTRUCTORS` (these take
+    numbers and keyword arguments; ``polynomial`` a list of numbers).  No string literal, attribute,
+    subscript, comprehension, lambda or anything else is accepted, and nothing reaches ``eval`` or
+    ``sympify``.  Sizes are bounded before anything is computed (:data:`LIMITS`): ``9**9**9`` is
+    refused from the sizes of its operands.  ``symbol=None`` parses a constant.
+
+    Examples
+    --------
+    >>> parse("relu_ntk(depth=1) + 0.5*exp(c)", c).subs(c, 0)
+    1/2 + 1/pi
+    >>> parse("relu_nkt(2)", c)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hermite_rev._validate.HermiteRevError: unknown function 'relu_nkt'; did you mean relu_ntk? ...
     """
-    from sympy.parsing.sympy_parser import parse_expr, standard_transformations
-
-    if not isinstance(text, str) or "__" in text or "lambda" in text or _has_attribute(text):
-        raise HermiteRevError(f"expression may not use attribute access or dunder names, got {text!r}")
+    if not isinstance(text, str):
+        raise HermiteRevError(f"expression must be a string or a sympy expression, got {short(repr(text), 60)}")
+    if len(text) > LIMITS["text_length"]:
+        raise HermiteRevError(f"expression longer than {LIMITS['text_length']} characters ({len(text)})")
+    source = text.strip()
+    if not source:
+        raise HermiteRevError("expression is empty")
     try:
-        expr = parse_expr(text, local_dict=dict(_parse_namespace()),
-                          global_dict={"__builtins__": {}, "Symbol": sympy.Symbol, "Integer": sympy.Integer,
-                                       "Float": sympy.Float, "Rational": sympy.Rational},
-                          transformations=standard_transformations, evaluate=True)
-    except HermiteRevError:
-        raise
-    except Exception as exc:  # sympy raises many kinds here
-        raise HermiteRevError(f"cannot parse expression {text!r}: {exc}") from None
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        where = f" at column {exc.offset}" if exc.offset else ""
+        raise HermiteRevError(f"cannot parse expression {short(source, 80)!r}: {exc.msg}{where}") from None
+    except (RecursionError, MemoryError, ValueError) as exc:
+        raise HermiteRevError(f"cannot parse expression {short(source, 80)!r}: {type(exc).__name__}") from None
+    try:
+        expr = _Builder(source).build(tree.body)
+    except RecursionError:
+        raise HermiteRevError(f"expression nested too deeply: {short(source, 80)!r}") from None
+    if symbol is None:
+        return expr
     return as_expr(expr, symbol)
 
 
-def _has_attribute(text: str) -> bool:
-    import re
+# --------------------------------------------------------------------------------------------
+# sympy input: exact, DAG-aware, bounded
+# --------------------------------------------------------------------------------------------
 
-    return re.search(r"[A-Za-z_\)\]]\s*\.\s*[A-Za-z_]", text) is not None
+_NOT_REAL = (sympy.I, sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+
+
+def _count_nodes(expr, cap):
+    """Distinct nodes (by identity) of a sympy DAG; counting stops at ``cap``."""
+    seen = set()
+    stack = [expr]
+    while stack and len(seen) < cap:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        stack.extend(e.args)
+    return len(seen)
+
+
+def _postorder(expr):
+    """The distinct nodes (by identity) of a sympy DAG in post-order (children first), no recursion.
+
+    Nodes are told apart by identity, never by ``==``: comparing two equal but distinct sub-DAGs
+    walks them as trees, which for deep kernels is exponential.
+    """
+    order, seen = [], set()
+    stack = [(expr, False)]
+    while stack:
+        e, expanded = stack.pop()
+        if expanded:
+            order.append(e)
+            continue
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if len(seen) > LIMITS["nodes"]:
+            raise HermiteRevError(f"expression has more than {LIMITS['nodes']} distinct nodes")
+        stack.append((e, True))
+        stack.extend((a, False) for a in e.args if id(a) not in seen)
+    return order
+
+
+def _prepare(expr, symbol, what):
+    """Floats -> exact rationals, same-named symbols identified, non-real atoms and other symbols refused.
+
+    One pass over the distinct nodes (shared sub-expressions once); nodes are rebuilt only where a
+    child changed.
+    """
+    new = {}
+    others = set()
+    for e in _postorder(expr):
+        if e.is_Atom:
+            if isinstance(e, sympy.Float):
+                new[id(e)] = exact_float(e)
+            elif e.is_Symbol:
+                if symbol is not None and e.name == symbol.name:
+                    new[id(e)] = symbol
+                else:
+                    others.add(e.name)
+                    new[id(e)] = e
+            elif e in _NOT_REAL or e.is_infinite or (e.is_number and e.is_extended_real is False):
+                raise HermiteRevError(f"{what} must be real and finite, got {short(expr, 80)}")
+            else:
+                new[id(e)] = e
+            continue
+        args = e.args
+        rebuilt = tuple(new[id(a)] for a in args)
+        if any(r is not a for r, a in zip(rebuilt, args)):
+            try:
+                new[id(e)] = e.func(*rebuilt)
+            except (TypeError, ValueError) as exc:
+                raise HermiteRevError(f"{what} cannot be rebuilt with exact numbers: {exc}") from None
+        else:
+            new[id(e)] = e
+    if others:
+        names = ", ".join(sorted(others))
+        target = f"the symbol {symbol}" if symbol is not None else "no symbol (a number)"
+        raise HermiteRevError(f"{what} may only depend on {target}; found free symbol(s) {names} in {short(expr, 80)}")
+    return new[id(expr)]
 
 
 def as_expr(expr, symbol: sympy.Symbol, *, name: str | None = None) -> sympy.Expr:
     """Return ``expr`` as a sympy expression whose only free symbol is ``symbol``.
 
-    Accepts sympy expressions, Python/mpmath numbers and strings (parsed safely).  A symbol
-    named like ``symbol`` but created without assumptions is identified with it.
+    Accepts sympy expressions, Python/numpy/mpmath numbers (exact, see :func:`exact_float`) and
+    strings (parsed by :func:`parse`, never executed).  A symbol named like ``symbol`` but created
+    without assumptions is identified with it.  The work is linear in the number of *distinct* nodes,
+    so deep kernels with shared sub-expressions are cheap.
     """
     what = name or ("kernel" if symbol is c else "activation")
     if isinstance(expr, str):
         return parse(expr, symbol)
-    try:
-        expr = sympy.sympify(expr, strict=True)
-    except (sympy.SympifyError, TypeError):
-        raise HermiteRevError(f"{what} must be a sympy expression in {symbol}, got {expr!r}") from None
+    if not isinstance(expr, sympy.Basic):
+        return _exact_scalar(expr, what)
     if not isinstance(expr, sympy.Expr):
-        raise HermiteRevError(f"{what} must be a sympy expression in {symbol}, got {expr!r}")
-    free = expr.free_symbols
-    renames = {s: symbol for s in free if s.name == symbol.name and s != symbol}
-    if renames:
-        expr = expr.xreplace(renames)
-        free = expr.free_symbols
-    other = free - {symbol}
-    if other:
-        names = ", ".join(sorted(s.name for s in other))
-        raise HermiteRevError(
-            f"{what} may only depend on the symbol {symbol}; found free symbol(s) {names} in {expr}")
-    if expr.has(sympy.I) or expr.has(sympy.zoo) or expr.has(sympy.nan):
-        raise HermiteRevError(f"{what} must be real and finite, got {expr}")
-    return expr
+        raise HermiteRevError(f"{what} must be a sympy expression in {symbol}, got {short(expr, 80)}")
+    return _prepare(expr, symbol, what)

@@ -15,6 +15,10 @@ Expressions are parsed safely with sympy (no ``eval``): the elementary functions
 and the kernel constructors (``relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10)``...) are
 visible, nothing else.  Output is a human-readable table by default and JSON with ``--json``.
 Bad input (and an output path that cannot be written) exits with status 2 and a one-line message.
+
+Sweeping commands (``family --best``, ``verify``, ``experiment``) take ``--scheduler
+tcp://host:port`` (run the tasks on a Dask cluster) or ``--workers N`` (N local processes;
+default: in-process numba threads for ``family``, one process per core for the others).
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ import sys
 import mpmath
 import sympy
 
-from ._text import short_expr
+from ._text import format_bound, format_value, short_expr
 from ._validate import HermiteRevError, c, parse, z
+from .sweep import SweepTaskError
 
 __all__ = ["main", "build_parser"]
 
@@ -47,7 +52,8 @@ def _num_arg(option):
                 detail = "it is not a number"
             raise argparse.ArgumentTypeError(f"{hint} ({detail})") from None
         if value.free_symbols:
-            raise argparse.ArgumentTypeError(f"{hint} (it depends on {', '.join(sorted(map(str, value.free_symbols)))})")
+            names = ", ".join(sorted(map(str, value.free_symbols)))
+            raise argparse.ArgumentTypeError(f"{hint} (it depends on {names})")
         if not value.is_real or not value.is_finite:
             raise argparse.ArgumentTypeError(f"{hint} (it is {value})")
         return value
@@ -209,10 +215,11 @@ def cmd_taylor(args):
 
     def table():
         print(f"K(c) = {_show(K, args.expr)}")
-        rows = [(k, str(x) if args.exact else _s(x, digits), mpmath.nstr(e, 2)) for k, (x, e) in enumerate(zip(a, a.errors))]
+        rows = [(k, str(x) if args.exact else format_value(x, e, digits=digits), format_bound(e, 2))
+                for k, (x, e) in enumerate(zip(a, a.errors))]
         _print_table(("k", "a_k", "error"), rows)
         if tail is not None:
-            print(f"K(1) = {_s(tail.k1, digits)}; K(1) - sum_k a_k <= {mpmath.nstr(tail.bound, 6)}")
+            print(f"K(1) = {format_value(tail.k1, digits=digits)}; K(1) - sum_k a_k <= {format_bound(tail.bound, 6)}")
         else:
             print(payload["tail_note"])
 
@@ -222,7 +229,7 @@ def cmd_taylor(args):
 def _family(args):
     from .family import reverse
 
-    return reverse(parse(args.expr, c), kind=args.kind, n=args.n, dps=args.dps)
+    return reverse(parse(args.expr, c), kind=args.kind, n=args.n, dps=args.dps, label=args.expr)
 
 
 def cmd_reverse(args):
@@ -247,10 +254,11 @@ def cmd_reverse(args):
             return
         print(f"{fam.kind.upper()} {_show(fam.kernel, args.expr)}")
         print("phi(z) = sum_k b_k h_k(z), h_k = He_k/sqrt(k!)")
-        _print_table(("k", "a_k", "b_k", "error"),
-                     [(k, _s(a, digits), _s(b, digits), mpmath.nstr(e, 2))
-                      for k, (a, b, e) in enumerate(zip(fam.taylor, act.coeffs, act.errors))])
-        print(f"truncation: K(1) - sum_k a_k <= {mpmath.nstr(tail.bound, 6)} (K(1) = {_s(tail.k1, digits)})")
+        _print_table(("k", "a_k", "b_k", "error of b_k"),
+                     [(k, format_value(a, ea, digits=digits), format_value(b, e, digits=digits), format_bound(e, 2))
+                      for k, (a, ea, b, e) in enumerate(zip(fam.taylor, fam.taylor.errors, act.coeffs, act.errors))])
+        print(f"truncation: K(1) - sum_k a_k <= {format_bound(tail.bound, 6)} "
+              f"(K(1) = {format_value(tail.k1, digits=digits)})")
         print(f"family: {fam.count()} = 2**{len(fam.nonzero)} members")
         if code is not None:
             print(f"\n# --- export: {args.export} ---\n{code}")
@@ -259,7 +267,12 @@ def cmd_reverse(args):
 
     _emit(args, payload, table)  # the table first: a figure that fails to save loses nothing
     if args.plot:
-        _save_plot(act.plot(), args.plot)
+        from .plots import plot_activation
+
+        signs = "all signs +" if args.signs is None else "chosen signs"
+        ax = plot_activation(act, label=f"φ, n = {fam.n} Hermite terms, {signs}")
+        ax.set_title(f"1HL activation (σ_w = 1, σ_b = 0) whose {fam.kind.upper()} is\n{fam.label}", fontsize=10)
+        _save_plot(ax, args.plot)
 
 
 def cmd_forward(args):
@@ -282,11 +295,33 @@ def cmd_forward(args):
     def table():
         print(f"{args.kind.upper()} of a depth-{args.depth} FCN with phi(z) = {short_expr(phi)}, "
               f"sigma_w = {args.sigma_w}, sigma_b = {args.sigma_b}")
-        _print_table(("k", "a_k", "error"), [(k, _s(x, digits), mpmath.nstr(e, 2)) for k, (x, e) in enumerate(zip(a, a.errors))])
-        print(f"K(1) = {_s(tail.k1, digits)}; K(1) - sum_k a_k <= {mpmath.nstr(tail.bound, 6)}"
+        _print_table(("k", "a_k", "error"), [(k, format_value(x, e, digits=digits), format_bound(e, 2))
+                                             for k, (x, e) in enumerate(zip(a, a.errors))])
+        print(f"K(1) = {format_value(tail.k1, digits=digits)}; K(1) - sum_k a_k <= {format_bound(tail.bound, 6)}"
               f"{'' if a.rigorous else ' (error bounds from quadrature estimates)'}")
 
     _emit(args, payload, table)
+
+
+def _sweep_args(sp):
+    """--scheduler / --workers on every command that runs a sweep (hermite_rev.sweep)."""
+    sp.add_argument("--scheduler", default=None, metavar="ADDR",
+                    help="run the sweep on a Dask cluster: scheduler address tcp://host:port "
+                         '(needs pip install "hermite_rev[dask]")')
+    sp.add_argument("--workers", type=_size_arg("--workers", "seeds"), default=None, metavar="N",
+                    help="without --scheduler: N local worker processes (1: serial in this process)")
+
+
+def _sweep_options(args):
+    if args.scheduler is not None and args.workers is not None:
+        raise HermiteRevError(f"--workers is for local runs; with --scheduler the cluster decides, "
+                              f"got --workers {args.workers}")
+    out = {}
+    if args.scheduler is not None:
+        out["scheduler"] = args.scheduler
+    if args.workers is not None:
+        out["workers"] = args.workers  # checked while parsing
+    return out
 
 
 def cmd_family(args):
@@ -296,14 +331,14 @@ def cmd_family(args):
                "tail_bound": _bound(fam.tail().bound)}
     best = None
     if args.best:
-        best = fam.best(args.best, interval=tuple(args.interval))
+        best = fam.best(args.best, interval=tuple(args.interval), **_sweep_options(args))
         payload["best"] = _best_payload(fam, best)
     if args.plot:
         payload["figure"] = args.plot
 
     def table():
-        print(f"{fam.kind.upper()} {_show(fam.kernel, args.expr)}: {fam.count()} = 2**{len(fam.nonzero)} activations, "
-              f"truncation <= {mpmath.nstr(fam.tail().bound, 4)}")
+        print(f"{fam.kind.upper()} {_show(fam.kernel, args.expr)}: {fam.count()} = 2**{len(fam.nonzero)} "
+              f"activations, truncation <= {format_bound(fam.tail().bound, 4)}")
         if best is not None:
             p = payload["best"]
             print(f"best member for '{args.best}' on {tuple(args.interval)}: value {p['value']:.6g}, "
@@ -312,13 +347,12 @@ def cmd_family(args):
         if args.plot:
             print(f"figure: {args.plot}")
 
-    _emit(args, payload, table)
+    _emit(args, payload, table)  # the table first: a figure that fails to save loses nothing
     if args.plot:
-        target = best.activation if best is not None else None
-        ax = fam.plot(xlim=tuple(args.interval))
-        if target is not None:
-            target.plot(ax=ax, xlim=tuple(args.interval), color="k", lw=2.5, label=f"best ({args.best})")
-            ax.legend()
+        from .plots import plot_family
+
+        highlight = [(best.activation, f"best member ({args.best})")] if best is not None else []
+        ax = plot_family(fam, xlim=tuple(args.interval), highlight=highlight)
         _save_plot(ax, args.plot)
 
 
@@ -337,20 +371,20 @@ def cmd_verify(args):
         raise HermiteRevError(f"--widths must be distinct (one point per width in the width-exponent fit), "
                               f"got --widths {' '.join(map(str, args.widths))}")
     dps = 30
-    if args.bounded:  # the member with the smallest sup norm: smallest finite-width fluctuations
-        from .family import reverse
+    from .family import reverse
 
-        fam = reverse(K, args.kind, n=args.n, dps=dps)
-        signs = dict(zip(fam.nonzero, fam.signs_of(fam.best("sup").activation)))
-        rep = verify.theorem_report(fam, widths=args.widths, out=args.out, signs=signs)
-    else:
-        rep = verify.theorem_report(K, kind=args.kind, n=args.n, widths=args.widths, out=args.out, dps=dps)
+    fam = reverse(K, args.kind, n=args.n, dps=dps, label=args.expr)  # the figure names K as typed
+    signs = None
+    if args.bounded:  # the member with the smallest sup norm: smallest finite-width fluctuations
+        signs = dict(zip(fam.nonzero, fam.signs_of(fam.best("sup", **_sweep_options(args)).activation)))
+    rep = verify.theorem_report(fam, widths=args.widths, out=args.out, signs=signs, **_sweep_options(args))
     if args.json:
         print(json.dumps(_json_ready({k: v for k, v in rep.items() if k != "activation"}), indent=2,
                          allow_nan=False))
         return
     print(f"{args.kind.upper()} {_show(K, args.expr)}, reverse-engineered with n = {args.n} Hermite terms")
-    print(f"  |K - truncated series|     max {rep['max_target_vs_series']:.3e}  (tail bound {float(rep['tail_bound']):.3e})")
+    print(f"  |K - truncated series|     max {rep['max_target_vs_series']:.3e}  "
+          f"(tail bound {format_bound(rep['tail_bound'], 4)})")
     print(f"  |series - quadrature|      max {rep['max_series_vs_quadrature']:.3e}  (no series in the quadrature)")
     for w, rms in rep["empirical_rms"].items():
         print(f"  width {w:6d}: rms |empirical - quadrature| = {rms:.3e}")
@@ -364,7 +398,10 @@ def cmd_verify(args):
 def cmd_experiment(args):
     from . import experiments
 
-    options = {"seed": args.seed}
+    options = {"seed": args.seed, **_sweep_options(args)}
+    if not args.fast:
+        print(f"hermite-rev experiment {args.name}: a full run takes {FULL_RUN_NOTE[args.name]}",
+              file=sys.stderr, flush=True)
     if args.trials is not None:
         options["trials"] = args.trials
     experiments.run_experiment(args.name, fast=args.fast, as_json=args.json, out=args.out, **options)
@@ -397,7 +434,7 @@ def cmd_spectrum(args):
     def table():
         print(f"Mercer spectrum of {_show(K, args.expr)} on S^{args.d - 1} (uniform measure)")
         _print_table(("k", "mu_k", "N(d,k)", "error"),
-                     [(k, mpmath.nstr(mu, 10), m, mpmath.nstr(e, 2))
+                     [(k, format_value(mu, e, digits=10), m, format_bound(e, 2))
                       for k, (mu, m, e) in enumerate(zip(eig, sp.multiplicities, sp.errors))])
         if report is not None:
             print(f"decay (Bietti-Bach), fit over k in {tuple(report.fit_range)}:")
@@ -407,9 +444,9 @@ def cmd_spectrum(args):
         if args.plot:
             print(f"figure: {args.plot}")
 
-    _emit(args, payload, table)
+    _emit(args, payload, table)  # the table first: a figure that fails to save loses nothing
     if args.plot:
-        _save_plot(sp.plot(), args.plot)
+        _save_plot(sp.plot(label=f"{args.expr}, d = {args.d}"), args.plot)
 
 
 def _first_degrees(sp, kmax):
@@ -427,6 +464,9 @@ def _first_degrees(sp, kmax):
 
 def cmd_figures(args):
     from . import plots
+
+    if not args.fast:
+        print(f"hermite-rev figures: this takes {FULL_RUN_NOTE['figures']}", file=sys.stderr, flush=True)
 
     paths = plots.paper_figures(args.out, formats=tuple(args.format), fast=args.fast)
     if args.json:
@@ -450,98 +490,184 @@ def _save_plot(ax, path):
 
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: ``hermite-rev CMD: error: ...`` and exit status 2 (no usage
-    block; ``--help`` shows it)."""
+    block; ``--help`` shows it).  Subcommand parsers are of this class too."""
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {short_expr(message, 400)} (see {self.prog} --help)\n")
 
 
-def build_parser():
-    p = _Parser(prog="hermite-rev", description="Reverse-engineer dot-product kernels into "
-                                "one-hidden-layer activations (Hermite expansions).")
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults shown after every option's help; descriptions and epilogs keep their layout.
+
+    Off switches (default False) and options whose help already says what their absence means
+    (default None, explained in the text) get no "(default: ...)" suffix."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default is None or action.default is False or "default" in text:
+            return text
+        return super()._get_help_string(action)
+
+
+def _expression_help(width=96):
+    """What an expression may use: the parser's allow-list (functions, constants, kernel constructors
+    with their signatures), read from the parser itself so the list cannot go stale."""
+    import inspect
+    import textwrap
+
+    from . import kernels
+    from ._validate import CONSTANTS, CONSTRUCTORS, FUNCTIONS
+
+    lines = ["expressions (EXPR is a kernel in c, PHI an activation in z; parsed by an allow-list, never eval'd):"]
+
+    def wrap(text):
+        return textwrap.fill(text, width, initial_indent="  ", subsequent_indent="    ")
+
+    lines.append(wrap("functions: " + ", ".join(sorted(FUNCTIONS, key=str.lower))))
+    lines.append(wrap("constants: " + ", ".join(CONSTANTS) + "; numbers such as 1/10, 0.1 (exact), 2**-3"))
+    lines.append("  kernel constructors (numbers and keyword arguments):")
+    for name in CONSTRUCTORS:
+        sig = str(inspect.signature(getattr(kernels, name)))
+        lines.append(textwrap.fill(f"{name}{sig}", width, initial_indent="    ", subsequent_indent="      "))
+    lines.append("  example: 'relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10) + exp(c)/10'")
+    return "\n".join(lines)
+
+
+# measured on 2 shared cores (README / docs: verification): the full mimic experiment trains the
+# 4-hidden-layer ReLU net at width 4096 for 1000 epochs, about 42 minutes per trial
+FULL_RUN_NOTE = {
+    "figures": "about 2 to 2.5 hours: the training figure runs the full wine mimic experiment (3 trials, width 4096, "
+               "1000 epochs; the 4-hidden-layer ReLU net takes about 42 minutes per trial on one core). "
+               "--fast draws the same figures in about 20 seconds.",
+    "mimic": "about 45 minutes per trial (3 trials by default; the 4-hidden-layer ReLU net at width 4096 takes "
+             "about 42 minutes of them on one core). --fast runs a small variant in under a minute.",
+    "parity": "about 10 minutes per trial (30 trials by default; the 4-hidden-layer ReLU net trains for 10000 "
+              "epochs, about 8 minutes). --fast runs a small variant in under a minute.",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    p = _Parser(
+        prog="hermite-rev", formatter_class=_HelpFormatter,
+        description="Reverse-engineer dot-product kernels into one-hidden-layer activations (Hermite expansions).\n"
+                    "A kernel K(c) = sum_k a_k c^k with a_k >= 0 is the NNGP of a 1-hidden-layer net with\n"
+                    "phi = sum_k +-sqrt(a_k) h_k and its NTK with phi = sum_k +-sqrt(a_k/(k+1)) h_k,\n"
+                    "h_k = He_k/sqrt(k!) (Simon, Anand & DeWeese 2022, arXiv:2106.03186).",
+        epilog=_expression_help() + "\n\nRun 'hermite-rev COMMAND --help' for the options of a command.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def common(sp, kind=True, n=40):
-        sp.add_argument("--n", type=_size_arg("--n", "n"), default=n, help=f"number of coefficients (default {n})")
-        sp.add_argument("--dps", type=_size_arg("--dps", "dps"), default=30, help="decimal digits (default 30)")
-        if kind:
-            sp.add_argument("--kind", default="ntk", choices=["ntk", "nngp"], help="kernel kind (default ntk)")
-        sp.add_argument("--json", action="store_true", help="machine-readable output")
+    def command(name, help, **kw):
+        return sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
+                              formatter_class=_HelpFormatter, **kw)
 
-    sp = sub.add_parser("taylor", help="Taylor coefficients of a kernel K(c)")
-    sp.add_argument("expr", help="kernel in c, e.g. 'relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10)'")
+    def common(sp, kind=True, n=40):
+        sp.add_argument("--n", type=_size_arg("--n", "n"), default=n,
+                        help="number of Taylor / Hermite coefficients (k = 0 .. n-1)")
+        sp.add_argument("--dps", type=_size_arg("--dps", "dps"), default=30,
+                        help="decimal digits every coefficient is proven to")
+        if kind:
+            sp.add_argument("--kind", default="ntk", choices=["ntk", "nngp"],
+                            help="which kernel of the one-hidden-layer net EXPR is")
+        sp.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
+
+    expr_help = "kernel in c, e.g. 'relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10)' (see hermite-rev --help)"
+
+    sp = command("taylor", "Taylor coefficients of a kernel K(c), with error bounds and the tail bound")
+    sp.add_argument("expr", help=expr_help)
     common(sp, kind=False, n=10)
-    sp.add_argument("--exact", action="store_true", help="exact sympy coefficients")
+    sp.add_argument("--exact", action="store_true", help="exact sympy coefficients instead of --dps digits")
     sp.set_defaults(func=cmd_taylor)
 
-    sp = sub.add_parser("reverse", help="kernel -> one-hidden-layer activation")
-    sp.add_argument("expr")
+    sp = command("reverse", "kernel -> one-hidden-layer activation (and its exported code)")
+    sp.add_argument("expr", help=expr_help)
     common(sp)
-    sp.add_argument("--signs", type=_signs_arg, default=None, help="'+-+...', '1,-1,...' or 'k:-1,...'")
-    sp.add_argument("--export", choices=["numpy", "torch", "jax", "c", "latex"], default=None)
+    sp.add_argument("--signs", type=_signs_arg, default=None,
+                    help="signs of the nonzero b_k: '+-+...', '1,-1,...' or 'k:-1,...'; None: all +")
+    sp.add_argument("--export", choices=["numpy", "torch", "jax", "c", "latex"], default=None,
+                    help="also print the activation as source code for this target")
     sp.add_argument("--quiet-export", action="store_true", help="print only the exported code")
-    sp.add_argument("--plot", type=_out_arg, default=None, help="save a plot of the activation (PNG/SVG file)")
+    sp.add_argument("--plot", type=_out_arg, default=None, metavar="PATH",
+                    help="save a plot of the activation (PNG/SVG/PDF; folders are created, checked before computing)")
     sp.set_defaults(func=cmd_reverse)
 
-    sp = sub.add_parser("forward", help="activation -> deep NNGP/NTK Taylor coefficients")
+    sp = command("forward", "activation -> Taylor coefficients of the deep NNGP/NTK")
     sp.add_argument("phi", help="activation in z, e.g. 'Max(0, z)', 'sin(6*z)/2', 'erf(z)'")
     common(sp, n=20)
-    sp.add_argument("--depth", type=_size_arg("--depth", "kernel_depth"), default=1)
-    sp.add_argument("--sigma-w", type=_num_arg("--sigma-w"), default=sympy.Integer(1))
-    sp.add_argument("--sigma-b", type=_num_arg("--sigma-b"), default=sympy.Integer(0))
+    sp.add_argument("--depth", type=_size_arg("--depth", "kernel_depth"), default=1, help="number of hidden layers")
+    sp.add_argument("--sigma-w", type=_num_arg("--sigma-w"), default=sympy.Integer(1),
+                    help="weight scale of every hidden Dense layer (NTK parameterization), e.g. 'sqrt(2)'")
+    sp.add_argument("--sigma-b", type=_num_arg("--sigma-b"), default=sympy.Integer(0),
+                    help="bias scale of every hidden Dense layer, e.g. 1/10")
     sp.set_defaults(func=cmd_forward)
 
-    sp = sub.add_parser("family", help="the sign family and its best member")
-    sp.add_argument("expr")
+    sp = command("family", "the sign family of a kernel and its best member")
+    sp.add_argument("expr", help=expr_help)
     common(sp, n=20)
     sp.add_argument("--best", default=None, choices=["sup", "nonmonotone", "lipschitz"],
-                    help="search the family for the member minimising this")
-    sp.add_argument("--interval", type=float, nargs=2, default=[-3.0, 3.0])
-    sp.add_argument("--plot", type=_out_arg, default=None, help="save a plot of the family (PNG/SVG file)")
+                    help="search the family for the member minimising this on --interval")
+    sp.add_argument("--interval", type=float, nargs=2, default=[-3.0, 3.0], metavar=("LO", "HI"),
+                    help="z interval of the --best criterion and of the plot")
+    sp.add_argument("--plot", type=_out_arg, default=None, metavar="PATH",
+                    help="save a plot of some members (PNG/SVG/PDF; folders are created)")
+    _sweep_args(sp)
     sp.set_defaults(func=cmd_family)
 
-    sp = sub.add_parser("verify", help="series vs quadrature vs finite-width kernel, with a figure")
-    sp.add_argument("expr")
-    sp.add_argument("--kind", default="ntk", choices=["ntk", "nngp"])
-    sp.add_argument("--n", type=_size_arg("--n", "n"), default=30)
-    sp.add_argument("--widths", type=_size_arg("--widths", "width"), nargs="+", default=[256, 1024, 4096, 16384])
+    sp = command("verify", "series vs quadrature vs finite-width kernel, with a figure")
+    sp.add_argument("expr", help=expr_help)
+    sp.add_argument("--kind", default="ntk", choices=["ntk", "nngp"], help="which kernel of the 1HL net EXPR is")
+    sp.add_argument("--n", type=_size_arg("--n", "n"), default=30,
+                    help="number of Hermite coefficients of the activation")
+    sp.add_argument("--widths", type=_size_arg("--widths", "width"), nargs="+", default=[256, 1024, 4096, 16384],
+                    help="hidden widths of the finite networks (distinct; two or more for the exponent fit)")
     sp.add_argument("--bounded", action="store_true",
-                    help="use the family member with the smallest sup norm (default: all signs +)")
-    sp.add_argument("--out", type=_out_arg, default="out/verify.png",
-                    help="figure file (default out/verify.png; folders are created)")
-    sp.add_argument("--json", action="store_true")
+                    help="use the family member with the smallest sup norm on [-3, 3] instead of all signs +")
+    sp.add_argument("--out", type=_out_arg, default="out/verify.png", metavar="PATH",
+                    help="figure path (folders are created; checked before computing)")
+    sp.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a report")
+    _sweep_args(sp)
     sp.set_defaults(func=cmd_verify)
 
-    sp = sub.add_parser("experiment", help="run one of the paper's experiments: parity | mimic")
-    sp.add_argument("name", choices=["parity", "mimic"])
-    sp.add_argument("--fast", action="store_true", help="small fast variant (< 1 minute)")
+    sp = command("experiment", "run one of the paper's experiments: parity | mimic")
+    sp.add_argument("name", choices=["parity", "mimic"],
+                    help="parity: 11-bit parity, 4HL ReLU vs 1HL sin(6z)/2 vs a designed 1HL net; "
+                         "mimic: wine, 1HL ReLU vs 4HL ReLU vs 1HL mimics of the 4HL ReLU NTK")
+    sp.add_argument("--fast", action="store_true", help="small fast variant (under a minute)")
     sp.add_argument("--trials", type=_size_arg("--trials", "seeds"), default=None,
-                    help="independent runs (seeds S, S+1, ...); default 30 for parity (at most 2 with --fast), 3 for mimic (1 with --fast)")
-    sp.add_argument("--seed", type=_size_arg("--seed", "seed", low=0), default=0, help="first seed (default 0)")
-    sp.add_argument("--out", type=_out_arg, default=None, help="figure file (folders are created)")
-    sp.add_argument("--json", action="store_true")
+                    help="independent runs (seeds S, S+1, ...); None: 30 for parity (at most 2 with --fast), "
+                         "3 for mimic (1 with --fast)")
+    sp.add_argument("--seed", type=_size_arg("--seed", "seed", low=0), default=0, help="first seed S")
+    sp.add_argument("--out", type=_out_arg, default=None, metavar="PATH",
+                    help="figure path (None: NAME.png; folders are created; checked before training)")
+    sp.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
+    _sweep_args(sp)
     sp.set_defaults(func=cmd_experiment)
 
-    sp = sub.add_parser("spectrum", help="Mercer eigenvalues on the sphere S^{d-1}")
-    sp.add_argument("expr")
-    sp.add_argument("--d", type=_size_arg("--d", "d", low=2), default=10, help="ambient dimension (default 10)")
-    sp.add_argument("--kmax", type=_size_arg("--kmax", "kmax", low=0), default=30)
-    sp.add_argument("--dps", type=_size_arg("--dps", "dps"), default=30)
-    sp.add_argument("--decay", action="store_true", help="predicted vs measured decay exponents")
-    sp.add_argument("--plot", type=_out_arg, default=None, help="save a plot of the spectrum (PNG/SVG file)")
-    sp.add_argument("--json", action="store_true")
+    sp = command("spectrum", "Mercer eigenvalues of a kernel on the sphere S^{d-1}")
+    sp.add_argument("expr", help=expr_help)
+    sp.add_argument("--d", type=_size_arg("--d", "d", low=2), default=10,
+                    help="ambient dimension d (the sphere is S^{d-1})")
+    sp.add_argument("--kmax", type=_size_arg("--kmax", "kmax", low=0), default=30, help="largest degree k")
+    sp.add_argument("--dps", type=_size_arg("--dps", "dps"), default=30, help="decimal digits of the computation")
+    sp.add_argument("--decay", action="store_true", help="predicted (Bietti-Bach) vs measured decay exponents")
+    sp.add_argument("--plot", type=_out_arg, default=None, metavar="PATH", help="save a plot of mu_k against k")
+    sp.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
     sp.set_defaults(func=cmd_spectrum)
 
-    sp = sub.add_parser("figures", help="paper-style figures saved to a folder")
-    sp.add_argument("--out", default="out/figures")
-    sp.add_argument("--format", nargs="+", default=["png"], choices=["png", "svg", "pdf"])
-    sp.add_argument("--fast", action="store_true")
-    sp.add_argument("--json", action="store_true")
+    sp = command("figures", "the paper-style figure set, saved to a folder")
+    sp.add_argument("--out", default="out/figures", metavar="DIR", help="folder for the figures")
+    sp.add_argument("--format", nargs="+", default=["png"], choices=["png", "svg", "pdf"],
+                    help="file formats (the training figure uses the first)")
+    sp.add_argument("--fast", action="store_true",
+                    help="fast variant (about 20 s); without it: " + FULL_RUN_NOTE["figures"].split(":")[0])
+    sp.add_argument("--json", action="store_true", help="print the paths as JSON")
     sp.set_defaults(func=cmd_figures)
     return p
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hermite-rev`` console script; returns the exit status."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     parser = build_parser()
@@ -553,11 +679,11 @@ def main(argv=None):
         args.func(args)
     except BrokenPipeError:  # e.g. piped into head
         return 0
-    except (HermiteRevError, ValueError, OSError, ArithmeticError, RecursionError, MemoryError) as exc:
-        # bad input, an output path that cannot be written, or a size the machine cannot hold
+    except (HermiteRevError, ValueError, OSError, SweepTaskError, ArithmeticError, RecursionError, MemoryError) as exc:
+        # bad input, an unwritable path, a failed task, or a size the machine cannot hold
         if isinstance(exc, OSError) and exc.filename is not None:
             msg = f"cannot write {exc.filename}: {exc.strerror or exc}"
-        elif isinstance(exc, (HermiteRevError, ValueError, OSError)):
+        elif isinstance(exc, (HermiteRevError, ValueError, OSError, SweepTaskError)):
             msg = str(exc)
         else:
             msg = f"{type(exc).__name__}: {exc or 'no message'} (the input is too large or too deep)"

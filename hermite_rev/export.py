@@ -27,9 +27,9 @@ who generated it and from which activation.
 from __future__ import annotations
 
 import keyword
-import math
 import re
 import unicodedata
+from typing import Any
 
 import numpy as np
 
@@ -171,8 +171,14 @@ csin csinh csqrt ctan ctanh
 _C_BESSEL = "j0 j1 jn y0 y1 yn gamma lgamma_r gamma_r exp10 pow10 significand drem scalb finite sincos".split()
 _C_BUILTINS = (set(_C_COMPLEX) | {f + s for f in _C_COMPLEX + _C_BESSEL for s in ("f", "l")} | set(_C_BESSEL)
                | set("""
-alloca bcmp bcopy bzero cabs cacos cacosh carg casin casinh catan catanh ccos ccosh cexp cimag clog clog10 conj cpow cproj creal csin csinh csqrt ctan ctanh drem execl execle execlp execv execve execvp feclearexcept fegetenv fegetexceptflag fegetround feholdexcept feraiseexcept fesetenv fesetexceptflag fesetround fetestexcept feupdateenv ffs ffsl ffsll finite fork fputc_unlocked fputs_unlocked fwrite_unlocked imaxabs index isascii isinff isinfl isnanf isnanl iswalnum iswalpha iswcntrl iswdigit iswgraph iswlower iswprint iswpunct iswspace iswupper jn mempcpy posix_memalign putc_unlocked putchar_unlocked rindex scalb sincos stpcpy stpncpy strcasecmp strdup strncasecmp strndup strnlen toascii yn
-dcgettext dgettext gettext isinf isnan isinfd32 isinfd64 isinfd128 finitef finitel signbitf signbitl toascii
+alloca bcmp bcopy bzero cabs cacos cacosh carg casin casinh catan catanh ccos ccosh cexp cimag clog clog10
+conj cpow cproj creal csin csinh csqrt ctan ctanh drem execl execle execlp execv execve execvp feclearexcept
+fegetenv fegetexceptflag fegetround feholdexcept feraiseexcept fesetenv fesetexceptflag fesetround
+fetestexcept feupdateenv ffs ffsl ffsll finite fork fputc_unlocked fputs_unlocked fwrite_unlocked imaxabs
+index isascii isinff isinfl isnanf isnanl iswalnum iswalpha iswcntrl iswdigit iswgraph iswlower iswprint
+iswpunct iswspace iswupper jn mempcpy posix_memalign putc_unlocked putchar_unlocked rindex scalb sincos stpcpy
+stpncpy strcasecmp strdup strncasecmp strndup strnlen toascii yn dcgettext dgettext gettext isinf isnan
+isinfd32 isinfd64 isinfd128 finitef finitel signbitf signbitl toascii
 """.split()))
 _C_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
@@ -424,7 +430,7 @@ _EXPORTERS = {
 }
 
 
-def export_activation(act, target="numpy", *, name="phi", **options):
+def export_activation(act: Any, target: str = "numpy", *, name: str = "phi", **options: Any) -> str:
     r"""Source text of an activation (and its derivative) that runs without hermite_rev.
 
     Parameters

@@ -16,7 +16,9 @@ so the family has 2^m members, m the number of nonzero a_k.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import mpmath
 import sympy
@@ -27,11 +29,14 @@ from ._validate import (
     as_expr,
     c,
     check_kind,
-    z,
     check_positive_int,
+    z,
 )
 from .hermite import hermite_coeffs, hermite_norm, hermite_norm_eval, hermite_norm_eval_np, kernel_from_hermite
 from .series import Tail, TaylorCoeffs, taylor
+
+if TYPE_CHECKING:
+    from .lower import BestMember, CompiledActivation
 
 __all__ = ["reverse", "ActivationFamily", "Activation"]
 
@@ -65,7 +70,7 @@ class Activation:
     """
 
     coeffs: tuple
-    errors: tuple = None
+    errors: tuple = None  # type: ignore[assignment]  # None -> zeros in __post_init__
     dps: int = 30
     exact: tuple | None = None
     kind: str | None = None
@@ -147,7 +152,7 @@ class Activation:
         """phi(x) (scalar) at the activation's own precision: ``dps + 10`` digits while summing,
         the result rounded to ``dps`` digits, whatever the global mpmath precision is."""
         with mpmath.workdps(self.dps + 10):
-            v = hermite_norm_eval(self.coeffs, mpmath.mpf(x) if not isinstance(x, str) else mpmath.mpf(x))
+            v = hermite_norm_eval(self.coeffs, mpmath.mpf(x))
         with mpmath.workdps(self.dps):
             return +v
 
@@ -161,7 +166,7 @@ class Activation:
             ex = tuple(sympy.sqrt(k + 1) * self.exact[k + 1] for k in range(self.n - 1)) or (sympy.Integer(0),)
         return Activation(tuple(co), tuple(er), self.dps, ex)
 
-    def kernel(self, kind="ntk", n=None):
+    def kernel(self, kind: str = "ntk", n: int | None = None) -> TaylorCoeffs:
         r"""Forward map: Taylor coefficients of the 1HL NNGP (b_k^2) or NTK ((k+1) b_k^2).
 
         ``n`` defaults to the number of coefficients; beyond it the activation has none, so
@@ -185,7 +190,7 @@ class Activation:
                              k1=total, rigorous=True)
         return out
 
-    def compile(self):
+    def compile(self) -> CompiledActivation:
         """numba-compiled phi: ``f(x)``, ``f.grad(x)`` (phi'), ``f.hess(x)`` (phi'') on float64 arrays."""
         from .lower import compile_activation
 
@@ -193,27 +198,30 @@ class Activation:
             self._cache["compiled"] = compile_activation(self)
         return self._cache["compiled"]
 
-    def export(self, target="numpy", **options):
+    def export(self, target: str = "numpy", **options: Any) -> str:
         """Source text of phi (and phi') for ``numpy | torch | jax | c | latex``; runs without hermite_rev."""
         from .export import export_activation
 
         return export_activation(self, target, **options)
 
-    def plot(self, ax=None, xlim=(-3, 3), **kwargs):
+    def plot(self, ax: Any = None, xlim: tuple[float, float] = (-3, 3), **kwargs: Any) -> Any:
         """Plot phi on ``xlim`` with matplotlib; returns the Axes."""
-        import numpy as np
         import matplotlib.pyplot as plt
+        import numpy as np
 
         if ax is None:
             _, ax = plt.subplots()
         xs = np.linspace(*xlim, 401)
         ax.plot(xs, hermite_norm_eval_np([float(b) for b in self.coeffs], xs), **kwargs)
-        ax.set_xlabel("z")
+        ax.set_xlabel("z (pre-activation)")
         ax.set_ylabel(r"$\phi(z)$")
         return ax
 
     def short(self):
-        shown = ", ".join(mpmath.nstr(b, 4) for b in self.coeffs[:4])
+        from ._text import format_value
+
+        errors = self.errors if self.errors is not None else [None] * self.n
+        shown = ", ".join(format_value(b, e, digits=4) for b, e in zip(self.coeffs[:4], errors))
         more = ", ..." if self.n > 4 else ""
         return f"b=[{shown}{more}]"
 
@@ -221,9 +229,12 @@ class Activation:
         src = f", {self.kind} of {self.source}" if self.source is not None else ""
         if src and len(src) > 80:
             src = src[:77] + "..."
-        err = mpmath.nstr(max(self.errors), 3)
-        trunc = f", truncation <= {mpmath.nstr(self.truncation.bound, 3)}" if self.truncation else ""
-        return f"Activation(n={self.n}, degree={self.degree}, dps={self.dps}, max coeff error {err}{trunc}, {self.short()}{src})"
+        from ._text import format_bound
+
+        err = format_bound(max(self.errors), 3)
+        trunc = f", truncation <= {format_bound(self.truncation.bound, 3)}" if self.truncation else ""
+        return (f"Activation(n={self.n}, degree={self.degree}, dps={self.dps}, max coeff error {err}{trunc}, "
+                f"{self.short()}{src})")
 
     def _repr_latex_(self):
         from .export import export_activation
@@ -249,6 +260,8 @@ class ActivationFamily:
         Exact magnitudes (``reverse(..., exact=True)``).
     nonzero : tuple of int
         The k with b_k != 0: the positions the signs apply to.
+    label : str or None
+        What figures and reprs call the kernel (default: the text of a kernel given as a string).
     """
 
     kernel: sympy.Expr
@@ -258,6 +271,7 @@ class ActivationFamily:
     errors: list
     exact: tuple | None
     nonzero: tuple
+    label: str | None = None
 
     @property
     def n(self):
@@ -267,7 +281,7 @@ class ActivationFamily:
     def dps(self):
         return self.taylor.dps or 30
 
-    def count(self):
+    def count(self) -> int:
         """Number of members: 2 ** (number of nonzero magnitudes)."""
         return 2 ** len(self.nonzero)
 
@@ -282,7 +296,8 @@ class ActivationFamily:
         if isinstance(signs, dict):
             bad = [k for k in signs if k not in self.nonzero]
             if bad:
-                raise HermiteRevError(f"signs given for k={bad}, but b_k is zero there; nonzero k: {list(self.nonzero)}")
+                raise HermiteRevError(f"signs given for k={bad}, but b_k is zero there; "
+                                      f"nonzero k: {list(self.nonzero)}")
             vec = [signs.get(k, 1) for k in self.nonzero]
         else:
             try:
@@ -298,7 +313,7 @@ class ActivationFamily:
                 raise HermiteRevError(f"each sign must be +1 or -1, got signs[{i}]={s!r}")
         return [int(s) for s in vec]
 
-    def activation(self, signs=None) -> Activation:
+    def activation(self, signs: Sequence[int] | Mapping[int, int] | None = None) -> Activation:
         """One member: ``signs`` is a sequence of +1/-1, one per nonzero magnitude (default all +1),
         or a dict ``{k: sign}`` (unlisted k get +1)."""
         vec = self._signs_vector(signs)
@@ -310,31 +325,28 @@ class ActivationFamily:
             exact = tuple(sign_of.get(k, 1) * b for k, b in enumerate(self.exact))
         return Activation(coeffs, tuple(self.errors), self.dps, exact, self.kind, self.kernel, self.taylor.tail)
 
-    def members(self):
+    def members(self) -> Iterator[Activation]:
         """Lazy iterator over all ``count()`` members (signs in lexicographic order, + first)."""
         for signs in itertools.product((1, -1), repeat=len(self.nonzero)):
             yield self.activation(signs)
 
-    def signs_of(self, act: Activation):
+    def signs_of(self, act: Activation) -> list[int]:
         """The sign vector of a member (inverse of :meth:`activation`)."""
         return [1 if act.coeffs[k] >= 0 else -1 for k in self.nonzero]
 
-    def best(self, criterion="sup", **options):
+    def best(self, criterion: str | Callable[..., Any] = "sup", **options: Any) -> BestMember:
         """The member minimising ``criterion`` (see :func:`hermite_rev.lower.best_member`)."""
         from .lower import best_member
 
         return best_member(self, criterion, **options)
 
-    def plot(self, ax=None, xlim=(-3, 3), limit=16, **kwargs):
-        """Plot up to ``limit`` members on one Axes."""
-        import matplotlib.pyplot as plt
+    def plot(self, ax: Any = None, xlim: tuple[float, float] = (-3, 3), limit: int = 16, seed: int = 0,
+             low: int | None = None, label: str | None = None) -> Any:
+        """Plot up to ``limit`` members that differ in their low-order signs (phi and -phi never
+        both; see :func:`hermite_rev.plots.family_signs` for how they are chosen)."""
+        from .plots import plot_family
 
-        if ax is None:
-            _, ax = plt.subplots()
-        for act in itertools.islice(self.members(), limit):
-            act.plot(ax=ax, xlim=xlim, lw=1, alpha=0.7, **kwargs)
-        ax.set_title(f"{min(limit, self.count())} of {self.count()} activations with this {self.kind.upper()}")
-        return ax
+        return plot_family(self, ax=ax, xlim=xlim, limit=limit, seed=seed, low=low, label=label)
 
     def _repr_latex_(self):
         terms = [rf"{mpmath.nstr(self.magnitudes[k], 6)}\,h_{{{k}}}(z)" for k in self.nonzero[:6]]
@@ -346,11 +358,13 @@ class ActivationFamily:
         return self.members()
 
     def __repr__(self):
-        src = str(self.kernel)
+        from ._text import format_bound
+
+        src = self.label or str(self.kernel)
         if len(src) > 60:
             src = src[:57] + "..."
         return (f"ActivationFamily(kind={self.kind!r}, n={self.n}, dps={self.dps}, nonzero={len(self.nonzero)}, "
-                f"count=2**{len(self.nonzero)}, tail <= {mpmath.nstr(self.tail().bound, 3)}, kernel={src})")
+                f"count=2**{len(self.nonzero)}, tail <= {format_bound(self.tail().bound, 3)}, kernel={src})")
 
 
 def _as_kernel(K):
@@ -368,7 +382,8 @@ def _as_kernel(K):
     return as_expr(K, c, name="kernel")
 
 
-def reverse(K, kind="ntk", n=40, dps=30, *, exact=False) -> ActivationFamily:
+def reverse(K: sympy.Expr | str | Sequence[Any], kind: str = "ntk", n: int = 40, dps: int = 30, *,
+            exact: bool = False, label: str | None = None) -> ActivationFamily:
     r"""Reverse-engineer a dot-product kernel into the family of 1HL activations realising it.
 
     .. math:: \phi(z) = \sum_k \pm\sqrt{a_k}\, h_k(z) \;(\mathrm{NNGP}), \qquad
@@ -385,6 +400,8 @@ def reverse(K, kind="ntk", n=40, dps=30, *, exact=False) -> ActivationFamily:
         Digits.
     exact : bool
         Use exact Taylor coefficients (sympy) and exact square roots.
+    label : str, optional
+        What figures and reprs call the kernel; default: ``K`` itself when it is a string.
 
     Raises
     ------
@@ -437,8 +454,11 @@ def reverse(K, kind="ntk", n=40, dps=30, *, exact=False) -> ActivationFamily:
                 nonzero.append(k)
                 mags.append(mpmath.sqrt(ak / k1))
                 errs.append(_sqrt_err(ak, ek, k1))
-    a.tail  # raises DivergentSeriesError when the series provably does not converge to K on [0, 1]
+    _ = a.tail  # raises DivergentSeriesError when the series provably does not converge to K on [0, 1]
     exact_mags = None
     if exact:
         exact_mags = tuple(sympy.sqrt(v) if kind == "nngp" else sympy.sqrt(v / (k + 1)) for k, v in enumerate(a_exact))
-    return ActivationFamily(expr, kind, a, mags, errs, exact_mags, tuple(nonzero))
+    if label is None and isinstance(K, str):
+        label = K.strip()
+    return ActivationFamily(expr, kind, a, mags, errs, exact_mags, tuple(nonzero),
+                            label=None if label is None else str(label))

@@ -57,7 +57,8 @@ import scipy.optimize
 import scipy.special as sp
 import sympy
 
-from ._validate import HermiteRevError, as_expr, c as c_symbol, check_kind, check_positive_int, z
+from ._validate import HermiteRevError, as_expr, check_kind, check_positive_int, z
+from ._validate import c as c_symbol
 
 __all__ = ["ReLU", "Cos", "Sin", "Erf", "Poly", "Form", "paper_form", "fit_kernel", "FitResult"]
 
@@ -459,10 +460,14 @@ def _target_values(K, cs, dps=20, mp_beyond=0.999):
         out = np.broadcast_to(np.asarray(f_np(cs), dtype=float), cs.shape).copy()
     redo = np.flatnonzero((np.abs(cs) > mp_beyond) | ~np.isfinite(out))
     if redo.size:
+        from .series import evaluate_at
+
         f_mp = sympy.lambdify(c_symbol, K, modules="mpmath")
         with mpmath.workdps(dps):
             for i in redo:
-                out[i] = float(f_mp(mpmath.mpf(float(cs[i]))))
+                x = float(cs[i])
+                # at c = +-1 exactly: exact substitution (acos(1) = 0), not rounding past the domain
+                out[i] = float(evaluate_at(K, int(x), dps)[0]) if abs(x) == 1 else float(mpmath.re(f_mp(mpmath.mpf(x))))
     return out
 
 

@@ -24,12 +24,16 @@ ICML 2022, arXiv:2106.03186.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import mpmath
 import sympy
 
 from ._text import short_expr
 from ._validate import HermiteRevError, check_kind, z
+
+if TYPE_CHECKING:
+    from .series import TaylorCoeffs
 
 __all__ = [
     "HermiteNorm",
@@ -45,7 +49,7 @@ __all__ = [
 ]
 
 
-def hermite_norm(k, x=z):
+def hermite_norm(k: int, x: sympy.Symbol = z) -> sympy.Expr:
     """``h_k(x) = He_k(x) / sqrt(k!)``, the normalized probabilists' Hermite polynomial."""
     k = int(k)
     if k < 0:
@@ -429,7 +433,7 @@ class HermiteCoeffs:
         return iter(self.values)
 
 
-def hermite_coeffs(phi, n, dps=30, *, exact=None):
+def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool | None = None) -> HermiteCoeffs:
     r"""Hermite coefficients of an activation: :math:`b_k = E[\phi(Z) h_k(Z)]`, Z ~ N(0, 1).
 
     Exact (sympy) for piecewise functions whose pieces are polynomials times exponentials of
@@ -495,7 +499,8 @@ def _check_gaussian_integrable(phi, n):
     complex somewhere on the line; phi has a real singular point s where |phi(z)| |z - s| does
     not go to 0 (not integrable there: 1/z, log-free poles); or
     log|phi(z)| - z^2/2 + (n + 1) log|z| stays >= 0 at |z| = 20 and 40 (the Gaussian does not
-    tame the growth of phi h_{n-1}: exp(z^2), exp(z^3), exp(z^2/2)/(1+z^2) for n >= 2, ...).  Quadrature would return finite garbage instead.
+    tame the growth of phi h_{n-1}: exp(z^2), exp(z^3), exp(z^2/2)/(1+z^2) for n >= 2, ...).
+    Quadrature would return finite garbage instead.
     """
     zr = sympy.Symbol("z_r", real=True)
     f = sympy.lambdify(z, phi, modules="mpmath")
@@ -560,9 +565,11 @@ def _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_
     if m and m[s].is_positive:
         scale = m[s]
 
-        def dual(rho, q):
-            nngp, deriv = kernels._relu_dual(rho, q)
-            return scale**2 * nngp, scale**2 * deriv
+        def dual(rho, q, ops=kernels._EVAL):
+            nngp, deriv = kernels._relu_dual(rho, q, ops=ops)
+            return ops.mul(scale**2, nngp), ops.mul(scale**2, deriv)
+
+        dual._mehler = True  # the dual of s * ReLU
     else:
         m = phi.match(s * sympy.erf(b * z))
         if not (m and m[s] != 0 and m[b].is_positive):
@@ -572,8 +579,8 @@ def _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_
     return nngp if kind == "nngp" else ntk
 
 
-def kernel_of(phi, kind="ntk", depth=1, sigma_w=1, sigma_b=0, n=40, dps=30, *,
-              sigma_w_last=1, sigma_b_last=0):
+def kernel_of(phi: sympy.Expr | str, kind: str = "ntk", depth: int = 1, sigma_w: Any = 1, sigma_b: Any = 0,
+              n: int = 40, dps: int = 30, *, sigma_w_last: Any = 1, sigma_b_last: Any = 0) -> TaylorCoeffs:
     r"""Taylor coefficients of the NNGP or NTK of a deep FCN with activation ``phi``.
 
     Layers follow :mod:`hermite_rev.kernels` (neural-tangents conventions).  For

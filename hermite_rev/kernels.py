@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import sympy
 
-from ._validate import HermiteRevError, c, check_nonneg_int
+from ._validate import LIMITS, HermiteRevError, as_number, c, check_nonneg_int, short
 
 __all__ = [
     "arccos",
@@ -54,17 +54,29 @@ _pi = sympy.pi
 
 
 def _num(value, name, *, positive=False, nonneg=False):
-    try:
-        x = sympy.sympify(value, strict=True)
-    except (sympy.SympifyError, TypeError):
-        raise HermiteRevError(f"{name} must be a real number, got {name}={value!r}") from None
-    if not (isinstance(x, sympy.Expr) and x.is_number and x.is_real):
-        raise HermiteRevError(f"{name} must be a real number, got {name}={value!r}")
-    if positive and not x.is_positive:
-        raise HermiteRevError(f"{name} must be positive, got {name}={value!r}")
-    if nonneg and x.is_negative:
-        raise HermiteRevError(f"{name} must be non-negative, got {name}={value!r}")
+    """An exact real number (floats become exact rationals, see :func:`hermite_rev._validate.as_number`)."""
+    x = as_number(value, name)
+    sign = _sign(x)
+    if positive and sign != 1:
+        raise HermiteRevError(f"{name} must be positive, got {name}={short(x, 60)}")
+    if nonneg and sign == -1:
+        raise HermiteRevError(f"{name} must be non-negative, got {name}={short(x, 60)}")
     return x
+
+
+def _sign(x):
+    if x.is_Rational:
+        return int(x.p > 0) - int(x.p < 0)
+    if x.is_positive:
+        return 1
+    if x.is_negative:
+        return -1
+    if x.is_zero:
+        return 0
+    v = sympy.N(x, 60)
+    if abs(v) > sympy.Float(10) ** -50:
+        return 1 if v > 0 else -1
+    raise HermiteRevError(f"cannot decide the sign of {short(x, 60)}")
 
 
 def arccos(order=1):
@@ -80,7 +92,7 @@ def arccos(order=1):
 
     References: Y. Cho, L. Saul, "Kernel methods for deep learning", NeurIPS 2009.
     """
-    n = check_nonneg_int(order, "order")
+    n = check_nonneg_int(order, "order", LIMITS["arccos_order"])
     th = sympy.Symbol("theta", positive=True)
     s = sympy.sin(th)
     f = (_pi - th) / s
@@ -93,46 +105,151 @@ def arccos(order=1):
     return sympy.expand(expr)
 
 
-def _relu_dual(rho, q):
+class _Ops:
+    """Arithmetic for building deep kernels.
+
+    ``evaluate=False`` builds unevaluated sympy nodes without sympy's constructor cache: sympy's
+    automatic simplification walks down the whole expression at every new node (quadratic time and
+    recursion as deep as the network), and its cache compares a new node's arguments with earlier
+    ones structurally, which on a DAG is a walk of the whole tree.  The unevaluated DAG is built in
+    time linear in the depth and shares every layer's sub-expressions.  The layer variances, which
+    are numbers, are built evaluated, so that substituting c = 1 and evaluating gives the
+    correlation exactly 1.
+    """
+
+    def __init__(self, evaluate):
+        self.ev = evaluate
+
+    def add(self, *a):
+        if self.ev:
+            return sympy.Add(*a)
+        a = [x for x in map(sympy.sympify, a) if x is not sympy.S.Zero]
+        if len(a) <= 1:
+            return a[0] if a else sympy.S.Zero
+        return _RAW_ASSOC(sympy.Add, *a, evaluate=False)
+
+    def mul(self, *a):
+        if self.ev:
+            return sympy.Mul(*a)
+        a = [x for x in map(sympy.sympify, a) if x is not sympy.S.One]
+        if any(x is sympy.S.Zero for x in a):
+            return sympy.S.Zero
+        if len(a) <= 1:
+            return a[0] if a else sympy.S.One
+        return _RAW_ASSOC(sympy.Mul, *a, evaluate=False)
+
+    def pow(self, b, e):
+        if self.ev:
+            return sympy.Pow(b, e)
+        b, e = sympy.sympify(b), sympy.sympify(e)
+        if e is sympy.S.One or b is sympy.S.One:
+            return b
+        return _RAW_POW(sympy.Pow, b, e, evaluate=False)
+
+    def div(self, a, b):
+        return self.mul(a, self.pow(b, -1))
+
+    def sub(self, a, b):
+        return self.add(a, self.mul(-1, b))
+
+    def sqrt(self, x):
+        return self.pow(x, sympy.S.Half)
+
+    def fn(self, f, x):
+        return f(x) if self.ev else _RAW_APPLY(f, x, evaluate=False)
+
+    def acos(self, x):
+        return self.fn(sympy.acos, x)
+
+    def asin(self, x):
+        return self.fn(sympy.asin, x)
+
+
+def _uncached(constructor):
+    # sympy's constructors are wrapped by its cache (functools.lru_cache keeps ``__wrapped__``)
+    raw = getattr(constructor, "__wrapped__", None)
+    if raw is None:  # pragma: no cover - a sympy without the cache wrapper
+        return lambda cls, *args, evaluate=False: cls(*args, evaluate=evaluate)
+    return raw
+
+
+_RAW_ASSOC = _uncached(sympy.core.operations.AssocOp.__new__)
+_RAW_POW = _uncached(sympy.Pow.__new__)
+_RAW_APPLY = _uncached(sympy.core.function.Application.__new__)
+_EVAL, _LAZY = _Ops(True), _Ops(False)
+
+
+def _relu_dual(rho, q, ops=_EVAL):
     # E[relu(u) relu(v)], u, v ~ N(0, q) with correlation rho; and E[relu'(u) relu'(v)]
-    return (q / (2 * _pi) * (sympy.sqrt(1 - rho**2) + (_pi - sympy.acos(rho)) * rho),
-            (_pi - sympy.acos(rho)) / (2 * _pi))
+    angle = ops.sub(_pi, ops.acos(rho))
+    nngp = ops.mul(q / (2 * _pi), ops.add(ops.sqrt(ops.sub(1, ops.pow(rho, 2))), ops.mul(angle, rho)))
+    return nngp, ops.mul(angle, 1 / (2 * _pi))
+
+
+_relu_dual._mehler = True  # type: ignore[attr-defined]
 
 
 def _erf_dual(a, b):
-    def dual(rho, q):
+    def dual(rho, q, ops=_EVAL):
         g = 2 * b**2 * q
-        nngp = a**2 * 2 / _pi * sympy.asin(g * rho / (1 + g))
-        deriv = a**2 * 4 * b**2 / _pi / sympy.sqrt((1 + g) ** 2 - (g * rho) ** 2)
+        nngp = ops.mul(a**2 * 2 / _pi, ops.asin(ops.mul(g / (1 + g), rho)))
+        deriv = ops.mul(a**2 * 4 * b**2 / _pi,
+                        ops.pow(ops.sub((1 + g) ** 2, ops.mul(g**2, ops.pow(rho, 2))), -sympy.S.Half))
         return nngp, deriv
+    dual._mehler = True
     return dual
+
+
+def _takes_ops(dual):
+    import inspect
+
+    try:
+        return "ops" in inspect.signature(dual).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def deep_kernels(dual, depth, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0):
     """(NNGP, NTK) of a fully-connected network whose activation has the dual ``dual``.
 
     ``dual(rho, q) -> (E[phi(u)phi(v)], E[phi'(u)phi'(v)])`` for u, v ~ N(0, q) with
-    correlation ``rho`` (sympy expressions).  Layers as in the module docstring.
+    correlation ``rho`` (sympy expressions).  Layers as in the module docstring.  A dual that
+    takes a keyword ``ops`` gets the node builder (see ``_relu_dual``), so that deep networks are
+    built in linear time as a DAG of unevaluated nodes.  ``depth`` is at most
+    ``LIMITS["depth"]`` (1000).  The layer variances are exact, so the correlation of every layer
+    is exactly 1 at c = 1 (float hyperparameters are made exact first).
     """
-    depth = check_nonneg_int(depth, "depth")
+    depth = check_nonneg_int(depth, "depth", LIMITS["depth"])
     sw2 = _num(sigma_w, "sigma_w") ** 2
     sb2 = _num(sigma_b, "sigma_b") ** 2
     swl2 = _num(sigma_w_last, "sigma_w_last") ** 2
     sbl2 = _num(sigma_b_last, "sigma_b_last") ** 2
-    if not (sw2 + sb2).is_positive:
+    if _sign(sw2 + sb2) != 1:
         raise HermiteRevError(f"sigma_w and sigma_b cannot both be 0, got sigma_w={sigma_w!r}, sigma_b={sigma_b!r}")
+    lazy = _takes_ops(dual)
+    ops = _LAZY if lazy else _EVAL
+    mehler = getattr(dual, "_mehler", False)
     nngp, ntk, q = c, sympy.Integer(0), sympy.Integer(1)
     for _ in range(depth):
-        nngp = sw2 * nngp + sb2
-        ntk = nngp + sw2 * ntk
+        nngp = ops.add(ops.mul(sw2, nngp), sb2)
+        ntk = ops.add(nngp, ops.mul(sw2, ntk))
         q = sw2 * q + sb2
-        rho = nngp / q
-        new_nngp, deriv = dual(rho, q)
-        ntk = ntk * deriv
-        q = dual(sympy.Integer(1), q)[0]
+        rho = ops.div(nngp, q)
+        new_nngp, deriv = dual(rho, q, ops=ops) if lazy else dual(rho, q)
+        ntk = ops.mul(ntk, deriv)
+        q = dual(sympy.Integer(1), q, ops=_EVAL)[0] if lazy else dual(sympy.Integer(1), q)[0]
         nngp = new_nngp
-    nngp = swl2 * nngp + sbl2
-    ntk = nngp + swl2 * ntk
+    nngp = ops.add(ops.mul(swl2, nngp), sbl2)
+    ntk = ops.add(nngp, ops.mul(swl2, ntk))
+    if mehler:
+        # the dual of an activation is a power series in rho with non-negative coefficients that
+        # converges at rho = 1 (Mehler's formula, proofs/01 and proofs/06); so is every layer's
+        # kernel, and the tail certificate may take them as kernels by construction
+        from .series import register_kernel
+
+        why = "deep kernel of an activation with a Mehler dual"
+        for K in (nngp, ntk, *(ntk.args if ntk.is_Add else ())):  # the NTK is the NNGP plus the Theta term
+            register_kernel(K, why)
     return nngp, ntk
 
 
@@ -184,5 +301,5 @@ def polynomial(coeffs):
 
 def inhomogeneous_polynomial(degree, offset=1):
     """``(c + offset)^degree``, the polynomial kernel."""
-    d = check_nonneg_int(degree, "degree")
+    d = check_nonneg_int(degree, "degree", LIMITS["symbolic_exponent"])
     return (c + _num(offset, "offset", nonneg=True)) ** d

@@ -52,10 +52,11 @@ def check_size(value, name, key=None, low=1):
     --------
     >>> check_size(30, "kmax")
     30
-    >>> check_size(10**12, "kmax")
-    Traceback (most recent call last):
-    ...
-    hermite_rev._validate.HermiteRevError: kmax=1000000000000 is too large: at most 5000 is supported (see docs/guide/limits.md)
+    >>> try:
+    ...     check_size(10**12, "kmax")
+    ... except ValueError as exc:
+    ...     print(str(exc)[:48])
+    kmax=1000000000000 is too large: at most 5000 is
     """
     key = key or name
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

@@ -26,8 +26,8 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
-import mpmath
 import numpy as np
 
 from ._validate import HermiteRevError, check_positive_int
@@ -185,7 +185,7 @@ class CompiledActivation:
         return f"CompiledActivation(degree={self.degree}, coeffs=[{shown}{more}])"
 
 
-def compile_activation(act, overflow="inf") -> CompiledActivation:
+def compile_activation(act: Any, overflow: str = "inf") -> CompiledActivation:
     """Compile an activation to float64 numba kernels.
 
     Parameters
@@ -212,7 +212,8 @@ def compile_activation(act, overflow="inf") -> CompiledActivation:
     try:
         coeffs = list(coeffs)
     except TypeError:
-        raise HermiteRevError(f"compile_activation needs an Activation or a sequence of coefficients, got {act!r}") from None
+        raise HermiteRevError(f"compile_activation needs an Activation or a sequence of coefficients, "
+                              f"got {act!r}") from None
     return CompiledActivation(_float_coeffs(coeffs), overflow=overflow)
 
 
@@ -298,7 +299,8 @@ def _basis(fam, x):
 
 
 def best_member(fam, criterion="sup", interval=(-3, 3), grid=201, exhaustive_limit=30, *,
-                restarts=64, seed=0, max_rounds=None, resync=4096):
+                restarts=64, seed=0, max_rounds=None, resync=4096, client=None, scheduler=None, workers=None,
+                progress=None):
     r"""The member of a sign family that minimises a shape criterion.
 
     All ``2**m`` members of ``fam`` have the same kernel; they differ in shape.  Built-in
@@ -326,6 +328,16 @@ def best_member(fam, criterion="sup", interval=(-3, 3), grid=201, exhaustive_lim
     restarts, seed, max_rounds : local-search options.
     resync : int
         The Gray-code running sum is recomputed from scratch every ``resync`` flips.
+    client, scheduler, workers :
+        Where the search runs (:func:`hermite_rev.sweep.run_tasks`).  All None (default):
+        in this process, numba threads over the cores.  Otherwise the search is split into
+        pure tasks -- the Gray-code space by its high sign bits (each task returns the best of
+        its blocks; the blocks are reduced in order), the local search by its starts -- and run
+        on a Dask ``client`` / ``scheduler`` address, or on ``workers`` local processes
+        (``workers=1``: serially here).  The result is identical to the default run.  Built-in
+        criteria only.
+    progress : bool or None
+        Progress bar over the tasks of a split search (None: when it has >= 2**30 members).
 
     Returns
     -------
@@ -339,10 +351,11 @@ def best_member(fam, criterion="sup", interval=(-3, 3), grid=201, exhaustive_lim
     >>> res = hr.lower.best_member(fam, "sup", interval=(-3, 3))
     >>> res.method, res.covered
     ('gray-code', 256)
+    >>> hr.lower.best_member(fam, "sup", workers=1).signs == res.signs   # split into tasks, run serially
+    True
     """
     from . import _numba
 
-    t_start = time.perf_counter()
     if not hasattr(fam, "nonzero") or not hasattr(fam, "activation"):
         raise HermiteRevError(f"best_member needs an ActivationFamily, got {fam!r}")
     try:
@@ -374,13 +387,21 @@ def best_member(fam, criterion="sup", interval=(-3, 3), grid=201, exhaustive_lim
         act = fam.activation([])
         return BestMember(act, (), 0.0, 0.0, 1, 1, 0.0, float("inf"), "gray-code", name, (lo, hi), grid)
 
+    split = client is not None or scheduler is not None or workers is not None
     if user is not None:
+        if split:
+            raise HermiteRevError(f"client= / scheduler= / workers= split the search of the built-in criteria "
+                                  f"{CRITERIA}; a callable criterion ({name}) runs in this process")
         res = _search_callable(user, x, vals, ders, m, exhaustive_limit, restarts, seed, max_rounds)
     else:
         crit = {"sup": _numba.CRIT_SUP, "lipschitz": _numba.CRIT_LIPSCHITZ,
                 "nonmonotone": _numba.CRIT_NONMONOTONE}[name]
         basis = np.ascontiguousarray(vals if name == "sup" else ders)
-        res = _search_builtin(basis, w, crit, m, exhaustive_limit, restarts, seed, max_rounds, resync)
+        if split:
+            run = dict(client=client, scheduler=scheduler, workers=workers, progress=progress)
+            res = _search_builtin_split(basis, w, crit, m, exhaustive_limit, restarts, seed, max_rounds, resync, run)
+        else:
+            res = _search_builtin(basis, w, crit, m, exhaustive_limit, restarts, seed, max_rounds, resync)
     signs, value, examined, covered, seconds, method = res
     act = fam.activation(list(signs))
 
@@ -404,12 +425,18 @@ def _random_starts(m, restarts, seed):
     return np.ascontiguousarray(starts)
 
 
+def _high_bits(free):
+    """Sign bits fixed per Gray-code block: 2**high blocks of at most 2**24 members (64 blocks
+    up to 2**30).  A function of ``free`` only, so every engine enumerates the same blocks."""
+    return min(free, max(6, free - 24))
+
+
 def _search_builtin(basis, w, crit, m, exhaustive_limit, restarts, seed, max_rounds, resync):
     from . import _numba
 
     if m <= exhaustive_limit:
         free = m - 1  # phi -> -phi leaves every built-in criterion unchanged: fix the last sign
-        high = min(free, 6)
+        high = _high_bits(free)
         _numba.gray_search(basis[:, :2].copy(), w[:2].copy(), crit, min(free, 1), 0, resync)  # compile
         t0 = time.perf_counter()
         bv, bc = _numba.gray_search(basis, w, crit, free, high, resync)
@@ -425,7 +452,8 @@ def _search_builtin(basis, w, crit, m, exhaustive_limit, restarts, seed, max_rou
     out_signs, out_val, evals = _numba.local_search(basis, w, crit, starts, rounds)
     seconds = time.perf_counter() - t0
     i = int(np.argmin(out_val))
-    return [int(s) for s in out_signs[i]], float(out_val[i]), int(evals.sum()), int(evals.sum()), seconds, "local-search"
+    n_eval = int(evals.sum())
+    return [int(s) for s in out_signs[i]], float(out_val[i]), n_eval, n_eval, seconds, "local-search"
 
 
 def _search_callable(user, x, vals, ders, m, exhaustive_limit, restarts, seed, max_rounds):
@@ -473,3 +501,102 @@ def _search_callable(user, x, vals, ders, m, exhaustive_limit, restarts, seed, m
         if cur < best_v:
             best_v, best_s = cur, signs.copy()
     return best_s.astype(int), best_v, evals, evals, time.perf_counter() - t0, "local-search"
+
+
+# ---------------------------------------------------------------------------------------------
+# the search split into pure tasks (hermite_rev.sweep)
+# ---------------------------------------------------------------------------------------------
+
+
+def gray_blocks(basis, w, crit, free, high, resync, first, count):
+    """Pure task: Gray-code blocks ``first .. first + count - 1`` (see :func:`best_member`).
+
+    Returns ``(values, codes, seconds)``: per block its best criterion and sign code, and the
+    search time (compilation excluded).
+    """
+    from . import _numba
+
+    _numba.gray_search_range(basis[:, :2].copy(), w[:2].copy(), crit, min(free, 1), 0, resync, 0, 1)  # compile
+    t0 = time.perf_counter()
+    values, codes = _numba.gray_search_range(basis, w, crit, free, high, resync, first, count)
+    return values, codes, time.perf_counter() - t0
+
+
+def local_starts(basis, w, crit, starts, rounds):
+    """Pure task: the local search from the rows of ``starts``; returns (signs, values, evals, seconds)."""
+    from . import _numba
+
+    _numba.local_search(basis[:2, :2].copy(), w[:2].copy(), crit, starts[:1, :2].copy(), 1)  # compile
+    t0 = time.perf_counter()
+    out = _numba.local_search(basis, w, crit, starts, rounds)
+    return (*out, time.perf_counter() - t0)
+
+
+#: tasks a split search is cut into (at least; more on a cluster with more workers)
+SPLIT_TASKS = 64
+
+
+def _split_count(total, run):
+    """Number of tasks: SPLIT_TASKS, or 4 per Dask worker when that is more, at most ``total``."""
+    want = SPLIT_TASKS
+    client = run.get("client")
+    if client is not None:
+        try:
+            want = max(want, 4 * len(client.scheduler_info().get("workers", {})))
+        except Exception:  # pragma: no cover - only sizes the split
+            pass
+    return max(1, min(total, want))
+
+
+def _ranges(total, parts):
+    """Split range(total) into ``parts`` contiguous (first, count) pieces, in order."""
+    q, r = divmod(total, parts)
+    out, first = [], 0
+    for j in range(parts):
+        count = q + (1 if j < r else 0)
+        out.append((first, count))
+        first += count
+    return out
+
+
+def _search_builtin_split(basis, w, crit, m, exhaustive_limit, restarts, seed, max_rounds, resync, run):
+    from . import _numba
+    from .sweep import run_tasks
+
+    t0 = time.perf_counter()
+    if m <= exhaustive_limit:
+        free = m - 1
+        high = _high_bits(free)
+        nblocks = 1 << high
+        pieces = _ranges(nblocks, _split_count(nblocks, run))
+        progress = run["progress"] if run["progress"] is not None else free >= 30
+        # calibrate the size line on 2**14 members of this very problem (milliseconds)
+        probe_low = min(free - high, 14)
+        _numba.gray_search_range(basis, w, crit, high + probe_low, high, resync, 0, 1)  # compile
+        tp = time.perf_counter()
+        _numba.gray_search_range(basis, w, crit, high + probe_low, high, resync, 0, 1)
+        rate = (1 << probe_low) / max(time.perf_counter() - tp, 1e-9)
+        per_task = (1 << (free - high)) * (nblocks / len(pieces)) / rate
+        tasks = [(basis, w, crit, free, high, resync, first, count) for first, count in pieces]
+        outs = run_tasks(gray_blocks, tasks, client=run["client"], scheduler=run["scheduler"],
+                         workers=run["workers"], progress=progress, desc=f"gray-code search 2**{free}",
+                         seconds_per_task=per_task)
+        bv = np.concatenate([o[0] for o in outs])
+        bc = np.concatenate([o[1] for o in outs])
+        i = int(np.argmin(bv))  # the first minimum in block order: the serial answer
+        code = int(bc[i])
+        signs = [-1 if (code >> t) & 1 else 1 for t in range(m)]
+        seconds = time.perf_counter() - t0
+        return signs, float(bv[i]), 1 << free, 1 << m, seconds, "gray-code"
+    starts = _random_starts(m, restarts, seed)
+    rounds = max_rounds if max_rounds is not None else 4 * m
+    pieces = _ranges(len(starts), _split_count(len(starts), run))
+    tasks = [(basis, w, crit, np.ascontiguousarray(starts[a:a + k]), rounds) for a, k in pieces]
+    outs = run_tasks(local_starts, tasks, client=run["client"], scheduler=run["scheduler"], workers=run["workers"],
+                     progress=bool(run["progress"]), desc=f"local search, {len(starts)} starts")
+    out_signs = np.concatenate([o[0] for o in outs])
+    out_val = np.concatenate([o[1] for o in outs])
+    evals = sum(int(o[2].sum()) for o in outs)
+    i = int(np.argmin(out_val))
+    return ([int(s) for s in out_signs[i]], float(out_val[i]), evals, evals, time.perf_counter() - t0,
+            "local-search")

@@ -1,28 +1,36 @@
-"""Figures: kernels, activations, families, and the paper-style set.
+"""Figures: kernels, activations, families, width scaling, and the paper-style set.
 
 Index
 -----
-plot_kernel        K(c) on [-1, 1] (closed form and/or truncated Taylor series)
-plot_activation    an activation next to ReLU
-plot_family        several members of a sign family
-paper_figures      the figure set of the paper (kernel, mimic activation, family, training curves)
+kernel_label        what a figure calls a kernel: the user's label or text, never a long sympy tree
+plot_kernel         K(c) on [-1, 1] and/or its truncated Taylor series, with a residual inset near
+                    c = 1 (target minus truncated kernel, and the rigorous tail bound)
+plot_activation     an activation next to ReLU
+family_signs        which members plot_family draws, and a sentence saying how they were chosen
+plot_family         members of a sign family that differ in their low-order signs (seeded)
+plot_width_scaling  finite-width error against width, with the fitted exponent and its uncertainty
+paper_figures       the figure set of the paper (kernel, mimic activation, family, training curves)
 
 Every function takes an optional matplotlib ``ax`` and returns it; ``paper_figures`` saves
-files and returns their paths.  matplotlib is imported on first use, with the Agg backend when
-no display is configured.
+files and returns their paths.  matplotlib's backend is never forced (headless matplotlib falls
+back to Agg by itself), so inline plots in Jupyter keep working.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from typing import Any
 
 import mpmath
 import numpy as np
 import sympy
 
+from ._text import format_bound
 from ._validate import as_expr, c
 
-__all__ = ["plot_kernel", "plot_activation", "plot_family", "paper_figures"]
+__all__ = ["kernel_label", "plot_kernel", "plot_activation", "family_signs", "plot_family", "plot_width_scaling",
+           "paper_figures"]
 
 
 def _plt():
@@ -61,12 +69,18 @@ def _kernel_values(K, cs, dps=20):
         warnings.simplefilter("ignore")
         f = sympy.lambdify(c, expr, modules=[_SAFE, "numpy", {"erf": _erf}], cse=True)
         out = np.broadcast_to(np.asarray(f(cs), dtype=float), cs.shape).copy()
-    bad = ~np.isfinite(out)
+    # float64 loses digits where nested sqrt(1 - rho^2) / acos(rho) approach their branch points
+    # (|c| near 1): redo those points in mpmath, and c = +-1 exactly (acos(1) = 0 symbolically)
+    bad = ~np.isfinite(out) | (np.abs(cs) > 0.999)
     if bad.any():
+        from .series import evaluate_at
+
         g = sympy.lambdify(c, expr, modules="mpmath")
         with mpmath.workdps(dps):
             for i in np.flatnonzero(bad):
-                out[i] = float(mpmath.re(g(mpmath.mpf(float(cs[i])))))
+                x = float(cs[i])
+                out[i] = (float(evaluate_at(expr, int(x), dps)[0]) if abs(x) == 1
+                          else float(mpmath.re(g(mpmath.mpf(x)))))
     return out
 
 
@@ -85,23 +99,126 @@ def _series_values(coeffs, cs):
     return out
 
 
-def plot_kernel(K=None, coeffs=None, ax=None, label=None, points=201, **kwargs):
-    """Plot a kernel on c in [-1, 1]: its closed form ``K`` and/or a coefficient list ``coeffs``."""
+def kernel_label(K: Any = None, label: str | None = None, max_len: int = 48) -> str:
+    """The name a figure gives a kernel: ``label`` if given, else the text the user typed (a
+    string kernel), else the sympy form when it is short, else ``"K(c)"``."""
+    if label:
+        return str(label)
+    if isinstance(K, str):
+        return K.strip()
+    if K is None:
+        return "K(c)"
+    expr = as_expr(K, c, name="kernel")
+    from . import kernels
+
+    named = getattr(kernels, "label_of", None)  # a constructor-side registry, where one exists
+    if callable(named) and named(expr):
+        return str(named(expr))
+    text = str(expr)
+    return text if len(text) <= max_len else "K(c)"
+
+
+def _residual_values(K, coeffs, cs, dps=30):
+    """K(c) - sum_k a_k c^k at each c, in mpmath at ``dps`` digits (float64 would lose a small
+    residual to cancellation)."""
+    expr = as_expr(K, c, name="kernel")
+    f = sympy.lambdify(c, expr, modules="mpmath")
+    out = []
+    with mpmath.workdps(dps):
+        a = [mpmath.mpf(x) if not isinstance(x, sympy.Basic) else mpmath.mpf(sympy.N(x, dps + 5)) for x in coeffs]
+        for x in cs:
+            xm = mpmath.mpf(float(x))
+            out.append(float(mpmath.re(f(xm)) - mpmath.polyval(a[::-1], xm)))
+    return np.array(out)
+
+
+def _tail_bound(coeffs):
+    """The rigorous tail bound of a TaylorCoeffs list, or None (a plain list, or a series whose
+    tail could not be certified)."""
+    from ._validate import HermiteRevError
+
+    try:
+        return float(coeffs.tail.bound)
+    except (AttributeError, HermiteRevError):
+        return None
+
+
+def _residual_inset(ax, K, series, c0=0.8, loc=(0.1, 0.5, 0.42, 0.42)):
+    """Inset on ``ax``: K(c) - K_n(c) for c in [c0, 1] per truncation in ``series`` (a list of
+    (coeffs, color, n)), each with its tail bound K(1) - sum a_k as a dotted line."""
+    cs = 1 - (1 - c0) * np.linspace(0, 1, 61) ** 2   # denser near c = 1, where the error lives
+    cs = np.sort(cs)
+    inset = ax.inset_axes(list(loc))
+    drawn = False
+    for coeffs, color, _n in series:
+        res = _residual_values(K, coeffs, cs)
+        inset.plot(cs, res, color=color, lw=1.2)
+        bound = _tail_bound(coeffs)
+        if bound is not None:
+            inset.axhline(bound, color=color, ls=":", lw=1)
+        drawn = True
+    if not drawn:
+        inset.remove()
+        return None
+    inset.set_xlim(c0, 1)
+    inset.set_ylim(bottom=0)
+    inset.set_xticks(np.linspace(c0, 1, 3))
+    inset.set_title("K(c) − truncated series near c = 1;\ndotted: rigorous tail bound K(1) − Σ a_k", fontsize=6.5)
+    inset.set_xlabel("c", fontsize=7, labelpad=1)
+    inset.tick_params(labelsize=6)
+    return inset
+
+
+def plot_kernel(K: Any = None, coeffs: Sequence[Any] | None = None, ax: Any = None, label: str | None = None,
+                points: int = 201, residual: bool = True, kind: str | None = None, **kwargs: Any) -> Any:
+    """Plot a kernel on c in [-1, 1]: its closed form ``K`` and/or a coefficient list ``coeffs``.
+
+    With both, an inset near c = 1 shows the residual K(c) - sum_{k<n} a_k c^k (computed in
+    mpmath) and, for a :class:`~hermite_rev.series.TaylorCoeffs`, the rigorous tail bound
+    K(1) - sum a_k that bounds it on the whole interval: the truncation error is concentrated at
+    c = 1, where the main panel cannot show it.
+
+    Parameters
+    ----------
+    K : sympy.Expr or str, optional
+        The kernel in c.
+    coeffs : sequence of numbers, optional
+        Taylor coefficients a_0, a_1, ... (a ``TaylorCoeffs`` carries its tail bound).
+    ax : matplotlib Axes, optional
+    label : str, optional
+        Name of the kernel in the legend and title (default: :func:`kernel_label`).
+    residual : bool
+        Draw the residual inset (needs both ``K`` and ``coeffs``).
+    kind : {"ntk", "nngp"}, optional
+        Only for the y-axis label.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     plt = _plt()
     if ax is None:
-        _, ax = plt.subplots()
+        _, ax = plt.subplots(figsize=(5.5, 4.2))
+    name = kernel_label(K if K is not None else getattr(coeffs, "expr", None), label)
     cs = np.linspace(-1, 1, points)
     if K is not None:
-        ax.plot(cs, _kernel_values(K, cs), label=label or "K(c)", **kwargs)
+        ax.plot(cs, _kernel_values(K, cs), color=kwargs.pop("color", "k"), lw=2, label=name, **kwargs)
     if coeffs is not None:
-        ax.plot(cs, _series_values(coeffs, cs), "--", label=f"series, {len(coeffs)} terms", **kwargs)
-    ax.set_xlabel("c (cosine between inputs)")
-    ax.set_ylabel("kernel")
-    ax.legend()
+        bound = _tail_bound(coeffs)
+        extra = f", tail ≤ {format_bound(bound, 3)}" if bound is not None else ""
+        ax.plot(cs, _series_values(coeffs, cs), "--", color="C1", label=f"Taylor series, {len(coeffs)} terms{extra}")
+    ax.set_xlabel("c (cosine between the two inputs)")
+    ax.set_ylabel(f"{kind.upper()} K(c)" if kind else "K(c)")
+    ax.set_xlim(-1, 1)
+    if residual and K is not None and coeffs is not None:
+        _residual_inset(ax, K, [(coeffs, "C1", len(coeffs))])
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(name if K is not None else f"truncated series of {name}", fontsize=10)
     return ax
 
 
-def plot_activation(act, ax=None, xlim=(-3, 3), relu=True, label="phi", **kwargs):
+def plot_activation(act: Any, ax: Any = None, xlim: tuple[float, float] = (-3, 3), relu: bool = True,
+                    label: str = "phi", **kwargs: Any) -> Any:
     """Plot an :class:`~hermite_rev.family.Activation` (and ReLU for reference)."""
     plt = _plt()
     if ax is None:
@@ -110,25 +227,154 @@ def plot_activation(act, ax=None, xlim=(-3, 3), relu=True, label="phi", **kwargs
     if relu:
         xs = np.linspace(*xlim, 201)
         ax.plot(xs, np.maximum(xs, 0), color="gray", lw=1, ls=":", label="ReLU")
+    ax.set_xlabel("z (pre-activation)")
+    ax.set_ylabel(r"$\phi(z)$")
     ax.legend()
     return ax
 
 
-def plot_family(fam, ax=None, xlim=(-3, 3), limit=16):
-    """Plot up to ``limit`` members of a family on one Axes."""
+def family_signs(fam: Any, limit: int = 16, seed: int = 0, low: int | None = None) -> tuple[list[list[int]], str, int]:
+    """Sign vectors of up to ``limit`` members of ``fam`` that differ in their low-order signs.
+
+    phi and -phi have the same kernel, so the sign of the lowest nonzero term is fixed to +.
+    The signs of the next ``low`` nonzero terms (the low-order ones, which set the shape on
+    [-3, 3]; default: just enough for ``limit`` patterns) are varied: all patterns when there
+    are at most ``limit``, else ``limit`` distinct ones drawn with ``numpy.random.default_rng(seed)``;
+    higher-order signs stay +.
+
+    Returns
+    -------
+    (list of list of int, str, int)
+        The sign vectors (one entry per nonzero term), a sentence saying how they were chosen,
+        and the number of varied terms.
+    """
+    m = len(fam.nonzero)
+    if m == 0:
+        return [], "the family has no nonzero term", 0
+    free = m - 1
+    if low is None:
+        low = min(free, max(1, int(np.ceil(np.log2(max(limit, 2))))))
+    low = min(low, free)
+    patterns = 2**low
+    if patterns <= limit:
+        picks = list(range(patterns))
+        how = "all patterns"
+    else:
+        rng = np.random.default_rng(seed)
+        picks = sorted(int(i) for i in rng.choice(patterns, size=limit, replace=False))
+        how = f"{limit} patterns drawn at random (seed {seed})"
+    signs = []
+    for i in picks:
+        vec = [1] * m
+        for j in range(low):
+            if (i >> (low - 1 - j)) & 1:
+                vec[1 + j] = -1
+        signs.append(vec)
+    ks = list(fam.nonzero)
+    if low == 0:
+        text = f"b_{ks[0]} > 0 (−φ has the same kernel)"
+    else:
+        text = (f"signs of b_{ks[1]}..b_{ks[low]}: {how}; b_{ks[0]} > 0 (−φ has the same kernel)"
+                + (f", b_{ks[low + 1]}.. > 0" if low + 1 < m else ""))
+    return signs, text, low
+
+
+def plot_family(fam: Any, ax: Any = None, xlim: tuple[float, float] = (-3, 3), limit: int = 16, seed: int = 0,
+                low: int | None = None, label: str | None = None, highlight: Sequence[tuple[Any, str]] = ()) -> Any:
+    """Plot members of a sign family that differ in their low-order signs (see
+    :func:`family_signs`), with the sign patterns in the legend and how they were chosen below.
+    ``highlight``: (activation, legend text) pairs drawn on top in thick black (e.g. a best member)."""
     plt = _plt()
     if ax is None:
-        _, ax = plt.subplots()
-    return fam.plot(ax=ax, xlim=xlim, limit=limit)
+        _, ax = plt.subplots(figsize=(8, 4.8))
+    signs, how, varied = family_signs(fam, limit=limit, seed=seed, low=low)
+    for i, vec in enumerate(signs):
+        pattern = "".join("+" if v > 0 else "−" for v in vec[: 1 + varied])
+        style = {"color": f"C{i % 10}", "ls": ("-", "--", ":")[(i // 10) % 3]}  # no two curves alike
+        fam.activation(vec).plot(ax=ax, xlim=xlim, lw=1.1, alpha=0.9, label=pattern, **style)
+    for act, text in highlight:
+        act.plot(ax=ax, xlim=xlim, color="k", lw=2.5, label=text)
+    name = kernel_label(fam.kernel, label if label is not None else getattr(fam, "label", None))
+    ax.set_title(f"{len(signs)} of {fam.count()} activations with the {fam.kind.upper()} of\n{name} "
+                 f"(n = {fam.n} Hermite terms)", fontsize=9)
+    ax.set_xlabel("z (pre-activation)")
+    ax.set_ylabel(r"$\phi(z)$")
+    ks = list(fam.nonzero)
+    ax.legend(fontsize=6, ncol=2, title=f"signs of b_{ks[0]}..b_{ks[varied]}" if signs else None, title_fontsize=6,
+              loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.annotate(how, xy=(0, -0.16), xycoords="axes fraction", fontsize=6.5, va="top", wrap=True)
+    return ax
 
 
-def paper_figures(out="out/figures", formats=("png",), fast=False):
+def plot_width_scaling(widths: Sequence[float], rms: Sequence[float], ax: Any = None,
+                       per_seed: Sequence[float] | None = None, expected: float | None = -0.5,
+                       label: str = "rms(empirical − exact)") -> tuple[Any, dict[str, Any]]:
+    """Finite-width error against width on log-log axes, with the fitted power law.
+
+    The exponent p of ``rms ~ C width^p`` is fitted by least squares in log-log; its standard
+    error comes from the residuals (from the spread of ``per_seed`` exponents when given, the
+    larger of the two).  When fewer than 3 widths are given, the error does not decrease, or the
+    standard error exceeds |p|/3, the panel says the points are too noisy for a fit instead of
+    printing an exponent.
+
+    Returns
+    -------
+    (Axes, dict)
+        The axes and ``{"exponent", "stderr", "fit": bool, "reason"}``.
+    """
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4))
+    w = np.asarray(widths, dtype=float)
+    r = np.asarray(rms, dtype=float)
+    ax.loglog(w, r, "C3o", label=label)
+    info: dict[str, Any] = {"exponent": None, "stderr": None, "fit": False, "reason": ""}
+    ok = np.isfinite(r) & (r > 0)
+    if ok.sum() >= 3:
+        lw, lr = np.log(w[ok]), np.log(r[ok])
+        A = np.vstack([lw, np.ones_like(lw)]).T
+        (p, logc), res, *_ = np.linalg.lstsq(A, lr, rcond=None)
+        dof = len(lw) - 2
+        s2 = float(res[0]) / dof if dof > 0 and len(res) else 0.0
+        se = float(np.sqrt(s2 / np.sum((lw - lw.mean()) ** 2)))
+        if per_seed is not None and len(per_seed) > 1:
+            se = max(se, float(np.std(per_seed, ddof=1) / np.sqrt(len(per_seed))))
+        info.update(exponent=float(p), stderr=se)
+        if p >= 0:
+            info["reason"] = "error does not decrease with width"
+        elif se > abs(p) / 3:
+            info["reason"] = f"fit uncertainty ±{se:.2g} too large"
+        else:
+            info["fit"] = True
+            xs = np.geomspace(w[ok].min(), w[ok].max(), 50)
+            ax.loglog(xs, np.exp(logc) * xs**p, "C3-", lw=1, label=f"fit: exponent {p:.2f} ± {se:.2f}")
+    else:
+        info["reason"] = f"{int(ok.sum())} usable widths (a fit needs 3)"
+    if expected is not None and ok.any():
+        w0, r0 = w[ok][0], r[ok][0]
+        ax.loglog(w[ok], r0 * (w[ok] / w0) ** expected, "k:", lw=1, label=f"width$^{{{expected:g}}}$ (theory)")
+    ax.set_xlabel("hidden width")
+    ax.set_ylabel("finite-width error")
+    if info["fit"]:
+        ax.set_title(f"fitted exponent {info['exponent']:.2f} ± {info['stderr']:.2f} (theory {expected:g})",
+                     fontsize=9)
+    elif "usable widths" in info["reason"]:
+        ax.set_title(f"no fit: {info['reason']}", fontsize=9)
+    else:
+        ax.set_title(f"too noisy for a fit: {info['reason']}", fontsize=9)
+    ax.legend(fontsize=7)
+    return ax, info
+
+
+def paper_figures(out: str = "out/figures", formats: Sequence[str] = ("png",), fast: bool = False) -> list[str]:
     """Save the paper-style figures to ``out`` and return their paths.
 
     1. ``kernel``: the 4-hidden-layer ReLU NTK (sigma_w^2 = 2, sigma_b = 0.1) against c, with
-       the NTKs of its truncated one-hidden-layer mimics (like the paper's Fig. 2).
-    2. ``mimic_activation``: the reverse-engineered activation next to ReLU.
-    3. ``family``: members of the sign family of a short truncation.
+       the NTKs of its truncated one-hidden-layer mimics (like the paper's Fig. 2) and an inset
+       of K minus each truncation near c = 1 with its rigorous tail bound.
+    2. ``mimic_activation``: the reverse-engineered activation (40 terms) next to ReLU.
+    3. ``family``: 16 of the 2^8 members of the sign family of an 8-term truncation, differing
+       in their low-order signs (:func:`family_signs`).
     4. ``training``: train/test curves of 1HL ReLU, 4HL ReLU and the 1HL mimic (the ``mimic``
        experiment, its fast variant when ``fast``; first format only).
     """
@@ -148,29 +394,40 @@ def paper_figures(out="out/figures", formats=("png",), fast=False):
         plt.close(fig)
 
     K = kernels.relu_ntk(depth=4, sigma_w=sympy.sqrt(2), sigma_b=sympy.Rational(1, 10))
+    name = "4HL ReLU NTK (σ_w² = 2, σ_b = 0.1)"
     ns = (5, 20) if fast else (5, 20, 100)
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig, ax = plt.subplots(figsize=(6, 4.6))
     cs = np.linspace(-1, 1, 101 if fast else 201)
-    ax.plot(cs, _kernel_values(K, cs), "k", lw=2, label="4HL ReLU NTK")
-    fam = None
-    for n in ns:
+    ax.plot(cs, _kernel_values(K, cs), "k", lw=2, label=name)
+    series = []
+    for i, n in enumerate(ns):
         fam = reverse(K, "ntk", n=n, dps=20)
-        ax.plot(cs, _series_values(fam.taylor, cs), "--",
-                label=f"1HL NTK, n={n} (sup err <= {float(fam.tail().bound):.2g})")
-    ax.set_xlabel("c")
-    ax.set_ylabel("NTK")
-    ax.set_title("deep ReLU NTK and its one-hidden-layer mimics")
-    ax.legend(fontsize=8)
+        color = f"C{i}"
+        ax.plot(cs, _series_values(fam.taylor, cs), "--", color=color,
+                label=f"1HL mimic, n = {n} Hermite terms (sup error ≤ {format_bound(fam.tail().bound, 2)})")
+        series.append((fam.taylor, color, n))
+    _residual_inset(ax, K, series)
+    ax.set_xlabel("c (cosine between the two inputs)")
+    ax.set_ylabel("NTK K(c)")
+    ax.set_xlim(-1, 1)
+    ax.set_title("the NTK of a 4-hidden-layer ReLU net and of its\none-hidden-layer mimics (NTK parameterization)",
+                 fontsize=10)
+    ax.legend(fontsize=7, loc="lower right")
     save(fig, "kernel")
 
-    fig, ax = plt.subplots(figsize=(5, 4))
-    plot_activation(reverse(K, "ntk", n=40, dps=20).activation(), ax=ax, label="mimic phi (n=40, signs +)")
-    ax.set_title("activation whose 1HL NTK is the 4HL ReLU NTK")
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    n_act = 40
+    mimic = reverse(K, "ntk", n=n_act, dps=20)
+    plot_activation(mimic.activation(), ax=ax,
+                    label=f"mimic φ, n = {n_act} Hermite terms, all signs + (NTK error ≤ "
+                          f"{format_bound(mimic.tail().bound, 2)})")
+    ax.set_title(f"a 1-hidden-layer activation (σ_w = 1, σ_b = 0) whose NTK\nis the {name}", fontsize=10)
+    ax.legend(fontsize=7)
     save(fig, "mimic_activation")
 
-    fig, ax = plt.subplots(figsize=(5, 4))
-    small = reverse(K, "ntk", n=5, dps=20)
-    small.plot(ax=ax, limit=small.count())
+    fig, ax = plt.subplots(figsize=(7, 4.6))
+    small = reverse(K, "ntk", n=8, dps=20)
+    plot_family(small, ax=ax, limit=16, seed=0, label=name)
     save(fig, "family")
 
     from . import experiments

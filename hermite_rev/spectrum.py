@@ -58,6 +58,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import flint
 import mpmath
@@ -217,7 +218,8 @@ def power_eigenvalue(nu, k, d, dps=30):
         nu = mpmath.mpf(nu) if not isinstance(nu, sympy.Basic) else mpmath.mpf(sympy.N(nu, dps + 15))
         if nu <= -mpmath.mpf(d - 1) / 2:
             raise HermiteRevError(f"nu must be > -(d-1)/2 for (1-c)^nu to be integrable, got nu={nu}")
-        out = (mpmath.mpf(2) ** (nu + d - 2) * mpmath.gamma(mpmath.mpf(d) / 2) * mpmath.gamma(nu + mpmath.mpf(d - 1) / 2)
+        out = (mpmath.mpf(2) ** (nu + d - 2) * mpmath.gamma(mpmath.mpf(d) / 2)
+               * mpmath.gamma(nu + mpmath.mpf(d - 1) / 2)
                / mpmath.sqrt(mpmath.pi) * mpmath.rf(-nu, k) / mpmath.gamma(nu + k + d - 1))
     with mpmath.workdps(dps):
         return +out
@@ -269,10 +271,10 @@ def eigenvalue_quad(K, d, k, dps=20):
         f = sympy.lambdify(c, K, modules=["mpmath"])
         lam = mpmath.mpf(d - 2) / 2
         if d == 2:
-            P = lambda t: mpmath.chebyt(k, t)  # noqa: E731
+            P = lambda t: mpmath.chebyt(k, t)
         else:
             norm = mpmath.gegenbauer(k, lam, 1)
-            P = lambda t: mpmath.gegenbauer(k, lam, t) / norm  # noqa: E731
+            P = lambda t: mpmath.gegenbauer(k, lam, t) / norm
         w = mpmath.mpf(d - 3) / 2
 
         def integrand(t):
@@ -395,13 +397,16 @@ class Spectrum:
         groups = [(0, " (even k)"), (1, " (odd k)")] if parity_split else [(None, "")]
         markers = {0: "o", 1: "s", None: "o"}
         for par, suffix in groups:
-            ks = [k for k in range(1, len(self)) if (par is None or k % 2 == par) and self.resolved(k)]
+            ks = [k for k in range(len(self)) if (par is None or k % 2 == par) and self.resolved(k)]
             if not ks:
                 continue
-            ax.loglog(ks, [float(abs(self.eigenvalues[k])) for k in ks], markers[par], ms=3,
-                      label=label + suffix, **kwargs)
-        ax.set_xlabel("degree k")
-        ax.set_ylabel(r"$\mu_k$")
+            ax.plot(ks, [float(abs(self.eigenvalues[k])) for k in ks], markers[par], ms=3,
+                    label=label + suffix, **kwargs)
+        ax.set_yscale("log")
+        ax.set_xscale("symlog", linthresh=1, linscale=0.5)  # log in k, with k = 0 shown
+        ax.set_xlim(left=-0.3)
+        ax.set_xlabel("degree k (log scale above 1)")
+        ax.set_ylabel(rf"Mercer eigenvalue $\mu_k$ on $S^{{{self.d - 1}}}$")
         ax.legend(fontsize=8)
         if path is not None:
             ax.figure.tight_layout()
@@ -547,7 +552,8 @@ def _quadrature_path(K, d, kmax, dps, nodes=None):
     return values, errors
 
 
-def spectrum(K, d, kmax, n_taylor=None, dps=30, method="auto", *, exact=False, nodes=None) -> Spectrum:
+def spectrum(K: Any, d: int, kmax: int, n_taylor: int | None = None, dps: int = 30, method: str = "auto", *,
+             exact: bool = False, nodes: int | None = None) -> Spectrum:
     r"""Mercer eigenvalues :math:`\mu_0 .. \mu_{k_{max}}` of a dot-product kernel on S^{d-1}.
 
     Parameters
@@ -599,6 +605,7 @@ def spectrum(K, d, kmax, n_taylor=None, dps=30, method="auto", *, exact=False, n
     mult = tuple(multiplicity(d, k) for k in range(kmax + 1))
     tail = exact_vals = None
     rigorous = False
+    sources: Any
     if method == "quadrature":
         if exact:
             raise HermiteRevError("exact=True needs the series path, got method='quadrature'")
@@ -1007,7 +1014,8 @@ class DecayReport:
     def __repr__(self):
         return (f"DecayReport(d={self.d}, nu(+1)={self.plus.nu}, nu(-1)={self.minus.nu}, "
                 f"predicted={ {p: (None if v is None else float(v)) for p, v in self.predicted.items()} }, "
-                f"measured={self.measured}, ratios={ {p: (None if r is None else float(r)) for p, r in self.ratios.items()} })")
+                f"measured={self.measured}, "
+                f"ratios={ {p: (None if r is None else float(r)) for p, r in self.ratios.items()} })")
 
 
 def _asymptotic(plus, minus, k, d):
@@ -1032,7 +1040,8 @@ def _check_fit_range(fit_range, kmax):
     return lo, hi
 
 
-def decay(K, d, kmax=200, *, order=4, fit_range=None, spectrum=None, dps=30, method="auto"):
+def decay(K: Any, d: int, kmax: int = 200, *, order: int = 4, fit_range: tuple[int, int] | None = None,
+          spectrum: Spectrum | None = None, dps: int = 30, method: str = "auto") -> DecayReport:
     r"""Predicted and measured decay of the Mercer eigenvalues of K on S^{d-1}.
 
     Prediction (Bietti & Bach 2021, Thm. 1): expand K at both ends,
@@ -1078,14 +1087,17 @@ def decay(K, d, kmax=200, *, order=4, fit_range=None, spectrum=None, dps=30, met
         spec = globals()["spectrum"](expr, d, kmax, dps=dps, method=method)
     kmax = spec.kmax
     lo, hi = _check_fit_range(fit_range, kmax) if fit_range is not None else (max(2, kmax // 4), kmax)
-    predicted, leading, measured, ratios = {}, {}, {}, {}
+    predicted: dict[int, Any] = {}
+    leading: dict[int, Any] = {}
+    measured: dict[int, Any] = {}
+    ratios: dict[int, Any] = {}
     cp = dict(plus.fractional_terms())
     cm = dict(minus.fractional_terms())
     with mpmath.workdps(dps):
         for par in (0, 1):
             eps = 1 if par == 0 else -1
             nus = sorted(set(cp) | set(cm))
-            found = None
+            found: tuple[Any, Any] | None = None
             for nu in nus:
                 amp = mpmath.mpf(sympy.N(cp.get(nu, 0), dps)) + eps * mpmath.mpf(sympy.N(cm.get(nu, 0), dps))
                 if abs(amp) > mpmath.mpf(10) ** (-(dps // 2)):
@@ -1146,25 +1158,33 @@ def plot_compare(path="spectrum_deep_vs_shallow.png", depth=4, sigma_w=None, sig
     deep = spectrum(K, d, kmax, dps=dps, method="auto")
     rep = decay(K, d, spectrum=deep)
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    ks = [k for k in range(1, kmax + 1) if deep.resolved(k)]
-    ax.loglog(ks, [float(deep[k]) for k in ks], "o", ms=3, label=f"deep: {depth}-hidden-layer ReLU NTK")
+    ks = [k for k in range(0, kmax + 1) if deep.resolved(k)]
+    sw2, sb = sympy.nsimplify(sigma_w**2), sympy.nsimplify(sigma_b)
+    ax.plot(ks, [float(deep[k]) for k in ks], "o", ms=3,
+            label=f"deep: {depth}-hidden-layer ReLU NTK (σ_w² = {sw2}, σ_b = {sb})")
     mimics, gaps, first = {}, {}, {}
     for m, marker in zip(ns, "x+*^v"):
         fam = reverse(K, "ntk", m, dps=dps)
         coeffs = fam.activation().kernel("ntk", m)
         mimic = spectrum(list(coeffs), d, kmax, n_taylor=m, dps=dps, method="series")
         mimics[m] = mimic
-        km = [k for k in range(1, kmax + 1) if mimic[k] > 0 and mimic.resolved(k)]
-        ax.loglog(km, [float(mimic[k]) for k in km], marker, ms=4, label=f"shallow mimic: 1HL NTK, {m} Hermite terms")
+        km = [k for k in range(0, kmax + 1) if mimic[k] > 0 and mimic.resolved(k)]
+        ax.plot(km, [float(mimic[k]) for k in km], marker, ms=4,
+                label=f"shallow mimic: 1HL NTK, {m} Hermite terms (μ_k = 0 for k ≥ {m})")
         with mpmath.workdps(dps):
             rel = [float(abs(deep[k] - mimic[k]) / deep[k]) for k in range(kmax + 1)]
         gaps[m] = {k: rel[k] for k in (0, 1, 2, 5, 10, 20, 50) if k <= kmax}
         first[m] = next((k for k, g in enumerate(rel) if g > 0.01), None)
-    asym = [float(abs(rep.asymptotic(k))) for k in ks]
-    ax.loglog(ks, asym, "-", lw=1, color="gray", label=r"Bietti–Bach asymptote $\propto k^{-d}$")
-    ax.set_xlabel("degree k")
+    ka = [k for k in ks if k >= 5]  # an asymptote: drawn where it is meant to hold
+    asym = [float(abs(rep.asymptotic(k))) for k in ka]
+    ax.plot(ka, asym, "-", lw=1, color="gray", label=r"Bietti–Bach asymptote $\propto k^{-d}$")
+    ax.set_yscale("log")
+    ax.set_xscale("symlog", linthresh=1, linscale=0.5)  # log in k, with k = 0 shown
+    ax.set_xlim(left=-0.3)
+    ax.set_xlabel("degree k (log scale above 1)")
     ax.set_ylabel(rf"Mercer eigenvalue $\mu_k$ on $S^{{{d - 1}}}$")
-    ax.set_title(f"deep equals shallow (d = {d})")
+    ax.set_title(f"Mercer spectrum on the sphere $S^{{{d - 1}}}$ (d = {d}): the {depth}-hidden-layer ReLU NTK\n"
+                 f"and the 1HL NTKs of its truncated Hermite mimics", fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

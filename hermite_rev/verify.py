@@ -25,8 +25,9 @@ Quadrature methods.  ``"gauss-hermite"``: the tensor-product N-node rule, exact 
 polynomial activations of degree < N (so for every truncated Hermite series, with N chosen
 from the degree) and spectrally accurate for entire activations.  For activations with kinks
 (ReLU, abs, step) Gauss-Hermite converges only algebraically (1-hidden-layer ReLU NTK on
-c in [-1, 1]: max error 7.6e-3 at N = 20, 4.7e-3 at N = 40, 2.8e-3 at N = 80); ``"split"`` therefore integrates z1 and z2 piecewise
-between the kinks (the inner kink sits at z2 = (t - c z1)/sqrt(1 - c^2)) with composite
+c in [-1, 1]: max error 7.6e-3 at N = 20, 4.7e-3 at N = 40, 2.8e-3 at N = 80); ``"split"``
+therefore integrates z1 and z2 piecewise between the kinks (the inner kink sits at
+z2 = (t - c z1)/sqrt(1 - c^2)) with composite
 Gauss-Legendre on [-L, L] (L = 12 in float64, L = sqrt(2 ln 10 (dps + 5)) + 1 at ``dps``
 digits, so the dropped Gaussian tail is below the working precision), which is
 exponentially accurate (ReLU NTK: 1e-14 in float64 with 40 nodes per piece; 1e-41 at dps 30
@@ -365,7 +366,8 @@ def _split_axis(points, m):
 def _expect_split_float(f, g, rho, q, kinks_f, kinks_g, m):
     sq = math.sqrt(q)
     s = math.sqrt(max(0.0, 1.0 - rho * rho))
-    x1, w1 = _split_axis([t / sq for t in kinks_f] + ([t / (sq * rho) for t in kinks_g] if s < 1e-12 and rho != 0 else []), m)
+    inner = [t / (sq * rho) for t in kinks_g] if s < 1e-12 and rho != 0 else []
+    x1, w1 = _split_axis([t / sq for t in kinks_f] + inner, m)
     F = f(sq * x1)
     if s < 1e-12:
         return float(np.sum(w1 * F * g(sq * rho * x1)))
@@ -902,9 +904,8 @@ def empirical_kernel(act_or_name, kind="ntk", width=2**14, cs=DEFAULT_CS, seed=0
     >>> np.round(k, 2)                       # analytic: 1/(2 pi) = 0.16 and 1.0
     array([0.16, 1.  ])
     """
-    from .nets import FCN
-
     from .limits import check_size
+    from .nets import FCN
 
     kind = check_kind(kind)
     width = check_size(width, "width")
@@ -923,7 +924,8 @@ def empirical_kernel(act_or_name, kind="ntk", width=2**14, cs=DEFAULT_CS, seed=0
 
 
 def width_scaling(act="relu", kind="ntk", widths=tuple(2**k for k in range(6, 15, 2)), seeds=range(4),
-                  cs=DEFAULT_CS, depth=1, sigma_w=1, sigma_b=0, *, reference=None):
+                  cs=DEFAULT_CS, depth=1, sigma_w=1, sigma_b=0, *, reference=None, client=None, scheduler=None,
+                  workers=None, progress=False):
     r"""Fit the finite-width error of the empirical kernel to ``C * width^p``; p should be -1/2.
 
     For each width the error is the root-mean-square of (empirical - analytic) over ``cs``
@@ -935,6 +937,11 @@ def width_scaling(act="relu", kind="ntk", widths=tuple(2**k for k in range(6, 15
     act : activation spec (see :func:`hermite_rev.nets.net_activation`)
     reference : array or None
         Analytic kernel at ``cs``; default :func:`analytic_kernel`.
+    client, scheduler, workers, progress :
+        Each (width, seed) is one pure task (:func:`empirical_kernel`), run by
+        :func:`hermite_rev.sweep.run_tasks`: on a Dask ``client`` / ``scheduler`` address, or
+        locally on ``workers`` processes (None: one per core; 1: serially here).  The result does
+        not depend on where the tasks run.
 
     Returns
     -------
@@ -958,11 +965,12 @@ def width_scaling(act="relu", kind="ntk", widths=tuple(2**k for k in range(6, 15
     cs = [float(v) for v in cs]
     ref = np.asarray(reference if reference is not None else
                      analytic_kernel(act, kind, cs, depth=depth, sigma_w=sigma_w, sigma_b=sigma_b), dtype=float)
-    err = np.zeros((len(widths), len(seeds)))
-    for i, w in enumerate(widths):
-        for j, s in enumerate(seeds):
-            emp = empirical_kernel(act, kind, w, cs, s, depth, sigma_w, sigma_b)
-            err[i, j] = math.sqrt(float(np.mean((emp - ref) ** 2)))
+    from .sweep import run_tasks
+
+    tasks = [(act, kind, w, cs, s, depth, sigma_w, sigma_b) for w in widths for s in seeds]
+    emps = run_tasks(empirical_kernel, tasks, client=client, scheduler=scheduler, workers=workers, progress=progress,
+                     desc=f"width scaling: {len(widths)} widths x {len(seeds)} seeds")
+    err = np.array([math.sqrt(float(np.mean((emp - ref) ** 2))) for emp in emps]).reshape(len(widths), len(seeds))
     lw = np.log(widths)
     rms = np.sqrt(np.mean(err**2, axis=1))
     p, logc = np.polyfit(lw, np.log(rms), 1)
@@ -979,7 +987,8 @@ def width_scaling(act="relu", kind="ntk", widths=tuple(2**k for k in range(6, 15
 
 
 def kernel_regime_gap(act="relu", widths=(256, 1024, 4096, 16384), *, n_train=16, d_in=8, lr=0.5, epochs=200,
-                      depth=1, sigma_w=1, sigma_b=0, seed=0, seeds=range(3)):
+                      depth=1, sigma_w=1, sigma_b=0, seed=0, seeds=range(3), client=None, scheduler=None, workers=None,
+                      progress=False):
     r"""Trained finite nets vs kernel gradient descent with the analytic NTK.
 
     With :func:`hermite_rev.nets.train`'s loss :math:`L = \frac1{2n}\sum_i (f(x_i) - y_i)^2`
@@ -996,14 +1005,16 @@ def kernel_regime_gap(act="relu", widths=(256, 1024, 4096, 16384), *, n_train=16
     initializations ``seeds`` (the data set is drawn from ``seed``).  Fits gap ~ width^p
     (expected p ~ -1/2).
 
+    Each (width, seed) is one pure task (:func:`regime_gap_task`), run by
+    :func:`hermite_rev.sweep.run_tasks` on a Dask ``client`` / ``scheduler`` address, or locally
+    on ``workers`` processes (None: one per core; 1: serially here), with the same result.
+
     Returns
     -------
     dict
         ``widths``, ``gap`` (one per width), ``exponent``, ``final_gap`` (at the last epoch),
         ``kernel_train_mse`` (of the kernel prediction at the last epoch), ``lr``, ``epochs``.
     """
-    from .nets import FCN, train
-
     from .limits import LIMITS, check_size
 
     widths = [check_size(w, "width") for w in _bounded_list(widths, "widths", LIMITS["seeds"])]
@@ -1028,30 +1039,43 @@ def kernel_regime_gap(act="relu", widths=(256, 1024, 4096, 16384), *, n_train=16
     def kernel_f(t):
         return U @ ((1 - decay**t) * uy)
 
-    seeds = list(seeds)
     if not seeds:
         raise HermiteRevError("seeds must name at least one network initialization, got seeds=[]")
+    from .sweep import run_tasks
+
+    tasks = [(act, X, y, U, uy, decay, w, 1000 + int(s), depth, sigma_w, sigma_b, lr, epochs) for w in widths
+             for s in seeds]
+    outs = run_tasks(regime_gap_task, tasks, client=client, scheduler=scheduler, workers=workers, progress=progress,
+                     desc=f"kernel regime: {len(widths)} widths x {len(seeds)} seeds")
+    ymax = float(np.max(np.abs(y)))
     gaps, finals = [], []
-    for w in widths:
-        g_all, f_all = [], []
-        for s in seeds:
-            net = FCN(d_in, [w] * depth, act, sigma_w, sigma_b, 1000 + int(s))
-            worst = [0.0, 0.0]
-
-            def cb(t, F, worst=worst):
-                g = float(np.max(np.abs(F[:, 0] - kernel_f(t))))
-                worst[0] = max(worst[0], g)
-                worst[1] = g
-
-            train(net, X, y, lr, epochs, progress=False, callback=cb)
-            g_all.append(worst[0] / float(np.max(np.abs(y))))
-            f_all.append(worst[1] / float(np.max(np.abs(y))))
-        gaps.append(float(np.sqrt(np.mean(np.square(g_all)))))
-        finals.append(float(np.sqrt(np.mean(np.square(f_all)))))
+    for i in range(len(widths)):
+        mine = outs[i * len(seeds):(i + 1) * len(seeds)]
+        gaps.append(float(np.sqrt(np.mean(np.square([g / ymax for g, _ in mine])))))
+        finals.append(float(np.sqrt(np.mean(np.square([f / ymax for _, f in mine])))))
     p = float(np.polyfit(np.log(widths), np.log(gaps), 1)[0]) if len(widths) > 1 else float("nan")
     kf = kernel_f(epochs)
     return {"widths": widths, "gap": gaps, "final_gap": finals, "exponent": p, "lr": lr, "epochs": epochs,
             "kernel_train_mse": float(np.mean((kf - y) ** 2)), "n_train": n_train, "d_in": d_in}
+
+
+def regime_gap_task(act, X, y, U, uy, decay, width, net_seed, depth, sigma_w, sigma_b, lr, epochs):
+    """One (width, seed) of :func:`kernel_regime_gap`: train the net, compare with kernel GD.
+
+    Returns ``(largest deviation over epochs, deviation at the last epoch)`` (absolute).
+    """
+    from .nets import FCN, train
+
+    net = FCN(X.shape[1], [width] * depth, act, sigma_w, sigma_b, net_seed)
+    worst = [0.0, 0.0]
+
+    def cb(t, F):
+        g = float(np.max(np.abs(F[:, 0] - U @ ((1 - decay**t) * uy))))
+        worst[0] = max(worst[0], g)
+        worst[1] = g
+
+    train(net, X, y, lr, epochs, progress=False, callback=cb)
+    return worst[0], worst[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1059,8 +1083,9 @@ def kernel_regime_gap(act="relu", widths=(256, 1024, 4096, 16384), *, n_train=16
 # --------------------------------------------------------------------------------------------
 
 
-def theorem_report(K, kind="ntk", n=40, cs=tuple(np.round(np.linspace(-1, 1, 21), 10)),
-                   widths=(2**8, 2**12, 2**16), seeds=range(3), out="theorem_report.png", dps=30, signs=None):
+def theorem_report(K, kind="ntk", n=40, cs=tuple(np.round(np.linspace(-1, 1, 21), 10)),  # noqa: B008 (a tuple)
+                   widths=(2**8, 2**12, 2**16), seeds=range(3), out="theorem_report.png", dps=30, signs=None, *,
+                   client=None, scheduler=None, workers=None, progress=False):
     r"""Reverse-engineer ``K``, then compare series, quadrature and finite-width kernels.
 
     ``K`` may also be an :class:`~hermite_rev.family.ActivationFamily` already computed by
@@ -1072,7 +1097,9 @@ def theorem_report(K, kind="ntk", n=40, cs=tuple(np.round(np.linspace(-1, 1, 21)
     by Gauss-Hermite quadrature (float64, exact for the polynomial ``act``: this checks the
     theorem, not the series), (4) the empirical kernel of 1HL nets of each width (mean and std
     over ``seeds``).  Draws the curves (like Fig. 2 of Simon et al.) and the finite-width
-    error against width, and saves the figure to ``out`` (None: no figure).
+    error against width, and saves the figure to ``out`` (None: no figure).  The (width, seed)
+    empirical kernels are pure tasks run by :func:`hermite_rev.sweep.run_tasks` (``client``,
+    ``scheduler``, ``workers`` as in :func:`width_scaling`).
 
     Returns
     -------
@@ -1086,7 +1113,6 @@ def theorem_report(K, kind="ntk", n=40, cs=tuple(np.round(np.linspace(-1, 1, 21)
 
     from ._validate import c as csym
     from .family import ActivationFamily, reverse
-
     from .limits import LIMITS, check_size
 
     cs = [float(v) for v in _check_cs(cs)]  # every size is checked before the reverse step
@@ -1107,15 +1133,21 @@ def theorem_report(K, kind="ntk", n=40, cs=tuple(np.round(np.linspace(-1, 1, 21)
         series = np.array([float(mpmath.polyval(a[::-1], mpmath.mpf(v))) for v in cs])
     quad = quadrature_kernel(act, kind, cs, dps=None)
     qv = np.asarray(quad)
+    from .sweep import run_tasks
+
+    emps = run_tasks(empirical_kernel, [(act, kind, w, cs, s) for w in widths for s in seeds], client=client,
+                     scheduler=scheduler, workers=workers, progress=progress,
+                     desc=f"empirical kernels: {len(widths)} widths x {len(seeds)} seeds")
     emp, rms = {}, {}
-    for w in widths:
-        vals = np.array([empirical_kernel(act, kind, w, cs, s) for s in seeds])
+    for i, w in enumerate(widths):
+        vals = np.array(emps[i * len(seeds):(i + 1) * len(seeds)])
         emp[w] = (vals.mean(axis=0), vals.std(axis=0))
         rms[w] = float(np.sqrt(np.mean((vals - qv) ** 2)))
     expo = float(np.polyfit(np.log(widths), np.log([rms[w] for w in widths]), 1)[0]) if len(widths) > 1 else None
     result = {
         "cs": cs, "target": target.tolist(), "series": series.tolist(), "quadrature": qv.tolist(),
-        "quadrature_error": float(quad.max_error), "empirical": {w: (m.tolist(), s.tolist()) for w, (m, s) in emp.items()},
+        "quadrature_error": float(quad.max_error),
+        "empirical": {w: (m.tolist(), s.tolist()) for w, (m, s) in emp.items()},
         "tail_bound": float(fam.tail().bound), "max_series_vs_quadrature": float(np.max(np.abs(series - qv))),
         "max_target_vs_series": float(np.max(np.abs(target - series))), "empirical_rms": rms,
         "width_exponent": expo, "activation": act, "figure": None, "kind": kind, "n": n,
@@ -1132,15 +1164,17 @@ def theorem_report(K, kind="ntk", n=40, cs=tuple(np.round(np.linspace(-1, 1, 21)
         wmax = widths[-1]
         m, s = emp[wmax]
         ax1.errorbar(cs, m, yerr=s, fmt="C3.", capsize=2, label=f"empirical, width {wmax}")
-        ax1.set_xlabel("c")
-        ax1.set_ylabel(kind.upper())
+        ax1.set_xlabel("c (cosine between the two inputs)")
+        ax1.set_ylabel(f"{kind.upper()} K(c)")
         ax1.legend(fontsize=8)
-        ax1.set_title(f"reverse-engineered 1HL {kind.upper()}")
-        ax2.loglog(widths, [rms[w] for w in widths], "C3o-", label="rms(empirical - quadrature)")
-        ax2.loglog(widths, [rms[widths[0]] * (w / widths[0]) ** -0.5 for w in widths], "k:", label="width$^{-1/2}$")
-        ax2.set_xlabel("width")
-        ax2.legend(fontsize=8)
-        ax2.set_title(f"fitted exponent {expo:.2f}" if expo is not None else "")
+        ax1.set_title("target, series, quadrature and finite width", fontsize=9)
+        from .plots import kernel_label, plot_width_scaling
+
+        plot_width_scaling(widths, [rms[w] for w in widths], ax=ax2,
+                           label=f"rms(empirical − quadrature), {len(seeds)} seeds")
+        ax2.set_ylabel(f"rms error of the finite-width {kind.upper()}")
+        fig.suptitle(f"target {kernel_label(fam.kernel, fam.label)}\nvs the 1HL {kind.upper()} of its "
+                     f"reverse-engineered activation (n = {n} Hermite terms, σ_w = 1, σ_b = 0)", fontsize=10)
         fig.tight_layout()
         fig.savefig(out, dpi=120)
         plt.close(fig)

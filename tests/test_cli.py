@@ -67,7 +67,7 @@ def test_forward_depth_and_sigmas(capsys):
     (["reverse", "cos(c)"], "a_2 = -0.5"),
     (["reverse", "1/(1-c)"], "infinite at c = 1"),
     (["taylor", "exp(c)", "--n", "0"], "n=0"),
-    (["taylor", "__import__('os').system('true')"], "dunder"),
+    (["taylor", "__import__('os').system('true')"], "only calls of named functions"),
     (["reverse", "exp(c)", "--n", "3", "--signs", "++"], "one entry per nonzero"),
     (["forward", "sqrt(Max(0, z))", "--n", "4"], "singular points"),  # phi'^2 ~ 1/(4z): infinite NTK
     (["forward", "log(z)", "--n", "4"], "not real at z = -20"),
@@ -97,6 +97,7 @@ def test_family_best_member_json(capsys):
     assert best["method"] == "gray-code" and best["examined"] >= 128
     # the reported value is the sup norm of the reported member on [-3, 3]
     import numpy as np
+
     from hermite_rev.hermite import hermite_norm_eval_np
     xs = np.linspace(-3, 3, 2001)
     sup = np.abs(hermite_norm_eval_np([float(b) for b in best["coefficients"]], xs)).max()
@@ -133,7 +134,7 @@ def test_verify_command(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("option", ["--sigma-w", "--sigma-b"])
-@pytest.mark.parametrize("value,why", [("x", "not a number"), ("c", "depends on c"), ("oo", "it is oo"),
+@pytest.mark.parametrize("value,why", [("x", "not a number"), ("c", "depends on c"), ("oo", "not a number"),
                                        ("1+", "cannot parse")])
 def test_numeric_option_errors_name_the_option_and_value(capsys, option, value, why):
     # it said "kernel may only depend on the symbol c"

@@ -5,7 +5,6 @@ import json
 import numpy as np
 import pytest
 
-import hermite_rev as hr
 from hermite_rev import experiments
 
 KEYS = {"train_mse", "test_mse", "train_acc", "test_acc", "seconds", "train_mse_std", "test_acc_std"}

@@ -3,10 +3,11 @@ import itertools
 import mpmath
 import pytest
 import sympy
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import hermite_rev as hr
-from hermite_rev import c, z, kernels
+from hermite_rev import c, kernels, z
 
 SQRT2 = sympy.sqrt(2)
 TENTH = sympy.Rational(1, 10)

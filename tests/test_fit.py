@@ -11,7 +11,6 @@ import sympy
 import hermite_rev as hr
 from hermite_rev import fit
 
-
 BASES = [
     (fit.ReLU(), (1.3, 0.4)),
     (fit.ReLU(), (-0.7, -1.2)),

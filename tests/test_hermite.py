@@ -7,7 +7,7 @@ import sympy
 from numpy.polynomial import hermite_e
 
 import hermite_rev as hr
-from hermite_rev import c, z, kernels
+from hermite_rev import c, kernels, z
 from hermite_rev.hermite import (
     gaussian_expectation,
     hermite_from_kernel,

@@ -151,7 +151,8 @@ def test_empirical_kernel_close_to_analytic_wide():
 def test_empirical_kernel_deep_matches_closed_form():
     K3 = hr.kernels.relu_ntk(3, sympy.sqrt(2), sympy.Rational(1, 10))
     cs = [0.0, 1.0]
-    vals = np.mean([verify.empirical_kernel("relu", "ntk", 2048, cs, s, 3, math.sqrt(2), 0.1) for s in range(4)], axis=0)
+    vals = np.mean([verify.empirical_kernel("relu", "ntk", 2048, cs, s, 3, math.sqrt(2), 0.1) for s in range(4)],
+                   axis=0)
     ref = [float(v) for v in _closed(K3, cs)]
     assert np.allclose(vals, ref, rtol=0.08)
 

@@ -1,0 +1,467 @@
+r"""Execution layer for sweeps: run independent tasks serially, in local processes, or on Dask.
+
+Index
+-----
+run_tasks        ``[fn(*task) for task in tasks]``, in task order, on one of three engines
+SweepTaskError   a task raised: which task (index, arguments) and why
+shutdown         stop the local worker processes kept between sweeps
+worker_threads   limit numba / BLAS / OpenMP threads in the current process (used in workers)
+dask_available   whether ``dask.distributed`` can be imported
+
+Every sweep of the package (``experiments.parity`` / ``mimic``, ``verify.width_scaling`` /
+``kernel_regime_gap``, ``lower.best_member`` in exhaustive mode, ``spectrum`` sweeps) is a list
+of *pure tasks*: a top-level (picklable) function and its arguments, the seeds included.  So a
+task computes the same numbers wherever it runs, and ``run_tasks`` returns them in task order:
+the result of a sweep does not depend on the engine.
+
+Engines
+-------
+- ``client=`` a :class:`dask.distributed.Client`: tasks are submitted to its cluster with
+  ``retries`` (a task whose worker dies is rescheduled by the scheduler on another worker; a
+  task that raises is retried ``retries`` times).  Each result is taken once, from its own
+  future, so none is lost or counted twice.
+- ``scheduler="tcp://host:port"``: connect a Client to that scheduler for this call.
+- otherwise local: ``workers=1`` runs in this process (the serial reference); ``workers=N``
+  (default: one per core, at most one per task) runs a pool of ``N`` fresh processes
+  (``spawn``), each limited to one numba / BLAS / OpenMP thread so that ``N`` workers on ``N``
+  cores do not oversubscribe them.  The processes are kept for the next sweep (``shutdown()``
+  stops them).  If a worker process dies, the pool is rebuilt and the unfinished tasks are run
+  again (``retries`` times at most).
+
+``client`` and ``scheduler`` need the optional extra: ``pip install "hermite_rev[dask]"``.
+
+Examples
+--------
+>>> from hermite_rev.sweep import run_tasks
+>>> run_tasks(pow, [(2, 10), (3, 3)], workers=1, progress=False)
+[1024, 27]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+import types
+import uuid
+
+from ._validate import HermiteRevError, check_positive_int
+
+__all__ = ["DASK_HINT", "SweepTaskError", "dask_available", "local_workers", "run_tasks", "shutdown",
+           "worker_threads"]
+
+DASK_HINT = 'pip install "hermite_rev[dask]"'
+
+#: environment variables that size the thread pools of numba, OpenMP and the BLAS libraries
+THREAD_ENV = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+              "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+#: most tasks one call accepts (the list of futures / results lives in memory)
+MAX_TASKS = 10_000_000
+
+
+class SweepTaskError(RuntimeError):
+    """A task of a sweep raised.  The message names the task (index, function, arguments) and the
+    error; ``index`` and ``task`` hold them, ``__cause__`` is the original exception."""
+
+    def __init__(self, message, index=None, task=None):
+        super().__init__(message)
+        self.index = index
+        self.task = task
+
+    def __reduce__(self):
+        return (SweepTaskError, (self.args[0], self.index, self.task))
+
+
+def dask_available():
+    """True when ``dask.distributed`` can be imported."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def local_workers():
+    """Cores this process may use (``os.sched_getaffinity`` where it exists)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS / Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def worker_threads(n=1):
+    """Limit this process to ``n`` numba / BLAS / OpenMP threads.
+
+    Environment variables cover libraries not yet imported; numba (``set_num_threads``) and,
+    when threadpoolctl is installed, the loaded BLAS / OpenMP pools are limited at run time.
+    Called in every worker process of a local pool and before every task on a Dask worker.
+    """
+    for key in THREAD_ENV:
+        os.environ[key] = str(n)
+    if "numba" in sys.modules:
+        import numba
+
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    if "numpy" in sys.modules:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # optional; the environment variables cover fresh processes
+            return
+        threadpool_limits(n)
+
+
+def _init_local_worker():
+    worker_threads(1)
+
+
+def _call(fn, task):
+    if isinstance(task, dict):
+        return fn(**task)
+    if isinstance(task, tuple):
+        return fn(*task)
+    return fn(task)
+
+
+def _call_on_dask_worker(fn, task):
+    # Dask workers are long-lived and run tasks in threads: limit numba / BLAS per task
+    worker_threads(1)
+    return _call(fn, task)
+
+
+def _summary(fn, task, limit=160):
+    name = getattr(fn, "__qualname__", None) or repr(fn)
+    if isinstance(task, dict):
+        args = ", ".join(f"{k}={_short(v)}" for k, v in task.items())
+    elif isinstance(task, tuple):
+        args = ", ".join(_short(v) for v in task)
+    else:
+        args = _short(task)
+    text = f"{name}({args})"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _short(v, limit=40):
+    try:
+        shape = getattr(v, "shape", None)
+        if shape is not None and hasattr(v, "dtype"):
+            return f"<array {tuple(shape)} {v.dtype}>"
+        text = repr(v)
+    except Exception:  # pragma: no cover - a repr that raises
+        text = f"<{type(v).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _fail(fn, tasks, i, exc):
+    msg = (f"task {i} of {len(tasks)} failed: {_summary(fn, tasks[i])} raised "
+           f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+    raise SweepTaskError(msg, index=i, task=tasks[i]) from exc
+
+
+def _need_dask(what):
+    try:
+        import distributed
+    except ImportError:
+        raise HermiteRevError(f"{what} needs dask.distributed, which is not installed: {DASK_HINT}") from None
+    return distributed
+
+
+def _check_scheduler(scheduler):
+    if not isinstance(scheduler, str) or "://" not in scheduler or any(ch.isspace() for ch in scheduler):
+        raise HermiteRevError(f"scheduler must be an address like 'tcp://host:8786', got scheduler={scheduler!r}")
+    return scheduler
+
+
+class _Progress:
+    """tqdm over tasks (ETA included), or nothing."""
+
+    def __init__(self, enabled, total, desc):
+        self.bar = None
+        if enabled:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, desc=desc, unit="task", file=sys.stderr, dynamic_ncols=True)
+
+    def update(self, k=1):
+        if self.bar is not None:
+            self.bar.update(k)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_tasks(fn, tasks, *, client=None, scheduler=None, workers=None, progress=True, desc=None, retries=2,
+              seconds_per_task=None):
+    r"""Run ``fn`` on every task and return the results in task order.
+
+    Parameters
+    ----------
+    fn : callable
+        A top-level function (picklable by reference): a pure function of its arguments, seeds
+        included, so that every engine gives the same results.
+    tasks : sequence
+        One entry per task: a tuple (``fn(*task)``), a dict (``fn(**task)``) or a single
+        argument (``fn(task)``).
+    client : dask.distributed.Client or None
+        Run on this Dask cluster.
+    scheduler : str or None
+        Address of a Dask scheduler (``"tcp://host:8786"``): connect a Client for this call.
+    workers : int or None
+        Local engine only: ``1`` runs serially in this process; ``N`` runs ``N`` worker
+        processes; None: one per core (never more than the tasks; serial for one task).
+    progress : bool
+        A line with the size of the run (tasks, workers, and the estimated time when
+        ``seconds_per_task`` is given), then a tqdm bar over tasks with ETA (on stderr).
+    desc : str or None
+        Label of the bar and of the error messages (default: the function's name).
+    retries : int
+        Dask: times a failing task is retried (``Client.submit(retries=...)``); local pool:
+        times the pool is rebuilt after a worker process died.
+    seconds_per_task : float or None
+        Estimated run time of one task on one worker, for the size line.
+
+    Returns
+    -------
+    list
+        ``[fn(*tasks[0]), fn(*tasks[1]), ...]``.
+
+    Raises
+    ------
+    SweepTaskError
+        A task raised (after its retries): the message says which task and why.
+    HermiteRevError
+        Bad arguments, or ``client`` / ``scheduler`` without dask installed.
+
+    Examples
+    --------
+    >>> import math
+    >>> run_tasks(math.comb, [(10, k) for k in range(4)], workers=1, progress=False)
+    [1, 10, 45, 120]
+    """
+    if not callable(fn):
+        raise HermiteRevError(f"fn must be callable, got {fn!r}")
+    try:
+        tasks = list(tasks)
+    except TypeError:
+        raise HermiteRevError(f"tasks must be a sequence of argument tuples, got {tasks!r}") from None
+    if len(tasks) > MAX_TASKS:
+        raise HermiteRevError(f"at most {MAX_TASKS} tasks per sweep, got {len(tasks)}")
+    retries = int(retries)
+    if retries < 0:
+        raise HermiteRevError(f"retries must be >= 0, got retries={retries}")
+    if client is not None and scheduler is not None:
+        raise HermiteRevError("give client= or scheduler=, not both")
+    if (client is not None or scheduler is not None) and workers is not None:
+        raise HermiteRevError(f"workers= is for the local engine; with a Dask client or scheduler the cluster "
+                              f"decides, got workers={workers}")
+    desc = desc or getattr(fn, "__name__", "tasks")
+    if not tasks:
+        return []
+    if scheduler is not None:
+        distributed = _need_dask("scheduler=")
+        scheduler = _check_scheduler(scheduler)
+        try:
+            own = distributed.Client(scheduler)
+        except (OSError, TimeoutError) as exc:
+            raise HermiteRevError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from None
+        with own:
+            return _run_dask(fn, tasks, own, progress, desc, retries, seconds_per_task)
+    if client is not None:
+        distributed = _need_dask("client=")
+        if not isinstance(client, distributed.Client):
+            raise HermiteRevError(f"client must be a dask.distributed.Client, got {client!r}")
+        return _run_dask(fn, tasks, client, progress, desc, retries, seconds_per_task)
+    n = local_workers() if workers is None else check_positive_int(workers, "workers")
+    busy = min(n, len(tasks))
+    _announce(progress, desc, len(tasks), busy, "in this process" if busy == 1 else "local processes",
+              seconds_per_task)
+    if busy == 1:
+        return _run_serial(fn, tasks, progress, desc)
+    return _run_pool(fn, tasks, n, progress, desc, retries)
+
+
+def _announce(progress, desc, ntasks, nworkers, where, seconds_per_task):
+    """The size line: tasks, workers, and the estimated time when known."""
+    if not progress:
+        return
+    est = ""
+    if seconds_per_task is not None:
+        waves = -(-ntasks // max(nworkers, 1))
+        est = f", estimated {_fmt_seconds(waves * float(seconds_per_task))}"
+    print(f"{desc}: {ntasks} tasks on {nworkers} worker(s) ({where}){est}", file=sys.stderr, flush=True)
+
+
+def _fmt_seconds(s):
+    if s < 120:
+        return f"{s:.0f} s"
+    if s < 7200:
+        return f"{s / 60:.0f} min"
+    return f"{s / 3600:.1f} h"
+
+
+def _run_serial(fn, tasks, progress, desc):
+    bar = _Progress(progress, len(tasks), desc)
+    out = []
+    try:
+        for i, task in enumerate(tasks):
+            try:
+                out.append(_call(fn, task))
+            except Exception as exc:
+                _fail(fn, tasks, i, exc)
+            bar.update()
+    finally:
+        bar.close()
+    return out
+
+
+@contextlib.contextmanager
+def _skip_main_reimport(fn):
+    """Keep ``spawn`` from re-running the user's ``__main__`` script in each worker.
+
+    ``spawn`` re-imports a script's main module in every child (so that functions defined there
+    unpickle), which re-runs an unguarded script's top level.  Package tasks do not need it: while
+    the pool starts, ``__main__.__spec__`` names ``"__main__"``, which multiprocessing skips.
+    A task function defined in ``__main__`` keeps the usual behaviour (the script needs the
+    ``if __name__ == "__main__":`` guard, as with any process pool).
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(fn, "__module__", None) == "__main__" or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    main.__spec__ = types.SimpleNamespace(name="__main__")
+    try:
+        yield
+    finally:
+        main.__spec__ = None
+
+
+_POOL = {"pool": None, "workers": 0}
+_POOL_LOCK = threading.Lock()
+
+
+def _new_pool(n):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no forked numba / BLAS thread state
+    return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_local_worker)
+
+
+def _shared_pool(n):
+    """The local pool of ``n`` processes kept between calls (started lazily, replaced when broken)."""
+    with _POOL_LOCK:
+        pool = _POOL["pool"]
+        if pool is not None and (_POOL["workers"] != n or getattr(pool, "_broken", False)):
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = None
+        if pool is None:
+            pool = _new_pool(n)
+            _POOL.update(pool=pool, workers=n)
+        return pool
+
+
+def _drop_pool(pool):
+    with _POOL_LOCK:
+        if _POOL["pool"] is pool:
+            _POOL.update(pool=None, workers=0)
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def shutdown():
+    """Stop the local worker processes that :func:`run_tasks` keeps for the next sweep.
+
+    They start on the first local parallel sweep (a few seconds: fresh interpreters import
+    numpy / numba) and are reused after; they also stop when Python exits.  Call this to free
+    their memory, or after editing the package's source (they keep the code they imported).
+    """
+    with _POOL_LOCK:
+        pool = _POOL["pool"]
+        _POOL.update(pool=None, workers=0)
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_pool(fn, tasks, n, progress, desc, retries):
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    # a task function defined in a script's __main__ needs workers that import that script: own pool
+    shared = getattr(fn, "__module__", None) != "__main__"
+    results = {}
+    bar = _Progress(progress, len(tasks), desc)
+    rebuilt = 0
+    try:
+        while len(results) < len(tasks):
+            todo = [i for i in range(len(tasks)) if i not in results]
+            pool = _shared_pool(n) if shared else _new_pool(min(n, len(todo)))  # processes start on demand
+            broken = False
+            pending = {}
+            try:
+                with _skip_main_reimport(fn):  # worker processes start in submit()
+                    for i in todo:
+                        pending[pool.submit(_call, fn, tasks[i])] = i
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        i = pending.pop(fut)
+                        try:
+                            results[i] = fut.result()
+                        except BrokenProcessPool:
+                            broken = True
+                            continue
+                        except Exception as exc:
+                            for f in pending:
+                                f.cancel()
+                            _fail(fn, tasks, i, exc)
+                        bar.update()
+                    if broken:
+                        break
+            except BrokenProcessPool:  # submit() on a pool that broke meanwhile
+                broken = True
+            finally:
+                if not shared:
+                    pool.shutdown(wait=not broken, cancel_futures=True)
+            if broken:
+                if shared:
+                    _drop_pool(pool)
+                rebuilt += 1
+                if rebuilt > retries:
+                    lost = [i for i in range(len(tasks)) if i not in results]
+                    raise SweepTaskError(f"a worker process died {rebuilt} times (more than retries={retries}); "
+                                         f"{len(lost)} task(s) unfinished, first {_summary(fn, tasks[lost[0]])}",
+                                         index=lost[0], task=tasks[lost[0]])
+    finally:
+        bar.close()
+    return [results[i] for i in range(len(tasks))]
+
+
+def _run_dask(fn, tasks, client, progress, desc, retries, seconds_per_task):
+    import distributed
+
+    try:
+        nworkers = len(client.scheduler_info().get("workers", {})) or 1
+    except Exception:  # pragma: no cover - an old scheduler
+        nworkers = 1
+    _announce(progress, desc, len(tasks), nworkers, f"Dask {client.scheduler.address}", seconds_per_task)
+    run = uuid.uuid4().hex[:12]
+    futures = [client.submit(_call_on_dask_worker, fn, task, key=f"{desc}-{run}-{i}", retries=retries, pure=False)
+               for i, task in enumerate(tasks)]
+    index = {f.key: i for i, f in enumerate(futures)}
+    results = [None] * len(tasks)
+    bar = _Progress(progress, len(tasks), desc)
+    try:
+        for fut in distributed.as_completed(futures):
+            i = index[fut.key]
+            if fut.status == "error":
+                exc = fut.exception()
+                client.cancel(futures)
+                _fail(fn, tasks, i, exc)
+            results[i] = fut.result()
+            bar.update()
+            fut.release()
+    finally:
+        bar.close()
+    return results
+
