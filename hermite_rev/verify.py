@@ -675,6 +675,7 @@ def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", 
     >>> np.round(np.asarray(kv), 12)      # (sqrt(1-c^2) + (pi - acos c) c) / (2 pi)
     array([0.15915494, 0.5       ])
     """
+    from ._text import short_expr
     from .limits import check_size
 
     kind = check_kind(kind)
@@ -687,7 +688,7 @@ def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", 
         raise HermiteRevError(f"method must be 'auto', 'gauss-hermite' or 'split', got method={method!r}")
     if kind == "ntk" and fn.jump:
         raise HermiteRevError(
-            f"the NTK of an activation with a jump is infinite: phi = {fn.name} has phi' containing a "
+            f"the NTK of an activation with a jump is infinite: phi = {short_expr(fn.name)} has phi' containing a "
             f"Dirac delta, and c E[phi'(u) phi'(v)] (1/(2 pi sqrt(1 - c^2)) for a unit step at 0) "
             f"diverges at c = +-1; use kind='nngp', or empirical_kernel for finite nets (phi' = 0 "
             f"almost everywhere)")
@@ -805,7 +806,7 @@ def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", 
 
         label += f"; tolerance {tol_text} not reached at {missed} of {len(cs)} cosines"
         worst = max(float(e) for e, p in zip(errs, picked) if not p[4])
-        warnings.warn(f"quadrature_kernel({fn.name}, {kind}): the {tol_text} tolerance was not reached at {missed} "
+        warnings.warn(f"quadrature_kernel({short_expr(fn.name, 80)}, {kind}): the {tol_text} tolerance was not reached at {missed} "
                       f"of {len(cs)} cosines (largest error estimate {worst:.2g}); the values carry those "
                       f"estimates (KernelValues.converged is False)", HermiteRevWarning, stacklevel=2)
     cs_out = tuple(float(c) for c in cs)
