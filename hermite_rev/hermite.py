@@ -533,14 +533,16 @@ def _check_gaussian_integrable(phi, n):
                             f"activation {short_expr(phi)} is not integrable against the Gaussian: it blows up like "
                             f"1/|z - s| or faster at z = {mpmath.nstr(s0, 8)}")
         elif sing != sympy.S.EmptySet:
-            raise HermiteRevError(f"activation {short_expr(phi)} has infinitely many real singular points ({short_expr(sing, 80)}); "
+            raise HermiteRevError(f"activation {short_expr(phi)} has infinitely many real singular points "
+                                  f"({short_expr(sing, 80)}); "
                                   f"its Gaussian integrability cannot be checked")
         for sgn in (1, -1):
             r = [mpmath.log(value(sgn * x)) - mpmath.mpf(x) ** 2 / 2 + (n + 1) * mpmath.log(x) if value(sgn * x) > 0
                  else -mpmath.inf for x in (20, 40)]
             if r[0] >= 0 and r[1] >= r[0]:
                 raise HermiteRevError(
-                    f"activation {short_expr(phi)} grows too fast as z -> {'+' if sgn > 0 else '-'}oo: |phi(z)| exp(-z^2/2) "
+                    f"activation {short_expr(phi)} grows too fast as z -> {'+' if sgn > 0 else '-'}oo: "
+                    f"|phi(z)| exp(-z^2/2) "
                     f"does not decay faster than |z|^-{n + 1}, so E[phi(Z) h_k(Z)] does not exist for all k < {n}")
 
 

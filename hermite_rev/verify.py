@@ -806,7 +806,8 @@ def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", 
 
         label += f"; tolerance {tol_text} not reached at {missed} of {len(cs)} cosines"
         worst = max(float(e) for e, p in zip(errs, picked) if not p[4])
-        warnings.warn(f"quadrature_kernel({short_expr(fn.name, 80)}, {kind}): the {tol_text} tolerance was not reached at {missed} "
+        warnings.warn(f"quadrature_kernel({short_expr(fn.name, 80)}, {kind}): the {tol_text} tolerance was not "
+                      f"reached at {missed} "
                       f"of {len(cs)} cosines (largest error estimate {worst:.2g}); the values carry those "
                       f"estimates (KernelValues.converged is False)", HermiteRevWarning, stacklevel=2)
     cs_out = tuple(float(c) for c in cs)
