@@ -671,10 +671,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hermite-rev`` console script; returns the exit status."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help (0) or a usage error (2, one line already printed)
-        return exc.code if isinstance(exc.code, int) else 2
+    args = parser.parse_args(argv)  # usage errors: SystemExit(2) after one line on stderr
     try:
         args.func(args)
     except BrokenPipeError:  # e.g. piped into head

@@ -300,7 +300,10 @@ def test_unconverged_quadrature_warns():
 def _cli(capsys, *argv):
     from hermite_rev.cli import main
 
-    rc = main(list(argv))
+    try:
+        rc = main(list(argv))
+    except SystemExit as exc:  # usage errors (argparse): status 2
+        rc = exc.code
     out, err = capsys.readouterr()
     return rc, out, err
 
