@@ -395,3 +395,14 @@ def test_removable_singularity_tail():
     assert t.rigorous
     with mpmath.workdps(30):
         assert abs(t.k1 - (mpmath.e - 1)) < 1e-25
+
+
+def test_erfc_is_not_one_minus_erf():
+    # erfc(6) = 2.15e-17: 1 - erf(6) at 20 digits keeps about 3 of them
+    with mpmath.workdps(60):
+        truth = [mpmath.erfc(6), -2 * mpmath.exp(-36) / mpmath.sqrt(mpmath.pi)]
+    for engine in ("arb", "mpmath"):
+        a = hr.taylor("erfc(c + 6)", 2, dps=20, engine=engine)
+        for x, t in zip(a, truth):
+            assert abs(x - t) <= abs(t) * mpmath.mpf(10) ** -19
+    assert hr.taylor("erfc(c + 6)", 1, exact=True)[0] == sympy.erfc(6)
