@@ -467,7 +467,13 @@ def export_activation(act: Any, target: str = "numpy", *, name: str = "phi", **o
     name = _check_name(name)
     if target == "c" and raw != name:
         raise HermiteRevError(f"name must be an ASCII C identifier, got name={raw!r}")
-    _check_target_name(name, target)
+    try:
+        _check_target_name(name, target)
+    except HermiteRevError as exc:
+        if raw == name:
+            raise
+        raise HermiteRevError(f"{exc} (name={raw!r} is {name!r} after NFKC normalisation, as Python reads "
+                              f"identifiers)") from None
     allowed = {"numpy": set(), "torch": {"class_name"}, "jax": set(), "c": set(), "latex": {"digits", "terms"}}[target]
     unknown = set(options) - allowed
     if unknown:
