@@ -68,20 +68,31 @@ def bench_best(ms, client):
         fam = family(m)
         members = 2 ** (m - 1)
         print(f"\nm = {m}: {members:,} members", flush=True)
-        ser, t_ser, l_ser, c_ser = timed(lambda: best_member(fam, "sup", exhaustive_limit=40, workers=1,
-                                                             progress=False))
-        print(f"  serial (1 process, 1 thread) {t_ser:8.1f} s wall {c_ser:8.1f} s CPU  "
-              f"{members / t_ser / 1e6:6.2f} M members/s wall, {members / c_ser / 1e6:6.2f} per CPU-s  "
-              f"load {l_ser[0]:.1f} -> {l_ser[1]:.1f}", flush=True)
-        dsk, t_dsk, l_dsk, c_dsk = timed(lambda: best_member(fam, "sup", exhaustive_limit=40, client=client,
-                                                             progress=False), client)
-        print(f"  Dask LocalCluster 2 x 1      {t_dsk:8.1f} s wall {c_dsk:8.1f} s CPU  "
-              f"{members / t_dsk / 1e6:6.2f} M members/s wall, {members / c_dsk / 1e6:6.2f} per CPU-s  "
-              f"load {l_dsk[0]:.1f} -> {l_dsk[1]:.1f}  wall speedup {t_ser / t_dsk:.2f}x, "
-              f"CPU efficiency {c_ser / c_dsk:.2f}", flush=True)
-        inp, t_inp, l_inp, c_inp = timed(lambda: best_member(fam, "sup", exhaustive_limit=40))
-        print(f"  in-process numba threads     {t_inp:8.1f} s wall {c_inp:8.1f} s CPU  "
-              f"{members / t_inp / 1e6:6.2f} M members/s wall  load {l_inp[0]:.1f} -> {l_inp[1]:.1f}", flush=True)
+        ser, t_ser, l_ser, c_ser = timed(
+            lambda fam=fam: best_member(fam, "sup", exhaustive_limit=40, workers=1, progress=False)
+        )
+        print(
+            f"  serial (1 process, 1 thread) {t_ser:8.1f} s wall {c_ser:8.1f} s CPU  "
+            f"{members / t_ser / 1e6:6.2f} M members/s wall, {members / c_ser / 1e6:6.2f} per CPU-s  "
+            f"load {l_ser[0]:.1f} -> {l_ser[1]:.1f}",
+            flush=True,
+        )
+        dsk, t_dsk, l_dsk, c_dsk = timed(
+            lambda fam=fam: best_member(fam, "sup", exhaustive_limit=40, client=client, progress=False), client
+        )
+        print(
+            f"  Dask LocalCluster 2 x 1      {t_dsk:8.1f} s wall {c_dsk:8.1f} s CPU  "
+            f"{members / t_dsk / 1e6:6.2f} M members/s wall, {members / c_dsk / 1e6:6.2f} per CPU-s  "
+            f"load {l_dsk[0]:.1f} -> {l_dsk[1]:.1f}  wall speedup {t_ser / t_dsk:.2f}x, "
+            f"CPU efficiency {c_ser / c_dsk:.2f}",
+            flush=True,
+        )
+        inp, t_inp, l_inp, c_inp = timed(lambda fam=fam: best_member(fam, "sup", exhaustive_limit=40))
+        print(
+            f"  in-process numba threads     {t_inp:8.1f} s wall {c_inp:8.1f} s CPU  "
+            f"{members / t_inp / 1e6:6.2f} M members/s wall  load {l_inp[0]:.1f} -> {l_inp[1]:.1f}",
+            flush=True,
+        )
         assert ser.signs == dsk.signs == inp.signs and ser.value == dsk.value == inp.value
         rows.append((m, members, t_ser, t_dsk, t_inp, c_ser, c_dsk))
     return rows
@@ -91,9 +102,11 @@ def parity_tasks(trials):
     from hermite_rev.experiments import parity_kernel
 
     _, _, eng = parity_kernel()
-    nets = [dict(widths=[64] * 4, activation="relu", sigma_w=math.sqrt(2), sigma_b=0.1, lr=0.1, epochs=400),
-            dict(widths=[64], activation="sin6", sigma_w=1.0, sigma_b=0.0, lr=0.1, epochs=300),
-            dict(widths=[64], activation=eng, sigma_w=1.0, sigma_b=0.0, lr=0.1, epochs=300)]
+    nets = [
+        {"widths": [64] * 4, "activation": "relu", "sigma_w": math.sqrt(2), "sigma_b": 0.1, "lr": 0.1, "epochs": 400},
+        {"widths": [64], "activation": "sin6", "sigma_w": 1.0, "sigma_b": 0.0, "lr": 0.1, "epochs": 300},
+        {"widths": [64], "activation": eng, "sigma_w": 1.0, "sigma_b": 0.0, "lr": 0.1, "epochs": 300},
+    ]
     return [(7, trial, cfg, np.float32, False) for trial in range(trials) for cfg in nets]
 
 
@@ -113,15 +126,24 @@ def bench_parity(client, trials):
     with threadpool_limits(1):
         ser, t_ser, l_ser, c_ser = timed(lambda: run_tasks(parity_task, tasks, workers=1, progress=False))
     numba.set_num_threads(before)
-    print(f"  serial (1 process, 1 thread)     {t_ser:7.1f} s wall {c_ser:7.1f} s CPU  "
-          f"load {l_ser[0]:.1f} -> {l_ser[1]:.1f}", flush=True)
+    print(
+        f"  serial (1 process, 1 thread)     {t_ser:7.1f} s wall {c_ser:7.1f} s CPU  "
+        f"load {l_ser[0]:.1f} -> {l_ser[1]:.1f}",
+        flush=True,
+    )
     thr, t_thr, l_thr, c_thr = timed(lambda: run_tasks(parity_task, tasks, workers=1, progress=False))
-    print(f"  serial (default threads: {before})      {t_thr:7.1f} s wall {c_thr:7.1f} s CPU  "
-          f"load {l_thr[0]:.1f} -> {l_thr[1]:.1f}", flush=True)
+    print(
+        f"  serial (default threads: {before})      {t_thr:7.1f} s wall {c_thr:7.1f} s CPU  "
+        f"load {l_thr[0]:.1f} -> {l_thr[1]:.1f}",
+        flush=True,
+    )
     dsk, t_dsk, l_dsk, c_dsk = timed(lambda: run_tasks(parity_task, tasks, client=client, progress=False), client)
-    print(f"  Dask LocalCluster 2 x 1          {t_dsk:7.1f} s wall {c_dsk:7.1f} s CPU  "
-          f"load {l_dsk[0]:.1f} -> {l_dsk[1]:.1f}  wall speedup {t_ser / t_dsk:.2f}x vs 1 thread, "
-          f"{t_thr / t_dsk:.2f}x vs default threads; CPU efficiency {c_ser / c_dsk:.2f}", flush=True)
+    print(
+        f"  Dask LocalCluster 2 x 1          {t_dsk:7.1f} s wall {c_dsk:7.1f} s CPU  "
+        f"load {l_dsk[0]:.1f} -> {l_dsk[1]:.1f}  wall speedup {t_ser / t_dsk:.2f}x vs 1 thread, "
+        f"{t_thr / t_dsk:.2f}x vs default threads; CPU efficiency {c_ser / c_dsk:.2f}",
+        flush=True,
+    )
     for a, b, c in zip(ser, thr, dsk):
         for key in ("train_mse", "test_mse", "train_acc", "test_acc"):
             assert a[0][key] == b[0][key] == c[0][key]
@@ -133,17 +155,23 @@ def main():
 
     ms = [int(a) for a in sys.argv[1:]] or [28, 30]
     print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()}")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         rows = bench_best(ms, client)
         bench_parity(client, trials=8)
-    m, members, t_ser, t_dsk, _, c_ser, _ = rows[-1]
+    m, members, _, _, _, c_ser, _ = rows[-1]
     per_worker = members / c_ser
     print(f"\nper-worker rate (serial, m = {m}, per CPU second): {per_worker / 1e6:.2f} M members/s")
     for big in (32, 40):
         n = 2 ** (big - 1)
-        print(f"  m = {big}: {n / per_worker / 3600:8.2f} h on 1 worker; on N workers ~ that / N "
-              f"(N = 64: {n / per_worker / 64 / 60:.1f} min)")
+        print(
+            f"  m = {big}: {n / per_worker / 3600:8.2f} h on 1 worker; on N workers ~ that / N "
+            f"(N = 64: {n / per_worker / 64 / 60:.1f} min)"
+        )
     print(f"load average at end: {os.getloadavg()}")
 
 

@@ -16,7 +16,8 @@ Pipeline (one module per stage)
 -------------------------------
 kernels (sympy expressions) -> series (Taylor coefficients) -> hermite (coefficient maps,
 both directions) -> family (sign families) -> lower (numba) / export -> verify / nets /
-experiments; spectrum (Mercer eigenvalues on the sphere).
+experiments; spectrum (Mercer eigenvalues on the sphere); predict (Gram matrices ``gram``,
+infinite-width predictions) and interop (scikit-learn) turn kernels into kernel machines.
 
 References
 ----------
@@ -36,13 +37,15 @@ from ._validate import (
     c,
     z,
 )
+from .deep import DeepActivationFamily, NotRealizableError, deep_reverse
 from .family import Activation, ActivationFamily, reverse
 from .hermite import hermite_coeffs, hermite_norm, kernel_of
+from .predict import gram
 from .series import Tail, TaylorCoeffs, taylor
 
 __version__ = "0.1.0"
 
-_LAZY = ("verify", "nets", "experiments", "spectrum", "lower", "export", "cli", "fit", "plots", "sweep")
+_LAZY = ("verify", "nets", "experiments", "spectrum", "lower", "export", "cli", "fit", "plots", "sweep", "interop")
 
 __all__ = [
     "c",
@@ -52,11 +55,16 @@ __all__ = [
     "TaylorCoeffs",
     "Tail",
     "reverse",
+    "deep_reverse",
+    "DeepActivationFamily",
+    "NotRealizableError",
     "ActivationFamily",
     "Activation",
     "hermite_coeffs",
     "hermite_norm",
     "kernel_of",
+    "gram",
+    "predict",
     "HermiteRevError",
     "NotAKernelError",
     "NotAnalyticError",

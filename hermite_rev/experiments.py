@@ -6,6 +6,8 @@ parity_kernel    the kernel designed for parity, and its reverse-engineered acti
 parity           11-bit parity: 4HL ReLU vs 1HL sin(6z)/2 vs 1HL engineered activation
 mimic            wine data: 1HL ReLU vs 4HL ReLU vs 1HL activations whose NTK is the 4HL ReLU NTK
 run_experiment   run one by name, print a table, write the figure (``hermite-rev experiment``)
+parity_task      one (trial, network) of parity: a pure task for hermite_rev.sweep
+mimic_task       one (trial, network) of mimic: a pure task for hermite_rev.sweep
 
 Every experiment returns an :class:`ExperimentResult`: a dict ``{network_name: {"train_mse",
 "test_mse", "train_acc", "test_acc", "seconds", and "*_std"}}`` (means and standard deviations

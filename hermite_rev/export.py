@@ -22,6 +22,12 @@ who generated it and from which activation.
   ``void NAME_value_grad(double x, double *value, double *grad)`` (C99, only ``<stddef.h>``).
 - ``latex``: ``\phi(z) = b_0 h_0(z) + ...`` with ``digits`` significant digits and at most
   ``terms`` nonzero terms.
+- ``neural_tangents``: ``NAME(x)`` (jax), the exact dual kernels ``NAME_nngp_fn(cov12, var1,
+  var2)`` = E[phi(u) phi(v)] and ``NAME_d_nngp_fn`` = E[phi'(u) phi'(v)] for u, v centred
+  Gaussians of any variances, and ``NAME_layer()`` = ``stax.Elementwise(fn, nngp_fn,
+  d_nngp_fn)``: a neural-tangents layer whose ``kernel_fn`` is exact at any depth, sigma_w,
+  sigma_b.  The duals use Mehler's formula after rescaling the coefficients to each variance
+  (:math:`h_m(s z) = \sum_{i} s^{m-2i}(s^2-1)^i \sqrt{m!/(m-2i)!}/(i!\,2^i)\, h_{m-2i}(z)`).
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from ._validate import HermiteRevError, check_positive_int
 
 __all__ = ["export_activation", "TARGETS"]
 
-TARGETS = ("numpy", "torch", "jax", "c", "latex")
+TARGETS = ("numpy", "torch", "jax", "c", "latex", "neural_tangents")
 
 
 def _version():
@@ -124,6 +130,7 @@ _PY_RESERVED = {
     "numpy": {"np", "range", "len", "float"},
     "torch": {"math", "torch", "range", "len", "super"},
     "jax": {"math", "jax", "jnp", "range", "len"},
+    "neural_tangents": {"math", "jax", "jnp", "stax", "range", "len"},
 }
 
 # C: keywords (C89 .. C23), the types and macros of <stddef.h>, main, and the standard library's
@@ -421,7 +428,89 @@ def _export_latex(act, b, name, digits=6, terms=8, **_):
     return rf"{symbol}(z) = {text}"
 
 
+def _export_neural_tangents(act, b, name, **_):
+    d = _derivative(b)
+    N = name.upper()
+    return f'''{_header(act, b, "neural_tangents", "# ")}
+# A neural-tangents stax layer with the exact dual kernel: {name}_layer().  For float64 kernels
+# call jax.config.update("jax_enable_x64", True) before building the network.
+import math
+
+import jax.numpy as jnp
+from neural_tangents import stax
+
+{N}_COEFFS = (
+    {_floats(b)},
+)
+{N}_GRAD_COEFFS = (
+    {_floats(d)},
+)
+# h_m(s z) = sum_i s^(m-2i) (s^2-1)^i {N}_RESCALE[m][i] h_(m-2i)(z)  (Hermite multiplication theorem)
+{N}_RESCALE = tuple(
+    tuple(math.exp(0.5 * (math.lgamma(m + 1) - math.lgamma(m - 2 * i + 1)) - math.lgamma(i + 1)) / 2.0 ** i
+          for i in range(m // 2 + 1))
+    for m in range(len({N}_COEFFS)))
+
+
+def _{name}_series(x, coeffs):
+    h_prev = jnp.zeros_like(x)
+    h = jnp.ones_like(x)
+    out = coeffs[0] * h
+    for k in range(1, len(coeffs)):
+        h_prev, h = h, (x * h - math.sqrt(k - 1) * h_prev) / math.sqrt(k)
+        out = out + coeffs[k] * h
+    return out
+
+
+def {name}(x):
+    """phi(x) = sum_k b_k h_k(x)."""
+    return _{name}_series(x, {N}_COEFFS)
+
+
+def _{name}_rescaled(coeffs, var):
+    """Hermite coefficients of f(sqrt(var) z), given those of f(z)."""
+    s = jnp.sqrt(var)
+    out = [jnp.zeros_like(var) for _ in coeffs]
+    for m, bm in enumerate(coeffs):
+        if bm == 0.0:
+            continue
+        for i in range(m // 2 + 1):
+            j = m - 2 * i
+            out[j] = out[j] + bm * {N}_RESCALE[m][i] * s ** j * (var - 1.0) ** i
+    return out
+
+
+def _{name}_dual(coeffs, cov12, var1, var2):
+    """E[f(u) f(v)], u ~ N(0, var1), v ~ N(0, var2), E[uv] = cov12 (Mehler's formula)."""
+    b1 = _{name}_rescaled(coeffs, var1)
+    b2 = _{name}_rescaled(coeffs, var2)
+    rho = cov12 / jnp.sqrt(var1 * var2)
+    total = jnp.zeros_like(rho)
+    power = jnp.ones_like(rho)
+    for k in range(len(coeffs)):
+        total = total + b1[k] * b2[k] * power
+        power = power * rho
+    return total
+
+
+def {name}_nngp_fn(cov12, var1, var2):
+    """E[phi(u) phi(v)] (exact for this polynomial activation)."""
+    return _{name}_dual({N}_COEFFS, cov12, var1, var2)
+
+
+def {name}_d_nngp_fn(cov12, var1, var2):
+    """E[phi'(u) phi'(v)] (exact)."""
+    return _{name}_dual({N}_GRAD_COEFFS, cov12, var1, var2)
+
+
+def {name}_layer():
+    """stax layer (init_fn, apply_fn, kernel_fn) applying phi with its exact kernels."""
+    return stax.Elementwise(fn={name}, nngp_fn={name}_nngp_fn, d_nngp_fn={name}_d_nngp_fn)
+'''
+
+
 _EXPORTERS = {
+    "neural_tangents": _export_neural_tangents,
     "numpy": _export_numpy,
     "torch": _export_torch,
     "jax": _export_jax,
@@ -437,7 +526,7 @@ def export_activation(act: Any, target: str = "numpy", *, name: str = "phi", **o
     ----------
     act : Activation or sequence of float
         The activation, or its Hermite coefficients b_0, b_1, ....
-    target : {"numpy", "torch", "jax", "c", "latex"}
+    target : {"numpy", "torch", "jax", "c", "latex", "neural_tangents"}
     name : str
         Name of the generated function (``NAME`` and ``NAME_grad``): an identifier that does
         not collide with what the generated code uses (``np``, ``torch``, ``math``, ``jax``,
@@ -474,7 +563,8 @@ def export_activation(act: Any, target: str = "numpy", *, name: str = "phi", **o
             raise
         raise HermiteRevError(f"{exc} (name={raw!r} is {name!r} after NFKC normalisation, as Python reads "
                               f"identifiers)") from None
-    allowed = {"numpy": set(), "torch": {"class_name"}, "jax": set(), "c": set(), "latex": {"digits", "terms"}}[target]
+    allowed = {"numpy": set(), "torch": {"class_name"}, "jax": set(), "c": set(), "latex": {"digits", "terms"},
+               "neural_tangents": set()}[target]
     unknown = set(options) - allowed
     if unknown:
         raise HermiteRevError(f"unknown option(s) {sorted(unknown)} for target {target!r}; allowed: {sorted(allowed)}")

@@ -199,7 +199,8 @@ class Activation:
         return self._cache["compiled"]
 
     def export(self, target: str = "numpy", **options: Any) -> str:
-        """Source text of phi (and phi') for ``numpy | torch | jax | c | latex``; runs without hermite_rev."""
+        """Source text of phi (and phi') for ``numpy | torch | jax | c | latex | neural_tangents``; runs without
+        hermite_rev."""
         from .export import export_activation
 
         return export_activation(self, target, **options)
@@ -272,6 +273,11 @@ class ActivationFamily:
     exact: tuple | None
     nonzero: tuple
     label: str | None = None
+    #: pre-activation variance q of the hidden layer (None: 1); magnitudes are then |beta_k|, the
+    #: Hermite coefficients of phi(sqrt(q) z), and members are phi(z) = sum_k beta_k h_k(z / sqrt(q))
+    scale: object = None
+    #: hyperparameters the family was reverse-engineered for (None: the theorem's)
+    hyper: dict | None = None
 
     @property
     def n(self):
@@ -323,7 +329,13 @@ class ActivationFamily:
         exact = None
         if self.exact is not None:
             exact = tuple(sign_of.get(k, 1) * b for k, b in enumerate(self.exact))
-        return Activation(coeffs, tuple(self.errors), self.dps, exact, self.kind, self.kernel, self.taylor.tail)
+        errors = tuple(self.errors)
+        if self.scale is not None:
+            from ._reverse_hyper import member_coeffs
+
+            with mpmath.workdps(self.dps + 10):
+                coeffs, errors, exact = member_coeffs(coeffs, errors, self.scale, exact)
+        return Activation(coeffs, errors, self.dps, exact, self.kind, self.kernel, self.taylor.tail)
 
     def members(self) -> Iterator[Activation]:
         """Lazy iterator over all ``count()`` members (signs in lexicographic order, + first)."""
@@ -332,12 +344,23 @@ class ActivationFamily:
 
     def signs_of(self, act: Activation) -> list[int]:
         """The sign vector of a member (inverse of :meth:`activation`)."""
-        return [1 if act.coeffs[k] >= 0 else -1 for k in self.nonzero]
+        coeffs: Sequence[Any] = act.coeffs
+        if self.scale is not None:  # back to the coefficients of phi(sqrt(q) z)
+            from ._reverse_hyper import rescale_matrix
+
+            with mpmath.workdps(self.dps + 10):
+                R = rescale_matrix(self.n, mpmath.sqrt(mpmath.mpf(sympy.N(self.scale, self.dps + 15))))
+                coeffs = [mpmath.fsum(act.coeffs[m] * R[m][j] for m in range(self.n)) for j in range(self.n)]
+        return [1 if coeffs[k] >= 0 else -1 for k in self.nonzero]
 
     def best(self, criterion: str | Callable[..., Any] = "sup", **options: Any) -> BestMember:
-        """The member minimising ``criterion`` (see :func:`hermite_rev.lower.best_member`)."""
+        """The member minimising ``criterion`` (see :func:`hermite_rev.lower.best_member`; ``client=``,
+        ``scheduler=`` or ``workers=`` split the search into tasks, with the same result)."""
         from .lower import best_member
 
+        if self.scale is not None:
+            raise HermiteRevError("best() searches signs of the theorem's coefficients; for a family with "
+                                  f"sigma_w, sigma_b ({self.hyper}) iterate over members() instead")
         return best_member(self, criterion, **options)
 
     def plot(self, ax: Any = None, xlim: tuple[float, float] = (-3, 3), limit: int = 16, seed: int = 0,
@@ -383,7 +406,9 @@ def _as_kernel(K):
 
 
 def reverse(K: sympy.Expr | str | Sequence[Any], kind: str = "ntk", n: int = 40, dps: int = 30, *,
-            exact: bool = False, label: str | None = None) -> ActivationFamily:
+            exact: bool = False, label: str | None = None, sigma_w: Any = 1, sigma_b: Any = 0,
+            parameterization: str = "ntk", sigma_w_last: Any = 1, sigma_b_last: Any = 0,
+            width: int | None = None, d_in: int | None = None) -> ActivationFamily:
     r"""Reverse-engineer a dot-product kernel into the family of 1HL activations realising it.
 
     .. math:: \phi(z) = \sum_k \pm\sqrt{a_k}\, h_k(z) \;(\mathrm{NNGP}), \qquad
@@ -402,6 +427,29 @@ def reverse(K: sympy.Expr | str | Sequence[Any], kind: str = "ntk", n: int = 40,
         Use exact Taylor coefficients (sympy) and exact square roots.
     label : str, optional
         What figures and reprs call the kernel; default: ``K`` itself when it is a string.
+    sigma_w, sigma_b : numbers
+        Hidden Dense layer of the one-hidden-layer net (floats become exact rationals).
+    parameterization : {"ntk", "standard"}
+        neural-tangents' parameterizations; the NNGP is the same for both.
+    sigma_w_last, sigma_b_last : numbers
+        Readout Dense layer (default 1, 0, as in :mod:`hermite_rev.kernels`).
+    width, d_in : int
+        Hidden width N and input dimension d; needed (only) for the standard-parameterization
+        NTK, which depends on them.
+
+    With other hyperparameters than sigma_w = 1, sigma_b = 0 (NTK parameterization), the
+    hidden pre-activations have variance :math:`q = \sigma_w^2 + \sigma_b^2` and correlation
+    :math:`\rho = (\sigma_w^2 c + \sigma_b^2)/q`; K is re-expanded exactly in
+    :math:`\rho` and, with :math:`\phi(\sqrt q z) = \sum_k \beta_k h_k(z)`,
+
+    .. math:: \mathrm{NNGP} = \sigma_{b,L}^2 + \sigma_{w,L}^2 \sum_k \beta_k^2 \rho^k, \qquad
+              \mathrm{NTK} = \sigma_{b,L}^2 + \sigma_{w,L}^2 \sum_k (k+1) \beta_k^2 \rho^k
+
+    (NTK parameterization; the standard one in ``proofs/09_reverse_hyperparameters.md``).
+    ``magnitudes`` are then the :math:`|\beta_k|` and each member is
+    :math:`\phi(z) = \sum_k \pm\beta_k h_k(z/\sqrt q)`, given by its own Hermite
+    coefficients.  A kernel whose re-expanded coefficients are negative (or whose constant
+    term is below what the readout bias adds) is not reachable: NotAKernelError names the k.
 
     Raises
     ------
@@ -423,6 +471,12 @@ def reverse(K: sympy.Expr | str | Sequence[Any], kind: str = "ntk", n: int = 40,
     n = check_positive_int(n, "n")
     dps = check_positive_int(dps, "dps")
     expr = _as_kernel(K)
+    if label is None and isinstance(K, str):
+        label = K.strip()
+    hyper = (sigma_w, sigma_b, parameterization, sigma_w_last, sigma_b_last)
+    if hyper != (1, 0, "ntk", 1, 0):
+        return _reverse_hyper(expr, kind, n, dps, exact, sigma_w, sigma_b, parameterization, sigma_w_last,
+                              sigma_b_last, width, d_in, None if label is None else str(label))
     if exact:
         a_exact = taylor(expr, n, exact=True)
         with mpmath.workdps(dps):
@@ -462,3 +516,59 @@ def reverse(K: sympy.Expr | str | Sequence[Any], kind: str = "ntk", n: int = 40,
         label = K.strip()
     return ActivationFamily(expr, kind, a, mags, errs, exact_mags, tuple(nonzero),
                             label=None if label is None else str(label))
+
+
+def _reverse_hyper(expr: sympy.Expr, kind: str, n: int, dps: int, exact: bool, sigma_w: Any, sigma_b: Any,
+                   parameterization: str, sigma_w_last: Any, sigma_b_last: Any, width: int | None,
+                   d_in: int | None, label: str | None) -> ActivationFamily:
+    """reverse() for any sigma_w, sigma_b, readout and parameterization (see _reverse_hyper)."""
+    from . import _reverse_hyper as rh
+
+    param, width, d_in = rh.check_param(parameterization, kind, width, d_in)
+    sw, sb = rh.hyper_number(sigma_w, "sigma_w"), rh.hyper_number(sigma_b, "sigma_b")
+    swl, sbl = rh.hyper_number(sigma_w_last, "sigma_w_last"), rh.hyper_number(sigma_b_last, "sigma_b_last")
+    sw2, sb2, swl2, sbl2 = sw**2, sb**2, swl**2, sbl**2
+    if not sw2.is_positive:
+        raise HermiteRevError(f"sigma_w must be nonzero (else the net ignores its input), got sigma_w={sigma_w!r}")
+    if not swl2.is_positive:
+        raise HermiteRevError(f"sigma_w_last must be nonzero, got sigma_w_last={sigma_w_last!r}")
+    q = sw2 + sb2
+    target = rh.reexpand(expr, sw2, sb2)
+    std_ntk = param == "standard" and kind == "ntk"
+    m = 2 * n + 10 if std_ntk else n     # the standard NTK couples beta_k^2 to beta_{k+1}^2
+    if exact and not std_ntk:
+        a_exact = taylor(target, m, exact=True)
+        with mpmath.workdps(dps):
+            vals = [mpmath.mpf(sympy.N(v, dps + 10)) for v in a_exact]  # rounded once: say by how much
+            a = TaylorCoeffs(vals, expr=target, dps=dps, errors=[abs(v) * mpmath.mpf(10) ** (1 - dps) for v in vals],
+                             exact=False, rigorous=True, engine="sympy")
+    else:
+        exact = False
+        a = taylor(target, m, dps)
+    args = (kind, param, q, sw2, sb2, swl2, sbl2, width, d_in, dps)
+    s, e, _ = rh.solve_squares(list(a), list(a.errors), *args)
+    if std_ntk:  # truncation of the back substitution: compare with a solve from fewer terms
+        s2, _, _ = rh.solve_squares(list(a)[: m - 10], list(a.errors)[: m - 10], *args)
+        with mpmath.workdps(dps + 10):
+            e = [ek + abs(x - y) for ek, x, y in zip(e, s, s2)]
+        s, e = s[:n], e[:n]
+    rh.check_reachable(s, e, kind, param, dps, expr)
+    nonzero, mags, errs = [], [], []
+    with mpmath.workdps(dps):
+        for k, (v, ek) in enumerate(zip(s, e)):
+            if abs(v) <= ek:
+                mags.append(mpmath.mpf(0))
+                errs.append(mpmath.sqrt(ek))
+            else:
+                nonzero.append(k)
+                mags.append(mpmath.sqrt(v))
+                errs.append(_sqrt_err(v, ek, 1))
+    _ = a.tail  # raises DivergentSeriesError when the re-expanded series does not converge at rho = 1
+    exact_mags = None
+    if exact:
+        w = [swl2 * (1 if kind == "nngp" else k + 1) for k in range(n)]
+        exact_mags = tuple(sympy.sqrt((v - (sbl2 if k == 0 else 0)) / w[k]) for k, v in enumerate(a_exact))
+    hyper = {"sigma_w": sw, "sigma_b": sb, "parameterization": param, "sigma_w_last": swl, "sigma_b_last": sbl,
+             "width": width, "d_in": d_in}
+    return ActivationFamily(expr, kind, a, mags, errs, exact_mags, tuple(nonzero), label=label, scale=q,
+                            hyper=hyper)

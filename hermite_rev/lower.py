@@ -7,6 +7,8 @@ CompiledActivation   f(x) = phi(x), f.grad(x) = phi'(x), f.hess(x) = phi''(x), f
 best_member          the member of an ActivationFamily minimising a shape criterion
 BestMember           result of best_member: activation, value, examined, members_per_second, method
 CRITERIA             the built-in criteria: "sup", "lipschitz", "nonmonotone"
+gray_blocks          pure task: a range of Gray-code blocks (best_member split over hermite_rev.sweep)
+local_starts         pure task: the local search from some of the starts
 
 Convention: ``phi(z) = sum_k b_k h_k(z)`` with ``h_k = He_k / sqrt(k!)``; ``h_k' = sqrt(k) h_{k-1}``,
 so ``phi' = sum_k sqrt(k+1) b_{k+1} h_k`` and ``phi'' = sum_k sqrt((k+1)(k+2)) b_{k+2} h_k``.

@@ -39,6 +39,7 @@ Examples
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import sys
@@ -48,14 +49,19 @@ import uuid
 
 from ._validate import HermiteRevError, check_positive_int
 
-__all__ = ["DASK_HINT", "SweepTaskError", "dask_available", "local_workers", "run_tasks", "shutdown",
-           "worker_threads"]
+__all__ = ["DASK_HINT", "SweepTaskError", "dask_available", "local_workers", "run_tasks", "shutdown", "worker_threads"]
 
 DASK_HINT = 'pip install "hermite_rev[dask]"'
 
 #: environment variables that size the thread pools of numba, OpenMP and the BLAS libraries
-THREAD_ENV = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-              "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+THREAD_ENV = (
+    "NUMBA_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 #: most tasks one call accepts (the list of futures / results lives in memory)
 MAX_TASKS = 10_000_000
@@ -154,8 +160,10 @@ def _short(v, limit=40):
 
 
 def _fail(fn, tasks, i, exc):
-    msg = (f"task {i} of {len(tasks)} failed: {_summary(fn, tasks[i])} raised "
-           f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+    msg = (
+        f"task {i} of {len(tasks)} failed: {_summary(fn, tasks[i])} raised "
+        f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    )
     raise SweepTaskError(msg, index=i, task=tasks[i]) from exc
 
 
@@ -192,8 +200,9 @@ class _Progress:
             self.bar.close()
 
 
-def run_tasks(fn, tasks, *, client=None, scheduler=None, workers=None, progress=True, desc=None, retries=2,
-              seconds_per_task=None):
+def run_tasks(
+    fn, tasks, *, client=None, scheduler=None, workers=None, progress=True, desc=None, retries=2, seconds_per_task=None
+):
     r"""Run ``fn`` on every task and return the results in task order.
 
     Parameters
@@ -254,8 +263,10 @@ def run_tasks(fn, tasks, *, client=None, scheduler=None, workers=None, progress=
     if client is not None and scheduler is not None:
         raise HermiteRevError("give client= or scheduler=, not both")
     if (client is not None or scheduler is not None) and workers is not None:
-        raise HermiteRevError(f"workers= is for the local engine; with a Dask client or scheduler the cluster "
-                              f"decides, got workers={workers}")
+        raise HermiteRevError(
+            f"workers= is for the local engine; with a Dask client or scheduler the cluster "
+            f"decides, got workers={workers}"
+        )
     desc = desc or getattr(fn, "__name__", "tasks")
     if not tasks:
         return []
@@ -275,8 +286,7 @@ def run_tasks(fn, tasks, *, client=None, scheduler=None, workers=None, progress=
         return _run_dask(fn, tasks, client, progress, desc, retries, seconds_per_task)
     n = local_workers() if workers is None else check_positive_int(workers, "workers")
     busy = min(n, len(tasks))
-    _announce(progress, desc, len(tasks), busy, "in this process" if busy == 1 else "local processes",
-              seconds_per_task)
+    _announce(progress, desc, len(tasks), busy, "in this process" if busy == 1 else "local processes", seconds_per_task)
     if busy == 1:
         return _run_serial(fn, tasks, progress, desc)
     return _run_pool(fn, tasks, n, progress, desc, retries)
@@ -339,6 +349,7 @@ def _skip_main_reimport(fn):
 
 _POOL = {"pool": None, "workers": 0}
 _POOL_LOCK = threading.Lock()
+_AT_EXIT = False
 
 
 def _new_pool(n):
@@ -351,7 +362,11 @@ def _new_pool(n):
 
 def _shared_pool(n):
     """The local pool of ``n`` processes kept between calls (started lazily, replaced when broken)."""
+    global _AT_EXIT
     with _POOL_LOCK:
+        if not _AT_EXIT:  # stop the workers before the interpreter tears its modules down
+            atexit.register(shutdown)
+            _AT_EXIT = True
         pool = _POOL["pool"]
         if pool is not None and (_POOL["workers"] != n or getattr(pool, "_broken", False)):
             pool.shutdown(wait=False, cancel_futures=True)
@@ -429,9 +444,12 @@ def _run_pool(fn, tasks, n, progress, desc, retries):
                 rebuilt += 1
                 if rebuilt > retries:
                     lost = [i for i in range(len(tasks)) if i not in results]
-                    raise SweepTaskError(f"a worker process died {rebuilt} times (more than retries={retries}); "
-                                         f"{len(lost)} task(s) unfinished, first {_summary(fn, tasks[lost[0]])}",
-                                         index=lost[0], task=tasks[lost[0]])
+                    raise SweepTaskError(
+                        f"a worker process died {rebuilt} times (more than retries={retries}); "
+                        f"{len(lost)} task(s) unfinished, first {_summary(fn, tasks[lost[0]])}",
+                        index=lost[0],
+                        task=tasks[lost[0]],
+                    )
     finally:
         bar.close()
     return [results[i] for i in range(len(tasks))]
@@ -446,8 +464,10 @@ def _run_dask(fn, tasks, client, progress, desc, retries, seconds_per_task):
         nworkers = 1
     _announce(progress, desc, len(tasks), nworkers, f"Dask {client.scheduler.address}", seconds_per_task)
     run = uuid.uuid4().hex[:12]
-    futures = [client.submit(_call_on_dask_worker, fn, task, key=f"{desc}-{run}-{i}", retries=retries, pure=False)
-               for i, task in enumerate(tasks)]
+    futures = [
+        client.submit(_call_on_dask_worker, fn, task, key=f"{desc}-{run}-{i}", retries=retries, pure=False)
+        for i, task in enumerate(tasks)
+    ]
     index = {f.key: i for i, f in enumerate(futures)}
     results = [None] * len(tasks)
     bar = _Progress(progress, len(tasks), desc)
@@ -464,4 +484,3 @@ def _run_dask(fn, tasks, client, progress, desc, retries, seconds_per_task):
     finally:
         bar.close()
     return results
-

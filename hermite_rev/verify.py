@@ -10,6 +10,7 @@ empirical_kernel      NNGP / NTK of a real finite-width FCN at initialization
 width_scaling         fit err(width) ~ width^p of the empirical kernel (p should be -1/2)
 kernel_regime_gap     trained net vs kernel gradient descent with the analytic NTK (Jacot et al.)
 theorem_report        reverse-engineer K, then series vs quadrature vs finite width, with a figure
+regime_gap_task       one (width, seed) of kernel_regime_gap: a pure task for hermite_rev.sweep
 KernelValues          kernel values on a grid of cosines with their error estimates
 
 Conventions.  For an activation phi and standard normal (u, v) with correlation c,

@@ -28,8 +28,14 @@ def test_top_level_help_lists_the_expression_language(capsys):
     listed = re.search(r"functions: (.*?)\n\s+constants", out, re.S).group(1)
     functions = [f.strip() for f in listed.replace("\n", " ").split(",")]
     assert {"sqrt", "exp", "acos", "erf", "Max", "tanh"} <= set(functions)
-    calls = {"Max": "Max(c, 0)", "Min": "Min(c, 0)", "max": "max(c, 0)", "min": "min(c, 0)",
-             "Rational": "Rational(1, 2)", "Integer": "Integer(3)"}
+    calls = {
+        "Max": "Max(c, 0)",
+        "Min": "Min(c, 0)",
+        "max": "max(c, 0)",
+        "min": "min(c, 0)",
+        "Rational": "Rational(1, 2)",
+        "Integer": "Integer(3)",
+    }
     for f in functions:  # each listed name really parses
         parse(calls.get(f, f"{f}(c/2)"), __import__("hermite_rev").c)
     for command in COMMANDS:

@@ -47,3 +47,28 @@ def test_design_parity_fast(tmp_path, capsys):
     assert res["1HL engineered"]["test_acc"] > 0.9
     assert res["4HL ReLU"]["test_acc"] < 0.7
     assert (tmp_path / "p.png").exists()
+
+
+def test_deep_reverse_fast(tmp_path, capsys):
+    out = load("deep_reverse").main(["--fast", "--out", str(tmp_path / "d.png")])
+    text = capsys.readouterr().out
+    assert "NOT reached" in text                                # fits say they miss dps digits
+    assert out["sin_exact"] is not None                         # no exact depth-2 root for sin(6z)/2
+    assert out["sin_fit"].report.sup_error < 5e-3
+    assert out["exp"].report.method == "fit" and out["exp"].report.sup_error < 1e-2
+    table = out["table"]
+    assert table[("c^3", "nngp", 2)][0] == "no" and "L-th power" in table[("c^3", "nngp", 2)][1]
+    assert table[("c^3", "nngp", 3)][0] == "no"
+    assert table[("sinh(2c)", "nngp", 2)][1] == "root coefficient kappa_5 < 0"
+    assert table[("cosh(2c)", "nngp", 2)][0] == "fit"
+    assert (tmp_path / "d.png").stat().st_size > 10_000
+
+
+def test_kernel_regression_wine(capsys):
+    pytest.importorskip("sklearn")
+    res = load("kernel_regression_wine").main(["--n", "12", "--seeds", "0"])
+    deep = res["4HL ReLU NTK, hr.predict (t = inf)"]
+    assert deep["test_acc"] > 0.9 and deep["test_mse"] < 0.06
+    # scikit-learn on hr.gram agrees with hr.predict (tiny ridge), and the mimic is close to the deep kernel
+    assert abs(res["4HL ReLU NTK, sklearn KernelRidge (precomputed)"]["test_mse"] - deep["test_mse"]) < 1e-3
+    assert abs(res["1HL mimic NTK, hr.predict (t = inf)"]["test_acc"] - deep["test_acc"]) < 0.05

@@ -124,7 +124,7 @@ def test_bad_input(act):
         act.export("numpy", digits=3)
     with pytest.raises(ValueError, match="finite"):
         export_activation([1.0, float("nan")], "c")
-    assert set(TARGETS) == {"numpy", "torch", "jax", "c", "latex"}
+    assert set(TARGETS) == {"numpy", "torch", "jax", "c", "latex", "neural_tangents"}
 
 
 @pytest.mark.parametrize("target,name", [("numpy", "np"), ("numpy", "range"), ("numpy", "float"), ("torch", "torch"),

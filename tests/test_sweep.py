@@ -50,8 +50,9 @@ def threads_seen(_):
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                       silence_logs=40)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    )
     cl = distributed.Client(cluster)
     yield cl
     cl.close()
@@ -94,8 +95,11 @@ def test_failing_task_is_named(engine, request):
     kw = {"serial": {"workers": 1}, "pool": {"workers": 2}}.get(engine)
     if kw is None:
         kw = {"client": request.getfixturevalue("client"), "retries": 0}
-    with pytest.raises(SweepTaskError, match=r"task 3 of 5 failed: fails_on_three\(3\) raised ZeroDivisionError: "
-                                             r"task number 3 divides by zero") as info:
+    with pytest.raises(
+        SweepTaskError,
+        match=r"task 3 of 5 failed: fails_on_three\(3\) raised ZeroDivisionError: "
+        r"task number 3 divides by zero",
+    ) as info:
         run_tasks(fails_on_three, [(i,) for i in range(5)], progress=False, **kw)
     assert info.value.index == 3 and info.value.task == (3,)
 
@@ -144,9 +148,9 @@ def test_bad_arguments():
 def test_unreachable_scheduler_is_one_line_error():
     import dask
 
-    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
-        with pytest.raises(HermiteRevError, match=r"cannot connect to the Dask scheduler at tcp://127.0.0.1:9"):
-            run_tasks(seeded_draw, TASKS, scheduler="tcp://127.0.0.1:9", progress=False)
+    where = r"cannot connect to the Dask scheduler at tcp://127.0.0.1:9"
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}), pytest.raises(HermiteRevError, match=where):
+        run_tasks(seeded_draw, TASKS, scheduler="tcp://127.0.0.1:9", progress=False)
 
 
 def test_size_line(capsys):
@@ -197,10 +201,16 @@ def test_best_member_exhaustive_split_equals_serial(relu_family, client, criteri
 
     ref = best_member(relu_family, criterion)  # in-process numba search over all 2**13 members
     assert ref.method == "gray-code" and ref.covered == 2**14
-    for kw in ({"workers": 1}, {"client": client}):
+    engines = [{"workers": 1}, {"client": client}] + ([{"workers": 2}] if criterion == "sup" else [])
+    for kw in engines:
         got = relu_family.best(criterion, **kw)
-        assert (got.signs, got.value, got.refined_value, got.examined, got.covered) == \
-               (ref.signs, ref.value, ref.refined_value, ref.examined, ref.covered), kw
+        assert (got.signs, got.value, got.refined_value, got.examined, got.covered) == (
+            ref.signs,
+            ref.value,
+            ref.refined_value,
+            ref.examined,
+            ref.covered,
+        ), kw
 
 
 def test_best_member_split_finds_the_brute_force_minimum(relu_family, client):
@@ -235,7 +245,7 @@ def test_best_member_split_rejects_callable(relu_family):
 def test_width_scaling_equals_serial(client, one_thread):
     from hermite_rev import verify
 
-    kw = dict(widths=[64, 256, 1024], seeds=range(3), cs=[-0.5, 0.0, 0.5, 1.0])
+    kw = {"widths": [64, 256, 1024], "seeds": range(3), "cs": [-0.5, 0.0, 0.5, 1.0]}
     ref = verify.width_scaling("relu", "ntk", workers=1, **kw)
     assert verify.width_scaling("relu", "ntk", client=client, **kw) == ref
     assert verify.width_scaling("relu", "ntk", workers=2, **kw) == ref
@@ -244,7 +254,7 @@ def test_width_scaling_equals_serial(client, one_thread):
 def test_kernel_regime_gap_equals_serial(client, one_thread):
     from hermite_rev import verify
 
-    kw = dict(widths=(64, 512), epochs=15, seeds=range(2))
+    kw = {"widths": (64, 512), "epochs": 15, "seeds": range(2)}
     ref = verify.kernel_regime_gap("relu", workers=1, **kw)
     assert verify.kernel_regime_gap("relu", client=client, **kw) == ref
 
@@ -287,3 +297,24 @@ def test_docstring_examples():
 
     result = doctest.testmod(sweep, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_cli_sweep_flags_reach_the_experiment(monkeypatch, capsys):
+    from hermite_rev import experiments
+    from hermite_rev.cli import main
+
+    seen = {}
+
+    def fake_run(name, fast, as_json, out, **options):
+        seen.update(options)
+
+    monkeypatch.setattr(experiments, "run_experiment", fake_run)
+    assert main(["experiment", "parity", "--fast", "--scheduler", "tcp://10.0.0.5:8786"]) == 0
+    assert seen["scheduler"] == "tcp://10.0.0.5:8786" and "workers" not in seen
+    seen.clear()
+    assert main(["experiment", "mimic", "--fast", "--workers", "3"]) == 0
+    assert seen["workers"] == 3 and "scheduler" not in seen
+    assert main(["experiment", "parity", "--workers", "0"]) == 2
+    assert "--workers" in capsys.readouterr().err
+    assert main(["experiment", "parity", "--workers", "2", "--scheduler", "tcp://a:1"]) == 2
+    assert "--workers is for local runs" in capsys.readouterr().err

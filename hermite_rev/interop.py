@@ -1,0 +1,122 @@
+r"""Interoperability: hermite_rev kernels in scikit-learn (and neural-tangents, via export).
+
+Index
+-----
+SklearnKernel   any hr kernel as a ``sklearn.gaussian_process.kernels.Kernel`` with an
+                amplitude hyperparameter (GaussianProcessRegressor / Classifier; for
+                ``KernelRidge(kernel="precomputed")`` pass ``hr.gram(K, X1, X2)``)
+
+neural-tangents: ``act.export("neural_tangents")`` (see :mod:`hermite_rev.export`) writes a
+``stax.Elementwise`` layer with the exact dual kernel of a reverse-engineered activation.
+
+.. math:: k(x, x') = A \, K\!\left(\frac{x \cdot x'}{|x|\,|x'|}\right)
+
+Rows are put on the sphere as in :func:`hermite_rev.gram`, so ``k`` depends only on
+directions (not stationary).  The amplitude A > 0 is the only hyperparameter, optimized in
+log space like scikit-learn's ``ConstantKernel``; ``k(X, eval_gradient=True)`` returns the
+gradient with respect to log A, which is ``k`` itself.
+
+References
+----------
+F. Pedregosa et al., "Scikit-learn: machine learning in Python", JMLR 2011, arXiv:1201.0490.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import HermiteRevError
+
+__all__ = ["SklearnKernel"]
+
+try:
+    from sklearn.gaussian_process.kernels import Hyperparameter, Kernel
+except ImportError:  # pragma: no cover - scikit-learn is the dev extra
+    Kernel = object
+    Hyperparameter = None
+
+
+class SklearnKernel(Kernel):
+    r"""A hermite_rev dot-product kernel as a scikit-learn GP kernel.
+
+    Parameters
+    ----------
+    K : kernel
+        Anything :func:`hermite_rev.gram` accepts (sympy expression in c, string, Taylor
+        coefficients, TaylorCoeffs); compiled once and cached.
+    amplitude : float
+        Positive multiplier A.
+    amplitude_bounds : pair of floats or "fixed"
+        Bounds for A during hyperparameter optimization.
+
+    Examples
+    --------
+    >>> import numpy as np, hermite_rev as hr
+    >>> from sklearn.gaussian_process import GaussianProcessRegressor
+    >>> k = hr.interop.SklearnKernel(hr.kernels.relu_ntk(depth=2))
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]); y = np.array([1.0, -1.0, 0.2])
+    >>> gp = GaussianProcessRegressor(kernel=k, alpha=1e-8, optimizer=None).fit(X, y)
+    >>> np.allclose(gp.predict(X), y, atol=1e-6)
+    True
+    """
+
+    def __init__(self, K, amplitude=1.0, amplitude_bounds=(1e-5, 1e5)):
+        if Hyperparameter is None:  # pragma: no cover
+            raise HermiteRevError("SklearnKernel needs scikit-learn (pip install scikit-learn)")
+        self.K = K
+        self.amplitude = amplitude
+        self.amplitude_bounds = amplitude_bounds
+
+    @property
+    def hyperparameter_amplitude(self):
+        return Hyperparameter("amplitude", "numeric", self.amplitude_bounds)
+
+    def _function(self):
+        from .predict import compile_kernel
+
+        a = self.amplitude
+        try:
+            a = float(a)
+        except (TypeError, ValueError):
+            raise HermiteRevError(f"amplitude must be a positive number, got amplitude={self.amplitude!r}") from None
+        if not np.isfinite(a) or a <= 0:
+            raise HermiteRevError(f"amplitude must be a positive number, got amplitude={self.amplitude!r}")
+        return compile_kernel(self.K), a
+
+    def __call__(self, X, Y=None, eval_gradient=False):
+        from .predict import gram
+
+        f, a = self._function()
+        if Y is not None and eval_gradient:
+            raise ValueError("gradient can only be evaluated when Y is None")
+        G = a * gram(f, X, Y)
+        if not eval_gradient:
+            return G
+        if self.hyperparameter_amplitude.fixed:
+            return G, np.empty((G.shape[0], G.shape[1], 0))
+        return G, G[:, :, None].copy()  # d k / d log A = k
+
+    def diag(self, X):
+        from .predict import _as_inputs
+
+        f, a = self._function()
+        U = _as_inputs(X, "X")
+        return np.full(U.shape[0], a * f.k1)
+
+    def is_stationary(self):
+        return False
+
+    @property
+    def requires_vector_input(self):
+        return True
+
+    def __repr__(self):
+        from .predict import _short
+
+        try:
+            import sympy
+
+            what = _short(self.K) if isinstance(self.K, sympy.Basic) else type(self.K).__name__
+        except Exception:
+            what = type(self.K).__name__
+        return f"{self.amplitude:.3g} * SklearnKernel({what})"

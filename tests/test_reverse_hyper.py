@@ -1,0 +1,76 @@
+"""hr.reverse with sigma_w, sigma_b, readout and the standard parameterization."""
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+
+import hermite_rev as hr
+from hermite_rev.hermite import hermite_norm_eval_np
+
+SQ2, TENTH = sympy.sqrt(2), sympy.Rational(1, 10)
+CS = [-0.9, -0.4, 0.0, 0.3, 0.7, 0.95, 1.0]
+
+
+@pytest.mark.parametrize("kind", ["nngp", "ntk"])
+def test_relu_kernel_at_its_own_hyperparameters(kind):
+    K = (hr.kernels.relu_ntk if kind == "ntk" else hr.kernels.relu_nngp)(1, SQ2, TENTH)
+    fam = hr.reverse(K, kind, n=24, dps=20, sigma_w=SQ2, sigma_b=TENTH)
+    assert fam.hyper["parameterization"] == "ntk" and fam.scale == 2 + TENTH**2
+    bound = float(fam.tail().bound)
+    for act in [fam.activation(), fam.activation([-1] * len(fam.nonzero))]:
+        got = hr.kernel_of(act.expr, kind, depth=1, sigma_w=SQ2, sigma_b=TENTH, n=24, dps=20)
+        for x in CS:
+            val = float(sum(a * mpmath.mpf(x) ** k for k, a in enumerate(got)))
+            ref = float(K.subs(hr.c, sympy.Rational(str(x))).evalf(20))
+            assert abs(val - ref) <= bound + 1e-12, (x, val, ref, bound)
+    # signs_of inverts activation() through the rescaling
+    signs = [(-1) ** i for i in range(len(fam.nonzero))]
+    assert fam.signs_of(fam.activation(signs)) == signs
+
+
+def test_floats_are_exact_rationals_and_defaults_unchanged():
+    K = hr.kernels.relu_ntk(1, SQ2, TENTH)
+    f1 = hr.reverse(K, "ntk", n=8, dps=20, sigma_w=2**0.5, sigma_b=0.1)
+    assert f1.hyper["sigma_b"] == TENTH and f1.hyper["sigma_w"] == sympy.Rational("1.4142135623730951")
+    f0 = hr.reverse(sympy.exp(hr.c), "ntk", n=6)
+    assert f0.scale is None and f0.hyper is None
+
+
+def test_bad_hyperparameters():
+    with pytest.raises(ValueError, match="parameterization"):
+        hr.reverse(sympy.exp(hr.c), "ntk", n=4, parameterization="mup")
+    with pytest.raises(ValueError, match="width"):
+        hr.reverse(sympy.exp(hr.c), "ntk", n=4, parameterization="standard")
+    with pytest.raises(ValueError, match="sigma_w"):
+        hr.reverse(sympy.exp(hr.c), "ntk", n=4, sigma_w=0)
+
+
+def _sp_empirical_ntk(act, cs, N, d, sw, sb, seed):
+    """Empirical NTK of a finite 1HL net in the standard parameterization (all parameters' gradients)."""
+    rng = np.random.default_rng(seed)
+    X = np.zeros((len(cs) + 1, d))
+    X[0, 0] = np.sqrt(d)
+    for i, x in enumerate(cs):
+        X[i + 1, 0], X[i + 1, 1] = x * np.sqrt(d), np.sqrt(max(0.0, 1 - x * x)) * np.sqrt(d)
+    W = rng.standard_normal((d, N)) * sw / np.sqrt(d)
+    b = rng.standard_normal(N) * sb
+    v = rng.standard_normal(N) / np.sqrt(N)  # readout sigma_w_last = 1, bias 0 (but trained)
+    Z = X @ W + b
+    bs = [float(x) for x in act.coeffs]
+    dbs = [float(x) for x in act.derivative().coeffs]
+    A, D = hermite_norm_eval_np(bs, Z), hermite_norm_eval_np(dbs, Z)
+    theta = A @ A[0] + ((X @ X[0]) + 1) * ((D * v**2) @ D[0]) + 1
+    return theta[1:]
+
+
+def test_standard_parameterization_against_finite_width():
+    N, d, sw, sb = 512, 3, sympy.Integer(1), sympy.Rational(1, 2)
+    K = 600 * sympy.exp(hr.c / 2) + 40 * hr.c
+    fam = hr.reverse(K, "ntk", n=14, dps=20, sigma_w=sw, sigma_b=sb, parameterization="standard", width=N, d_in=d)
+    act = fam.activation()
+    emp = np.mean([_sp_empirical_ntk(act, CS, N, d, 1.0, 0.5, s) for s in range(400)], axis=0)
+    ref = np.array([float(K.subs(hr.c, sympy.Rational(str(x))).evalf(20)) for x in CS])
+    np.testing.assert_allclose(emp, ref, rtol=0.03)  # E over initializations = the formula; MC error ~1%
+    with pytest.raises(hr.NotAKernelError, match="beta_"):  # too small for N E[phi^2] >= 0 to fit
+        hr.reverse(sympy.exp(hr.c) * 0 + 0.5, "ntk", n=4, parameterization="standard", width=N, d_in=d)
