@@ -111,7 +111,7 @@ def _table():
 
 
 _ALIASES = {"identity": "linear", "silu": "swish"}
-_CACHE = {}
+_CACHE: dict = {}
 
 #: the known names (``sinA`` stands for sin(A z)/2 with a number A, e.g. ``sin6``)
 NAMES = ("abs", "cos", "erf", "gelu", "identity", "linear", "relu", "sigmoid", "silu", "sin", "softplus",

@@ -16,28 +16,12 @@ from __future__ import annotations
 
 import numbers
 
-from ._validate import HermiteRevError
+from ._validate import LIMITS, HermiteRevError
 
 __all__ = ["LIMITS", "check_size"]
 
-#: largest allowed value of each user-controlled size
-LIMITS = {
-    "hermite_n": 2000,        # hermite_coeffs / kernel_of: number of coefficients
-    "kernel_depth": 100,      # kernel_of, quadrature_kernel, empirical_kernel: hidden layers
-    "dps": 2000,              # digits of hermite_coeffs, kernel_of, quadrature_kernel, spectrum
-    "width": 2**22,           # hidden width of a finite net (empirical_kernel, width_scaling, FCN)
-    "epochs": 10**7,          # train, kernel_regime_gap
-    "examples": 10**7,        # rows of X in train / kernel_regime_gap n_train
-    "cosines": 10**5,         # len(cs) of quadrature_kernel / empirical_kernel / analytic_kernel
-    "nodes": 5000,            # quadrature nodes per dimension or piece (split rule)
-    "seeds": 10**4,           # seeds / trials of a sweep
-    "kmax": 5000,             # spectrum / decay: highest degree
-    "n_taylor": 20000,        # spectrum: Taylor coefficients of the series path
-    "d": 10**6,               # spectrum: ambient dimension
-    "arccos_order": 50,       # kernels.arccos(order)
-    "n": 10000,               # the CLI's --n (Taylor / Hermite coefficients)
-    "seed": 2**63 - 1,        # the CLI's --seed
-}
+#: largest allowed value of each user-controlled size: the one table lives next to the parser
+#: (``hermite_rev._validate.LIMITS``), which checks the expression sizes itself
 
 
 def _what(low):

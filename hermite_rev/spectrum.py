@@ -598,7 +598,7 @@ def spectrum(K: Any, d: int, kmax: int, n_taylor: int | None = None, dps: int = 
     dps = check_size(dps, "dps")
     n = max(2 * kmax + 40, 80) if n_taylor is None else check_size(n_taylor, "n_taylor")
     if nodes is not None:
-        nodes = check_size(nodes, "nodes")
+        nodes = check_size(nodes, "nodes", "nodes_quadrature")
     expr = _check_kernel(K)
     if not isinstance(method, str) or method not in _METHODS:
         raise HermiteRevError(f"method must be one of {_METHODS}, got method={method!r}")

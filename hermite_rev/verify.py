@@ -683,7 +683,7 @@ def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", 
     cs = _check_cs(cs)
     depth = check_size(depth, "depth", "kernel_depth")
     if nodes is not None:
-        nodes = check_size(nodes, "nodes")
+        nodes = check_size(nodes, "nodes", "nodes_quadrature")
     fn = _resolve(act)
     if method not in ("auto", "gauss-hermite", "split"):
         raise HermiteRevError(f"method must be 'auto', 'gauss-hermite' or 'split', got method={method!r}")
