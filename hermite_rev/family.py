@@ -30,6 +30,7 @@ from ._validate import (
     c,
     check_kind,
     check_positive_int,
+    public,
     z,
 )
 from .hermite import hermite_coeffs, hermite_norm, hermite_norm_eval, hermite_norm_eval_np, kernel_from_hermite
@@ -148,6 +149,7 @@ class Activation:
             self._cache["expr_monomial"] = expr if self.exact is not None else expr.evalf(self.dps)
         return self._cache["expr_monomial"]
 
+    @public
     def __call__(self, x):
         """phi(x) (scalar) at the activation's own precision: ``dps + 10`` digits while summing,
         the result rounded to ``dps`` digits, whatever the global mpmath precision is."""
@@ -166,6 +168,7 @@ class Activation:
             ex = tuple(sympy.sqrt(k + 1) * self.exact[k + 1] for k in range(self.n - 1)) or (sympy.Integer(0),)
         return Activation(tuple(co), tuple(er), self.dps, ex)
 
+    @public
     def kernel(self, kind: str = "ntk", n: int | None = None) -> TaylorCoeffs:
         r"""Forward map: Taylor coefficients of the 1HL NNGP (b_k^2) or NTK ((k+1) b_k^2).
 
@@ -291,6 +294,7 @@ class ActivationFamily:
         """Number of members: 2 ** (number of nonzero magnitudes)."""
         return 2 ** len(self.nonzero)
 
+    @public
     def tail(self) -> Tail:
         """Rigorous bound on K(1) - sum_{k<n} a_k: the largest kernel error on [-1, 1] of any member."""
         return self.taylor.tail
@@ -405,6 +409,7 @@ def _as_kernel(K):
     return as_expr(K, c, name="kernel")
 
 
+@public
 def reverse(K: sympy.Expr | str | Sequence[Any], kind: str = "ntk", n: int = 40, dps: int = 30, *,
             exact: bool = False, label: str | None = None, sigma_w: Any = 1, sigma_b: Any = 0,
             parameterization: str = "ntk", sigma_w_last: Any = 1, sigma_b_last: Any = 0,

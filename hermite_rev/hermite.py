@@ -30,7 +30,7 @@ import mpmath
 import sympy
 
 from ._text import short_expr
-from ._validate import HermiteRevError, check_kind, z
+from ._validate import HermiteRevError, check_kind, public, z
 
 if TYPE_CHECKING:
     from .series import TaylorCoeffs
@@ -433,6 +433,7 @@ class HermiteCoeffs:
         return iter(self.values)
 
 
+@public
 def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool | None = None) -> HermiteCoeffs:
     r"""Hermite coefficients of an activation: :math:`b_k = E[\phi(Z) h_k(Z)]`, Z ~ N(0, 1).
 
@@ -546,6 +547,7 @@ def _check_gaussian_integrable(phi, n):
                     f"does not decay faster than |z|^-{n + 1}, so E[phi(Z) h_k(Z)] does not exist for all k < {n}")
 
 
+@public
 def gaussian_expectation(f, dps=30):
     """``E[f(Z)]`` for Z ~ N(0, 1) as ``(value, error, exact_or_None)`` (f in z)."""
     hc = hermite_coeffs(f, 1, dps)
@@ -581,6 +583,7 @@ def _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_
     return nngp if kind == "nngp" else ntk
 
 
+@public
 def kernel_of(phi: sympy.Expr | str, kind: str = "ntk", depth: int = 1, sigma_w: Any = 1, sigma_b: Any = 0,
               n: int = 40, dps: int = 30, *, sigma_w_last: Any = 1, sigma_b_last: Any = 0) -> TaylorCoeffs:
     r"""Taylor coefficients of the NNGP or NTK of a deep FCN with activation ``phi``.

@@ -73,6 +73,7 @@ from ._validate import (
     c,
     check_nonneg_int,
     check_positive_int,
+    public,
 )
 from .series import Tail, _flint_ctx, _rad, to_mpf
 
@@ -552,6 +553,7 @@ def _quadrature_path(K, d, kmax, dps, nodes=None):
     return values, errors
 
 
+@public
 def spectrum(K: Any, d: int, kmax: int, n_taylor: int | None = None, dps: int = 30, method: str = "auto", *,
              exact: bool = False, nodes: int | None = None) -> Spectrum:
     r"""Mercer eigenvalues :math:`\mu_0 .. \mu_{k_{max}}` of a dot-product kernel on S^{d-1}.
@@ -1040,6 +1042,7 @@ def _check_fit_range(fit_range, kmax):
     return lo, hi
 
 
+@public
 def decay(K: Any, d: int, kmax: int = 200, *, order: int = 4, fit_range: tuple[int, int] | None = None,
           spectrum: Spectrum | None = None, dps: int = 30, method: str = "auto") -> DecayReport:
     r"""Predicted and measured decay of the Mercer eigenvalues of K on S^{d-1}.

@@ -58,7 +58,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from ._validate import HermiteRevError, check_kind, check_positive_int
+from ._validate import HermiteRevError, check_kind, check_positive_int, public
 
 __all__ = [
     "KernelValues",
@@ -304,6 +304,7 @@ def _gh_mp(n, dps):
         return tuple(+x for x in nodes), tuple(+w for w in weights)
 
 
+@public
 def gauss_hermite(n, dps=None):
     r"""Nodes and weights of the n-point Gauss rule for the N(0, 1) measure (weights sum to 1).
 
@@ -630,6 +631,7 @@ def _nodes_label(picked, per=""):
     return text
 
 
+@public
 def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", nodes=None, depth=1,
                       sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0) -> KernelValues:
     r"""NNGP or NTK of an activation by 2-D Gaussian quadrature (no series involved).
@@ -839,6 +841,7 @@ def _closed_form(name, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last
     return fn(depth, *args)
 
 
+@public
 def analytic_kernel(act, kind="ntk", cs=DEFAULT_CS, *, depth=1, sigma_w=1, sigma_b=0, sigma_w_last=1,
                     sigma_b_last=0):
     """Infinite-width NNGP/NTK of an activation at the cosines ``cs`` (float64 array).
