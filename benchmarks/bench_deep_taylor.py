@@ -8,38 +8,15 @@ building the sympy expression is timed separately.  Both run in this process.
 Run: python benchmarks/bench_deep_taylor.py [depth] [n] [dps]
 """
 
+import os
 import sys
 import time
 
-import flint
-
 import hermite_rev as hr
-from hermite_rev.series import _flint_ctx, _taylor_arb
+from hermite_rev.series import _taylor_arb
 
-
-def raw_relu_ntk(depth, n, prec):
-    """The NTK of a depth-``depth`` ReLU net (sigma_w = 1, sigma_b = 0), straight in arb_series."""
-    with _flint_ctx(prec, n):
-        pi = flint.arb.pi()
-        x = flint.arb_series([0, 1], prec=n)
-        S, T, q = x, flint.arb_series([0], prec=n), flint.arb(1)
-        for _ in range(depth):
-            T = S + T
-            rho = S / q
-            theta = rho.acos()
-            S_new = ((1 - rho * rho).sqrt() + (pi - theta) * rho) * (q / (2 * pi))
-            T = T * (pi - theta) / (2 * pi)
-            S, q = S_new, q / 2
-        return (S + T).coeffs()
-
-
-def best_of(f, repeat=3):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = f()
-        best = min(best, time.perf_counter() - t)
-    return best, out
+sys.path.insert(0, os.path.dirname(__file__))
+from bench_taylor import best_of, raw_relu_ntk
 
 
 def main(depth=100, n=50, dps=30):
@@ -48,7 +25,7 @@ def main(depth=100, n=50, dps=30):
     t_build = time.perf_counter() - t0
     t_ours, coeffs = best_of(lambda: hr.taylor(K, n, dps=dps))
     _, prec = _taylor_arb(K, n, dps)
-    t_raw, raw = best_of(lambda: raw_relu_ntk(depth, n, prec))
+    t_raw, raw = best_of(lambda: raw_relu_ntk(n, prec, depth=depth, sw2=1, sb2=(0, 1)))
     worst = max(abs(float((a - b).mid())) for a, b in zip(coeffs._balls, raw))
     print(f"ReLU NTK depth {depth}, n={n}, dps={dps}, working precision {prec} bits")
     print(f"  build the sympy DAG   {t_build:8.3f} s")

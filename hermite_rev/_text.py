@@ -4,6 +4,12 @@ Index
 -----
 format_value    a value with its error bound: ``0.8861294742(8)``, ``0 ± 3e-31``, exact ``0`` as ``0``
 format_bound    an upper bound rounded *up* to a few digits (a printed bound never understates)
+short_expr      an expression (or any object) as one line of at most ``limit`` characters
+HermiteRevWarning   the warning class for results returned short of the precision asked for
+
+Error messages are one readable line: an embedded expression is printed with :func:`short_expr`,
+which collapses whitespace and keeps the first and last characters of a long text around a
+marker that says how long it was.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Any
 
 import mpmath
 
-__all__ = ["format_bound", "format_value"]
+__all__ = ["HermiteRevWarning", "format_bound", "format_value", "short_expr"]
 
 
 def _to_fraction(x, digits=40):
@@ -209,3 +215,39 @@ def format_bound(bound: Any, digits: int = 3) -> str:
     if "." in mant:
         mant = mant.rstrip("0").rstrip(".")
     return ("-" if neg else "") + f"{mant}e{e10:+d}"
+
+
+class HermiteRevWarning(UserWarning):
+    """A result is returned, but it did not reach the precision that was asked for."""
+
+
+def short_expr(expr, limit=120):
+    """``str(expr)`` on one line, abbreviated to at most ``limit`` characters.
+
+    Whitespace runs (newlines included) become one space; a text longer than ``limit`` keeps
+    its first and last characters around ``" ... [N chars] ... "``.
+
+    Parameters
+    ----------
+    expr : object
+        A sympy expression, a string, or anything with a ``str``.
+    limit : int
+        Largest length of the result (at least 40).
+
+    Examples
+    --------
+    >>> short_expr("exp(c)")
+    'exp(c)'
+    >>> s = short_expr("+".join(["c"] * 200), limit=60)
+    >>> len(s) <= 60, s[:10]
+    (True, 'c+c+c+c+c+')
+    """
+    limit = max(int(limit), 40)
+    text = " ".join(str(expr).split())
+    if len(text) <= limit:
+        return text
+    marker = f" ... [{len(text)} chars] ... "
+    keep = limit - len(marker)
+    head = (keep + 1) // 2
+    tail = keep - head
+    return text[:head] + marker + (text[-tail:] if tail > 0 else "")

@@ -89,19 +89,37 @@ class DivergentSeriesError(HermiteRevError):
 
 KINDS = ("nngp", "ntk")
 
-#: Every size a user controls, checked before work starts.
+#: Every size a user controls, checked before work starts (the one table; documented in
+#: docs/guide/limits.md; :func:`hermite_rev.limits.check_size` checks against it).
 LIMITS = {
+    # expressions (the parser and the sympy input walk)
     "text_length": 20_000,         # characters of an expression string
     "nesting": 100,                # nesting depth of an expression string
     "int_digits": 2_000,           # digits of an integer literal or integer argument
     "decimal_exponent": 4_000,     # |e| of a decimal literal 1.5e-300 or of a float
     "number_digits": 10_000,       # digits of any exact number built while parsing (9**9**9 is refused)
-    "symbolic_exponent": 10_000,   # |m| of a power x**m of an expression
+    "symbolic_exponent": 10_000,   # |m| of a power x**m of an expression; degree of inhomogeneous_polynomial
     "nodes": 200_000,              # distinct nodes of an expression (shared sub-expressions count once)
-    "n": 100_000,                  # Taylor / Hermite coefficients
-    "dps": 10_000,                 # decimal digits of precision
-    "depth": 1_000,                # hidden layers of a named deep kernel
+    # Taylor coefficients and kernel constructors
+    "taylor_n": 100_000,           # hr.taylor: coefficients
+    "taylor_dps": 10_000,          # hr.taylor: decimal digits
+    "constructor_depth": 1_000,    # hidden layers of a named deep kernel (relu_ntk, erf_nngp, ...)
     "arccos_order": 50,            # order of the arc-cosine kernel
+    # Hermite maps, checks, training, spectra
+    "hermite_n": 2000,             # hermite_coeffs / kernel_of: number of coefficients
+    "kernel_depth": 100,           # kernel_of, quadrature_kernel, empirical_kernel: hidden layers
+    "dps": 2000,                   # digits of hermite_coeffs, kernel_of, quadrature_kernel, spectrum
+    "width": 2**22,                # hidden width of a finite net (empirical_kernel, width_scaling, FCN)
+    "epochs": 10**7,               # train, kernel_regime_gap
+    "examples": 10**7,             # rows of X in train / kernel_regime_gap n_train
+    "cosines": 10**5,              # len(cs) of quadrature_kernel / empirical_kernel / analytic_kernel
+    "nodes_quadrature": 5000,      # quadrature nodes per dimension or piece (split rule)
+    "seeds": 10**4,                # seeds / trials of a sweep
+    "kmax": 5000,                  # spectrum / decay: highest degree
+    "n_taylor": 20000,             # spectrum: Taylor coefficients of the series path
+    "d": 10**6,                    # spectrum: ambient dimension
+    "n": 10000,                    # the CLI's --n (Taylor / Hermite coefficients)
+    "seed": 2**63 - 1,             # the CLI's --seed
 }
 
 
@@ -197,13 +215,13 @@ def check_nonneg_int(value, name: str, limit: int | None = None) -> int:
 
 
 def check_n(value, name: str = "n") -> int:
-    """Number of coefficients: a positive integer at most ``LIMITS["n"]``."""
-    return check_positive_int(value, name, LIMITS["n"])
+    """Number of Taylor coefficients: a positive integer at most ``LIMITS["taylor_n"]``."""
+    return check_positive_int(value, name, LIMITS["taylor_n"])
 
 
 def check_dps(value, name: str = "dps") -> int:
-    """Decimal digits of precision: a positive integer at most ``LIMITS["dps"]``."""
-    return check_positive_int(value, name, LIMITS["dps"])
+    """Decimal digits of a Taylor expansion: a positive integer at most ``LIMITS["taylor_dps"]``."""
+    return check_positive_int(value, name, LIMITS["taylor_dps"])
 
 
 def check_kind(kind) -> str:
@@ -615,8 +633,8 @@ class _Builder:
         if isinstance(node, (ast.List, ast.Tuple)):
             if ident != "polynomial":
                 self.fail(f"{ident}() takes numbers, not lists")
-            if len(node.elts) > LIMITS["n"]:
-                self.fail(f"more than {LIMITS['n']} coefficients")
+            if len(node.elts) > LIMITS["taylor_n"]:
+                self.fail(f"more than {LIMITS['taylor_n']} coefficients")
             return [self.number_arg(ident, e, depth + 1) for e in node.elts]
         return self.number_arg(ident, node, depth + 1)
 

@@ -31,8 +31,8 @@ import sys
 import mpmath
 import sympy
 
-from ._text import format_bound, format_value
-from ._validate import HermiteRevError, c, check_nonneg_int, check_positive_int, parse, z
+from ._text import format_bound, format_value, short_expr
+from ._validate import HermiteRevError, c, parse, z
 from .sweep import SweepTaskError
 
 __all__ = ["main", "build_parser"]
@@ -62,6 +62,36 @@ def _num_arg(option):
     return convert
 
 
+def _size_arg(option, key, low=1):
+    """Parser of an integer size option (``--n``, ``--dps``, ``--kmax`` ...): an integer in
+    [low, LIMITS[key]] (:mod:`hermite_rev.limits`), else exit status 2 with a one-line message."""
+    from .limits import check_size
+
+    def convert(text):
+        try:
+            value = int(text.strip().replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} must be an integer, got {short_expr(repr(text), 60)}") from None
+        try:
+            return check_size(value, option, key, low=low)
+        except HermiteRevError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = option.lstrip("-").replace("-", "_")
+    return convert
+
+
+def _out_arg(text):
+    """Parser of an output file path: refused at once when it is a directory or cannot be written
+    (missing parent folders are created), so nothing is computed for a path that fails at the end."""
+    from .verify import _check_writable
+
+    try:
+        return _check_writable(text)
+    except HermiteRevError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _signs_arg(text):
     """``+-+-``, ``1,-1,1`` or ``k:-1,k:-1`` (dict form)."""
     text = text.strip()
@@ -79,6 +109,65 @@ def _s(x, digits):
     return mpmath.nstr(x, digits, strip_zeros=False) if isinstance(x, mpmath.mpf) else str(x)
 
 
+def _exact_str(x, dps=15):
+    """An mpmath number as a decimal string that loses nothing: at least ``dps + 3`` significant
+    digits and enough for all bits of its mantissa (``ceil(bits log10 2) + 1``), so it reads back
+    to the same binary value at the precision it was computed at; trailing zeros are dropped
+    (``0.3515625`` stays exact).  Other values as ``str``."""
+    if not isinstance(x, mpmath.mpf):
+        return str(x)
+    if not mpmath.isfinite(x):
+        return "nan" if mpmath.isnan(x) else ("inf" if x > 0 else "-inf")
+    bits = max(int(x._mpf_[1]).bit_length(), 1)
+    digits = max(int(bits * 0.30103) + 2, int(dps) + 3)
+    with mpmath.workdps(digits + 5):
+        return mpmath.nstr(x, digits, min_fixed=-5, max_fixed=0)
+
+
+def _bound(e):
+    """An error bound as a decimal string of 3 significant digits, rounded up (so it still bounds);
+    ``"inf"`` when infinite.  Strings, because a float64 writes 1e-400 as 0.0 (see docs/guide/limits.md)."""
+    if e is None:
+        return None
+    with mpmath.workdps(30):
+        e = mpmath.mpf(e)
+        if mpmath.isinf(e) or mpmath.isnan(e):
+            return "inf"
+        text = mpmath.nstr(e, 3, min_fixed=0, max_fixed=0)
+        if mpmath.mpf(text) < e:
+            text = mpmath.nstr(e * (1 + mpmath.mpf(10) ** -2), 3, min_fixed=0, max_fixed=0)
+        return text
+
+
+def _json_ready(obj):
+    """The payload in plain JSON types, losing nothing: mpmath numbers become decimal strings at
+    their full precision, non-finite floats the strings ``"inf"``, ``"-inf"``, ``"nan"`` (JSON has no
+    Infinity/NaN), numpy values Python values, sympy objects their text."""
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {str(k): _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_ready(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [_json_ready(v) for v in obj.tolist()]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if obj is None or isinstance(obj, (bool, int, str)):
+        return obj
+    if isinstance(obj, float):
+        if math.isfinite(obj):
+            return obj
+        return "nan" if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
+    if isinstance(obj, mpmath.mpf):
+        if not mpmath.isfinite(obj):
+            return "nan" if mpmath.isnan(obj) else ("inf" if obj > 0 else "-inf")
+        return _exact_str(obj)
+    return str(obj)
+
+
 def _print_table(header, rows, out=None):
     out = out or sys.stdout
     widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h)) for i, h in enumerate(header)]
@@ -88,14 +177,15 @@ def _print_table(header, rows, out=None):
 
 
 def _show(expr, text):
-    """What to print for an expression: sympy's form when short, else what the user typed."""
+    """What to print for an expression: sympy's form when short, else what the user typed
+    (abbreviated to 400 characters: one readable line)."""
     shown = str(expr)
-    return shown if len(shown) <= 100 else text
+    return shown if len(shown) <= 100 else short_expr(text, 400)
 
 
 def _emit(args, payload, table):
     if args.json:
-        print(json.dumps(payload, indent=2, default=str))
+        print(json.dumps(_json_ready(payload), indent=2, allow_nan=False))
     else:
         table()
 
@@ -112,16 +202,16 @@ def cmd_taylor(args):
     a = taylor(K, args.n, args.dps, exact=args.exact)
     digits = min(args.dps, 25)
     payload = {"kernel": _show(K, args.expr), "n": args.n, "dps": None if args.exact else args.dps,
-               "coefficients": [str(x) if args.exact else _s(x, args.dps) for x in a],
-               "errors": [float(e) for e in a.errors]}
+               "coefficients": [str(x) if args.exact else _exact_str(x, args.dps) for x in a],
+               "errors": [_bound(e) for e in a.errors]}
     try:
         tail = a.tail
-        payload["tail_bound"] = float(tail.bound)
-        payload["k1"] = _s(tail.k1, args.dps)
+        payload["tail_bound"] = _bound(tail.bound)
+        payload["k1"] = _exact_str(tail.k1, args.dps)
     except HermiteRevError as exc:
         tail = None
         payload["tail_bound"] = None
-        payload["tail_note"] = str(exc)
+        payload["tail_note"] = short_expr(exc, 400)
 
     def table():
         print(f"K(c) = {_show(K, args.expr)}")
@@ -149,19 +239,13 @@ def cmd_reverse(args):
     digits = min(args.dps, 25)
     code = act.export(args.export) if args.export else None
     payload = {"kernel": _show(fam.kernel, args.expr), "kind": fam.kind, "n": fam.n, "dps": fam.dps,
-               "coefficients": [_s(b, args.dps) for b in act.coeffs],
-               "errors": [float(e) for e in act.errors],
-               "tail_bound": float(tail.bound), "k1": _s(tail.k1, args.dps),
+               "coefficients": [_exact_str(b, args.dps) for b in act.coeffs],
+               "errors": [_bound(e) for e in act.errors],
+               "tail_bound": _bound(tail.bound), "k1": _exact_str(tail.k1, args.dps),
                "family_size": str(fam.count()), "nonzero": list(fam.nonzero)}
     if code is not None:
         payload["export"] = {"target": args.export, "source": code}
     if args.plot:
-        from .plots import plot_activation
-
-        signs = "all signs +" if args.signs is None else "chosen signs"
-        ax = plot_activation(act, label=f"φ, n = {fam.n} Hermite terms, {signs}")
-        ax.set_title(f"1HL activation (σ_w = 1, σ_b = 0) whose {fam.kind.upper()} is\n{fam.label}", fontsize=10)
-        _save_plot(ax, args.plot)
         payload["figure"] = args.plot
 
     def table():
@@ -181,7 +265,14 @@ def cmd_reverse(args):
         if args.plot:
             print(f"figure: {args.plot}")
 
-    _emit(args, payload, table)
+    _emit(args, payload, table)  # the table first: a figure that fails to save loses nothing
+    if args.plot:
+        from .plots import plot_activation
+
+        signs = "all signs +" if args.signs is None else "chosen signs"
+        ax = plot_activation(act, label=f"φ, n = {fam.n} Hermite terms, {signs}")
+        ax.set_title(f"1HL activation (σ_w = 1, σ_b = 0) whose {fam.kind.upper()} is\n{fam.label}", fontsize=10)
+        _save_plot(ax, args.plot)
 
 
 def cmd_forward(args):
@@ -192,17 +283,17 @@ def cmd_forward(args):
         a = kernel_of(phi, kind=args.kind, depth=args.depth, sigma_w=args.sigma_w, sigma_b=args.sigma_b,
                       n=args.n, dps=args.dps)
     except (ArithmeticError, TypeError) as exc:  # e.g. sqrt(Max(0, z)), log(z): not a usable activation
-        raise HermiteRevError(f"cannot compute the Hermite coefficients of phi(z) = {phi} "
-                              f"({type(exc).__name__}: {str(exc) or 'no message'})") from exc
+        raise HermiteRevError(f"cannot compute the Hermite coefficients of phi(z) = {short_expr(phi)} "
+                              f"({type(exc).__name__}: {short_expr(str(exc) or 'no message')})") from exc
     digits = min(args.dps, 25)
     tail = a.tail
-    payload = {"activation": str(phi), "kind": args.kind, "depth": args.depth, "sigma_w": str(args.sigma_w),
-               "sigma_b": str(args.sigma_b), "coefficients": [_s(x, args.dps) for x in a],
-               "errors": [float(e) for e in a.errors], "rigorous": a.rigorous,
-               "k1": _s(tail.k1, args.dps), "tail_bound": float(tail.bound)}
+    payload = {"activation": short_expr(phi, 400), "kind": args.kind, "depth": args.depth, "sigma_w": str(args.sigma_w),
+               "sigma_b": str(args.sigma_b), "coefficients": [_exact_str(x, args.dps) for x in a],
+               "errors": [_bound(e) for e in a.errors], "rigorous": a.rigorous,
+               "k1": _exact_str(tail.k1, args.dps), "tail_bound": _bound(tail.bound)}
 
     def table():
-        print(f"{args.kind.upper()} of a depth-{args.depth} FCN with phi(z) = {phi}, "
+        print(f"{args.kind.upper()} of a depth-{args.depth} FCN with phi(z) = {short_expr(phi)}, "
               f"sigma_w = {args.sigma_w}, sigma_b = {args.sigma_b}")
         _print_table(("k", "a_k", "error"), [(k, format_value(x, e, digits=digits), format_bound(e, 2))
                                              for k, (x, e) in enumerate(zip(a, a.errors))])
@@ -217,7 +308,7 @@ def _sweep_args(sp):
     sp.add_argument("--scheduler", default=None, metavar="ADDR",
                     help="run the sweep on a Dask cluster: scheduler address tcp://host:port "
                          '(needs pip install "hermite_rev[dask]")')
-    sp.add_argument("--workers", type=int, default=None, metavar="N",
+    sp.add_argument("--workers", type=_size_arg("--workers", "seeds"), default=None, metavar="N",
                     help="without --scheduler: N local worker processes (1: serial in this process)")
 
 
@@ -229,25 +320,20 @@ def _sweep_options(args):
     if args.scheduler is not None:
         out["scheduler"] = args.scheduler
     if args.workers is not None:
-        out["workers"] = check_positive_int(args.workers, "--workers")
+        out["workers"] = args.workers  # checked while parsing
     return out
 
 
 def cmd_family(args):
     fam = _family(args)
     payload = {"kernel": _show(fam.kernel, args.expr), "kind": fam.kind, "n": fam.n, "family_size": str(fam.count()),
-               "nonzero": list(fam.nonzero), "magnitudes": [_s(b, fam.dps) for b in fam.magnitudes],
-               "tail_bound": float(fam.tail().bound)}
+               "nonzero": list(fam.nonzero), "magnitudes": [_exact_str(b, fam.dps) for b in fam.magnitudes],
+               "tail_bound": _bound(fam.tail().bound)}
     best = None
     if args.best:
         best = fam.best(args.best, interval=tuple(args.interval), **_sweep_options(args))
         payload["best"] = _best_payload(fam, best)
     if args.plot:
-        from .plots import plot_family
-
-        highlight = [(best.activation, f"best member ({args.best})")] if best is not None else []
-        ax = plot_family(fam, xlim=tuple(args.interval), highlight=highlight)
-        _save_plot(ax, args.plot)
         payload["figure"] = args.plot
 
     def table():
@@ -261,14 +347,20 @@ def cmd_family(args):
         if args.plot:
             print(f"figure: {args.plot}")
 
-    _emit(args, payload, table)
+    _emit(args, payload, table)  # the table first: a figure that fails to save loses nothing
+    if args.plot:
+        from .plots import plot_family
+
+        highlight = [(best.activation, f"best member ({args.best})")] if best is not None else []
+        ax = plot_family(fam, xlim=tuple(args.interval), highlight=highlight)
+        _save_plot(ax, args.plot)
 
 
 def _best_payload(fam, best):
     return {"value": float(best.value), "method": best.method, "examined": int(best.examined),
             "members_per_second": float(best.members_per_second),
             "signs": fam.signs_of(best.activation),
-            "coefficients": [_s(b, 20) for b in best.activation.coeffs]}
+            "coefficients": [_exact_str(b, fam.dps) for b in best.activation.coeffs]}
 
 
 def cmd_verify(args):
@@ -287,8 +379,8 @@ def cmd_verify(args):
         signs = dict(zip(fam.nonzero, fam.signs_of(fam.best("sup", **_sweep_options(args)).activation)))
     rep = verify.theorem_report(fam, widths=args.widths, out=args.out, signs=signs, **_sweep_options(args))
     if args.json:
-        print(json.dumps({k: v for k, v in rep.items() if k != "activation"}, indent=2,
-                         default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
+        print(json.dumps(_json_ready({k: v for k, v in rep.items() if k != "activation"}), indent=2,
+                         allow_nan=False))
         return
     print(f"{args.kind.upper()} {_show(K, args.expr)}, reverse-engineered with n = {args.n} Hermite terms")
     print(f"  |K - truncated series|     max {rep['max_target_vs_series']:.3e}  "
@@ -306,11 +398,11 @@ def cmd_verify(args):
 def cmd_experiment(args):
     from . import experiments
 
-    options = {"seed": check_nonneg_int(args.seed, "--seed"), **_sweep_options(args)}
+    options = {"seed": args.seed, **_sweep_options(args)}
     if not args.fast and args.name in FULL_RUN_NOTE:
         print(f"hermite-rev experiment {args.name}: {FULL_RUN_NOTE[args.name]}", file=sys.stderr, flush=True)
     if args.trials is not None:
-        options["trials"] = check_positive_int(args.trials, "--trials")
+        options["trials"] = args.trials
     experiments.run_experiment(args.name, fast=args.fast, as_json=args.json, out=args.out, **options)
 
 
@@ -318,12 +410,12 @@ def cmd_spectrum(args):
     from . import spectrum as spectrum_mod
 
     K = parse(args.expr, c)
-    kmax = check_nonneg_int(args.kmax, "kmax")
+    kmax = args.kmax
     # one spectrum: --decay needs degrees up to 100 for its fit; the table shows those <= --kmax
     full = spectrum_mod.spectrum(K, d=args.d, kmax=max(kmax, 100) if args.decay else kmax, dps=args.dps)
     sp = _first_degrees(full, kmax)
     eig = list(sp.eigenvalues)
-    payload = {"kernel": _show(K, args.expr), "d": args.d, "eigenvalues": [_s(mu, 20) for mu in eig],
+    payload = {"kernel": _show(K, args.expr), "d": args.d, "eigenvalues": [_exact_str(mu, args.dps) for mu in eig],
                "multiplicities": [int(m) for m in sp.multiplicities],
                "errors": [float(e) for e in sp.errors], "rigorous": sp.rigorous}
     report = None
@@ -336,7 +428,6 @@ def cmd_spectrum(args):
                             for p, parity in ((0, "even"), (1, "odd"))}
         payload["decay"]["fit_range"] = list(report.fit_range)
     if args.plot:
-        _save_plot(sp.plot(label=f"{args.expr}, d = {args.d}"), args.plot)
         payload["figure"] = args.plot
 
     def table():
@@ -348,11 +439,13 @@ def cmd_spectrum(args):
             print(f"decay (Bietti-Bach), fit over k in {tuple(report.fit_range)}:")
             print("| kernel | d | parity | predicted exponent | measured exponent | mu_k / asymptotic |")
             print("|---|---|---|---|---|---|")
-            print(report.table(args.expr[:30]))
+            print(report.table(short_expr(args.expr, 40)))
         if args.plot:
             print(f"figure: {args.plot}")
 
-    _emit(args, payload, table)
+    _emit(args, payload, table)  # the table first: a figure that fails to save loses nothing
+    if args.plot:
+        _save_plot(sp.plot(label=f"{args.expr}, d = {args.d}"), args.plot)
 
 
 def _first_degrees(sp, kmax):
@@ -392,6 +485,14 @@ def _save_plot(ax, path):
 # --------------------------------------------------------------------------------------------
 # parser
 # --------------------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``hermite-rev CMD: error: ...`` and exit status 2 (no usage
+    block; ``--help`` shows it).  Subcommand parsers are of this class too."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {short_expr(message, 400)} (see {self.prog} --help)\n")
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -448,7 +549,7 @@ FULL_RUN_NOTE = {
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="hermite-rev", formatter_class=_HelpFormatter,
         description="Reverse-engineer dot-product kernels into one-hidden-layer activations (Hermite expansions).\n"
                     "A kernel K(c) = sum_k a_k c^k with a_k >= 0 is the NNGP of a 1-hidden-layer net with\n"
@@ -463,8 +564,10 @@ def build_parser() -> argparse.ArgumentParser:
                               formatter_class=_HelpFormatter, **kw)
 
     def common(sp, kind=True, n=40):
-        sp.add_argument("--n", type=int, default=n, help="number of Taylor / Hermite coefficients (k = 0 .. n-1)")
-        sp.add_argument("--dps", type=int, default=30, help="decimal digits every coefficient is proven to")
+        sp.add_argument("--n", type=_size_arg("--n", "n"), default=n,
+                        help="number of Taylor / Hermite coefficients (k = 0 .. n-1)")
+        sp.add_argument("--dps", type=_size_arg("--dps", "dps"), default=30,
+                        help="decimal digits every coefficient is proven to")
         if kind:
             sp.add_argument("--kind", default="ntk", choices=["ntk", "nngp"],
                             help="which kernel of the one-hidden-layer net EXPR is")
@@ -486,13 +589,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--export", choices=["numpy", "torch", "jax", "c", "latex"], default=None,
                     help="also print the activation as source code for this target")
     sp.add_argument("--quiet-export", action="store_true", help="print only the exported code")
-    sp.add_argument("--plot", default=None, metavar="PATH", help="save a plot of the activation (PNG/SVG/PDF)")
+    sp.add_argument("--plot", type=_out_arg, default=None, metavar="PATH",
+                    help="save a plot of the activation (PNG/SVG/PDF; folders are created, checked before computing)")
     sp.set_defaults(func=cmd_reverse)
 
     sp = command("forward", "activation -> Taylor coefficients of the deep NNGP/NTK")
     sp.add_argument("phi", help="activation in z, e.g. 'Max(0, z)', 'sin(6*z)/2', 'erf(z)'")
     common(sp, n=20)
-    sp.add_argument("--depth", type=int, default=1, help="number of hidden layers")
+    sp.add_argument("--depth", type=_size_arg("--depth", "kernel_depth"), default=1, help="number of hidden layers")
     sp.add_argument("--sigma-w", type=_num_arg("--sigma-w"), default=sympy.Integer(1),
                     help="weight scale of every hidden Dense layer (NTK parameterization), e.g. 'sqrt(2)'")
     sp.add_argument("--sigma-b", type=_num_arg("--sigma-b"), default=sympy.Integer(0),
@@ -506,19 +610,22 @@ def build_parser() -> argparse.ArgumentParser:
                     help="search the family for the member minimising this on --interval")
     sp.add_argument("--interval", type=float, nargs=2, default=[-3.0, 3.0], metavar=("LO", "HI"),
                     help="z interval of the --best criterion and of the plot")
-    sp.add_argument("--plot", default=None, metavar="PATH", help="save a plot of some members (PNG/SVG/PDF)")
+    sp.add_argument("--plot", type=_out_arg, default=None, metavar="PATH",
+                    help="save a plot of some members (PNG/SVG/PDF; folders are created)")
     _sweep_args(sp)
     sp.set_defaults(func=cmd_family)
 
     sp = command("verify", "series vs quadrature vs finite-width kernel, with a figure")
     sp.add_argument("expr", help=expr_help)
     sp.add_argument("--kind", default="ntk", choices=["ntk", "nngp"], help="which kernel of the 1HL net EXPR is")
-    sp.add_argument("--n", type=int, default=30, help="number of Hermite coefficients of the activation")
-    sp.add_argument("--widths", type=int, nargs="+", default=[256, 1024, 4096, 16384],
+    sp.add_argument("--n", type=_size_arg("--n", "n"), default=30,
+                    help="number of Hermite coefficients of the activation")
+    sp.add_argument("--widths", type=_size_arg("--widths", "width"), nargs="+", default=[256, 1024, 4096, 16384],
                     help="hidden widths of the finite networks (distinct; two or more for the exponent fit)")
     sp.add_argument("--bounded", action="store_true",
                     help="use the family member with the smallest sup norm on [-3, 3] instead of all signs +")
-    sp.add_argument("--out", default="out/verify.png", metavar="PATH", help="figure path")
+    sp.add_argument("--out", type=_out_arg, default="out/verify.png", metavar="PATH",
+                    help="figure path (folders are created; checked before computing)")
     sp.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a report")
     _sweep_args(sp)
     sp.set_defaults(func=cmd_verify)
@@ -529,22 +636,24 @@ def build_parser() -> argparse.ArgumentParser:
                          "mimic: wine, 1HL ReLU vs 4HL ReLU vs 1HL mimics of the 4HL ReLU NTK; "
                          "figure1: the paper's Figure 1 targets, their activations and kernel checks")
     sp.add_argument("--fast", action="store_true", help="small fast variant (under a minute)")
-    sp.add_argument("--trials", type=int, default=None,
+    sp.add_argument("--trials", type=_size_arg("--trials", "seeds"), default=None,
                     help="independent runs (seeds S, S+1, ...); None: 30 for parity (at most 2 with --fast), "
                          "3 for mimic (1 with --fast)")
-    sp.add_argument("--seed", type=int, default=0, help="first seed S")
-    sp.add_argument("--out", default=None, metavar="PATH", help="figure path (None: no figure)")
+    sp.add_argument("--seed", type=_size_arg("--seed", "seed", low=0), default=0, help="first seed S")
+    sp.add_argument("--out", type=_out_arg, default=None, metavar="PATH",
+                    help="figure path (None: NAME.png; folders are created; checked before training)")
     sp.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
     _sweep_args(sp)
     sp.set_defaults(func=cmd_experiment)
 
     sp = command("spectrum", "Mercer eigenvalues of a kernel on the sphere S^{d-1}")
     sp.add_argument("expr", help=expr_help)
-    sp.add_argument("--d", type=int, default=10, help="ambient dimension d (the sphere is S^{d-1})")
-    sp.add_argument("--kmax", type=int, default=30, help="largest degree k")
-    sp.add_argument("--dps", type=int, default=30, help="decimal digits of the computation")
+    sp.add_argument("--d", type=_size_arg("--d", "d", low=2), default=10,
+                    help="ambient dimension d (the sphere is S^{d-1})")
+    sp.add_argument("--kmax", type=_size_arg("--kmax", "kmax", low=0), default=30, help="largest degree k")
+    sp.add_argument("--dps", type=_size_arg("--dps", "dps"), default=30, help="decimal digits of the computation")
     sp.add_argument("--decay", action="store_true", help="predicted (Bietti-Bach) vs measured decay exponents")
-    sp.add_argument("--plot", default=None, metavar="PATH", help="save a plot of mu_k against k")
+    sp.add_argument("--plot", type=_out_arg, default=None, metavar="PATH", help="save a plot of mu_k against k")
     sp.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
     sp.set_defaults(func=cmd_spectrum)
 
@@ -563,17 +672,20 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hermite-rev`` console script; returns the exit status."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # usage errors: SystemExit(2) after one line on stderr
     try:
         args.func(args)
     except BrokenPipeError:  # e.g. piped into head
         return 0
-    except (HermiteRevError, ValueError, OSError, SweepTaskError) as exc:  # bad input, unwritable path, failed task
+    except (HermiteRevError, ValueError, OSError, SweepTaskError, ArithmeticError, RecursionError, MemoryError) as exc:
+        # bad input, an unwritable path, a failed task, or a size the machine cannot hold
         if isinstance(exc, OSError) and exc.filename is not None:
             msg = f"cannot write {exc.filename}: {exc.strerror or exc}"
+        elif isinstance(exc, (HermiteRevError, ValueError, OSError, SweepTaskError)):
+            msg = str(exc)
         else:
-            msg = " ".join(str(exc).split())
-        print(f"hermite-rev {args.command}: error: {msg}", file=sys.stderr)
+            msg = f"{type(exc).__name__}: {exc or 'no message'} (the input is too large or too deep)"
+        print(f"hermite-rev {args.command}: error: {short_expr(msg, 400)}", file=sys.stderr)
         return 2
     return 0
 

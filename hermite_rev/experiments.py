@@ -378,6 +378,7 @@ def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=True, dt
     rows = {name: _summarise(r) for name, r in runs.items()}
     rows.update(_infinite_width(ntks, tasks, results, nets))
     result = ExperimentResult(rows)
+    result._draw = lambda path: _parity_figure(result, curves, path, bits, width=width, trials=trials)
     if out is not None:
         _parity_figure(result, curves, out, bits, width=width, trials=trials)
     return result
@@ -601,6 +602,8 @@ def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", p
     rows = {name: _summarise(r) for name, r in runs.items()}
     rows.update(_infinite_width(ntks, tasks, results, nets))
     result = ExperimentResult(rows, distance=dist, info=info)
+    result._draw = lambda path: _mimic_figure(curves, path, width, data=data_name, trials=trials,
+                                              dtype=np.dtype(dtype).name)
     if out is not None:
         _mimic_figure(curves, out, width, data=data_name, trials=trials, dtype=np.dtype(dtype).name)
     return result
@@ -824,17 +827,26 @@ def run_experiment(name, fast=False, as_json=False, out=None, **options):
     table = {"parity": parity, "mimic": mimic, "figure1": figure1}
     if name not in table:
         raise HermiteRevError(f"unknown experiment {name!r}; choose one of {sorted(table)}")
-    out = out or f"{name}{'_fast' if fast else ''}.png"
+    from .verify import _check_writable
+
+    out = _check_writable(out or f"{name}{'_fast' if fast else ''}.png")  # before hours of training
     if name == "figure1":
         options.pop("trials", None)
         for key in ("client", "scheduler", "workers"):
             options.pop(key, None)
         if fast:
             options.setdefault("width", 2**10)
-    result = table[name](out=out, **options) if name == "figure1" else table[name](fast=fast, out=out, **options)
-    if as_json:
-        print(json.dumps(result.to_json(), indent=2, default=float))
+        result = figure1(out=out, **options)
     else:
-        print(_figure1_table(result) if name == "figure1" else _table(result))
+        result = table[name](fast=fast, out=None, **options)
+    if as_json:
+        from .cli import _json_ready
+
+        print(json.dumps(_json_ready(result.to_json()), indent=2, allow_nan=False))
+    else:
+        print(_figure1_table(result) if name == "figure1" else _table(result), flush=True)
+    if name != "figure1":
+        result._draw(out)  # the table first: a figure that fails to save loses nothing
+    if not as_json:
         print(f"figure: {out}")
     return result

@@ -30,6 +30,8 @@ from ._validate import (
     c,
     check_kind,
     check_positive_int,
+    public,
+    z,
 )
 from .hermite import hermite_coeffs, hermite_norm, hermite_norm_eval, hermite_norm_eval_np, kernel_from_hermite
 from .series import Tail, TaylorCoeffs, taylor
@@ -78,12 +80,15 @@ class Activation:
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):
+        from .hermite import coefficient_list
+
         with mpmath.workdps(self.dps):  # mpf() rounds to the context precision
-            coeffs = tuple(mpmath.mpf(b) for b in self.coeffs)
+            coeffs = tuple(mpmath.mpf(sympy.N(b, self.dps + 10)) if isinstance(b, sympy.Basic) else mpmath.mpf(b)
+                           for b in coefficient_list(self.coeffs, "coeffs"))
         if not coeffs:
             raise HermiteRevError("an activation needs at least one Hermite coefficient, got coeffs=()")
         object.__setattr__(self, "coeffs", coeffs)
-        errs = self.errors if self.errors is not None else (mpmath.mpf(0),) * len(coeffs)
+        errs = coefficient_list(self.errors, "errors") if self.errors is not None else (mpmath.mpf(0),) * len(coeffs)
         if len(errs) != len(coeffs):
             raise HermiteRevError(f"errors must have {len(coeffs)} entries, got {len(errs)}")
         object.__setattr__(self, "errors", tuple(mpmath.mpf(e) for e in errs))
@@ -108,21 +113,50 @@ class Activation:
         nz = [k for k, b in enumerate(self.coeffs) if b != 0]
         return nz[-1] if nz else -1
 
+    #: the form of :attr:`expr`: a sum of unexpanded :class:`~hermite_rev.hermite.HermiteNorm` terms
+    expr_form = "hermite"
+
     @property
     def expr(self):
-        """sympy expression in z: sum_k b_k h_k(z), exact where the coefficients are."""
+        r"""sympy expression in z: :math:`\sum_k b_k\, \mathrm{HermiteNorm}(k, z)`, exact where the
+        coefficients are.
+
+        The form is :attr:`expr_form` = ``"hermite"``: unexpanded normalized Hermite
+        polynomials (:class:`hermite_rev.hermite.HermiteNorm`), which ``lambdify`` evaluates with
+        numpy's Clenshaw recurrence (``hermite_e.hermeval``) or mpmath, ``diff`` differentiates
+        exactly and ``evalf`` evaluates at any precision.  :attr:`expr_monomial` is the expanded
+        polynomial.
+        """
         if "expr" not in self._cache:
-            if self.exact is not None:
-                bs = list(self.exact)
-            else:
-                bs = [sympy.Float(b, self.dps) for b in self.coeffs]
-            expr = sympy.expand(sympy.Add(*[b * hermite_norm(k) for k, b in enumerate(bs) if b != 0]))
-            self._cache["expr"] = expr if self.exact is not None else expr.evalf(self.dps)
+            from .hermite import HermiteNorm
+
+            bs = list(self.exact) if self.exact is not None else [sympy.Float(b, self.dps) for b in self.coeffs]
+            self._cache["expr"] = sympy.Add(*[b * HermiteNorm(k, z) for k, b in enumerate(bs) if b != 0])
         return self._cache["expr"]
 
+    @property
+    def expr_monomial(self):
+        """The expanded polynomial sum_k b_k h_k(z) in powers of z.
+
+        Warning: its coefficients are large and alternate in sign, so evaluating it in float64
+        (e.g. after ``sympy.lambdify``) cancels catastrophically at high degree (degree ~100 and
+        |z| >= 6 gives values wrong in every digit).  Use :attr:`expr`, :meth:`__call__` or
+        :meth:`compile` to evaluate.
+        """
+        if "expr_monomial" not in self._cache:
+            bs = list(self.exact) if self.exact is not None else [sympy.Float(b, self.dps) for b in self.coeffs]
+            expr = sympy.expand(sympy.Add(*[b * hermite_norm(k) for k, b in enumerate(bs) if b != 0]))
+            self._cache["expr_monomial"] = expr if self.exact is not None else expr.evalf(self.dps)
+        return self._cache["expr_monomial"]
+
+    @public
     def __call__(self, x):
-        """phi(x) at mpmath precision (scalar)."""
-        return hermite_norm_eval(self.coeffs, x)
+        """phi(x) (scalar) at the activation's own precision: ``dps + 10`` digits while summing,
+        the result rounded to ``dps`` digits, whatever the global mpmath precision is."""
+        with mpmath.workdps(self.dps + 10):
+            v = hermite_norm_eval(self.coeffs, mpmath.mpf(x))
+        with mpmath.workdps(self.dps):
+            return +v
 
     def derivative(self):
         """phi' as an Activation: h_k' = sqrt(k) h_{k-1}, so b'_k = sqrt(k+1) b_{k+1}."""
@@ -134,6 +168,7 @@ class Activation:
             ex = tuple(sympy.sqrt(k + 1) * self.exact[k + 1] for k in range(self.n - 1)) or (sympy.Integer(0),)
         return Activation(tuple(co), tuple(er), self.dps, ex)
 
+    @public
     def kernel(self, kind: str = "ntk", n: int | None = None) -> TaylorCoeffs:
         r"""Forward map: Taylor coefficients of the 1HL NNGP (b_k^2) or NTK ((k+1) b_k^2).
 
@@ -259,6 +294,7 @@ class ActivationFamily:
         """Number of members: 2 ** (number of nonzero magnitudes)."""
         return 2 ** len(self.nonzero)
 
+    @public
     def tail(self) -> Tail:
         """Rigorous bound on K(1) - sum_{k<n} a_k: the largest kernel error on [-1, 1] of any member."""
         return self.taylor.tail
@@ -359,6 +395,13 @@ class ActivationFamily:
 
 
 def _as_kernel(K):
+    import numpy as np
+
+    if isinstance(K, np.ndarray):  # numpy coefficients work like a list (floats: shortest round-trip decimal)
+        from .hermite import coefficient_list
+
+        coefficient_list(K, "K")  # checks shape and values
+        K = [sympy.Rational(repr(v)) if isinstance(v, float) else v for v in K.tolist()]
     if isinstance(K, (list, tuple)):
         from .kernels import polynomial
 
@@ -366,6 +409,7 @@ def _as_kernel(K):
     return as_expr(K, c, name="kernel")
 
 
+@public
 def reverse(K: sympy.Expr | str | Sequence[Any], kind: str = "ntk", n: int = 40, dps: int = 30, *,
             exact: bool = False, label: str | None = None, sigma_w: Any = 1, sigma_b: Any = 0,
             parameterization: str = "ntk", sigma_w_last: Any = 1, sigma_b_last: Any = 0,

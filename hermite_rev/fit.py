@@ -57,7 +57,7 @@ import scipy.optimize
 import scipy.special as sp
 import sympy
 
-from ._validate import HermiteRevError, as_expr, check_kind, check_positive_int, z
+from ._validate import HermiteRevError, as_expr, check_kind, check_positive_int, public, z
 from ._validate import c as c_symbol
 
 __all__ = ["ReLU", "Cos", "Sin", "Erf", "Poly", "Form", "paper_form", "fit_kernel", "FitResult"]
@@ -485,6 +485,7 @@ def _check_x0(x0, form):
     return v
 
 
+@public
 def fit_kernel(K, form=None, kind="ntk", *, grid=161, restarts=8, seed=0, x0=None, check_grid=2001,
                max_nfev=400):
     r"""Fit a form's exact one-hidden-layer kernel to a target kernel by least squares.

@@ -2,7 +2,8 @@ r"""Hermite coefficient maps in both directions.
 
 Index
 -----
-hermite_norm          h_k(z) = He_k(z) / sqrt(k!) as a sympy expression
+hermite_norm          h_k(z) = He_k(z) / sqrt(k!) as a sympy expression (expanded polynomial)
+HermiteNorm           h_k(x) as an unexpanded sympy function (stable to evaluate, lambdify-able)
 hermite_norm_eval     sum_k b_k h_k(x) at arbitrary precision (three-term recurrence)
 kernel_from_hermite   b_k -> a_k: NNGP a_k = b_k^2, NTK a_k = (k+1) b_k^2
 hermite_from_kernel   a_k -> |b_k|: NNGP sqrt(a_k), NTK sqrt(a_k / (k+1))
@@ -28,12 +29,14 @@ from typing import TYPE_CHECKING, Any
 import mpmath
 import sympy
 
-from ._validate import HermiteRevError, as_expr, check_kind, check_positive_int, z
+from ._text import short_expr
+from ._validate import HermiteRevError, check_kind, public, z
 
 if TYPE_CHECKING:
     from .series import TaylorCoeffs
 
 __all__ = [
+    "HermiteNorm",
     "hermite_norm",
     "hermite_norm_eval",
     "hermite_norm_eval_np",
@@ -52,6 +55,78 @@ def hermite_norm(k: int, x: sympy.Symbol = z) -> sympy.Expr:
     if k < 0:
         raise HermiteRevError(f"Hermite degree must be >= 0, got k={k}")
     return sympy.expand(sympy.hermite_prob(k, x) / sympy.sqrt(sympy.factorial(k)))
+
+
+class HermiteNorm(sympy.Function):
+    r"""``HermiteNorm(k, x)`` :math:`= h_k(x) = He_k(x)/\sqrt{k!}`, kept unexpanded.
+
+    The numerically stable form of a Hermite series (:attr:`hermite_rev.family.Activation.expr`):
+    expanding :math:`\sum_k b_k h_k(z)` into monomials makes huge alternating coefficients that
+    float64 evaluation cancels (degree 100 at |z| = 6: -5.5e4 for 1.9e3).  This function stays
+    a function of ``x``: ``diff`` uses :math:`h_k' = \sqrt{k}\, h_{k-1}`; ``evalf`` runs the
+    three-term recurrence at the requested precision; ``lambdify`` prints numpy's
+    ``hermite_e.hermeval`` (Clenshaw) for the numpy/scipy modules and ``mpmath.hermite`` for
+    mpmath; ``.rewrite(sympy.Poly)`` / :meth:`polynomial` give the expanded polynomial.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> x = sympy.Symbol("x")
+    >>> HermiteNorm(2, x).polynomial()
+    sqrt(2)*x**2/2 - sqrt(2)/2
+    >>> sympy.diff(HermiteNorm(3, x), x)
+    sqrt(3)*HermiteNorm(2, x)
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, k, x):
+        if not (k.is_Integer and k >= 0):
+            raise HermiteRevError(f"HermiteNorm degree must be an integer >= 0, got k={k}")
+        if k == 0:
+            return sympy.Integer(1)
+        return None
+
+    def fdiff(self, argindex=2):
+        if argindex != 2:
+            raise sympy.ArgumentIndexError(self, argindex)
+        k, x = self.args
+        return sympy.sqrt(k) * HermiteNorm(k - 1, x)
+
+    def polynomial(self):
+        """The expanded polynomial He_k(x) / sqrt(k!)."""
+        k, x = self.args
+        return sympy.expand(sympy.hermite_prob(int(k), x) / sympy.sqrt(sympy.factorial(k)))
+
+    def _eval_rewrite_as_Poly(self, k, x, **kwargs):
+        return self.polynomial()
+
+    def _eval_evalf(self, prec):
+        k, x = self.args
+        xv = x.evalf(prec + 20)
+        if not xv.is_Number:
+            return None
+        with mpmath.workprec(prec + 20):
+            v = _hermite_values(mpmath.mpf(xv), int(k) + 1)[-1]
+        return sympy.Float(v, precision=prec)
+
+    def _pythoncode(self, printer):
+        k, x = self.args
+        herm = printer._module_format("numpy.polynomial.hermite_e.hermeval")
+        scale = float(1 / mpmath.sqrt(mpmath.factorial(int(k))))  # 1/sqrt(k!) as a float literal
+        return f"({herm}({printer._print(x)}, [0] * {int(k)} + [1]) * {scale!r})"
+
+    _numpycode = _scipycode = _cupycode = _jaxcode = _pythoncode
+
+    def _mpmathcode(self, printer):
+        k, x = self.args
+        herm, sqrt, mpf, fact = (printer._module_format(f"mpmath.{f}") for f in ("hermite", "sqrt", "mpf", "factorial"))
+        return f"({herm}({int(k)}, {printer._print(x)} / {sqrt}(2)) / {sqrt}({mpf}(2) ** {int(k)} * {fact}({int(k)})))"
+
+    def _latex(self, printer):
+        k, x = self.args
+        return rf"h_{{{printer._print(k)}}}\left({printer._print(x)}\right)"
 
 
 def hermite_norm_eval(b, x):
@@ -92,9 +167,42 @@ def _hermite_values(x, n):
     return out[:n]
 
 
+def coefficient_list(seq, name="coefficients"):
+    """A sequence of coefficients (list, tuple, 1-D numpy array, ...) as a list of numbers.
+
+    numpy scalars become Python numbers; floats (Python and numpy) become mpmath numbers from
+    their shortest round-trip decimal (``0.1`` is 1/10 to the working precision, the float policy
+    of the package); ints, sympy and mpmath numbers are kept.  Anything else raises.
+    """
+    import numbers
+
+    import numpy as np
+
+    if isinstance(seq, np.ndarray):
+        if seq.ndim != 1:
+            raise HermiteRevError(f"{name} must be a 1-D sequence, got an array of shape {seq.shape}")
+        seq = seq.tolist()
+    if isinstance(seq, (str, bytes, dict)) or not hasattr(seq, "__iter__"):
+        raise HermiteRevError(f"{name} must be a sequence of numbers, got {short_expr(repr(seq), 80)}")
+    out = []
+    for i, v in enumerate(seq):
+        if isinstance(v, np.generic):
+            v = v.item()
+        if isinstance(v, bool) or isinstance(v, complex) or not isinstance(
+                v, (numbers.Real, sympy.Basic, mpmath.mpf)):
+            raise HermiteRevError(f"{name}[{i}] must be a real number, got {short_expr(repr(v), 80)}")
+        if isinstance(v, float):
+            if not np.isfinite(v):
+                raise HermiteRevError(f"{name}[{i}] must be finite, got {v!r}")
+            v = mpmath.mpf(repr(v))
+        out.append(v)
+    return out
+
+
 def kernel_from_hermite(b, kind="ntk"):
     """Taylor coefficients of the 1HL kernel: ``b_k^2`` (NNGP) or ``(k+1) b_k^2`` (NTK)."""
     kind = check_kind(kind)
+    b = coefficient_list(b, "b")
     if kind == "nngp":
         return [bk * bk for bk in b]
     return [(k + 1) * bk * bk for k, bk in enumerate(b)]
@@ -107,6 +215,7 @@ def hermite_from_kernel(a, kind="ntk"):
     (Schoenberg: such a K is not a positive-definite dot-product kernel on every sphere).
     """
     kind = check_kind(kind)
+    a = coefficient_list(a, "a")
     out = []
     for k, ak in enumerate(a):
         if ak < 0:
@@ -252,9 +361,21 @@ def _breakpoints(phi):
     return sorted(pts, key=lambda p: float(p))
 
 
+#: guard digits of the quadrature's working precision
+_GUARD = 15
+
+
 def _quad_hermite(phi, n, dps):
-    """b_k by mpmath quadrature; returns (values, error estimates)."""
-    with mpmath.workdps(dps + 15):
+    """b_k by mpmath quadrature; returns (values, error estimates).
+
+    The integrals run at ``dps + 15`` digits.  Each error is the quadrature's own estimate
+    (difference of the last two tanh-sinh levels) plus a rounding term for the working
+    precision (``10^3`` units in the last place of ``sqrt(E[phi^2])``, which bounds the
+    integral of ``|phi h_k|`` that the nodes sum) plus half a unit in the
+    last place of the value rounded to ``dps`` digits, which is what is returned.  The last
+    term dominates for smooth activations: at dps = 30 it is about ``|b_k| * 1e-31``.
+    """
+    with mpmath.workdps(dps + _GUARD):
         f = sympy.lambdify(z, phi, modules=["mpmath"])
         norm = 1 / mpmath.sqrt(2 * mpmath.pi)
         cache = {}
@@ -271,12 +392,19 @@ def _quad_hermite(phi, n, dps):
         if len(pts) == 2:
             pts = [-mpmath.inf, mpmath.mpf(0), mpmath.inf]
         values, errors = [], []
+        # rounding at the working precision scales with the integral of |phi h_k|, which is at most
+        # sqrt(E[phi^2]) (Cauchy-Schwarz, E[h_k^2] = 1), not with |b_k| (cancellation)
+        m2 = mpmath.quad(lambda x: vals(x)[0] ** 2 / (mpmath.exp(-x * x / 2) * norm), pts)
+        rounding = 1000 * mpmath.eps * (1 + mpmath.sqrt(abs(m2)))
         for k in range(n):
             v, e = mpmath.quad(lambda x, k=k: vals(x)[k], pts, error=True)
             values.append(v)
-            errors.append(abs(e) + abs(v) * mpmath.mpf(10) ** (-dps - 10))
+            errors.append(abs(e) + rounding)
     with mpmath.workdps(dps):
-        return [+v for v in values], [+e for e in errors]
+        out_v = [+v for v in values]
+        half_ulp = mpmath.mpf(2) ** (1 - mpmath.mp.prec)
+        out_e = [mpmath.mpf(e, rounding="u") + abs(v) * half_ulp for v, e in zip(out_v, errors)]
+        return out_v, out_e
 
 
 @dataclass(frozen=True)
@@ -305,6 +433,7 @@ class HermiteCoeffs:
         return iter(self.values)
 
 
+@public
 def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool | None = None) -> HermiteCoeffs:
     r"""Hermite coefficients of an activation: :math:`b_k = E[\phi(Z) h_k(Z)]`, Z ~ N(0, 1).
 
@@ -337,19 +466,23 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
     >>> hr.hermite_coeffs(sympy.Max(0, hr.z), 4).exact
     (sqrt(2)/(2*sqrt(pi)), 1/2, 1/(2*sqrt(pi)), 0)
     """
-    n = check_positive_int(n, "n")
-    dps = check_positive_int(dps, "dps")
-    phi = as_expr(phi, z, name="activation")
+    from .activations import activation_expr
+    from .limits import check_size
+
+    n = check_size(n, "n", "hermite_n")
+    dps = check_size(dps, "dps")
+    phi = activation_expr(phi)
     exact_vals = None
     if exact is not False:
         try:
             exact_vals = _exact_hermite(phi, n)
         except _NoClosedForm:
             if exact:
-                raise HermiteRevError(f"no closed form for the Hermite coefficients of {phi}") from None
+                raise HermiteRevError(f"no closed form for the Hermite coefficients of {short_expr(phi)}") from None
         except (TypeError, ValueError, NotImplementedError) as exc:
             if exact:
-                raise HermiteRevError(f"no closed form for the Hermite coefficients of {phi}: {exc}") from None
+                raise HermiteRevError(
+                    f"no closed form for the Hermite coefficients of {short_expr(phi)}: {short_expr(exc)}") from None
     if exact_vals is not None:
         with mpmath.workdps(dps):
             values = tuple(mpmath.mpf(sympy.N(v, dps + 10)) for v in exact_vals)
@@ -380,7 +513,7 @@ def _check_gaussian_integrable(phi, n):
             return mpmath.inf
         if isinstance(v, mpmath.mpc):
             if abs(v.imag) > mpmath.mpf(10) ** (-20) * (1 + abs(v.real)):
-                raise HermiteRevError(f"activation {phi} is not real at z = {mpmath.nstr(x, 5)} "
+                raise HermiteRevError(f"activation {short_expr(phi)} is not real at z = {mpmath.nstr(x, 5)} "
                                       f"(value {mpmath.nstr(v, 6)})")
             v = v.real
         return abs(v)
@@ -398,20 +531,23 @@ def _check_gaussian_integrable(phi, n):
                 for eps in (mpmath.mpf(10) ** -30, -mpmath.mpf(10) ** -30):
                     if value(s0 + eps) * abs(eps) > mpmath.mpf(10) ** -6:
                         raise HermiteRevError(
-                            f"activation {phi} is not integrable against the Gaussian: it blows up like "
+                            f"activation {short_expr(phi)} is not integrable against the Gaussian: it blows up like "
                             f"1/|z - s| or faster at z = {mpmath.nstr(s0, 8)}")
         elif sing != sympy.S.EmptySet:
-            raise HermiteRevError(f"activation {phi} has infinitely many real singular points ({sing}); "
+            raise HermiteRevError(f"activation {short_expr(phi)} has infinitely many real singular points "
+                                  f"({short_expr(sing, 80)}); "
                                   f"its Gaussian integrability cannot be checked")
         for sgn in (1, -1):
             r = [mpmath.log(value(sgn * x)) - mpmath.mpf(x) ** 2 / 2 + (n + 1) * mpmath.log(x) if value(sgn * x) > 0
                  else -mpmath.inf for x in (20, 40)]
             if r[0] >= 0 and r[1] >= r[0]:
                 raise HermiteRevError(
-                    f"activation {phi} grows too fast as z -> {'+' if sgn > 0 else '-'}oo: |phi(z)| exp(-z^2/2) "
+                    f"activation {short_expr(phi)} grows too fast as z -> {'+' if sgn > 0 else '-'}oo: "
+                    f"|phi(z)| exp(-z^2/2) "
                     f"does not decay faster than |z|^-{n + 1}, so E[phi(Z) h_k(Z)] does not exist for all k < {n}")
 
 
+@public
 def gaussian_expectation(f, dps=30):
     """``E[f(Z)]`` for Z ~ N(0, 1) as ``(value, error, exact_or_None)`` (f in z)."""
     hc = hermite_coeffs(f, 1, dps)
@@ -447,6 +583,7 @@ def _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_
     return nngp if kind == "nngp" else ntk
 
 
+@public
 def kernel_of(phi: sympy.Expr | str, kind: str = "ntk", depth: int = 1, sigma_w: Any = 1, sigma_b: Any = 0,
               n: int = 40, dps: int = 30, *, sigma_w_last: Any = 1, sigma_b_last: Any = 0) -> TaylorCoeffs:
     r"""Taylor coefficients of the NNGP or NTK of a deep FCN with activation ``phi``.
@@ -456,27 +593,106 @@ def kernel_of(phi: sympy.Expr | str, kind: str = "ntk", depth: int = 1, sigma_w:
     (rigorous).  Otherwise each layer rescales phi to the current pre-activation variance
     q, takes its Hermite coefficients b_k(q) and composes the dual series
     :math:`\sum_k b_k(q)^2 \rho^k` with the correlation series :math:`\rho(c)`.  When
-    :math:`\rho(0) \neq 0` the dual series is truncated after M terms; since every series
-    involved has non-negative coefficients and :math:`\rho(1) = 1`, each coefficient's
-    truncation error is at most :math:`E[\phi_q^2] - \sum_{k<M} b_k^2`, which is added to
-    the reported error.
+    :math:`\rho(0) \neq 0` the dual series is truncated after M terms.  Every series involved
+    has non-negative coefficients, so for any :math:`0 < r \le 1` the coefficient of
+    :math:`c^j` in the dropped part :math:`\sum_{k \ge M} b_k^2 \rho(c)^k` is at most
+    (Cauchy's estimate for series with non-negative coefficients)
+
+    .. math:: r^{-j}\, \rho(r)^M \Big(E[\phi_q^2] - \sum_{k<M} b_k^2\Big),
+
+    with :math:`\rho(r)` bounded above from the computed coefficients of :math:`\rho` and
+    :math:`\rho(1) = 1`; the bound minimised over a grid of r is added to each coefficient's
+    error (the NTK's derivative series likewise with :math:`\rho(r)^{M-1}` and
+    :math:`E[\phi_q'^2]`).  At r = 1 this is the plain bound :math:`E[\phi_q^2] - \sum_{k<M}
+    b_k^2`, which for kinked activations (b_k^2 ~ k^{-5/2}) is 1e9 times the truth; the
+    factor :math:`\rho(r)^M < 1` makes it tight.  M doubles (up to max(8n, 128)) until the bound is
+    below 10^-dps.
+
+    Names of :mod:`hermite_rev.activations` (``"relu"``, ``"tanh"``, ``"gelu"``, ...) are
+    accepted.  An activation with a jump (Heaviside, sign) has an NNGP but an infinite NTK
+    (its derivative is a Dirac delta): ``kind="ntk"`` is refused for it.  Layer variances that
+    are not rational numbers are carried as rationals with ``dps + 20`` correct digits.
 
     Returns
     -------
     TaylorCoeffs
         n numbers with ``.errors`` (``.rigorous`` is False on the generic path).
     """
+    from .activations import activation_expr
+    from .limits import check_size
     from .series import taylor
 
     kind = check_kind(kind)
-    n = check_positive_int(n, "n")
-    dps = check_positive_int(dps, "dps")
-    depth = check_positive_int(depth, "depth")
-    phi = as_expr(phi, z, name="activation")
+    n = check_size(n, "n", "hermite_n")
+    dps = check_size(dps, "dps")
+    depth = check_size(depth, "depth", "kernel_depth")
+    phi = activation_expr(phi)
+    if kind == "ntk" and _has_jump(phi):
+        raise HermiteRevError(
+            f"the NTK of an activation with a jump is infinite (phi' has a Dirac delta, E[phi'(Z)^2] = oo): "
+            f"phi(z) = {short_expr(phi)}; use kind='nngp'")
     closed = _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
     if closed is not None:
         return taylor(closed, n, dps)
     return _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last, n, dps)
+
+
+def _has_jump(phi):
+    """True when phi has a jump on the real line (its derivative has a Dirac delta)."""
+    if not phi.has(sympy.Heaviside, sympy.sign, sympy.Piecewise, sympy.floor, sympy.ceiling):
+        return False
+    return sympy.diff(phi, z).has(sympy.DiracDelta)
+
+
+def _rational_variance(q, digits):
+    """q as is when it is rational, else a Rational with ``digits`` correct digits (keeps the
+    next layer's closed forms small: an erfc inside a square root slows sympy down to hours)."""
+    if isinstance(q, sympy.Rational):
+        return q
+    return sympy.Rational(mpmath.nstr(mpmath.mpf(sympy.N(q, digits + 5)), digits + 5))
+
+
+def _upper(x):
+    """An upper bound (mpmath) of an arb ball."""
+    from .series import _rad, to_mpf
+
+    with mpmath.workprec(mpmath.mp.prec + 10):
+        return to_mpf(x) + _rad(x)
+
+
+def _lower(x):
+    from .series import _rad, to_mpf
+
+    with mpmath.workprec(mpmath.mp.prec + 10):
+        return to_mpf(x) - _rad(x)
+
+
+#: radii of the Cauchy estimate of the truncated dual series
+_RADII = tuple(mpmath.mpf(2) ** (-e / 4) for e in range(1, 64))
+
+
+def _truncation_bounds(rho, n, M, total, shift=0):
+    r"""Per-coefficient bounds of :math:`[c^j] \sum_{k \ge M} w_k \rho(c)^{k - shift}`, j < n.
+
+    ``w_k >= 0`` with :math:`\sum_{k \ge M} w_k \le` ``total``; ``rho`` an arb_series of
+    the correlation (non-negative coefficients, :math:`\rho(1) = 1`).  For 0 < r <= 1,
+    :math:`[c^j] \rho^m \le \rho(r)^m / r^j` and :math:`\rho(r)^{k - shift} \le
+    \rho(r)^{M - shift}`; :math:`\rho(r)` is bounded above by the upper ends of the computed
+    coefficients plus :math:`r^n (1 - \sum_{j<n} \rho_j)` for the uncomputed ones.
+    """
+    if total <= 0:
+        return [mpmath.mpf(0)] * n
+    co = list(rho.coeffs()) + [0] * (n - len(rho.coeffs()))
+    up = [max(mpmath.mpf(0), _upper(x)) if x != 0 else mpmath.mpf(0) for x in co[:n]]
+    lo_sum = mpmath.fsum(max(mpmath.mpf(0), _lower(x)) if x != 0 else 0 for x in co[:n])
+    rest = max(mpmath.mpf(0), 1 - lo_sum) + mpmath.mpf(10) ** (-mpmath.mp.dps + 5)
+    out = [total] * n
+    for r in _RADII:
+        rho_r = min(mpmath.mpf(1), mpmath.polyval(up[::-1], r) + r**n * rest)
+        base = total * rho_r ** (M - shift)
+        for j in range(n):
+            out[j] = min(out[j], base / r**j)
+    return out
 
 
 def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last, n, dps):
@@ -487,7 +703,8 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
 
     sw2, sb2 = _num(sigma_w, "sigma_w") ** 2, _num(sigma_b, "sigma_b") ** 2
     swl2, sbl2 = _num(sigma_w_last, "sigma_w_last") ** 2, _num(sigma_b_last, "sigma_b_last") ** 2
-    dphi = sympy.diff(phi, z)
+    ntk = kind == "ntk"
+    dphi = sympy.diff(phi, z) if ntk else None
     wdps = dps + 10
 
     def ball(value, err=0):
@@ -501,33 +718,42 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
         for _ in range(depth):
             S = S * ball(sw2) + ball(sb2)
             T = S + T * ball(sw2)
-            q = sw2 * q + sb2
-            S1, T1 = mpmath.mpf(sympy.N(q, wdps)), mpmath.mpf(sympy.N(q, wdps)) + mpmath.mpf(sympy.N(sw2, wdps)) * T1
+            q = _rational_variance(sw2 * q + sb2, wdps + 15)
+            qm = mpmath.mpf(sympy.N(q, wdps))
+            S1, T1 = qm, qm + mpmath.mpf(sympy.N(sw2, wdps)) * T1
             rho = S / ball(q)
             centred = coeff0(rho).is_zero()
             phi_q = phi.subs(z, sympy.sqrt(q) * z)
-            dphi_q = sympy.sqrt(q) * dphi.subs(z, sympy.sqrt(q) * z)
             second, second_err, second_exact = gaussian_expectation(phi_q**2, wdps)
-            dsecond, dsecond_err, _ = gaussian_expectation(dphi_q**2, wdps)
+            if ntk:
+                dphi_q = sympy.sqrt(q) * dphi.subs(z, sympy.sqrt(q) * z)
+                dsecond, dsecond_err, _ = gaussian_expectation(dphi_q**2, wdps)
             M = n if centred else max(2 * n, 60)
             while True:
                 hc = hermite_coeffs(phi_q, M, wdps)
                 sq = [v * v for v in hc.values]
-                trunc = max(mpmath.mpf(0), second - mpmath.fsum(sq)) + second_err
-                dtrunc = max(mpmath.mpf(0), dsecond - mpmath.fsum(k * s for k, s in enumerate(sq))) + dsecond_err
-                if centred or M >= 8 * n or trunc < mpmath.mpf(10) ** (-dps) * second:
+                if centred:  # rho(c) has no constant term: terms k >= n cannot reach c^(n-1)
+                    trunc = dtrunc = [mpmath.mpf(0)] * n
+                    break
+                tail = max(mpmath.mpf(0), second - mpmath.fsum(sq)) + second_err
+                trunc = _truncation_bounds(rho, n, M, tail)
+                dtrunc = [mpmath.mpf(0)] * n
+                if ntk:
+                    dtail = max(mpmath.mpf(0), dsecond - mpmath.fsum(k * s for k, s in enumerate(sq))) + dsecond_err
+                    dtrunc = [t / qm for t in _truncation_bounds(rho, n, M, dtail, shift=1)]
+                worst = max(max(trunc), max(dtrunc) * qm)
+                if M >= max(8 * n, 128) or worst < mpmath.mpf(10) ** (-dps - 2) * max(second, 1):
                     break
                 M *= 2
-            if centred:  # rho(c) has no constant term: terms k >= n cannot reach c^(n-1)
-                trunc = dtrunc = 0
             sq_err = [2 * abs(v) * e + e * e for v, e in zip(hc.values, hc.errors)]
             dual = _horner([ball(s, e) for s, e in zip(sq, sq_err)], rho, n)
-            ddual = _horner([ball(k * s, k * e) for k, (s, e) in enumerate(zip(sq, sq_err))][1:] + [flint.arb(0)],
-                            rho, n) / ball(q)
             S = _fuzz(dual, trunc, n)
-            T = T * _fuzz(ddual, dtrunc / mpmath.mpf(sympy.N(q, wdps)), n)
-            T1 = T1 * dsecond / mpmath.mpf(sympy.N(q, wdps))
-            q = second_exact if second_exact is not None else sympy.Float(second, wdps)
+            if ntk:
+                ddual = _horner([ball(k * s, k * e) for k, (s, e) in enumerate(zip(sq, sq_err))][1:]
+                                + [flint.arb(0)], rho, n) / ball(q)
+                T = T * _fuzz(ddual, dtrunc, n)
+                T1 = T1 * dsecond / qm
+            q = second_exact if second_exact is not None else sympy.Rational(mpmath.nstr(second, wdps + 5))
             S1 = second
         S = S * ball(swl2) + ball(sbl2)
         T = S + T * ball(swl2)
@@ -542,7 +768,7 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
         estimate = +(K1 - mpmath.fsum(values))
         bound = estimate + mpmath.fsum(errors) + abs(K1) * mpmath.mpf(10) ** (-dps)
         K1 = +K1
-    expr = sympy.Symbol(f"{kind.upper()}[{phi}; depth={depth}]")
+    expr = sympy.Symbol(f"{kind.upper()}[{short_expr(phi, 80)}; depth={depth}]")
     res = TaylorCoeffs(values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=False,
                        engine="hermite")
     res._tail = Tail(bound=bound, estimate=estimate, k1=K1, rigorous=False)
@@ -550,14 +776,17 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
 
 
 def _fuzz(series, err, n):
-    """Widen every coefficient of an arb_series by ``err`` (a truncation bound)."""
+    """Widen coefficient j of an arb_series by ``err[j]`` (truncation bounds, one per j < n)."""
     import flint
 
-    if not err:
+    if not any(err):
         return series
-    e = flint.arb(mpmath.nstr(mpmath.mpf(err), 20, strip_zeros=False))
-    e = e.mid() + e.rad()
-    return flint.arb_series([flint.arb(x, x.rad() + e) for x in series.coeffs()], prec=n)
+    co = list(series.coeffs()) + [flint.arb(0)] * (n - len(series.coeffs()))
+    out = []
+    for x, ej in zip(co, err):
+        e = flint.arb(mpmath.nstr(mpmath.mpf(ej), 20, strip_zeros=False))
+        out.append(flint.arb(x, x.rad() + e.mid() + e.rad()))
+    return flint.arb_series(out, prec=n)
 
 
 def _horner(coeffs, series, n):

@@ -216,10 +216,10 @@ def deep_kernels(dual, depth, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last
     correlation ``rho`` (sympy expressions).  Layers as in the module docstring.  A dual that
     takes a keyword ``ops`` gets the node builder (see ``_relu_dual``), so that deep networks are
     built in linear time as a DAG of unevaluated nodes.  ``depth`` is at most
-    ``LIMITS["depth"]`` (1000).  The layer variances are exact, so the correlation of every layer
+    ``LIMITS["constructor_depth"]`` (1000).  The layer variances are exact, so the correlation of every layer
     is exactly 1 at c = 1 (float hyperparameters are made exact first).
     """
-    depth = check_nonneg_int(depth, "depth", LIMITS["depth"])
+    depth = check_nonneg_int(depth, "depth", LIMITS["constructor_depth"])
     sw2 = _num(sigma_w, "sigma_w") ** 2
     sb2 = _num(sigma_b, "sigma_b") ** 2
     swl2 = _num(sigma_w_last, "sigma_w_last") ** 2

@@ -23,9 +23,10 @@ In the kernel regime the training outputs then follow
 ``lr * t / n`` (see :func:`hermite_rev.verify.kernel_regime_gap`).  The reported MSE is the
 mean over all entries of :math:`(f - y)^2`; for scalar outputs that is ``2 L``.
 
-Activation specs: a name (``"relu"``, ``"erf"``, ``"tanh"``, ``"sin"``, ``"cos"``,
-``"abs"``, ``"step"``, ``"linear"``, ``"softplus"``, and ``"sinA"`` = sin(A z)/2, e.g.
-``"sin6"`` = sin(6z)/2 from the paper's parity experiment), an
+Activation specs: a name of :mod:`hermite_rev.activations` (``"relu"``, ``"erf"``, ``"tanh"``,
+``"gelu"``, ``"swish"``, ``"sigmoid"``, ``"softplus"``, ``"sin"``, ``"cos"``, ``"abs"``, ``"step"``,
+``"linear"``, and ``"sinA"`` = sin(A z)/2, e.g. ``"sin6"`` = sin(6z)/2 from the paper's parity
+experiment), an
 :class:`~hermite_rev.family.Activation` (its Hermite series, compiled by
 :mod:`hermite_rev.lower`), anything with a ``compile()`` method returning
 ``f`` with ``f(x)`` and ``f.grad(x)`` (e.g. a fitted bounded form), a sympy expression in
@@ -40,7 +41,6 @@ in the history when the loss becomes non-finite.
 from __future__ import annotations
 
 import math
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -85,41 +85,24 @@ class NetActivation:
         return self.value_and_grad(np.asarray(x, dtype=float))[1]
 
 
-_NAMED = {
-    # name: (numba code, a, s, sympy builder, kinks)
-    "relu": ("relu", 1.0, 1.0, lambda z, sp: sp.Max(0, z), (0.0,)),
-    "erf": ("erf", 1.0, 1.0, lambda z, sp: sp.erf(z), ()),
-    "tanh": ("tanh", 1.0, 1.0, lambda z, sp: sp.tanh(z), ()),
-    "sin": ("sin", 1.0, 1.0, lambda z, sp: sp.sin(z), ()),
-    "cos": ("cos", 1.0, 1.0, lambda z, sp: sp.cos(z), ()),
-    "linear": ("linear", 1.0, 1.0, lambda z, sp: z, ()),
-    "identity": ("linear", 1.0, 1.0, lambda z, sp: z, ()),
-    "abs": ("abs", 1.0, 1.0, lambda z, sp: sp.Abs(z), (0.0,)),
-    "step": ("step", 1.0, 1.0, lambda z, sp: sp.Heaviside(z, sp.Rational(1, 2)), (0.0,)),
-    "softplus": ("softplus", 1.0, 1.0, lambda z, sp: sp.log(1 + sp.exp(z)), ()),
-}
-
-NAMES = tuple(sorted(_NAMED)) + ("sinA (sin(A z)/2, e.g. sin6)",)
-
-
 def _named(name: str) -> NetActivation:
-    import sympy
-
+    """A named activation of :mod:`hermite_rev.activations` (compiled by numba where it has a code)."""
     from . import _numba_train as nb
-    from ._validate import z
+    from .activations import lookup
 
-    key = name.strip().lower()
-    m = re.fullmatch(r"sin(\d+(?:\.\d+)?)", key)
-    if m:
-        a = float(m.group(1))
-        a_sym = sympy.nsimplify(m.group(1))
-        entry: tuple = ("sin", a, 0.5, lambda zz, sp: sp.sin(a_sym * zz) / 2, ())
-    elif key in _NAMED:
-        entry = _NAMED[key]
-    else:
-        raise HermiteRevError(f"unknown activation name {name!r}; known names: {', '.join(NAMES)}")
-    code_name, a, s, builder, kinks = entry
-    code = nb.ACT_CODES[code_name]
+    entry = lookup(name)
+    if entry.code is None:
+        f, df = entry.f, entry.df
+
+        def value_and_grad(x):
+            x = np.asarray(x)
+            if x.dtype not in (np.float32, np.float64):
+                x = x.astype(np.float64)
+            return np.asarray(f(x), dtype=x.dtype), np.asarray(df(x), dtype=x.dtype)
+
+        return NetActivation(entry.name, value_and_grad, entry.expr, entry.name, entry.kinks)
+    code = nb.ACT_CODES[entry.code]
+    a, s = entry.a, entry.s
 
     def value_and_grad(x):
         x = np.asarray(x)
@@ -131,7 +114,8 @@ def _named(name: str) -> NetActivation:
         nb.act_value_grad(code, x.dtype.type(a), x.dtype.type(s), flat, val, der)
         return val.reshape(x.shape), der.reshape(x.shape)
 
-    return NetActivation(key, value_and_grad, builder(z, sympy), key, kinks, {"kernel": ("named", code, a, s)})
+    return NetActivation(entry.name, value_and_grad, entry.expr, entry.name, entry.kinks,
+                         {"kernel": ("named", code, a, s)})
 
 
 def _from_compiled(f):
@@ -548,7 +532,17 @@ def _accuracy(F, Y):
 
 
 def _as_targets(Y, n, d_out, what):
-    Y = np.asarray(Y, dtype=np.float64)
+    raw = np.asarray(Y)
+    if np.iscomplexobj(raw):
+        raise HermiteRevError(f"{what} must be real, got a complex array (dtype {raw.dtype}); "
+                              f"pass the real and imaginary parts as two outputs if both matter")
+    try:
+        Y = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise HermiteRevError(f"{what} must be an array of real numbers, got dtype {raw.dtype}") from None
+    if not np.all(np.isfinite(Y)):
+        bad = np.argwhere(~np.isfinite(Y))[0]
+        raise HermiteRevError(f"{what} must be finite: {what}[{', '.join(map(str, bad))}] = {Y[tuple(bad)]}")
     if Y.ndim == 1:
         Y = Y[:, None]
     if Y.shape != (n, d_out):
@@ -597,16 +591,22 @@ def train(net, X, Y, lr, epochs, stop_mse=None, X_test=None, Y_test=None, progre
     """
     if not isinstance(net, FCN):
         raise HermiteRevError(f"net must be an FCN, got {type(net).__name__}")
+    from .limits import check_size
+
     lr = _real(lr, "lr", positive=True)
     try:
         epochs = check_nonneg_int(epochs, "epochs")
     except HermiteRevError:
         raise HermiteRevError(f"epochs must be a non-negative integer, got epochs={epochs!r}") from None
+    epochs = check_size(epochs, "epochs", low=0)
     if stop_mse is not None:
         stop_mse = _real(stop_mse, "stop_mse", nonneg=True)
     eval_every = check_positive_int(eval_every, "eval_every")
     X = net._check_X(X)
     n = X.shape[0]
+    if n == 0:
+        raise HermiteRevError(f"train needs at least one training example, got X with shape {X.shape}")
+    check_size(n, "number of training examples", "examples")
     Y = _as_targets(Y, n, net.d_out, "Y")
     has_test = X_test is not None
     if has_test:

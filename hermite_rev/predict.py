@@ -74,7 +74,8 @@ import mpmath
 import numpy as np
 import sympy
 
-from ._validate import HermiteRevError, NotAKernelError, as_expr, c
+from ._validate import HermiteRevError, NotAKernelError, as_expr, c, public
+from ._validate import short as _short
 
 __all__ = [
     "gram",
@@ -378,25 +379,6 @@ def _check_grid():
     return np.unique(np.clip(np.cos(th), -1.0, 1.0))
 
 
-def _dag_size(expr, cap=10**4):
-    seen, stack = set(), [expr]
-    while stack and len(seen) < cap:
-        e = stack.pop()
-        if e not in seen:
-            seen.add(e)
-            stack.extend(e.args)
-    return len(seen)
-
-
-def _short(expr, limit=120):
-    """The expression for a message: short ones in full, deep ones by their DAG size (str is a tree walk)."""
-    n = _dag_size(expr)
-    if n > 40:
-        return f"<{type(expr).__name__} with {n} distinct sub-expressions>"
-    text = str(expr)
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
 def _fit_theta(values_fn, degree):
     """Piecewise Chebyshev interpolants in theta, returned in the local monomial basis."""
     from numpy.polynomial import chebyshev
@@ -538,6 +520,7 @@ def _as_kernel_expr(K):
     return K
 
 
+@public
 def compile_kernel(K, *, method="auto") -> KernelFunction:
     r"""Compile a kernel into a float64 function of the cosine (once per kernel, cached).
 

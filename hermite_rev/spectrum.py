@@ -73,6 +73,7 @@ from ._validate import (
     c,
     check_nonneg_int,
     check_positive_int,
+    public,
 )
 from .series import Tail, _flint_ctx, _rad, to_mpf
 
@@ -100,7 +101,9 @@ _METHODS = ("auto", "series", "quadrature")
 
 
 def _check_d(d):
-    d = check_positive_int(d, "d")
+    from .limits import check_size
+
+    d = check_size(d, "d")
     if d < 2:
         raise HermiteRevError(f"d (the ambient dimension, sphere S^(d-1)) must be >= 2, got d={d}")
     return d
@@ -550,6 +553,7 @@ def _quadrature_path(K, d, kmax, dps, nodes=None):
     return values, errors
 
 
+@public
 def spectrum(K: Any, d: int, kmax: int, n_taylor: int | None = None, dps: int = 30, method: str = "auto", *,
              exact: bool = False, nodes: int | None = None) -> Spectrum:
     r"""Mercer eigenvalues :math:`\mu_0 .. \mu_{k_{max}}` of a dot-product kernel on S^{d-1}.
@@ -589,13 +593,17 @@ def spectrum(K: Any, d: int, kmax: int, n_taylor: int | None = None, dps: int = 
     >>> [mpmath.nstr(m, 8) for m in s.eigenvalues]
     ['1.1752012', '0.36787944', '0.07156287', '0.010065091']
     """
-    expr = _check_kernel(K)
+    from .limits import check_size
+
     d = _check_d(d)
-    kmax = check_nonneg_int(kmax, "kmax")
-    dps = check_positive_int(dps, "dps")
+    kmax = check_size(kmax, "kmax", low=0)
+    dps = check_size(dps, "dps")
+    n = max(2 * kmax + 40, 80) if n_taylor is None else check_size(n_taylor, "n_taylor")
+    if nodes is not None:
+        nodes = check_size(nodes, "nodes", "nodes_quadrature")
+    expr = _check_kernel(K)
     if not isinstance(method, str) or method not in _METHODS:
         raise HermiteRevError(f"method must be one of {_METHODS}, got method={method!r}")
-    n = max(2 * kmax + 40, 80) if n_taylor is None else check_positive_int(n_taylor, "n_taylor")
     mult = tuple(multiplicity(d, k) for k in range(kmax + 1))
     tail = exact_vals = None
     rigorous = False
@@ -1034,6 +1042,7 @@ def _check_fit_range(fit_range, kmax):
     return lo, hi
 
 
+@public
 def decay(K: Any, d: int, kmax: int = 200, *, order: int = 4, fit_range: tuple[int, int] | None = None,
           spectrum: Spectrum | None = None, dps: int = 30, method: str = "auto") -> DecayReport:
     r"""Predicted and measured decay of the Mercer eigenvalues of K on S^{d-1}.
@@ -1062,8 +1071,13 @@ def decay(K: Any, d: int, kmax: int = 200, *, order: int = 4, fit_range: tuple[i
     -------
     DecayReport
     """
-    expr = _check_kernel(K)
+    from .limits import check_size
+
     d = _check_d(d)
+    if spectrum is None:  # sizes first: kmax=10**12 must not reach the endpoint expansions
+        kmax = check_size(kmax, "kmax", low=0)
+        dps = check_size(dps, "dps")
+    expr = _check_kernel(K)
     plus = endpoint_expansion(expr, 1, order)
     minus = endpoint_expansion(expr, -1, order)
     if spectrum is not None:

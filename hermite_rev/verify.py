@@ -58,7 +58,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from ._validate import HermiteRevError, check_kind, check_positive_int
+from ._validate import HermiteRevError, check_kind, check_positive_int, public
 
 __all__ = [
     "KernelValues",
@@ -304,6 +304,7 @@ def _gh_mp(n, dps):
         return tuple(+x for x in nodes), tuple(+w for w in weights)
 
 
+@public
 def gauss_hermite(n, dps=None):
     r"""Nodes and weights of the n-point Gauss rule for the N(0, 1) measure (weights sum to 1).
 
@@ -496,21 +497,76 @@ def _deep(expect, c, kind, depth, sw2, sb2, swl2, sbl2, zero):
 
 
 def _check_cs(cs):
-    """The cosines as a list (a scalar is one cosine); entries keep their type (mpf precision)."""
+    """The cosines as a list (a scalar is one cosine); entries keep their type (mpf precision).
+
+    The range check compares each cosine exactly in its own type (mpmath, sympy, Fraction,
+    float), so ``mpf(1) + 1e-30`` at 40 digits is refused although it rounds to 1.0.
+    """
+    from ._text import short_expr
+    from .limits import LIMITS
+
     try:
         items = np.asarray(cs, dtype=object)
         if items.ndim > 1:
             raise ValueError
         items = list(items.reshape(-1))
+        if len(items) > LIMITS["cosines"]:
+            raise HermiteRevError(f"cs has {len(items)} cosines: at most {LIMITS['cosines']} are supported "
+                                  f"(see docs/guide/limits.md)")
         arr = [float(v) for v in items]
-    except (TypeError, ValueError):
-        raise HermiteRevError(f"cs must be a cosine or a sequence of cosines in [-1, 1], got cs={cs!r}") from None
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, HermiteRevError):
+            raise
+        raise HermiteRevError(f"cs must be a cosine or a sequence of cosines in [-1, 1], "
+                              f"got cs={short_expr(repr(cs), 80)}") from None
     if not arr:
         raise HermiteRevError("cs must contain at least one cosine, got cs=[]")
-    bad = [v for v in arr if not (-1 <= v <= 1)]
-    if bad:
-        raise HermiteRevError(f"cosines must lie in [-1, 1], got {bad[0]!r} in cs")
+    for v, f in zip(items, arr):
+        if isinstance(v, np.generic):
+            v = v.item()
+        if f != f or bool(v < -1) or bool(v > 1):
+            shown = mpmath.nstr(v, 40) if isinstance(v, mpmath.mpf) else repr(v)
+            raise HermiteRevError(f"cosines must lie in [-1, 1], got {shown} in cs")
     return items
+
+
+def _check_writable(path):
+    """Refuse, before any work, an output file path that cannot be written: a directory, or a
+    folder that cannot be created or written.  Missing parent folders are created."""
+    import os
+
+    from ._text import short_expr
+
+    path = os.fspath(path)
+    shown = short_expr(path, 100)
+    if os.path.isdir(path) or path.endswith(("/", os.sep)):
+        raise HermiteRevError(f"cannot write {shown}: it is a directory; give a file name such as "
+                              f"{short_expr(os.path.join(path, 'figure.png'), 100)}")
+    parent = os.path.dirname(path) or "."
+    probe = parent
+    while probe and not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if probe and not os.path.isdir(probe):
+        raise HermiteRevError(f"cannot write {shown}: {short_expr(probe, 100)} is a file, not a folder")
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except OSError as exc:
+        raise HermiteRevError(f"cannot write {shown}: cannot create its folder ({exc.strerror or exc})") from None
+    if not os.access(parent, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise HermiteRevError(f"cannot write {shown}: permission denied")
+    return path
+
+
+def _bounded_list(items, name, limit):
+    """``list(items)`` for a sized collection of at most ``limit`` entries (a range of 10**12 seeds
+    is refused before it is expanded)."""
+    try:
+        size = len(items)
+    except TypeError:
+        raise HermiteRevError(f"{name} must be a sequence, got {name}={items!r}") from None
+    if size > limit:
+        raise HermiteRevError(f"{name} has {size} entries: at most {limit} are supported (see docs/guide/limits.md)")
+    return list(items)
 
 
 def _refine(run, n_cs, start, cap, adaptive, converged):
@@ -575,6 +631,7 @@ def _nodes_label(picked, per=""):
     return text
 
 
+@public
 def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", nodes=None, depth=1,
                       sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0) -> KernelValues:
     r"""NNGP or NTK of an activation by 2-D Gaussian quadrature (no series involved).
@@ -621,22 +678,27 @@ def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", 
     >>> np.round(np.asarray(kv), 12)      # (sqrt(1-c^2) + (pi - acos c) c) / (2 pi)
     array([0.15915494, 0.5       ])
     """
+    from ._text import short_expr
+    from .limits import check_size
+
     kind = check_kind(kind)
     cs = _check_cs(cs)
-    depth = check_positive_int(depth, "depth")
+    depth = check_size(depth, "depth", "kernel_depth")
+    if nodes is not None:
+        nodes = check_size(nodes, "nodes", "nodes_quadrature")
     fn = _resolve(act)
     if method not in ("auto", "gauss-hermite", "split"):
         raise HermiteRevError(f"method must be 'auto', 'gauss-hermite' or 'split', got method={method!r}")
     if kind == "ntk" and fn.jump:
         raise HermiteRevError(
-            f"the NTK of an activation with a jump is infinite: phi = {fn.name} has phi' containing a "
+            f"the NTK of an activation with a jump is infinite: phi = {short_expr(fn.name)} has phi' containing a "
             f"Dirac delta, and c E[phi'(u) phi'(v)] (1/(2 pi sqrt(1 - c^2)) for a unit step at 0) "
             f"diverges at c = +-1; use kind='nngp', or empirical_kernel for finite nets (phi' = 0 "
             f"almost everywhere)")
     if method == "auto":
         method = "split" if fn.kinks else "gauss-hermite"
     if dps is not None:
-        dps = check_positive_int(dps, "dps")
+        dps = check_size(dps, "dps")
         if fn.f_mp is None:
             raise HermiteRevError("arbitrary precision needs an activation mpmath can evaluate; "
                                   "pass dps=None for a pair of numpy callables")
@@ -741,7 +803,16 @@ def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", 
         label = f"{what}{_nodes_label(picked, per)}, {where})"
     missed = sum(1 for p in picked if not p[4])
     if adaptive and missed:
+        import warnings
+
+        from ._text import HermiteRevWarning
+
         label += f"; tolerance {tol_text} not reached at {missed} of {len(cs)} cosines"
+        worst = max(float(e) for e, p in zip(errs, picked) if not p[4])
+        warnings.warn(f"quadrature_kernel({short_expr(fn.name, 80)}, {kind}): the {tol_text} tolerance was not "
+                      f"reached at {missed} "
+                      f"of {len(cs)} cosines (largest error estimate {worst:.2g}); the values carry those "
+                      f"estimates (KernelValues.converged is False)", HermiteRevWarning, stacklevel=2)
     cs_out = tuple(float(c) for c in cs)
     if dps is None:
         return KernelValues(cs_out, vals, errs, kind, label, None, not (adaptive and missed))
@@ -770,6 +841,7 @@ def _closed_form(name, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last
     return fn(depth, *args)
 
 
+@public
 def analytic_kernel(act, kind="ntk", cs=DEFAULT_CS, *, depth=1, sigma_w=1, sigma_b=0, sigma_w_last=1,
                     sigma_b_last=0):
     """Infinite-width NNGP/NTK of an activation at the cosines ``cs`` (float64 array).
@@ -838,11 +910,12 @@ def empirical_kernel(act_or_name, kind="ntk", width=2**14, cs=DEFAULT_CS, seed=0
     >>> np.round(k, 2)                       # analytic: 1/(2 pi) = 0.16 and 1.0
     array([0.16, 1.  ])
     """
+    from .limits import check_size
     from .nets import FCN
 
     kind = check_kind(kind)
-    width = check_positive_int(width, "width")
-    depth = check_positive_int(depth, "depth")
+    width = check_size(width, "width")
+    depth = check_size(depth, "depth", "kernel_depth")
     cs = [float(v) for v in _check_cs(cs)]
     d_in = check_positive_int(d_in, "d_in")
     inner = [v for v in cs if abs(v) < 1]
@@ -888,9 +961,11 @@ def width_scaling(act="relu", kind="ntk", widths=tuple(2**k for k in range(6, 15
     >>> -0.7 < r["exponent"] < -0.3
     True
     """
+    from .limits import LIMITS, check_size
+
     kind = check_kind(kind)
-    widths = [check_positive_int(w, "width") for w in widths]
-    seeds = list(seeds)
+    widths = [check_size(w, "width") for w in _bounded_list(widths, "widths", LIMITS["seeds"])]
+    seeds = _bounded_list(seeds, "seeds", LIMITS["seeds"])
     if len(widths) < 2 or not seeds:
         raise HermiteRevError(f"need at least two widths and one seed, got widths={widths}, seeds={seeds}")
     cs = [float(v) for v in cs]
@@ -946,10 +1021,13 @@ def kernel_regime_gap(act="relu", widths=(256, 1024, 4096, 16384), *, n_train=16
         ``widths``, ``gap`` (one per width), ``exponent``, ``final_gap`` (at the last epoch),
         ``kernel_train_mse`` (of the kernel prediction at the last epoch), ``lr``, ``epochs``.
     """
-    widths = [check_positive_int(w, "width") for w in widths]
-    n_train = check_positive_int(n_train, "n_train")
-    d_in = check_positive_int(d_in, "d_in")
-    epochs = check_positive_int(epochs, "epochs")
+    from .limits import LIMITS, check_size
+
+    widths = [check_size(w, "width") for w in _bounded_list(widths, "widths", LIMITS["seeds"])]
+    n_train = check_size(n_train, "n_train", "examples")
+    d_in = check_size(d_in, "d_in", "width")
+    epochs = check_size(epochs, "epochs")
+    seeds = _bounded_list(seeds, "seeds", LIMITS["seeds"])
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n_train, d_in))
     X = X / np.linalg.norm(X, axis=1, keepdims=True) * math.sqrt(d_in)
@@ -967,7 +1045,6 @@ def kernel_regime_gap(act="relu", widths=(256, 1024, 4096, 16384), *, n_train=16
     def kernel_f(t):
         return U @ ((1 - decay**t) * uy)
 
-    seeds = list(seeds)
     if not seeds:
         raise HermiteRevError("seeds must name at least one network initialization, got seeds=[]")
     from .sweep import run_tasks
@@ -1042,15 +1119,18 @@ def theorem_report(K, kind="ntk", n=40, cs=tuple(np.round(np.linspace(-1, 1, 21)
 
     from ._validate import c as csym
     from .family import ActivationFamily, reverse
+    from .limits import LIMITS, check_size
 
+    cs = [float(v) for v in _check_cs(cs)]  # every size is checked before the reverse step
+    widths = [check_size(w, "width") for w in _bounded_list(widths, "widths", LIMITS["seeds"])]
+    seeds = _bounded_list(seeds, "seeds", LIMITS["seeds"])
+    if out is not None:
+        _check_writable(out)
     if isinstance(K, ActivationFamily):
         fam, kind, n, dps = K, K.kind, K.n, K.dps
     else:
         kind = check_kind(kind)
         fam = reverse(K, kind, n, dps)
-    cs = [float(v) for v in _check_cs(cs)]
-    widths = [check_positive_int(w, "width") for w in widths]
-    seeds = list(seeds)
     act = fam.activation(signs)
     Kf = sympy.lambdify(csym, fam.kernel, "mpmath")
     with mpmath.workdps(dps):

@@ -314,7 +314,9 @@ def test_cli_sweep_flags_reach_the_experiment(monkeypatch, capsys):
     seen.clear()
     assert main(["experiment", "mimic", "--fast", "--workers", "3"]) == 0
     assert seen["workers"] == 3 and "scheduler" not in seen
-    assert main(["experiment", "parity", "--workers", "0"]) == 2
+    with pytest.raises(SystemExit) as exit_:  # a bad size is a usage error, refused while parsing
+        main(["experiment", "parity", "--workers", "0"])
+    assert exit_.value.code == 2
     assert "--workers" in capsys.readouterr().err
     assert main(["experiment", "parity", "--workers", "2", "--scheduler", "tcp://a:1"]) == 2
     assert "--workers is for local runs" in capsys.readouterr().err

@@ -355,12 +355,14 @@ def test_exact_answers_or_refuses_within_ten_seconds():
     try:
         a = hr.taylor(K, 10, exact=True)
     except ValueError as exc:
+        elapsed = time.perf_counter() - t0
         assert "dps" in str(exc)
     else:
+        elapsed = time.perf_counter() - t0
         balls = hr.taylor(K, 10, dps=30)
         for x, y, e in zip(a, balls, balls.errors):
             assert abs(mpmath.mpf(sympy.N(x, 40)) - y) <= e + mpmath.mpf(10) ** -35
-    assert time.perf_counter() - t0 < 25  # 10 s budget, plus a loaded machine
+    assert elapsed < 20  # a 10 s budget, on a machine shared with other work
 
 
 # --------------------------------------------------------------------------------------------
