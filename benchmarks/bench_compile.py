@@ -75,16 +75,20 @@ def main():
     print(f"  compiled (numba)       {t_ours * 1e3:8.1f} ms   {N / t_ours / 1e6:8.1f} Mpoints/s")
     print(f"  numpy hermeval x2      {t_np * 1e3:8.1f} ms   {N / t_np / 1e6:8.1f} Mpoints/s")
     print(f"  throughput ratio       {t_np / t_ours:8.1f} x   (goal >= 10x); max |diff| {err:.2e}")
-    print(f"  achieved {flops / t_ours / 1e9:.2f} GFLOP/s of measured FMA peak {peak / 1e9:.2f} GFLOP/s "
-          f"= {flops / t_ours / peak:.1%} of the flop bound")
+    print(
+        f"  achieved {flops / t_ours / 1e9:.2f} GFLOP/s of measured FMA peak {peak / 1e9:.2f} GFLOP/s "
+        f"= {flops / t_ours / peak:.1%} of the flop bound"
+    )
 
     K = hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10))
     for n in (16, 24):
         fam = hr.reverse(K, "ntk", n=n, dps=20)
         best_member(fam, "sup", grid=201)  # compile
         res = best_member(fam, "sup", grid=201)
-        print(f"best member (sup on [-3, 3], grid 201), m = {len(fam.nonzero)}: {res.examined:,} members in "
-              f"{res.seconds:.2f} s = {res.members_per_second / 1e6:.2f} M members/s, best sup {res.refined_value:.4f}")
+        print(
+            f"best member (sup on [-3, 3], grid 201), m = {len(fam.nonzero)}: {res.examined:,} members in "
+            f"{res.seconds:.2f} s = {res.members_per_second / 1e6:.2f} M members/s, best sup {res.refined_value:.4f}"
+        )
 
 
 if __name__ == "__main__":

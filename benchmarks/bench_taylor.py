@@ -62,8 +62,10 @@ def main(n=1000, dps=100):
     sympy.series(K2, hr.c, 0, 4)
     t_sympy = time.perf_counter() - t
     t_ours2, _ = best_of(lambda: hr.taylor(K2, 4, dps=30))
-    print(f"  depth 2, 4 terms: sympy.series {t_sympy:.2f} s vs hr.taylor {t_ours2 * 1e3:.1f} ms "
-          f"(ratio {t_sympy / t_ours2:.0f}x)")
+    print(
+        f"  depth 2, 4 terms: sympy.series {t_sympy:.2f} s vs hr.taylor {t_ours2 * 1e3:.1f} ms "
+        f"(ratio {t_sympy / t_ours2:.0f}x)"
+    )
     return t_ours / t_raw
 
 

@@ -77,8 +77,9 @@ def blas_bound(net, n, repeats, steps):
     rng = np.random.default_rng(0)
     ops = []
     for m, k, p in gemm_shapes(net, n):
-        ops.append((rng.standard_normal((m, k)).astype(dt), rng.standard_normal((k, p)).astype(dt),
-                    np.empty((m, p), dt)))
+        ops.append(
+            (rng.standard_normal((m, k)).astype(dt), rng.standard_normal((k, p)).astype(dt), np.empty((m, p), dt))
+        )
     best = math.inf
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -93,8 +94,16 @@ def time_train(mod, spec, X, Y, repeats, steps):
     best = math.inf
     mse = None
     for _ in range(repeats):
-        net = mod.nets.FCN(X.shape[1], spec["widths"], spec["act"], spec["sw"], spec["sb"], seed=0,
-                           d_out=Y.shape[1], dtype=spec["dtype"])
+        net = mod.nets.FCN(
+            X.shape[1],
+            spec["widths"],
+            spec["act"],
+            spec["sw"],
+            spec["sb"],
+            seed=0,
+            d_out=Y.shape[1],
+            dtype=spec["dtype"],
+        )
         t0 = time.perf_counter()
         h = mod.nets.train(net, X, Y, spec["lr"], steps, progress=False, eval_every=steps)
         best = min(best, (time.perf_counter() - t0) / steps)
@@ -127,8 +136,7 @@ def time_torch(spec, X, Y, repeats, steps, threads):
 
     torch.set_num_threads(threads)
     tdt = torch.float32 if spec["dtype"] == np.float32 else torch.float64
-    ref = FCN(X.shape[1], spec["widths"], "relu", spec["sw"], spec["sb"], seed=0, d_out=Y.shape[1],
-              dtype=spec["dtype"])
+    ref = FCN(X.shape[1], spec["widths"], "relu", spec["sw"], spec["sb"], seed=0, d_out=Y.shape[1], dtype=spec["dtype"])
     Xt, Yt = torch.tensor(X, dtype=tdt), torch.tensor(Y, dtype=tdt)
     phi = torch_phi(spec, torch)
     best = math.inf
@@ -167,11 +175,18 @@ def nets(which, quick):
         Y = ytr[:, None]
         _, _, eng = parity_kernel()
         steps = 30 if quick else 200
-        for name, widths, act, sw, sb in [("parity 4HL ReLU", [128] * 4, "relu", math.sqrt(2), 0.1),
-                                          ("parity 1HL sin(6z)/2", [128], "sin6", 1.0, 0.0),
-                                          ("parity 1HL engineered", [128], eng, 1.0, 0.0)]:
-            yield (f"{name} w128 n1024 f32", Xtr, Y,
-                   dict(widths=widths, act=act, sw=sw, sb=sb, lr=0.1, dtype=np.float32), steps)
+        for name, widths, act, sw, sb in [
+            ("parity 4HL ReLU", [128] * 4, "relu", math.sqrt(2), 0.1),
+            ("parity 1HL sin(6z)/2", [128], "sin6", 1.0, 0.0),
+            ("parity 1HL engineered", [128], eng, 1.0, 0.0),
+        ]:
+            yield (
+                f"{name} w128 n1024 f32",
+                Xtr,
+                Y,
+                dict(widths=widths, act=act, sw=sw, sb=sb, lr=0.1, dtype=np.float32),
+                steps,
+            )
     if "mimic" in which:
         Xtr, Ytr, _, _ = wine_data(0)
         w = 1024 if quick else 4096
@@ -180,11 +195,18 @@ def nets(which, quick):
         K = hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10))  # exact: a float sigma_w^2 > 2 breaks K
         mim = hr.reverse(K, "ntk", n=40, dps=30).activation()
         for dt, tag in ((np.float64, "f64"), (np.float32, "f32")):
-            for name, widths, act, sw, sb, steps in [("mimic 1HL ReLU", [w], "relu", math.sqrt(2), 0.1, 100),
-                                                     ("mimic 4HL ReLU", [w] * 4, "relu", math.sqrt(2), 0.1, 5),
-                                                     ("mimic 1HL Hermite-40", [w], mim, 1.0, 0.0, 50)]:
-                yield (f"{name} w{w} n89 {tag}", Xtr, Ytr,
-                       dict(widths=widths, act=act, sw=sw, sb=sb, lr=0.1, dtype=dt), steps if not quick else 3)
+            for name, widths, act, sw, sb, steps in [
+                ("mimic 1HL ReLU", [w], "relu", math.sqrt(2), 0.1, 100),
+                ("mimic 4HL ReLU", [w] * 4, "relu", math.sqrt(2), 0.1, 5),
+                ("mimic 1HL Hermite-40", [w], mim, 1.0, 0.0, 50),
+            ]:
+                yield (
+                    f"{name} w{w} n89 {tag}",
+                    Xtr,
+                    Ytr,
+                    dict(widths=widths, act=act, sw=sw, sb=sb, lr=0.1, dtype=dt),
+                    steps if not quick else 3,
+                )
 
 
 def main():
@@ -199,32 +221,46 @@ def main():
     before = None if args.no_before else load_before(args.before)
     try:
         import torch  # noqa: F401
+
         has_torch = not args.no_torch
     except ImportError:
         has_torch = False
     print(f"after: {os.path.dirname(hr.__file__)}; before: {args.before}")
     load = os.getloadavg()
-    print(f"{os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start; "
-          f"best of {args.repeats}; ratio = s/step over the BLAS bound of the same shapes, same run")
-    head = (f"{'net':34s} {'thr':>3s} {'bound ms':>9s} {'after ms':>9s} {'GF/s':>6s} {'ratio':>6s} "
-            f"{'before ms':>10s} {'ratio':>6s} {'torch ms':>9s} {'ratio':>6s}  final mse after/before/torch")
+    print(
+        f"{os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start; "
+        f"best of {args.repeats}; ratio = s/step over the BLAS bound of the same shapes, same run"
+    )
+    head = (
+        f"{'net':34s} {'thr':>3s} {'bound ms':>9s} {'after ms':>9s} {'GF/s':>6s} {'ratio':>6s} "
+        f"{'before ms':>10s} {'ratio':>6s} {'torch ms':>9s} {'ratio':>6s}  final mse after/before/torch"
+    )
     print(head)
     for label, X, Y, spec, steps in nets(args.nets.split(","), args.quick):
-        probe = FCN(X.shape[1], spec["widths"], "relu", spec["sw"], spec["sb"], seed=0, d_out=Y.shape[1],
-                    dtype=spec["dtype"])
+        probe = FCN(
+            X.shape[1], spec["widths"], "relu", spec["sw"], spec["sb"], seed=0, d_out=Y.shape[1], dtype=spec["dtype"]
+        )
         limiter = _blas_limiter(probe, X.shape[0], "auto")  # what train() uses, for the bound and torch
         from threadpoolctl import threadpool_info
 
         threads = max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
         flops = sum(2 * m * k * p for m, k, p in gemm_shapes(probe, X.shape[0]))
-        train(FCN(X.shape[1], spec["widths"], spec["act"], spec["sw"], spec["sb"], d_out=Y.shape[1],
-                  dtype=spec["dtype"]), X, Y, 0.1, 1, progress=False)  # compile
+        train(
+            FCN(X.shape[1], spec["widths"], spec["act"], spec["sw"], spec["sb"], d_out=Y.shape[1], dtype=spec["dtype"]),
+            X,
+            Y,
+            0.1,
+            1,
+            progress=False,
+        )  # compile
         bound = blas_bound(probe, X.shape[0], args.repeats, steps)
         if limiter is not None:
             limiter.restore_original_limits()
         after, mse_a = time_train(hr, spec, X, Y, args.repeats, steps)
-        row = (f"{label:34s} {threads:3d} {bound * 1e3:9.3f} {after * 1e3:9.3f} {flops / after / 1e9:6.1f} "
-               f"{after / bound:6.2f}")
+        row = (
+            f"{label:34s} {threads:3d} {bound * 1e3:9.3f} {after * 1e3:9.3f} {flops / after / 1e9:6.1f} "
+            f"{after / bound:6.2f}"
+        )
         mses = [f"{mse_a:.5g}"]
         if before is not None:
             b, mse_b = time_train(before, spec, X, Y, args.repeats, steps)

@@ -38,10 +38,14 @@ def main(argv=None):
     signs = dict(zip(fam.nonzero, fam.signs_of(best.activation)))
     rep = hr.verify.theorem_report(fam, widths=widths, seeds=seeds, out=args.out or None, signs=signs)
     print(f"4HL ReLU NTK reverse-engineered with n = {n} Hermite terms")
-    print(f"  |K - truncated series|          max {rep['max_target_vs_series']:.3e}"
-          f"  (tail bound {float(rep['tail_bound']):.3e})")
-    print(f"  |series - quadrature NTK|       max {rep['max_series_vs_quadrature']:.3e}"
-          f"  (theorem, no series in the quadrature)")
+    print(
+        f"  |K - truncated series|          max {rep['max_target_vs_series']:.3e}"
+        f"  (tail bound {float(rep['tail_bound']):.3e})"
+    )
+    print(
+        f"  |series - quadrature NTK|       max {rep['max_series_vs_quadrature']:.3e}"
+        f"  (theorem, no series in the quadrature)"
+    )
     for w in widths:
         print(f"  finite width {w:6d}: rms |empirical - quadrature| = {rep['empirical_rms'][w]:.3e}")
     print(f"  fitted width exponent: {rep['width_exponent']:.3f}  (theory: -0.5)")

@@ -36,17 +36,23 @@ def main(argv=None):
         odd = mpmath.fsum(a[k] for k in range(1, a.n, 2))
         low = mpmath.fsum(a[k] for k in range(0, min(a.n, 11)))
     print(f"designed NTK: K(c) = {K}")
-    print(f"  K(1) = {mpmath.nstr(total, 6)}; share of Taylor mass on odd degrees: {mpmath.nstr(odd / total, 6)}; "
-          f"on degrees < 11: {mpmath.nstr(low / total, 3)}")
-    print(f"  reverse-engineered with n = {fam.n} Hermite terms: a family of 2**{len(fam.nonzero)} activations; "
-          f"truncation <= {mpmath.nstr(fam.tail().bound, 3)}")
+    print(
+        f"  K(1) = {mpmath.nstr(total, 6)}; share of Taylor mass on odd degrees: {mpmath.nstr(odd / total, 6)}; "
+        f"on degrees < 11: {mpmath.nstr(low / total, 3)}"
+    )
+    print(
+        f"  reverse-engineered with n = {fam.n} Hermite terms: a family of 2**{len(fam.nonzero)} activations; "
+        f"truncation <= {mpmath.nstr(fam.tail().bound, 3)}"
+    )
     print(f"  chosen member: signs (-1)^((k-1)/2) on the odd k (bounded); {act!r}"[:300])
 
     res = hr.experiments.parity(trials=2 if args.fast else args.trials, fast=args.fast, out=args.out)
     print(f"\n{'network':32s} {'test acc':>16s} {'test mse':>16s} {'seconds':>8s}")
     for name, r in res.items():
-        print(f"{name:32s} {r['test_acc']:8.3f} ± {r.get('test_acc_std', 0):.3f} "
-              f"{r['test_mse']:8.3f} ± {r.get('test_mse_std', 0):.3f} {r['seconds']:8.1f}")
+        print(
+            f"{name:32s} {r['test_acc']:8.3f} ± {r.get('test_acc_std', 0):.3f} "
+            f"{r['test_mse']:8.3f} ± {r.get('test_mse_std', 0):.3f} {r['seconds']:8.1f}"
+        )
     print(f"figure: {args.out}")
     return res
 

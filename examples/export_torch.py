@@ -65,8 +65,10 @@ def main(argv=None):
     K = hr.kernels.relu_ntk(depth=4, sigma_w=sympy.sqrt(2), sigma_b=sympy.Rational(1, 10))
     fam = hr.reverse(K, kind="ntk", n=args.n, dps=30)
     best = fam.best("sup", interval=(-3, 3))
-    print(f"family of 2**{len(fam.nonzero)} activations; best sup-norm member on [-3, 3]: "
-          f"{best.value:.4g} ({best.method}, {best.examined} examined)")
+    print(
+        f"family of 2**{len(fam.nonzero)} activations; best sup-norm member on [-3, 3]: "
+        f"{best.value:.4g} ({best.method}, {best.examined} examined)"
+    )
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w") as fh:
         fh.write(best.activation.export("torch"))
@@ -99,8 +101,12 @@ def main(argv=None):
         if epoch % max(1, args.epochs // 5) == 0 or epoch == args.epochs:
             with torch.no_grad():
                 test = f(Xte) - f0_te
-                row = (epoch, float(2 * loss), float(((test - Yte) ** 2).mean()),
-                       float((torch.sign(test) == Yte).double().mean()))
+                row = (
+                    epoch,
+                    float(2 * loss),
+                    float(((test - Yte) ** 2).mean()),
+                    float((torch.sign(test) == Yte).double().mean()),
+                )
             history.append(row)
             print(f"epoch {row[0]:4d}  train mse {row[1]:.4f}  test mse {row[2]:.4f}  test acc {row[3]:.3f}")
         if epoch == args.epochs:
@@ -130,15 +136,21 @@ def plot(mod, best, train_curve, history, args, path):
     ax1.plot(xs, np.maximum(xs.numpy(), 0), ":", color="gray", label="ReLU")
     ax1.set_xlabel("z (pre-activation)")
     ax1.set_ylabel("value")
-    ax1.set_title(f"smallest-sup-norm member of the {args.n}-term family for the\n"
-                  f"4HL ReLU NTK (σ_w² = 2, σ_b = 0.1); sup |phi| on [-3, 3] = {best.value:.3g}", fontsize=10)
+    ax1.set_title(
+        f"smallest-sup-norm member of the {args.n}-term family for the\n"
+        f"4HL ReLU NTK (σ_w² = 2, σ_b = 0.1); sup |phi| on [-3, 3] = {best.value:.3g}",
+        fontsize=10,
+    )
     ax1.legend(fontsize=8)
     ax2.semilogy(range(len(train_curve)), train_curve, label="train MSE")
     ax2.semilogy([h[0] for h in history], [h[2] for h in history], "o", label="test MSE")
     ax2.set_xlabel("epoch")
     ax2.set_ylabel("MSE")
-    ax2.set_title(f"1HL net in PyTorch, width {args.width}, lr {args.lr}, full-batch GD on wine\n"
-                  f"(class 0 vs rest); final test accuracy {history[-1][3]:.3f}", fontsize=10)
+    ax2.set_title(
+        f"1HL net in PyTorch, width {args.width}, lr {args.lr}, full-batch GD on wine\n"
+        f"(class 0 vs rest); final test accuracy {history[-1][3]:.3f}",
+        fontsize=10,
+    )
     ax2.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

@@ -36,17 +36,19 @@ def main(argv=None):
     seconds = time.perf_counter() - t
     tail = fam.tail()
 
-    print("4-hidden-layer ReLU NTK (sigma_w^2 = 2, sigma_b = 0.1, NTK parameterization), K(1) =",
-          mpmath.nstr(tail.k1, 12))
-    print(f"one-hidden-layer activation phi(z) = sum_k b_k h_k(z), n = {args.n}, {args.dps} digits "
-          f"({seconds:.2f} s)")
+    print(
+        "4-hidden-layer ReLU NTK (sigma_w^2 = 2, sigma_b = 0.1, NTK parameterization), K(1) =", mpmath.nstr(tail.k1, 12)
+    )
+    print(f"one-hidden-layer activation phi(z) = sum_k b_k h_k(z), n = {args.n}, {args.dps} digits ({seconds:.2f} s)")
     print("   k   a_k (NTK Taylor coefficient)          b_k = sqrt(a_k/(k+1))")
     with mpmath.workdps(args.dps):
         for k, (ak, bk) in enumerate(zip(fam.taylor, act.coeffs)):
             print(f"{k:4d}   {mpmath.nstr(ak, 20):36s}  {mpmath.nstr(bk, 20)}")
     print(f"max coefficient error bound: {mpmath.nstr(max(act.errors), 3)}")
-    print(f"truncation: K(1) - sum_k a_k <= {mpmath.nstr(tail.bound, 6)} "
-          f"(sup over c in [-1, 1] of the kernel error of the truncated activation)")
+    print(
+        f"truncation: K(1) - sum_k a_k <= {mpmath.nstr(tail.bound, 6)} "
+        f"(sup over c in [-1, 1] of the kernel error of the truncated activation)"
+    )
     print(f"sign family: {fam.count()} = 2**{len(fam.nonzero)} activations share this NTK")
 
     if args.out:

@@ -94,6 +94,7 @@ def _make_block(nout):
     B = BLOCK
 
     if nout == 1:
+
         @njit(inline="always", fastmath=_FM)
         def block(x, i0, m, c0, r, s, out0, W):
             n = c0.size
@@ -114,6 +115,7 @@ def _make_block(nout):
             for j in range(m):
                 out0[i0 + j] = W[3 * B + j]
     elif nout == 2:
+
         @njit(inline="always", fastmath=_FM)
         def block(x, i0, m, c0, c1, r, s, out0, out1, W):
             n = c0.size
@@ -138,6 +140,7 @@ def _make_block(nout):
                 out0[i0 + j] = W[3 * B + j]
                 out1[i0 + j] = W[4 * B + j]
     else:
+
         @njit(inline="always", fastmath=_FM)
         def block(x, i0, m, c0, c1, c2, r, s, out0, out1, out2, W):
             n = c0.size
@@ -165,6 +168,7 @@ def _make_block(nout):
                 out0[i0 + j] = W[3 * B + j]
                 out1[i0 + j] = W[4 * B + j]
                 out2[i0 + j] = W[5 * B + j]
+
     return block
 
 

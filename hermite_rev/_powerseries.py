@@ -145,7 +145,7 @@ class SympyField:
     sqrt = staticmethod(sympy.sqrt)
 
     def pow(self, x, alpha):
-        return x ** alpha
+        return x**alpha
 
 
 def ps_var(F, n, x0=None):
@@ -250,8 +250,7 @@ def ps_sinhcosh(F, a, n):
     e = ps_exp(F, a, n)
     em = ps_exp(F, [-x for x in a], n)
     half = F.num(1, 2)
-    return ([F.simp((x - y) * half) for x, y in zip(e, em)],
-            [F.simp((x + y) * half) for x, y in zip(e, em)])
+    return ([F.simp((x - y) * half) for x, y in zip(e, em)], [F.simp((x + y) * half) for x, y in zip(e, em)])
 
 
 def _one_minus_square(F, a, n):
@@ -280,8 +279,7 @@ def ps_acos(F, a, n):
 
 def ps_erf(F, a, n):
     minus_sq = [F.simp(-x) for x in ps_mul(F, a, a, n)]
-    integrand = ps_scale(F, ps_mul(F, ps_deriv(F, a), ps_exp(F, minus_sq, n), n),
-                         F.simp(2 / F.sqrt(F.pi)))
+    integrand = ps_scale(F, ps_mul(F, ps_deriv(F, a), ps_exp(F, minus_sq, n), n), F.simp(2 / F.sqrt(F.pi)))
     return ps_integ(F, integrand, F.simp(F.erf(a[0])), n)
 
 

@@ -93,33 +93,33 @@ KINDS = ("nngp", "ntk")
 #: docs/guide/limits.md; :func:`hermite_rev.limits.check_size` checks against it).
 LIMITS = {
     # expressions (the parser and the sympy input walk)
-    "text_length": 20_000,         # characters of an expression string
-    "nesting": 100,                # nesting depth of an expression string
-    "int_digits": 2_000,           # digits of an integer literal or integer argument
-    "decimal_exponent": 4_000,     # |e| of a decimal literal 1.5e-300 or of a float
-    "number_digits": 10_000,       # digits of any exact number built while parsing (9**9**9 is refused)
-    "symbolic_exponent": 10_000,   # |m| of a power x**m of an expression; degree of inhomogeneous_polynomial
-    "nodes": 200_000,              # distinct nodes of an expression (shared sub-expressions count once)
+    "text_length": 20_000,  # characters of an expression string
+    "nesting": 100,  # nesting depth of an expression string
+    "int_digits": 2_000,  # digits of an integer literal or integer argument
+    "decimal_exponent": 4_000,  # |e| of a decimal literal 1.5e-300 or of a float
+    "number_digits": 10_000,  # digits of any exact number built while parsing (9**9**9 is refused)
+    "symbolic_exponent": 10_000,  # |m| of a power x**m of an expression; degree of inhomogeneous_polynomial
+    "nodes": 200_000,  # distinct nodes of an expression (shared sub-expressions count once)
     # Taylor coefficients and kernel constructors
-    "taylor_n": 100_000,           # hr.taylor: coefficients
-    "taylor_dps": 10_000,          # hr.taylor: decimal digits
-    "constructor_depth": 1_000,    # hidden layers of a named deep kernel (relu_ntk, erf_nngp, ...)
-    "arccos_order": 50,            # order of the arc-cosine kernel
+    "taylor_n": 100_000,  # hr.taylor: coefficients
+    "taylor_dps": 10_000,  # hr.taylor: decimal digits
+    "constructor_depth": 1_000,  # hidden layers of a named deep kernel (relu_ntk, erf_nngp, ...)
+    "arccos_order": 50,  # order of the arc-cosine kernel
     # Hermite maps, checks, training, spectra
-    "hermite_n": 2000,             # hermite_coeffs / kernel_of: number of coefficients
-    "kernel_depth": 100,           # kernel_of, quadrature_kernel, empirical_kernel: hidden layers
-    "dps": 2000,                   # digits of hermite_coeffs, kernel_of, quadrature_kernel, spectrum
-    "width": 2**22,                # hidden width of a finite net (empirical_kernel, width_scaling, FCN)
-    "epochs": 10**7,               # train, kernel_regime_gap
-    "examples": 10**7,             # rows of X in train / kernel_regime_gap n_train
-    "cosines": 10**5,              # len(cs) of quadrature_kernel / empirical_kernel / analytic_kernel
-    "nodes_quadrature": 5000,      # quadrature nodes per dimension or piece (split rule)
-    "seeds": 10**4,                # seeds / trials of a sweep
-    "kmax": 5000,                  # spectrum / decay: highest degree
-    "n_taylor": 20000,             # spectrum: Taylor coefficients of the series path
-    "d": 10**6,                    # spectrum: ambient dimension
-    "n": 10000,                    # the CLI's --n (Taylor / Hermite coefficients)
-    "seed": 2**63 - 1,             # the CLI's --seed
+    "hermite_n": 2000,  # hermite_coeffs / kernel_of: number of coefficients
+    "kernel_depth": 100,  # kernel_of, quadrature_kernel, empirical_kernel: hidden layers
+    "dps": 2000,  # digits of hermite_coeffs, kernel_of, quadrature_kernel, spectrum
+    "width": 2**22,  # hidden width of a finite net (empirical_kernel, width_scaling, FCN)
+    "epochs": 10**7,  # train, kernel_regime_gap
+    "examples": 10**7,  # rows of X in train / kernel_regime_gap n_train
+    "cosines": 10**5,  # len(cs) of quadrature_kernel / empirical_kernel / analytic_kernel
+    "nodes_quadrature": 5000,  # quadrature nodes per dimension or piece (split rule)
+    "seeds": 10**4,  # seeds / trials of a sweep
+    "kmax": 5000,  # spectrum / decay: highest degree
+    "n_taylor": 20000,  # spectrum: Taylor coefficients of the series path
+    "d": 10**6,  # spectrum: ambient dimension
+    "n": 10000,  # the CLI's --n (Taylor / Hermite coefficients)
+    "seed": 2**63 - 1,  # the CLI's --seed
 }
 
 
@@ -248,7 +248,8 @@ def _decimal_rational(mantissa: str, exponent: int, what) -> sympy.Rational:
     e = exponent - len(frac)
     if digits != "0" and abs(exponent) > LIMITS["decimal_exponent"]:
         raise HermiteRevError(
-            f"number exponent out of range (|exponent| <= {LIMITS['decimal_exponent']}): {short(what, 60)}")
+            f"number exponent out of range (|exponent| <= {LIMITS['decimal_exponent']}): {short(what, 60)}"
+        )
     m = int(digits)
     return sympy.Rational(m * 10**e) if e >= 0 else sympy.Rational(m, 10**-e)
 
@@ -263,7 +264,8 @@ def _rational_from_decimal_text(text: str, what) -> sympy.Rational:
     exponent = m.group(3)
     if exponent is not None and len(exponent.lstrip("+-0")) > 9:
         raise HermiteRevError(
-            f"number exponent out of range (|exponent| <= {LIMITS['decimal_exponent']}): {short(what, 60)}")
+            f"number exponent out of range (|exponent| <= {LIMITS['decimal_exponent']}): {short(what, 60)}"
+        )
     value = _decimal_rational(m.group(2), int(exponent or 0), what)
     return -value if m.group(1) == "-" else value
 
@@ -320,7 +322,8 @@ def _check_binary_exponent(mpf_, what):
     sign, man, exp, bc = mpf_
     if abs(exp + bc) > LIMITS["decimal_exponent"] * 4:
         raise HermiteRevError(
-            f"number out of range (|exponent| <= {LIMITS['decimal_exponent']} decimal digits): {short(str(what), 60)}")
+            f"number out of range (|exponent| <= {LIMITS['decimal_exponent']} decimal digits): {short(str(what), 60)}"
+        )
 
 
 def _binary_ratio(mpf_):
@@ -430,9 +433,30 @@ def _swish(x):
 
 #: Functions an expression may call: name -> (sympy callable, number of arguments).
 FUNCTIONS = {
-    **{name: (getattr(sympy, name), 1) for name in (
-        "sqrt", "exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin", "acos", "atan",
-        "asinh", "atanh", "erf", "erfc", "Abs", "sign", "Heaviside")},
+    **{
+        name: (getattr(sympy, name), 1)
+        for name in (
+            "sqrt",
+            "exp",
+            "log",
+            "sin",
+            "cos",
+            "tan",
+            "sinh",
+            "cosh",
+            "tanh",
+            "asin",
+            "acos",
+            "atan",
+            "asinh",
+            "atanh",
+            "erf",
+            "erfc",
+            "Abs",
+            "sign",
+            "Heaviside",
+        )
+    },
     "abs": (sympy.Abs, 1),
     "Max": (sympy.Max, 2),
     "Min": (sympy.Min, 2),
@@ -451,16 +475,39 @@ FUNCTIONS = {
 CONSTANTS = {"pi": sympy.pi, "E": sympy.E}
 
 #: Kernel constructors of :mod:`hermite_rev.kernels` an expression may call (keyword arguments too).
-CONSTRUCTORS = ("arccos", "relu_nngp", "relu_ntk", "erf_nngp", "erf_ntk", "exponential", "gaussian",
-                "polynomial", "inhomogeneous_polynomial")
+CONSTRUCTORS = (
+    "arccos",
+    "relu_nngp",
+    "relu_ntk",
+    "erf_nngp",
+    "erf_ntk",
+    "exponential",
+    "gaussian",
+    "polynomial",
+    "inhomogeneous_polynomial",
+)
 
 _DISALLOWED = {
-    ast.Attribute: "attribute access", ast.Subscript: "subscripts", ast.Lambda: "lambda",
-    ast.NamedExpr: "assignment expressions (:=)", ast.Compare: "comparisons", ast.BoolOp: "and/or",
-    ast.IfExp: "conditional expressions", ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
-    ast.DictComp: "comprehensions", ast.GeneratorExp: "comprehensions", ast.JoinedStr: "f-strings",
-    ast.FormattedValue: "f-strings", ast.Starred: "starred arguments", ast.Dict: "dictionaries",
-    ast.Set: "sets", ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield", ast.Slice: "slices",
+    ast.Attribute: "attribute access",
+    ast.Subscript: "subscripts",
+    ast.Lambda: "lambda",
+    ast.NamedExpr: "assignment expressions (:=)",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "and/or",
+    ast.IfExp: "conditional expressions",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.JoinedStr: "f-strings",
+    ast.FormattedValue: "f-strings",
+    ast.Starred: "starred arguments",
+    ast.Dict: "dictionaries",
+    ast.Set: "sets",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.Slice: "slices",
 }
 
 
@@ -559,8 +606,10 @@ class _Builder:
                 return
             if expo.is_Rational:
                 if max(abs(expo.p), abs(expo.q)) > LIMITS["symbolic_exponent"]:
-                    self.fail(f"exponent {short(expo, 40)} too large (numerator and denominator at most "
-                              f"{LIMITS['symbolic_exponent']})")
+                    self.fail(
+                        f"exponent {short(expo, 40)} too large (numerator and denominator at most "
+                        f"{LIMITS['symbolic_exponent']})"
+                    )
             return
         if expo.free_symbols or not (base.is_Rational and expo.is_Rational):
             if expo.is_Rational and abs(expo) > LIMITS["number_digits"]:
@@ -571,8 +620,10 @@ class _Builder:
             return
         digits = abs(expo) * math.log10(size)
         if digits > LIMITS["number_digits"]:
-            self.fail(f"power {short(base, 30)}**{short(expo, 30)} would have about {float(digits):.3g} digits "
-                      f"(at most {LIMITS['number_digits']})")
+            self.fail(
+                f"power {short(base, 30)}**{short(expo, 30)} would have about {float(digits):.3g} digits "
+                f"(at most {LIMITS['number_digits']})"
+            )
 
     def check_size(self, value):
         if (value.is_Rational and not value.is_Integer) or value.is_Integer:

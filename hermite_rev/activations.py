@@ -94,18 +94,32 @@ def _table():
         "relu": (sympy.Max(0, z), lambda x: np.maximum(x, 0.0), lambda x: (x > 0).astype(float), "relu", (0.0,)),
         "tanh": (sympy.tanh(z), np.tanh, lambda x: 1.0 - np.tanh(x) ** 2, "tanh", ()),
         "erf": (sympy.erf(z), _erf, lambda x: 2.0 / np.sqrt(np.pi) * np.exp(-x * x), "erf", ()),
-        "gelu": (z * (1 + sympy.erf(z / sympy.sqrt(2))) / 2,
-                 lambda x: 0.5 * x * (1.0 + _erf(x / _SQRT2)),
-                 lambda x: 0.5 * (1.0 + _erf(x / _SQRT2)) + x * np.exp(-0.5 * x * x) / _SQRT2PI, None, ()),
-        "swish": (z / (1 + sympy.exp(-z)), lambda x: x * _expit(x),
-                  lambda x: _expit(x) * (1.0 + x * (1.0 - _expit(x))), None, ()),
+        "gelu": (
+            z * (1 + sympy.erf(z / sympy.sqrt(2))) / 2,
+            lambda x: 0.5 * x * (1.0 + _erf(x / _SQRT2)),
+            lambda x: 0.5 * (1.0 + _erf(x / _SQRT2)) + x * np.exp(-0.5 * x * x) / _SQRT2PI,
+            None,
+            (),
+        ),
+        "swish": (
+            z / (1 + sympy.exp(-z)),
+            lambda x: x * _expit(x),
+            lambda x: _expit(x) * (1.0 + x * (1.0 - _expit(x))),
+            None,
+            (),
+        ),
         "sigmoid": (1 / (1 + sympy.exp(-z)), _expit, lambda x: _expit(x) * (1.0 - _expit(x)), None, ()),
         "softplus": (sympy.log(1 + sympy.exp(z)), lambda x: np.logaddexp(0.0, x), _expit, "softplus", ()),
         "sin": (sympy.sin(z), np.sin, np.cos, "sin", ()),
         "cos": (sympy.cos(z), np.cos, lambda x: -np.sin(x), "cos", ()),
         "abs": (sympy.Abs(z), np.abs, np.sign, "abs", (0.0,)),
-        "step": (sympy.Heaviside(z, half), lambda x: np.where(x > 0, 1.0, np.where(x < 0, 0.0, 0.5)),
-                 lambda x: np.zeros_like(x), "step", (0.0,)),
+        "step": (
+            sympy.Heaviside(z, half),
+            lambda x: np.where(x > 0, 1.0, np.where(x < 0, 0.0, 0.5)),
+            lambda x: np.zeros_like(x),
+            "step",
+            (0.0,),
+        ),
         "linear": (z, lambda x: np.array(x, dtype=float), lambda x: np.ones_like(x), "linear", ()),
     }
 
@@ -114,8 +128,23 @@ _ALIASES = {"identity": "linear", "silu": "swish"}
 _CACHE: dict = {}
 
 #: the known names (``sinA`` stands for sin(A z)/2 with a number A, e.g. ``sin6``)
-NAMES = ("abs", "cos", "erf", "gelu", "identity", "linear", "relu", "sigmoid", "silu", "sin", "softplus",
-         "step", "swish", "tanh", "sinA")
+NAMES = (
+    "abs",
+    "cos",
+    "erf",
+    "gelu",
+    "identity",
+    "linear",
+    "relu",
+    "sigmoid",
+    "silu",
+    "sin",
+    "softplus",
+    "step",
+    "swish",
+    "tanh",
+    "sinA",
+)
 
 
 def lookup(name) -> NamedActivation:
@@ -139,8 +168,16 @@ def lookup(name) -> NamedActivation:
     if m:
         a = float(m.group(1))
         a_sym = sympy.Rational(m.group(1))
-        entry = NamedActivation(key, sympy.sin(a_sym * z) / 2, lambda x: 0.5 * np.sin(a * x),
-                                lambda x: 0.5 * a * np.cos(a * x), "sin", a, 0.5, ())
+        entry = NamedActivation(
+            key,
+            sympy.sin(a_sym * z) / 2,
+            lambda x: 0.5 * np.sin(a * x),
+            lambda x: 0.5 * a * np.cos(a * x),
+            "sin",
+            a,
+            0.5,
+            (),
+        )
     elif key in table:
         expr, f, df, code, kinks = table[key]
         entry = NamedActivation(key, expr, f, df, code, 1.0, 1.0, kinks)

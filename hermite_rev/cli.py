@@ -201,9 +201,13 @@ def cmd_taylor(args):
     K = parse(args.expr, c)
     a = taylor(K, args.n, args.dps, exact=args.exact)
     digits = min(args.dps, 25)
-    payload = {"kernel": _show(K, args.expr), "n": args.n, "dps": None if args.exact else args.dps,
-               "coefficients": [str(x) if args.exact else _exact_str(x, args.dps) for x in a],
-               "errors": [_bound(e) for e in a.errors]}
+    payload = {
+        "kernel": _show(K, args.expr),
+        "n": args.n,
+        "dps": None if args.exact else args.dps,
+        "coefficients": [str(x) if args.exact else _exact_str(x, args.dps) for x in a],
+        "errors": [_bound(e) for e in a.errors],
+    }
     try:
         tail = a.tail
         payload["tail_bound"] = _bound(tail.bound)
@@ -215,8 +219,10 @@ def cmd_taylor(args):
 
     def table():
         print(f"K(c) = {_show(K, args.expr)}")
-        rows = [(k, str(x) if args.exact else format_value(x, e, digits=digits), format_bound(e, 2))
-                for k, (x, e) in enumerate(zip(a, a.errors))]
+        rows = [
+            (k, str(x) if args.exact else format_value(x, e, digits=digits), format_bound(e, 2))
+            for k, (x, e) in enumerate(zip(a, a.errors))
+        ]
         _print_table(("k", "a_k", "error"), rows)
         if tail is not None:
             print(f"K(1) = {format_value(tail.k1, digits=digits)}; K(1) - sum_k a_k <= {format_bound(tail.bound, 6)}")
@@ -238,11 +244,18 @@ def cmd_reverse(args):
     tail = fam.tail()
     digits = min(args.dps, 25)
     code = act.export(args.export) if args.export else None
-    payload = {"kernel": _show(fam.kernel, args.expr), "kind": fam.kind, "n": fam.n, "dps": fam.dps,
-               "coefficients": [_exact_str(b, args.dps) for b in act.coeffs],
-               "errors": [_bound(e) for e in act.errors],
-               "tail_bound": _bound(tail.bound), "k1": _exact_str(tail.k1, args.dps),
-               "family_size": str(fam.count()), "nonzero": list(fam.nonzero)}
+    payload = {
+        "kernel": _show(fam.kernel, args.expr),
+        "kind": fam.kind,
+        "n": fam.n,
+        "dps": fam.dps,
+        "coefficients": [_exact_str(b, args.dps) for b in act.coeffs],
+        "errors": [_bound(e) for e in act.errors],
+        "tail_bound": _bound(tail.bound),
+        "k1": _exact_str(tail.k1, args.dps),
+        "family_size": str(fam.count()),
+        "nonzero": list(fam.nonzero),
+    }
     if code is not None:
         payload["export"] = {"target": args.export, "source": code}
     if args.plot:
@@ -254,11 +267,17 @@ def cmd_reverse(args):
             return
         print(f"{fam.kind.upper()} {_show(fam.kernel, args.expr)}")
         print("phi(z) = sum_k b_k h_k(z), h_k = He_k/sqrt(k!)")
-        _print_table(("k", "a_k", "b_k", "error of b_k"),
-                     [(k, format_value(a, ea, digits=digits), format_value(b, e, digits=digits), format_bound(e, 2))
-                      for k, (a, ea, b, e) in enumerate(zip(fam.taylor, fam.taylor.errors, act.coeffs, act.errors))])
-        print(f"truncation: K(1) - sum_k a_k <= {format_bound(tail.bound, 6)} "
-              f"(K(1) = {format_value(tail.k1, digits=digits)})")
+        _print_table(
+            ("k", "a_k", "b_k", "error of b_k"),
+            [
+                (k, format_value(a, ea, digits=digits), format_value(b, e, digits=digits), format_bound(e, 2))
+                for k, (a, ea, b, e) in enumerate(zip(fam.taylor, fam.taylor.errors, act.coeffs, act.errors))
+            ],
+        )
+        print(
+            f"truncation: K(1) - sum_k a_k <= {format_bound(tail.bound, 6)} "
+            f"(K(1) = {format_value(tail.k1, digits=digits)})"
+        )
         print(f"family: {fam.count()} = 2**{len(fam.nonzero)} members")
         if code is not None:
             print(f"\n# --- export: {args.export} ---\n{code}")
@@ -280,42 +299,69 @@ def cmd_forward(args):
 
     phi = parse(args.phi, z)
     try:
-        a = kernel_of(phi, kind=args.kind, depth=args.depth, sigma_w=args.sigma_w, sigma_b=args.sigma_b,
-                      n=args.n, dps=args.dps)
+        a = kernel_of(
+            phi, kind=args.kind, depth=args.depth, sigma_w=args.sigma_w, sigma_b=args.sigma_b, n=args.n, dps=args.dps
+        )
     except (ArithmeticError, TypeError) as exc:  # e.g. sqrt(Max(0, z)), log(z): not a usable activation
-        raise HermiteRevError(f"cannot compute the Hermite coefficients of phi(z) = {short_expr(phi)} "
-                              f"({type(exc).__name__}: {short_expr(str(exc) or 'no message')})") from exc
+        raise HermiteRevError(
+            f"cannot compute the Hermite coefficients of phi(z) = {short_expr(phi)} "
+            f"({type(exc).__name__}: {short_expr(str(exc) or 'no message')})"
+        ) from exc
     digits = min(args.dps, 25)
     tail = a.tail
-    payload = {"activation": short_expr(phi, 400), "kind": args.kind, "depth": args.depth, "sigma_w": str(args.sigma_w),
-               "sigma_b": str(args.sigma_b), "coefficients": [_exact_str(x, args.dps) for x in a],
-               "errors": [_bound(e) for e in a.errors], "rigorous": a.rigorous,
-               "k1": _exact_str(tail.k1, args.dps), "tail_bound": _bound(tail.bound)}
+    payload = {
+        "activation": short_expr(phi, 400),
+        "kind": args.kind,
+        "depth": args.depth,
+        "sigma_w": str(args.sigma_w),
+        "sigma_b": str(args.sigma_b),
+        "coefficients": [_exact_str(x, args.dps) for x in a],
+        "errors": [_bound(e) for e in a.errors],
+        "rigorous": a.rigorous,
+        "k1": _exact_str(tail.k1, args.dps),
+        "tail_bound": _bound(tail.bound),
+    }
 
     def table():
-        print(f"{args.kind.upper()} of a depth-{args.depth} FCN with phi(z) = {short_expr(phi)}, "
-              f"sigma_w = {args.sigma_w}, sigma_b = {args.sigma_b}")
-        _print_table(("k", "a_k", "error"), [(k, format_value(x, e, digits=digits), format_bound(e, 2))
-                                             for k, (x, e) in enumerate(zip(a, a.errors))])
-        print(f"K(1) = {format_value(tail.k1, digits=digits)}; K(1) - sum_k a_k <= {format_bound(tail.bound, 6)}"
-              f"{'' if a.rigorous else ' (error bounds from quadrature estimates)'}")
+        print(
+            f"{args.kind.upper()} of a depth-{args.depth} FCN with phi(z) = {short_expr(phi)}, "
+            f"sigma_w = {args.sigma_w}, sigma_b = {args.sigma_b}"
+        )
+        _print_table(
+            ("k", "a_k", "error"),
+            [(k, format_value(x, e, digits=digits), format_bound(e, 2)) for k, (x, e) in enumerate(zip(a, a.errors))],
+        )
+        print(
+            f"K(1) = {format_value(tail.k1, digits=digits)}; K(1) - sum_k a_k <= {format_bound(tail.bound, 6)}"
+            f"{'' if a.rigorous else ' (error bounds from quadrature estimates)'}"
+        )
 
     _emit(args, payload, table)
 
 
 def _sweep_args(sp):
     """--scheduler / --workers on every command that runs a sweep (hermite_rev.sweep)."""
-    sp.add_argument("--scheduler", default=None, metavar="ADDR",
-                    help="run the sweep on a Dask cluster: scheduler address tcp://host:port "
-                         '(needs pip install "hermite_rev[dask]")')
-    sp.add_argument("--workers", type=_size_arg("--workers", "seeds"), default=None, metavar="N",
-                    help="without --scheduler: N local worker processes (1: serial in this process)")
+    sp.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDR",
+        help="run the sweep on a Dask cluster: scheduler address tcp://host:port "
+        '(needs pip install "hermite_rev[dask]")',
+    )
+    sp.add_argument(
+        "--workers",
+        type=_size_arg("--workers", "seeds"),
+        default=None,
+        metavar="N",
+        help="without --scheduler: N local worker processes (1: serial in this process)",
+    )
 
 
 def _sweep_options(args):
     if args.scheduler is not None and args.workers is not None:
-        raise HermiteRevError(f"--workers is for local runs; with --scheduler the cluster decides, "
-                              f"got --workers {args.workers}")
+        raise HermiteRevError(
+            f"--workers is for local runs; with --scheduler the cluster decides, got --workers {args.workers}"
+        )
     out = {}
     if args.scheduler is not None:
         out["scheduler"] = args.scheduler
@@ -326,9 +372,15 @@ def _sweep_options(args):
 
 def cmd_family(args):
     fam = _family(args)
-    payload = {"kernel": _show(fam.kernel, args.expr), "kind": fam.kind, "n": fam.n, "family_size": str(fam.count()),
-               "nonzero": list(fam.nonzero), "magnitudes": [_exact_str(b, fam.dps) for b in fam.magnitudes],
-               "tail_bound": _bound(fam.tail().bound)}
+    payload = {
+        "kernel": _show(fam.kernel, args.expr),
+        "kind": fam.kind,
+        "n": fam.n,
+        "family_size": str(fam.count()),
+        "nonzero": list(fam.nonzero),
+        "magnitudes": [_exact_str(b, fam.dps) for b in fam.magnitudes],
+        "tail_bound": _bound(fam.tail().bound),
+    }
     best = None
     if args.best:
         best = fam.best(args.best, interval=tuple(args.interval), **_sweep_options(args))
@@ -337,12 +389,16 @@ def cmd_family(args):
         payload["figure"] = args.plot
 
     def table():
-        print(f"{fam.kind.upper()} {_show(fam.kernel, args.expr)}: {fam.count()} = 2**{len(fam.nonzero)} "
-              f"activations, truncation <= {format_bound(fam.tail().bound, 4)}")
+        print(
+            f"{fam.kind.upper()} {_show(fam.kernel, args.expr)}: {fam.count()} = 2**{len(fam.nonzero)} "
+            f"activations, truncation <= {format_bound(fam.tail().bound, 4)}"
+        )
         if best is not None:
             p = payload["best"]
-            print(f"best member for '{args.best}' on {tuple(args.interval)}: value {p['value']:.6g}, "
-                  f"method {p['method']}, {p['examined']} members examined ({p['members_per_second']:.3g}/s)")
+            print(
+                f"best member for '{args.best}' on {tuple(args.interval)}: value {p['value']:.6g}, "
+                f"method {p['method']}, {p['examined']} members examined ({p['members_per_second']:.3g}/s)"
+            )
             print("signs: " + "".join("+" if s > 0 else "-" for s in p["signs"]))
         if args.plot:
             print(f"figure: {args.plot}")
@@ -357,10 +413,14 @@ def cmd_family(args):
 
 
 def _best_payload(fam, best):
-    return {"value": float(best.value), "method": best.method, "examined": int(best.examined),
-            "members_per_second": float(best.members_per_second),
-            "signs": fam.signs_of(best.activation),
-            "coefficients": [_exact_str(b, fam.dps) for b in best.activation.coeffs]}
+    return {
+        "value": float(best.value),
+        "method": best.method,
+        "examined": int(best.examined),
+        "members_per_second": float(best.members_per_second),
+        "signs": fam.signs_of(best.activation),
+        "coefficients": [_exact_str(b, fam.dps) for b in best.activation.coeffs],
+    }
 
 
 def cmd_verify(args):
@@ -368,8 +428,10 @@ def cmd_verify(args):
 
     K = parse(args.expr, c)
     if len(set(args.widths)) != len(args.widths):
-        raise HermiteRevError(f"--widths must be distinct (one point per width in the width-exponent fit), "
-                              f"got --widths {' '.join(map(str, args.widths))}")
+        raise HermiteRevError(
+            f"--widths must be distinct (one point per width in the width-exponent fit), "
+            f"got --widths {' '.join(map(str, args.widths))}"
+        )
     dps = 30
     from .family import reverse
 
@@ -379,12 +441,13 @@ def cmd_verify(args):
         signs = dict(zip(fam.nonzero, fam.signs_of(fam.best("sup", **_sweep_options(args)).activation)))
     rep = verify.theorem_report(fam, widths=args.widths, out=args.out, signs=signs, **_sweep_options(args))
     if args.json:
-        print(json.dumps(_json_ready({k: v for k, v in rep.items() if k != "activation"}), indent=2,
-                         allow_nan=False))
+        print(json.dumps(_json_ready({k: v for k, v in rep.items() if k != "activation"}), indent=2, allow_nan=False))
         return
     print(f"{args.kind.upper()} {_show(K, args.expr)}, reverse-engineered with n = {args.n} Hermite terms")
-    print(f"  |K - truncated series|     max {rep['max_target_vs_series']:.3e}  "
-          f"(tail bound {format_bound(rep['tail_bound'], 4)})")
+    print(
+        f"  |K - truncated series|     max {rep['max_target_vs_series']:.3e}  "
+        f"(tail bound {format_bound(rep['tail_bound'], 4)})"
+    )
     print(f"  |series - quadrature|      max {rep['max_series_vs_quadrature']:.3e}  (no series in the quadrature)")
     for w, rms in rep["empirical_rms"].items():
         print(f"  width {w:6d}: rms |empirical - quadrature| = {rms:.3e}")
@@ -415,26 +478,39 @@ def cmd_spectrum(args):
     full = spectrum_mod.spectrum(K, d=args.d, kmax=max(kmax, 100) if args.decay else kmax, dps=args.dps)
     sp = _first_degrees(full, kmax)
     eig = list(sp.eigenvalues)
-    payload = {"kernel": _show(K, args.expr), "d": args.d, "eigenvalues": [_exact_str(mu, args.dps) for mu in eig],
-               "multiplicities": [int(m) for m in sp.multiplicities],
-               "errors": [float(e) for e in sp.errors], "rigorous": sp.rigorous}
+    payload = {
+        "kernel": _show(K, args.expr),
+        "d": args.d,
+        "eigenvalues": [_exact_str(mu, args.dps) for mu in eig],
+        "multiplicities": [int(m) for m in sp.multiplicities],
+        "errors": [float(e) for e in sp.errors],
+        "rigorous": sp.rigorous,
+    }
     report = None
     if args.decay:
         report = spectrum_mod.decay(K, d=args.d, spectrum=full, dps=args.dps)
         num = lambda v: None if v is None else float(v)
-        payload["decay"] = {parity: {"predicted_exponent": num(report.predicted[p]),
-                                     "measured_exponent": num(report.measured[p]),
-                                     "ratio_to_asymptotic": num(report.ratios[p])}
-                            for p, parity in ((0, "even"), (1, "odd"))}
+        payload["decay"] = {
+            parity: {
+                "predicted_exponent": num(report.predicted[p]),
+                "measured_exponent": num(report.measured[p]),
+                "ratio_to_asymptotic": num(report.ratios[p]),
+            }
+            for p, parity in ((0, "even"), (1, "odd"))
+        }
         payload["decay"]["fit_range"] = list(report.fit_range)
     if args.plot:
         payload["figure"] = args.plot
 
     def table():
         print(f"Mercer spectrum of {_show(K, args.expr)} on S^{args.d - 1} (uniform measure)")
-        _print_table(("k", "mu_k", "N(d,k)", "error"),
-                     [(k, format_value(mu, e, digits=10), m, format_bound(e, 2))
-                      for k, (mu, m, e) in enumerate(zip(eig, sp.multiplicities, sp.errors))])
+        _print_table(
+            ("k", "mu_k", "N(d,k)", "error"),
+            [
+                (k, format_value(mu, e, digits=10), m, format_bound(e, 2))
+                for k, (mu, m, e) in enumerate(zip(eig, sp.multiplicities, sp.errors))
+            ],
+        )
         if report is not None:
             print(f"decay (Bietti-Bach), fit over k in {tuple(report.fit_range)}:")
             print("| kernel | d | parity | predicted exponent | measured exponent | mu_k / asymptotic |")
@@ -456,9 +532,14 @@ def _first_degrees(sp, kmax):
     if sp.kmax == kmax:
         return sp
     cut = slice(0, kmax + 1)
-    return dataclasses.replace(sp, eigenvalues=sp.eigenvalues[cut], errors=sp.errors[cut],
-                               multiplicities=sp.multiplicities[cut], sources=sp.sources[cut],
-                               exact=None if sp.exact is None else sp.exact[cut])
+    return dataclasses.replace(
+        sp,
+        eigenvalues=sp.eigenvalues[cut],
+        errors=sp.errors[cut],
+        multiplicities=sp.multiplicities[cut],
+        sources=sp.sources[cut],
+        exact=None if sp.exact is None else sp.exact[cut],
+    )
 
 
 def cmd_figures(args):
@@ -536,13 +617,13 @@ def _expression_help(width=96):
 # 4-hidden-layer ReLU net at width 4096 for 1000 epochs, about 42 minutes per trial
 FULL_RUN_NOTE = {
     "figures": "about 2 to 2.5 hours: the training figure runs the full wine mimic experiment (3 trials, width 4096, "
-               "1000 epochs; the 4-hidden-layer ReLU net takes about 42 minutes per trial on one core). "
-               "--fast draws the same figures in about 20 seconds.",
+    "1000 epochs; the 4-hidden-layer ReLU net takes about 42 minutes per trial on one core). "
+    "--fast draws the same figures in about 20 seconds.",
     "mimic": "the full run at the paper's scale (3 trials, width 4096, 1000 epochs); its estimated time, from a "
-             "short calibration on this machine, follows. --fast runs a small variant in under a minute.",
+    "short calibration on this machine, follows. --fast runs a small variant in under a minute.",
     "parity": "the full run at the paper's scale (30 trials, 11 bits, width 128, up to 10000 epochs); its estimated "
-              "time, from a short calibration on this machine, follows. --fast runs a small variant in under a "
-              "minute.",
+    "time, from a short calibration on this machine, follows. --fast runs a small variant in under a "
+    "minute.",
 }
 
 
@@ -550,27 +631,36 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     p = _Parser(
-        prog="hermite-rev", formatter_class=_HelpFormatter,
+        prog="hermite-rev",
+        formatter_class=_HelpFormatter,
         description="Reverse-engineer dot-product kernels into one-hidden-layer activations (Hermite expansions).\n"
-                    "A kernel K(c) = sum_k a_k c^k with a_k >= 0 is the NNGP of a 1-hidden-layer net with\n"
-                    "phi = sum_k +-sqrt(a_k) h_k and its NTK with phi = sum_k +-sqrt(a_k/(k+1)) h_k,\n"
-                    "h_k = He_k/sqrt(k!) (Simon, Anand & DeWeese 2022, arXiv:2106.03186).",
-        epilog=_expression_help() + "\n\nRun 'hermite-rev COMMAND --help' for the options of a command.")
+        "A kernel K(c) = sum_k a_k c^k with a_k >= 0 is the NNGP of a 1-hidden-layer net with\n"
+        "phi = sum_k +-sqrt(a_k) h_k and its NTK with phi = sum_k +-sqrt(a_k/(k+1)) h_k,\n"
+        "h_k = He_k/sqrt(k!) (Simon, Anand & DeWeese 2022, arXiv:2106.03186).",
+        epilog=_expression_help() + "\n\nRun 'hermite-rev COMMAND --help' for the options of a command.",
+    )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name, help, **kw):
-        return sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
-                              formatter_class=_HelpFormatter, **kw)
+        return sub.add_parser(
+            name, help=help, description=help[0].upper() + help[1:] + ".", formatter_class=_HelpFormatter, **kw
+        )
 
     def common(sp, kind=True, n=40):
-        sp.add_argument("--n", type=_size_arg("--n", "n"), default=n,
-                        help="number of Taylor / Hermite coefficients (k = 0 .. n-1)")
-        sp.add_argument("--dps", type=_size_arg("--dps", "dps"), default=30,
-                        help="decimal digits every coefficient is proven to")
+        sp.add_argument(
+            "--n", type=_size_arg("--n", "n"), default=n, help="number of Taylor / Hermite coefficients (k = 0 .. n-1)"
+        )
+        sp.add_argument(
+            "--dps", type=_size_arg("--dps", "dps"), default=30, help="decimal digits every coefficient is proven to"
+        )
         if kind:
-            sp.add_argument("--kind", default="ntk", choices=["ntk", "nngp"],
-                            help="which kernel of the one-hidden-layer net EXPR is")
+            sp.add_argument(
+                "--kind",
+                default="ntk",
+                choices=["ntk", "nngp"],
+                help="which kernel of the one-hidden-layer net EXPR is",
+            )
         sp.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
 
     expr_help = "kernel in c, e.g. 'relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10)' (see hermite-rev --help)"
@@ -584,72 +674,135 @@ def build_parser() -> argparse.ArgumentParser:
     sp = command("reverse", "kernel -> one-hidden-layer activation (and its exported code)")
     sp.add_argument("expr", help=expr_help)
     common(sp)
-    sp.add_argument("--signs", type=_signs_arg, default=None,
-                    help="signs of the nonzero b_k: '+-+...', '1,-1,...' or 'k:-1,...'; None: all +")
-    sp.add_argument("--export", choices=["numpy", "torch", "jax", "c", "latex"], default=None,
-                    help="also print the activation as source code for this target")
+    sp.add_argument(
+        "--signs",
+        type=_signs_arg,
+        default=None,
+        help="signs of the nonzero b_k: '+-+...', '1,-1,...' or 'k:-1,...'; None: all +",
+    )
+    sp.add_argument(
+        "--export",
+        choices=["numpy", "torch", "jax", "c", "latex"],
+        default=None,
+        help="also print the activation as source code for this target",
+    )
     sp.add_argument("--quiet-export", action="store_true", help="print only the exported code")
-    sp.add_argument("--plot", type=_out_arg, default=None, metavar="PATH",
-                    help="save a plot of the activation (PNG/SVG/PDF; folders are created, checked before computing)")
+    sp.add_argument(
+        "--plot",
+        type=_out_arg,
+        default=None,
+        metavar="PATH",
+        help="save a plot of the activation (PNG/SVG/PDF; folders are created, checked before computing)",
+    )
     sp.set_defaults(func=cmd_reverse)
 
     sp = command("forward", "activation -> Taylor coefficients of the deep NNGP/NTK")
     sp.add_argument("phi", help="activation in z, e.g. 'Max(0, z)', 'sin(6*z)/2', 'erf(z)'")
     common(sp, n=20)
     sp.add_argument("--depth", type=_size_arg("--depth", "kernel_depth"), default=1, help="number of hidden layers")
-    sp.add_argument("--sigma-w", type=_num_arg("--sigma-w"), default=sympy.Integer(1),
-                    help="weight scale of every hidden Dense layer (NTK parameterization), e.g. 'sqrt(2)'")
-    sp.add_argument("--sigma-b", type=_num_arg("--sigma-b"), default=sympy.Integer(0),
-                    help="bias scale of every hidden Dense layer, e.g. 1/10")
+    sp.add_argument(
+        "--sigma-w",
+        type=_num_arg("--sigma-w"),
+        default=sympy.Integer(1),
+        help="weight scale of every hidden Dense layer (NTK parameterization), e.g. 'sqrt(2)'",
+    )
+    sp.add_argument(
+        "--sigma-b",
+        type=_num_arg("--sigma-b"),
+        default=sympy.Integer(0),
+        help="bias scale of every hidden Dense layer, e.g. 1/10",
+    )
     sp.set_defaults(func=cmd_forward)
 
     sp = command("family", "the sign family of a kernel and its best member")
     sp.add_argument("expr", help=expr_help)
     common(sp, n=20)
-    sp.add_argument("--best", default=None, choices=["sup", "nonmonotone", "lipschitz"],
-                    help="search the family for the member minimising this on --interval")
-    sp.add_argument("--interval", type=float, nargs=2, default=[-3.0, 3.0], metavar=("LO", "HI"),
-                    help="z interval of the --best criterion and of the plot")
-    sp.add_argument("--plot", type=_out_arg, default=None, metavar="PATH",
-                    help="save a plot of some members (PNG/SVG/PDF; folders are created)")
+    sp.add_argument(
+        "--best",
+        default=None,
+        choices=["sup", "nonmonotone", "lipschitz"],
+        help="search the family for the member minimising this on --interval",
+    )
+    sp.add_argument(
+        "--interval",
+        type=float,
+        nargs=2,
+        default=[-3.0, 3.0],
+        metavar=("LO", "HI"),
+        help="z interval of the --best criterion and of the plot",
+    )
+    sp.add_argument(
+        "--plot",
+        type=_out_arg,
+        default=None,
+        metavar="PATH",
+        help="save a plot of some members (PNG/SVG/PDF; folders are created)",
+    )
     _sweep_args(sp)
     sp.set_defaults(func=cmd_family)
 
     sp = command("verify", "series vs quadrature vs finite-width kernel, with a figure")
     sp.add_argument("expr", help=expr_help)
     sp.add_argument("--kind", default="ntk", choices=["ntk", "nngp"], help="which kernel of the 1HL net EXPR is")
-    sp.add_argument("--n", type=_size_arg("--n", "n"), default=30,
-                    help="number of Hermite coefficients of the activation")
-    sp.add_argument("--widths", type=_size_arg("--widths", "width"), nargs="+", default=[256, 1024, 4096, 16384],
-                    help="hidden widths of the finite networks (distinct; two or more for the exponent fit)")
-    sp.add_argument("--bounded", action="store_true",
-                    help="use the family member with the smallest sup norm on [-3, 3] instead of all signs +")
-    sp.add_argument("--out", type=_out_arg, default="out/verify.png", metavar="PATH",
-                    help="figure path (folders are created; checked before computing)")
+    sp.add_argument(
+        "--n", type=_size_arg("--n", "n"), default=30, help="number of Hermite coefficients of the activation"
+    )
+    sp.add_argument(
+        "--widths",
+        type=_size_arg("--widths", "width"),
+        nargs="+",
+        default=[256, 1024, 4096, 16384],
+        help="hidden widths of the finite networks (distinct; two or more for the exponent fit)",
+    )
+    sp.add_argument(
+        "--bounded",
+        action="store_true",
+        help="use the family member with the smallest sup norm on [-3, 3] instead of all signs +",
+    )
+    sp.add_argument(
+        "--out",
+        type=_out_arg,
+        default="out/verify.png",
+        metavar="PATH",
+        help="figure path (folders are created; checked before computing)",
+    )
     sp.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a report")
     _sweep_args(sp)
     sp.set_defaults(func=cmd_verify)
 
     sp = command("experiment", "run one of the paper's experiments: parity | mimic | figure1")
-    sp.add_argument("name", choices=["parity", "mimic", "figure1"],
-                    help="parity: 11-bit parity, 4HL ReLU vs 1HL sin(6z)/2 vs a designed 1HL net; "
-                         "mimic: wine, 1HL ReLU vs 4HL ReLU vs 1HL mimics of the 4HL ReLU NTK; "
-                         "figure1: the paper's Figure 1 targets, their activations and kernel checks")
+    sp.add_argument(
+        "name",
+        choices=["parity", "mimic", "figure1"],
+        help="parity: 11-bit parity, 4HL ReLU vs 1HL sin(6z)/2 vs a designed 1HL net; "
+        "mimic: wine, 1HL ReLU vs 4HL ReLU vs 1HL mimics of the 4HL ReLU NTK; "
+        "figure1: the paper's Figure 1 targets, their activations and kernel checks",
+    )
     sp.add_argument("--fast", action="store_true", help="small fast variant (under a minute)")
-    sp.add_argument("--trials", type=_size_arg("--trials", "seeds"), default=None,
-                    help="independent runs (seeds S, S+1, ...); None: 30 for parity (at most 2 with --fast), "
-                         "3 for mimic (1 with --fast)")
+    sp.add_argument(
+        "--trials",
+        type=_size_arg("--trials", "seeds"),
+        default=None,
+        help="independent runs (seeds S, S+1, ...); None: 30 for parity (at most 2 with --fast), "
+        "3 for mimic (1 with --fast)",
+    )
     sp.add_argument("--seed", type=_size_arg("--seed", "seed", low=0), default=0, help="first seed S")
-    sp.add_argument("--out", type=_out_arg, default=None, metavar="PATH",
-                    help="figure path (None: NAME.png; folders are created; checked before training)")
+    sp.add_argument(
+        "--out",
+        type=_out_arg,
+        default=None,
+        metavar="PATH",
+        help="figure path (None: NAME.png; folders are created; checked before training)",
+    )
     sp.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
     _sweep_args(sp)
     sp.set_defaults(func=cmd_experiment)
 
     sp = command("spectrum", "Mercer eigenvalues of a kernel on the sphere S^{d-1}")
     sp.add_argument("expr", help=expr_help)
-    sp.add_argument("--d", type=_size_arg("--d", "d", low=2), default=10,
-                    help="ambient dimension d (the sphere is S^{d-1})")
+    sp.add_argument(
+        "--d", type=_size_arg("--d", "d", low=2), default=10, help="ambient dimension d (the sphere is S^{d-1})"
+    )
     sp.add_argument("--kmax", type=_size_arg("--kmax", "kmax", low=0), default=30, help="largest degree k")
     sp.add_argument("--dps", type=_size_arg("--dps", "dps"), default=30, help="decimal digits of the computation")
     sp.add_argument("--decay", action="store_true", help="predicted (Bietti-Bach) vs measured decay exponents")
@@ -659,10 +812,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = command("figures", "the paper-style figure set, saved to a folder")
     sp.add_argument("--out", default="out/figures", metavar="DIR", help="folder for the figures")
-    sp.add_argument("--format", nargs="+", default=["png"], choices=["png", "svg", "pdf"],
-                    help="file formats (the training figure uses the first)")
-    sp.add_argument("--fast", action="store_true",
-                    help="fast variant (about 20 s); without it: " + FULL_RUN_NOTE["figures"].split(":")[0])
+    sp.add_argument(
+        "--format",
+        nargs="+",
+        default=["png"],
+        choices=["png", "svg", "pdf"],
+        help="file formats (the training figure uses the first)",
+    )
+    sp.add_argument(
+        "--fast",
+        action="store_true",
+        help="fast variant (about 20 s); without it: " + FULL_RUN_NOTE["figures"].split(":")[0],
+    )
     sp.add_argument("--json", action="store_true", help="print the paths as JSON")
     sp.set_defaults(func=cmd_figures)
     return p

@@ -54,9 +54,19 @@ import numpy as np
 from ._validate import HermiteRevError, check_positive_int
 from .nets import FCN, sphere_inputs, train
 
-__all__ = ["parity_kernel", "parity", "parity_task", "mimic", "mimic_task", "run_experiment", "wine_data",
-           "classification_data",
-           "estimate_seconds", "figure1", "ExperimentResult"]
+__all__ = [
+    "parity_kernel",
+    "parity",
+    "parity_task",
+    "mimic",
+    "mimic_task",
+    "run_experiment",
+    "wine_data",
+    "classification_data",
+    "estimate_seconds",
+    "figure1",
+    "ExperimentResult",
+]
 
 METRICS = ("train_mse", "test_mse", "train_acc", "test_acc", "seconds")
 
@@ -112,8 +122,14 @@ def _summarise(runs):
 
 
 def _final(hist, seconds):
-    return {"train_mse": hist["train_mse"][-1], "test_mse": hist["test_mse"][-1], "train_acc": hist["train_acc"][-1],
-            "test_acc": hist["test_acc"][-1], "seconds": seconds, "epochs": hist["stopped_at"]}
+    return {
+        "train_mse": hist["train_mse"][-1],
+        "test_mse": hist["test_mse"][-1],
+        "train_acc": hist["train_acc"][-1],
+        "test_acc": hist["test_acc"][-1],
+        "seconds": seconds,
+        "epochs": hist["stopped_at"],
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -171,11 +187,29 @@ def _train_net(name, cfg, data, seed, dtype, epochs=None):
     """Train one network of an experiment on one trial's data; returns (final metrics, curves)."""
     Xtr, Ytr, Xte, Yte = data
     d_out = 1 if np.ndim(Ytr) == 1 else Ytr.shape[1]
-    net = FCN(Xtr.shape[1], cfg["widths"], cfg["activation"], cfg["sigma_w"], cfg["sigma_b"], seed=seed,
-              d_out=d_out, dtype=dtype)
+    net = FCN(
+        Xtr.shape[1],
+        cfg["widths"],
+        cfg["activation"],
+        cfg["sigma_w"],
+        cfg["sigma_b"],
+        seed=seed,
+        d_out=d_out,
+        dtype=dtype,
+    )
     t0 = time.perf_counter()
-    hist = train(net, Xtr, Ytr, cfg["lr"], cfg["epochs"] if epochs is None else epochs, stop_mse=cfg["stop_mse"],
-                 X_test=Xte, Y_test=Yte, progress=False, eval_every=cfg["eval_every"])
+    hist = train(
+        net,
+        Xtr,
+        Ytr,
+        cfg["lr"],
+        cfg["epochs"] if epochs is None else epochs,
+        stop_mse=cfg["stop_mse"],
+        X_test=Xte,
+        Y_test=Yte,
+        progress=False,
+        eval_every=cfg["eval_every"],
+    )
     curves = {k: hist[k] for k in ("epoch", "train_mse", "test_mse", "train_acc", "test_acc")}
     return _final(hist, time.perf_counter() - t0), curves
 
@@ -215,8 +249,16 @@ def parity_task(bits, trial_seed, cfg, dtype=np.float32, progress=False):
 
 def mimic_task(trial_seed, widths, act, sigma_w, sigma_b, epochs, progress=False, dtype=np.float32):
     """One (trial, network) of :func:`mimic` on the wine data as a pure function: ``(final metrics, curves)``."""
-    cfg = {"widths": widths, "activation": act, "sigma_w": sigma_w, "sigma_b": sigma_b, "lr": 0.1, "epochs": epochs,
-           "stop_mse": None, "eval_every": 1}
+    cfg = {
+        "widths": widths,
+        "activation": act,
+        "sigma_w": sigma_w,
+        "sigma_b": sigma_b,
+        "lr": 0.1,
+        "epochs": epochs,
+        "stop_mse": None,
+        "eval_every": 1,
+    }
     return _train_net("", cfg, wine_data(trial_seed), trial_seed, dtype)
 
 
@@ -265,13 +307,30 @@ def _run_trials(tasks, progress, what, calibrate_epochs, client=None, scheduler=
         else:
             where, est_wall = "a Dask cluster (time on one worker shown)", est
         rates = ", ".join(f"{name} {1e3 * t:.2f} ms/epoch" for name, t in per_epoch.items())
-        _say(f"{what}: {len(tasks)} trial(s) x {len(nets)} networks on {where}; estimated time at most "
-             f"{_fmt_seconds(est_wall)} ({_fmt_seconds(est)} of compute; from a {calibrate_epochs}-epoch calibration "
-             f"on this machine now: {rates}; networks stop early at their train-MSE target)")
-    args = [{"data": tasks[t]["data"], "seed": tasks[t]["seed"], "dtype": tasks[t]["dtype"], "name": name,
-             "cfg": nets[name]} for t, name in keys]
-    outs = run_tasks(_net_task, args, client=client, scheduler=scheduler, workers=workers, progress=progress,
-                     desc=what.split(" (")[0])
+        _say(
+            f"{what}: {len(tasks)} trial(s) x {len(nets)} networks on {where}; estimated time at most "
+            f"{_fmt_seconds(est_wall)} ({_fmt_seconds(est)} of compute; from a {calibrate_epochs}-epoch calibration "
+            f"on this machine now: {rates}; networks stop early at their train-MSE target)"
+        )
+    args = [
+        {
+            "data": tasks[t]["data"],
+            "seed": tasks[t]["seed"],
+            "dtype": tasks[t]["dtype"],
+            "name": name,
+            "cfg": nets[name],
+        }
+        for t, name in keys
+    ]
+    outs = run_tasks(
+        _net_task,
+        args,
+        client=client,
+        scheduler=scheduler,
+        workers=workers,
+        progress=progress,
+        desc=what.split(" (")[0],
+    )
     results = [{} for _ in tasks]
     for (t, name), out in zip(keys, outs):
         results[t][name] = out
@@ -307,10 +366,16 @@ def _infinite_width(kernels, tasks, results, nets):
             t0 = time.perf_counter()
             f_tr, f_te = gradient_descent_mse(K, Xtr, Ytr2, Xte, t=epochs, lr=nets[name]["lr"])
             f_tr, f_te = np.asarray(f_tr).reshape(Ytr2.shape), np.asarray(f_te).reshape(Yte2.shape)
-            runs.append({"train_mse": float(np.mean((f_tr - Ytr2) ** 2)),
-                         "test_mse": float(np.mean((f_te - Yte2) ** 2)),
-                         "train_acc": _accuracy(f_tr, Ytr2), "test_acc": _accuracy(f_te, Yte2),
-                         "seconds": time.perf_counter() - t0, "epochs": epochs})
+            runs.append(
+                {
+                    "train_mse": float(np.mean((f_tr - Ytr2) ** 2)),
+                    "test_mse": float(np.mean((f_te - Yte2) ** 2)),
+                    "train_acc": _accuracy(f_tr, Ytr2),
+                    "test_acc": _accuracy(f_te, Yte2),
+                    "seconds": time.perf_counter() - t0,
+                    "epochs": epochs,
+                }
+            )
         rows[f"{name} (infinite width)"] = _summarise(runs)
     return rows
 
@@ -320,8 +385,18 @@ def _infinite_width(kernels, tasks, results, nets):
 # --------------------------------------------------------------------------------------------
 
 
-def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=True, dtype=np.float32, client=None,
-           scheduler=None, workers=None):
+def parity(
+    trials=30,
+    seed=0,
+    fast=False,
+    *,
+    out="parity.png",
+    progress=True,
+    dtype=np.float32,
+    client=None,
+    scheduler=None,
+    workers=None,
+):
     r"""The paper's parity experiment.
 
     Full: n = 11 bits, all 2048 points shuffled (``seed + trial``), 1024 train / 1024 test,
@@ -355,15 +430,19 @@ def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=True, dt
     _, fam, eng = parity_kernel()
     common = dict(lr=0.1, stop_mse=1e-3, eval_every=10)
     nets = {
-        "4HL ReLU": dict(widths=[width] * 4, activation="relu", sigma_w=math.sqrt(2), sigma_b=0.1, epochs=epochs[0],
-                         **common),
+        "4HL ReLU": dict(
+            widths=[width] * 4, activation="relu", sigma_w=math.sqrt(2), sigma_b=0.1, epochs=epochs[0], **common
+        ),
         "1HL sin(6z)/2": dict(widths=[width], activation="sin6", sigma_w=1.0, sigma_b=0.0, epochs=epochs[1], **common),
         "1HL engineered": dict(widths=[width], activation=eng, sigma_w=1.0, sigma_b=0.0, epochs=epochs[2], **common),
     }
-    tasks = [{"data": _parity_data(bits, seed + t), "seed": seed + t, "dtype": dtype, "nets": nets}
-             for t in range(trials)]
-    what = (f"parity ({'fast' if fast else 'full'} run: {bits} bits, width {width}, {trials} trial(s), "
-            f"seeds {seed}..{seed + trials - 1})")
+    tasks = [
+        {"data": _parity_data(bits, seed + t), "seed": seed + t, "dtype": dtype, "nets": nets} for t in range(trials)
+    ]
+    what = (
+        f"parity ({'fast' if fast else 'full'} run: {bits} bits, width {width}, {trials} trial(s), "
+        f"seeds {seed}..{seed + trials - 1})"
+    )
     results = _run_trials(tasks, progress, what, 0 if fast else 20, client, scheduler, workers)
     runs, curves = _collect(results, nets)
     import sympy
@@ -371,10 +450,12 @@ def parity(trials=30, seed=0, fast=False, *, out="parity.png", progress=True, dt
     from . import kernels as _k
     from ._validate import c
 
-    ntks = {"4HL ReLU": _k.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10)),
-            # sin(6z)/2, sigma_w = 1, sigma_b = 0: E[phi phi] + c E[phi' phi'] in closed form
-            "1HL sin(6z)/2": (sympy.sinh(36 * c) / 4 + 9 * c * sympy.cosh(36 * c)) * sympy.exp(-36),
-            "1HL engineered": [float(a) for a in fam.taylor]}  # the truncated series' exact NTK
+    ntks = {
+        "4HL ReLU": _k.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10)),
+        # sin(6z)/2, sigma_w = 1, sigma_b = 0: E[phi phi] + c E[phi' phi'] in closed form
+        "1HL sin(6z)/2": (sympy.sinh(36 * c) / 4 + 9 * c * sympy.cosh(36 * c)) * sympy.exp(-36),
+        "1HL engineered": [float(a) for a in fam.taylor],
+    }  # the truncated series' exact NTK
     rows = {name: _summarise(r) for name, r in runs.items()}
     rows.update(_infinite_width(ntks, tasks, results, nets))
     result = ExperimentResult(rows)
@@ -417,8 +498,9 @@ def _parity_figure(result, curves, out, bits, width=None, trials=None):
     axes[2].text(0.5, 0.51, "chance", transform=axes[2].get_yaxis_transform(), ha="center", va="bottom", fontsize=8)
     axes[2].set_ylim(-0.02, 1.02)
     axes[0].legend(fontsize=8, loc="upper right")
-    axes[2].legend(fontsize=8, title="final test accuracy (mean)", title_fontsize=8, loc="center right",
-                   bbox_to_anchor=(1.0, 0.72))
+    axes[2].legend(
+        fontsize=8, title="final test accuracy (mean)", title_fontsize=8, loc="center right", bbox_to_anchor=(1.0, 0.72)
+    )
     n_tr = 2 ** (bits - 1)
     wtxt = f", width {width}" if width else ""
     ttxt = f"{trials} trials (thin) and their mean (bold)" if trials else "trials (thin) and mean (bold)"
@@ -516,8 +598,20 @@ def _curve_distance(h1, h2, key):
     return float(np.sqrt(np.mean((np.log10(a[:m]) - np.log10(b[:m])) ** 2)))
 
 
-def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", progress=True, use_fit=None,
-          dtype=np.float32, client=None, scheduler=None, workers=None):
+def mimic(
+    dataset="wine",
+    seed=0,
+    fast=False,
+    *,
+    trials=None,
+    out="mimic.png",
+    progress=True,
+    use_fit=None,
+    dtype=np.float32,
+    client=None,
+    scheduler=None,
+    workers=None,
+):
     r"""1HL ReLU vs 4HL ReLU vs 1HL "mimic" whose NTK is the 4HL ReLU NTK.
 
     Data: ``dataset="wine"`` is :func:`wine_data` (scikit-learn's bundled wine, 178 x 13; the
@@ -548,8 +642,9 @@ def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", p
     """
     if isinstance(dataset, str):
         if dataset != "wine":
-            raise HermiteRevError(f"dataset must be 'wine' or a pair (X, y) of features and class labels, "
-                                  f"got dataset={dataset!r}")
+            raise HermiteRevError(
+                f"dataset must be 'wine' or a pair (X, y) of features and class labels, got dataset={dataset!r}"
+            )
         load, data_name = wine_data, "wine (scikit-learn, 178 x 13)"
     else:
         try:
@@ -568,13 +663,17 @@ def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", p
     acts, info = _mimic_activations(fast, use_fit)
     info["data"] = data_name
     common = dict(lr=0.1, epochs=epochs, stop_mse=None, eval_every=1)
-    nets = {"1HL ReLU": dict(widths=[width], activation="relu", sigma_w=math.sqrt(2), sigma_b=0.1, **common),
-            "4HL ReLU": dict(widths=[width] * 4, activation="relu", sigma_w=math.sqrt(2), sigma_b=0.1, **common)}
+    nets = {
+        "1HL ReLU": dict(widths=[width], activation="relu", sigma_w=math.sqrt(2), sigma_b=0.1, **common),
+        "4HL ReLU": dict(widths=[width] * 4, activation="relu", sigma_w=math.sqrt(2), sigma_b=0.1, **common),
+    }
     for name, act in acts.items():
         nets[name] = dict(widths=[width], activation=act, sigma_w=1.0, sigma_b=0.0, **common)
     tasks = [{"data": load(seed + t), "seed": seed + t, "dtype": dtype, "nets": nets} for t in range(trials)]
-    what = (f"mimic ({'fast' if fast else 'full'} run: {data_name}, width {width}, {epochs} epochs, "
-            f"{trials} trial(s), seeds {seed}..{seed + trials - 1})")
+    what = (
+        f"mimic ({'fast' if fast else 'full'} run: {data_name}, width {width}, {epochs} epochs, "
+        f"{trials} trial(s), seeds {seed}..{seed + trials - 1})"
+    )
     results = _run_trials(tasks, progress, what, 0 if fast else 3, client, scheduler, workers)
     runs, curves = _collect(results, nets)
     dist = {}
@@ -582,28 +681,33 @@ def mimic(dataset="wine", seed=0, fast=False, *, trials=None, out="mimic.png", p
         d = {}
         for ref in ("4HL ReLU", "1HL ReLU"):
             for key in ("train_mse", "test_mse"):
-                d[f"{key} vs {ref}"] = float(np.mean([_curve_distance(a, b, key)
-                                                      for a, b in zip(curves[name], curves[ref])]))
+                d[f"{key} vs {ref}"] = float(
+                    np.mean([_curve_distance(a, b, key) for a, b in zip(curves[name], curves[ref])])
+                )
         dist[name] = d
     d = {}
     for key in ("train_mse", "test_mse"):
-        d[f"{key} vs 4HL ReLU"] = float(np.mean([_curve_distance(a, b, key)
-                                                 for a, b in zip(curves["1HL ReLU"], curves["4HL ReLU"])]))
+        d[f"{key} vs 4HL ReLU"] = float(
+            np.mean([_curve_distance(a, b, key) for a, b in zip(curves["1HL ReLU"], curves["4HL ReLU"])])
+        )
     dist["1HL ReLU"] = d
     import sympy
 
     from . import kernels as _k
 
-    ntks = {"1HL ReLU": _k.relu_ntk(1, sympy.sqrt(2), sympy.Rational(1, 10)),
-            "4HL ReLU": _k.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10))}
+    ntks = {
+        "1HL ReLU": _k.relu_ntk(1, sympy.sqrt(2), sympy.Rational(1, 10)),
+        "4HL ReLU": _k.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10)),
+    }
     for name, act in acts.items():
         if hasattr(act, "coeffs"):  # a truncated Hermite series: its NTK is exactly sum_k (k+1) b_k^2 c^k
             ntks[name] = [float((k + 1) * b * b) for k, b in enumerate(act.coeffs)]
     rows = {name: _summarise(r) for name, r in runs.items()}
     rows.update(_infinite_width(ntks, tasks, results, nets))
     result = ExperimentResult(rows, distance=dist, info=info)
-    result._draw = lambda path: _mimic_figure(curves, path, width, data=data_name, trials=trials,
-                                              dtype=np.dtype(dtype).name)
+    result._draw = lambda path: _mimic_figure(
+        curves, path, width, data=data_name, trials=trials, dtype=np.dtype(dtype).name
+    )
     if out is not None:
         _mimic_figure(curves, out, width, data=data_name, trials=trials, dtype=np.dtype(dtype).name)
     return result
@@ -630,8 +734,10 @@ def _mimic_figure(curves, out, width, data="wine", trials=None, dtype="float32")
         ax.grid(alpha=0.3, which="both", lw=0.4)
     axes[0].legend(fontsize=8, loc="lower left")
     ttxt = f"{trials} trial(s) (thin) and mean (bold)" if trials else "trials (thin) and mean (bold)"
-    fig.suptitle(f"mimic: 1HL nets with the 4HL ReLU NTK vs 1HL/4HL ReLU; {data}, width {width}, lr 0.1, "
-                 f"{dtype}; {ttxt}", fontsize=10)
+    fig.suptitle(
+        f"mimic: 1HL nets with the 4HL ReLU NTK vs 1HL/4HL ReLU; {data}, width {width}, lr 0.1, {dtype}; {ttxt}",
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     plt.close(fig)
@@ -675,8 +781,17 @@ def _lsq5_coefficients(K, kind, grid=2001):
     return np.sqrt(np.maximum(a, 0.0) / div), a
 
 
-def figure1(width=2**14, seed=0, n=40, dps=30, *, cs=(-0.9, -0.6, -0.3, 0.0, 0.3, 0.6, 0.9, 1.0),
-            targets=None, out="figure1.png", progress=True):
+def figure1(
+    width=2**14,
+    seed=0,
+    n=40,
+    dps=30,
+    *,
+    cs=(-0.9, -0.6, -0.3, 0.0, 0.3, 0.6, 0.9, 1.0),
+    targets=None,
+    out="figure1.png",
+    progress=True,
+):
     r"""The paper's Figure 1: seven target kernels, their activations' Hermite coefficients, and checks.
 
     Targets: the 4HL ReLU NNGP and NTK and the 4HL erf NTK (sigma_w^2 = 2, sigma_b = 0.1),
@@ -738,14 +853,22 @@ def figure1(width=2**14, seed=0, n=40, dps=30, *, cs=(-0.9, -0.6, -0.3, 0.0, 0.3
         err = np.abs(emp - Kc)
         taylor = np.array([float(v) for v in fam.taylor], dtype=float)
         Kn = np.polynomial.polynomial.polyval(np.asarray(cs, dtype=float), taylor)  # the activation's exact kernel
-        rows[name] = {"kind": kind, "b": b, "b_lsq5": [float(v) for v in b_lsq], "a": a,
-                      "tail_bound": float(fam.tail().bound), "terms": nn, "cs": [float(v) for v in cs],
-                      "K": Kc.tolist(), "empirical": emp.tolist(), "max_abs_error": float(err.max()),
-                      "max_rel_error": float(np.max(err / np.maximum(np.abs(Kc), 1e-300))),
-                      "max_abs_error_vs_truncated": float(np.max(np.abs(emp - Kn)))}
+        rows[name] = {
+            "kind": kind,
+            "b": b,
+            "b_lsq5": [float(v) for v in b_lsq],
+            "a": a,
+            "tail_bound": float(fam.tail().bound),
+            "terms": nn,
+            "cs": [float(v) for v in cs],
+            "K": Kc.tolist(),
+            "empirical": emp.tolist(),
+            "max_abs_error": float(err.max()),
+            "max_rel_error": float(np.max(err / np.maximum(np.abs(Kc), 1e-300))),
+            "max_abs_error_vs_truncated": float(np.max(np.abs(emp - Kn))),
+        }
         acts[name] = act
-    result = ExperimentResult(rows, info={"width": width, "seed": seed, "series_terms": n,
-                                          "signs": "all + (b_k >= 0)"})
+    result = ExperimentResult(rows, info={"width": width, "seed": seed, "series_terms": n, "signs": "all + (b_k >= 0)"})
     if out is not None:
         _figure1_figure(result, acts, out, width)
     return result
@@ -790,12 +913,18 @@ def _figure1_figure(result, acts, out, width):
 
 
 def _figure1_table(result):
-    rows = [f"{'target':15s} {'kind':5s} " + " ".join(f"{'b_' + str(k):>8s}" for k in range(6))
-            + f" {'tail bound':>10s} {'|emp - K|':>9s} {'|emp - K_n|':>11s}  b_k of a degree-5 least-squares fit"]
+    rows = [
+        f"{'target':15s} {'kind':5s} "
+        + " ".join(f"{'b_' + str(k):>8s}" for k in range(6))
+        + f" {'tail bound':>10s} {'|emp - K|':>9s} {'|emp - K_n|':>11s}  b_k of a degree-5 least-squares fit"
+    ]
     for name, r in result.items():
-        rows.append(f"{name:15s} {r['kind']:5s} " + " ".join(f"{v:8.4f}" for v in r["b"])
-                    + f" {r['tail_bound']:10.2e} {r['max_abs_error']:9.2e} {r['max_abs_error_vs_truncated']:11.2e}  "
-                    + " ".join(f"{v:.4f}" for v in r["b_lsq5"]))
+        rows.append(
+            f"{name:15s} {r['kind']:5s} "
+            + " ".join(f"{v:8.4f}" for v in r["b"])
+            + f" {r['tail_bound']:10.2e} {r['max_abs_error']:9.2e} {r['max_abs_error_vs_truncated']:11.2e}  "
+            + " ".join(f"{v:.4f}" for v in r["b_lsq5"])
+        )
     return "\n".join(rows)
 
 
@@ -807,9 +936,11 @@ def _figure1_table(result):
 def _table(result):
     rows = [f"{'network':34s} {'train MSE':>20s} {'test MSE':>20s} {'train acc':>14s} {'test acc':>14s} {'s':>7s}"]
     for name, r in result.items():
-        rows.append(f"{name:34s} {r['train_mse']:9.3g} ± {r['train_mse_std']:<8.2g} {r['test_mse']:9.3g} ± "
-                    f"{r['test_mse_std']:<8.2g} {r['train_acc']:6.3f} ± {r['train_acc_std']:<5.3f} "
-                    f"{r['test_acc']:6.3f} ± {r['test_acc_std']:<5.3f} {r['seconds']:7.1f}")
+        rows.append(
+            f"{name:34s} {r['train_mse']:9.3g} ± {r['train_mse_std']:<8.2g} {r['test_mse']:9.3g} ± "
+            f"{r['test_mse_std']:<8.2g} {r['train_acc']:6.3f} ± {r['train_acc_std']:<5.3f} "
+            f"{r['test_acc']:6.3f} ± {r['test_acc_std']:<5.3f} {r['seconds']:7.1f}"
+        )
     distance = getattr(result, "distance", None)
     if distance:
         rows.append("curve distance (RMS of log10 MSE difference over epochs):")

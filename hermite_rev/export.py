@@ -119,8 +119,10 @@ def _check_name(name, what="name"):
         raise HermiteRevError(f"{what} must be a valid identifier, got {what}={name!r}")
     norm = unicodedata.normalize("NFKC", name)
     if not norm.isidentifier() or keyword.iskeyword(norm):
-        raise HermiteRevError(f"{what} must be a valid identifier that is no Python keyword, got {what}={name!r}"
-                              + (f" (it reads as {norm!r})" if norm != name else ""))
+        raise HermiteRevError(
+            f"{what} must be a valid identifier that is no Python keyword, got {what}={name!r}"
+            + (f" (it reads as {norm!r})" if norm != name else "")
+        )
     return norm
 
 
@@ -136,13 +138,15 @@ _PY_RESERVED = {
 # C: keywords (C89 .. C23), the types and macros of <stddef.h>, main, and the standard library's
 # functions (identifiers reserved with external linkage, C99 7.1.3; gcc -Werror rejects e.g. abs,
 # printf, malloc as conflicting built-ins).
-_C_KEYWORDS = set("""
+_C_KEYWORDS = set(
+    """
 auto break case char const continue default do double else enum extern float for goto if inline int
 long register restrict return short signed sizeof static struct switch typedef union unsigned void
 volatile while _Bool _Complex _Imaginary _Alignas _Alignof _Atomic _Generic _Noreturn _Static_assert
 _Thread_local _BitInt _Decimal32 _Decimal64 _Decimal128 alignas alignof bool constexpr false nullptr
 static_assert thread_local true typeof typeof_unqual asm fortran
-""".split())
+""".split()
+)
 _C_STDDEF = {"size_t", "ptrdiff_t", "wchar_t", "max_align_t", "nullptr_t", "NULL", "offsetof", "unreachable", "main"}
 _C_MATH = """
 acos asin atan atan2 cos sin tan acosh asinh atanh cosh sinh tanh exp exp2 expm1 frexp ilogb ldexp log
@@ -150,7 +154,11 @@ log10 log1p log2 logb modf scalbn scalbln cbrt fabs hypot pow sqrt erf erfc lgam
 nearbyint rint lrint llrint round lround llround trunc fmod remainder remquo copysign nan nextafter
 nexttoward fdim fmax fmin fma
 """.split()
-_C_LIBRARY = set(_C_MATH) | {f + suffix for f in _C_MATH for suffix in ("f", "l")} | set("""
+_C_LIBRARY = (
+    set(_C_MATH)
+    | {f + suffix for f in _C_MATH for suffix in ("f", "l")}
+    | set(
+        """
 abort abs atexit atof atoi atol atoll bsearch calloc div exit _Exit free getenv labs ldiv llabs lldiv
 malloc mblen mbstowcs mbtowc qsort rand realloc srand strtod strtof strtol strtold strtoll strtoul
 strtoull system wcstombs wctomb aligned_alloc at_quick_exit quick_exit
@@ -166,7 +174,9 @@ asctime clock ctime difftime gmtime localtime mktime strftime time
 raise signal longjmp setjmp localeconv setlocale assert errno
 fpclassify isfinite isinf isnan isnormal signbit isgreater isgreaterequal isless islessequal
 islessgreater isunordered
-""".split())
+""".split()
+    )
+)
 # Names gcc treats as built-in functions (GNU, POSIX, <complex.h>, <strings.h>, <fenv.h>, ...):
 # defining one with another signature fails ``gcc -Wall -Werror`` (-Wbuiltin-declaration-mismatch).
 # Found by compiling the export under every identifier of the system C headers (gcc 12), plus the
@@ -176,8 +186,12 @@ cabs cacos cacosh carg casin casinh catan catanh ccos ccosh cexp cimag clog clog
 csin csinh csqrt ctan ctanh
 """.split()
 _C_BESSEL = "j0 j1 jn y0 y1 yn gamma lgamma_r gamma_r exp10 pow10 significand drem scalb finite sincos".split()
-_C_BUILTINS = (set(_C_COMPLEX) | {f + s for f in _C_COMPLEX + _C_BESSEL for s in ("f", "l")} | set(_C_BESSEL)
-               | set("""
+_C_BUILTINS = (
+    set(_C_COMPLEX)
+    | {f + s for f in _C_COMPLEX + _C_BESSEL for s in ("f", "l")}
+    | set(_C_BESSEL)
+    | set(
+        """
 alloca bcmp bcopy bzero cabs cacos cacosh carg casin casinh catan catanh ccos ccosh cexp cimag clog clog10
 conj cpow cproj creal csin csinh csqrt ctan ctanh drem execl execle execlp execv execve execvp feclearexcept
 fegetenv fegetexceptflag fegetround feholdexcept feraiseexcept fesetenv fesetexceptflag fesetround
@@ -186,7 +200,9 @@ index isascii isinff isinfl isnanf isnanl iswalnum iswalpha iswcntrl iswdigit is
 iswpunct iswspace iswupper jn mempcpy posix_memalign putc_unlocked putchar_unlocked rindex scalb sincos stpcpy
 stpncpy strcasecmp strdup strncasecmp strndup strnlen toascii yn dcgettext dgettext gettext isinf isnan
 isinfd32 isinfd64 isinfd128 finitef finitel signbitf signbitl toascii
-""".split()))
+""".split()
+    )
+)
 _C_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
@@ -195,20 +211,25 @@ def _check_target_name(name, target, what="name"):
     if target in _PY_RESERVED and name in _PY_RESERVED[target]:
         raise HermiteRevError(
             f"{what}={name!r} collides with a name the generated {target} code uses "
-            f"({', '.join(sorted(_PY_RESERVED[target]))}); choose another {what}")
+            f"({', '.join(sorted(_PY_RESERVED[target]))}); choose another {what}"
+        )
     if target == "c":
         if not _C_NAME.match(name):
             raise HermiteRevError(
                 f"{what} must be a C identifier (ASCII letters, digits and '_', starting with a letter; "
-                f"a leading '_' is reserved), got {what}={name!r}")
+                f"a leading '_' is reserved), got {what}={name!r}"
+            )
         if name in _C_KEYWORDS or name in _C_STDDEF:
             raise HermiteRevError(f"{what}={name!r} is a C keyword, type or reserved name; choose another {what}")
         if name in _C_LIBRARY:
-            raise HermiteRevError(f"{what}={name!r} is a C standard library function (a reserved identifier); "
-                                  f"choose another {what}")
+            raise HermiteRevError(
+                f"{what}={name!r} is a C standard library function (a reserved identifier); choose another {what}"
+            )
         if name in _C_BUILTINS:
-            raise HermiteRevError(f"{what}={name!r} is a gcc built-in function (defining it fails gcc -Wall "
-                                  f"-Werror); choose another {what}")
+            raise HermiteRevError(
+                f"{what}={name!r} is a gcc built-in function (defining it fails gcc -Wall "
+                f"-Werror); choose another {what}"
+            )
     return name
 
 
@@ -252,8 +273,10 @@ def _export_torch(act, b, name, class_name="HermiteActivation", **_):
     _check_target_name(class_name, "torch", "class_name")
     taken = {name, f"{name}_grad", f"_{name}_series", f"{name.upper()}_COEFFS", f"{name.upper()}_GRAD_COEFFS"}
     if class_name in taken:
-        raise HermiteRevError(f"class_name={class_name!r} collides with a name the torch export defines for "
-                              f"name={name!r} ({', '.join(sorted(taken))}); choose another class_name")
+        raise HermiteRevError(
+            f"class_name={class_name!r} collides with a name the torch export defines for "
+            f"name={name!r} ({', '.join(sorted(taken))}); choose another class_name"
+        )
     d = _derivative(b)
     return f'''{_header(act, b, "torch", "# ")}
 import math
@@ -348,7 +371,7 @@ def _export_c(act, b, name, **_):
     r = 1.0 / np.sqrt(k + 1)
     s = np.sqrt(k / (k + 1))
     header = _header(act, b, "c", " * ")
-    return f'''/*
+    return f"""/*
 {header}
  * h_(k+1) = r[k] * x * h_k - s[k] * h_(k-1), r[k] = 1/sqrt(k+1), s[k] = sqrt(k/(k+1)).
  * Beyond float64 range (|phi| > 1.8e308) the result is +-inf or NaN.
@@ -398,7 +421,7 @@ double {name}_grad(double x)
     {name}_value_grad(x, &v, &g);
     return g;
 }}
-'''
+"""
 
 
 def _latex_number(v, digits):
@@ -561,10 +584,17 @@ def export_activation(act: Any, target: str = "numpy", *, name: str = "phi", **o
     except HermiteRevError as exc:
         if raw == name:
             raise
-        raise HermiteRevError(f"{exc} (name={raw!r} is {name!r} after NFKC normalisation, as Python reads "
-                              f"identifiers)") from None
-    allowed = {"numpy": set(), "torch": {"class_name"}, "jax": set(), "c": set(), "latex": {"digits", "terms"},
-               "neural_tangents": set()}[target]
+        raise HermiteRevError(
+            f"{exc} (name={raw!r} is {name!r} after NFKC normalisation, as Python reads identifiers)"
+        ) from None
+    allowed = {
+        "numpy": set(),
+        "torch": {"class_name"},
+        "jax": set(),
+        "c": set(),
+        "latex": {"digits", "terms"},
+        "neural_tangents": set(),
+    }[target]
     unknown = set(options) - allowed
     if unknown:
         raise HermiteRevError(f"unknown option(s) {sorted(unknown)} for target {target!r}; allowed: {sorted(allowed)}")

@@ -83,8 +83,10 @@ class Activation:
         from .hermite import coefficient_list
 
         with mpmath.workdps(self.dps):  # mpf() rounds to the context precision
-            coeffs = tuple(mpmath.mpf(sympy.N(b, self.dps + 10)) if isinstance(b, sympy.Basic) else mpmath.mpf(b)
-                           for b in coefficient_list(self.coeffs, "coeffs"))
+            coeffs = tuple(
+                mpmath.mpf(sympy.N(b, self.dps + 10)) if isinstance(b, sympy.Basic) else mpmath.mpf(b)
+                for b in coefficient_list(self.coeffs, "coeffs")
+            )
         if not coeffs:
             raise HermiteRevError("an activation needs at least one Hermite coefficient, got coeffs=()")
         object.__setattr__(self, "coeffs", coeffs)
@@ -181,16 +183,17 @@ class Activation:
         e = list(self.errors[:n]) + [mpmath.mpf(0)] * max(0, n - self.n)
         with mpmath.workdps(self.dps):
             vals = kernel_from_hermite(b, kind)
-            errs = [(1 if kind == "nngp" else k + 1) * (2 * abs(bk) * ek + ek * ek)
-                    for k, (bk, ek) in enumerate(zip(b, e))]
+            errs = [
+                (1 if kind == "nngp" else k + 1) * (2 * abs(bk) * ek + ek * ek) for k, (bk, ek) in enumerate(zip(b, e))
+            ]
         expr = sympy.Symbol(f"{kind.upper()}[{self.short()}]")
-        out = TaylorCoeffs(vals, expr=expr, dps=self.dps, errors=errs, exact=False, rigorous=True,
-                           engine="hermite")
+        out = TaylorCoeffs(vals, expr=expr, dps=self.dps, errors=errs, exact=False, rigorous=True, engine="hermite")
         with mpmath.workdps(self.dps):
             total = mpmath.fsum(kernel_from_hermite(self.coeffs, kind))
             dropped = mpmath.fsum(vals)
-            out._tail = Tail(bound=total - dropped + mpmath.fsum(errs), estimate=total - dropped,
-                             k1=total, rigorous=True)
+            out._tail = Tail(
+                bound=total - dropped + mpmath.fsum(errs), estimate=total - dropped, k1=total, rigorous=True
+            )
         return out
 
     def compile(self) -> CompiledActivation:
@@ -237,8 +240,10 @@ class Activation:
 
         err = format_bound(max(self.errors), 3)
         trunc = f", truncation <= {format_bound(self.truncation.bound, 3)}" if self.truncation else ""
-        return (f"Activation(n={self.n}, degree={self.degree}, dps={self.dps}, max coeff error {err}{trunc}, "
-                f"{self.short()}{src})")
+        return (
+            f"Activation(n={self.n}, degree={self.degree}, dps={self.dps}, max coeff error {err}{trunc}, "
+            f"{self.short()}{src})"
+        )
 
     def _repr_latex_(self):
         from .export import export_activation
@@ -306,8 +311,9 @@ class ActivationFamily:
         if isinstance(signs, dict):
             bad = [k for k in signs if k not in self.nonzero]
             if bad:
-                raise HermiteRevError(f"signs given for k={bad}, but b_k is zero there; "
-                                      f"nonzero k: {list(self.nonzero)}")
+                raise HermiteRevError(
+                    f"signs given for k={bad}, but b_k is zero there; nonzero k: {list(self.nonzero)}"
+                )
             vec = [signs.get(k, 1) for k in self.nonzero]
         else:
             try:
@@ -317,7 +323,8 @@ class ActivationFamily:
             if len(vec) != m:
                 raise HermiteRevError(
                     f"signs must have one entry per nonzero coefficient ({m}, at k={list(self.nonzero)}), "
-                    f"got {len(vec)} entries")
+                    f"got {len(vec)} entries"
+                )
         for i, s in enumerate(vec):
             if s not in (1, -1):
                 raise HermiteRevError(f"each sign must be +1 or -1, got signs[{i}]={s!r}")
@@ -363,12 +370,21 @@ class ActivationFamily:
         from .lower import best_member
 
         if self.scale is not None:
-            raise HermiteRevError("best() searches signs of the theorem's coefficients; for a family with "
-                                  f"sigma_w, sigma_b ({self.hyper}) iterate over members() instead")
+            raise HermiteRevError(
+                "best() searches signs of the theorem's coefficients; for a family with "
+                f"sigma_w, sigma_b ({self.hyper}) iterate over members() instead"
+            )
         return best_member(self, criterion, **options)
 
-    def plot(self, ax: Any = None, xlim: tuple[float, float] = (-3, 3), limit: int = 16, seed: int = 0,
-             low: int | None = None, label: str | None = None) -> Any:
+    def plot(
+        self,
+        ax: Any = None,
+        xlim: tuple[float, float] = (-3, 3),
+        limit: int = 16,
+        seed: int = 0,
+        low: int | None = None,
+        label: str | None = None,
+    ) -> Any:
         """Plot up to ``limit`` members that differ in their low-order signs (phi and -phi never
         both; see :func:`hermite_rev.plots.family_signs` for how they are chosen)."""
         from .plots import plot_family
@@ -378,8 +394,12 @@ class ActivationFamily:
     def _repr_latex_(self):
         terms = [rf"{mpmath.nstr(self.magnitudes[k], 6)}\,h_{{{k}}}(z)" for k in self.nonzero[:6]]
         more = r" \pm \dots" if len(self.nonzero) > 6 else ""
-        return (r"$\phi(z) = \pm " + r" \pm ".join(terms) + more +
-                rf"$ ({self.count()} = $2^{{{len(self.nonzero)}}}$ activations with this {self.kind.upper()})")
+        return (
+            r"$\phi(z) = \pm "
+            + r" \pm ".join(terms)
+            + more
+            + rf"$ ({self.count()} = $2^{{{len(self.nonzero)}}}$ activations with this {self.kind.upper()})"
+        )
 
     def __iter__(self):
         return self.members()
@@ -390,8 +410,10 @@ class ActivationFamily:
         src = self.label or str(self.kernel)
         if len(src) > 60:
             src = src[:57] + "..."
-        return (f"ActivationFamily(kind={self.kind!r}, n={self.n}, dps={self.dps}, nonzero={len(self.nonzero)}, "
-                f"count=2**{len(self.nonzero)}, tail <= {format_bound(self.tail().bound, 3)}, kernel={src})")
+        return (
+            f"ActivationFamily(kind={self.kind!r}, n={self.n}, dps={self.dps}, nonzero={len(self.nonzero)}, "
+            f"count=2**{len(self.nonzero)}, tail <= {format_bound(self.tail().bound, 3)}, kernel={src})"
+        )
 
 
 def _as_kernel(K):
@@ -410,10 +432,22 @@ def _as_kernel(K):
 
 
 @public
-def reverse(K: sympy.Expr | str | Sequence[Any], kind: str = "ntk", n: int = 40, dps: int = 30, *,
-            exact: bool = False, label: str | None = None, sigma_w: Any = 1, sigma_b: Any = 0,
-            parameterization: str = "ntk", sigma_w_last: Any = 1, sigma_b_last: Any = 0,
-            width: int | None = None, d_in: int | None = None) -> ActivationFamily:
+def reverse(
+    K: sympy.Expr | str | Sequence[Any],
+    kind: str = "ntk",
+    n: int = 40,
+    dps: int = 30,
+    *,
+    exact: bool = False,
+    label: str | None = None,
+    sigma_w: Any = 1,
+    sigma_b: Any = 0,
+    parameterization: str = "ntk",
+    sigma_w_last: Any = 1,
+    sigma_b_last: Any = 0,
+    width: int | None = None,
+    d_in: int | None = None,
+) -> ActivationFamily:
     r"""Reverse-engineer a dot-product kernel into the family of 1HL activations realising it.
 
     .. math:: \phi(z) = \sum_k \pm\sqrt{a_k}\, h_k(z) \;(\mathrm{NNGP}), \qquad
@@ -480,13 +514,33 @@ def reverse(K: sympy.Expr | str | Sequence[Any], kind: str = "ntk", n: int = 40,
         label = K.strip()
     hyper = (sigma_w, sigma_b, parameterization, sigma_w_last, sigma_b_last)
     if hyper != (1, 0, "ntk", 1, 0):
-        return _reverse_hyper(expr, kind, n, dps, exact, sigma_w, sigma_b, parameterization, sigma_w_last,
-                              sigma_b_last, width, d_in, None if label is None else str(label))
+        return _reverse_hyper(
+            expr,
+            kind,
+            n,
+            dps,
+            exact,
+            sigma_w,
+            sigma_b,
+            parameterization,
+            sigma_w_last,
+            sigma_b_last,
+            width,
+            d_in,
+            None if label is None else str(label),
+        )
     if exact:
         a_exact = taylor(expr, n, exact=True)
         with mpmath.workdps(dps):
-            a = TaylorCoeffs([mpmath.mpf(sympy.N(v, dps + 10)) for v in a_exact], expr=expr, dps=dps,
-                             errors=[mpmath.mpf(0)] * n, exact=False, rigorous=True, engine="sympy")
+            a = TaylorCoeffs(
+                [mpmath.mpf(sympy.N(v, dps + 10)) for v in a_exact],
+                expr=expr,
+                dps=dps,
+                errors=[mpmath.mpf(0)] * n,
+                exact=False,
+                rigorous=True,
+                engine="sympy",
+            )
     else:
         a = taylor(expr, n, dps)
     nonzero, mags, errs = [], [], []
@@ -499,11 +553,13 @@ def reverse(K: sympy.Expr | str | Sequence[Any], kind: str = "ntk", n: int = 40,
                 if sgn:
                     raise NotAKernelError(
                         f"Taylor coefficient a_{k} = {a_exact[k]} (= {mpmath.nstr(ak, 8)}) is negative: {expr} is "
-                        f"not a positive-definite dot-product kernel on all spheres (Schoenberg)")
+                        f"not a positive-definite dot-product kernel on all spheres (Schoenberg)"
+                    )
             elif ak < -ek:
                 raise NotAKernelError(
                     f"Taylor coefficient a_{k} = {mpmath.nstr(ak, 8)} is negative: {expr} is not a positive-definite "
-                    f"dot-product kernel on all spheres (Schoenberg), so no activation has it as {kind.upper()}")
+                    f"dot-product kernel on all spheres (Schoenberg), so no activation has it as {kind.upper()}"
+                )
             is_zero = (a_exact[k] == 0) if exact else abs(ak) <= ek
             k1 = 1 if kind == "nngp" else k + 1
             if is_zero:
@@ -519,13 +575,26 @@ def reverse(K: sympy.Expr | str | Sequence[Any], kind: str = "ntk", n: int = 40,
         exact_mags = tuple(sympy.sqrt(v) if kind == "nngp" else sympy.sqrt(v / (k + 1)) for k, v in enumerate(a_exact))
     if label is None and isinstance(K, str):
         label = K.strip()
-    return ActivationFamily(expr, kind, a, mags, errs, exact_mags, tuple(nonzero),
-                            label=None if label is None else str(label))
+    return ActivationFamily(
+        expr, kind, a, mags, errs, exact_mags, tuple(nonzero), label=None if label is None else str(label)
+    )
 
 
-def _reverse_hyper(expr: sympy.Expr, kind: str, n: int, dps: int, exact: bool, sigma_w: Any, sigma_b: Any,
-                   parameterization: str, sigma_w_last: Any, sigma_b_last: Any, width: int | None,
-                   d_in: int | None, label: str | None) -> ActivationFamily:
+def _reverse_hyper(
+    expr: sympy.Expr,
+    kind: str,
+    n: int,
+    dps: int,
+    exact: bool,
+    sigma_w: Any,
+    sigma_b: Any,
+    parameterization: str,
+    sigma_w_last: Any,
+    sigma_b_last: Any,
+    width: int | None,
+    d_in: int | None,
+    label: str | None,
+) -> ActivationFamily:
     """reverse() for any sigma_w, sigma_b, readout and parameterization (see _reverse_hyper)."""
     from . import _reverse_hyper as rh
 
@@ -540,13 +609,20 @@ def _reverse_hyper(expr: sympy.Expr, kind: str, n: int, dps: int, exact: bool, s
     q = sw2 + sb2
     target = rh.reexpand(expr, sw2, sb2)
     std_ntk = param == "standard" and kind == "ntk"
-    m = 2 * n + 10 if std_ntk else n     # the standard NTK couples beta_k^2 to beta_{k+1}^2
+    m = 2 * n + 10 if std_ntk else n  # the standard NTK couples beta_k^2 to beta_{k+1}^2
     if exact and not std_ntk:
         a_exact = taylor(target, m, exact=True)
         with mpmath.workdps(dps):
             vals = [mpmath.mpf(sympy.N(v, dps + 10)) for v in a_exact]  # rounded once: say by how much
-            a = TaylorCoeffs(vals, expr=target, dps=dps, errors=[abs(v) * mpmath.mpf(10) ** (1 - dps) for v in vals],
-                             exact=False, rigorous=True, engine="sympy")
+            a = TaylorCoeffs(
+                vals,
+                expr=target,
+                dps=dps,
+                errors=[abs(v) * mpmath.mpf(10) ** (1 - dps) for v in vals],
+                exact=False,
+                rigorous=True,
+                engine="sympy",
+            )
     else:
         exact = False
         a = taylor(target, m, dps)
@@ -573,7 +649,13 @@ def _reverse_hyper(expr: sympy.Expr, kind: str, n: int, dps: int, exact: bool, s
     if exact:
         w = [swl2 * (1 if kind == "nngp" else k + 1) for k in range(n)]
         exact_mags = tuple(sympy.sqrt((v - (sbl2 if k == 0 else 0)) / w[k]) for k, v in enumerate(a_exact))
-    hyper = {"sigma_w": sw, "sigma_b": sb, "parameterization": param, "sigma_w_last": swl, "sigma_b_last": sbl,
-             "width": width, "d_in": d_in}
-    return ActivationFamily(expr, kind, a, mags, errs, exact_mags, tuple(nonzero), label=label, scale=q,
-                            hyper=hyper)
+    hyper = {
+        "sigma_w": sw,
+        "sigma_b": sb,
+        "parameterization": param,
+        "sigma_w_last": swl,
+        "sigma_b_last": sbl,
+        "width": width,
+        "d_in": d_in,
+    }
+    return ActivationFamily(expr, kind, a, mags, errs, exact_mags, tuple(nonzero), label=label, scale=q, hyper=hyper)

@@ -189,8 +189,16 @@ class Erf(_Basis):
             k = np.arange(1, n)
             ratio = math.sqrt(2) * s / sigma
             powk = np.cumprod(np.full(n - 1, ratio, dtype=out.dtype))
-            out[1:] = (e * 2 / math.sqrt(math.pi) * (-1.0) ** (k - 1) * powk * _hnorm(math.sqrt(2) * u, n - 1)
-                       * np.exp(-u * u) / np.sqrt(2.0 * k))
+            out[1:] = (
+                e
+                * 2
+                / math.sqrt(math.pi)
+                * (-1.0) ** (k - 1)
+                * powk
+                * _hnorm(math.sqrt(2) * u, n - 1)
+                * np.exp(-u * u)
+                / np.sqrt(2.0 * k)
+            )
         return out
 
     def expr(self, p):
@@ -434,16 +442,22 @@ class FitResult:
         partial = float(np.sum(w * b * b))
         dropped = abs(float(self.kernel(np.array([1.0]))[0]) - partial)
         k1 = float(_target_values(self.target, np.array([1.0]))[0])
-        tail = Tail(bound=mpmath.mpf(self.sup_error) + mpmath.mpf(dropped), estimate=mpmath.mpf(k1 - partial),
-                    k1=mpmath.mpf(k1), rigorous=False)
+        tail = Tail(
+            bound=mpmath.mpf(self.sup_error) + mpmath.mpf(dropped),
+            estimate=mpmath.mpf(k1 - partial),
+            k1=mpmath.mpf(k1),
+            rigorous=False,
+        )
         label = sympy.Symbol(f"fit (kernel sup error {self.sup_error:.3g}) to {self.target}")
         errors = tuple(abs(v) * 4e-16 + 1e-300 for v in b)
         return Activation(tuple(float(v) for v in b), errors, 16, None, self.kind, label, tail)
 
     def __repr__(self):
         ps = ", ".join(f"{nm}={v:.6g}" for nm, v in zip(self.names, self.params))
-        return (f"FitResult({self.kind}, sup error {self.sup_error:.3g} (relative {self.rel_error:.3g}), "
-                f"{self.seconds:.2f} s, {self.restarts} restarts; {ps})")
+        return (
+            f"FitResult({self.kind}, sup error {self.sup_error:.3g} (relative {self.rel_error:.3g}), "
+            f"{self.seconds:.2f} s, {self.restarts} restarts; {ps})"
+        )
 
 
 def _cos_grid(m):
@@ -478,16 +492,17 @@ def _check_x0(x0, form):
     except (TypeError, ValueError):
         raise HermiteRevError(f"x0 must be a sequence of {form.nparams} numbers {form.names}, got x0={x0!r}") from None
     if v.shape != (form.nparams,):
-        raise HermiteRevError(f"x0 must have one entry per parameter of the form ({form.nparams}: {form.names}), "
-                              f"got {v.size} entries (shape {v.shape}): x0={x0!r}")
+        raise HermiteRevError(
+            f"x0 must have one entry per parameter of the form ({form.nparams}: {form.names}), "
+            f"got {v.size} entries (shape {v.shape}): x0={x0!r}"
+        )
     if not np.all(np.isfinite(v)):
         raise HermiteRevError(f"x0 must be finite, got x0={x0!r}")
     return v
 
 
 @public
-def fit_kernel(K, form=None, kind="ntk", *, grid=161, restarts=8, seed=0, x0=None, check_grid=2001,
-               max_nfev=400):
+def fit_kernel(K, form=None, kind="ntk", *, grid=161, restarts=8, seed=0, x0=None, check_grid=2001, max_nfev=400):
     r"""Fit a form's exact one-hidden-layer kernel to a target kernel by least squares.
 
     Minimises :math:`\sum_i (K_\theta(c_i) - K(c_i))^2` over Chebyshev-Lobatto cosines
@@ -549,8 +564,9 @@ def fit_kernel(K, form=None, kind="ntk", *, grid=161, restarts=8, seed=0, x0=Non
         starts.insert(0, np.clip(x0, lo, hi))
     best, nfev = None, 0
     for p0 in starts:
-        sol = scipy.optimize.least_squares(resid, p0, jac=jac, bounds=(lo, hi), method="trf",
-                                           x_scale="jac", max_nfev=max_nfev)
+        sol = scipy.optimize.least_squares(
+            resid, p0, jac=jac, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=max_nfev
+        )
         nfev += sol.nfev
         if best is None or sol.cost < best.cost:
             best = sol
@@ -559,5 +575,16 @@ def fit_kernel(K, form=None, kind="ntk", *, grid=161, restarts=8, seed=0, x0=Non
     err = np.abs(form.kernel(best.x, fine, kind) - tf)
     sup = float(err.max())
     rms = float(np.sqrt(np.mean(best.fun**2)))
-    return FitResult(form, best.x.copy(), form.names, kind, sup, sup / float(np.abs(tf).max()), rms,
-                     time.perf_counter() - t0, len(starts), nfev, K)
+    return FitResult(
+        form,
+        best.x.copy(),
+        form.names,
+        kind,
+        sup,
+        sup / float(np.abs(tf).max()),
+        rms,
+        time.perf_counter() - t0,
+        len(starts),
+        nfev,
+        K,
+    )

@@ -188,8 +188,7 @@ def coefficient_list(seq, name="coefficients"):
     for i, v in enumerate(seq):
         if isinstance(v, np.generic):
             v = v.item()
-        if isinstance(v, bool) or isinstance(v, complex) or not isinstance(
-                v, (numbers.Real, sympy.Basic, mpmath.mpf)):
+        if isinstance(v, bool) or isinstance(v, complex) or not isinstance(v, (numbers.Real, sympy.Basic, mpmath.mpf)):
             raise HermiteRevError(f"{name}[{i}] must be a real number, got {short_expr(repr(v), 80)}")
         if isinstance(v, float):
             if not np.isfinite(v):
@@ -221,7 +220,8 @@ def hermite_from_kernel(a, kind="ntk"):
         if ak < 0:
             raise HermiteRevError(
                 f"Taylor coefficient a_{k} = {ak} is negative: not a positive-definite dot-product kernel "
-                f"on all spheres (Schoenberg), so no activation has it as {kind.upper()}")
+                f"on all spheres (Schoenberg), so no activation has it as {kind.upper()}"
+            )
         exact = isinstance(ak, sympy.Basic)
         sq = sympy.sqrt if exact else mpmath.sqrt
         out.append(sq(ak) if kind == "nngp" else sq(ak / (k + 1)))
@@ -301,7 +301,7 @@ def _pieces(phi):
         if isinstance(pw, sympy.Piecewise):
             out = []
             for expr, region in pw.as_expr_set_pairs(sympy.Reals):
-                for iv in (region.args if isinstance(region, sympy.Union) else (region,)):
+                for iv in region.args if isinstance(region, sympy.Union) else (region,):
                     if iv.is_empty or isinstance(iv, sympy.FiniteSet):
                         continue
                     if not isinstance(iv, sympy.Interval):
@@ -482,7 +482,8 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
         except (TypeError, ValueError, NotImplementedError) as exc:
             if exact:
                 raise HermiteRevError(
-                    f"no closed form for the Hermite coefficients of {short_expr(phi)}: {short_expr(exc)}") from None
+                    f"no closed form for the Hermite coefficients of {short_expr(phi)}: {short_expr(exc)}"
+                ) from None
     if exact_vals is not None:
         with mpmath.workdps(dps):
             values = tuple(mpmath.mpf(sympy.N(v, dps + 10)) for v in exact_vals)
@@ -513,8 +514,9 @@ def _check_gaussian_integrable(phi, n):
             return mpmath.inf
         if isinstance(v, mpmath.mpc):
             if abs(v.imag) > mpmath.mpf(10) ** (-20) * (1 + abs(v.real)):
-                raise HermiteRevError(f"activation {short_expr(phi)} is not real at z = {mpmath.nstr(x, 5)} "
-                                      f"(value {mpmath.nstr(v, 6)})")
+                raise HermiteRevError(
+                    f"activation {short_expr(phi)} is not real at z = {mpmath.nstr(x, 5)} (value {mpmath.nstr(v, 6)})"
+                )
             v = v.real
         return abs(v)
 
@@ -528,23 +530,31 @@ def _check_gaussian_integrable(phi, n):
         if isinstance(sing, sympy.FiniteSet):
             for s0 in sing:
                 s0 = mpmath.mpf(sympy.N(s0, 40))
-                for eps in (mpmath.mpf(10) ** -30, -mpmath.mpf(10) ** -30):
+                for eps in (mpmath.mpf(10) ** -30, -(mpmath.mpf(10) ** -30)):
                     if value(s0 + eps) * abs(eps) > mpmath.mpf(10) ** -6:
                         raise HermiteRevError(
                             f"activation {short_expr(phi)} is not integrable against the Gaussian: it blows up like "
-                            f"1/|z - s| or faster at z = {mpmath.nstr(s0, 8)}")
+                            f"1/|z - s| or faster at z = {mpmath.nstr(s0, 8)}"
+                        )
         elif sing != sympy.S.EmptySet:
-            raise HermiteRevError(f"activation {short_expr(phi)} has infinitely many real singular points "
-                                  f"({short_expr(sing, 80)}); "
-                                  f"its Gaussian integrability cannot be checked")
+            raise HermiteRevError(
+                f"activation {short_expr(phi)} has infinitely many real singular points "
+                f"({short_expr(sing, 80)}); "
+                f"its Gaussian integrability cannot be checked"
+            )
         for sgn in (1, -1):
-            r = [mpmath.log(value(sgn * x)) - mpmath.mpf(x) ** 2 / 2 + (n + 1) * mpmath.log(x) if value(sgn * x) > 0
-                 else -mpmath.inf for x in (20, 40)]
+            r = [
+                mpmath.log(value(sgn * x)) - mpmath.mpf(x) ** 2 / 2 + (n + 1) * mpmath.log(x)
+                if value(sgn * x) > 0
+                else -mpmath.inf
+                for x in (20, 40)
+            ]
             if r[0] >= 0 and r[1] >= r[0]:
                 raise HermiteRevError(
                     f"activation {short_expr(phi)} grows too fast as z -> {'+' if sgn > 0 else '-'}oo: "
                     f"|phi(z)| exp(-z^2/2) "
-                    f"does not decay faster than |z|^-{n + 1}, so E[phi(Z) h_k(Z)] does not exist for all k < {n}")
+                    f"does not decay faster than |z|^-{n + 1}, so E[phi(Z) h_k(Z)] does not exist for all k < {n}"
+                )
 
 
 @public
@@ -584,8 +594,18 @@ def _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_
 
 
 @public
-def kernel_of(phi: sympy.Expr | str, kind: str = "ntk", depth: int = 1, sigma_w: Any = 1, sigma_b: Any = 0,
-              n: int = 40, dps: int = 30, *, sigma_w_last: Any = 1, sigma_b_last: Any = 0) -> TaylorCoeffs:
+def kernel_of(
+    phi: sympy.Expr | str,
+    kind: str = "ntk",
+    depth: int = 1,
+    sigma_w: Any = 1,
+    sigma_b: Any = 0,
+    n: int = 40,
+    dps: int = 30,
+    *,
+    sigma_w_last: Any = 1,
+    sigma_b_last: Any = 0,
+) -> TaylorCoeffs:
     r"""Taylor coefficients of the NNGP or NTK of a deep FCN with activation ``phi``.
 
     Layers follow :mod:`hermite_rev.kernels` (neural-tangents conventions).  For
@@ -630,7 +650,8 @@ def kernel_of(phi: sympy.Expr | str, kind: str = "ntk", depth: int = 1, sigma_w:
     if kind == "ntk" and _has_jump(phi):
         raise HermiteRevError(
             f"the NTK of an activation with a jump is infinite (phi' has a Dirac delta, E[phi'(Z)^2] = oo): "
-            f"phi(z) = {short_expr(phi)}; use kind='nngp'")
+            f"phi(z) = {short_expr(phi)}; use kind='nngp'"
+        )
     closed = _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
     if closed is not None:
         return taylor(closed, n, dps)
@@ -713,8 +734,8 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
 
     with _flint_ctx(int((wdps + 5) * 3.33), n), mpmath.workdps(wdps):
         S, T = flint.arb_series([0, 1], prec=n), flint.arb_series([0], prec=n)
-        q = sympy.Integer(1)                         # pre-activation variance (exact when possible)
-        S1, T1 = mpmath.mpf(1), mpmath.mpf(0)        # the kernels at c = 1
+        q = sympy.Integer(1)  # pre-activation variance (exact when possible)
+        S1, T1 = mpmath.mpf(1), mpmath.mpf(0)  # the kernels at c = 1
         for _ in range(depth):
             S = S * ball(sw2) + ball(sb2)
             T = S + T * ball(sw2)
@@ -749,8 +770,9 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
             dual = _horner([ball(s, e) for s, e in zip(sq, sq_err)], rho, n)
             S = _fuzz(dual, trunc, n)
             if ntk:
-                ddual = _horner([ball(k * s, k * e) for k, (s, e) in enumerate(zip(sq, sq_err))][1:]
-                                + [flint.arb(0)], rho, n) / ball(q)
+                ddual = _horner(
+                    [ball(k * s, k * e) for k, (s, e) in enumerate(zip(sq, sq_err))][1:] + [flint.arb(0)], rho, n
+                ) / ball(q)
                 T = T * _fuzz(ddual, dtrunc, n)
                 T1 = T1 * dsecond / qm
             q = second_exact if second_exact is not None else sympy.Rational(mpmath.nstr(second, wdps + 5))
@@ -769,8 +791,7 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
         bound = estimate + mpmath.fsum(errors) + abs(K1) * mpmath.mpf(10) ** (-dps)
         K1 = +K1
     expr = sympy.Symbol(f"{kind.upper()}[{short_expr(phi, 80)}; depth={depth}]")
-    res = TaylorCoeffs(values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=False,
-                       engine="hermite")
+    res = TaylorCoeffs(values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=False, engine="hermite")
     res._tail = Tail(bound=bound, estimate=estimate, k1=K1, rigorous=False)
     return res
 

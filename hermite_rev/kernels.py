@@ -193,9 +193,11 @@ def _erf_dual(a, b):
     def dual(rho, q, ops=_EVAL):
         g = 2 * b**2 * q
         nngp = ops.mul(a**2 * 2 / _pi, ops.asin(ops.mul(g / (1 + g), rho)))
-        deriv = ops.mul(a**2 * 4 * b**2 / _pi,
-                        ops.pow(ops.sub((1 + g) ** 2, ops.mul(g**2, ops.pow(rho, 2))), -sympy.S.Half))
+        deriv = ops.mul(
+            a**2 * 4 * b**2 / _pi, ops.pow(ops.sub((1 + g) ** 2, ops.mul(g**2, ops.pow(rho, 2))), -sympy.S.Half)
+        )
         return nngp, deriv
+
     dual._mehler = True
     return dual
 

@@ -153,7 +153,8 @@ class CompiledActivation:
             if self.overflow == "raise":
                 raise FloatingPointError(
                     f"{what}(x) overflows float64 at {idx.size} point(s), first at x={flat[idx[0]]!r} "
-                    f"(degree {self.degree}); evaluate with mpmath (Activation.__call__) there")
+                    f"(degree {self.degree}); evaluate with mpmath (Activation.__call__) there"
+                )
             # sign of the leading term c_top * h_top(x) ~ c_top * x**top
             c = (self.coeffs, self._d1, self._d2)[w]
             top = max(self.degree - w, 0)
@@ -214,8 +215,9 @@ def compile_activation(act: Any, overflow: str = "inf") -> CompiledActivation:
     try:
         coeffs = list(coeffs)
     except TypeError:
-        raise HermiteRevError(f"compile_activation needs an Activation or a sequence of coefficients, "
-                              f"got {act!r}") from None
+        raise HermiteRevError(
+            f"compile_activation needs an Activation or a sequence of coefficients, got {act!r}"
+        ) from None
     return CompiledActivation(_float_coeffs(coeffs), overflow=overflow)
 
 
@@ -300,9 +302,22 @@ def _basis(fam, x):
     return vals, ders
 
 
-def best_member(fam, criterion="sup", interval=(-3, 3), grid=201, exhaustive_limit=30, *,
-                restarts=64, seed=0, max_rounds=None, resync=4096, client=None, scheduler=None, workers=None,
-                progress=None):
+def best_member(
+    fam,
+    criterion="sup",
+    interval=(-3, 3),
+    grid=201,
+    exhaustive_limit=30,
+    *,
+    restarts=64,
+    seed=0,
+    max_rounds=None,
+    resync=4096,
+    client=None,
+    scheduler=None,
+    workers=None,
+    progress=None,
+):
     r"""The member of a sign family that minimises a shape criterion.
 
     All ``2**m`` members of ``fam`` have the same kernel; they differ in shape.  Built-in
@@ -392,12 +407,15 @@ def best_member(fam, criterion="sup", interval=(-3, 3), grid=201, exhaustive_lim
     split = client is not None or scheduler is not None or workers is not None
     if user is not None:
         if split:
-            raise HermiteRevError(f"client= / scheduler= / workers= split the search of the built-in criteria "
-                                  f"{CRITERIA}; a callable criterion ({name}) runs in this process")
+            raise HermiteRevError(
+                f"client= / scheduler= / workers= split the search of the built-in criteria "
+                f"{CRITERIA}; a callable criterion ({name}) runs in this process"
+            )
         res = _search_callable(user, x, vals, ders, m, exhaustive_limit, restarts, seed, max_rounds)
     else:
-        crit = {"sup": _numba.CRIT_SUP, "lipschitz": _numba.CRIT_LIPSCHITZ,
-                "nonmonotone": _numba.CRIT_NONMONOTONE}[name]
+        crit = {"sup": _numba.CRIT_SUP, "lipschitz": _numba.CRIT_LIPSCHITZ, "nonmonotone": _numba.CRIT_NONMONOTONE}[
+            name
+        ]
         basis = np.ascontiguousarray(vals if name == "sup" else ders)
         if split:
             run = dict(client=client, scheduler=scheduler, workers=workers, progress=progress)
@@ -416,8 +434,20 @@ def best_member(fam, criterion="sup", interval=(-3, 3), grid=201, exhaustive_lim
     else:
         refined = _criterion_numpy(name, yf if name == "sup" else df, _trapezoid_weights(xf))
     rate = examined / seconds if seconds > 0 else float("inf")
-    return BestMember(act, tuple(int(s) for s in signs), float(value) + 0.0, refined + 0.0, int(examined), int(covered),
-                      seconds, rate, method, name, (lo, hi), grid)
+    return BestMember(
+        act,
+        tuple(int(s) for s in signs),
+        float(value) + 0.0,
+        refined + 0.0,
+        int(examined),
+        int(covered),
+        seconds,
+        rate,
+        method,
+        name,
+        (lo, hi),
+        grid,
+    )
 
 
 def _random_starts(m, restarts, seed):
@@ -580,9 +610,16 @@ def _search_builtin_split(basis, w, crit, m, exhaustive_limit, restarts, seed, m
         rate = (1 << probe_low) / max(time.perf_counter() - tp, 1e-9)
         per_task = (1 << (free - high)) * (nblocks / len(pieces)) / rate
         tasks = [(basis, w, crit, free, high, resync, first, count) for first, count in pieces]
-        outs = run_tasks(gray_blocks, tasks, client=run["client"], scheduler=run["scheduler"],
-                         workers=run["workers"], progress=progress, desc=f"gray-code search 2**{free}",
-                         seconds_per_task=per_task)
+        outs = run_tasks(
+            gray_blocks,
+            tasks,
+            client=run["client"],
+            scheduler=run["scheduler"],
+            workers=run["workers"],
+            progress=progress,
+            desc=f"gray-code search 2**{free}",
+            seconds_per_task=per_task,
+        )
         bv = np.concatenate([o[0] for o in outs])
         bc = np.concatenate([o[1] for o in outs])
         i = int(np.argmin(bv))  # the first minimum in block order: the serial answer
@@ -593,12 +630,18 @@ def _search_builtin_split(basis, w, crit, m, exhaustive_limit, restarts, seed, m
     starts = _random_starts(m, restarts, seed)
     rounds = max_rounds if max_rounds is not None else 4 * m
     pieces = _ranges(len(starts), _split_count(len(starts), run))
-    tasks = [(basis, w, crit, np.ascontiguousarray(starts[a:a + k]), rounds) for a, k in pieces]
-    outs = run_tasks(local_starts, tasks, client=run["client"], scheduler=run["scheduler"], workers=run["workers"],
-                     progress=bool(run["progress"]), desc=f"local search, {len(starts)} starts")
+    tasks = [(basis, w, crit, np.ascontiguousarray(starts[a : a + k]), rounds) for a, k in pieces]
+    outs = run_tasks(
+        local_starts,
+        tasks,
+        client=run["client"],
+        scheduler=run["scheduler"],
+        workers=run["workers"],
+        progress=bool(run["progress"]),
+        desc=f"local search, {len(starts)} starts",
+    )
     out_signs = np.concatenate([o[0] for o in outs])
     out_val = np.concatenate([o[1] for o in outs])
     evals = sum(int(o[2].sum()) for o in outs)
     i = int(np.argmin(out_val))
-    return ([int(s) for s in out_signs[i]], float(out_val[i]), evals, evals, time.perf_counter() - t0,
-            "local-search")
+    return ([int(s) for s in out_signs[i]], float(out_val[i]), evals, evals, time.perf_counter() - t0, "local-search")

@@ -94,13 +94,13 @@ def _named(name: str) -> NetActivation:
     if entry.code is None:
         f, df = entry.f, entry.df
 
-        def value_and_grad(x):
+        def plain_value_and_grad(x):
             x = np.asarray(x)
             if x.dtype not in (np.float32, np.float64):
                 x = x.astype(np.float64)
             return np.asarray(f(x), dtype=x.dtype), np.asarray(df(x), dtype=x.dtype)
 
-        return NetActivation(entry.name, value_and_grad, entry.expr, entry.name, entry.kinks)
+        return NetActivation(entry.name, plain_value_and_grad, entry.expr, entry.name, entry.kinks)
     code = nb.ACT_CODES[entry.code]
     a, s = entry.a, entry.s
 
@@ -114,19 +114,23 @@ def _named(name: str) -> NetActivation:
         nb.act_value_grad(code, x.dtype.type(a), x.dtype.type(s), flat, val, der)
         return val.reshape(x.shape), der.reshape(x.shape)
 
-    return NetActivation(entry.name, value_and_grad, entry.expr, entry.name, entry.kinks,
-                         {"kernel": ("named", code, a, s)})
+    return NetActivation(
+        entry.name, value_and_grad, entry.expr, entry.name, entry.kinks, {"kernel": ("named", code, a, s)}
+    )
 
 
 def _from_compiled(f):
     if hasattr(f, "value_and_grad"):
+
         def value_and_grad(x):
             v, d = f.value_and_grad(np.asarray(x, dtype=np.float64))
             return np.asarray(v), np.asarray(d)
     else:
+
         def value_and_grad(x):
             x = np.asarray(x, dtype=np.float64)
             return np.asarray(f(x)), np.asarray(f.grad(x))
+
     return value_and_grad
 
 
@@ -155,8 +159,14 @@ def net_activation(spec) -> NetActivation:
         return _named(spec)
     if isinstance(spec, Activation):
         f = spec.compile()
-        return NetActivation(f"hermite(deg={spec.degree})", _from_compiled(f), None, spec, (),
-                             {"kernel": ("series", f.coeffs, f._d1, f._r, f._s)})
+        return NetActivation(
+            f"hermite(deg={spec.degree})",
+            _from_compiled(f),
+            None,
+            spec,
+            (),
+            {"kernel": ("series", f.coeffs, f._d1, f._r, f._s)},
+        )
     if isinstance(spec, tuple) and len(spec) == 2 and all(callable(f) for f in spec):
         phi, dphi = spec
 
@@ -175,7 +185,8 @@ def net_activation(spec) -> NetActivation:
     except HermiteRevError:
         raise HermiteRevError(
             f"activation must be a name, an Activation, an object with compile(), a sympy expression in z "
-            f"or a pair (phi, dphi) of callables; got {spec!r}") from None
+            f"or a pair (phi, dphi) of callables; got {spec!r}"
+        ) from None
     ff = sympy.lambdify(z, expr, ["scipy", "numpy"])
     # phi' of a jump is a Dirac delta: 0 off the jump (what backpropagation uses)
     dexpr = sympy.diff(expr, z).replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
@@ -253,12 +264,25 @@ class FCN:
     (2, 1)
     """
 
-    def __init__(self, d_in, widths, activation="relu", sigma_w=1.0, sigma_b=0.0, seed=0, *, d_out=1,
-                 sigma_w_last=1.0, sigma_b_last=0.0, dtype=np.float64):
+    def __init__(
+        self,
+        d_in,
+        widths,
+        activation="relu",
+        sigma_w=1.0,
+        sigma_b=0.0,
+        seed=0,
+        *,
+        d_out=1,
+        sigma_w_last=1.0,
+        sigma_b_last=0.0,
+        dtype=np.float64,
+    ):
         self.d_in = check_positive_int(d_in, "d_in")
         if isinstance(widths, (str, bytes)):
             raise HermiteRevError(
-                f"widths must be a positive integer or a sequence of positive integers, got widths={widths!r}")
+                f"widths must be a positive integer or a sequence of positive integers, got widths={widths!r}"
+            )
         if isinstance(widths, (int, np.integer)):
             widths = [widths]
         try:
@@ -282,13 +306,15 @@ class FCN:
         except (TypeError, ValueError):
             raise HermiteRevError(
                 f"seed must be a non-negative integer (or None, a sequence of them, a numpy SeedSequence or "
-                f"Generator), got seed={seed!r}") from None
+                f"Generator), got seed={seed!r}"
+            ) from None
         self.seed = seed
         dims = [self.d_in] + widths + [self.d_out]
         need = sum(a * b for a, b in zip(dims[:-1], dims[1:])) * self.dtype.itemsize
         if need > 16 * 2**30:
             raise HermiteRevError(
-                f"the weights of widths={widths} need {need / 2**30:.1f} GiB; use smaller hidden widths")
+                f"the weights of widths={widths} need {need / 2**30:.1f} GiB; use smaller hidden widths"
+            )
         self.W, self.b = [], []
         for a, b in zip(dims[:-1], dims[1:]):
             self.W.append(rng.standard_normal((a, b), dtype=np.float64).astype(self.dtype, copy=False))
@@ -304,8 +330,10 @@ class FCN:
         return sum(W.size + b.size for W, b in zip(self.W, self.b))
 
     def __repr__(self):
-        return (f"FCN(d_in={self.d_in}, widths={self.widths}, activation={self.activation.name}, "
-                f"sigma_w={self.sigma_w:g}, sigma_b={self.sigma_b:g}, d_out={self.d_out}, seed={self.seed})")
+        return (
+            f"FCN(d_in={self.d_in}, widths={self.widths}, activation={self.activation.name}, "
+            f"sigma_w={self.sigma_w:g}, sigma_b={self.sigma_b:g}, d_out={self.d_out}, seed={self.seed})"
+        )
 
     def _check_X(self, X):
         X = np.asarray(X)
@@ -383,7 +411,7 @@ class FCN:
         L = len(self.W)
         if kind == "nngp":
             A = acts[-1].astype(np.float64)
-            return self.scales[-1] ** 2 * (A[i1] @ A[i2].T) + self.sigma_b_last ** 2
+            return self.scales[-1] ** 2 * (A[i1] @ A[i2].T) + self.sigma_b_last**2
         K = 0.0
         for l in range(L):
             A = acts[l].astype(np.float64)
@@ -534,8 +562,10 @@ def _accuracy(F, Y):
 def _as_targets(Y, n, d_out, what):
     raw = np.asarray(Y)
     if np.iscomplexobj(raw):
-        raise HermiteRevError(f"{what} must be real, got a complex array (dtype {raw.dtype}); "
-                              f"pass the real and imaginary parts as two outputs if both matter")
+        raise HermiteRevError(
+            f"{what} must be real, got a complex array (dtype {raw.dtype}); "
+            f"pass the real and imaginary parts as two outputs if both matter"
+        )
     try:
         Y = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
@@ -550,8 +580,22 @@ def _as_targets(Y, n, d_out, what):
     return Y
 
 
-def train(net, X, Y, lr, epochs, stop_mse=None, X_test=None, Y_test=None, progress=True, *,
-          centre=True, callback=None, eval_every=1, blas_threads="auto"):
+def train(
+    net,
+    X,
+    Y,
+    lr,
+    epochs,
+    stop_mse=None,
+    X_test=None,
+    Y_test=None,
+    progress=True,
+    *,
+    centre=True,
+    callback=None,
+    eval_every=1,
+    blas_threads="auto",
+):
     r"""Full-batch gradient descent on MSE; returns the history.
 
     Minimises :math:`L = \frac{1}{2n}\sum_i \lVert f(x_i) - y_i\rVert^2` with
@@ -619,8 +663,23 @@ def train(net, X, Y, lr, epochs, stop_mse=None, X_test=None, Y_test=None, progre
     limiter = _blas_limiter(net, n, blas_threads)
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported in the history
-            return _train_loop(net, X, Y, lr, epochs, stop_mse, X_test, Y_test, progress, callback, eval_every,
-                               f0, f0_test, has_test, n)
+            return _train_loop(
+                net,
+                X,
+                Y,
+                lr,
+                epochs,
+                stop_mse,
+                X_test,
+                Y_test,
+                progress,
+                callback,
+                eval_every,
+                f0,
+                f0_test,
+                has_test,
+                n,
+            )
     finally:
         if limiter is not None:
             limiter.restore_original_limits()
@@ -644,11 +703,20 @@ def _blas_limiter(net, n, blas_threads):
     return threadpool_limits(threads, user_api="blas")
 
 
-def _train_loop(net, X, Y, lr, epochs, stop_mse, X_test, Y_test, progress, callback, eval_every, f0, f0_test,
-                has_test, n):
-    hist = {"epoch": [], "train_mse": [], "test_mse": [], "train_acc": [], "test_acc": [], "seconds": [],
-            "stopped_at": None, "diverged": False,
-            "loss": "L = 1/(2n) sum_i |f(x_i) - y_i|^2, f = net - net_at_init; mse = mean (f - y)^2"}
+def _train_loop(
+    net, X, Y, lr, epochs, stop_mse, X_test, Y_test, progress, callback, eval_every, f0, f0_test, has_test, n
+):
+    hist = {
+        "epoch": [],
+        "train_mse": [],
+        "test_mse": [],
+        "train_acc": [],
+        "test_acc": [],
+        "seconds": [],
+        "stopped_at": None,
+        "diverged": False,
+        "loss": "L = 1/(2n) sum_i |f(x_i) - y_i|^2, f = net - net_at_init; mse = mean (f - y)^2",
+    }
     bar = None
     if progress:
         from tqdm.auto import tqdm

@@ -29,8 +29,15 @@ import sympy
 from ._text import format_bound
 from ._validate import as_expr, c
 
-__all__ = ["kernel_label", "plot_kernel", "plot_activation", "family_signs", "plot_family", "plot_width_scaling",
-           "paper_figures"]
+__all__ = [
+    "kernel_label",
+    "plot_kernel",
+    "plot_activation",
+    "family_signs",
+    "plot_family",
+    "plot_width_scaling",
+    "paper_figures",
+]
 
 
 def _plt():
@@ -52,6 +59,7 @@ def _safe_arc(f):
     def g(x):
         x = np.asarray(x, dtype=float)
         return np.where(np.abs(x) <= 1 + 1e-12, f(np.clip(x, -1.0, 1.0)), np.nan)
+
     return g
 
 
@@ -79,8 +87,7 @@ def _kernel_values(K, cs, dps=20):
         with mpmath.workdps(dps):
             for i in np.flatnonzero(bad):
                 x = float(cs[i])
-                out[i] = (float(evaluate_at(expr, int(x), dps)[0]) if abs(x) == 1
-                          else float(mpmath.re(g(mpmath.mpf(x)))))
+                out[i] = float(evaluate_at(expr, int(x), dps)[0]) if abs(x) == 1 else float(mpmath.re(g(mpmath.mpf(x))))
     return out
 
 
@@ -146,7 +153,7 @@ def _tail_bound(coeffs):
 def _residual_inset(ax, K, series, c0=0.8, loc=(0.1, 0.5, 0.42, 0.42)):
     """Inset on ``ax``: K(c) - K_n(c) for c in [c0, 1] per truncation in ``series`` (a list of
     (coeffs, color, n)), each with its tail bound K(1) - sum a_k as a dotted line."""
-    cs = 1 - (1 - c0) * np.linspace(0, 1, 61) ** 2   # denser near c = 1, where the error lives
+    cs = 1 - (1 - c0) * np.linspace(0, 1, 61) ** 2  # denser near c = 1, where the error lives
     cs = np.sort(cs)
     inset = ax.inset_axes(list(loc))
     drawn = False
@@ -169,8 +176,16 @@ def _residual_inset(ax, K, series, c0=0.8, loc=(0.1, 0.5, 0.42, 0.42)):
     return inset
 
 
-def plot_kernel(K: Any = None, coeffs: Sequence[Any] | None = None, ax: Any = None, label: str | None = None,
-                points: int = 201, residual: bool = True, kind: str | None = None, **kwargs: Any) -> Any:
+def plot_kernel(
+    K: Any = None,
+    coeffs: Sequence[Any] | None = None,
+    ax: Any = None,
+    label: str | None = None,
+    points: int = 201,
+    residual: bool = True,
+    kind: str | None = None,
+    **kwargs: Any,
+) -> Any:
     """Plot a kernel on c in [-1, 1]: its closed form ``K`` and/or a coefficient list ``coeffs``.
 
     With both, an inset near c = 1 shows the residual K(c) - sum_{k<n} a_k c^k (computed in
@@ -217,8 +232,9 @@ def plot_kernel(K: Any = None, coeffs: Sequence[Any] | None = None, ax: Any = No
     return ax
 
 
-def plot_activation(act: Any, ax: Any = None, xlim: tuple[float, float] = (-3, 3), relu: bool = True,
-                    label: str = "phi", **kwargs: Any) -> Any:
+def plot_activation(
+    act: Any, ax: Any = None, xlim: tuple[float, float] = (-3, 3), relu: bool = True, label: str = "phi", **kwargs: Any
+) -> Any:
     """Plot an :class:`~hermite_rev.family.Activation` (and ReLU for reference)."""
     plt = _plt()
     if ax is None:
@@ -274,13 +290,22 @@ def family_signs(fam: Any, limit: int = 16, seed: int = 0, low: int | None = Non
     if low == 0:
         text = f"b_{ks[0]} > 0 (−φ has the same kernel)"
     else:
-        text = (f"signs of b_{ks[1]}..b_{ks[low]}: {how}; b_{ks[0]} > 0 (−φ has the same kernel)"
-                + (f", b_{ks[low + 1]}.. > 0" if low + 1 < m else ""))
+        text = f"signs of b_{ks[1]}..b_{ks[low]}: {how}; b_{ks[0]} > 0 (−φ has the same kernel)" + (
+            f", b_{ks[low + 1]}.. > 0" if low + 1 < m else ""
+        )
     return signs, text, low
 
 
-def plot_family(fam: Any, ax: Any = None, xlim: tuple[float, float] = (-3, 3), limit: int = 16, seed: int = 0,
-                low: int | None = None, label: str | None = None, highlight: Sequence[tuple[Any, str]] = ()) -> Any:
+def plot_family(
+    fam: Any,
+    ax: Any = None,
+    xlim: tuple[float, float] = (-3, 3),
+    limit: int = 16,
+    seed: int = 0,
+    low: int | None = None,
+    label: str | None = None,
+    highlight: Sequence[tuple[Any, str]] = (),
+) -> Any:
     """Plot members of a sign family that differ in their low-order signs (see
     :func:`family_signs`), with the sign patterns in the legend and how they were chosen below.
     ``highlight``: (activation, legend text) pairs drawn on top in thick black (e.g. a best member)."""
@@ -295,20 +320,33 @@ def plot_family(fam: Any, ax: Any = None, xlim: tuple[float, float] = (-3, 3), l
     for act, text in highlight:
         act.plot(ax=ax, xlim=xlim, color="k", lw=2.5, label=text)
     name = kernel_label(fam.kernel, label if label is not None else getattr(fam, "label", None))
-    ax.set_title(f"{len(signs)} of {fam.count()} activations with the {fam.kind.upper()} of\n{name} "
-                 f"(n = {fam.n} Hermite terms)", fontsize=9)
+    ax.set_title(
+        f"{len(signs)} of {fam.count()} activations with the {fam.kind.upper()} of\n{name} (n = {fam.n} Hermite terms)",
+        fontsize=9,
+    )
     ax.set_xlabel("z (pre-activation)")
     ax.set_ylabel(r"$\phi(z)$")
     ks = list(fam.nonzero)
-    ax.legend(fontsize=6, ncol=2, title=f"signs of b_{ks[0]}..b_{ks[varied]}" if signs else None, title_fontsize=6,
-              loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.legend(
+        fontsize=6,
+        ncol=2,
+        title=f"signs of b_{ks[0]}..b_{ks[varied]}" if signs else None,
+        title_fontsize=6,
+        loc="center left",
+        bbox_to_anchor=(1.01, 0.5),
+    )
     ax.annotate(how, xy=(0, -0.16), xycoords="axes fraction", fontsize=6.5, va="top", wrap=True)
     return ax
 
 
-def plot_width_scaling(widths: Sequence[float], rms: Sequence[float], ax: Any = None,
-                       per_seed: Sequence[float] | None = None, expected: float | None = -0.5,
-                       label: str = "rms(empirical − exact)") -> tuple[Any, dict[str, Any]]:
+def plot_width_scaling(
+    widths: Sequence[float],
+    rms: Sequence[float],
+    ax: Any = None,
+    per_seed: Sequence[float] | None = None,
+    expected: float | None = -0.5,
+    label: str = "rms(empirical − exact)",
+) -> tuple[Any, dict[str, Any]]:
     """Finite-width error against width on log-log axes, with the fitted power law.
 
     The exponent p of ``rms ~ C width^p`` is fitted by least squares in log-log; its standard
@@ -356,8 +394,7 @@ def plot_width_scaling(widths: Sequence[float], rms: Sequence[float], ax: Any = 
     ax.set_xlabel("hidden width")
     ax.set_ylabel("finite-width error")
     if info["fit"]:
-        ax.set_title(f"fitted exponent {info['exponent']:.2f} ± {info['stderr']:.2f} (theory {expected:g})",
-                     fontsize=9)
+        ax.set_title(f"fitted exponent {info['exponent']:.2f} ± {info['stderr']:.2f} (theory {expected:g})", fontsize=9)
     elif "usable widths" in info["reason"]:
         ax.set_title(f"no fit: {info['reason']}", fontsize=9)
     else:
@@ -403,24 +440,32 @@ def paper_figures(out: str = "out/figures", formats: Sequence[str] = ("png",), f
     for i, n in enumerate(ns):
         fam = reverse(K, "ntk", n=n, dps=20)
         color = f"C{i}"
-        ax.plot(cs, _series_values(fam.taylor, cs), "--", color=color,
-                label=f"1HL mimic, n = {n} Hermite terms (sup error ≤ {format_bound(fam.tail().bound, 2)})")
+        ax.plot(
+            cs,
+            _series_values(fam.taylor, cs),
+            "--",
+            color=color,
+            label=f"1HL mimic, n = {n} Hermite terms (sup error ≤ {format_bound(fam.tail().bound, 2)})",
+        )
         series.append((fam.taylor, color, n))
     _residual_inset(ax, K, series)
     ax.set_xlabel("c (cosine between the two inputs)")
     ax.set_ylabel("NTK K(c)")
     ax.set_xlim(-1, 1)
-    ax.set_title("the NTK of a 4-hidden-layer ReLU net and of its\none-hidden-layer mimics (NTK parameterization)",
-                 fontsize=10)
+    ax.set_title(
+        "the NTK of a 4-hidden-layer ReLU net and of its\none-hidden-layer mimics (NTK parameterization)", fontsize=10
+    )
     ax.legend(fontsize=7, loc="lower right")
     save(fig, "kernel")
 
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     n_act = 40
     mimic = reverse(K, "ntk", n=n_act, dps=20)
-    plot_activation(mimic.activation(), ax=ax,
-                    label=f"mimic φ, n = {n_act} Hermite terms, all signs + (NTK error ≤ "
-                          f"{format_bound(mimic.tail().bound, 2)})")
+    plot_activation(
+        mimic.activation(),
+        ax=ax,
+        label=f"mimic φ, n = {n_act} Hermite terms, all signs + (NTK error ≤ {format_bound(mimic.tail().bound, 2)})",
+    )
     ax.set_title(f"a 1-hidden-layer activation (σ_w = 1, σ_b = 0) whose NTK\nis the {name}", fontsize=10)
     ax.legend(fontsize=7)
     save(fig, "mimic_activation")

@@ -58,13 +58,32 @@ EXACT_SECONDS = 10.0
 
 # sympy function class -> name understood by the backends
 _FUNCS = {
-    sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan",
-    sympy.sinh: "sinh", sympy.cosh: "cosh", sympy.tanh: "tanh", sympy.asin: "asin",
-    sympy.acos: "acos", sympy.atan: "atan", sympy.asinh: "asinh", sympy.atanh: "atanh",
-    sympy.erf: "erf", sympy.erfc: "erfc",
+    sympy.exp: "exp",
+    sympy.log: "log",
+    sympy.sin: "sin",
+    sympy.cos: "cos",
+    sympy.tan: "tan",
+    sympy.sinh: "sinh",
+    sympy.cosh: "cosh",
+    sympy.tanh: "tanh",
+    sympy.asin: "asin",
+    sympy.acos: "acos",
+    sympy.atan: "atan",
+    sympy.asinh: "asinh",
+    sympy.atanh: "atanh",
+    sympy.erf: "erf",
+    sympy.erfc: "erfc",
 }
-_NOT_ANALYTIC = (sympy.Abs, sympy.Max, sympy.Min, sympy.Heaviside, sympy.sign, sympy.Piecewise,
-                 sympy.floor, sympy.ceiling)
+_NOT_ANALYTIC = (
+    sympy.Abs,
+    sympy.Max,
+    sympy.Min,
+    sympy.Heaviside,
+    sympy.sign,
+    sympy.Piecewise,
+    sympy.floor,
+    sympy.ceiling,
+)
 
 
 class _Undecided(Exception):
@@ -346,8 +365,12 @@ class _Walker(ps.MemoWalker):
         return value
 
     def descend(self, e):
-        return (e.is_Add or e.is_Mul or e.is_Pow or
-                (isinstance(e, sympy.Function) and type(e) in _FUNCS and len(e.args) == 1))
+        return (
+            e.is_Add
+            or e.is_Mul
+            or e.is_Pow
+            or (isinstance(e, sympy.Function) and type(e) in _FUNCS and len(e.args) == 1)
+        )
 
     # -- Laurent bookkeeping ------------------------------------------------------------------
     def _std(self, s):
@@ -452,8 +475,10 @@ class _Walker(ps.MemoWalker):
                 raise HermiteRevError(f"unsupported exponent {short(expo, 60)} in {short(e)}")
             b = self.regular(base, b, "a non-integer power of a series with a pole")
             if b.v > 0:
-                raise NotAnalyticError(f"{short(e)} is not analytic {self._where()}: a non-integer power of a "
-                                       f"series that is not positive there")
+                raise NotAnalyticError(
+                    f"{short(e)} is not analytic {self._where()}: a non-integer power of a "
+                    f"series that is not positive there"
+                )
             self._require(e, be.const0(b.s), "positive", "a non-integer power of a series that is not positive there")
             return True, _Lau(0, be.pow(b.s, expo), b.L)
         if isinstance(e, sympy.Function) and type(e) in _FUNCS and len(e.args) == 1:
@@ -474,7 +499,8 @@ class _Walker(ps.MemoWalker):
         if isinstance(e, _NOT_ANALYTIC):
             raise NotAnalyticError(
                 f"{short(e)} is not analytic (piecewise / non-smooth function {type(e).__name__}); "
-                f"a kernel must be a power series in {self.var}")
+                f"a kernel must be a power series in {self.var}"
+            )
         raise HermiteRevError(f"unsupported function or node {type(e).__name__} in {short(e)}")
 
     def _where(self):
@@ -559,8 +585,6 @@ def _rel_bits(x: flint.arb):
     if x.contains(0):
         return -math.inf
     return x.rel_accuracy_bits()
-
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -676,13 +700,16 @@ def _taylor_arb(expr, n, dps, var=c):
         if missing == 0:
             return coeffs, prec
         prec += max(missing + 32, prec // 4)
-    raise HermiteRevError(f"could not prove {dps} digits of the Taylor coefficients of {short(expr)} "
-                          f"(working precision reached {cap} bits); a sign or a cancellation could not be decided")
+    raise HermiteRevError(
+        f"could not prove {dps} digits of the Taylor coefficients of {short(expr)} "
+        f"(working precision reached {cap} bits); a sign or a cancellation could not be decided"
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # public
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Tail:
@@ -777,8 +804,6 @@ class TaylorCoeffs(list):
     def summary(self) -> str:
         how = "exact" if self.exact else f"{self.dps} digits, max abs error {mpmath.nstr(self.max_error, 3)}"
         return f"TaylorCoeffs(n={self.n}, {how}, engine={self.engine}, tail={self.tail!r})"
-
-
 
 
 def _work_check(n, dps):
@@ -902,8 +927,9 @@ def _taylor_mpmath(expr, n, dps):
         values = value[:n] if is_series else ps.ps_const(ps.MpField(), value, n)
     with mpmath.workdps(dps):
         values = [+v for v in values]
-    return TaylorCoeffs(values, expr=expr, dps=dps, errors=[mpmath.mpf(0)] * n, exact=False,
-                        rigorous=False, engine="mpmath")
+    return TaylorCoeffs(
+        values, expr=expr, dps=dps, errors=[mpmath.mpf(0)] * n, exact=False, rigorous=False, engine="mpmath"
+    )
 
 
 def _taylor_exact(expr, n, seconds=None):
@@ -923,13 +949,15 @@ def _taylor_exact(expr, n, seconds=None):
         raise HermiteRevError(
             f"exact Taylor coefficients of {short(expr, 80)} not found within {seconds:g} s (the exact "
             f"expressions grow too fast for sympy); use dps= instead, e.g. hr.taylor(K, {n}, dps=50), "
-            f"for coefficients proven correct to that many digits") from None
+            f"for coefficients proven correct to that many digits"
+        ) from None
     except _Undecided:
         raise HermiteRevError(f"cannot decide the sign of a constant term of {short(expr)} exactly") from None
     values = list(value[:n]) if is_series else ps.ps_const(F, value, n)
     _check_exact_against_balls(expr, values)
-    return TaylorCoeffs(values, expr=expr, dps=None, errors=[mpmath.mpf(0)] * len(values), exact=True,
-                        rigorous=True, engine="sympy")
+    return TaylorCoeffs(
+        values, expr=expr, dps=None, errors=[mpmath.mpf(0)] * len(values), exact=True, rigorous=True, engine="sympy"
+    )
 
 
 def _check_exact_against_balls(expr, values):
@@ -945,8 +973,10 @@ def _check_exact_against_balls(expr, values):
             except (HermiteRevError, _Undecided):
                 continue
             if not exact_ball.overlaps(ball):
-                raise HermiteRevError(f"internal check failed: exact coefficient a_{k} = {short(v, 60)} is not in "
-                                      f"its proven ball {ball.str(10)}; please report this expression: {short(expr)}")
+                raise HermiteRevError(
+                    f"internal check failed: exact coefficient a_{k} = {short(v, 60)} is not in "
+                    f"its proven ball {ball.str(10)}; please report this expression: {short(expr)}"
+                )
 
 
 def _from_balls(balls, *, expr, dps):
@@ -954,8 +984,7 @@ def _from_balls(balls, *, expr, dps):
         values = [to_mpf(x) for x in balls]
         ulp = mpmath.mpf(2) ** (-mpmath.mp.prec)
         errors = [_rad(x) + abs(v) * ulp for x, v in zip(balls, values)]
-    out = TaylorCoeffs(values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=True,
-                       engine="arb")
+    out = TaylorCoeffs(values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=True, engine="arb")
     out._balls = balls
     return out
 
@@ -1002,15 +1031,19 @@ def evaluate_at(expr, point, dps=30):
             if "not real" in str(exc):
                 raise DivergentSeriesError(
                     f"{short(expr)} is not real at c = {point}: a branch point lies in [0, {point}], so its "
-                    f"Taylor series at 0 does not converge to it there") from None
+                    f"Taylor series at 0 does not converge to it there"
+                ) from None
             raise
-        if value.is_finite() and (value.is_exact() or value.contains(0) and _rad(value) < mpmath.mpf(2) ** -need
-                                  or _rel_bits(value) >= need):
+        if value.is_finite() and (
+            value.is_exact() or (value.contains(0) and _rad(value) < mpmath.mpf(2) ** -need) or _rel_bits(value) >= need
+        ):
             with mpmath.workdps(dps):
                 return to_mpf(value), _rad(value)
         prec *= 2
-    raise HermiteRevError(f"could not evaluate {short(expr)} at c = {point} to {dps} digits "
-                          f"(the value is on the boundary of a function's domain)")
+    raise HermiteRevError(
+        f"could not evaluate {short(expr)} at c = {point} to {dps} digits "
+        f"(the value is on the boundary of a function's domain)"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1074,7 +1107,8 @@ def _tail_bound(tc: TaylorCoeffs) -> Tail:
         raise DivergentSeriesError(
             f"the first {len(tc)} Taylor coefficients of {short(tc.expr)} are non-negative and sum to more than "
             f"K(1) = {mpmath.nstr(k1, 10)} (by {mpmath.nstr(-estimate, 5)}): its series diverges at c = 1 "
-            f"or has negative coefficients beyond those computed")
+            f"or has negative coefficients beyond those computed"
+        )
     certify_convergence(expr)
     return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=tc.rigorous)
 
@@ -1098,8 +1132,19 @@ class _Enc:
         self.ball, self.mono = ball, mono
 
 
-_INCREASING = {"exp": 1, "log": 1, "atan": 1, "asinh": 1, "erf": 1, "erfc": -1, "tanh": 1, "sinh": 1,
-               "asin": 1, "acos": -1, "atanh": 1}
+_INCREASING = {
+    "exp": 1,
+    "log": 1,
+    "atan": 1,
+    "asinh": 1,
+    "erf": 1,
+    "erfc": -1,
+    "tanh": 1,
+    "sinh": 1,
+    "asin": 1,
+    "acos": -1,
+    "atanh": 1,
+}
 
 
 class _IntervalWalker(ps.MemoWalker):
@@ -1201,8 +1246,15 @@ class _IntervalWalker(ps.MemoWalker):
 
     # -- removable singularities at c = 0: P / D^k with D(0) = 0 --------------------------------
     def _removable_factor(self, e):
-        hits = [f for f in e.args if f.is_Pow and f.exp.is_Integer and f.exp < 0 and f.base.has(c)
-                and _substitute(f.base, sympy.Integer(0)) == 0]
+        hits = [
+            f
+            for f in e.args
+            if f.is_Pow
+            and f.exp.is_Integer
+            and f.exp < 0
+            and f.base.has(c)
+            and _substitute(f.base, sympy.Integer(0)) == 0
+        ]
         return hits[0] if len(hits) == 1 else None
 
     def _removable(self, e):
@@ -1269,7 +1321,7 @@ class _IntervalWalker(ps.MemoWalker):
             m = int(expo)
             if m < 0 and B.contains(0):
                 raise _Undecided
-            value = B ** m
+            value = B**m
             mono = a.mono
             if mono:
                 if m < 0:
@@ -1355,7 +1407,8 @@ def certify_convergence(expr, *, max_intervals=4000):
         if done > max_intervals:
             raise HermiteRevError(
                 f"could not prove that the series of {short(expr)} converges at c = 1 (no certificate after "
-                f"{max_intervals} intervals; stuck near c = {mpmath.nstr(lo, 8)}): its tail bound is not available")
+                f"{max_intervals} intervals; stuck near c = {mpmath.nstr(lo, 8)}): its tail bound is not available"
+            )
         try:
             with _flint_ctx(prec, 1):
                 _IntervalWalker(_arb_of_mpf(lo), _arb_of_mpf(hi) if hi < 1 else 1, prec, at_one)(expr)
@@ -1367,7 +1420,8 @@ def certify_convergence(expr, *, max_intervals=4000):
             if hi - lo < mpmath.mpf(2) ** -60:
                 raise HermiteRevError(
                     f"could not prove that {short(expr)} is analytic near c = {mpmath.nstr(lo, 12)} (interval of "
-                    f"width 2^-60 undecided): its tail bound is not available") from None
+                    f"width 2^-60 undecided): its tail bound is not available"
+                ) from None
             mid = (lo + hi) / 2
             todo.extend([(lo, mid), (mid, hi)])
     return f"{done} intervals"
@@ -1414,7 +1468,8 @@ def _probe(expr, lo, hi):
 def _divergent(expr, where):
     return DivergentSeriesError(
         f"{short(expr)} has a singularity at {where} (a pole or branch point before c = 1): its Taylor series "
-        f"at 0 (non-negative coefficients) diverges there (Pringsheim), so it has no tail bound")
+        f"at 0 (non-negative coefficients) diverges there (Pringsheim), so it has no tail bound"
+    )
 
 
 def _valuation(D, terms=12):

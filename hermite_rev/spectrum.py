@@ -178,8 +178,15 @@ def _fh_arb(j, k, d):
         return flint.arb(0)
     m = (j - k) // 2
     A = flint.arb
-    lg = (A(d) / 2).lgamma() + A(j + 1).lgamma() + (A(m) + A(1) / 2).lgamma() - A(j - k + 1).lgamma() \
-        - (A(m + k) + A(d) / 2).lgamma() - A(k) * A(2).log() - A.pi().log() / 2
+    lg = (
+        (A(d) / 2).lgamma()
+        + A(j + 1).lgamma()
+        + (A(m) + A(1) / 2).lgamma()
+        - A(j - k + 1).lgamma()
+        - (A(m + k) + A(d) / 2).lgamma()
+        - A(k) * A(2).log()
+        - A.pi().log() / 2
+    )
     return lg.exp()
 
 
@@ -219,17 +226,26 @@ def power_eigenvalue(nu, k, d, dps=30):
         nu = mpmath.mpf(nu) if not isinstance(nu, sympy.Basic) else mpmath.mpf(sympy.N(nu, dps + 15))
         if nu <= -mpmath.mpf(d - 1) / 2:
             raise HermiteRevError(f"nu must be > -(d-1)/2 for (1-c)^nu to be integrable, got nu={nu}")
-        out = (mpmath.mpf(2) ** (nu + d - 2) * mpmath.gamma(mpmath.mpf(d) / 2)
-               * mpmath.gamma(nu + mpmath.mpf(d - 1) / 2)
-               / mpmath.sqrt(mpmath.pi) * mpmath.rf(-nu, k) / mpmath.gamma(nu + k + d - 1))
+        out = (
+            mpmath.mpf(2) ** (nu + d - 2)
+            * mpmath.gamma(mpmath.mpf(d) / 2)
+            * mpmath.gamma(nu + mpmath.mpf(d - 1) / 2)
+            / mpmath.sqrt(mpmath.pi)
+            * mpmath.rf(-nu, k)
+            / mpmath.gamma(nu + k + d - 1)
+        )
     with mpmath.workdps(dps):
         return +out
 
 
 def _bb_constant(nu, d):
     """C(d, nu) of Bietti-Bach's Theorem 1 (mpf at the current precision)."""
-    return (mpmath.mpf(2) ** (nu + d - 2) * mpmath.gamma(mpmath.mpf(d) / 2) * mpmath.gamma(nu + mpmath.mpf(d - 1) / 2)
-            / (mpmath.sqrt(mpmath.pi) * mpmath.gamma(-nu)))
+    return (
+        mpmath.mpf(2) ** (nu + d - 2)
+        * mpmath.gamma(mpmath.mpf(d) / 2)
+        * mpmath.gamma(nu + mpmath.mpf(d - 1) / 2)
+        / (mpmath.sqrt(mpmath.pi) * mpmath.gamma(-nu))
+    )
 
 
 def gegenbauer(k, d, t):
@@ -382,9 +398,11 @@ class Spectrum:
 
     def summary(self):
         worst = max((r for r in self.relative_errors() if r != mpmath.inf), default=mpmath.mpf(0))
-        return (f"Spectrum(d={self.d}, kmax={self.kmax}, method={self.method}, dps={self.dps}, "
-                f"max rel error {mpmath.nstr(worst, 3)}, rigorous={self.rigorous}, "
-                f"mu_0={mpmath.nstr(self.eigenvalues[0], 8)})")
+        return (
+            f"Spectrum(d={self.d}, kmax={self.kmax}, method={self.method}, dps={self.dps}, "
+            f"max rel error {mpmath.nstr(worst, 3)}, rigorous={self.rigorous}, "
+            f"mu_0={mpmath.nstr(self.eigenvalues[0], 8)})"
+        )
 
     __repr__ = summary
 
@@ -401,8 +419,9 @@ class Spectrum:
             ks = [k for k in range(len(self)) if (par is None or k % 2 == par) and self.resolved(k)]
             if not ks:
                 continue
-            ax.plot(ks, [float(abs(self.eigenvalues[k])) for k in ks], markers[par], ms=3,
-                    label=label + suffix, **kwargs)
+            ax.plot(
+                ks, [float(abs(self.eigenvalues[k])) for k in ks], markers[par], ms=3, label=label + suffix, **kwargs
+            )
         ax.set_yscale("log")
         ax.set_xscale("symlog", linthresh=1, linscale=0.5)  # log in k, with k = 0 shown
         ax.set_xlim(left=-0.3)
@@ -440,7 +459,8 @@ def _series_path(K, d, kmax, n, dps, exact):
             if a < -e:
                 raise NotAKernelError(
                     f"Taylor coefficient a_{j} = {mpmath.nstr(a, 8)} is negative: {K} is not a positive-definite "
-                    f"dot-product kernel, so the series path cannot bound its truncation (use method='quadrature')")
+                    f"dot-product kernel, so the series path cannot bound its truncation (use method='quadrature')"
+                )
         tail = tc.tail
     prec = int((dps + 20) * 3.33) + 2 * int(math.log2(n + 2))
     values, errors = [], []
@@ -554,8 +574,17 @@ def _quadrature_path(K, d, kmax, dps, nodes=None):
 
 
 @public
-def spectrum(K: Any, d: int, kmax: int, n_taylor: int | None = None, dps: int = 30, method: str = "auto", *,
-             exact: bool = False, nodes: int | None = None) -> Spectrum:
+def spectrum(
+    K: Any,
+    d: int,
+    kmax: int,
+    n_taylor: int | None = None,
+    dps: int = 30,
+    method: str = "auto",
+    *,
+    exact: bool = False,
+    nodes: int | None = None,
+) -> Spectrum:
     r"""Mercer eigenvalues :math:`\mu_0 .. \mu_{k_{max}}` of a dot-product kernel on S^{d-1}.
 
     Parameters
@@ -632,8 +661,20 @@ def spectrum(K: Any, d: int, kmax: int, n_taylor: int | None = None, dps: int = 
         rounded = tuple(+v for v in values)
         errors = tuple(+(e + abs(v - r) + abs(r) * ulp) for e, v, r in zip(errors, values, rounded))
         values = rounded
-    return Spectrum(expr, d, values, errors, mult, sources, method, dps, n if method != "quadrature" else None,
-                    tail, exact_vals, bool(rigorous))
+    return Spectrum(
+        expr,
+        d,
+        values,
+        errors,
+        mult,
+        sources,
+        method,
+        dps,
+        n if method != "quadrature" else None,
+        tail,
+        exact_vals,
+        bool(rigorous),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -649,9 +690,19 @@ class _Finer(Exception):
         self.factor = factor
 
 
-_FUNCS = {sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos", sympy.atan: "atan",
-          sympy.asin: "asin", sympy.acos: "acos", sympy.erf: "erf", sympy.sinh: "sinh", sympy.cosh: "cosh",
-          sympy.tanh: "tanh"}
+_FUNCS = {
+    sympy.exp: "exp",
+    sympy.log: "log",
+    sympy.sin: "sin",
+    sympy.cos: "cos",
+    sympy.atan: "atan",
+    sympy.asin: "asin",
+    sympy.acos: "acos",
+    sympy.erf: "erf",
+    sympy.sinh: "sinh",
+    sympy.cosh: "cosh",
+    sympy.tanh: "tanh",
+}
 
 
 class _PuiseuxWalker(ps.MemoWalker):
@@ -825,8 +876,10 @@ class _PuiseuxWalker(ps.MemoWalker):
                 return self.snap(ps.ps_atan(F, a, n))
             if name == "erf":
                 return self.snap(ps.ps_erf(F, a, n))
-        raise NotAnalyticError(f"cannot expand {type(e).__name__} in {e} at the endpoint "
-                               f"(supported: + * powers exp log sin cos sinh cosh tanh atan asin acos erf)")
+        raise NotAnalyticError(
+            f"cannot expand {type(e).__name__} in {e} at the endpoint "
+            f"(supported: + * powers exp log sin cos sinh cosh tanh atan asin acos erf)"
+        )
 
 
 @dataclass(frozen=True)
@@ -929,8 +982,9 @@ def endpoint_expansion(K, point=1, order=4, *, exact=False, dps=50):
             q = q * int(need.factor)
             continue
         known = min(len(series), q * order)
-        coeffs = tuple(sympy.nsimplify(x) if exact and isinstance(x, sympy.Basic) and x.is_Float else x
-                       for x in series[:known])
+        coeffs = tuple(
+            sympy.nsimplify(x) if exact and isinstance(x, sympy.Basic) and x.is_Float else x for x in series[:known]
+        )
         nu = coef = None
         for i, a in enumerate(coeffs):
             if i % q and a != 0:
@@ -1014,18 +1068,23 @@ class DecayReport:
         return "\n".join(rows)
 
     def __repr__(self):
-        return (f"DecayReport(d={self.d}, nu(+1)={self.plus.nu}, nu(-1)={self.minus.nu}, "
-                f"predicted={ {p: (None if v is None else float(v)) for p, v in self.predicted.items()} }, "
-                f"measured={self.measured}, "
-                f"ratios={ {p: (None if r is None else float(r)) for p, r in self.ratios.items()} })")
+        return (
+            f"DecayReport(d={self.d}, nu(+1)={self.plus.nu}, nu(-1)={self.minus.nu}, "
+            f"predicted={ {p: (None if v is None else float(v)) for p, v in self.predicted.items()} }, "
+            f"measured={self.measured}, "
+            f"ratios={ {p: (None if r is None else float(r)) for p, r in self.ratios.items()} })"
+        )
 
 
 def _asymptotic(plus, minus, k, d):
     total = mpmath.mpf(0)
     for exp_, sign in ((plus, 1), (minus, (-1) ** k)):
         for nu, coef in exp_.fractional_terms():
-            total += sign * mpmath.mpf(sympy.N(coef, 30) if isinstance(coef, sympy.Basic) else coef) \
+            total += (
+                sign
+                * mpmath.mpf(sympy.N(coef, 30) if isinstance(coef, sympy.Basic) else coef)
                 * power_eigenvalue(nu, k, d, dps=mpmath.mp.dps)
+            )
     return total
 
 
@@ -1037,14 +1096,25 @@ def _check_fit_range(fit_range, kmax):
         raise HermiteRevError(f"fit_range must be a pair (lo, hi) of degrees, got fit_range={fit_range!r}") from None
     lo, hi = check_positive_int(lo, "fit_range[0]"), check_positive_int(hi, "fit_range[1]")
     if not lo < hi <= kmax:
-        raise HermiteRevError(f"fit_range must satisfy 1 <= lo < hi <= kmax = {kmax} (the highest computed degree), "
-                              f"got fit_range={fit_range!r}")
+        raise HermiteRevError(
+            f"fit_range must satisfy 1 <= lo < hi <= kmax = {kmax} (the highest computed degree), "
+            f"got fit_range={fit_range!r}"
+        )
     return lo, hi
 
 
 @public
-def decay(K: Any, d: int, kmax: int = 200, *, order: int = 4, fit_range: tuple[int, int] | None = None,
-          spectrum: Spectrum | None = None, dps: int = 30, method: str = "auto") -> DecayReport:
+def decay(
+    K: Any,
+    d: int,
+    kmax: int = 200,
+    *,
+    order: int = 4,
+    fit_range: tuple[int, int] | None = None,
+    spectrum: Spectrum | None = None,
+    dps: int = 30,
+    method: str = "auto",
+) -> DecayReport:
     r"""Predicted and measured decay of the Mercer eigenvalues of K on S^{d-1}.
 
     Prediction (Bietti & Bach 2021, Thm. 1): expand K at both ends,
@@ -1126,8 +1196,9 @@ def decay(K: Any, d: int, kmax: int = 200, *, order: int = 4, fit_range: tuple[i
 # --------------------------------------------------------------------------------------------
 
 
-def plot_compare(path="spectrum_deep_vs_shallow.png", depth=4, sigma_w=None, sigma_b=None, d=3, kmax=120,
-                 n=(40, 400), dps=20):
+def plot_compare(
+    path="spectrum_deep_vs_shallow.png", depth=4, sigma_w=None, sigma_b=None, d=3, kmax=120, n=(40, 400), dps=20
+):
     r"""Spectra of a deep ReLU NTK and of its one-hidden-layer mimics, on the same log-log axes.
 
     A mimic is the 1HL NTK of the truncated Hermite activation from
@@ -1163,8 +1234,13 @@ def plot_compare(path="spectrum_deep_vs_shallow.png", depth=4, sigma_w=None, sig
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     ks = [k for k in range(0, kmax + 1) if deep.resolved(k)]
     sw2, sb = sympy.nsimplify(sigma_w**2), sympy.nsimplify(sigma_b)
-    ax.plot(ks, [float(deep[k]) for k in ks], "o", ms=3,
-            label=f"deep: {depth}-hidden-layer ReLU NTK (σ_w² = {sw2}, σ_b = {sb})")
+    ax.plot(
+        ks,
+        [float(deep[k]) for k in ks],
+        "o",
+        ms=3,
+        label=f"deep: {depth}-hidden-layer ReLU NTK (σ_w² = {sw2}, σ_b = {sb})",
+    )
     mimics, gaps, first = {}, {}, {}
     for m, marker in zip(ns, "x+*^v"):
         fam = reverse(K, "ntk", m, dps=dps)
@@ -1172,8 +1248,13 @@ def plot_compare(path="spectrum_deep_vs_shallow.png", depth=4, sigma_w=None, sig
         mimic = spectrum(list(coeffs), d, kmax, n_taylor=m, dps=dps, method="series")
         mimics[m] = mimic
         km = [k for k in range(0, kmax + 1) if mimic[k] > 0 and mimic.resolved(k)]
-        ax.plot(km, [float(mimic[k]) for k in km], marker, ms=4,
-                label=f"shallow mimic: 1HL NTK, {m} Hermite terms (μ_k = 0 for k ≥ {m})")
+        ax.plot(
+            km,
+            [float(mimic[k]) for k in km],
+            marker,
+            ms=4,
+            label=f"shallow mimic: 1HL NTK, {m} Hermite terms (μ_k = 0 for k ≥ {m})",
+        )
         with mpmath.workdps(dps):
             rel = [float(abs(deep[k] - mimic[k]) / deep[k]) for k in range(kmax + 1)]
         gaps[m] = {k: rel[k] for k in (0, 1, 2, 5, 10, 20, 50) if k <= kmax}
@@ -1186,8 +1267,11 @@ def plot_compare(path="spectrum_deep_vs_shallow.png", depth=4, sigma_w=None, sig
     ax.set_xlim(left=-0.3)
     ax.set_xlabel("degree k (log scale above 1)")
     ax.set_ylabel(rf"Mercer eigenvalue $\mu_k$ on $S^{{{d - 1}}}$")
-    ax.set_title(f"Mercer spectrum on the sphere $S^{{{d - 1}}}$ (d = {d}): the {depth}-hidden-layer ReLU NTK\n"
-                 f"and the 1HL NTKs of its truncated Hermite mimics", fontsize=10)
+    ax.set_title(
+        f"Mercer spectrum on the sphere $S^{{{d - 1}}}$ (d = {d}): the {depth}-hidden-layer ReLU NTK\n"
+        f"and the 1HL NTKs of its truncated Hermite mimics",
+        fontsize=10,
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -1206,8 +1290,10 @@ def main(argv=None):
     print(info["deep"].summary())
     for m, gap in info["gaps"].items():
         shown = ", ".join(f"k={k}: {g:.2e}" for k, g in gap.items())
-        print(f"mimic with {m} Hermite terms: relative gap {shown}; first k with gap > 1%: "
-              f"{info['first_k_gap_over_1pct'][m]}")
+        print(
+            f"mimic with {m} Hermite terms: relative gap {shown}; first k with gap > 1%: "
+            f"{info['first_k_gap_over_1pct'][m]}"
+        )
     print("| kernel | d | parity | predicted exponent | measured exponent | mu_k / asymptotic at kmax |")
     print("|---|---|---|---|---|---|")
     print(info["decay"].table("relu_ntk(4, sqrt2, 0.1)"))

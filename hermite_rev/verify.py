@@ -135,13 +135,13 @@ class KernelValues:
 @dataclass(frozen=True)
 class _Fn:
     name: str
-    f_np: object          # numpy callable phi
-    df_np: object         # numpy callable phi'
-    f_mp: object          # mpmath callable phi (or None)
+    f_np: object  # numpy callable phi
+    df_np: object  # numpy callable phi'
+    f_mp: object  # mpmath callable phi (or None)
     df_mp: object
-    kinks: tuple          # points where phi or phi' is not smooth
-    degree: int | None    # polynomial degree, None if not a polynomial
-    jump: bool = False    # phi has a jump (phi' contains a Dirac delta, dropped from df)
+    kinks: tuple  # points where phi or phi' is not smooth
+    degree: int | None  # polynomial degree, None if not a polynomial
+    jump: bool = False  # phi has a jump (phi' contains a Dirac delta, dropped from df)
 
 
 def _smooth_kinks(expr):
@@ -179,15 +179,16 @@ def _fn_from_expr(expr):
     def vec(f):
         def g(x):
             return np.broadcast_to(np.asarray(f(x), dtype=np.float64), np.shape(x))
+
         return g
 
     def mp_heaviside_safe(f):
         def g(x):
             return mpmath.mpf(f(x))
+
         return g
 
-    return _Fn(str(expr), vec(f_np), vec(df_np), mp_heaviside_safe(f_mp), mp_heaviside_safe(df_mp), kinks, deg,
-               jump)
+    return _Fn(str(expr), vec(f_np), vec(df_np), mp_heaviside_safe(f_mp), mp_heaviside_safe(df_mp), kinks, deg, jump)
 
 
 def _fn_from_activation(act):
@@ -217,10 +218,18 @@ def _fn_from_activation(act):
                 h_prev, h = h, (x * h - sq[k - 1] * h_prev) / sq[k]
                 total += cf[k] * h
             return total
+
         return f
 
-    return _Fn(f"hermite(deg={act.degree})", herm_np(b), herm_np(db), herm_mp(act.coeffs), herm_mp(dact.coeffs),
-               (), max(act.degree, 0))
+    return _Fn(
+        f"hermite(deg={act.degree})",
+        herm_np(b),
+        herm_np(db),
+        herm_mp(act.coeffs),
+        herm_mp(dact.coeffs),
+        (),
+        max(act.degree, 0),
+    )
 
 
 def _resolve(act) -> _Fn:
@@ -252,7 +261,8 @@ def _resolve(act) -> _Fn:
     except HermiteRevError:
         raise HermiteRevError(
             f"activation must be a name, an Activation, a sympy expression in z or a pair of numpy "
-            f"callables (phi, dphi); got {act!r}") from None
+            f"callables (phi, dphi); got {act!r}"
+        ) from None
     return _fn_from_expr(expr)
 
 
@@ -384,7 +394,7 @@ def _expect_split_float(f, g, rho, q, kinks_f, kinks_g, m):
     t, wt = _gl(m)
     lo, hi = edges[:, :-1], edges[:, 1:]
     mid, half = (hi + lo) / 2, (hi - lo) / 2
-    x2 = mid[..., None] + half[..., None] * t           # (r, pieces, m)
+    x2 = mid[..., None] + half[..., None] * t  # (r, pieces, m)
     w2 = half[..., None] * wt * np.exp(-x2 * x2 / 2) / math.sqrt(2 * math.pi)
     G = g(sq * (rho * x1[:, None, None] + s * x2))
     inner = np.sum(w2 * G, axis=(1, 2))
@@ -511,14 +521,16 @@ def _check_cs(cs):
             raise ValueError
         items = list(items.reshape(-1))
         if len(items) > LIMITS["cosines"]:
-            raise HermiteRevError(f"cs has {len(items)} cosines: at most {LIMITS['cosines']} are supported "
-                                  f"(see docs/guide/limits.md)")
+            raise HermiteRevError(
+                f"cs has {len(items)} cosines: at most {LIMITS['cosines']} are supported (see docs/guide/limits.md)"
+            )
         arr = [float(v) for v in items]
     except (TypeError, ValueError) as exc:
         if isinstance(exc, HermiteRevError):
             raise
-        raise HermiteRevError(f"cs must be a cosine or a sequence of cosines in [-1, 1], "
-                              f"got cs={short_expr(repr(cs), 80)}") from None
+        raise HermiteRevError(
+            f"cs must be a cosine or a sequence of cosines in [-1, 1], got cs={short_expr(repr(cs), 80)}"
+        ) from None
     if not arr:
         raise HermiteRevError("cs must contain at least one cosine, got cs=[]")
     for v, f in zip(items, arr):
@@ -540,8 +552,10 @@ def _check_writable(path):
     path = os.fspath(path)
     shown = short_expr(path, 100)
     if os.path.isdir(path) or path.endswith(("/", os.sep)):
-        raise HermiteRevError(f"cannot write {shown}: it is a directory; give a file name such as "
-                              f"{short_expr(os.path.join(path, 'figure.png'), 100)}")
+        raise HermiteRevError(
+            f"cannot write {shown}: it is a directory; give a file name such as "
+            f"{short_expr(os.path.join(path, 'figure.png'), 100)}"
+        )
     parent = os.path.dirname(path) or "."
     probe = parent
     while probe and not os.path.exists(probe):
@@ -632,8 +646,20 @@ def _nodes_label(picked, per=""):
 
 
 @public
-def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", nodes=None, depth=1,
-                      sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0) -> KernelValues:
+def quadrature_kernel(
+    act,
+    kind="ntk",
+    cs=DEFAULT_CS,
+    dps=30,
+    *,
+    method="auto",
+    nodes=None,
+    depth=1,
+    sigma_w=1,
+    sigma_b=0,
+    sigma_w_last=1,
+    sigma_b_last=0,
+) -> KernelValues:
     r"""NNGP or NTK of an activation by 2-D Gaussian quadrature (no series involved).
 
     .. math:: \mathrm{NNGP}(c) = E[\phi(u)\phi(v)], \quad
@@ -694,20 +720,24 @@ def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", 
             f"the NTK of an activation with a jump is infinite: phi = {short_expr(fn.name)} has phi' containing a "
             f"Dirac delta, and c E[phi'(u) phi'(v)] (1/(2 pi sqrt(1 - c^2)) for a unit step at 0) "
             f"diverges at c = +-1; use kind='nngp', or empirical_kernel for finite nets (phi' = 0 "
-            f"almost everywhere)")
+            f"almost everywhere)"
+        )
     if method == "auto":
         method = "split" if fn.kinks else "gauss-hermite"
     if dps is not None:
         dps = check_size(dps, "dps")
         if fn.f_mp is None:
-            raise HermiteRevError("arbitrary precision needs an activation mpmath can evaluate; "
-                                  "pass dps=None for a pair of numpy callables")
+            raise HermiteRevError(
+                "arbitrary precision needs an activation mpmath can evaluate; "
+                "pass dps=None for a pair of numpy callables"
+            )
     poly = fn.degree is not None and method == "gauss-hermite"
     if poly and nodes is None and fn.degree + 1 > MAX_NODES:
         raise HermiteRevError(
             f"exact Gauss-Hermite quadrature of a polynomial activation of degree D needs D + 1 nodes; "
             f"at most {MAX_NODES} nodes are supported (degree <= {MAX_NODES - 1}), got activation degree "
-            f"{fn.degree}")
+            f"{fn.degree}"
+        )
     adaptive = nodes is None
     if nodes is None:
         if poly:
@@ -727,6 +757,7 @@ def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", 
     kdf = fn.kinks
 
     if dps is None:
+
         def run(N, idx):
             def expect(which, rho, q):
                 f = fn.f_np if which == "f" else fn.df_np
@@ -734,6 +765,7 @@ def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", 
                 if method == "split":
                     return _expect_split_float(f, f, float(rho), float(q), k, k, N)
                 return _expect_gh_float(f, f, float(rho), float(q), N)
+
             return [_deep(expect, float(cs[i]), kind, depth, sw2, sb2, swl2, sbl2, 0.0) for i in idx]
 
         def rounding(v, N):  # exact rules: random-walk growth sqrt(N) of the rounding errors
@@ -742,8 +774,9 @@ def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", 
         if exact:
             picked = [(v, None, nodes, None, True) for v in run(nodes, range(len(cs)))]
         else:
-            picked = _refine(run, len(cs), nodes, cap, adaptive,
-                             lambda d, v, N: d <= max(1e-13 * abs(v), rounding(v, N)))
+            picked = _refine(
+                run, len(cs), nodes, cap, adaptive, lambda d, v, N: d <= max(1e-13 * abs(v), rounding(v, N))
+            )
         vals = np.array([p[0] for p in picked])
         errs = np.array([_quad_diff(p, exact, math.inf) + rounding(p[0], p[2]) for p in picked])
         where = "float64"
@@ -752,22 +785,28 @@ def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", 
         with mpmath.workdps(dps + 10):
             to = mpmath.mpf
             if method == "split":
+
                 def expect_at(N):
                     def expect(which, rho, q):
                         f = fn.f_mp if which == "f" else fn.df_mp
                         k = kf if which == "f" else kdf
                         return _expect_split_mp(f, f, rho, q, k, k, N)
+
                     return expect
             else:
+
                 def expect_at(N):
                     def expect(which, rho, q):
                         f = fn.f_mp if which == "f" else fn.df_mp
                         return _expect_gh_mp(f, f, rho, q, N, dps + 10)
+
                     return expect
 
             def run(N, idx):
-                return [_deep(expect_at(N), to(cs[i]), kind, depth, to(sw2), to(sb2), to(swl2), to(sbl2), to(0))
-                        for i in idx]
+                return [
+                    _deep(expect_at(N), to(cs[i]), kind, depth, to(sw2), to(sb2), to(swl2), to(sbl2), to(0))
+                    for i in idx
+                ]
 
             eps = to(10) ** (-dps)
             if exact:
@@ -809,16 +848,21 @@ def quadrature_kernel(act, kind="ntk", cs=DEFAULT_CS, dps=30, *, method="auto", 
 
         label += f"; tolerance {tol_text} not reached at {missed} of {len(cs)} cosines"
         worst = max(float(e) for e, p in zip(errs, picked) if not p[4])
-        warnings.warn(f"quadrature_kernel({short_expr(fn.name, 80)}, {kind}): the {tol_text} tolerance was not "
-                      f"reached at {missed} "
-                      f"of {len(cs)} cosines (largest error estimate {worst:.2g}); the values carry those "
-                      f"estimates (KernelValues.converged is False)", HermiteRevWarning, stacklevel=2)
+        warnings.warn(
+            f"quadrature_kernel({short_expr(fn.name, 80)}, {kind}): the {tol_text} tolerance was not "
+            f"reached at {missed} "
+            f"of {len(cs)} cosines (largest error estimate {worst:.2g}); the values carry those "
+            f"estimates (KernelValues.converged is False)",
+            HermiteRevWarning,
+            stacklevel=2,
+        )
     cs_out = tuple(float(c) for c in cs)
     if dps is None:
         return KernelValues(cs_out, vals, errs, kind, label, None, not (adaptive and missed))
     with mpmath.workdps(dps):
-        return KernelValues(cs_out, tuple(+v for v in vals), tuple(+e for e in errs), kind, label, dps,
-                            not (adaptive and missed))
+        return KernelValues(
+            cs_out, tuple(+v for v in vals), tuple(+e for e in errs), kind, label, dps, not (adaptive and missed)
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -836,14 +880,12 @@ def _closed_form(name, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last
 
     fn = table[name][kind == "ntk"]
     # floats like 0.1 or 2 ** 0.5 -> 1/10, sqrt(2), so rho = 1 stays exactly 1
-    args = [sympy.nsimplify(v) if isinstance(v, float) else v
-            for v in (sigma_w, sigma_b, sigma_w_last, sigma_b_last)]
+    args = [sympy.nsimplify(v) if isinstance(v, float) else v for v in (sigma_w, sigma_b, sigma_w_last, sigma_b_last)]
     return fn(depth, *args)
 
 
 @public
-def analytic_kernel(act, kind="ntk", cs=DEFAULT_CS, *, depth=1, sigma_w=1, sigma_b=0, sigma_w_last=1,
-                    sigma_b_last=0):
+def analytic_kernel(act, kind="ntk", cs=DEFAULT_CS, *, depth=1, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0):
     """Infinite-width NNGP/NTK of an activation at the cosines ``cs`` (float64 array).
 
     Closed forms of :mod:`hermite_rev.kernels` for ``"relu"`` and ``"erf"``; the Hermite
@@ -864,12 +906,29 @@ def analytic_kernel(act, kind="ntk", cs=DEFAULT_CS, *, depth=1, sigma_w=1, sigma
             f = sympy.lambdify(csym, expr, "mpmath")
             with mpmath.workdps(30):
                 return np.array([float(mpmath.re(f(mpmath.mpf(v)))) for v in cs])
-    if isinstance(act, Activation) and depth == 1 and float(sigma_w) == 1 and float(sigma_b) == 0 \
-            and float(sigma_w_last) == 1 and float(sigma_b_last) == 0:
+    if (
+        isinstance(act, Activation)
+        and depth == 1
+        and float(sigma_w) == 1
+        and float(sigma_b) == 0
+        and float(sigma_w_last) == 1
+        and float(sigma_b_last) == 0
+    ):
         a = [float(v) for v in act.kernel(kind)]
         return np.polynomial.polynomial.polyval(cs, a)
-    return np.asarray(quadrature_kernel(act, kind, list(cs), dps=None, depth=depth, sigma_w=sigma_w,
-                                        sigma_b=sigma_b, sigma_w_last=sigma_w_last, sigma_b_last=sigma_b_last))
+    return np.asarray(
+        quadrature_kernel(
+            act,
+            kind,
+            list(cs),
+            dps=None,
+            depth=depth,
+            sigma_w=sigma_w,
+            sigma_b=sigma_b,
+            sigma_w_last=sigma_w_last,
+            sigma_b_last=sigma_b_last,
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -888,8 +947,21 @@ def _pair_inputs(cs, d_in=2):
     return X * math.sqrt(d_in)
 
 
-def empirical_kernel(act_or_name, kind="ntk", width=2**14, cs=DEFAULT_CS, seed=0, depth=1, sigma_w=1, sigma_b=0,
-                     *, sigma_w_last=1, sigma_b_last=0, d_in=2, dtype=np.float64):
+def empirical_kernel(
+    act_or_name,
+    kind="ntk",
+    width=2**14,
+    cs=DEFAULT_CS,
+    seed=0,
+    depth=1,
+    sigma_w=1,
+    sigma_b=0,
+    *,
+    sigma_w_last=1,
+    sigma_b_last=0,
+    d_in=2,
+    dtype=np.float64,
+):
     r"""NNGP or NTK of a finite-width FCN at initialization, at each cosine in ``cs``.
 
     The network is :class:`hermite_rev.nets.FCN` (NTK parameterization, ``depth`` hidden
@@ -920,18 +992,42 @@ def empirical_kernel(act_or_name, kind="ntk", width=2**14, cs=DEFAULT_CS, seed=0
     d_in = check_positive_int(d_in, "d_in")
     inner = [v for v in cs if abs(v) < 1]
     if d_in < 2 and inner:
-        raise HermiteRevError(f"d_in must be >= 2 to realise a cosine strictly inside (-1, 1) (only +-1 "
-                              f"need d_in = 1), got d_in={d_in} with {inner[0]!r} in cs")
+        raise HermiteRevError(
+            f"d_in must be >= 2 to realise a cosine strictly inside (-1, 1) (only +-1 "
+            f"need d_in = 1), got d_in={d_in} with {inner[0]!r} in cs"
+        )
     X = _pair_inputs(cs, d_in)
-    net = FCN(d_in, [width] * depth, act_or_name, sigma_w, sigma_b, seed, sigma_w_last=sigma_w_last,
-              sigma_b_last=sigma_b_last, dtype=dtype)
+    net = FCN(
+        d_in,
+        [width] * depth,
+        act_or_name,
+        sigma_w,
+        sigma_b,
+        seed,
+        sigma_w_last=sigma_w_last,
+        sigma_b_last=sigma_b_last,
+        dtype=dtype,
+    )
     K = net.kernel(X[:1], X[1:], kind)
     return np.asarray(K[0], dtype=np.float64)
 
 
-def width_scaling(act="relu", kind="ntk", widths=tuple(2**k for k in range(6, 15, 2)), seeds=range(4),
-                  cs=DEFAULT_CS, depth=1, sigma_w=1, sigma_b=0, *, reference=None, client=None, scheduler=None,
-                  workers=None, progress=False):
+def width_scaling(
+    act="relu",
+    kind="ntk",
+    widths=tuple(2**k for k in range(6, 15, 2)),
+    seeds=range(4),
+    cs=DEFAULT_CS,
+    depth=1,
+    sigma_w=1,
+    sigma_b=0,
+    *,
+    reference=None,
+    client=None,
+    scheduler=None,
+    workers=None,
+    progress=False,
+):
     r"""Fit the finite-width error of the empirical kernel to ``C * width^p``; p should be -1/2.
 
     For each width the error is the root-mean-square of (empirical - analytic) over ``cs``
@@ -969,22 +1065,42 @@ def width_scaling(act="relu", kind="ntk", widths=tuple(2**k for k in range(6, 15
     if len(widths) < 2 or not seeds:
         raise HermiteRevError(f"need at least two widths and one seed, got widths={widths}, seeds={seeds}")
     cs = [float(v) for v in cs]
-    ref = np.asarray(reference if reference is not None else
-                     analytic_kernel(act, kind, cs, depth=depth, sigma_w=sigma_w, sigma_b=sigma_b), dtype=float)
+    ref = np.asarray(
+        reference
+        if reference is not None
+        else analytic_kernel(act, kind, cs, depth=depth, sigma_w=sigma_w, sigma_b=sigma_b),
+        dtype=float,
+    )
     from .sweep import run_tasks
 
     tasks = [(act, kind, w, cs, s, depth, sigma_w, sigma_b) for w in widths for s in seeds]
-    emps = run_tasks(empirical_kernel, tasks, client=client, scheduler=scheduler, workers=workers, progress=progress,
-                     desc=f"width scaling: {len(widths)} widths x {len(seeds)} seeds")
+    emps = run_tasks(
+        empirical_kernel,
+        tasks,
+        client=client,
+        scheduler=scheduler,
+        workers=workers,
+        progress=progress,
+        desc=f"width scaling: {len(widths)} widths x {len(seeds)} seeds",
+    )
     err = np.array([math.sqrt(float(np.mean((emp - ref) ** 2))) for emp in emps]).reshape(len(widths), len(seeds))
     lw = np.log(widths)
     rms = np.sqrt(np.mean(err**2, axis=1))
     p, logc = np.polyfit(lw, np.log(rms), 1)
     per_seed = [float(np.polyfit(lw, np.log(err[:, j]), 1)[0]) for j in range(len(seeds))]
     se = float(np.std(per_seed, ddof=1) / math.sqrt(len(seeds))) if len(seeds) > 1 else float("nan")
-    return {"exponent": float(p), "exponent_stderr": se, "prefactor": float(math.exp(logc)),
-            "widths": widths, "rms_error": rms.tolist(), "errors": err.tolist(),
-            "per_seed_exponents": per_seed, "reference": ref.tolist(), "cs": cs, "kind": kind}
+    return {
+        "exponent": float(p),
+        "exponent_stderr": se,
+        "prefactor": float(math.exp(logc)),
+        "widths": widths,
+        "rms_error": rms.tolist(),
+        "errors": err.tolist(),
+        "per_seed_exponents": per_seed,
+        "reference": ref.tolist(),
+        "cs": cs,
+        "kind": kind,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -992,9 +1108,24 @@ def width_scaling(act="relu", kind="ntk", widths=tuple(2**k for k in range(6, 15
 # --------------------------------------------------------------------------------------------
 
 
-def kernel_regime_gap(act="relu", widths=(256, 1024, 4096, 16384), *, n_train=16, d_in=8, lr=0.5, epochs=200,
-                      depth=1, sigma_w=1, sigma_b=0, seed=0, seeds=range(3), client=None, scheduler=None, workers=None,
-                      progress=False):
+def kernel_regime_gap(
+    act="relu",
+    widths=(256, 1024, 4096, 16384),
+    *,
+    n_train=16,
+    d_in=8,
+    lr=0.5,
+    epochs=200,
+    depth=1,
+    sigma_w=1,
+    sigma_b=0,
+    seed=0,
+    seeds=range(3),
+    client=None,
+    scheduler=None,
+    workers=None,
+    progress=False,
+):
     r"""Trained finite nets vs kernel gradient descent with the analytic NTK.
 
     With :func:`hermite_rev.nets.train`'s loss :math:`L = \frac1{2n}\sum_i (f(x_i) - y_i)^2`
@@ -1049,20 +1180,37 @@ def kernel_regime_gap(act="relu", widths=(256, 1024, 4096, 16384), *, n_train=16
         raise HermiteRevError("seeds must name at least one network initialization, got seeds=[]")
     from .sweep import run_tasks
 
-    tasks = [(act, X, y, U, uy, decay, w, 1000 + int(s), depth, sigma_w, sigma_b, lr, epochs) for w in widths
-             for s in seeds]
-    outs = run_tasks(regime_gap_task, tasks, client=client, scheduler=scheduler, workers=workers, progress=progress,
-                     desc=f"kernel regime: {len(widths)} widths x {len(seeds)} seeds")
+    tasks = [
+        (act, X, y, U, uy, decay, w, 1000 + int(s), depth, sigma_w, sigma_b, lr, epochs) for w in widths for s in seeds
+    ]
+    outs = run_tasks(
+        regime_gap_task,
+        tasks,
+        client=client,
+        scheduler=scheduler,
+        workers=workers,
+        progress=progress,
+        desc=f"kernel regime: {len(widths)} widths x {len(seeds)} seeds",
+    )
     ymax = float(np.max(np.abs(y)))
     gaps, finals = [], []
     for i in range(len(widths)):
-        mine = outs[i * len(seeds):(i + 1) * len(seeds)]
+        mine = outs[i * len(seeds) : (i + 1) * len(seeds)]
         gaps.append(float(np.sqrt(np.mean(np.square([g / ymax for g, _ in mine])))))
         finals.append(float(np.sqrt(np.mean(np.square([f / ymax for _, f in mine])))))
     p = float(np.polyfit(np.log(widths), np.log(gaps), 1)[0]) if len(widths) > 1 else float("nan")
     kf = kernel_f(epochs)
-    return {"widths": widths, "gap": gaps, "final_gap": finals, "exponent": p, "lr": lr, "epochs": epochs,
-            "kernel_train_mse": float(np.mean((kf - y) ** 2)), "n_train": n_train, "d_in": d_in}
+    return {
+        "widths": widths,
+        "gap": gaps,
+        "final_gap": finals,
+        "exponent": p,
+        "lr": lr,
+        "epochs": epochs,
+        "kernel_train_mse": float(np.mean((kf - y) ** 2)),
+        "n_train": n_train,
+        "d_in": d_in,
+    }
 
 
 def regime_gap_task(act, X, y, U, uy, decay, width, net_seed, depth, sigma_w, sigma_b, lr, epochs):
@@ -1089,9 +1237,22 @@ def regime_gap_task(act, X, y, U, uy, decay, width, net_seed, depth, sigma_w, si
 # --------------------------------------------------------------------------------------------
 
 
-def theorem_report(K, kind="ntk", n=40, cs=tuple(np.round(np.linspace(-1, 1, 21), 10)),  # noqa: B008 (a tuple)
-                   widths=(2**8, 2**12, 2**16), seeds=range(3), out="theorem_report.png", dps=30, signs=None, *,
-                   client=None, scheduler=None, workers=None, progress=False):
+def theorem_report(
+    K,
+    kind="ntk",
+    n=40,
+    cs=tuple(np.round(np.linspace(-1, 1, 21), 10)),  # noqa: B008 (a tuple)
+    widths=(2**8, 2**12, 2**16),
+    seeds=range(3),
+    out="theorem_report.png",
+    dps=30,
+    signs=None,
+    *,
+    client=None,
+    scheduler=None,
+    workers=None,
+    progress=False,
+):
     r"""Reverse-engineer ``K``, then compare series, quadrature and finite-width kernels.
 
     ``K`` may also be an :class:`~hermite_rev.family.ActivationFamily` already computed by
@@ -1141,22 +1302,37 @@ def theorem_report(K, kind="ntk", n=40, cs=tuple(np.round(np.linspace(-1, 1, 21)
     qv = np.asarray(quad)
     from .sweep import run_tasks
 
-    emps = run_tasks(empirical_kernel, [(act, kind, w, cs, s) for w in widths for s in seeds], client=client,
-                     scheduler=scheduler, workers=workers, progress=progress,
-                     desc=f"empirical kernels: {len(widths)} widths x {len(seeds)} seeds")
+    emps = run_tasks(
+        empirical_kernel,
+        [(act, kind, w, cs, s) for w in widths for s in seeds],
+        client=client,
+        scheduler=scheduler,
+        workers=workers,
+        progress=progress,
+        desc=f"empirical kernels: {len(widths)} widths x {len(seeds)} seeds",
+    )
     emp, rms = {}, {}
     for i, w in enumerate(widths):
-        vals = np.array(emps[i * len(seeds):(i + 1) * len(seeds)])
+        vals = np.array(emps[i * len(seeds) : (i + 1) * len(seeds)])
         emp[w] = (vals.mean(axis=0), vals.std(axis=0))
         rms[w] = float(np.sqrt(np.mean((vals - qv) ** 2)))
     expo = float(np.polyfit(np.log(widths), np.log([rms[w] for w in widths]), 1)[0]) if len(widths) > 1 else None
     result = {
-        "cs": cs, "target": target.tolist(), "series": series.tolist(), "quadrature": qv.tolist(),
+        "cs": cs,
+        "target": target.tolist(),
+        "series": series.tolist(),
+        "quadrature": qv.tolist(),
         "quadrature_error": float(quad.max_error),
         "empirical": {w: (m.tolist(), s.tolist()) for w, (m, s) in emp.items()},
-        "tail_bound": float(fam.tail().bound), "max_series_vs_quadrature": float(np.max(np.abs(series - qv))),
-        "max_target_vs_series": float(np.max(np.abs(target - series))), "empirical_rms": rms,
-        "width_exponent": expo, "activation": act, "figure": None, "kind": kind, "n": n,
+        "tail_bound": float(fam.tail().bound),
+        "max_series_vs_quadrature": float(np.max(np.abs(series - qv))),
+        "max_target_vs_series": float(np.max(np.abs(target - series))),
+        "empirical_rms": rms,
+        "width_exponent": expo,
+        "activation": act,
+        "figure": None,
+        "kind": kind,
+        "n": n,
     }
     if out is not None:
         from .plots import _plt
@@ -1176,11 +1352,15 @@ def theorem_report(K, kind="ntk", n=40, cs=tuple(np.round(np.linspace(-1, 1, 21)
         ax1.set_title("target, series, quadrature and finite width", fontsize=9)
         from .plots import kernel_label, plot_width_scaling
 
-        plot_width_scaling(widths, [rms[w] for w in widths], ax=ax2,
-                           label=f"rms(empirical − quadrature), {len(seeds)} seeds")
+        plot_width_scaling(
+            widths, [rms[w] for w in widths], ax=ax2, label=f"rms(empirical − quadrature), {len(seeds)} seeds"
+        )
         ax2.set_ylabel(f"rms error of the finite-width {kind.upper()}")
-        fig.suptitle(f"target {kernel_label(fam.kernel, fam.label)}\nvs the 1HL {kind.upper()} of its "
-                     f"reverse-engineered activation (n = {n} Hermite terms, σ_w = 1, σ_b = 0)", fontsize=10)
+        fig.suptitle(
+            f"target {kernel_label(fam.kernel, fam.label)}\nvs the 1HL {kind.upper()} of its "
+            f"reverse-engineered activation (n = {n} Hermite terms, σ_w = 1, σ_b = 0)",
+            fontsize=10,
+        )
         fig.tight_layout()
         fig.savefig(out, dpi=120)
         plt.close(fig)

@@ -22,8 +22,12 @@ def test_generating_function_derivative_symbolic():
 
 def test_derivative_exhaustive_to_degree_30():
     for k in range(1, 31):
-        assert sympy.expand(sympy.diff(hermite_norm(k), sympy.Symbol("z", real=True))
-                            - sympy.sqrt(k) * hermite_norm(k - 1)) == 0, k
+        assert (
+            sympy.expand(
+                sympy.diff(hermite_norm(k), sympy.Symbol("z", real=True)) - sympy.sqrt(k) * hermite_norm(k - 1)
+            )
+            == 0
+        ), k
 
 
 def test_activation_derivative_matches_sympy():

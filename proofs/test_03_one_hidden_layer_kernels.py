@@ -25,8 +25,15 @@ def _gauss_pair(p, q):
             for i in range(bb + 1):
                 if (bb - i) % 2 or (a + i) % 2:
                     continue
-                total += x * y * sympy.binomial(bb, i) * c**i * (1 - c**2) ** ((bb - i) // 2) \
-                    * moment(a + i) * moment(bb - i)
+                total += (
+                    x
+                    * y
+                    * sympy.binomial(bb, i)
+                    * c**i
+                    * (1 - c**2) ** ((bb - i) // 2)
+                    * moment(a + i)
+                    * moment(bb - i)
+                )
     return sympy.expand(total)
 
 
@@ -38,10 +45,12 @@ def test_nngp_and_ntk_symbolic_coefficients():
     assert sympy.expand(nngp - sum(bk**2 * c**k for k, bk in enumerate(b))) == 0
     ntk_direct = sympy.expand(nngp + c * deriv)
     assert sympy.expand(ntk_direct - sum((k + 1) * bk**2 * c**k for k, bk in enumerate(b))) == 0
+
     # the same through the toolkit's neural-tangents layer maps
     def dual(rho, q):
         assert q == 1
         return nngp.subs(c, rho), deriv.subs(c, rho)
+
     nngp_nt, ntk_nt = deep_kernels(dual, 1)
     assert sympy.expand(nngp_nt - nngp) == 0
     assert sympy.expand(ntk_nt - ntk_direct) == 0

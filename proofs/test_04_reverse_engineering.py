@@ -23,8 +23,7 @@ def test_solutions_of_the_coefficient_equations_are_the_sign_family(kind):
     m = sum(1 for a in A if a != 0)
     assert len(sols) == 2**m
     mags = [sympy.sqrt(a / weight(k)) for k, a in enumerate(A)]
-    want = {tuple(s * g for s, g in zip(signs, mags))
-            for signs in itertools.product((1, -1), repeat=len(A))}
+    want = {tuple(s * g for s, g in zip(signs, mags)) for signs in itertools.product((1, -1), repeat=len(A))}
     got = {tuple(sympy.nsimplify(sol[bk]) for bk in b) for sol in sols}
     assert got == {tuple(sympy.nsimplify(x) for x in w) for w in want}
 

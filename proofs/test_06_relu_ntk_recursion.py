@@ -24,8 +24,9 @@ def test_value_507_exact():
     assert T == Fraction(507, 100) and S == Fraction(102, 100)
     K = hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10))
     assert sympy.nsimplify(sympy.simplify(K.subs(c, 1))) == sympy.Rational(507, 100)
-    assert sympy.nsimplify(sympy.simplify(hr.kernels.relu_nngp(4, sympy.sqrt(2), sympy.Rational(1, 10)).subs(c, 1))) \
-        == sympy.Rational(102, 100)
+    assert sympy.nsimplify(
+        sympy.simplify(hr.kernels.relu_nngp(4, sympy.sqrt(2), sympy.Rational(1, 10)).subs(c, 1))
+    ) == sympy.Rational(102, 100)
 
 
 def _recursion(x, depth, sw2, sb2):

@@ -8,8 +8,12 @@ j, k, d = sympy.symbols("j k d", positive=True, integer=True)
 
 
 def closed(j, k, d):
-    return (sympy.factorial(j) * sympy.gamma(d / sympy.Integer(2)) * sympy.gamma((j - k + 1) / sympy.Integer(2))
-            / (2**k * sympy.factorial(j - k) * sympy.sqrt(sympy.pi) * sympy.gamma((j + k + d) / sympy.Integer(2))))
+    return (
+        sympy.factorial(j)
+        * sympy.gamma(d / sympy.Integer(2))
+        * sympy.gamma((j - k + 1) / sympy.Integer(2))
+        / (2**k * sympy.factorial(j - k) * sympy.sqrt(sympy.pi) * sympy.gamma((j + k + d) / sympy.Integer(2)))
+    )
 
 
 def test_recurrences_symbolic():
@@ -23,8 +27,11 @@ def test_recurrences_symbolic():
 def _moment(m, dd):
     if m % 2:
         return sympy.Integer(0)
-    return sympy.gamma(sympy.Rational(dd, 2)) * sympy.gamma(sympy.Rational(m + 1, 2)) / (
-        sympy.sqrt(sympy.pi) * sympy.gamma(sympy.Rational(m + dd, 2)))
+    return (
+        sympy.gamma(sympy.Rational(dd, 2))
+        * sympy.gamma(sympy.Rational(m + 1, 2))
+        / (sympy.sqrt(sympy.pi) * sympy.gamma(sympy.Rational(m + dd, 2)))
+    )
 
 
 def test_exhaustive_against_gegenbauer_moments():

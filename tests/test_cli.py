@@ -54,29 +54,45 @@ def test_reverse_table_for_humans(capsys):
 
 
 def test_forward_depth_and_sigmas(capsys):
-    rc, out, _ = run(capsys, "forward", "Max(0, z)", "--depth", "4", "--sigma-w", "sqrt(2)", "--sigma-b", "1/10",
-                     "--n", "3", "--json")
+    rc, out, _ = run(
+        capsys,
+        "forward",
+        "Max(0, z)",
+        "--depth",
+        "4",
+        "--sigma-w",
+        "sqrt(2)",
+        "--sigma-b",
+        "1/10",
+        "--n",
+        "3",
+        "--json",
+    )
     assert rc == 0
     data = json.loads(out)
     with mpmath.workdps(30):
         assert mpmath.mpf(data["k1"]).ae(mpmath.mpf("5.07"))
-        assert mpmath.mpf(data["coefficients"][0]).ae(hr.taylor(
-            hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10)), 1)[0])
+        assert mpmath.mpf(data["coefficients"][0]).ae(
+            hr.taylor(hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10)), 1)[0]
+        )
 
 
-@pytest.mark.parametrize("argv,needle", [
-    (["taylor", "sqrt(c)"], "not analytic"),
-    (["taylor", "c + x"], "free symbol"),
-    (["reverse", "cos(c)"], "a_2 = -0.5"),
-    (["reverse", "1/(1-c)"], "infinite at c = 1"),
-    (["taylor", "exp(c)", "--n", "0"], "n=0"),
-    (["taylor", "__import__('os').system('true')"], "only calls of named functions"),
-    (["reverse", "exp(c)", "--n", "3", "--signs", "++"], "one entry per nonzero"),
-    (["forward", "sqrt(Max(0, z))", "--n", "4"], "singular points"),  # phi'^2 ~ 1/(4z): infinite NTK
-    (["forward", "log(z)", "--n", "4"], "not real at z = -20"),
-    (["verify", "exp(c)", "--n", "4", "--widths", "64", "64"], "--widths must be distinct"),
-    (["spectrum", "exp(c)", "--d", "3", "--kmax", "-1"], "kmax=-1"),
-])
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["taylor", "sqrt(c)"], "not analytic"),
+        (["taylor", "c + x"], "free symbol"),
+        (["reverse", "cos(c)"], "a_2 = -0.5"),
+        (["reverse", "1/(1-c)"], "infinite at c = 1"),
+        (["taylor", "exp(c)", "--n", "0"], "n=0"),
+        (["taylor", "__import__('os').system('true')"], "only calls of named functions"),
+        (["reverse", "exp(c)", "--n", "3", "--signs", "++"], "one entry per nonzero"),
+        (["forward", "sqrt(Max(0, z))", "--n", "4"], "singular points"),  # phi'^2 ~ 1/(4z): infinite NTK
+        (["forward", "log(z)", "--n", "4"], "not real at z = -20"),
+        (["verify", "exp(c)", "--n", "4", "--widths", "64", "64"], "--widths must be distinct"),
+        (["spectrum", "exp(c)", "--d", "3", "--kmax", "-1"], "kmax=-1"),
+    ],
+)
 def test_bad_input_exit_code_2_one_line(capsys, argv, needle):
     rc, out, err = run(capsys, *argv)
     assert rc == 2
@@ -85,8 +101,9 @@ def test_bad_input_exit_code_2_one_line(capsys, argv, needle):
 
 
 def test_console_script_usage_error_exit_2():
-    proc = subprocess.run([sys.executable, "-m", "hermite_rev.cli", "reverse", "exp(c)", "--kind", "gp"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hermite_rev.cli", "reverse", "exp(c)", "--kind", "gp"], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert "invalid choice" in proc.stderr
 
@@ -102,6 +119,7 @@ def test_family_best_member_json(capsys):
     import numpy as np
 
     from hermite_rev.hermite import hermite_norm_eval_np
+
     xs = np.linspace(-3, 3, 2001)
     sup = np.abs(hermite_norm_eval_np([float(b) for b in best["coefficients"]], xs)).max()
     assert abs(sup - best["value"]) <= 1e-2 * sup
@@ -119,6 +137,7 @@ def test_spectrum_with_decay(capsys):
 def test_figures_command(capsys, tmp_path, monkeypatch):
     # the training figure (a real fast mimic run) is covered by tests/test_plots.py; here only the wiring
     import hermite_rev.experiments
+
     monkeypatch.setattr(hermite_rev.experiments, "mimic", lambda fast, out: open(out, "wb").write(b"png"))
     rc, out, _ = run(capsys, "figures", "--out", str(tmp_path), "--fast", "--format", "png")
     assert rc == 0
@@ -127,8 +146,20 @@ def test_figures_command(capsys, tmp_path, monkeypatch):
 
 
 def test_verify_command(capsys, tmp_path):
-    rc, out, _ = run(capsys, "verify", "relu_ntk(depth=2)", "--n", "8", "--bounded", "--widths", "256", "4096",
-                     "--out", str(tmp_path / "v.png"), "--json")
+    rc, out, _ = run(
+        capsys,
+        "verify",
+        "relu_ntk(depth=2)",
+        "--n",
+        "8",
+        "--bounded",
+        "--widths",
+        "256",
+        "4096",
+        "--out",
+        str(tmp_path / "v.png"),
+        "--json",
+    )
     assert rc == 0
     data = json.loads(out)
     assert data["max_series_vs_quadrature"] < 1e-12
@@ -137,8 +168,9 @@ def test_verify_command(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("option", ["--sigma-w", "--sigma-b"])
-@pytest.mark.parametrize("value,why", [("x", "not a number"), ("c", "depends on c"), ("oo", "not a number"),
-                                       ("1+", "cannot parse")])
+@pytest.mark.parametrize(
+    "value,why", [("x", "not a number"), ("c", "depends on c"), ("oo", "not a number"), ("1+", "cannot parse")]
+)
 def test_numeric_option_errors_name_the_option_and_value(capsys, option, value, why):
     # it said "kernel may only depend on the symbol c"
     with pytest.raises(SystemExit) as exc:
@@ -179,8 +211,20 @@ def test_verify_bounded_reverse_engineers_once(capsys, tmp_path, monkeypatch):
         return original(*args, **kwargs)
 
     monkeypatch.setattr(family_mod, "reverse", counting)
-    rc, out, _ = run(capsys, "verify", "exp(c)", "--n", "4", "--bounded", "--widths", "64", "256",
-                     "--out", str(tmp_path / "v.png"), "--json")
+    rc, out, _ = run(
+        capsys,
+        "verify",
+        "exp(c)",
+        "--n",
+        "4",
+        "--bounded",
+        "--widths",
+        "64",
+        "256",
+        "--out",
+        str(tmp_path / "v.png"),
+        "--json",
+    )
     assert rc == 0
     assert len(calls) == 1
     assert family_mod.reverse is counting  # restored after the command
@@ -212,8 +256,19 @@ def test_spectrum_decay_computes_the_spectrum_once(capsys, monkeypatch):
 
 
 def test_experiment_trials_and_seed(capsys, tmp_path):
-    rc, out, _ = run(capsys, "experiment", "parity", "--fast", "--trials", "1", "--seed", "3", "--json",
-                     "--out", str(tmp_path / "p.png"))
+    rc, out, _ = run(
+        capsys,
+        "experiment",
+        "parity",
+        "--fast",
+        "--trials",
+        "1",
+        "--seed",
+        "3",
+        "--json",
+        "--out",
+        str(tmp_path / "p.png"),
+    )
     assert rc == 0
     nets = json.loads(out)["networks"]
     assert all(r["trials"] == 1 for r in nets.values())

@@ -30,15 +30,15 @@ def test_export_torch_trains(tmp_path, capsys):
     res = load("export_torch").main(["--fast", "--out", str(tmp_path / "phi.py")])
     assert res["grad_gap"] < 1e-10
     first, last = res["history"][0], res["history"][-1]
-    assert last[1] < 0.5 * first[1]          # train MSE at least halves
-    assert last[3] > 0.8                       # test accuracy
+    assert last[1] < 0.5 * first[1]  # train MSE at least halves
+    assert last[3] > 0.8  # test accuracy
 
 
 def test_check_theorem_fast(tmp_path, capsys):
     rep = load("check_theorem").main(["--fast", "--out", str(tmp_path / "t.png")])
-    assert rep["max_series_vs_quadrature"] < 1e-12          # the theorem, independent of the series
+    assert rep["max_series_vs_quadrature"] < 1e-12  # the theorem, independent of the series
     assert rep["max_target_vs_series"] <= float(rep["tail_bound"]) * (1 + 1e-9)
-    assert -0.75 < rep["width_exponent"] < -0.3              # finite-width error ~ width^(-1/2)
+    assert -0.75 < rep["width_exponent"] < -0.3  # finite-width error ~ width^(-1/2)
     assert (tmp_path / "t.png").stat().st_size > 10_000
 
 
@@ -52,8 +52,8 @@ def test_design_parity_fast(tmp_path, capsys):
 def test_deep_reverse_fast(tmp_path, capsys):
     out = load("deep_reverse").main(["--fast", "--out", str(tmp_path / "d.png")])
     text = capsys.readouterr().out
-    assert "NOT reached" in text                                # fits say they miss dps digits
-    assert out["sin_exact"] is not None                         # no exact depth-2 root for sin(6z)/2
+    assert "NOT reached" in text  # fits say they miss dps digits
+    assert out["sin_exact"] is not None  # no exact depth-2 root for sin(6z)/2
     assert out["sin_fit"].report.sup_error < 5e-3
     assert out["exp"].report.method == "fit" and out["exp"].report.sup_error < 1e-2
     table = out["table"]

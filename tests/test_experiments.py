@@ -13,7 +13,7 @@ KEYS = {"train_mse", "test_mse", "train_acc", "test_acc", "seconds", "train_mse_
 def test_parity_kernel_is_odd_high_degree_and_bounded():
     K, fam, act = experiments.parity_kernel()
     a = [float(v) for v in fam.taylor]
-    assert all(v == 0 for v in a[0::2])                     # odd kernel
+    assert all(v == 0 for v in a[0::2])  # odd kernel
     mass = np.array(a) / sum(a)
     assert mass[:11].sum() < 1e-6 and abs(np.argmax(mass) - 36) <= 1
     assert float(fam.tail().bound) < 1e-6
@@ -58,8 +58,9 @@ def test_mimic_fast_and_cli_helper(tmp_path, capsys):
 
 
 def test_experiment_result_is_a_dict_of_networks(capsys):
-    r = experiments.ExperimentResult({"1HL ReLU": {"test_acc": 0.5}}, distance={"1HL ReLU": {"x": 1.0}},
-                                     info={"series_terms": 3})
+    r = experiments.ExperimentResult(
+        {"1HL ReLU": {"test_acc": 0.5}}, distance={"1HL ReLU": {"x": 1.0}}, info={"series_terms": 3}
+    )
     assert dict(r) == {"1HL ReLU": {"test_acc": 0.5}} and list(r.items()) == [("1HL ReLU", {"test_acc": 0.5})]
     assert r.distance == {"1HL ReLU": {"x": 1.0}} and r.info == {"series_terms": 3}
     assert json.loads(json.dumps(r)) == {"1HL ReLU": {"test_acc": 0.5}}
@@ -71,13 +72,19 @@ def test_experiment_result_is_a_dict_of_networks(capsys):
     assert "curve distance" not in experiments._table(experiments.ExperimentResult({"1HL ReLU": metrics}))
     import copy
     import pickle
+
     for r2 in (copy.deepcopy(r), pickle.loads(pickle.dumps(r))):
         assert r2 == r and r2.distance == r.distance and r2.info == r.info
 
 
 def _fake_curves():
-    h = {"epoch": [0, 10, 20], "train_mse": [1.0, 0.5, 0.2], "test_mse": [1.0, 0.6, 0.4],
-         "test_acc": [0.5, 0.6, 0.7], "train_acc": [0.5, 0.7, 0.9]}
+    h = {
+        "epoch": [0, 10, 20],
+        "train_mse": [1.0, 0.5, 0.2],
+        "test_mse": [1.0, 0.6, 0.4],
+        "test_acc": [0.5, 0.6, 0.7],
+        "train_acc": [0.5, 0.7, 0.9],
+    }
     return {"1HL ReLU": [h], "4HL ReLU": [h]}
 
 
@@ -128,12 +135,17 @@ def test_mimic_full():
 
 
 def _tiny_tasks(trials):
-    nets = {"1HL ReLU": dict(widths=[16], activation="relu", sigma_w=1.4, sigma_b=0.1, lr=0.1, epochs=30,
-                             stop_mse=None, eval_every=5),
-            "1HL sin(6z)/2": dict(widths=[16], activation="sin6", sigma_w=1.0, sigma_b=0.0, lr=0.1, epochs=20,
-                                  stop_mse=None, eval_every=5)}
-    return [{"data": experiments._parity_data(4, t), "seed": t, "dtype": np.float32, "nets": nets}
-            for t in range(trials)]
+    nets = {
+        "1HL ReLU": dict(
+            widths=[16], activation="relu", sigma_w=1.4, sigma_b=0.1, lr=0.1, epochs=30, stop_mse=None, eval_every=5
+        ),
+        "1HL sin(6z)/2": dict(
+            widths=[16], activation="sin6", sigma_w=1.0, sigma_b=0.0, lr=0.1, epochs=20, stop_mse=None, eval_every=5
+        ),
+    }
+    return [
+        {"data": experiments._parity_data(4, t), "seed": t, "dtype": np.float32, "nets": nets} for t in range(trials)
+    ]
 
 
 def test_estimate_and_progress_are_printed(capsys):
@@ -208,8 +220,9 @@ def test_mimic_on_user_data(tmp_path):
 
 def test_figure1_small(tmp_path, capsys):
     names = ["4HL ReLU NTK", "c^3", "c^4 + c", "cosh(2c)"]
-    r = experiments.run_experiment("figure1", out=str(tmp_path / "f1.png"), width=2**12, n=12, dps=20,
-                                   progress=False, targets=names)
+    r = experiments.run_experiment(
+        "figure1", out=str(tmp_path / "f1.png"), width=2**12, n=12, dps=20, progress=False, targets=names
+    )
     printed = capsys.readouterr().out
     assert list(r) == names
     assert "b_0" in printed and "least-squares" in printed and (tmp_path / "f1.png").stat().st_size > 1000

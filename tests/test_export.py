@@ -85,8 +85,10 @@ def test_c_export_compiles_and_matches(act, tmp_path):
     src = act.export("c")
     (tmp_path / "phi.c").write_text(src)
     lib = tmp_path / "libphi.so"
-    subprocess.run([cc, "-std=c99", "-O2", "-Wall", "-Werror", "-shared", "-fPIC", "-o", str(lib),
-                    str(tmp_path / "phi.c")], check=True)
+    subprocess.run(
+        [cc, "-std=c99", "-O2", "-Wall", "-Werror", "-shared", "-fPIC", "-o", str(lib), str(tmp_path / "phi.c")],
+        check=True,
+    )
     so = ctypes.CDLL(str(lib))
     for fn in (so.phi, so.phi_grad):
         fn.restype = ctypes.c_double
@@ -127,18 +129,40 @@ def test_bad_input(act):
     assert set(TARGETS) == {"numpy", "torch", "jax", "c", "latex", "neural_tangents"}
 
 
-@pytest.mark.parametrize("target,name", [("numpy", "np"), ("numpy", "range"), ("numpy", "float"), ("torch", "torch"),
-                                         ("torch", "math"), ("torch", "super"), ("jax", "jax"), ("jax", "jnp")])
+@pytest.mark.parametrize(
+    "target,name",
+    [
+        ("numpy", "np"),
+        ("numpy", "range"),
+        ("numpy", "float"),
+        ("torch", "torch"),
+        ("torch", "math"),
+        ("torch", "super"),
+        ("jax", "jax"),
+        ("jax", "jnp"),
+    ],
+)
 def test_python_names_that_shadow_the_generated_code_are_rejected(target, name):
     # name="np" exported `def np(x)`, which shadowed numpy: "'function' object has no attribute 'asarray'"
     with pytest.raises(ValueError, match=rf"name='{name}' collides with a name the generated {target} code uses"):
         export_activation([0.5, 1.0], target, name=name)
 
 
-@pytest.mark.parametrize("name,why", [("double", "C keyword"), ("int", "C keyword"), ("size_t", "C keyword"),
-                                      ("NULL", "C keyword"), ("main", "C keyword"), ("abs", "standard library"),
-                                      ("printf", "standard library"), ("sqrtf", "standard library"),
-                                      ("_phi", "C identifier"), ("φ", "C identifier")])
+@pytest.mark.parametrize(
+    "name,why",
+    [
+        ("double", "C keyword"),
+        ("int", "C keyword"),
+        ("size_t", "C keyword"),
+        ("NULL", "C keyword"),
+        ("main", "C keyword"),
+        ("abs", "standard library"),
+        ("printf", "standard library"),
+        ("sqrtf", "standard library"),
+        ("_phi", "C identifier"),
+        ("φ", "C identifier"),
+    ],
+)
 def test_c_names_that_do_not_compile_are_rejected(name, why):
     # name="double" generated `double double(double x)`, which no C compiler accepts
     with pytest.raises(ValueError, match=why) as exc:
@@ -165,8 +189,10 @@ def test_c_export_with_a_custom_name_compiles(tmp_path):
         pytest.skip("no C compiler")
     (tmp_path / "m.c").write_text(export_activation([0.5, 1.0, 0.25], "c", name="mimic2"))
     lib = tmp_path / "libm.so"
-    subprocess.run([cc, "-std=c99", "-O2", "-Wall", "-Werror", "-shared", "-fPIC", "-o", str(lib),
-                    str(tmp_path / "m.c")], check=True)
+    subprocess.run(
+        [cc, "-std=c99", "-O2", "-Wall", "-Werror", "-shared", "-fPIC", "-o", str(lib), str(tmp_path / "m.c")],
+        check=True,
+    )
     so = ctypes.CDLL(str(lib))
     so.mimic2.restype = ctypes.c_double
     so.mimic2.argtypes = [ctypes.c_double]

@@ -14,9 +14,10 @@ TENTH = sympy.Rational(1, 10)
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.one_of(st.just(0), st.fractions(min_value=0, max_value=3, max_denominator=40)),
-                min_size=1, max_size=9),
-       st.sampled_from(["nngp", "ntk"]))
+@given(
+    st.lists(st.one_of(st.just(0), st.fractions(min_value=0, max_value=3, max_denominator=40)), min_size=1, max_size=9),
+    st.sampled_from(["nngp", "ntk"]),
+)
 def test_round_trip_reverse_then_forward_is_identity(coeffs, kind):
     a = [sympy.Rational(f.numerator, f.denominator) for f in coeffs]
     fam = hr.reverse(kernels.polynomial(a), kind=kind, n=len(a) + 2, dps=25)
@@ -100,14 +101,17 @@ def test_repr_is_informative():
     assert "degree=" in repr(fam.activation())
 
 
-@pytest.mark.parametrize("K,exc,needle", [
-    (sympy.cos(c), hr.NotAKernelError, "a_2 = -0.5"),
-    (1 - c, hr.NotAKernelError, "a_1 = -1"),
-    (1 / (1 - c), hr.DivergentSeriesError, "infinite at c = 1"),
-    (1 / (1 - 2 * c), hr.DivergentSeriesError, "diverges at c = 1"),
-    (sympy.sqrt(c), hr.NotAnalyticError, "not analytic at c = 0"),
-    (c + sympy.Symbol("x"), ValueError, "free symbol"),
-])
+@pytest.mark.parametrize(
+    "K,exc,needle",
+    [
+        (sympy.cos(c), hr.NotAKernelError, "a_2 = -0.5"),
+        (1 - c, hr.NotAKernelError, "a_1 = -1"),
+        (1 / (1 - c), hr.DivergentSeriesError, "infinite at c = 1"),
+        (1 / (1 - 2 * c), hr.DivergentSeriesError, "diverges at c = 1"),
+        (sympy.sqrt(c), hr.NotAnalyticError, "not analytic at c = 0"),
+        (c + sympy.Symbol("x"), ValueError, "free symbol"),
+    ],
+)
 def test_reverse_bad_kernels(K, exc, needle):
     with pytest.raises(exc, match=needle):
         hr.reverse(K, n=12)

@@ -107,8 +107,9 @@ def test_nngp_kernel_is_series_of_squares():
     p = np.array([0.8, 1.1, 0.3, 0.5, 0.9, -0.2, 0.1, 0.2, -0.1])
     cs = np.linspace(-1, 1, 9)
     b = form.hermite(p, 200)
-    np.testing.assert_allclose(form.kernel(p, cs, "nngp"), [np.sum(b * b * c ** np.arange(200)) for c in cs],
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        form.kernel(p, cs, "nngp"), [np.sum(b * b * c ** np.arange(200)) for c in cs], rtol=1e-12, atol=1e-12
+    )
 
 
 def test_fit_recovers_a_form_kernel():

@@ -49,10 +49,21 @@ def test_relu_coefficients_closed_form():
         assert sympy.simplify(b.exact[k] - want) == 0
 
 
-@pytest.mark.parametrize("phi", [
-    sympy.Max(0, z), sympy.Abs(z), sympy.Max(0, z - sympy.Rational(1, 2)), sympy.sin(6 * z) / 2,
-    sympy.exp(z / 2), z**3 - z, sympy.Heaviside(z), sympy.Max(z, z / 10), sympy.cos(z) * z**2,
-], ids=str)
+@pytest.mark.parametrize(
+    "phi",
+    [
+        sympy.Max(0, z),
+        sympy.Abs(z),
+        sympy.Max(0, z - sympy.Rational(1, 2)),
+        sympy.sin(6 * z) / 2,
+        sympy.exp(z / 2),
+        z**3 - z,
+        sympy.Heaviside(z),
+        sympy.Max(z, z / 10),
+        sympy.cos(z) * z**2,
+    ],
+    ids=str,
+)
 def test_exact_matches_quadrature(phi):
     n, dps = 10, 25
     ex = hr.hermite_coeffs(phi, n, dps)
@@ -142,13 +153,16 @@ def test_kernel_of_generic_relu_reports_honest_error():
         assert abs(x - y) <= e
 
 
-@pytest.mark.parametrize("call,needle", [
-    (lambda: hr.hermite_coeffs(sympy.Max(0, z), 0), "n=0"),
-    (lambda: hr.hermite_coeffs(sympy.Max(0, c), 3), "free symbol"),
-    (lambda: hr.hermite_coeffs(sympy.tanh(z), 3, exact=True), "no closed form"),
-    (lambda: hr.kernel_of(sympy.Max(0, z), "xyz"), "kind"),
-    (lambda: hr.kernel_of(sympy.Max(0, z), depth=-1), "depth"),
-])
+@pytest.mark.parametrize(
+    "call,needle",
+    [
+        (lambda: hr.hermite_coeffs(sympy.Max(0, z), 0), "n=0"),
+        (lambda: hr.hermite_coeffs(sympy.Max(0, c), 3), "free symbol"),
+        (lambda: hr.hermite_coeffs(sympy.tanh(z), 3, exact=True), "no closed form"),
+        (lambda: hr.kernel_of(sympy.Max(0, z), "xyz"), "kind"),
+        (lambda: hr.kernel_of(sympy.Max(0, z), depth=-1), "depth"),
+    ],
+)
 def test_bad_input(call, needle):
     with pytest.raises(ValueError, match=needle):
         call()
@@ -159,14 +173,17 @@ def test_kernel_of_needs_a_hidden_layer():
         hr.kernel_of(sympy.Max(0, hr.z), depth=0)
 
 
-@pytest.mark.parametrize("phi, n, match", [
-    ("log(z)", 3, "not real at z = -20"),
-    ("1/z", 3, "not integrable against the Gaussian.*z = 0"),
-    ("exp(z**2)", 2, "grows too fast as z -> \\+oo"),
-    ("exp(-z**3)", 2, "grows too fast as z -> -oo"),
-    ("exp(z**2/2)/(1 + z**2)", 3, "grows too fast"),  # b_0 exists, b_2 does not
-    ("tan(z)", 3, "infinitely many real singular points"),
-])
+@pytest.mark.parametrize(
+    "phi, n, match",
+    [
+        ("log(z)", 3, "not real at z = -20"),
+        ("1/z", 3, "not integrable against the Gaussian.*z = 0"),
+        ("exp(z**2)", 2, "grows too fast as z -> \\+oo"),
+        ("exp(-z**3)", 2, "grows too fast as z -> -oo"),
+        ("exp(z**2/2)/(1 + z**2)", 3, "grows too fast"),  # b_0 exists, b_2 does not
+        ("tan(z)", 3, "infinitely many real singular points"),
+    ],
+)
 def test_hermite_coeffs_refuses_what_has_no_coefficients(phi, n, match):
     with pytest.raises(ValueError, match=match):
         hr.hermite_coeffs(phi, n, dps=15)
@@ -177,8 +194,10 @@ def test_integrability_checks_accept_borderline_activations():
     b = hr.hermite_coeffs("exp(z**2/2)/(1 + z**2)", 1, dps=15)
     assert abs(b[0] - mpmath.pi / mpmath.sqrt(2 * mpmath.pi)) < 1e-10
     # integrable singularity and a removable one
-    assert abs(hr.hermite_coeffs("1/sqrt(Abs(z))", 1, dps=15)[0]
-               - mpmath.gamma(0.25) / (2 ** 0.25 * mpmath.sqrt(mpmath.pi))) < 1e-8
+    assert (
+        abs(hr.hermite_coeffs("1/sqrt(Abs(z))", 1, dps=15)[0] - mpmath.gamma(0.25) / (2**0.25 * mpmath.sqrt(mpmath.pi)))
+        < 1e-8
+    )
     hr.hermite_coeffs("sin(z)/z", 3, dps=15)
     # ... but the NNGP of 1/sqrt|z| needs E[1/|Z|] = oo, and of exp(z^2/4) needs E[exp(Z^2/2)] = oo
     for phi in ("1/sqrt(Abs(z))", "exp(z**2/4)"):

@@ -75,16 +75,19 @@ def test_simple_kernels():
     assert kernels.inhomogeneous_polynomial(3, 1) == (c + 1) ** 3
 
 
-@pytest.mark.parametrize("call,needle", [
-    (lambda: kernels.relu_ntk(depth=-1), "depth"),
-    (lambda: kernels.relu_ntk(depth=2.5), "depth"),
-    (lambda: kernels.relu_ntk(sigma_w="x"), "sigma_w"),
-    (lambda: kernels.relu_ntk(sigma_w=0, sigma_b=0), "sigma_w"),
-    (lambda: kernels.exponential(-1), "beta"),
-    (lambda: kernels.polynomial([]), "coeffs"),
-    (lambda: kernels.polynomial("abc"), "coeffs"),
-    (lambda: kernels.arccos(-1), "order"),
-])
+@pytest.mark.parametrize(
+    "call,needle",
+    [
+        (lambda: kernels.relu_ntk(depth=-1), "depth"),
+        (lambda: kernels.relu_ntk(depth=2.5), "depth"),
+        (lambda: kernels.relu_ntk(sigma_w="x"), "sigma_w"),
+        (lambda: kernels.relu_ntk(sigma_w=0, sigma_b=0), "sigma_w"),
+        (lambda: kernels.exponential(-1), "beta"),
+        (lambda: kernels.polynomial([]), "coeffs"),
+        (lambda: kernels.polynomial("abc"), "coeffs"),
+        (lambda: kernels.arccos(-1), "order"),
+    ],
+)
 def test_bad_input(call, needle):
     with pytest.raises(ValueError, match=needle):
         call()

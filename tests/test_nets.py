@@ -12,13 +12,16 @@ from hermite_rev.family import Activation
 from hermite_rev.nets import FCN, net_activation, sphere_inputs, train
 
 
-@pytest.mark.parametrize("name, f, df", [
-    ("relu", lambda x: np.maximum(x, 0), lambda x: (x > 0) * 1.0),
-    ("erf", lambda x: np.vectorize(math.erf)(x), lambda x: 2 / math.sqrt(math.pi) * np.exp(-x * x)),
-    ("tanh", np.tanh, lambda x: 1 - np.tanh(x) ** 2),
-    ("sin6", lambda x: np.sin(6 * x) / 2, lambda x: 3 * np.cos(6 * x)),
-    ("softplus", lambda x: np.log1p(np.exp(x)), lambda x: 1 / (1 + np.exp(-x))),
-])
+@pytest.mark.parametrize(
+    "name, f, df",
+    [
+        ("relu", lambda x: np.maximum(x, 0), lambda x: (x > 0) * 1.0),
+        ("erf", lambda x: np.vectorize(math.erf)(x), lambda x: 2 / math.sqrt(math.pi) * np.exp(-x * x)),
+        ("tanh", np.tanh, lambda x: 1 - np.tanh(x) ** 2),
+        ("sin6", lambda x: np.sin(6 * x) / 2, lambda x: 3 * np.cos(6 * x)),
+        ("softplus", lambda x: np.log1p(np.exp(x)), lambda x: 1 / (1 + np.exp(-x))),
+    ],
+)
 def test_named_activations(name, f, df):
     x = np.linspace(-3, 3, 13).reshape(13, 1) + 0.01
     v, d = net_activation(name).value_and_grad(x)
@@ -104,7 +107,7 @@ def test_empirical_ntk_equals_gradient_inner_products():
     net = FCN(3, [5, 4], "erf", sigma_w=1.1, sigma_b=0.3, seed=3)
     grads = []
     for i in range(4):
-        out, acts, ders = net.forward(X[i:i + 1], keep=True)
+        out, acts, ders = net.forward(X[i : i + 1], keep=True)
         dW, db = net.backward(acts, ders, np.ones((1, 1)))
         grads.append(np.concatenate([g.ravel() for g in dW + db]))
     G = np.array(grads)
@@ -154,8 +157,18 @@ def test_train_decreases_loss_and_centres_output():
     y = np.sign(X[:, 0])
     net = FCN(5, [256], "relu", seed=0)
     seen = []
-    h = train(net, X, y, lr=2.0, epochs=2000, stop_mse=1e-2, X_test=X[:8], Y_test=y[:8], progress=False,
-              callback=lambda t, F: seen.append(F.copy()) if t == 0 else None)
+    h = train(
+        net,
+        X,
+        y,
+        lr=2.0,
+        epochs=2000,
+        stop_mse=1e-2,
+        X_test=X[:8],
+        Y_test=y[:8],
+        progress=False,
+        callback=lambda t, F: seen.append(F.copy()) if t == 0 else None,
+    )
     assert np.all(seen[0] == 0)  # f - f_0 starts at exactly 0
     assert h["train_mse"][0] == pytest.approx(1.0)
     assert h["train_mse"][-1] <= 1e-2 and h["stopped_at"] < 2000
@@ -259,8 +272,13 @@ def test_float32_sincos_kernel_is_correctly_rounded(cosine):
     from hermite_rev import _numba_train as nb
 
     rng = np.random.default_rng(2)
-    P = np.concatenate([rng.standard_normal(3000) * 4, rng.uniform(-2e4, 2e4, 200),
-                        [0.0, 1e-30, np.pi / 4, 3 * np.pi / 4, np.nan, np.inf]]).astype(np.float32)[None, :]
+    P = np.concatenate(
+        [
+            rng.standard_normal(3000) * 4,
+            rng.uniform(-2e4, 2e4, 200),
+            [0.0, 1e-30, np.pi / 4, 3 * np.pi / 4, np.nan, np.inf],
+        ]
+    ).astype(np.float32)[None, :]
     A, D = np.empty_like(P), np.empty_like(P)
     zero = np.zeros(P.shape[1], np.float32)
     with np.errstate(invalid="ignore"):
@@ -289,6 +307,7 @@ def test_accuracy_at_initialization_is_chance():
     assert _accuracy(F, Y) == pytest.approx((0.5 + 0.5 + 0.0 + 0.0) / 4)  # ties 0|1 and 1|2, wrong, NaN
     rng = np.random.default_rng(0)
     X = sphere_inputs(rng.standard_normal((20, 3)))
-    h = train(FCN(3, [16], "relu"), X, np.sign(X[:, 0]), lr=0.1, epochs=1, X_test=X, Y_test=np.sign(X[:, 1]),
-              progress=False)
+    h = train(
+        FCN(3, [16], "relu"), X, np.sign(X[:, 0]), lr=0.1, epochs=1, X_test=X, Y_test=np.sign(X[:, 1]), progress=False
+    )
     assert h["train_acc"][0] == 0.5 and h["test_acc"][0] == 0.5  # the centred net outputs 0

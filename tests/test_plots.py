@@ -28,8 +28,7 @@ def test_paper_figures_fast(tmp_path):
 
 def test_plot_methods_return_axes(tmp_path):
     fam = hr.reverse(hr.kernels.relu_ntk(2), "ntk", n=6)
-    for ax in (fam.plot(limit=4), fam.activation().plot(), fam.taylor.plot(),
-               plots.plot_activation(fam.activation())):
+    for ax in (fam.plot(limit=4), fam.activation().plot(), fam.taylor.plot(), plots.plot_activation(fam.activation())):
         assert len(ax.lines) >= 1
     ax = fam.taylor.plot()
     y = ax.lines[0].get_ydata()

@@ -1,4 +1,3 @@
-
 import mpmath
 import pytest
 import sympy
@@ -13,11 +12,28 @@ TENTH = sympy.Rational(1, 10)
 
 # expressions covering every supported node, each with a nonzero constant term where needed
 EXPRESSIONS = [
-    sympy.exp(c), sympy.log(2 + c), sympy.sin(c + 1), sympy.cos(3 * c), sympy.sinh(c / 2),
-    sympy.cosh(c), sympy.tanh(c + sympy.Rational(1, 3)), sympy.asin(c / 2), sympy.acos(c / 3 + sympy.Rational(1, 4)),
-    sympy.atan(2 * c - 1), sympy.erf(c + 1), sympy.erfc(c), sympy.sqrt(4 - c**2), (1 + c) ** sympy.Rational(1, 3),
-    1 / (3 - c) ** 2, sympy.exp(sympy.sin(c)) / (2 + c), (2 + c) ** c, sympy.asinh(c), sympy.atanh(c / 2),
-    sympy.tan(c), sympy.pi * c**3 + sympy.E, sympy.Float("0.25") * c,
+    sympy.exp(c),
+    sympy.log(2 + c),
+    sympy.sin(c + 1),
+    sympy.cos(3 * c),
+    sympy.sinh(c / 2),
+    sympy.cosh(c),
+    sympy.tanh(c + sympy.Rational(1, 3)),
+    sympy.asin(c / 2),
+    sympy.acos(c / 3 + sympy.Rational(1, 4)),
+    sympy.atan(2 * c - 1),
+    sympy.erf(c + 1),
+    sympy.erfc(c),
+    sympy.sqrt(4 - c**2),
+    (1 + c) ** sympy.Rational(1, 3),
+    1 / (3 - c) ** 2,
+    sympy.exp(sympy.sin(c)) / (2 + c),
+    (2 + c) ** c,
+    sympy.asinh(c),
+    sympy.atanh(c / 2),
+    sympy.tan(c),
+    sympy.pi * c**3 + sympy.E,
+    sympy.Float("0.25") * c,
 ]
 
 
@@ -120,24 +136,35 @@ def test_string_input_is_parsed_safely():
     assert hr.taylor("relu_ntk(depth=2)", 3)[0] > 0
 
 
-@pytest.mark.parametrize("expr,exc,needle", [
-    ("sqrt(c)", hr.NotAnalyticError, "not analytic at c = 0"),
-    ("log(c)", hr.NotAnalyticError, "log"),
-    ("1/c", hr.NotAnalyticError, "not analytic"),
-    ("acos(c + 1)", hr.NotAnalyticError, "acos"),
-    ("Abs(c)", hr.NotAnalyticError, "Abs"),
-    ("c + x", ValueError, "free symbol"),
-    ("c.func", ValueError, "attribute"),
-    ("__import__('os')", ValueError, "unknown function '__import__'"),
-    ("sqrt(-1 + c)", hr.NotAnalyticError, "not positive"),
-])
+@pytest.mark.parametrize(
+    "expr,exc,needle",
+    [
+        ("sqrt(c)", hr.NotAnalyticError, "not analytic at c = 0"),
+        ("log(c)", hr.NotAnalyticError, "log"),
+        ("1/c", hr.NotAnalyticError, "not analytic"),
+        ("acos(c + 1)", hr.NotAnalyticError, "acos"),
+        ("Abs(c)", hr.NotAnalyticError, "Abs"),
+        ("c + x", ValueError, "free symbol"),
+        ("c.func", ValueError, "attribute"),
+        ("__import__('os')", ValueError, "unknown function '__import__'"),
+        ("sqrt(-1 + c)", hr.NotAnalyticError, "not positive"),
+    ],
+)
 def test_bad_expressions(expr, exc, needle):
     with pytest.raises(exc, match=needle):
         hr.taylor(expr, 5)
 
 
-@pytest.mark.parametrize("kw,needle", [({"n": 0}, "n=0"), ({"n": -3}, "n=-3"), ({"n": 2.5}, "n=2.5"),
-                                        ({"n": 3, "dps": 0}, "dps=0"), ({"n": 3, "engine": "x"}, "engine")])
+@pytest.mark.parametrize(
+    "kw,needle",
+    [
+        ({"n": 0}, "n=0"),
+        ({"n": -3}, "n=-3"),
+        ({"n": 2.5}, "n=2.5"),
+        ({"n": 3, "dps": 0}, "dps=0"),
+        ({"n": 3, "engine": "x"}, "engine"),
+    ],
+)
 def test_bad_sizes(kw, needle):
     with pytest.raises(ValueError, match=needle):
         hr.taylor(sympy.exp(c), **kw)
@@ -152,19 +179,23 @@ def test_divergent_at_one_is_reported_by_tail():
 
 def test_global_precision_restored():
     import flint
+
     before = (flint.ctx.prec, flint.ctx.cap, mpmath.mp.dps)
     hr.taylor(sympy.exp(c), 50, dps=80)
     assert (flint.ctx.prec, flint.ctx.cap, mpmath.mp.dps) == before
 
 
-@pytest.mark.parametrize("K, n, match", [
-    (1 / (1 - 2 * c), 20, "sum to more than K\\(1\\)"),             # partial sums pass K(1) = -1
-    (1 / (1 - 2 * c) ** 2, 20, "sum to more than K\\(1\\)"),
-    (1 / (1 - 2 * c) ** 2, 1, r"singularity at c (=|in \[)0.5"),    # one term: the pole is found
-    (1 / (1 - sympy.Rational(101, 100) * c) ** 2, 20, r"singularity at c in \[0.990099"),  # sums still < K(1)
-    (1 / (1 - sympy.Rational(100001, 100000) * c) ** 2, 20, r"singularity at c in \[0.99999"),  # 1 - 1e-5
-    (2 - sympy.sqrt(1 - sympy.Rational(101, 100) * c), 20, "not real"),    # branch point at 0.990
-])
+@pytest.mark.parametrize(
+    "K, n, match",
+    [
+        (1 / (1 - 2 * c), 20, "sum to more than K\\(1\\)"),  # partial sums pass K(1) = -1
+        (1 / (1 - 2 * c) ** 2, 20, "sum to more than K\\(1\\)"),
+        (1 / (1 - 2 * c) ** 2, 1, r"singularity at c (=|in \[)0.5"),  # one term: the pole is found
+        (1 / (1 - sympy.Rational(101, 100) * c) ** 2, 20, r"singularity at c in \[0.990099"),  # sums still < K(1)
+        (1 / (1 - sympy.Rational(100001, 100000) * c) ** 2, 20, r"singularity at c in \[0.99999"),  # 1 - 1e-5
+        (2 - sympy.sqrt(1 - sympy.Rational(101, 100) * c), 20, "not real"),  # branch point at 0.990
+    ],
+)
 def test_tail_refuses_series_that_do_not_converge_to_K_on_0_1(K, n, match):
     # the coefficients themselves are fine; only the tail bound would be meaningless
     a = hr.taylor(K, n, dps=20)
@@ -176,8 +207,12 @@ def test_tail_refuses_series_that_do_not_converge_to_K_on_0_1(K, n, match):
 
 
 def test_tail_check_accepts_deep_kernels_and_signed_series():
-    for K in (hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10)), hr.kernels.erf_nngp(3),
-              hr.kernels.arccos(0), sympy.exp(c) * sympy.cosh(c)):
+    for K in (
+        hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10)),
+        hr.kernels.erf_nngp(3),
+        hr.kernels.arccos(0),
+        sympy.exp(c) * sympy.cosh(c),
+    ):
         t = hr.taylor(K, 10, dps=20).tail
         assert 0 <= t.bound < t.k1
     # signed coefficients: the tail is just K(1) - partial sum, possibly negative, never refused
@@ -196,8 +231,14 @@ def test_one_term_series_of_a_function_of_c():
 
 def test_tail_of_a_polynomial_with_float_coefficients_is_not_rounded():
     # Floats are the decimals they print as (the float policy); K(1) must be their exact sum
-    text = ("0.171427159070736", "0.239528266062657", "0.153889218044980", "0.0459982329006793",
-            "0.0286615684903166", "0.0121703840724920")
+    text = (
+        "0.171427159070736",
+        "0.239528266062657",
+        "0.153889218044980",
+        "0.0459982329006793",
+        "0.0286615684903166",
+        "0.0121703840724920",
+    )
     coeffs = [sympy.Float(x, 15) for x in text]
     K = sum(a * c**k for k, a in enumerate(coeffs))
     t = hr.taylor(K, len(coeffs), dps=20).tail

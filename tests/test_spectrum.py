@@ -35,8 +35,11 @@ def _moment(m, d):
     # E[t^m] for t = <x, e> with x uniform on S^{d-1}: the Beta integral of (1-t^2)^((d-3)/2)
     if m % 2:
         return sympy.Integer(0)
-    return sympy.gamma(sympy.Rational(d, 2)) * sympy.gamma(sympy.Rational(m + 1, 2)) / (
-        sympy.sqrt(sympy.pi) * sympy.gamma(sympy.Rational(m + d, 2)))
+    return (
+        sympy.gamma(sympy.Rational(d, 2))
+        * sympy.gamma(sympy.Rational(m + 1, 2))
+        / (sympy.sqrt(sympy.pi) * sympy.gamma(sympy.Rational(m + d, 2)))
+    )
 
 
 @pytest.mark.parametrize("d", [2, 3, 4, 5, 7])
@@ -48,8 +51,9 @@ def test_funk_hecke_power_matches_gegenbauer_moments(d):
         P = sympy.chebyshevt(k, t) if d == 2 else sympy.gegenbauer(k, lam, t) / sympy.gegenbauer(k, lam, 1)
         poly = sympy.Poly(sympy.expand(P), t)
         for j in range(10):
-            direct = sympy.nsimplify(sympy.simplify(
-                sum(coef * _moment(j + mon[0], d) for mon, coef in zip(poly.monoms(), poly.coeffs()))))
+            direct = sympy.nsimplify(
+                sympy.simplify(sum(coef * _moment(j + mon[0], d) for mon, coef in zip(poly.monoms(), poly.coeffs())))
+            )
             assert S.funk_hecke_power(j, k, d) == direct, (j, k, d)
 
 
@@ -79,8 +83,12 @@ def test_funk_hecke_arb_agrees_with_exact_for_large_degrees():
 
 def _fh_mpmath(j, k, d):
     m = (j - k) // 2
-    return (mpmath.factorial(j) * mpmath.gamma(mpmath.mpf(d) / 2) * mpmath.gamma(m + mpmath.mpf(1) / 2)
-            / (2**k * mpmath.factorial(j - k) * mpmath.sqrt(mpmath.pi) * mpmath.gamma(m + k + mpmath.mpf(d) / 2)))
+    return (
+        mpmath.factorial(j)
+        * mpmath.gamma(mpmath.mpf(d) / 2)
+        * mpmath.gamma(m + mpmath.mpf(1) / 2)
+        / (2**k * mpmath.factorial(j - k) * mpmath.sqrt(mpmath.pi) * mpmath.gamma(m + k + mpmath.mpf(d) / 2))
+    )
 
 
 def test_max_beyond_is_the_maximum():
@@ -219,8 +227,9 @@ def test_endpoint_expansion_arccos_exact():
     assert sympy.simplify(em.coefficient - e1.coefficient) == 0
 
 
-@pytest.mark.parametrize("K", [hr.kernels.relu_ntk(3), hr.kernels.relu_nngp(2, sympy.sqrt(2), sympy.Rational(1, 10)),
-                               hr.kernels.arccos(2)])
+@pytest.mark.parametrize(
+    "K", [hr.kernels.relu_ntk(3), hr.kernels.relu_nngp(2, sympy.sqrt(2), sympy.Rational(1, 10)), hr.kernels.arccos(2)]
+)
 @pytest.mark.parametrize("point", [1, -1])
 def test_endpoint_expansion_approximates_the_kernel(K, point):
     e = S.endpoint_expansion(K, point, order=4)
@@ -231,7 +240,7 @@ def test_endpoint_expansion_approximates_the_kernel(K, point):
         # with a bias the kernel is analytic at -1 but only in a disc of radius ~0.005 in t
         for t in (mpmath.mpf("1e-5"), mpmath.mpf("1e-6")):
             val = mpmath.re(f(point - point * t))
-            assert abs(val - g(t)) < 1000 * t ** e.order * max(1, abs(val)), (point, t)
+            assert abs(val - g(t)) < 1000 * t**e.order * max(1, abs(val)), (point, t)
 
 
 def test_sympy_series_agrees_with_the_walker_on_a_shallow_kernel():

@@ -110,6 +110,7 @@ def _homogeneous_dual(alpha):
 def _oracle_deep(alpha, kind, depth, sb2, n, dps):
     """Taylor coefficients of the deep NNGP/NTK (sigma_w = 1, neural-tangents recursion) of the
     leaky ReLU by mpmath.taylor of the closed-form recursion."""
+
     def K(c):
         S, T, q_prev = c, 0, 1
         for _ in range(depth):
@@ -128,12 +129,15 @@ def _oracle_deep(alpha, kind, depth, sb2, n, dps):
         return mpmath.taylor(K, 0, n - 1)
 
 
-@pytest.mark.parametrize("alpha,kind,depth,sb", [
-    (sympy.Rational(1, 10), "ntk", 2, 0),
-    (-1, "ntk", 2, sympy.Rational(1, 10)),
-    (-1, "nngp", 3, 0),
-    (sympy.Rational(1, 10), "ntk", 1, sympy.Rational(1, 2)),
-])
+@pytest.mark.parametrize(
+    "alpha,kind,depth,sb",
+    [
+        (sympy.Rational(1, 10), "ntk", 2, 0),
+        (-1, "ntk", 2, sympy.Rational(1, 10)),
+        (-1, "nngp", 3, 0),
+        (sympy.Rational(1, 10), "ntk", 1, sympy.Rational(1, 2)),
+    ],
+)
 def test_kernel_of_kinked_bounds_tight_and_true(alpha, kind, depth, sb):
     phi = sympy.Max(z, alpha * z) if alpha != -1 else sympy.Abs(z)
     n, dps = 8, 20
@@ -152,8 +156,9 @@ def test_kernel_of_shifted_relu_deep_finishes_and_is_consistent():
     import time
 
     t0 = time.perf_counter()
-    a = hr.kernel_of(sympy.Max(0, z - sympy.Rational(1, 2)), kind="ntk", depth=2, sigma_b=sympy.Rational(1, 10),
-                     n=8, dps=20)
+    a = hr.kernel_of(
+        sympy.Max(0, z - sympy.Rational(1, 2)), kind="ntk", depth=2, sigma_b=sympy.Rational(1, 10), n=8, dps=20
+    )
     assert time.perf_counter() - t0 < 60
     assert max(a.errors) < 1e-15
     assert 0 <= a.tail.estimate <= a.tail.bound
@@ -201,8 +206,11 @@ def test_activation_expr_is_stable_at_high_degree():
     assert abs(mono - float(truth)) > 1e-3 * abs(float(truth))
     # evalf, diff and the polynomial agree with the recurrence
     assert abs(sympy.N(act.expr.subs(z, 6), 30) - sympy.Float(truth, 30)) < 1e-20 * abs(float(truth))
-    small = hr.Activation([sympy.Rational(1, 2), 1, sympy.Rational(1, 3)], dps=30,
-                          exact=(sympy.Rational(1, 2), sympy.Integer(1), sympy.Rational(1, 3)))
+    small = hr.Activation(
+        [sympy.Rational(1, 2), 1, sympy.Rational(1, 3)],
+        dps=30,
+        exact=(sympy.Rational(1, 2), sympy.Integer(1), sympy.Rational(1, 3)),
+    )
     assert sympy.expand(small.expr.rewrite(sympy.Poly) - small.expr_monomial) == 0
     assert sympy.expand(sympy.diff(small.expr, z).rewrite(sympy.Poly) - sympy.diff(small.expr_monomial, z)) == 0
 
@@ -219,7 +227,6 @@ def test_numpy_coefficients_work_like_lists():
     assert fam.kernel == sympy.Rational(1, 10) + hr.c / 5
     with pytest.raises(HermiteRevError, match="1-D"):
         hr.Activation(np.zeros((2, 2)))
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -322,7 +329,7 @@ def test_cli_creates_output_folders_and_refuses_directories(capsys, tmp_path, mo
     monkeypatch.chdir(tmp_path)
     rc, out, err = _cli(capsys, "verify", "exp(c)", "--n", "4", "--widths", "64", "128")
     assert rc == 0, err
-    assert (tmp_path / "out" / "verify.png").exists()          # its own default, no out/ before
+    assert (tmp_path / "out" / "verify.png").exists()  # its own default, no out/ before
     rc, out, err = _cli(capsys, "reverse", "exp(c)", "--n", "4", "--plot", str(tmp_path / "a" / "b" / "c.png"))
     assert rc == 0, err
     assert (tmp_path / "a" / "b" / "c.png").exists()
@@ -341,9 +348,11 @@ def test_cli_refuses_unwritable_output_before_computing(capsys, tmp_path, monkey
     monkeypatch.setattr(family_mod, "reverse", boom)
     blocker = tmp_path / "file"
     blocker.write_text("")
-    for argv in (["reverse", "exp(c)", "--plot", str(blocker / "x.png")],
-                 ["family", "exp(c)", "--plot", str(blocker / "x.png")],
-                 ["verify", "exp(c)", "--bounded", "--out", str(blocker / "x.png")]):
+    for argv in (
+        ["reverse", "exp(c)", "--plot", str(blocker / "x.png")],
+        ["family", "exp(c)", "--plot", str(blocker / "x.png")],
+        ["verify", "exp(c)", "--bounded", "--out", str(blocker / "x.png")],
+    ):
         rc, out, err = _cli(capsys, *argv)
         assert rc == 2 and "cannot write" in err and len(err.strip().splitlines()) == 1
 
@@ -354,9 +363,21 @@ def test_experiment_prints_table_before_writing_figure(capsys, tmp_path, monkeyp
     drawn = []
 
     def fake(fast=False, out=None, **options):
-        res = experiments.ExperimentResult({"net": {"train_mse": 0.1, "train_mse_std": 0.0, "test_mse": 0.2,
-                                                    "test_mse_std": 0.0, "train_acc": 1.0, "train_acc_std": 0.0,
-                                                    "test_acc": 0.5, "test_acc_std": 0.0, "seconds": 1.0}})
+        res = experiments.ExperimentResult(
+            {
+                "net": {
+                    "train_mse": 0.1,
+                    "train_mse_std": 0.0,
+                    "test_mse": 0.2,
+                    "test_mse_std": 0.0,
+                    "train_acc": 1.0,
+                    "train_acc_std": 0.0,
+                    "test_acc": 0.5,
+                    "test_acc_std": 0.0,
+                    "seconds": 1.0,
+                }
+            }
+        )
 
         def draw(path):
             drawn.append(capsys.readouterr().out)  # what was printed before the figure
@@ -380,10 +401,14 @@ def test_cli_json_is_valid_and_lossless(capsys):
     data = _strict_json(out)
     with mpmath.workdps(450):
         for k, (a, e) in enumerate(zip(data["coefficients"], data["errors"])):
-            assert mpmath.mpf(e) > 0                      # 1e-400 was written as 0.0
+            assert mpmath.mpf(e) > 0  # 1e-400 was written as 0.0
             assert abs(mpmath.mpf(a) - 1 / mpmath.factorial(k)) <= mpmath.mpf(e)
-    text = json.dumps(_json_ready({"x": float("inf"), "y": [float("nan"), mpmath.mpf("1e-500")],
-                                   "z": np.float64(-np.inf), "w": np.arange(2)}), allow_nan=False)
+    text = json.dumps(
+        _json_ready(
+            {"x": float("inf"), "y": [float("nan"), mpmath.mpf("1e-500")], "z": np.float64(-np.inf), "w": np.arange(2)}
+        ),
+        allow_nan=False,
+    )
     got = _strict_json(text)
     assert got["x"] == "inf" and got["y"][0] == "nan" and got["z"] == "-inf" and got["w"] == [0, 1]
     assert mpmath.mpf(got["y"][1]) == mpmath.mpf("1e-500")
@@ -414,8 +439,11 @@ def test_short_expr():
 def _gcc(src, tmp_path, name="a"):
     cfile = tmp_path / f"{name}.c"
     cfile.write_text(src)
-    return subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-c", str(cfile), "-o",
-                           str(tmp_path / f"{name}.o")], capture_output=True, text=True)
+    return subprocess.run(
+        ["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-c", str(cfile), "-o", str(tmp_path / f"{name}.o")],
+        capture_output=True,
+        text=True,
+    )
 
 
 def test_export_nfkc_names_are_refused():
@@ -440,8 +468,28 @@ def test_export_c_names_compile_with_werror_or_are_refused(tmp_path):
     from hermite_rev.export import export_activation
 
     compiled = refused = 0
-    for name in ("creal", "cabs", "index", "rindex", "cimag", "conj", "bzero", "alloca", "j0", "y1", "gamma",
-                 "exp10", "drem", "stpcpy", "strdup", "sincos", "significand", "finite", "phi", "relu_mimic"):
+    for name in (
+        "creal",
+        "cabs",
+        "index",
+        "rindex",
+        "cimag",
+        "conj",
+        "bzero",
+        "alloca",
+        "j0",
+        "y1",
+        "gamma",
+        "exp10",
+        "drem",
+        "stpcpy",
+        "strdup",
+        "sincos",
+        "significand",
+        "finite",
+        "phi",
+        "relu_mimic",
+    ):
         try:
             src = export_activation([0.5, 1.0, 0.25], "c", name=name)
         except HermiteRevError:

@@ -122,12 +122,15 @@ def test_numpy_callable_pair_float_only():
         verify.quadrature_kernel((np.tanh, np.tanh), "ntk", [0.5], dps=20)
 
 
-@pytest.mark.parametrize("bad, match", [
-    (dict(cs=[1.5]), "cosines must lie in"),
-    (dict(kind="foo"), "kind must be one of"),
-    (dict(method="simpson"), "method must be"),
-    (dict(dps=0), "dps must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (dict(cs=[1.5]), "cosines must lie in"),
+        (dict(kind="foo"), "kind must be one of"),
+        (dict(method="simpson"), "method must be"),
+        (dict(dps=0), "dps must be a positive integer"),
+    ],
+)
 def test_quadrature_bad_input(bad, match):
     args = dict(act="relu", kind="ntk", cs=[0.5], dps=None)
     args.update(bad)
@@ -151,8 +154,9 @@ def test_empirical_kernel_close_to_analytic_wide():
 def test_empirical_kernel_deep_matches_closed_form():
     K3 = hr.kernels.relu_ntk(3, sympy.sqrt(2), sympy.Rational(1, 10))
     cs = [0.0, 1.0]
-    vals = np.mean([verify.empirical_kernel("relu", "ntk", 2048, cs, s, 3, math.sqrt(2), 0.1) for s in range(4)],
-                   axis=0)
+    vals = np.mean(
+        [verify.empirical_kernel("relu", "ntk", 2048, cs, s, 3, math.sqrt(2), 0.1) for s in range(4)], axis=0
+    )
     ref = [float(v) for v in _closed(K3, cs)]
     assert np.allclose(vals, ref, rtol=0.08)
 
@@ -188,8 +192,9 @@ def test_theorem_report(tmp_path, monkeypatch):
     monkeypatch.setattr(matplotlib, "use", lambda *a, **k: pytest.fail("verify switched the matplotlib backend"))
     monkeypatch.setenv("DISPLAY", ":0")
     out = tmp_path / "report.png"
-    r = verify.theorem_report(hr.kernels.exponential(1), "ntk", n=12, cs=[-1, 0, 0.5, 1], widths=(256, 4096),
-                              seeds=range(2), out=str(out))
+    r = verify.theorem_report(
+        hr.kernels.exponential(1), "ntk", n=12, cs=[-1, 0, 0.5, 1], widths=(256, 4096), seeds=range(2), out=str(out)
+    )
     assert out.exists() and out.stat().st_size > 1000
     assert r["max_series_vs_quadrature"] < 1e-12
     assert r["max_target_vs_series"] <= r["tail_bound"] + 1e-12
@@ -320,6 +325,7 @@ def test_empirical_kernel_d_in():
 
 def test_theorem_report_takes_a_computed_family():
     import sympy
+
     fam = hr.reverse(sympy.exp(hr.c), "nngp", n=6, dps=20)
     rep = hr.verify.theorem_report(fam, widths=(64, 256), seeds=range(1), out=None)
     assert list(rep["activation"].coeffs) == list(fam.activation().coeffs)
