@@ -616,8 +616,8 @@ def _expression_help(width=96):
 # measured on 2 shared cores (README / docs: verification): the full mimic experiment trains the
 # 4-hidden-layer ReLU net at width 4096 for 1000 epochs, about 42 minutes per trial
 FULL_RUN_NOTE = {
-    "figures": "about 2 to 2.5 hours: the training figure runs the full wine mimic experiment (3 trials, width 4096, "
-    "1000 epochs; the 4-hidden-layer ReLU net takes about 42 minutes per trial on one core). "
+    "figures": "about 10 to 20 minutes: the training figure runs the full wine mimic experiment (3 trials, width "
+    "4096, 1000 epochs; about 6.5 CPU-minutes per trial, one trial per core, more on a busy machine). "
     "--fast draws the same figures in about 20 seconds.",
     "mimic": "the full run at the paper's scale (3 trials, width 4096, 1000 epochs); its estimated time, from a "
     "short calibration on this machine, follows. --fast runs a small variant in under a minute.",

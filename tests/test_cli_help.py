@@ -72,7 +72,7 @@ def test_figures_without_fast_says_how_long_first(capsys, monkeypatch, tmp_path)
 
     monkeypatch.setattr(hermite_rev.plots, "paper_figures", fake)
     assert main(["figures", "--out", str(tmp_path)]) == 0
-    assert order and "hours" in order[0][1] and "--fast" in order[0][1]
+    assert order and "minutes" in order[0][1] and "--fast" in order[0][1]
     monkeypatch.setattr(hermite_rev.plots, "paper_figures", lambda out, formats, fast: [])
     capsys.readouterr()
     assert main(["figures", "--fast", "--out", str(tmp_path)]) == 0
