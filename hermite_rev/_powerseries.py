@@ -115,13 +115,23 @@ class SympyField:
     def coerce(self, expr):
         return sympy.sympify(expr)
 
+    #: an expanded coefficient with more terms than this counts as running out of time: expanding
+    #: products of such sums is what makes one step of the exact walk take arbitrarily long
+    max_terms = 2000
+
+    def _bounded(self, r):
+        if self.deadline is not None and r.is_Add and len(r.args) > self.max_terms:
+            raise Timeout
+        self._tick()
+        return r
+
     def dot(self, xs, ys):
         self._tick()
-        return sympy.expand(sympy.Add(*[x * y for x, y in zip(xs, ys)]))
+        return self._bounded(sympy.expand(sympy.Add(*[x * y for x, y in zip(xs, ys)])))
 
     def simp(self, x):
         self._tick()
-        return sympy.expand(x)
+        return self._bounded(sympy.expand(x))
 
     def sign(self, x):
         x = sympy.sympify(x)

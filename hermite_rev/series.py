@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -935,24 +936,42 @@ def _taylor_mpmath(expr, n, dps):
 def _taylor_exact(expr, n, seconds=None):
     seconds = EXACT_SECONDS if seconds is None else seconds
     F = ps.SympyField(deadline=time.monotonic() + seconds)
-    N = n
-    try:
-        for _ in range(8):
-            try:
-                is_series, value = _Walker(_ListBackend(N, F), c, want=n)(expr)
-                break
-            except _NeedTerms as more:
-                N += more.extra
-        else:  # pragma: no cover
-            raise HermiteRevError(f"could not cancel the leading zeros of {short(expr)} exactly")
-    except _Timeout:
-        raise HermiteRevError(
-            f"exact Taylor coefficients of {short(expr, 80)} not found within {seconds:g} s (the exact "
-            f"expressions grow too fast for sympy); use dps= instead, e.g. hr.taylor(K, {n}, dps=50), "
-            f"for coefficients proven correct to that many digits"
-        ) from None
-    except _Undecided:
-        raise HermiteRevError(f"cannot decide the sign of a constant term of {short(expr)} exactly") from None
+    refusal = HermiteRevError(
+        f"exact Taylor coefficients of {short(expr, 80)} not found within {seconds:g} s (the exact "
+        f"expressions grow too fast for sympy); use dps= instead, e.g. hr.taylor(K, {n}, dps=50), "
+        f"for coefficients proven correct to that many digits"
+    )
+    out = {}
+
+    def work():
+        N = n
+        try:
+            for _ in range(8):
+                try:
+                    out["value"] = _Walker(_ListBackend(N, F), c, want=n)(expr)
+                    return
+                except _NeedTerms as more:
+                    N += more.extra
+            out["error"] = HermiteRevError(f"could not cancel the leading zeros of {short(expr)} exactly")
+        except BaseException as exc:
+            out["error"] = exc
+
+    # one sympy expansion can outlast the deadline checked between operations: the walk runs in a
+    # thread that is abandoned at the deadline (it stops at its next operation, which then times out)
+    worker = threading.Thread(target=work, daemon=True, name="hermite_rev exact taylor")
+    worker.start()
+    worker.join(seconds + 0.5)
+    if worker.is_alive():
+        F.deadline = -math.inf
+        raise refusal
+    if "error" in out:
+        exc = out["error"]
+        if isinstance(exc, _Timeout):
+            raise refusal from None
+        if isinstance(exc, _Undecided):
+            raise HermiteRevError(f"cannot decide the sign of a constant term of {short(expr)} exactly") from None
+        raise exc
+    is_series, value = out["value"]
     values = list(value[:n]) if is_series else ps.ps_const(F, value, n)
     _check_exact_against_balls(expr, values)
     return TaylorCoeffs(
