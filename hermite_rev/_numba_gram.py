@@ -89,21 +89,23 @@ def horner_c(C, a):
 
 
 @njit(inline="always")
-def _acos(v):
+def _unit(v):
+    """v in [-1, 1]: rounding just outside is clipped, anything further is NaN."""
     if v > 1.0:
-        v = 1.0 if v < 1.0 + 1e-12 else math.nan
-    elif v < -1.0:
-        v = -1.0 if v > -1.0 - 1e-12 else math.nan
-    return math.acos(v)
+        return 1.0 if v < 1.0 + 1e-12 else math.nan
+    if v < -1.0:
+        return -1.0 if v > -1.0 - 1e-12 else math.nan
+    return v
+
+
+@njit(inline="always")
+def _acos(v):
+    return math.acos(_unit(v))
 
 
 @njit(inline="always")
 def _asin(v):
-    if v > 1.0:
-        v = 1.0 if v < 1.0 + 1e-12 else math.nan
-    elif v < -1.0:
-        v = -1.0 if v > -1.0 - 1e-12 else math.nan
-    return math.asin(v)
+    return math.asin(_unit(v))
 
 
 @njit(inline="always")

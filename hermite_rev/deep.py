@@ -1014,30 +1014,12 @@ def _via_fit(ctx):
             ub = np.full_like(x0, np.inf)
             if fixed_s is None:
                 lb[-1], ub[-1] = math.log(k1) - 20, math.log(k1)
-            res = least_squares(
-                resid,
-                x0,
-                jac=jac,
-                bounds=(lb, ub),
-                method="trf",
-                xtol=1e-15,
-                ftol=1e-15,
-                gtol=1e-15,
-                max_nfev=50 * len(x0),
+            solve = dict(
+                jac=jac, bounds=(lb, ub), method="trf", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=50 * len(x0)
             )
+            res = least_squares(resid, x0, **solve)
             # refine: restart from the solution with the Jacobian scaling
-            res = least_squares(
-                resid,
-                res.x,
-                jac=jac,
-                bounds=(lb, ub),
-                method="trf",
-                xtol=1e-15,
-                ftol=1e-15,
-                gtol=1e-15,
-                x_scale="jac",
-                max_nfev=50 * len(x0),
-            )
+            res = least_squares(resid, res.x, x_scale="jac", **solve)
             if best is None or res.cost < best.cost:
                 best = res
     g, s = unpack(best.x)
