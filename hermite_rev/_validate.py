@@ -39,10 +39,14 @@ import math
 import numbers
 import re
 import threading
+from typing import TYPE_CHECKING, cast
 
 import flint
 import mpmath
 import sympy
+
+if TYPE_CHECKING:
+    from ._typing import Kind
 
 __all__ = [
     "HermiteRevError",
@@ -224,11 +228,11 @@ def check_dps(value, name: str = "dps") -> int:
     return check_positive_int(value, name, LIMITS["taylor_dps"])
 
 
-def check_kind(kind) -> str:
+def check_kind(kind: object) -> Kind:
     """Return the kernel kind, ``"nngp"`` or ``"ntk"``."""
     if not isinstance(kind, str) or kind.lower() not in KINDS:
         raise HermiteRevError(f"kind must be one of {KINDS}, got kind={short(repr(kind), 60)}")
-    return kind.lower()
+    return cast("Kind", kind.lower())
 
 
 # --------------------------------------------------------------------------------------------
