@@ -70,8 +70,8 @@ class NamedActivation:
 
     name: str
     expr: sympy.Expr
-    f: object
-    df: object
+    f: Callable[[Any], Any]
+    df: Callable[[Any], Any]
     code: str | None = None
     a: float = 1.0
     s: float = 1.0
