@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
     from ._typing import ArrayLike, FloatArray
-    from .family import ActivationFamily
+    from .family import Activation, ActivationFamily
 
 __all__ = ["compile_activation", "CompiledActivation", "best_member", "BestMember", "CRITERIA"]
 
@@ -261,7 +261,7 @@ class BestMember:
     grid : int
     """
 
-    activation: object
+    activation: Activation
     signs: tuple
     value: float
     refined_value: float
