@@ -239,6 +239,27 @@ def _check_target_name(name: str, target: str, what: str = "name") -> str:
     return name
 
 
+def _coeff_source(N: str, b: FloatArray, d: FloatArray, brackets: str) -> str:
+    """The generated ``N_COEFFS`` and ``N_GRAD_COEFFS`` (phi's and phi''s Hermite coefficients) as
+    Python lists (``brackets="[]"``) or tuples (``"()"``, one trailing comma)."""
+    op, cl = brackets[0], brackets[1]
+    comma = "," if brackets == "()" else ""
+    return f"{N}_COEFFS = {op}\n    {_floats(b)}{comma}\n{cl}\n{N}_GRAD_COEFFS = {op}\n    {_floats(d)}{comma}\n{cl}"
+
+
+def _series_source(name: str, xp: str) -> str:
+    """The generated ``_NAME_series(x, coeffs)``: sum_k coeffs[k] h_k(x) by the three-term
+    recurrence, for the array module ``xp`` of the generated code (``"torch"`` or ``"jnp"``)."""
+    return f"""def _{name}_series(x, coeffs):
+    h_prev = {xp}.zeros_like(x)
+    h = {xp}.ones_like(x)
+    out = coeffs[0] * h
+    for k in range(1, len(coeffs)):
+        h_prev, h = h, (x * h - math.sqrt(k - 1) * h_prev) / math.sqrt(k)
+        out = out + coeffs[k] * h
+    return out"""
+
+
 def _export_numpy(act: object, b: FloatArray, name: str, **_: Any) -> str:
     d = _derivative(b)
     return f'''{_header(act, b, "numpy", "# ")}
@@ -289,22 +310,10 @@ import math
 
 import torch
 
-{name.upper()}_COEFFS = [
-    {_floats(b)}
-]
-{name.upper()}_GRAD_COEFFS = [
-    {_floats(d)}
-]
+{_coeff_source(name.upper(), b, d, "[]")}
 
 
-def _{name}_series(x, coeffs):
-    h_prev = torch.zeros_like(x)
-    h = torch.ones_like(x)
-    out = coeffs[0] * h
-    for k in range(1, len(coeffs)):
-        h_prev, h = h, (x * h - math.sqrt(k - 1) * h_prev) / math.sqrt(k)
-        out = out + coeffs[k] * h
-    return out
+{_series_source(name, "torch")}
 
 
 def {name}(x):
@@ -338,22 +347,10 @@ import math
 import jax
 import jax.numpy as jnp
 
-{name.upper()}_COEFFS = (
-    {_floats(b)},
-)
-{name.upper()}_GRAD_COEFFS = (
-    {_floats(d)},
-)
+{_coeff_source(name.upper(), b, d, "()")}
 
 
-def _{name}_series(x, coeffs):
-    h_prev = jnp.zeros_like(x)
-    h = jnp.ones_like(x)
-    out = coeffs[0] * h
-    for k in range(1, len(coeffs)):
-        h_prev, h = h, (x * h - math.sqrt(k - 1) * h_prev) / math.sqrt(k)
-        out = out + coeffs[k] * h
-    return out
+{_series_source(name, "jnp")}
 
 
 @jax.jit
@@ -468,12 +465,7 @@ import math
 import jax.numpy as jnp
 from neural_tangents import stax
 
-{N}_COEFFS = (
-    {_floats(b)},
-)
-{N}_GRAD_COEFFS = (
-    {_floats(d)},
-)
+{_coeff_source(N, b, d, "()")}
 # h_m(s z) = sum_i s^(m-2i) (s^2-1)^i {N}_RESCALE[m][i] h_(m-2i)(z)  (Hermite multiplication theorem)
 {N}_RESCALE = tuple(
     tuple(math.exp(0.5 * (math.lgamma(m + 1) - math.lgamma(m - 2 * i + 1)) - math.lgamma(i + 1)) / 2.0 ** i
@@ -481,14 +473,7 @@ from neural_tangents import stax
     for m in range(len({N}_COEFFS)))
 
 
-def _{name}_series(x, coeffs):
-    h_prev = jnp.zeros_like(x)
-    h = jnp.ones_like(x)
-    out = coeffs[0] * h
-    for k in range(1, len(coeffs)):
-        h_prev, h = h, (x * h - math.sqrt(k - 1) * h_prev) / math.sqrt(k)
-        out = out + coeffs[k] * h
-    return out
+{_series_source(name, "jnp")}
 
 
 def {name}(x):
