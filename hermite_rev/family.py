@@ -377,20 +377,14 @@ class ActivationFamily:
             )
         return best_member(self, criterion, **options)
 
-    def plot(
-        self,
-        ax: Any = None,
-        xlim: tuple[float, float] = (-3, 3),
-        limit: int = 16,
-        seed: int = 0,
-        low: int | None = None,
-        label: str | None = None,
-    ) -> Any:
+    def plot(self, ax: Any = None, **options: Any) -> Any:
         """Plot up to ``limit`` members that differ in their low-order signs (phi and -phi never
-        both; see :func:`hermite_rev.plots.family_signs` for how they are chosen)."""
+        both; see :func:`hermite_rev.plots.family_signs` for how they are chosen).  ``options`` are
+        those of :func:`hermite_rev.plots.plot_family`: ``xlim=(-3, 3)``, ``limit=16``, ``seed=0``,
+        ``low=None``, ``label=None``, ``highlight=()``."""
         from .plots import plot_family
 
-        return plot_family(self, ax=ax, xlim=xlim, limit=limit, seed=seed, low=low, label=label)
+        return plot_family(self, ax=ax, **options)
 
     def _repr_latex_(self) -> str:
         terms = [rf"{mpmath.nstr(self.magnitudes[k], 6)}\,h_{{{k}}}(z)" for k in self.nonzero[:6]]
