@@ -615,7 +615,9 @@ def _expression_help(width: int = 96) -> str:
     lines.append(wrap("constants: " + ", ".join(CONSTANTS) + "; numbers such as 1/10, 0.1 (exact), 2**-3"))
     lines.append("  kernel constructors (numbers and keyword arguments):")
     for name in CONSTRUCTORS:
-        sig = str(inspect.signature(getattr(kernels, name)))
+        sig = inspect.signature(getattr(kernels, name))
+        plain = [p.replace(annotation=p.empty) for p in sig.parameters.values()]  # names and defaults only
+        sig = sig.replace(parameters=plain, return_annotation=sig.empty)
         lines.append(textwrap.fill(f"{name}{sig}", width, initial_indent="    ", subsequent_indent="      "))
     lines.append("  example: 'relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10) + exp(c)/10'")
     return "\n".join(lines)
