@@ -1017,8 +1017,7 @@ def _via_fit(ctx: dict[str, Any]) -> dict[str, Any]:
         fK = sympy.lambdify(c, expr, "mpmath")
         with mpmath.workdps(30):
             Kv = np.array([float(mpmath.re(fK(mpmath.mpf(x)))) for x in cs])
-    a = taylor(expr, n, 20)
-    a = np.array([max(float(v), 0.0) for v in a])
+    a = np.array([max(float(v), 0.0) for v in taylor(expr, n, 20)])
     fixed_s = None
     if kind == "nngp":
         fixed_s = float(ctx["s_nngp"])
