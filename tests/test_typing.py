@@ -187,3 +187,39 @@ def test_mypy_is_strict_on_public_modules(module: str) -> None:
         if name in ([mods] if isinstance(mods, str) else mods):
             strict.update({k: override[k] for k in strict if k in override})
     assert all(strict.values()), (name, strict)
+
+
+USER_SCRIPT = """
+from typing import assert_type
+
+import numpy as np
+from numpy.typing import NDArray
+
+import hermite_rev as hr
+
+K = hr.kernels.relu_ntk(depth=2)
+assert_type(hr.gram(K, np.eye(3)), NDArray[np.float64])
+G, info = hr.gram(K, np.eye(3), info=True)
+assert_type(hr.reverse("exp(c)", kind="ntk", n=8), hr.ActivationFamily)
+assert_type(hr.taylor(K, 5, dps=20), hr.TaylorCoeffs)
+assert_type(hr.verify.empirical_kernel("relu", "ntk", width=64, cs=[0.0, 1.0]), NDArray[np.float64])
+f_train, f_test = hr.predict.gradient_descent_mse(K, np.eye(3), np.ones(3), np.eye(3))
+f_train, f_test, cov = hr.predict.gradient_descent_mse(K, np.eye(3), np.ones(3), np.eye(3), K_nngp=K)
+hr.reverse(K, kind="nttk")
+"""
+
+
+def test_a_users_script_type_checks(tmp_path: pathlib.Path) -> None:
+    """What a user's mypy sees: precise types through the facade, the lazy modules and the
+    overloads, and an error for a misspelt kind (and only there)."""
+    api = pytest.importorskip("mypy.api")
+    script = tmp_path / "user.py"
+    script.write_text(USER_SCRIPT)
+    config = tmp_path / "mypy.ini"
+    config.write_text(f"[mypy]\nmypy_path = {ROOT}\nignore_missing_imports = true\n")
+    out, err, status = api.run([str(script), "--config-file", str(config), "--cache-dir", str(tmp_path / "cache")])
+    errors = [line for line in out.splitlines() if ": error:" in line]
+    bad_line = 1 + USER_SCRIPT.splitlines().index('hr.reverse(K, kind="nttk")')
+    assert len(errors) == 1, out + err
+    assert f"user.py:{bad_line}:" in errors[0] and 'Argument "kind" to "reverse"' in errors[0], out + err
+    assert status == 1
