@@ -134,26 +134,32 @@ def plot(mod, best, train_curve, history, args, path):
     ax1.plot(xs, mod.phi(xs), label="exported phi (PyTorch)")
     ax1.plot(xs, mod.phi_grad(xs), "--", label="exported phi'")
     ax1.plot(xs, np.maximum(xs.numpy(), 0), ":", color="gray", label="ReLU")
-    ax1.set_xlabel("z (pre-activation)")
-    ax1.set_ylabel("value")
-    ax1.set_title(
+    _label(
+        ax1,
+        "z (pre-activation)",
+        "value",
         f"smallest-sup-norm member of the {args.n}-term family for the\n"
         f"4HL ReLU NTK (σ_w² = 2, σ_b = 0.1); sup |phi| on [-3, 3] = {best.value:.3g}",
-        fontsize=10,
     )
-    ax1.legend(fontsize=8)
     ax2.semilogy(range(len(train_curve)), train_curve, label="train MSE")
     ax2.semilogy([h[0] for h in history], [h[2] for h in history], "o", label="test MSE")
-    ax2.set_xlabel("epoch")
-    ax2.set_ylabel("MSE")
-    ax2.set_title(
+    _label(
+        ax2,
+        "epoch",
+        "MSE",
         f"1HL net in PyTorch, width {args.width}, lr {args.lr}, full-batch GD on wine\n"
         f"(class 0 vs rest); final test accuracy {history[-1][3]:.3f}",
-        fontsize=10,
     )
-    ax2.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
+
+
+def _label(ax, xlabel, ylabel, title):
+    """Axis labels, a two-line title and the legend, in the sizes both panels share."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
 
 
 if __name__ == "__main__":
