@@ -355,7 +355,7 @@ class FCN:
         plan = _Plan(self, X.shape[0])
         out = plan.forward(X)
         if keep:
-            return out, [X] + plan.H, plan.D
+            return out, [X] + plan.H, plan.derivatives()
         return out
 
     __call__ = forward
@@ -424,14 +424,18 @@ class FCN:
 class _Plan:
     """The hot loop of one net on one input size: preallocated buffers and fused kernels.
 
-    Forward: per hidden layer one GEMM into a reused scratch buffer (``np.matmul(out=)``),
-    then one serial numba pass that scales, adds the bias and writes phi and phi' into
-    ``H[l]`` and ``D[l]`` (separate from the scratch: in place, LLVM cannot vectorize the
-    pass and the branchy scalar loop was 10x slower).  Backward: ``G_{l-1} = G_l W_l^T`` by GEMM into ``G[l-1]``, one
-    pass for ``G *= s phi'`` with the bias gradient's column sums, and the weight update
-    ``W_l -= lr s A_{l-1}^T G_l`` as a single in-place GEMM (``beta = 1`` into ``W_l``, via
-    :mod:`scipy.linalg.blas`), after ``W_l`` was used for ``G_{l-1}``.  No other temporaries
-    larger than a row of biases.
+    Forward: per hidden layer one GEMM, then one serial numba pass that scales, adds the bias
+    and writes phi and phi'.  ReLU (slope ``s >= 1``) runs in place on the GEMM's output and
+    stores no phi' (it is ``s`` where the output is > 0: the backward pass reads the mask off
+    the output, one array less to write and read per layer); the other activations read a
+    reused scratch buffer and write ``H[l]`` and ``D[l]`` (separate arrays, so LLVM vectorizes
+    the pass).  Backward: ``G_{l-1} = G_l W_l^T`` by GEMM into ``G[l-1]`` and one pass for
+    ``G *= s phi'`` with the bias gradient's column sums -- for the readout of a net with at
+    most 8 outputs both in one numba pass (:func:`~hermite_rev._numba_train.backprop_readout`:
+    the (n, width) signal is written once, not written by a GEMM and rewritten) -- and the
+    weight update ``W_l -= lr s A_{l-1}^T G_l`` as a single in-place GEMM (``beta = 1`` into
+    ``W_l``, via :mod:`scipy.linalg.blas`), after ``W_l`` was used for ``G_{l-1}``.  No other
+    temporaries larger than a row of biases.
     """
 
     def __init__(self, net, n):
@@ -441,14 +445,23 @@ class _Plan:
         self.net = net
         self.n = n
         self.H = [np.empty((n, w), dt) for w in net.widths]
-        self._z = np.empty(n * max(net.widths), dt)  # raw products, consumed by the epilogue at once
-        self.D = [np.empty((n, w), dt) for w in net.widths]
-        self.G = None  # backprop buffers, made on the first update
-        self.out = np.empty((n, net.d_out), dt)
         self.scale = [dt.type(s) for s in net.scales]
         self.bscale = [dt.type(b) for b in net.bias_scales]
         self.gemm = blas.sgemm if dt == np.float32 else blas.dgemm
-        self.epilogue = _epilogue(net.activation, dt)
+        kern = net.activation._extra.get("kernel")
+        # ReLU with slope s >= 1: s * z > 0 exactly when z > 0, so the output carries the mask
+        self.relu = kern is not None and kern[:2] == ("named", 0) and kern[2] == 1.0 and kern[3] >= 1.0
+        if self.relu:
+            self.slope = dt.type(kern[3])
+            self.D = None
+            self._z = None
+        else:
+            self.D = [np.empty((n, w), dt) for w in net.widths]
+            self._z = np.empty(n * max(net.widths), dt)  # raw products, consumed by the epilogue at once
+            self.epilogue = _epilogue(net.activation, dt)
+        self.G = None  # backprop buffers, made on the first update
+        self.out = np.empty((n, net.d_out), dt)
+        self.small_out = net.d_out <= 8 and len(net.widths) >= 1
 
     def _bias(self, l):
         net = self.net
@@ -456,15 +469,32 @@ class _Plan:
             return self.bscale[l] * net.b[l]
         return np.zeros(net.b[l].shape, net.dtype)
 
+    def derivatives(self):
+        """phi' of every hidden layer after :meth:`forward` (computed from the output for ReLU)."""
+        if not self.relu:
+            return self.D
+        from . import _numba_train as nb
+
+        D = [np.empty_like(H) for H in self.H]
+        for H, Dl in zip(self.H, D):
+            nb.relu_grad(H, self.slope, Dl)
+        return D
+
     def forward(self, X):
-        """Outputs (n, d_out) in a reused buffer; ``H`` and ``D`` hold phi and phi' after."""
+        """Outputs (n, d_out) in a reused buffer; ``H`` (and ``D``) hold phi (and phi') after."""
+        from . import _numba_train as nb
+
         net = self.net
         A = X
         for l in range(len(net.widths)):
             H = self.H[l]
-            Z = self._z[: H.size].reshape(H.shape)
-            np.matmul(A, net.W[l], out=Z)
-            self.epilogue(Z, self.scale[l], self._bias(l), H, self.D[l])
+            if self.relu:
+                np.matmul(A, net.W[l], out=H)
+                nb.relu_inplace(H, self.scale[l], self._bias(l), self.slope)
+            else:
+                Z = self._z[: H.size].reshape(H.shape)
+                np.matmul(A, net.W[l], out=Z)
+                self.epilogue(Z, self.scale[l], self._bias(l), H, self.D[l])
             A = H
         out = self.out
         np.matmul(A, net.W[-1], out=out)
@@ -479,18 +509,29 @@ class _Plan:
 
         net = self.net
         dt = net.dtype
+        L = len(net.W)
         if self.G is None:
             self.G = [np.empty((self.n, w), dt) for w in net.widths]
             self.colsum = [np.empty(w, dt) for w in net.widths]
+            self.Wt = np.empty((net.d_out, net.widths[-1]), dt) if self.small_out else None
         lr_t = dt.type(lr)
-        for l in range(len(net.W) - 1, -1, -1):
+        for l in range(L - 1, -1, -1):
             A = X if l == 0 else self.H[l - 1]
             if l > 0:  # signal of the layer below, with the weights before this step's update
                 Gp = self.G[l - 1]
-                np.matmul(G, net.W[l].T, out=Gp)
-                nb.backprop_scale(Gp, self.scale[l], self.D[l - 1], self.colsum[l - 1])
+                Dl = self.H[l - 1] if self.relu else self.D[l - 1]
+                if l == L - 1 and self.small_out:
+                    np.copyto(self.Wt, net.W[l].T)
+                    s = self.slope if self.relu else dt.type(1)
+                    nb.backprop_readout(G, self.Wt, self.scale[l], Dl, s, self.relu, self.colsum[l - 1], Gp)
+                else:
+                    np.matmul(G, net.W[l].T, out=Gp)
+                    if self.relu:
+                        nb.backprop_relu(Gp, self.scale[l], Dl, self.slope, self.colsum[l - 1])
+                    else:
+                        nb.backprop_scale(Gp, self.scale[l], Dl, self.colsum[l - 1])
             if self.bscale[l] != 0.0:
-                gsum = G.sum(axis=0) if l == len(net.W) - 1 else self.colsum[l]
+                gsum = G.sum(axis=0) if l == L - 1 else self.colsum[l]
                 net.b[l] -= lr_t * (gsum * self.bscale[l])
             W = net.W[l]
             r = self.gemm(-lr * float(self.scale[l]), G.T, A.T, beta=1.0, c=W.T, trans_b=1, overwrite_c=1)
@@ -521,11 +562,15 @@ def _epilogue(act, dt):
 
         return named
     if kern is not None and kern[0] == "series":
-        _, c0, c1, r, sr = kern
+        c0, c1 = kern[1], kern[2]
+        tables = nb.series_tables(c0, c1, dt)
+        W = np.empty(5 * nb.SERIES_BLOCK, dt)
+        stats = np.zeros(3, np.int64)  # blocks, terms evaluated, blocks with terms dropped
 
         def series(P, scale, bias, A, D):
-            nb.dense_series(P, scale, bias, c0, c1, r, sr, A, D)
+            nb.dense_series(P, scale, bias, *tables, A, D, W, stats)
 
+        series.stats = stats
         return series
 
     def generic(P, scale, bias, A, D):
