@@ -7,8 +7,9 @@ update; no test evaluation).  In the same process and interleaved, so that a cha
 machine's load hits all of them alike:
 
 - ``after``: :func:`hermite_rev.nets.train` of this checkout;
-- ``before``: the same call on the package at ``--before`` (default: the commit before the
-  training-speed work), extracted with ``git archive`` and imported as ``hermite_rev_before``;
+- ``before``: the same call on the package at ``--before`` (default: main before the fused
+  float32 sin/cos, the float32 Hermite series and the ReLU/readout fusions), extracted with
+  ``git archive`` and imported as ``hermite_rev_before``;
 - ``BLAS bound``: only the matrix products a step must do (forward, backprop, weight
   gradient, with the same shapes, dtype and BLAS thread count) by ``np.matmul(out=)`` into
   preallocated buffers;
@@ -16,10 +17,17 @@ machine's load hits all of them alike:
   thread count).
 
 Ratio = seconds per step / BLAS-bound seconds per step (1 = as fast as its matrix products).
-GFLOP/s counts the products' multiply-adds as 2 flops.  Each time is the best of
+GFLOP/s counts the products' multiply-adds as 2 flops.
+
+For the Hermite-series nets a second line gives the *element-wise floor*: the recurrence a
+step must run (n x width pre-activations x K terms, 4 vector operations per point and term:
+one multiply and three FMAs for g_{k+1}, phi and phi') divided by the FMA rate this machine
+measures in the same run for that dtype (:func:`hermite_rev._numba_train.fma_rate_kernel`, the
+same loop shape), and ``(bound + floor) / bound``: the best ratio any implementation of that
+series could reach on this machine.  Each time is the best of
 ``--repeats`` runs (the minimum is the least load-distorted estimate on a shared machine).
 
-Run:  python benchmarks/bench_train.py [--quick] [--nets parity,mimic] [--no-before] [--no-torch]
+Run:  python benchmarks/bench_train.py [--quick] [--nets parity,mimic] [--only 1HL] [--no-before] [--no-torch]
 Needs torch for the PyTorch column (pip install torch; skipped when missing).
 """
 
@@ -41,7 +49,7 @@ import hermite_rev as hr
 from hermite_rev.experiments import _parity_data, parity_kernel, wine_data
 from hermite_rev.nets import FCN, _blas_limiter, train
 
-BEFORE_DEFAULT = "e3b8ee0"
+BEFORE_DEFAULT = "4ca5140"  # main before the element-wise work of the one-hidden-layer nets
 
 
 def load_before(rev):
@@ -88,6 +96,37 @@ def blas_bound(net, n, repeats, steps):
                 np.matmul(a, b, out=c)
         best = min(best, (time.perf_counter() - t0) / steps)
     return best
+
+
+def fma_rate(dtype, repeats):
+    """Element FMAs per second of :func:`~hermite_rev._numba_train.fma_rate_kernel` (best of ``repeats``)."""
+    from hermite_rev import _numba_train as nb
+
+    dt = np.dtype(dtype)
+    W = np.ones(512, dt)
+    a, b = dt.type(0.999), dt.type(0.001)
+    nb.fma_rate_kernel(W, a, b, 1)
+    rounds = 2000
+    best = math.inf
+    for _ in range(max(repeats, 3)):
+        t0 = time.perf_counter()
+        nb.fma_rate_kernel(W, a, b, rounds)
+        best = min(best, time.perf_counter() - t0)
+    return 16 * W.size * rounds / best
+
+
+def series_floor(spec, n, repeats):
+    """(floor seconds per step, K, whether any term can be dropped) of a Hermite-series net, else None."""
+    from hermite_rev import _numba_train as nb
+
+    act = spec["act"]
+    if isinstance(act, str):
+        return None
+    f = act.compile()
+    tables = nb.series_tables(f.coeffs, f._d1, spec["dtype"])
+    K = tables[1].size
+    points = n * sum(spec["widths"])
+    return 4 * points * K / fma_rate(spec["dtype"], repeats), K, tables[-1] >= 0
 
 
 def time_train(mod, spec, X, Y, repeats, steps):
@@ -213,6 +252,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nets", default="parity,mimic")
     ap.add_argument("--quick", action="store_true", help="few steps, mimic width 1024 (a smoke test)")
+    ap.add_argument("--only", default="", help="run only the nets whose label contains this text")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--before", default=BEFORE_DEFAULT, help="git revision for the 'before' column")
     ap.add_argument("--no-before", action="store_true")
@@ -237,6 +277,8 @@ def main():
     )
     print(head)
     for label, X, Y, spec, steps in nets(args.nets.split(","), args.quick):
+        if args.only not in label:
+            continue
         probe = FCN(
             X.shape[1], spec["widths"], "relu", spec["sw"], spec["sb"], seed=0, d_out=Y.shape[1], dtype=spec["dtype"]
         )
@@ -275,6 +317,15 @@ def main():
         else:
             row += f" {'-':>9s} {'-':>6s}"
         print(row + "  " + " / ".join(mses), flush=True)
+        floor = series_floor(spec, X.shape[0], args.repeats)
+        if floor is not None:
+            fl, K, can_drop = floor
+            print(
+                f"{'':34s}     element-wise floor {fl * 1e3:.3f} ms ({K} terms x {X.shape[0] * sum(spec['widths'])} "
+                f"points x 4 ops at the measured FMA rate; {'terms may be dropped' if can_drop else 'no term can be dropped'}): "
+                f"best possible ratio (bound + floor) / bound = {(bound + fl) / bound:.2f}",
+                flush=True,
+            )
     load = os.getloadavg()
     print(f"load average at end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 

@@ -17,6 +17,7 @@ series_tables      the coefficient tables :func:`dense_series` takes (numpy, no 
 backprop_scale     G *= scale * D in place, and the column sums of the result (bias gradient)
 backprop_relu      the same with D = the ReLU mask of the layer's output A
 backprop_readout   G = (G_out W^T) scale D (or ReLU mask) with column sums, for few outputs
+fma_rate_kernel    16 dependent FMAs per entry, SIMD across entries (measures the FMA rate)
 
 The Python layer (:mod:`hermite_rev.nets`) validates every input and reshapes arrays to
 contiguous 1-D views before calling these; the rest of the package never sees numba types.
@@ -54,6 +55,7 @@ __all__ = [
     "backprop_scale",
     "backprop_relu",
     "backprop_readout",
+    "fma_rate_kernel",
 ]
 
 #: integer codes of the named activations; parameters ``(a, s)`` give ``s * f(a x)``.
@@ -210,7 +212,8 @@ _P1, _P2, _P3 = _F32(1.5707963705062866), _F32(-4.371138828673793e-08), _F32(-1.
 _TWO_OVER_PI32 = _F32(0.6366197723675814)
 _SF1, _SF2, _SF3 = _F32(-1.6666654611e-1), _F32(8.3321608736e-3), _F32(-1.9515295891e-4)
 _CF1, _CF2, _CF3 = _F32(4.166664568298827e-2), _F32(-1.388731625493765e-3), _F32(2.443315711809948e-5)
-_HALF32, _ONE32 = _F32(0.5), _F32(1.0)
+_ZERO32, _QUARTER32, _HALF32, _ONE32 = _F32(0.0), _F32(0.25), _F32(0.5), _F32(1.0)
+_TWO32, _THREE32, _FOUR32 = _F32(2.0), _F32(3.0), _F32(4.0)
 #: |t| up to which :func:`dense_sincos32` uses the float32 path (beyond: the float64 path)
 SINCOS32_MAX = 1024.0
 _SINCOS32_MAX = _F32(SINCOS32_MAX)
@@ -225,20 +228,33 @@ def _sincos32(t):
     signs them.  Branch-free, so LLVM vectorizes a loop over it.  Error <= 2 ulp of float32
     (tested exhaustively on |t| in [2**-12, SINCOS32_MAX] in the slow tests).
     """
-    k = np.float32(math.floor(t * _TWO_OVER_PI32 + _HALF32))
+    k = np.floor(t * _TWO_OVER_PI32 + _HALF32)
     r = _fma(-k, _P1, t)
     r = _fma(-k, _P2, r)
     r = _fma(-k, _P3, r)
-    q = np.int32(k) & 3
+    q = k - _FOUR32 * np.floor(k * _QUARTER32)  # k mod 4, exact (in float: no int64 lanes)
     r2 = r * r
     sr = _fma(r * r2, _fma(_fma(_SF3, r2, _SF2), r2, _SF1), r)
     cr = _fma(r2 * r2, _fma(_fma(_CF3, r2, _CF2), r2, _CF1), _fma(-_HALF32, r2, _ONE32))
-    odd = (q & 1) == 1
+    odd = (q == _ONE32) | (q == _THREE32)
     sv = cr if odd else sr
     cv = sr if odd else cr
-    sin_t = -sv if (q & 2) == 2 else sv
-    cos_t = -cv if (q == 1 or q == 2) else cv
+    sin_t = -sv if q >= _TWO32 else sv
+    cos_t = -cv if (q == _ONE32) | (q == _TWO32) else cv
     return sin_t, cos_t
+
+
+@numba.njit(cache=True, fastmath={"reassoc"})
+def _row_outside(a, scale, P, i, bias):
+    """Nonzero (or NaN) when some ``t = a (scale P[i, j] + bias[j])`` has |t| > SINCOS32_MAX or is not finite.
+
+    A float32 sum (``reassoc`` only, so it vectorizes; ``t - t`` is NaN exactly for inf/NaN t).
+    """
+    acc = np.float32(0.0)
+    for j in range(P.shape[1]):
+        t = a * (scale * P[i, j] + bias[j])
+        acc += (t - t) + (_ONE32 if abs(t) > _SINCOS32_MAX else _ZERO32)
+    return acc
 
 
 @numba.njit(cache=True, fastmath=False)
@@ -247,13 +263,13 @@ def sincos32_fast(t, sin_out, cos_out):
 
     Returns the number of entries outside that range (their outputs are meaningless).
     """
-    bad = 0
     for i in range(t.shape[0]):
-        x = t[i]
-        sv, cv = _sincos32(x)
+        sv, cv = _sincos32(t[i])
         sin_out[i] = sv
         cos_out[i] = cv
-        bad += not abs(x) <= _SINCOS32_MAX
+    bad = 0
+    for i in range(t.shape[0]):
+        bad += not abs(t[i]) <= _SINCOS32_MAX
     return bad
 
 
@@ -270,18 +286,17 @@ def dense_sincos32(cosine, a, s, P, scale, bias, A, D):
     n, m = P.shape
     sa = s * a
     for i in range(n):
-        bad = 0
-        for j in range(m):
-            t = a * (scale * P[i, j] + bias[j])
-            sin_t, cos_t = _sincos32(t)
-            bad += not abs(t) <= _SINCOS32_MAX
-            if cosine:
-                A[i, j] = s * cos_t
-                D[i, j] = -sa * sin_t
-            else:
-                A[i, j] = s * sin_t
-                D[i, j] = sa * cos_t
-        if bad:
+        if _row_outside(a, scale, P, i, bias) == 0.0:
+            for j in range(m):
+                t = a * (scale * P[i, j] + bias[j])
+                sin_t, cos_t = _sincos32(t)
+                if cosine:
+                    A[i, j] = s * cos_t
+                    D[i, j] = -sa * sin_t
+                else:
+                    A[i, j] = s * sin_t
+                    D[i, j] = sa * cos_t
+        else:
             for j in range(m):
                 t = np.float64(a * (scale * P[i, j] + bias[j]))
                 sin_t, cos_t = _sincos64(t)
@@ -324,7 +339,7 @@ _CRAMER = 1.0865
 
 
 @numba.njit(cache=True, fastmath={"contract"})
-def dense_series(P, scale, bias, alpha, e0, e1, tail0, tail1, tol0, tol1, A, D, W, stats):
+def dense_series(P, scale, bias, alpha, e0, e1, tail0, tail1, tol0, tol1, rdrop, A, D, W, stats):
     """Epilogue of a Dense layer with phi = sum_k c0[k] h_k, phi' = sum_k c1[k] h_k, one pass.
 
     ``z = scale * P[i, j] + bias[j]``, then phi(z) -> ``A``, phi'(z) -> ``D``, all in the arrays'
@@ -334,14 +349,16 @@ def dense_series(P, scale, bias, alpha, e0, e1, tail0, tail1, tol0, tol1, A, D, 
     ``e0[k] = c0[k] p_k`` and ``e1[k] = c1[k] p_k``; phi' = sum_k sqrt(k+1) b_{k+1} h_k uses the
     same g_k (h_k' = sqrt(k) h_{k-1}).
 
-    Points go in blocks of SERIES_BLOCK along a row; the loop over degrees is outside, unrolled
-    by 4 (one store per state value per 4 degrees), the loop over the block's points inside
-    (SIMD).  Trailing terms are dropped per block only under a bound: with R = max |z| over the
-    block and Cramér's inequality |h_k(z)| <= 1.086435 exp(z^2/4), terms k >= q are left out when
-    ``1.0865 exp(R^2/4) tail0[q] <= tol0`` and the same for ``tail1``, ``tol1`` (tail = sum of
-    |c_k| over k >= q); a NaN in the block keeps every term.  ``stats[0] += blocks``,
-    ``stats[1] += terms evaluated``, ``stats[2] += blocks with terms dropped``.  ``W`` is a
-    scratch array of 5 * SERIES_BLOCK entries of the dtype.  ``A`` may be ``P``.
+    Points go in blocks of up to SERIES_BLOCK along a row; the loop over degrees is outside,
+    unrolled by 4 (one store per state value per 4 degrees), the loop over the block's points
+    inside (SIMD).  Trailing terms are dropped per block only under a bound: with R = max |z|
+    over the block and Cramér's inequality |h_k(z)| <= 1.086435 exp(z^2/4), terms k >= q are
+    left out when ``1.0865 exp(R^2/4) tail0[q] <= tol0`` and the same for ``tail1``, ``tol1``
+    (tail = sum of |c_k| over k >= q); a NaN in the block keeps every term.  ``rdrop`` is the
+    largest R at which any term could be dropped (< 0: never; then R is not computed).
+    ``stats[0] += blocks``, ``stats[1] += terms evaluated``, ``stats[2] += blocks with terms
+    dropped``.  ``W`` is a scratch array of 5 * SERIES_BLOCK entries of the dtype.  ``A`` may
+    be ``P``.
     """
     n, m = P.shape
     B = SERIES_BLOCK
@@ -349,34 +366,33 @@ def dense_series(P, scale, bias, alpha, e0, e1, tail0, tail1, tol0, tol1, A, D, 
     for i in range(n):
         for j0 in range(0, m, B):
             mm = min(B, m - j0)
-            R = 0.0
-            nan = False
             for j in range(mm):
-                x = scale * P[i, j0 + j] + bias[j0 + j]
-                W[j] = x
-                ax = abs(np.float64(x))
-                if ax > R:
-                    R = ax
-                elif ax != ax:
-                    nan = True
-            for j in range(mm, B):
-                W[j] = 0.0
+                W[j] = scale * P[i, j0 + j] + bias[j0 + j]
             kk = K
-            if not nan:
-                M = _CRAMER * math.exp(0.25 * R * R)
-                q = 2
-                while q < K:
-                    ok0 = tail0[q] == 0.0 or M * tail0[q] <= tol0
-                    ok1 = tail1[q] == 0.0 or M * tail1[q] <= tol1
-                    if ok0 and ok1:
-                        break
-                    q += 4
-                kk = min(q, K)
+            if rdrop >= 0.0:
+                R = 0.0
+                nan = False
+                for j in range(mm):
+                    ax = abs(np.float64(W[j]))
+                    if ax > R:
+                        R = ax
+                    elif ax != ax:
+                        nan = True
+                if not nan and R <= rdrop:
+                    M = _CRAMER * math.exp(0.25 * R * R)
+                    q = 2
+                    while q < K:
+                        ok0 = tail0[q] == 0.0 or M * tail0[q] <= tol0
+                        ok1 = tail1[q] == 0.0 or M * tail1[q] <= tol1
+                        if ok0 and ok1:
+                            break
+                        q += 4
+                    kk = min(q, K)
             stats[0] += 1
             stats[1] += kk
             stats[2] += kk < K
             c00, c01, c10, c11 = e0[0], e0[1], e1[0], e1[1]
-            for j in range(B):
+            for j in range(mm):
                 x = W[j]
                 W[B + j] = 1.0
                 W[2 * B + j] = x
@@ -386,7 +402,7 @@ def dense_series(P, scale, bias, alpha, e0, e1, tail0, tail1, tol0, tol1, A, D, 
                 a1, a2, a3, a4 = alpha[k], alpha[k + 1], alpha[k + 2], alpha[k + 3]
                 u1, u2, u3, u4 = e0[k + 1], e0[k + 2], e0[k + 3], e0[k + 4]
                 v1, v2, v3, v4 = e1[k + 1], e1[k + 2], e1[k + 3], e1[k + 4]
-                for j in range(B):
+                for j in range(mm):
                     x = W[j]
                     gp = W[B + j]
                     g = W[2 * B + j]
@@ -406,13 +422,14 @@ def dense_series(P, scale, bias, alpha, e0, e1, tail0, tail1, tol0, tol1, A, D, 
 def series_tables(c0, c1, dtype):
     """Tables for :func:`dense_series` from the coefficients of phi and phi' (float64 arrays).
 
-    Returns ``(alpha, e0, e1, tail0, tail1, tol0, tol1)``: the scaled recurrence
+    Returns ``(alpha, e0, e1, tail0, tail1, tol0, tol1, rdrop)``: the scaled recurrence
     ``g_{k+1} = alpha_k x g_k - g_{k-1}`` with ``h_k = p_k g_k`` (``p_0 = p_1 = 1``,
     ``p_{k+1} = sqrt(k/(k+1)) p_{k-1}``, so ``alpha_k = p_k / (sqrt(k+1) p_{k+1})``), the
     coefficients ``e = c p`` in ``dtype`` padded with zeros to ``2 + 4q`` terms, the tails
     ``tail[q] = sum_{k >= q} |c_k|`` (float64) and the tolerances ``tol = u/2 * sum_k |c_k|``
     with u the unit roundoff of ``dtype`` (2**-24 or 2**-53): a dropped tail is below half a
-    unit of the dtype's resolution relative to the series' size.  Plain numpy.
+    unit of the dtype's resolution relative to the series' size; ``rdrop`` is the largest block
+    maximum R = max |z| at which the bound lets any term go (-1 if none can ever go).  Plain numpy.
     """
     c0 = np.asarray(c0, dtype=np.float64)
     c1 = np.asarray(c1, dtype=np.float64)
@@ -438,8 +455,17 @@ def series_tables(c0, c1, dtype):
     u = 2.0**-24 if np.dtype(dtype) == np.float32 else 2.0**-53
     tol0 = 0.5 * u * float(np.sum(np.abs(c0)))
     tol1 = 0.5 * u * float(np.sum(np.abs(c1)))
+    # largest R with 1.0865 exp(R^2/4) tail[q] <= tol for both series at some q < K
+    rdrop = -1.0
+    for q in range(2, K, 4):
+        lim = math.inf
+        for t, tol in ((tails[0][q], tol0), (tails[1][q], tol1)):
+            if t > 0.0:
+                lim = min(lim, tol / (_CRAMER * t))
+        if lim >= 1.0:
+            rdrop = max(rdrop, 2.0 * math.sqrt(math.log(lim)) if lim < math.inf else math.inf)
     dt = np.dtype(dtype)
-    return alpha.astype(dt), e0.astype(dt), e1.astype(dt), tails[0], tails[1], tol0, tol1
+    return alpha.astype(dt), e0.astype(dt), e1.astype(dt), tails[0], tails[1], tol0, tol1, rdrop
 
 
 @numba.njit(cache=True, fastmath=False)
@@ -507,3 +533,19 @@ def backprop_readout(Gout, Wt, scale, D, s, relu, colsum, G):
                 g = (G[i, j] * scale) * D[i, j]
                 G[i, j] = g
                 colsum[j] += g
+
+
+@numba.njit(cache=True, fastmath={"contract"})
+def fma_rate_kernel(W, a, b, rounds):
+    """``rounds`` passes of 16 dependent FMAs ``x = a x + b`` on every entry of ``W`` (L1-resident).
+
+    The vectorized FMA throughput of this machine for the dtype of ``W``, in the loop shape of
+    :func:`dense_series` (points inside, SIMD; a dependent chain per point): 16 * W.size * rounds
+    FMAs.  For the benchmark's element-wise floor.
+    """
+    for _ in range(rounds):
+        for j in range(W.shape[0]):
+            x = W[j]
+            for _k in range(16):
+                x = a * x + b
+            W[j] = x
