@@ -67,6 +67,27 @@ def load_before(rev):
     return importlib.import_module("hermite_rev_before")
 
 
+class Best:
+    """Least wall-clock and least CPU seconds per step over repeated measurements.
+
+    On a shared machine the wall time includes the time other processes hold the core; the
+    CPU time of this (single-threaded: one BLAS thread, serial numba) process does not, so
+    ratios of CPU times are the steadier measure under load.  Both are printed.
+    """
+
+    def __init__(self):
+        self.wall = math.inf
+        self.cpu = math.inf
+
+    @staticmethod
+    def start():
+        return time.perf_counter(), time.process_time()
+
+    def stop(self, t0, steps=1):
+        self.wall = min(self.wall, (time.perf_counter() - t0[0]) / steps)
+        self.cpu = min(self.cpu, (time.process_time() - t0[1]) / steps)
+
+
 def gemm_shapes(net, n):
     """(m, k, n) of every matrix product of one GD step (forward, backprop, weight gradient)."""
     dims = [net.d_in] + net.widths + [net.d_out]
@@ -79,7 +100,7 @@ def gemm_shapes(net, n):
     return shapes
 
 
-def blas_bound(net, n, repeats, steps):
+def blas_bound(net, n, repeats, steps, best):
     """Best seconds for one step's matrix products (same shapes, dtype, threads as training)."""
     dt = net.dtype
     rng = np.random.default_rng(0)
@@ -88,13 +109,12 @@ def blas_bound(net, n, repeats, steps):
         ops.append(
             (rng.standard_normal((m, k)).astype(dt), rng.standard_normal((k, p)).astype(dt), np.empty((m, p), dt))
         )
-    best = math.inf
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = best.start()
         for _ in range(steps):
             for a, b, c in ops:
                 np.matmul(a, b, out=c)
-        best = min(best, (time.perf_counter() - t0) / steps)
+        best.stop(t0, steps)
     return best
 
 
@@ -129,8 +149,7 @@ def series_floor(spec, n, repeats):
     return 4 * points * K / fma_rate(spec["dtype"], repeats), K, tables[-1] >= 0
 
 
-def time_train(mod, spec, X, Y, repeats, steps):
-    best = math.inf
+def time_train(mod, spec, X, Y, repeats, steps, best):
     mse = None
     for _ in range(repeats):
         net = mod.nets.FCN(
@@ -143,9 +162,9 @@ def time_train(mod, spec, X, Y, repeats, steps):
             d_out=Y.shape[1],
             dtype=spec["dtype"],
         )
-        t0 = time.perf_counter()
+        t0 = best.start()
         h = mod.nets.train(net, X, Y, spec["lr"], steps, progress=False, eval_every=steps)
-        best = min(best, (time.perf_counter() - t0) / steps)
+        best.stop(t0, steps)
         mse = h["train_mse"][-1]
     return best, mse
 
@@ -170,7 +189,7 @@ def torch_phi(spec, torch):
     return phi
 
 
-def time_torch(spec, X, Y, repeats, steps, threads):
+def time_torch(spec, X, Y, repeats, steps, threads, best):
     import torch
 
     torch.set_num_threads(threads)
@@ -178,7 +197,6 @@ def time_torch(spec, X, Y, repeats, steps, threads):
     ref = FCN(X.shape[1], spec["widths"], "relu", spec["sw"], spec["sb"], seed=0, d_out=Y.shape[1], dtype=spec["dtype"])
     Xt, Yt = torch.tensor(X, dtype=tdt), torch.tensor(Y, dtype=tdt)
     phi = torch_phi(spec, torch)
-    best = math.inf
     mse = None
     for _ in range(repeats):
         Ws = [torch.tensor(W, requires_grad=True) for W in ref.W]
@@ -192,7 +210,7 @@ def time_torch(spec, X, Y, repeats, steps, threads):
 
         with torch.no_grad():
             f0 = f(Xt)
-        t0 = time.perf_counter()
+        t0 = best.start()
         for _ in range(steps):
             loss = 0.5 * ((f(Xt) - f0 - Yt) ** 2).sum() / len(Xt)
             for p in Ws + bs:
@@ -201,7 +219,7 @@ def time_torch(spec, X, Y, repeats, steps, threads):
             with torch.no_grad():
                 for p in Ws + bs:
                     p -= spec["lr"] * p.grad
-        best = min(best, (time.perf_counter() - t0) / steps)
+        best.stop(t0, steps)
         with torch.no_grad():
             mse = float(((f(Xt) - f0 - Yt) ** 2).mean())
     return best, mse
@@ -269,7 +287,8 @@ def main():
     load = os.getloadavg()
     print(
         f"{os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start; "
-        f"best of {args.repeats}; ratio = s/step over the BLAS bound of the same shapes, same run"
+        f"best of {args.repeats} interleaved; ratio = s/step over the BLAS bound of the same shapes, same run; "
+        f"a second row per net from CPU time (steadier under load)"
     )
     head = (
         f"{'net':34s} {'thr':>3s} {'bound ms':>9s} {'after ms':>9s} {'GF/s':>6s} {'ratio':>6s} "
@@ -282,10 +301,12 @@ def main():
         probe = FCN(
             X.shape[1], spec["widths"], "relu", spec["sw"], spec["sb"], seed=0, d_out=Y.shape[1], dtype=spec["dtype"]
         )
-        limiter = _blas_limiter(probe, X.shape[0], "auto")  # what train() uses, for the bound and torch
         from threadpoolctl import threadpool_info
 
+        limiter = _blas_limiter(probe, X.shape[0], "auto")
         threads = max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+        if limiter is not None:
+            limiter.restore_original_limits()
         flops = sum(2 * m * k * p for m, k, p in gemm_shapes(probe, X.shape[0]))
         train(
             FCN(X.shape[1], spec["widths"], spec["act"], spec["sw"], spec["sb"], d_out=Y.shape[1], dtype=spec["dtype"]),
@@ -295,35 +316,47 @@ def main():
             1,
             progress=False,
         )  # compile
-        bound = blas_bound(probe, X.shape[0], args.repeats, steps)
-        if limiter is not None:
-            limiter.restore_original_limits()
-        after, mse_a = time_train(hr, spec, X, Y, args.repeats, steps)
-        row = (
-            f"{label:34s} {threads:3d} {bound * 1e3:9.3f} {after * 1e3:9.3f} {flops / after / 1e9:6.1f} "
-            f"{after / bound:6.2f}"
-        )
-        mses = [f"{mse_a:.5g}"]
-        if before is not None:
-            b, mse_b = time_train(before, spec, X, Y, args.repeats, steps)
-            row += f" {b * 1e3:10.3f} {b / bound:6.2f}"
-            mses.append(f"{mse_b:.5g}")
-        else:
-            row += f" {'-':>10s} {'-':>6s}"
-        if has_torch:
-            t, mse_t = time_torch(spec, X, Y, args.repeats, steps, threads)
-            row += f" {t * 1e3:9.3f} {t / bound:6.2f}"
-            mses.append(f"{mse_t:.5g}")
-        else:
-            row += f" {'-':>9s} {'-':>6s}"
-        print(row + "  " + " / ".join(mses), flush=True)
+        tb, ta, tp, tt = Best(), Best(), Best(), Best()
+        mse_a = mse_b = mse_t = None
+        for _ in range(args.repeats):  # interleaved, so that a change of load hits every column alike
+            limiter = _blas_limiter(probe, X.shape[0], "auto")  # what train() uses, for the bound and torch
+            blas_bound(probe, X.shape[0], 1, steps, tb)
+            if has_torch:
+                mse_t = time_torch(spec, X, Y, 1, steps, threads, tt)[1]
+            if limiter is not None:
+                limiter.restore_original_limits()
+            mse_a = time_train(hr, spec, X, Y, 1, steps, ta)[1]
+            if before is not None:
+                mse_b = time_train(before, spec, X, Y, 1, steps, tp)[1]
         floor = series_floor(spec, X.shape[0], args.repeats)
+        for clock in ("wall", "cpu"):
+            bound, after = getattr(tb, clock), getattr(ta, clock)
+            name = label if clock == "wall" else "  (CPU time)"
+            row = (
+                f"{name:34s} {threads:3d} {bound * 1e3:9.3f} {after * 1e3:9.3f} {flops / after / 1e9:6.1f} "
+                f"{after / bound:6.2f}"
+            )
+            if before is not None:
+                b = getattr(tp, clock)
+                row += f" {b * 1e3:10.3f} {b / bound:6.2f}"
+            else:
+                row += f" {'-':>10s} {'-':>6s}"
+            if has_torch:
+                t = getattr(tt, clock)
+                row += f" {t * 1e3:9.3f} {t / bound:6.2f}"
+            else:
+                row += f" {'-':>9s} {'-':>6s}"
+            if clock == "wall":
+                row += "  " + " / ".join(f"{m:.5g}" for m in (mse_a, mse_b, mse_t) if m is not None)
+            elif floor is not None:
+                row += f"  floor {floor[0] * 1e3:.3f} ms, best ratio {(bound + floor[0]) / bound:.2f}"
+            print(row, flush=True)
         if floor is not None:
             fl, K, can_drop = floor
             print(
-                f"{'':34s}     element-wise floor {fl * 1e3:.3f} ms ({K} terms x {X.shape[0] * sum(spec['widths'])} "
-                f"points x 4 ops at the measured FMA rate; {'terms may be dropped' if can_drop else 'no term can be dropped'}): "
-                f"best possible ratio (bound + floor) / bound = {(bound + fl) / bound:.2f}",
+                f"{'':34s}     element-wise floor: {K} terms x {X.shape[0] * sum(spec['widths'])} points x 4 vector "
+                f"ops at the measured FMA rate ({'terms may be dropped' if can_drop else 'no term can be dropped'}); "
+                f"best ratio = (bound + floor) / bound",
                 flush=True,
             )
     load = os.getloadavg()
