@@ -21,7 +21,8 @@ GFLOP/s counts the products' multiply-adds as 2 flops.
 
 For the Hermite-series nets a second line gives the *element-wise floor*: the recurrence a
 step must run (n x width pre-activations x K terms, 4 vector operations per point and term:
-one multiply and three FMAs for g_{k+1}, phi and phi') divided by the FMA rate this machine
+one multiply and three FMAs for g_{k+1}, phi and phi'; 3 when phi is odd or even, since each
+term then feeds only one of phi, phi') divided by the FMA rate this machine
 measures in the same run for that dtype (:func:`hermite_rev._numba_train.fma_rate_kernel`, the
 same loop shape), and ``(bound + floor) / bound``: the best ratio any implementation of that
 series could reach on this machine.  Each time is the best of
@@ -145,8 +146,9 @@ def series_floor(spec, n, repeats):
     f = act.compile()
     tables = nb.series_tables(f.coeffs, f._d1, spec["dtype"])
     K = tables[1].size
+    ops = 3 if tables[-1] else 4  # one accumulation per degree when phi has a parity, else two
     points = n * sum(spec["widths"])
-    return 4 * points * K / fma_rate(spec["dtype"], repeats), K, tables[-1] >= 0
+    return ops * points * K / fma_rate(spec["dtype"], repeats), K, tables[-2] >= 0, ops
 
 
 def time_train(mod, spec, X, Y, repeats, steps, best):
@@ -352,9 +354,9 @@ def main():
                 row += f"  floor {floor[0] * 1e3:.3f} ms, best ratio {(bound + floor[0]) / bound:.2f}"
             print(row, flush=True)
         if floor is not None:
-            fl, K, can_drop = floor
+            fl, K, can_drop, ops = floor
             print(
-                f"{'':34s}     element-wise floor: {K} terms x {X.shape[0] * sum(spec['widths'])} points x 4 vector "
+                f"{'':34s}     element-wise floor: {K} terms x {X.shape[0] * sum(spec['widths'])} points x {ops} vector "
                 f"ops at the measured FMA rate ({'terms may be dropped' if can_drop else 'no term can be dropped'}); "
                 f"best ratio = (bound + floor) / bound",
                 flush=True,

@@ -339,7 +339,7 @@ _CRAMER = 1.0865
 
 
 @numba.njit(cache=True, fastmath={"contract"})
-def dense_series(P, scale, bias, alpha, e0, e1, tail0, tail1, tol0, tol1, rdrop, A, D, W, stats):
+def dense_series(P, scale, bias, alpha, e0, e1, tail0, tail1, tol0, tol1, rdrop, parity, A, D, W, stats):
     """Epilogue of a Dense layer with phi = sum_k c0[k] h_k, phi' = sum_k c1[k] h_k, one pass.
 
     ``z = scale * P[i, j] + bias[j]``, then phi(z) -> ``A``, phi'(z) -> ``D``, all in the arrays'
@@ -356,6 +356,8 @@ def dense_series(P, scale, bias, alpha, e0, e1, tail0, tail1, tol0, tol1, rdrop,
     left out when ``1.0865 exp(R^2/4) tail0[q] <= tol0`` and the same for ``tail1``, ``tol1``
     (tail = sum of |c_k| over k >= q); a NaN in the block keeps every term.  ``rdrop`` is the
     largest R at which any term could be dropped (< 0: never; then R is not computed).
+    ``parity`` 1 (phi odd, so phi' even) or 2 (phi even) skips the accumulations of the terms
+    that are zero: three operations per point and degree instead of four.
     ``stats[0] += blocks``, ``stats[1] += terms evaluated``, ``stats[2] += blocks with terms
     dropped``.  ``W`` is a scratch array of 5 * SERIES_BLOCK entries of the dtype.  ``A`` may
     be ``P``.
@@ -402,18 +404,45 @@ def dense_series(P, scale, bias, alpha, e0, e1, tail0, tail1, tol0, tol1, rdrop,
                 a1, a2, a3, a4 = alpha[k], alpha[k + 1], alpha[k + 2], alpha[k + 3]
                 u1, u2, u3, u4 = e0[k + 1], e0[k + 2], e0[k + 3], e0[k + 4]
                 v1, v2, v3, v4 = e1[k + 1], e1[k + 2], e1[k + 3], e1[k + 4]
-                for j in range(mm):
-                    x = W[j]
-                    gp = W[B + j]
-                    g = W[2 * B + j]
-                    g1 = (a1 * x) * g - gp
-                    g2 = (a2 * x) * g1 - g
-                    g3 = (a3 * x) * g2 - g1
-                    g4 = (a4 * x) * g3 - g2
-                    W[3 * B + j] = (((W[3 * B + j] + u1 * g1) + u2 * g2) + u3 * g3) + u4 * g4
-                    W[4 * B + j] = (((W[4 * B + j] + v1 * g1) + v2 * g2) + v3 * g3) + v4 * g4
-                    W[B + j] = g3
-                    W[2 * B + j] = g4
+                if parity == 0:
+                    for j in range(mm):
+                        x = W[j]
+                        gp = W[B + j]
+                        g = W[2 * B + j]
+                        g1 = (a1 * x) * g - gp
+                        g2 = (a2 * x) * g1 - g
+                        g3 = (a3 * x) * g2 - g1
+                        g4 = (a4 * x) * g3 - g2
+                        W[3 * B + j] = (((W[3 * B + j] + u1 * g1) + u2 * g2) + u3 * g3) + u4 * g4
+                        W[4 * B + j] = (((W[4 * B + j] + v1 * g1) + v2 * g2) + v3 * g3) + v4 * g4
+                        W[B + j] = g3
+                        W[2 * B + j] = g4
+                elif parity == 1:  # phi odd (terms k + 2, k + 4), phi' even (k + 1, k + 3)
+                    for j in range(mm):
+                        x = W[j]
+                        gp = W[B + j]
+                        g = W[2 * B + j]
+                        g1 = (a1 * x) * g - gp
+                        g2 = (a2 * x) * g1 - g
+                        g3 = (a3 * x) * g2 - g1
+                        g4 = (a4 * x) * g3 - g2
+                        W[3 * B + j] = (W[3 * B + j] + u2 * g2) + u4 * g4
+                        W[4 * B + j] = (W[4 * B + j] + v1 * g1) + v3 * g3
+                        W[B + j] = g3
+                        W[2 * B + j] = g4
+                else:  # phi even, phi' odd
+                    for j in range(mm):
+                        x = W[j]
+                        gp = W[B + j]
+                        g = W[2 * B + j]
+                        g1 = (a1 * x) * g - gp
+                        g2 = (a2 * x) * g1 - g
+                        g3 = (a3 * x) * g2 - g1
+                        g4 = (a4 * x) * g3 - g2
+                        W[3 * B + j] = (W[3 * B + j] + u1 * g1) + u3 * g3
+                        W[4 * B + j] = (W[4 * B + j] + v2 * g2) + v4 * g4
+                        W[B + j] = g3
+                        W[2 * B + j] = g4
             for j in range(mm):
                 A[i, j0 + j] = W[3 * B + j]
                 D[i, j0 + j] = W[4 * B + j]
@@ -422,14 +451,16 @@ def dense_series(P, scale, bias, alpha, e0, e1, tail0, tail1, tol0, tol1, rdrop,
 def series_tables(c0, c1, dtype):
     """Tables for :func:`dense_series` from the coefficients of phi and phi' (float64 arrays).
 
-    Returns ``(alpha, e0, e1, tail0, tail1, tol0, tol1, rdrop)``: the scaled recurrence
+    Returns ``(alpha, e0, e1, tail0, tail1, tol0, tol1, rdrop, parity)``: the scaled recurrence
     ``g_{k+1} = alpha_k x g_k - g_{k-1}`` with ``h_k = p_k g_k`` (``p_0 = p_1 = 1``,
     ``p_{k+1} = sqrt(k/(k+1)) p_{k-1}``, so ``alpha_k = p_k / (sqrt(k+1) p_{k+1})``), the
     coefficients ``e = c p`` in ``dtype`` padded with zeros to ``2 + 4q`` terms, the tails
     ``tail[q] = sum_{k >= q} |c_k|`` (float64) and the tolerances ``tol = u/2 * sum_k |c_k|``
     with u the unit roundoff of ``dtype`` (2**-24 or 2**-53): a dropped tail is below half a
     unit of the dtype's resolution relative to the series' size; ``rdrop`` is the largest block
-    maximum R = max |z| at which the bound lets any term go (-1 if none can ever go).  Plain numpy.
+    maximum R = max |z| at which the bound lets any term go (-1 if none can ever go), and
+    ``parity`` 1 if phi has only odd terms and phi' only even ones, 2 for the reverse, else 0.
+    Plain numpy.
     """
     c0 = np.asarray(c0, dtype=np.float64)
     c1 = np.asarray(c1, dtype=np.float64)
@@ -464,8 +495,15 @@ def series_tables(c0, c1, dtype):
                 lim = min(lim, tol / (_CRAMER * t))
         if lim >= 1.0:
             rdrop = max(rdrop, 2.0 * math.sqrt(math.log(lim)) if lim < math.inf else math.inf)
+    parity = 0
+    odd0, even0 = not np.any(e0[0::2]), not np.any(e0[1::2])
+    odd1, even1 = not np.any(e1[0::2]), not np.any(e1[1::2])
+    if odd0 and even1:
+        parity = 1
+    elif even0 and odd1:
+        parity = 2
     dt = np.dtype(dtype)
-    return alpha.astype(dt), e0.astype(dt), e1.astype(dt), tails[0], tails[1], tol0, tol1, rdrop
+    return alpha.astype(dt), e0.astype(dt), e1.astype(dt), tails[0], tails[1], tol0, tol1, rdrop, parity
 
 
 @numba.njit(cache=True, fastmath=False)

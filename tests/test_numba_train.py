@@ -19,10 +19,14 @@ from hermite_rev.nets import FCN, sphere_inputs, train
 
 
 def _engineered_coeffs(beta=36, kappa=4.6, n=80):
-    """b_k = sqrt(a_k / (k+1)) of the NTK kappa sinh(beta c)/sinh(beta) (the parity experiment), by mpmath."""
+    """The parity experiment's activation, by mpmath: b_k = (-1)^((k-1)/2) sqrt(a_k / (k+1)) for odd k.
+
+    a_k are the Taylor coefficients of the NTK kappa sinh(beta c)/sinh(beta); the signs are the
+    bounded member's (:func:`hermite_rev.experiments.parity_kernel`).
+    """
     with mpmath.workdps(30):
         a = [kappa * mpmath.mpf(beta) ** k / mpmath.factorial(k) / mpmath.sinh(beta) if k % 2 else 0 for k in range(n)]
-        return np.array([float(mpmath.sqrt(ak / (k + 1))) for k, ak in enumerate(a)])
+        return np.array([(-1) ** ((k - 1) // 2) * float(mpmath.sqrt(ak / (k + 1))) for k, ak in enumerate(a)])
 
 
 def _deriv(b):
@@ -70,6 +74,7 @@ def test_series_kernel_against_mpmath_over_the_parity_range(dtype):
     z = np.concatenate([np.linspace(-PARITY_RANGE, PARITY_RANGE, 151), [0.0, 1e-3, -2.2]]).astype(dtype)
     v, d, stats = _run_series(b, z, dtype)
     assert stats[2] == 0  # no term may be dropped: the tail bound never allows it here
+    assert nb.series_tables(b, _deriv(b), dtype)[8] == 1  # odd phi: the 3-operation loop
     ref = np.array([_mp_series(b, x) for x in z.astype(np.float64)])
     ev, ed = np.abs(v - ref[:, 0]), np.abs(d - ref[:, 1])
     if dtype == np.float64:
@@ -101,7 +106,7 @@ def test_series_kernel_drops_terms_only_under_the_bound():
     # NaN keeps every term
     b = 0.5 ** np.arange(48) / np.sqrt([float(math.factorial(k)) for k in range(48)])
     tables = nb.series_tables(b, _deriv(b), np.float64)
-    assert tables[-1] > 0  # some R admits dropping
+    assert tables[7] > 0 and tables[8] == 0  # some R admits dropping; both parities present
     B = nb.SERIES_BLOCK
     rng = np.random.default_rng(0)
     z = np.concatenate([rng.uniform(-1, 1, B), rng.uniform(-1, 1, B - 1), [30.0]])
@@ -114,6 +119,21 @@ def test_series_kernel_drops_terms_only_under_the_bound():
     z[3] = np.nan
     v, d, stats = _run_series(b, z[:B], np.float64)
     assert stats[2] == 0 and np.isnan(v[3]) and np.isnan(d[3]) and np.all(np.isfinite(np.delete(v, 3)))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_series_kernel_with_a_parity(dtype):
+    # an even phi (odd phi') and an odd phi take the 3-operation loops; same values as mpmath
+    k = np.arange(30)
+    base = 0.9**k / np.sqrt([float(math.factorial(j)) for j in k]) * np.cos(k)
+    z = np.linspace(-4, 4, 61).astype(dtype)
+    for par, b in ((2, np.where(k % 2 == 0, base, 0.0)), (1, np.where(k % 2 == 1, base, 0.0))):
+        assert nb.series_tables(b, _deriv(b), dtype)[8] == par
+        v, d, _ = _run_series(b, z, dtype)
+        ref = np.array([_mp_series(b, x) for x in z.astype(np.float64)])
+        tol = 1e-14 if dtype == np.float64 else 1e-6
+        assert np.all(np.abs(v - ref[:, 0]) <= tol * ref[:, 2] + tol)
+        assert np.all(np.abs(d - ref[:, 1]) <= 30 * tol * (1 + np.abs(ref[:, 1])))
 
 
 def test_series_tables_bound_is_cramers():
