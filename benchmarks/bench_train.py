@@ -356,7 +356,8 @@ def main():
         if floor is not None:
             fl, K, can_drop, ops = floor
             print(
-                f"{'':34s}     element-wise floor: {K} terms x {X.shape[0] * sum(spec['widths'])} points x {ops} vector "
+                f"{'':34s}     element-wise floor: {K} terms x {X.shape[0] * sum(spec['widths'])} points x {ops} "
+                f"vector "
                 f"ops at the measured FMA rate ({'terms may be dropped' if can_drop else 'no term can be dropped'}); "
                 f"best ratio = (bound + floor) / bound",
                 flush=True,

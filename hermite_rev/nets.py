@@ -745,6 +745,11 @@ def _blas_limiter(net, n, blas_threads):
         from threadpoolctl import threadpool_limits
     except ImportError:  # optional: only a speed-up
         return None
+    # load scipy's BLAS (the in-place weight update) before limiting: threadpoolctl limits only
+    # the libraries loaded when it is called, and scipy ships its own OpenBLAS (train() has
+    # loaded it already through its first forward pass; this keeps the limiter right alone)
+    import scipy.linalg.blas  # noqa: F401
+
     return threadpool_limits(threads, user_api="blas")
 
 
