@@ -272,7 +272,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nets", default="parity,mimic")
     ap.add_argument("--quick", action="store_true", help="few steps, mimic width 1024 (a smoke test)")
-    ap.add_argument("--only", default="", help="run only the nets whose label contains this text")
+    ap.add_argument("--only", default="", help="run only the nets whose label contains one of these (comma-separated)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--before", default=BEFORE_DEFAULT, help="git revision for the 'before' column")
     ap.add_argument("--no-before", action="store_true")
@@ -298,7 +298,7 @@ def main():
     )
     print(head)
     for label, X, Y, spec, steps in nets(args.nets.split(","), args.quick):
-        if args.only not in label:
+        if not any(part in label for part in args.only.split(",")):
             continue
         probe = FCN(
             X.shape[1], spec["widths"], "relu", spec["sw"], spec["sb"], seed=0, d_out=Y.shape[1], dtype=spec["dtype"]
