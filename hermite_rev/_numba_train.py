@@ -552,6 +552,27 @@ def backprop_readout(Gout, Wt, scale, D, s, relu, colsum, G):
     for j in range(m):
         colsum[j] = 0.0
     for i in range(n):
+        if o <= 3:  # one pass per row: the products, the scaling and the column sums together
+            g0 = Gout[i, 0]
+            g1 = Gout[i, 1] if o > 1 else g0 * 0.0
+            g2 = Gout[i, 2] if o > 2 else g0 * 0.0
+            r1 = 1 if o > 1 else 0
+            r2 = 2 if o > 2 else 0
+            for j in range(m):
+                acc = g0 * Wt[0, j]
+                if o > 1:
+                    acc += g1 * Wt[r1, j]
+                if o > 2:
+                    acc += g2 * Wt[r2, j]
+                if relu:
+                    v = D[i, j]
+                    d = s if v > 0.0 else (v if v != v else 0.0)
+                else:
+                    d = D[i, j]
+                g = (acc * scale) * d
+                G[i, j] = g
+                colsum[j] += g
+            continue
         g0 = Gout[i, 0]
         for j in range(m):
             G[i, j] = g0 * Wt[0, j]

@@ -242,7 +242,7 @@ def test_relu_inplace_and_mask_equal_dense_act(dtype):
 
 
 @pytest.mark.parametrize("relu", [False, True])
-@pytest.mark.parametrize("d_out", [1, 3])
+@pytest.mark.parametrize("d_out", [1, 2, 3, 5])
 def test_backprop_readout_equals_gemm_and_scale(relu, d_out):
     rng = np.random.default_rng(6)
     n, m = 9, 50
