@@ -703,10 +703,13 @@ def train(
             raise HermiteRevError("X_test given without Y_test")
         X_test = net._check_X(X_test)
         Y_test = _as_targets(Y_test, X_test.shape[0], net.d_out, "Y_test")
-    f0 = net.forward(X).astype(np.float64) if centre else np.zeros_like(Y)
-    f0_test = (net.forward(X_test).astype(np.float64) if centre else np.zeros_like(Y_test)) if has_test else None
+    # limit BLAS before the first product: a multi-threaded GEMM leaves OpenBLAS's worker
+    # threads spinning for about 0.1 s after it (measured: 60 % of a second core during a short
+    # training run), CPU a parallel trial on the other core needs
     limiter = _blas_limiter(net, n, blas_threads)
     try:
+        f0 = net.forward(X).astype(np.float64) if centre else np.zeros_like(Y)
+        f0_test = (net.forward(X_test).astype(np.float64) if centre else np.zeros_like(Y_test)) if has_test else None
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported in the history
             return _train_loop(
                 net,

@@ -308,3 +308,23 @@ def test_sin6_net_trains_like_numpy_sin():
     np.testing.assert_allclose(h1["train_mse"], h2["train_mse"], rtol=1e-5)
     for a, c in zip(fast.W, ref.W):
         np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-6)
+
+
+def test_train_limits_blas_before_its_first_product(monkeypatch):
+    # the centring forward pass runs under the BLAS limit too: a multi-threaded GEMM there left
+    # OpenBLAS's workers spinning through the training that followed
+    from threadpoolctl import threadpool_info
+
+    import hermite_rev.nets as nets
+
+    seen = []
+    forward = nets._Plan.forward
+
+    def spy(self, X):
+        seen.append(max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"))
+        return forward(self, X)
+
+    monkeypatch.setattr(nets._Plan, "forward", spy)
+    X = sphere_inputs(np.random.default_rng(0).standard_normal((8, 3)))
+    train(FCN(3, [4]), X, np.ones(8), 0.1, 2, X_test=X, Y_test=np.ones(8), progress=False)
+    assert len(seen) >= 4 and seen == [1] * len(seen)
