@@ -747,8 +747,8 @@ def _mimic_figure(curves, out, width, data="wine", trials=None, dtype="float32")
     axes[0].legend(fontsize=8, loc="lower left")
     ttxt = f"{trials} trial(s) (thin) and mean (bold)" if trials else "trials (thin) and mean (bold)"
     fig.suptitle(
-        f"mimic: 1HL nets with the 4HL ReLU NTK vs 1HL/4HL ReLU; {data}, width {width}, "
-        f"lr {PAPER_LR} on mean |f-y|², {dtype}; {ttxt}",
+        f"mimic: 1HL nets with the 4HL ReLU NTK vs 1HL/4HL ReLU; {data}\n"
+        f"width {width}, lr {PAPER_LR} on mean |f-y|², {dtype}; {ttxt}",
         fontsize=10,
     )
     fig.tight_layout()
