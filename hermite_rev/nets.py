@@ -374,7 +374,7 @@ class FCN:
         plan = _Plan(self, X.shape[0])
         out = plan.forward(X)
         if keep:
-            return out, [X] + plan.H, plan.D
+            return out, [X] + plan.H, plan.derivatives()
         return out
 
     __call__ = forward
@@ -445,14 +445,18 @@ class FCN:
 class _Plan:
     """The hot loop of one net on one input size: preallocated buffers and fused kernels.
 
-    Forward: per hidden layer one GEMM into a reused scratch buffer (``np.matmul(out=)``),
-    then one serial numba pass that scales, adds the bias and writes phi and phi' into
-    ``H[l]`` and ``D[l]`` (separate from the scratch: in place, LLVM cannot vectorize the
-    pass and the branchy scalar loop was 10x slower).  Backward: ``G_{l-1} = G_l W_l^T`` by GEMM into ``G[l-1]``, one
-    pass for ``G *= s phi'`` with the bias gradient's column sums, and the weight update
-    ``W_l -= lr s A_{l-1}^T G_l`` as a single in-place GEMM (``beta = 1`` into ``W_l``, via
-    :mod:`scipy.linalg.blas`), after ``W_l`` was used for ``G_{l-1}``.  No other temporaries
-    larger than a row of biases.
+    Forward: per hidden layer one GEMM, then one serial numba pass that scales, adds the bias
+    and writes phi and phi'.  ReLU (slope ``s >= 1``) runs in place on the GEMM's output and
+    stores no phi' (it is ``s`` where the output is > 0: the backward pass reads the mask off
+    the output, one array less to write and read per layer); the other activations read a
+    reused scratch buffer and write ``H[l]`` and ``D[l]`` (separate arrays, so LLVM vectorizes
+    the pass).  Backward: ``G_{l-1} = G_l W_l^T`` by GEMM into ``G[l-1]`` and one pass for
+    ``G *= s phi'`` with the bias gradient's column sums -- for the readout of a net with at
+    most 8 outputs both in one numba pass (:func:`~hermite_rev._numba_train.backprop_readout`:
+    the (n, width) signal is written once, not written by a GEMM and rewritten) -- and the
+    weight update ``W_l -= lr s A_{l-1}^T G_l`` as a single in-place GEMM (``beta = 1`` into
+    ``W_l``, via :mod:`scipy.linalg.blas`), after ``W_l`` was used for ``G_{l-1}``.  No other
+    temporaries larger than a row of biases.
     """
 
     def __init__(self, net: FCN, n: int) -> None:
@@ -462,14 +466,27 @@ class _Plan:
         self.net = net
         self.n = n
         self.H = [np.empty((n, w), dt) for w in net.widths]
-        self._z = np.empty(n * max(net.widths), dt)  # raw products, consumed by the epilogue at once
-        self.D = [np.empty((n, w), dt) for w in net.widths]
-        self.G: list[NDArray[Any]] | None = None  # backprop buffers, made on the first update
-        self.out = np.empty((n, net.d_out), dt)
+        # None where the layout does not need them (ReLU: no phi', no scratch; G until the first update)
+        self.D: Any = None
+        self._z: Any = None
+        self.G: Any = None
         self.scale = [dt.type(s) for s in net.scales]
         self.bscale = [dt.type(b) for b in net.bias_scales]
         self.gemm = blas.sgemm if dt == np.float32 else blas.dgemm
-        self.epilogue = _epilogue(net.activation, dt)
+        kern = net.activation._extra.get("kernel")
+        # ReLU with slope s >= 1: s * z > 0 exactly when z > 0, so the output carries the mask
+        self.relu = kern is not None and kern[:2] == ("named", 0) and kern[2] == 1.0 and kern[3] >= 1.0
+        if self.relu:
+            self.slope = dt.type(kern[3])  # type: ignore[index]
+            self.D = None
+            self._z = None
+        else:
+            self.D = [np.empty((n, w), dt) for w in net.widths]
+            self._z = np.empty(n * max(net.widths), dt)  # raw products, consumed by the epilogue at once
+            self.epilogue = _epilogue(net.activation, dt)
+        self.G = None  # backprop buffers, made on the first update
+        self.out = np.empty((n, net.d_out), dt)
+        self.small_out = net.d_out <= 8 and len(net.widths) >= 1
 
     def _bias(self, l: int) -> NDArray[Any]:
         net = self.net
@@ -477,15 +494,32 @@ class _Plan:
             return self.bscale[l] * net.b[l]
         return np.zeros(net.b[l].shape, net.dtype)
 
+    def derivatives(self) -> list[NDArray[Any]]:
+        """phi' of every hidden layer after :meth:`forward` (computed from the output for ReLU)."""
+        if not self.relu:
+            return self.D
+        from . import _numba_train as nb
+
+        D = [np.empty_like(H) for H in self.H]
+        for H, Dl in zip(self.H, D):
+            nb.relu_grad(H, self.slope, Dl)
+        return D
+
     def forward(self, X: NDArray[Any]) -> NDArray[Any]:
-        """Outputs (n, d_out) in a reused buffer; ``H`` and ``D`` hold phi and phi' after."""
+        """Outputs (n, d_out) in a reused buffer; ``H`` (and ``D``) hold phi (and phi') after."""
+        from . import _numba_train as nb
+
         net = self.net
         A = X
         for l in range(len(net.widths)):
             H = self.H[l]
-            Z = self._z[: H.size].reshape(H.shape)
-            np.matmul(A, net.W[l], out=Z)
-            self.epilogue(Z, self.scale[l], self._bias(l), H, self.D[l])
+            if self.relu:
+                np.matmul(A, net.W[l], out=H)
+                nb.relu_inplace(H, self.scale[l], self._bias(l), self.slope)
+            else:
+                Z = self._z[: H.size].reshape(H.shape)
+                np.matmul(A, net.W[l], out=Z)
+                self.epilogue(Z, self.scale[l], self._bias(l), H, self.D[l])
             A = H
         out = self.out
         np.matmul(A, net.W[-1], out=out)
@@ -500,18 +534,29 @@ class _Plan:
 
         net = self.net
         dt = net.dtype
+        L = len(net.W)
         if self.G is None:
             self.G = [np.empty((self.n, w), dt) for w in net.widths]
             self.colsum = [np.empty(w, dt) for w in net.widths]
+            self.Wt: Any = np.empty((net.d_out, net.widths[-1]), dt) if self.small_out else None
         lr_t = dt.type(lr)
-        for l in range(len(net.W) - 1, -1, -1):
+        for l in range(L - 1, -1, -1):
             A = X if l == 0 else self.H[l - 1]
             if l > 0:  # signal of the layer below, with the weights before this step's update
                 Gp = self.G[l - 1]
-                np.matmul(G, net.W[l].T, out=Gp)
-                nb.backprop_scale(Gp, self.scale[l], self.D[l - 1], self.colsum[l - 1])
+                Dl = self.H[l - 1] if self.relu else self.D[l - 1]
+                if l == L - 1 and self.small_out:
+                    np.copyto(self.Wt, net.W[l].T)
+                    s = self.slope if self.relu else dt.type(1)
+                    nb.backprop_readout(G, self.Wt, self.scale[l], Dl, s, self.relu, self.colsum[l - 1], Gp)
+                else:
+                    np.matmul(G, net.W[l].T, out=Gp)
+                    if self.relu:
+                        nb.backprop_relu(Gp, self.scale[l], Dl, self.slope, self.colsum[l - 1])
+                    else:
+                        nb.backprop_scale(Gp, self.scale[l], Dl, self.colsum[l - 1])
             if self.bscale[l] != 0.0:
-                gsum = G.sum(axis=0) if l == len(net.W) - 1 else self.colsum[l]
+                gsum = G.sum(axis=0) if l == L - 1 else self.colsum[l]
                 net.b[l] -= lr_t * (gsum * self.bscale[l])
             W = net.W[l]
             r = self.gemm(-lr * float(self.scale[l]), G.T, A.T, beta=1.0, c=W.T, trans_b=1, overwrite_c=1)
@@ -542,11 +587,15 @@ def _epilogue(act: NetActivation, dt: Any) -> Callable[..., None]:
 
         return named
     if kern is not None and kern[0] == "series":
-        _, c0, c1, r, sr = kern
+        c0, c1 = kern[1], kern[2]
+        tables = nb.series_tables(c0, c1, dt)
+        W = np.empty(5 * nb.SERIES_BLOCK, dt)
+        stats = np.zeros(3, np.int64)  # blocks, terms evaluated, blocks with terms dropped
 
         def series(P: NDArray[Any], scale: Any, bias: NDArray[Any], A: NDArray[Any], D: NDArray[Any]) -> None:
-            nb.dense_series(P, scale, bias, c0, c1, r, sr, A, D)
+            nb.dense_series(P, scale, bias, *tables, A, D, W, stats)  # type: ignore[call-arg]
 
+        series.stats = stats  # type: ignore[attr-defined]
         return series
 
     def generic(P: NDArray[Any], scale: Any, bias: NDArray[Any], A: NDArray[Any], D: NDArray[Any]) -> None:
@@ -679,12 +728,17 @@ def train(
             raise HermiteRevError("X_test given without Y_test")
         X_test = net._check_X(X_test)
         Y_test = _as_targets(Y_test, X_test.shape[0], net.d_out, "Y_test")
-    f0 = net.forward(X).astype(np.float64) if centre else np.zeros_like(Y)
-    f0_test = (
-        (net.forward(X_test).astype(np.float64) if centre else np.zeros_like(Y_test)) if X_test is not None else None
-    )
+    # limit BLAS before the first product: a multi-threaded GEMM leaves OpenBLAS's worker
+    # threads spinning for about 0.1 s after it (measured: 60 % of a second core during a short
+    # training run), CPU a parallel trial on the other core needs
     limiter = _blas_limiter(net, n, blas_threads)
     try:
+        f0 = net.forward(X).astype(np.float64) if centre else np.zeros_like(Y)
+        f0_test = (
+            (net.forward(X_test).astype(np.float64) if centre else np.zeros_like(Y_test))
+            if X_test is not None
+            else None
+        )
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported in the history
             return _train_loop(
                 net,
@@ -723,6 +777,11 @@ def _blas_limiter(net: FCN, n: int, blas_threads: Any) -> Any:
         from threadpoolctl import threadpool_limits
     except ImportError:  # optional: only a speed-up
         return None
+    # load scipy's BLAS (the in-place weight update) before limiting: threadpoolctl limits only
+    # the libraries loaded when it is called, and scipy ships its own OpenBLAS (train() has
+    # loaded it already through its first forward pass; this keeps the limiter right alone)
+    import scipy.linalg.blas  # noqa: F401
+
     return threadpool_limits(threads, user_api="blas")
 
 
