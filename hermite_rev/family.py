@@ -34,6 +34,7 @@ from ._validate import (
     z,
 )
 from .hermite import hermite_coeffs, hermite_norm, hermite_norm_eval, hermite_norm_eval_np, kernel_from_hermite
+from .kernels import _label_for
 from .series import Tail, TaylorCoeffs, taylor
 
 if TYPE_CHECKING:
@@ -233,10 +234,10 @@ class Activation:
         return f"b=[{shown}{more}]"
 
     def __repr__(self):
-        src = f", {self.kind} of {self.source}" if self.source is not None else ""
-        if src and len(src) > 80:
-            src = src[:77] + "..."
-        from ._text import format_bound
+        from ._text import format_bound, short_expr
+        from .kernels import kernel_name
+
+        src = f", {self.kind} of {short_expr(kernel_name(self.source), 70)}" if self.source is not None else ""
 
         err = format_bound(max(self.errors), 3)
         trunc = f", truncation <= {format_bound(self.truncation.bound, 3)}" if self.truncation else ""
@@ -270,7 +271,8 @@ class ActivationFamily:
     nonzero : tuple of int
         The k with b_k != 0: the positions the signs apply to.
     label : str or None
-        What figures and reprs call the kernel (default: the text of a kernel given as a string).
+        What figures and reprs call the kernel: ``reverse(..., label=)``, else the text of a
+        kernel given as a string, else :func:`hermite_rev.kernels.label_of` of the kernel.
     """
 
     kernel: sympy.Expr
@@ -407,9 +409,10 @@ class ActivationFamily:
     def __repr__(self):
         from ._text import format_bound
 
-        src = self.label or str(self.kernel)
-        if len(src) > 60:
-            src = src[:57] + "..."
+        from ._text import short_expr
+        from .kernels import kernel_name
+
+        src = short_expr(kernel_name(self.kernel, self.label), 60)
         return (
             f"ActivationFamily(kind={self.kind!r}, n={self.n}, dps={self.dps}, nonzero={len(self.nonzero)}, "
             f"count=2**{len(self.nonzero)}, tail <= {format_bound(self.tail().bound, 3)}, kernel={src})"
@@ -465,7 +468,9 @@ def reverse(
     exact : bool
         Use exact Taylor coefficients (sympy) and exact square roots.
     label : str, optional
-        What figures and reprs call the kernel; default: ``K`` itself when it is a string.
+        What figures and reprs call the kernel; default: ``K`` itself when it is a string, else
+        the constructor call that built it (:func:`hermite_rev.kernels.label_of`), e.g.
+        ``relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=0.1)``.
     sigma_w, sigma_b : numbers
         Hidden Dense layer of the one-hidden-layer net (floats become exact rationals).
     parameterization : {"ntk", "standard"}
@@ -510,8 +515,7 @@ def reverse(
     n = check_positive_int(n, "n")
     dps = check_positive_int(dps, "dps")
     expr = _as_kernel(K)
-    if label is None and isinstance(K, str):
-        label = K.strip()
+    label = _label_for(K, expr, label)
     hyper = (sigma_w, sigma_b, parameterization, sigma_w_last, sigma_b_last)
     if hyper != (1, 0, "ntk", 1, 0):
         return _reverse_hyper(
@@ -527,7 +531,7 @@ def reverse(
             sigma_b_last,
             width,
             d_in,
-            None if label is None else str(label),
+            label,
         )
     if exact:
         a_exact = taylor(expr, n, exact=True)
@@ -573,11 +577,7 @@ def reverse(
     exact_mags = None
     if exact:
         exact_mags = tuple(sympy.sqrt(v) if kind == "nngp" else sympy.sqrt(v / (k + 1)) for k, v in enumerate(a_exact))
-    if label is None and isinstance(K, str):
-        label = K.strip()
-    return ActivationFamily(
-        expr, kind, a, mags, errs, exact_mags, tuple(nonzero), label=None if label is None else str(label)
-    )
+    return ActivationFamily(expr, kind, a, mags, errs, exact_mags, tuple(nonzero), label=label)
 
 
 def _reverse_hyper(

@@ -11,6 +11,7 @@ exponential        exp(beta c)
 gaussian           Gaussian kernel on the sphere, exp((c - 1) / l^2)
 polynomial         sum_k a_k c^k from a coefficient list
 inhomogeneous_polynomial   (c + offset)^degree
+label_of           the display label of a kernel built here: the call as the user wrote it
 
 Conventions (neural-tangents ``stax``, NTK parameterization): inputs have |x|^2/d = 1, so the
 input kernel is ``c`` itself.  A Dense layer maps
@@ -23,19 +24,36 @@ and an activation maps :math:`\Sigma \mapsto E[\phi(u)\phi(v)]`,
 ``depth`` times (Dense(sigma_w, sigma_b), activation) followed by a readout
 Dense(sigma_w_last, sigma_b_last) (default 1, 0).
 
+Every constructor records a display label for the expression it returns, the call as it was
+written (``relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=0.1)``; the parser records the text the
+user typed), which figures, reprs and tables use in place of the sympy tree
+(:func:`label_of`).
+
 Examples
 --------
 >>> import sympy, hermite_rev as hr
 >>> K = hr.kernels.relu_ntk(depth=4, sigma_w=sympy.sqrt(2), sigma_b=sympy.Rational(1, 10))
 >>> sympy.N(K.subs(hr.c, 1), 6)
 5.07000
+>>> hr.kernels.label_of(K)
+'relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10)'
 """
 
 from __future__ import annotations
 
+import functools
+import math
+import numbers
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import mpmath
 import sympy
 
-from ._validate import LIMITS, HermiteRevError, as_number, c, check_nonneg_int, short
+from ._text import short_expr
+from ._validate import LIMITS, HermiteRevError, _count_nodes, as_number, c, check_nonneg_int, short
 
 __all__ = [
     "arccos",
@@ -48,9 +66,175 @@ __all__ = [
     "gaussian",
     "polynomial",
     "inhomogeneous_polynomial",
+    "label_of",
 ]
 
 _pi = sympy.pi
+
+
+# --------------------------------------------------------------------------------------------
+# display labels: what figures and reprs call a kernel built here
+# --------------------------------------------------------------------------------------------
+
+#: Most labels kept (least recently used dropped first).
+LABELS_MAX = 1024
+#: Longest label kept (longer ones are abbreviated by :func:`hermite_rev._text.short_expr`).
+LABEL_LENGTH = 160
+
+# id(expr) -> (expr, label).  The entry holds the expression, so its id cannot be reused by
+# another object while the entry lives (sympy objects take no weak references).  Identity
+# only: hashing or comparing a deep kernel structurally would walk its DAG as a tree.
+_LABELS: OrderedDict[int, tuple[Any, str]] = OrderedDict()
+_LABELS_LOCK = threading.Lock()
+
+
+def _remember(expr: Any, text: str) -> Any:
+    """Record ``text`` as the display label of ``expr`` (by identity) and return ``expr``.
+
+    Atoms (``c``, numbers) are never labelled: they are shared by every expression that
+    contains them, and their own text is already short.
+    """
+    if isinstance(expr, sympy.Basic) and not expr.is_Atom and text:
+        text = short_expr(text, LABEL_LENGTH)
+        with _LABELS_LOCK:
+            _LABELS[id(expr)] = (expr, text)
+            _LABELS.move_to_end(id(expr))
+            while len(_LABELS) > LABELS_MAX:
+                _LABELS.popitem(last=False)
+    return expr
+
+
+def label_of(expr: Any) -> str | None:
+    """The display label of a kernel built by a constructor of this module or by the parser.
+
+    The label is the call as it was written: parameters print exactly as given (``sqrt(2)``,
+    ``1/10``; a float as the decimal that was typed, ``0.1``); a kernel parsed from text is
+    labelled with that text.  Expressions are matched by identity, never structurally (a
+    depth-1000 kernel is looked up in constant time): an expression derived from a labelled
+    one (``2 * K``, ``K.subs(...)``) has no label.  The most recent :data:`LABELS_MAX`
+    (1024) labels are kept.  Figures and reprs name a kernel by an explicit ``label=`` first,
+    then by this label, then by the short text of the expression.
+
+    Parameters
+    ----------
+    expr : object
+        Usually a sympy expression returned by a constructor.
+
+    Returns
+    -------
+    str or None
+        None when ``expr`` was not built here (or its label was dropped).
+
+    Examples
+    --------
+    >>> import hermite_rev as hr
+    >>> hr.kernels.label_of(hr.kernels.relu_ntk(depth=4, sigma_w=2**0.5, sigma_b=0.1))
+    'relu_ntk(depth=4, sigma_w=1.4142135623730951, sigma_b=0.1)'
+    >>> hr.kernels.label_of(hr.kernels.arccos(2))
+    'arccos(2)'
+    >>> hr.kernels.label_of(hr.c**2) is None
+    True
+    """
+    with _LABELS_LOCK:
+        entry = _LABELS.get(id(expr))
+        if entry is None or entry[0] is not expr:
+            return None
+        _LABELS.move_to_end(id(expr))
+        return entry[1]
+
+
+def kernel_name(K: Any, label: str | None = None, limit: int = 60) -> str:
+    """What a figure, table or repr calls the kernel ``K``.
+
+    An explicit ``label`` first, then the text of a kernel given as a string, then
+    :func:`label_of`, then the expression's own text when it is short enough to read (at
+    most ``limit`` characters), else ``"K(c)"``.  Never prints a large expression: a deep
+    kernel's DAG would be exponentially long as a tree.
+    """
+    if label:
+        return str(label)
+    if K is None:
+        return "K(c)"
+    if isinstance(K, str):
+        return short_expr(K, max(limit, LABEL_LENGTH))
+    named = label_of(K)
+    if named:
+        return named
+    if isinstance(K, sympy.Basic) and _count_nodes(K, 400) >= 400:
+        return "K(c)"
+    text = " ".join(str(K).split())
+    return text if len(text) <= limit else "K(c)"
+
+
+def _label_for(K: Any, expr: Any, label: Any) -> str | None:
+    """The display label a result keeps for its kernel: ``label=`` if given, the text of a
+    string kernel, or the constructor call that built ``K`` (or ``expr``, what ``K`` became
+    at the boundary), else None."""
+    if label is not None:
+        return str(label)
+    if isinstance(K, str):
+        return " ".join(K.split())
+    return label_of(K) or label_of(expr)
+
+
+def _float_text(x: Any) -> str:
+    """A float as the decimal that was typed: the shortest that reads back as the same float."""
+    if isinstance(x, sympy.Float):
+        mpf_, prec = x._mpf_, x._prec
+        for d in range(1, max(1, int(prec * math.log10(2)) + 2) + 1):
+            text = mpmath.libmp.to_str(mpf_, d)
+            if mpmath.libmp.from_str(text, prec, mpmath.libmp.round_nearest) == mpf_:
+                return text
+        return str(x)  # pragma: no cover - to_str always round-trips
+    return repr(float(x))
+
+
+def _arg_text(value: Any) -> str:
+    """One argument of a constructor call, as it was given (abbreviated when long)."""
+    if isinstance(value, (bool, str)):
+        return repr(value)
+    if isinstance(value, numbers.Integral):
+        return short_expr(str(int(value)), 60)
+    if isinstance(value, (float, sympy.Float)) or (
+        isinstance(value, numbers.Real) and type(value).__module__ == "numpy"  # numpy float32, ...
+    ):
+        return _float_text(value)
+    if isinstance(value, sympy.Basic):
+        return short(value, 60)  # sqrt(2), 1/10 (a large expression is elided without printing it)
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        items = list(value.tolist() if hasattr(value, "tolist") else value)
+        shown = ", ".join(_arg_text(v) for v in items[:8])
+        more = f", ... ({len(items)} numbers)" if len(items) > 8 else ""
+        return f"[{shown}{more}]"
+    if callable(value):
+        return str(getattr(value, "__name__", type(value).__name__))
+    return short(str(value), 60)  # Fraction 1/10, Decimal 0.1, mpmath numbers
+
+
+def _call_text(name: str, args: tuple, kwargs: dict) -> str:
+    parts = [_arg_text(a) for a in args] + [f"{k}={_arg_text(v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(parts)})"
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _labelled(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Constructor decorator: label the expression it returns with the call as written."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        out = fn(*args, **kwargs)
+        text = _call_text(fn.__name__, args, kwargs)
+        if isinstance(out, tuple):  # deep_kernels: (NNGP, NTK)
+            for what, K in zip(("NNGP", "NTK"), out):
+                _remember(K, f"{what} of {text}")
+        else:
+            _remember(out, text)
+        return out
+
+    return wrapper
 
 
 def _num(value, name, *, positive=False, nonneg=False):
@@ -79,6 +263,7 @@ def _sign(x):
     raise HermiteRevError(f"cannot decide the sign of {short(x, 60)}")
 
 
+@_labelled
 def arccos(order=1):
     r"""Arc-cosine kernel of Cho & Saul (2009) on unit vectors.
 
@@ -211,6 +396,7 @@ def _takes_ops(dual):
         return False
 
 
+@_labelled
 def deep_kernels(dual, depth, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0):
     """(NNGP, NTK) of a fully-connected network whose activation has the dual ``dual``.
 
@@ -221,6 +407,11 @@ def deep_kernels(dual, depth, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last
     ``LIMITS["constructor_depth"]`` (1000).  The layer variances are exact, so the correlation of every layer
     is exactly 1 at c = 1 (float hyperparameters are made exact first).
     """
+    return _deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
+
+
+def _deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last):
+    """:func:`deep_kernels` without its display label (the named constructors label their own result)."""
     depth = check_nonneg_int(depth, "depth", LIMITS["constructor_depth"])
     sw2 = _num(sigma_w, "sigma_w") ** 2
     sb2 = _num(sigma_b, "sigma_b") ** 2
@@ -255,42 +446,49 @@ def deep_kernels(dual, depth, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last
     return nngp, ntk
 
 
+@_labelled
 def relu_nngp(depth=1, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0):
     """NNGP kernel of a ReLU network with ``depth`` hidden layers (see module docstring)."""
-    return deep_kernels(_relu_dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)[0]
+    return _deep_kernels(_relu_dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)[0]
 
 
+@_labelled
 def relu_ntk(depth=1, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0):
     """NTK of a ReLU network with ``depth`` hidden layers (see module docstring).
 
     With ``sigma_w = sqrt(2)``, ``sigma_b = 0.1`` and depth 4 its value at c = 1 is 5.07.
     """
-    return deep_kernels(_relu_dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)[1]
+    return _deep_kernels(_relu_dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)[1]
 
 
+@_labelled
 def erf_nngp(depth=1, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0, a=1, b=1):
     """NNGP kernel of a network with activation ``a * erf(b z)`` (Williams 1997)."""
     dual = _erf_dual(_num(a, "a"), _num(b, "b", positive=True))
-    return deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)[0]
+    return _deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)[0]
 
 
+@_labelled
 def erf_ntk(depth=1, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0, a=1, b=1):
     """NTK of a network with activation ``a * erf(b z)``."""
     dual = _erf_dual(_num(a, "a"), _num(b, "b", positive=True))
-    return deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)[1]
+    return _deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)[1]
 
 
+@_labelled
 def exponential(beta=1):
     """``exp(beta * c)``: all Taylor coefficients beta^k / k! are positive."""
     return sympy.exp(_num(beta, "beta", positive=True) * c)
 
 
+@_labelled
 def gaussian(lengthscale=1):
     """Gaussian (RBF) kernel restricted to the unit sphere: exp(-|x-y|^2 / (2 l^2)) = exp((c-1)/l^2)."""
     ell = _num(lengthscale, "lengthscale", positive=True)
     return sympy.exp((c - 1) / ell**2)
 
 
+@_labelled
 def polynomial(coeffs):
     """``sum_k coeffs[k] c^k`` (coefficients lowest degree first)."""
     if isinstance(coeffs, (str, bytes)) or not hasattr(coeffs, "__iter__"):
@@ -301,6 +499,7 @@ def polynomial(coeffs):
     return sympy.Add(*terms)
 
 
+@_labelled
 def inhomogeneous_polynomial(degree, offset=1):
     """``(c + offset)^degree``, the polynomial kernel."""
     d = check_nonneg_int(degree, "degree", LIMITS["symbolic_exponent"])

@@ -108,21 +108,21 @@ def _series_values(coeffs, cs):
 
 def kernel_label(K: Any = None, label: str | None = None, max_len: int = 48) -> str:
     """The name a figure gives a kernel: ``label`` if given, else the text the user typed (a
-    string kernel), else the sympy form when it is short, else ``"K(c)"``."""
-    if label:
-        return str(label)
-    if isinstance(K, str):
-        return K.strip()
-    if K is None:
-        return "K(c)"
-    expr = as_expr(K, c, name="kernel")
-    from . import kernels
+    string kernel), else the constructor call that built it
+    (:func:`hermite_rev.kernels.label_of`, e.g. ``relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=0.1)``),
+    else the sympy form when it is at most ``max_len`` characters, else ``"K(c)"``.
 
-    named = getattr(kernels, "label_of", None)  # a constructor-side registry, where one exists
-    if callable(named) and named(expr):
-        return str(named(expr))
-    text = str(expr)
-    return text if len(text) <= max_len else "K(c)"
+    Examples
+    --------
+    >>> import hermite_rev as hr
+    >>> kernel_label(hr.kernels.relu_ntk(depth=2, sigma_b=0.1))
+    'relu_ntk(depth=2, sigma_b=0.1)'
+    >>> kernel_label(hr.kernels.relu_ntk(depth=2), label="my kernel"), kernel_label(hr.c**2 / 2)
+    ('my kernel', 'c**2/2')
+    """
+    from .kernels import kernel_name
+
+    return kernel_name(K, label, max_len)
 
 
 def _residual_values(K, coeffs, cs, dps=30):

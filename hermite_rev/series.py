@@ -753,10 +753,13 @@ class TaylorCoeffs(list):
         Whether the error bounds are proven (ball arithmetic) rather than estimated.
     tail : Tail
         Bound on K(1) - sum of the coefficients (computed on first access).
+    label : str or None
+        What figures call the kernel (see :func:`taylor`).
     """
 
-    def __init__(self, values, *, expr, dps, errors, exact, rigorous, engine):
+    def __init__(self, values, *, expr, dps, errors, exact, rigorous, engine, label=None):
         super().__init__(values)
+        self.label = label
         self.expr = expr
         self.dps = dps
         self.errors = errors
@@ -800,7 +803,7 @@ class TaylorCoeffs(list):
         from .plots import plot_kernel
 
         K = self.expr if closed_form and self.expr.has(c) else None
-        return plot_kernel(K, coeffs=self, ax=ax, label=label, **kwargs)
+        return plot_kernel(K, coeffs=self, ax=ax, label=label or self.label, **kwargs)
 
     def summary(self) -> str:
         how = "exact" if self.exact else f"{self.dps} digits, max abs error {mpmath.nstr(self.max_error, 3)}"
@@ -847,7 +850,7 @@ def _taylor_balls(expr, n, dps):
 
 
 @public
-def taylor(K, n, dps=30, *, exact=False, engine="arb"):
+def taylor(K, n, dps=30, *, exact=False, engine="arb", label=None):
     r"""Taylor coefficients of a kernel at c = 0.
 
     .. math:: K(c) = \sum_{k \ge 0} a_k c^k
@@ -870,6 +873,10 @@ def taylor(K, n, dps=30, *, exact=False, engine="arb"):
     engine : {"arb", "mpmath"}
         "arb" (default): python-flint ball arithmetic, proven error bounds.  "mpmath": the
         same recurrences in plain mpmath at ``dps`` + 20 digits (no proof; an oracle).
+    label : str, optional
+        What figures and reprs call the kernel (``.label`` of the result); default: ``K``
+        itself when it is a string, else the constructor call that built it
+        (:func:`hermite_rev.kernels.label_of`).
 
     Returns
     -------
@@ -894,6 +901,14 @@ def taylor(K, n, dps=30, *, exact=False, engine="arb"):
     """
     n = check_n(n)
     expr = as_expr(K, c, name="kernel")
+    out = _taylor(expr, n, dps, exact, engine)
+    from .kernels import _label_for
+
+    out.label = _label_for(K, expr, label)
+    return out
+
+
+def _taylor(expr, n, dps, exact, engine):
     if exact:
         try:
             return _taylor_exact(expr, n)
