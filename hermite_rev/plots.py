@@ -296,6 +296,28 @@ def family_signs(fam: Any, limit: int = 16, seed: int = 0, low: int | None = Non
     return signs, text, low
 
 
+def _sym(x: Any) -> str:
+    """A hyperparameter as text: exact numbers as they are (sqrt(2), 1/10)."""
+    x = sympy.sympify(x)
+    return str(sympy.nsimplify(x)) if x.is_Float else str(x)
+
+
+def net_text(fam: Any) -> str:
+    """The network a family's members live in, with its hyperparameters: ``1HL net (σ_w = 1, σ_b = 0)``,
+    ``4HL net (σ_w = sqrt(2), σ_b = 0)`` for a deep family."""
+    depth = getattr(fam, "depth", 1)
+    report = getattr(fam, "report", None)
+    hyper = getattr(fam, "hyper", None) or {}
+    if report is not None:
+        sw, sb = report.sigma_w, report.sigma_b
+    else:
+        sw, sb = hyper.get("sigma_w", 1), hyper.get("sigma_b", 0)
+    extra = ""
+    if hyper.get("parameterization", "ntk") != "ntk":
+        extra = f", {hyper['parameterization']} parameterization"
+    return f"{depth}HL net (σ_w = {_sym(sw)}, σ_b = {_sym(sb)}{extra})"
+
+
 def plot_family(
     fam: Any,
     ax: Any = None,
@@ -321,7 +343,8 @@ def plot_family(
         act.plot(ax=ax, xlim=xlim, color="k", lw=2.5, label=text)
     name = kernel_label(fam.kernel, label if label is not None else getattr(fam, "label", None))
     ax.set_title(
-        f"{len(signs)} of {fam.count()} activations with the {fam.kind.upper()} of\n{name} (n = {fam.n} Hermite terms)",
+        f"{len(signs)} of {fam.count()} activations φ: a {net_text(fam)} with φ has {fam.kind.upper()}\n"
+        f"{name} (n = {fam.n} Hermite terms)",
         fontsize=9,
     )
     ax.set_xlabel("z (pre-activation)")

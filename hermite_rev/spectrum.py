@@ -75,6 +75,7 @@ from ._validate import (
     check_positive_int,
     public,
 )
+from .kernels import _label_for, kernel_name
 from .series import Tail, _flint_ctx, _rad, to_mpf
 
 __all__ = [
@@ -342,6 +343,9 @@ class Spectrum:
         when the kernel is a polynomial of degree < n_taylor.
     rigorous : bool
         True when every error bound is proven.
+    label : str or None
+        What figures call the kernel (``spectrum(..., label=)``, else
+        :func:`hermite_rev.kernels.label_of`).
     """
 
     kernel: sympy.Expr
@@ -356,6 +360,7 @@ class Spectrum:
     tail: Tail | None = None
     exact: tuple | None = None
     rigorous: bool = False
+    label: str | None = None
 
     @property
     def kmax(self):
@@ -412,7 +417,7 @@ class Spectrum:
             from .plots import _plt
 
             _, ax = _plt().subplots(figsize=(6, 4))  # Agg only when no display is configured
-        label = label or f"{_short(self.kernel)}, d={self.d}"
+        label = label or f"{_short(self.kernel, label=self.label)}, d = {self.d}"
         groups = [(0, " (even k)"), (1, " (odd k)")] if parity_split else [(None, "")]
         markers = {0: "o", 1: "s", None: "o"}
         for par, suffix in groups:
@@ -434,9 +439,10 @@ class Spectrum:
         return ax
 
 
-def _short(expr, n=40):
-    s = str(expr)
-    return s if len(s) <= n else s[: n - 3] + "..."
+def _short(expr, n=40, label=None):
+    """What a figure or table calls the kernel: ``label``, else :func:`hermite_rev.kernels.label_of`,
+    else its text when at most ``n`` characters (never a long sympy tree)."""
+    return kernel_name(expr, label, n)
 
 
 def _arb_of(x):
@@ -584,6 +590,7 @@ def spectrum(
     *,
     exact: bool = False,
     nodes: int | None = None,
+    label: str | None = None,
 ) -> Spectrum:
     r"""Mercer eigenvalues :math:`\mu_0 .. \mu_{k_{max}}` of a dot-product kernel on S^{d-1}.
 
@@ -610,6 +617,10 @@ def spectrum(
         Also return the exact sympy partial sums (``.exact``).
     nodes : int
         Gauss-Legendre nodes for the coarse quadrature (default ``kmax + 48 + kmax // 4``).
+    label : str, optional
+        What :meth:`Spectrum.plot` and :meth:`DecayReport.table` call the kernel; default:
+        ``K`` itself when it is a string, else the constructor call that built it
+        (:func:`hermite_rev.kernels.label_of`).
 
     Returns
     -------
@@ -674,6 +685,7 @@ def spectrum(
         tail,
         exact_vals,
         bool(rigorous),
+        _label_for(K, expr, label),
     )
 
 
@@ -1055,7 +1067,7 @@ class DecayReport:
 
     def table(self, name=None):
         """A Markdown table row per parity: predicted exponent, measured exponent, ratio."""
-        name = name or _short(self.kernel, 30)
+        name = name or _short(self.kernel, 30, getattr(self.spectrum, "label", None))
         rows = []
         for par, label in ((0, "even"), (1, "odd")):
             pred = self.predicted[par]
@@ -1157,7 +1169,7 @@ def decay(
             raise HermiteRevError(f"spectrum was computed for d={spectrum.d}, but decay was asked for d={d}")
         spec = spectrum
     else:
-        spec = globals()["spectrum"](expr, d, kmax, dps=dps, method=method)
+        spec = globals()["spectrum"](expr, d, kmax, dps=dps, method=method, label=_label_for(K, expr, None))
     kmax = spec.kmax
     lo, hi = _check_fit_range(fit_range, kmax) if fit_range is not None else (max(2, kmax // 4), kmax)
     predicted: dict[int, Any] = {}
