@@ -486,7 +486,7 @@ def _parity_figure(result, curves, out, bits, width=None, trials=None):
             for h in hists:
                 plot(h["epoch"], h[key], color=color, alpha=0.25, lw=0.6)
             ep, mean = _mean_curve(hists, key)
-            label = name
+            label = f"{name}, " + ("σ_w² = 2, σ_b = 0.1" if name == "4HL ReLU" else "σ_w = 1, σ_b = 0")
             if key == "test_acc" and name in result:
                 label = f"{name}: {result[name]['test_acc']:.3f}"
             plot(ep, mean, color=color, ls=ls, lw=2.2, label=label)
@@ -504,7 +504,9 @@ def _parity_figure(result, curves, out, bits, width=None, trials=None):
     n_tr = 2 ** (bits - 1)
     wtxt = f", width {width}" if width else ""
     ttxt = f"{trials} trials (thin) and their mean (bold)" if trials else "trials (thin) and mean (bold)"
-    fig.suptitle(f"{bits}-bit parity, {n_tr} train / {n_tr} test points{wtxt}, lr 0.1, float32: {ttxt}")
+    fig.suptitle(
+        f"{bits}-bit parity, {n_tr} train / {n_tr} test points{wtxt}, lr 0.1, float32, NTK parameterization: {ttxt}"
+    )
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     plt.close(fig)
@@ -727,15 +729,22 @@ def _mimic_figure(curves, out, width, data="wine", trials=None, dtype="float32")
             for h in hists:
                 ax.loglog(np.array(h["epoch"]) + 1, h[key], color=color, ls=ls, alpha=0.25, lw=0.6)
             ep, mean = _mean_curve(hists, key)
-            ax.loglog(ep + 1, mean, color=color, ls=ls, lw=2.0 if "fitted" not in name else 1.6, label=name)
+            hyper = "σ_w² = 2, σ_b = 0.1" if name in styles else "σ_w = 1, σ_b = 0"
+            ax.loglog(
+                ep + 1, mean, color=color, ls=ls, lw=2.0 if "fitted" not in name else 1.6, label=f"{name}, {hyper}"
+            )
     for ax, t in zip(axes, ("train MSE", "test MSE")):
         ax.set_xlabel("epoch + 1 (full-batch GD step)")
-        ax.set_ylabel(t + " (mean over entries of (f - y)^2)")
+        ax.set_ylabel(t + r" (mean of $(f - y)^2$ over entries)")
         ax.grid(alpha=0.3, which="both", lw=0.4)
     axes[0].legend(fontsize=8, loc="lower left")
-    ttxt = f"{trials} trial(s) (thin) and mean (bold)" if trials else "trials (thin) and mean (bold)"
+    if trials is None:
+        ttxt = "trials (thin) and their mean (bold)"
+    else:
+        ttxt = "one trial" if trials == 1 else f"{trials} trials (thin) and their mean (bold)"
     fig.suptitle(
-        f"mimic: 1HL nets with the 4HL ReLU NTK vs 1HL/4HL ReLU; {data}, width {width}, lr 0.1, {dtype}; {ttxt}",
+        "mimic: 1HL nets whose NTK is the 4HL ReLU NTK (relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=0.1)) vs "
+        f"1HL and 4HL ReLU nets\n{data}, width {width}, lr 0.1, {dtype}, NTK parameterization; {ttxt}",
         fontsize=10,
     )
     fig.tight_layout()
