@@ -456,7 +456,7 @@ def paper_figures(out: str = "out/figures", formats: Sequence[str] = ("png",), f
     K = kernels.relu_ntk(depth=4, sigma_w=sympy.sqrt(2), sigma_b=sympy.Rational(1, 10))
     name = "4HL ReLU NTK (σ_w² = 2, σ_b = 0.1)"
     ns = (5, 20) if fast else (5, 20, 100)
-    fig, ax = plt.subplots(figsize=(6, 4.6))
+    fig, ax = plt.subplots(figsize=(6, 5.4))
     cs = np.linspace(-1, 1, 101 if fast else 201)
     ax.plot(cs, _kernel_values(K, cs), "k", lw=2, label=name)
     series = []
@@ -476,9 +476,11 @@ def paper_figures(out: str = "out/figures", formats: Sequence[str] = ("png",), f
     ax.set_ylabel("NTK K(c)")
     ax.set_xlim(-1, 1)
     ax.set_title(
-        "the NTK of a 4-hidden-layer ReLU net and of its\none-hidden-layer mimics (NTK parameterization)", fontsize=10
+        "the NTK of a 4-hidden-layer ReLU net (σ_w² = 2, σ_b = 0.1) and of its\n"
+        "one-hidden-layer mimics (σ_w = 1, σ_b = 0), NTK parameterization",
+        fontsize=10,
     )
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.13))  # below the axes: covers no curve
     save(fig, "kernel")
 
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
