@@ -547,6 +547,7 @@ def reverse(
             )
     else:
         a = taylor(expr, n, dps)
+    a.label = label  # fam.taylor.plot() names the kernel as the family does
     nonzero, mags, errs = [], [], []
     with mpmath.workdps(dps):
         for k, (ak, ek) in enumerate(zip(a, a.errors)):

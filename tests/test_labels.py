@@ -239,3 +239,9 @@ def test_depth_1000_kernel_is_labelled_without_walking_it():
     assert time.perf_counter() - t1 < 0.5 + (t1 - t0)
     K = parse("relu_nngp(depth=1000)", hr.c)
     assert kernels.label_of(K) == "relu_nngp(depth=1000)"
+
+
+def test_family_taylor_carries_the_family_label():
+    fam = hr.reverse(_K(), "ntk", n=5, dps=15, label="the target")
+    assert fam.taylor.label == "the target"
+    assert _texts(fam.taylor.plot())[0] == "the target"
