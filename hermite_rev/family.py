@@ -34,7 +34,7 @@ from ._validate import (
     z,
 )
 from .hermite import hermite_coeffs, hermite_norm, hermite_norm_eval, hermite_norm_eval_np, kernel_from_hermite
-from .kernels import _label_for
+from .kernels import _label_for, kernel_name
 from .series import Tail, TaylorCoeffs, taylor
 
 if TYPE_CHECKING:
@@ -235,7 +235,6 @@ class Activation:
 
     def __repr__(self):
         from ._text import format_bound, short_expr
-        from .kernels import kernel_name
 
         src = f", {self.kind} of {short_expr(kernel_name(self.source), 70)}" if self.source is not None else ""
 
@@ -407,10 +406,7 @@ class ActivationFamily:
         return self.members()
 
     def __repr__(self):
-        from ._text import format_bound
-
-        from ._text import short_expr
-        from .kernels import kernel_name
+        from ._text import format_bound, short_expr
 
         src = short_expr(kernel_name(self.kernel, self.label), 60)
         return (

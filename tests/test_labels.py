@@ -44,7 +44,10 @@ def _texts(ax):
             lambda: kernels.relu_ntk(depth=4, sigma_w=sympy.sqrt(2), sigma_b=sympy.Rational(1, 10)),
             "relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10)",
         ),
-        (lambda: kernels.relu_ntk(depth=4, sigma_w=sympy.sqrt(2), sigma_b=0.1), "relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=0.1)"),
+        (
+            lambda: kernels.relu_ntk(depth=4, sigma_w=sympy.sqrt(2), sigma_b=0.1),
+            "relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=0.1)",
+        ),
         (lambda: kernels.relu_nngp(3, 2**0.5, 0.1), "relu_nngp(3, 1.4142135623730951, 0.1)"),
         (lambda: kernels.relu_nngp(2, np.float32(0.5), Fraction(1, 10)), "relu_nngp(2, 0.5, 1/10)"),
         (lambda: kernels.erf_ntk(2, sigma_b=sympy.Float(0.1), a=2, b=0.5), "erf_ntk(2, sigma_b=0.1, a=2, b=0.5)"),
