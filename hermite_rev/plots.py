@@ -150,7 +150,7 @@ def _tail_bound(coeffs):
         return None
 
 
-def _residual_inset(ax, K, series, c0=0.8, loc=(0.1, 0.5, 0.42, 0.42)):
+def _residual_inset(ax, K, series, c0=0.8, loc=(0.1, 0.44, 0.42, 0.4)):
     """Inset on ``ax``: K(c) - K_n(c) for c in [c0, 1] per truncation in ``series`` (a list of
     (coeffs, color, n)), each with its tail bound K(1) - sum a_k as a dotted line."""
     cs = 1 - (1 - c0) * np.linspace(0, 1, 61) ** 2  # denser near c = 1, where the error lives
@@ -227,7 +227,8 @@ def plot_kernel(
     ax.set_xlim(-1, 1)
     if residual and K is not None and coeffs is not None:
         _residual_inset(ax, K, [(coeffs, "C1", len(coeffs))])
-    ax.legend(loc="lower right", fontsize=8)
+    # below the axes: an increasing kernel runs through every corner the inset leaves free
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), fontsize=8)
     ax.set_title(name if K is not None else f"truncated series of {name}", fontsize=10)
     return ax
 
