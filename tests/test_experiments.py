@@ -285,3 +285,38 @@ def test_infinite_width_rows_follow_the_kernel_regime_formula():
     assert row["test_mse"] == pytest.approx(np.mean((f_te - yte) ** 2), rel=1e-6)
     assert row["test_acc"] == pytest.approx(np.mean(np.sign(f_te) == yte))
     assert row["trials"] == 1 and row["epochs"] == 50
+
+
+def test_lr_is_the_papers_step_on_the_papers_loss():
+    """One step of ``train`` at ``experiments.LR`` equals one step of lr ``PAPER_LR`` on the paper's
+    loss mean |f - y|^2, the gradient taken by an independent implementation (torch autograd)."""
+    torch = pytest.importorskip("torch")
+    from hermite_rev.nets import FCN, train
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((12, 5))
+    X *= np.sqrt(5) / np.linalg.norm(X, axis=1, keepdims=True)
+    Y = np.sign(rng.standard_normal(12))
+    kw = dict(d_in=5, widths=[7, 6], activation="relu", sigma_w=2**0.5, sigma_b=0.1, seed=4, dtype=np.float64)
+    ref, net = FCN(**kw), FCN(**kw)
+    train(net, X, Y, experiments.LR, 1, stop_mse=None, progress=False)
+
+    params = [torch.tensor(a, requires_grad=True) for pair in zip(ref.W, ref.b) for a in pair]
+    Xt = torch.tensor(X)
+
+    def out(ps):
+        h = Xt
+        for layer in range(len(ref.W)):
+            W, b = ps[2 * layer], ps[2 * layer + 1]
+            h = ref.scales[layer] * h @ W + ref.bias_scales[layer] * b
+            if layer < len(ref.W) - 1:
+                h = torch.relu(h)
+        return h[:, 0]
+
+    f0 = out(params).detach()  # centred output, as in the paper's code
+    loss = ((out(params) - f0 - torch.tensor(Y)) ** 2).mean()
+    loss.backward()
+    stepped = [(p - experiments.PAPER_LR * p.grad).detach().numpy() for p in params]
+    ours = [a for pair in zip(net.W, net.b) for a in pair]
+    for a, b in zip(ours, stepped):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
