@@ -1280,9 +1280,9 @@ def plot_compare(
     ax.set_xlabel("degree k (log scale above 1)")
     ax.set_ylabel(rf"Mercer eigenvalue $\mu_k$ on $S^{{{d - 1}}}$")
     ax.set_title(
-        f"Mercer spectrum on the sphere $S^{{{d - 1}}}$ (d = {d}): the {depth}-hidden-layer ReLU NTK "
-        f"(σ_w² = {sw2}, σ_b = {sb})\nand the NTKs of its 1HL mimics (σ_w = 1, σ_b = 0; n = "
-        f"{', '.join(map(str, ns))} Hermite terms), NTK parameterization",
+        f"Mercer spectrum on the sphere $S^{{{d - 1}}}$ (d = {d}) of the {depth}-hidden-layer ReLU NTK\n"
+        f"(σ_w² = {sw2}, σ_b = {sb}) and of the NTKs of its 1HL mimics (σ_w = 1, σ_b = 0;\n"
+        f"n = {', '.join(map(str, ns))} Hermite terms), NTK parameterization",
         fontsize=9.5,
     )
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15))  # below the axes: covers no point
