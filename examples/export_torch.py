@@ -147,8 +147,8 @@ def plot(mod, best, train_curve, history, args, path):
     ax2.set_xlabel("epoch (full-batch GD step)")
     ax2.set_ylabel(r"MSE (mean of $(f - y)^2$)")
     ax2.set_title(
-        f"1HL net in PyTorch (σ_w = 1, σ_b = 0, NTK parameterization), width {args.width},\n"
-        f"lr {args.lr}, wine (class 0 vs rest); final test accuracy {history[-1][3]:.3f}",
+        f"1HL net in PyTorch (σ_w = 1, σ_b = 0, NTK parameterization),\n"
+        f"width {args.width}, lr {args.lr}, wine (class 0 vs rest); final test accuracy {history[-1][3]:.3f}",
         fontsize=10,
     )
     ax2.legend(fontsize=8)
