@@ -433,6 +433,14 @@ class Spectrum:
         ax.set_xlabel("degree k (log scale above 1)")
         ax.set_ylabel(rf"Mercer eigenvalue $\mu_k$ on $S^{{{self.d - 1}}}$")
         ax.legend(fontsize=8)
+        if not ax.get_title():
+            hidden = sum(1 for k in range(len(self)) if not self.resolved(k))
+            note = f"; {hidden} degrees with μ_k not resolved from 0 are not drawn" if hidden else ""
+            ax.set_title(
+                f"Mercer spectrum of {_short(self.kernel, 60, self.label)}\non $S^{{{self.d - 1}}}$ (d = {self.d}), "
+                f"k = 0..{self.kmax}{note}",
+                fontsize=9,
+            )
         if path is not None:
             ax.figure.tight_layout()
             ax.figure.savefig(path, dpi=120)

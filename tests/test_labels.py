@@ -141,8 +141,9 @@ def test_label_survives_taylor():
 def test_label_survives_spectrum_and_decay():
     sp = hr.spectrum.spectrum(kernels.exponential(beta=2), d=3, kmax=6, dps=15)
     assert sp.label == "exponential(beta=2)"
-    _, legend = _texts(sp.plot())
+    title, legend = _texts(sp.plot())
     assert legend and all(t.startswith("exponential(beta=2), d = 3") for t in legend)
+    assert title.startswith("Mercer spectrum of exponential(beta=2)") and "k = 0..6" in title
     rep = hr.spectrum.decay(kernels.arccos(1), d=3, kmax=30, dps=15)
     assert rep.table().splitlines()[0].startswith("| arccos(1) | 3 |")
 
