@@ -63,7 +63,8 @@ def main(argv=None):
         # the kernel, its n-term series (= the 1HL NTK of phi), and K minus the series near c = 1
         hr.plots.plot_kernel(K, coeffs=fam.taylor, ax=ax1, label=name, kind="ntk")
         ax1.set_title(
-            f"the target NTK and the NTK of a 1HL net (σ_w = 1, σ_b = 0)\nwith φ: its Taylor series to n = {args.n} terms",
+            "the target NTK and the NTK of a 1HL net (σ_w = 1, σ_b = 0)\n"
+            f"with φ: its Taylor series to n = {args.n} terms",
             fontsize=10,
         )
         hr.plots.plot_activation(act, ax=ax2, label=f"φ, n = {args.n} Hermite terms, all signs +")

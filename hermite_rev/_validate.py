@@ -740,8 +740,10 @@ def parse(text: str, symbol: sympy.Symbol | None) -> sympy.Expr:
     except RecursionError:
         raise HermiteRevError(f"expression nested too deeply: {short(source, 80)!r}") from None
     if builder.constructors:  # a kernel built from named ones is labelled with the text as typed
-        from .kernels import _remember
+        from .kernels import _fresh, _remember, label_of
 
+        if label_of(expr) is None:  # a new (sympy-interned) sum or product of them: its own identity
+            expr = _fresh(expr)
         _remember(expr, " ".join(source.split()))
     if symbol is None:
         return expr

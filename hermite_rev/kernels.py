@@ -220,12 +220,38 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
+def _fresh(expr: Any) -> Any:
+    """A new object equal to ``expr`` whose top node is outside sympy's constructor cache.
+
+    sympy interns evaluated expressions: ``exponential()`` and a later ``sympy.exp(c)`` would be
+    one object, and a label given to one would name the other.  A fresh top node gives the
+    constructor's result an identity of its own (equal, same hash, same arguments).
+    """
+    if not isinstance(expr, sympy.Basic) or expr.is_Atom:
+        return expr
+    if isinstance(expr, sympy.core.operations.AssocOp):
+        return _RAW_ASSOC(type(expr), *expr.args, evaluate=False)
+    if isinstance(expr, sympy.Pow):
+        return _RAW_POW(sympy.Pow, *expr.args, evaluate=False)
+    if isinstance(expr, sympy.core.function.Application):
+        return _RAW_APPLY(expr.func, *expr.args, evaluate=False)
+    return expr  # pragma: no cover - constructors return sums, products, powers or functions
+
+
 def _labelled(fn: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Constructor decorator: label the expression it returns with the call as written."""
+    """Constructor decorator: label the expression it returns with the call as written.
+
+    Evaluated results (interned by sympy) are returned as a fresh object (:func:`_fresh`); the
+    deep kernels are built outside the cache already, and keep their identity (the tail
+    certificate registers them by identity).
+    """
+    fresh = fn.__name__ in ("arccos", "exponential", "gaussian", "polynomial", "inhomogeneous_polynomial")
 
     @functools.wraps(fn)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         out = fn(*args, **kwargs)
+        if fresh:
+            out = _fresh(out)
         text = _call_text(fn.__name__, args, kwargs)
         if isinstance(out, tuple):  # deep_kernels: (NNGP, NTK)
             for what, K in zip(("NNGP", "NTK"), out):

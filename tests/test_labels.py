@@ -78,10 +78,24 @@ def test_long_arguments_are_abbreviated():
 def test_unlabelled_expressions():
     K = kernels.relu_ntk(depth=2)
     assert kernels.label_of(2 * K) is None  # derived: a new object
-    assert kernels.label_of(hr.c**2 + 1) is None
+    assert kernels.label_of(hr.c**7 / 13 + 1) is None
     assert kernels.label_of(kernels.relu_nngp(depth=0)) is None  # that is the atom c: never labelled
     assert kernels.label_of(hr.c) is None
     assert kernels.label_of("relu_ntk(2)") is None and kernels.label_of(None) is None
+
+
+def test_a_constructor_label_never_names_an_equal_expression_built_elsewhere():
+    K = kernels.exponential()
+    assert kernels.label_of(K) == "exponential()"
+    E = sympy.exp(hr.c)  # equal, but sympy would have handed back the same interned object
+    assert E == K and E is not K and hash(E) == hash(K)
+    assert kernels.label_of(E) is None and plots.kernel_label(E) == "exp(c)"
+    P = kernels.polynomial([1, 0, 1])
+    assert kernels.label_of(hr.c**2 + 1) is None and kernels.label_of(P) == "polynomial([1, 0, 1])"
+    assert hr.taylor(K, 3, exact=True) == [1, 1, sympy.Rational(1, 2)]  # a fresh object works as any other
+    S = parse("exponential() + arccos(1)", hr.c)
+    assert kernels.label_of(S) == "exponential() + arccos(1)"
+    assert kernels.label_of(sympy.exp(hr.c) + kernels.arccos.__wrapped__(1)) is None
 
 
 def test_labels_go_by_identity_not_structure():
@@ -216,6 +230,17 @@ def test_labels_under_threads():
     assert out == {i: f"arccos({i % 3})" for i in range(8)}
 
 
+@pytest.fixture
+def _registry_restored():
+    """The bound test fills the registry; other tests' module-level kernels keep their labels."""
+    saved = kernels._LABELS.copy()
+    yield
+    with kernels._LABELS_LOCK:
+        kernels._LABELS.clear()
+        kernels._LABELS.update(saved)
+
+
+@pytest.mark.usefixtures("_registry_restored")
 def test_registry_is_bounded_and_least_recently_used_goes_first():
     first = kernels.exponential(beta=Fraction(1, 3))
     kept = kernels.exponential(beta=Fraction(2, 3))
