@@ -507,7 +507,7 @@ def _parity_figure(result, curves, out, bits, width=None, trials=None):
     axes[2].axhline(0.5, color="k", lw=0.8, ls=":")
     axes[2].text(0.5, 0.51, "chance", transform=axes[2].get_yaxis_transform(), ha="center", va="bottom", fontsize=8)
     axes[2].set_ylim(-0.02, 1.02)
-    axes[0].legend(fontsize=8, loc="lower left")  # the slow 4HL ReLU curve runs along the top
+    axes[0].legend(fontsize=8, loc="best")  # where it covers the fewest curve points (shapes differ per run)
     axes[2].legend(
         fontsize=8, title="final test accuracy (mean)", title_fontsize=8, loc="center right", bbox_to_anchor=(1.0, 0.72)
     )
@@ -748,7 +748,7 @@ def _mimic_figure(curves, out, width, data="wine", trials=None, dtype="float32")
         ax.set_xlabel("epoch + 1 (full-batch GD step)")
         ax.set_ylabel(t + r" (mean of $(f - y)^2$ over entries)")
         ax.grid(alpha=0.3, which="both", lw=0.4)
-    axes[0].legend(fontsize=8, loc="lower left")
+    axes[0].legend(fontsize=8, loc="best")  # where it covers the fewest curve points (shapes differ per run)
     if trials is None:
         ttxt = "trials (thin) and their mean (bold)"
     else:
