@@ -5,8 +5,9 @@
    members (phi -> -phi symmetry).  Serial reference: ``workers=1`` (the same Gray-code blocks,
    one after the other, in this process on one core).  Also shown: the default in-process search
    (numba threads over all cores).  Every engine must return the same member and value.
-2. A parity sweep at the fast settings (7 bits, width 64, 400 / 300 / 300 epochs) over
-   ``TRIALS`` trials x 3 networks, one task each (:func:`hermite_rev.experiments.parity_task`).
+2. A parity sweep at the paper's sizes (11 bits, width 128) with the epochs capped at 300 (a
+   few seconds per task) over 8 trials x 3 networks, one task each
+   (:func:`hermite_rev.experiments.parity_task`).
    Serial reference: the same tasks in this process limited to one numba / BLAS thread
    (``workers=1``); also the same tasks with the process's default threads.
 
@@ -102,12 +103,13 @@ def parity_tasks(trials):
     from hermite_rev.experiments import parity_kernel
 
     _, _, eng = parity_kernel()
+    common = {"lr": 0.2, "epochs": 300, "stop_mse": None}
     nets = [
-        {"widths": [64] * 4, "activation": "relu", "sigma_w": math.sqrt(2), "sigma_b": 0.1, "lr": 0.1, "epochs": 400},
-        {"widths": [64], "activation": "sin6", "sigma_w": 1.0, "sigma_b": 0.0, "lr": 0.1, "epochs": 300},
-        {"widths": [64], "activation": eng, "sigma_w": 1.0, "sigma_b": 0.0, "lr": 0.1, "epochs": 300},
+        {"widths": [128] * 4, "activation": "relu", "sigma_w": math.sqrt(2), "sigma_b": 0.1, **common},
+        {"widths": [128], "activation": "sin6", "sigma_w": 1.0, "sigma_b": 0.0, **common},
+        {"widths": [128], "activation": eng, "sigma_w": 1.0, "sigma_b": 0.0, **common},
     ]
-    return [(7, trial, cfg, np.float32, False) for trial in range(trials) for cfg in nets]
+    return [(11, trial, cfg, np.float32, False) for trial in range(trials) for cfg in nets]
 
 
 def bench_parity(client, trials):
@@ -120,7 +122,9 @@ def bench_parity(client, trials):
     tasks = parity_tasks(trials)
     run_tasks(parity_task, tasks[:3], workers=1, progress=False)  # compile here
     run_tasks(parity_task, tasks[:3], client=client, progress=False)  # and on the workers
-    print(f"\nparity sweep, fast settings: {trials} trials x 3 networks = {len(tasks)} tasks", flush=True)
+    print(
+        f"\nparity sweep, 11 bits, width 128, 300 epochs: {trials} trials x 3 networks = {len(tasks)} tasks", flush=True
+    )
     before = numba.get_num_threads()
     numba.set_num_threads(1)
     with threadpool_limits(1):

@@ -369,7 +369,7 @@ def _shared_pool(n):
             _AT_EXIT = True
         pool = _POOL["pool"]
         if pool is not None and (_POOL["workers"] != n or getattr(pool, "_broken", False)):
-            pool.shutdown(wait=False, cancel_futures=True)
+            _retire(pool)
             pool = None
         if pool is None:
             pool = _new_pool(n)
@@ -377,11 +377,23 @@ def _shared_pool(n):
         return pool
 
 
+#: pools replaced or dropped (a broken pool, another worker count): stopped without waiting,
+#: and joined by :func:`shutdown` (at exit at the latest), so that no executor is left for the
+#: garbage collector during interpreter teardown ("Exception ignored in ... weakref_cb").
+_RETIRED: list = []
+
+
+def _retire(pool):
+    """Stop ``pool`` without waiting; :func:`shutdown` joins it.  Call with ``_POOL_LOCK`` held."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    _RETIRED.append(pool)
+
+
 def _drop_pool(pool):
     with _POOL_LOCK:
         if _POOL["pool"] is pool:
             _POOL.update(pool=None, workers=0)
-    pool.shutdown(wait=False, cancel_futures=True)
+        _retire(pool)
 
 
 def shutdown():
@@ -392,10 +404,12 @@ def shutdown():
     their memory, or after editing the package's source (they keep the code they imported).
     """
     with _POOL_LOCK:
-        pool = _POOL["pool"]
+        pools = [_POOL["pool"], *_RETIRED]
         _POOL.update(pool=None, workers=0)
-    if pool is not None:
-        pool.shutdown(wait=True, cancel_futures=True)
+        _RETIRED.clear()
+    for pool in pools:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_pool(fn, tasks, n, progress, desc, retries):
