@@ -17,7 +17,9 @@ machine may be shared.  CPU seconds (this process, or summed over the Dask worke
 too: on a busy machine the wall-clock speedup measures the share of the CPUs the sweep got, while
 "CPU efficiency" (serial CPU seconds / cluster CPU seconds) says whether splitting added work.
 
-Run: python benchmarks/bench_sweep.py [m ...]      (default m = 28 30; m = 32 takes ~10 min serial)
+Run: python benchmarks/bench_sweep.py [m ...] [--no-inprocess] [--no-parity]
+(default m = 28 30; m = 32 takes ~8 min serial; the flags skip the in-process threaded search and
+the parity sweep)
 """
 
 import math
@@ -58,7 +60,7 @@ def family(m):
     return fam
 
 
-def bench_best(ms, client):
+def bench_best(ms, client, inprocess=True):
     from hermite_rev.lower import best_member
 
     small = family(12)
@@ -88,6 +90,10 @@ def bench_best(ms, client):
             f"CPU efficiency {c_ser / c_dsk:.2f}",
             flush=True,
         )
+        if not inprocess:
+            assert ser.signs == dsk.signs and ser.value == dsk.value
+            rows.append((m, members, t_ser, t_dsk, None, c_ser, c_dsk))
+            continue
         inp, t_inp, l_inp, c_inp = timed(lambda fam=fam: best_member(fam, "sup", exhaustive_limit=40))
         print(
             f"  in-process numba threads     {t_inp:8.1f} s wall {c_inp:8.1f} s CPU  "
@@ -157,7 +163,8 @@ def bench_parity(client, trials):
 def main():
     import distributed
 
-    ms = [int(a) for a in sys.argv[1:]] or [28, 30]
+    flags = {a for a in sys.argv[1:] if a.startswith("--")}
+    ms = [int(a) for a in sys.argv[1:] if not a.startswith("--")] or [28, 30]
     print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()}")
     with (
         distributed.LocalCluster(
@@ -165,8 +172,9 @@ def main():
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        rows = bench_best(ms, client)
-        bench_parity(client, trials=8)
+        rows = bench_best(ms, client, inprocess="--no-inprocess" not in flags)
+        if "--no-parity" not in flags:
+            bench_parity(client, trials=8)
     m, members, _, _, _, c_ser, _ = rows[-1]
     per_worker = members / c_ser
     print(f"\nper-worker rate (serial, m = {m}, per CPU second): {per_worker / 1e6:.2f} M members/s")

@@ -49,7 +49,13 @@ exclude_patterns = [
     "auto_examples/*.md5",
 ]
 templates_path = ["_templates"]
-suppress_warnings = ["config.cache"]  # sphinx_gallery_conf holds functions; the build never relies on the cache
+suppress_warnings = [
+    "config.cache",  # sphinx_gallery_conf holds functions; the build never relies on the cache
+    # a type in a signature (``-> TaylorCoeffs``) names a class the facade ``hermite_rev`` re-exports,
+    # so it has two documented targets (hermite_rev.X and its module's X, the same object): Sphinx
+    # links the first and would warn that there are two
+    "ref.python",
+]
 
 # -- MyST: the guide pages and proofs use $...$ / $$...$$ math and fenced code -----------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
@@ -61,7 +67,12 @@ autosummary_generate = True
 autosummary_imported_members = False
 autodoc_default_options = {"members": True, "show-inheritance": False}
 autodoc_member_order = "bysource"
-autodoc_typehints = "none"  # the numpydoc Parameters sections say the types
+# The annotations are shown in the signatures (one parameter a line when long); the numpydoc
+# Parameters sections say the same in words.  Names such as ``RealLike`` or ``KernelLike`` are the
+# aliases of ``hermite_rev._typing`` (see the Typing section of the getting-started page).
+autodoc_typehints = "signature"
+autodoc_typehints_format = "short"
+python_maximum_signature_line_length = 100
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False

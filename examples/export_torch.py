@@ -134,26 +134,32 @@ def plot(mod, best, train_curve, history, args, path):
     ax1.plot(xs, mod.phi(xs), label="φ (exported PyTorch code)")
     ax1.plot(xs, mod.phi_grad(xs), "--", label="φ′ (exported PyTorch code)")
     ax1.plot(xs, np.maximum(xs.numpy(), 0), ":", color="gray", label="ReLU")
-    ax1.set_xlabel("z (pre-activation)")
-    ax1.set_ylabel(r"$\phi(z)$, $\phi'(z)$")
-    ax1.set_title(
+    _label(
+        ax1,
+        "z (pre-activation)",
+        r"$\phi(z)$, $\phi'(z)$",
         f"smallest-sup-norm member of the {args.n}-term family for the\n"
         f"4HL ReLU NTK (σ_w² = 2, σ_b = 0.1); sup |φ| on [-3, 3] = {best.value:.3g}",
-        fontsize=10,
     )
-    ax1.legend(fontsize=8)
     ax2.semilogy(range(len(train_curve)), train_curve, label="train MSE")
     ax2.semilogy([h[0] for h in history], [h[2] for h in history], "o", label="test MSE")
-    ax2.set_xlabel("epoch (full-batch GD step)")
-    ax2.set_ylabel(r"MSE (mean of $(f - y)^2$)")
-    ax2.set_title(
-        f"1HL net in PyTorch (σ_w = 1, σ_b = 0, NTK parameterization),\n"
+    _label(
+        ax2,
+        "epoch (full-batch GD step)",
+        r"MSE (mean of $(f - y)^2$)",
+        "1HL net in PyTorch (σ_w = 1, σ_b = 0, NTK parameterization),\n"
         f"width {args.width}, lr {args.lr}, wine (class 0 vs rest); final test accuracy {history[-1][3]:.3f}",
-        fontsize=10,
     )
-    ax2.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
+
+
+def _label(ax, xlabel, ylabel, title):
+    """Axis labels, a two-line title and the legend, in the sizes both panels share."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ regimes", ICLR 2021, arXiv:2009.14397.
 """
 
 import importlib
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from . import kernels
 from ._validate import (
@@ -42,6 +44,19 @@ from .family import Activation, ActivationFamily, reverse
 from .hermite import hermite_coeffs, hermite_norm, kernel_of
 from .predict import gram
 from .series import Tail, TaylorCoeffs, taylor
+
+if TYPE_CHECKING:  # the lazy stages, for type checkers (at run time they load on first use)
+    from . import cli as cli
+    from . import experiments as experiments
+    from . import export as export
+    from . import fit as fit
+    from . import interop as interop
+    from . import lower as lower
+    from . import nets as nets
+    from . import plots as plots
+    from . import spectrum as spectrum
+    from . import sweep as sweep
+    from . import verify as verify
 
 __version__ = "0.1.0"
 
@@ -73,7 +88,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> ModuleType:
     # heavy stages (numba, matplotlib, training) load on first use
     if name in _LAZY:
         module = importlib.import_module(f".{name}", __name__)
@@ -82,5 +97,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'hermite_rev' has no attribute {name!r}")
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))

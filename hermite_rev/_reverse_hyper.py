@@ -25,16 +25,22 @@ coefficients are those of :math:`\phi(z) = \sum_k \beta_k h_k(z/\sqrt q)`.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 import mpmath
 import sympy
 
 from ._validate import HermiteRevError, NotAKernelError, c, check_positive_int
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ._typing import RealLike
+
 PARAMETERIZATIONS = ("ntk", "standard")
 
 
-def hyper_number(value, name, *, nonneg=False):
+def hyper_number(value: RealLike, name: str, *, nonneg: bool = False) -> sympy.Expr:
     from .kernels import _num
 
     x = _num(value, name)
@@ -44,7 +50,7 @@ def hyper_number(value, name, *, nonneg=False):
     return x
 
 
-def rescale_matrix(n, s, exact=False):
+def rescale_matrix(n: int, s: Any, exact: bool = False) -> list[list[Any]]:
     r"""R with :math:`h_m(s z) = \sum_j R_{m j} h_j(z)` for m < n.
 
     .. math:: h_m(s z) = \sum_{i \le m/2} \frac{s^{m-2i} (s^2-1)^i}{i!\, 2^i}
@@ -62,13 +68,26 @@ def rescale_matrix(n, s, exact=False):
     return R
 
 
-def reexpand(expr, sw2, sb2):
+def reexpand(expr: sympy.Expr, sw2: sympy.Expr, sb2: sympy.Expr) -> sympy.Expr:
     """K as an expression in the pre-activation correlation (returned in the symbol c)."""
     q = sw2 + sb2
     return expr.subs(c, (q * c - sb2) / sw2)
 
 
-def solve_squares(a, errs, kind, param, q, sw2, sb2, swl2, sbl2, width, d_in, dps):
+def solve_squares(
+    a: Sequence[Any],
+    errs: Sequence[Any],
+    kind: str,
+    param: str,
+    q: Any,
+    sw2: Any,
+    sb2: Any,
+    swl2: Any,
+    sbl2: Any,
+    width: int | None,
+    d_in: int | None,
+    dps: int,
+) -> tuple[list[Any], list[Any], Any]:
     """beta_k^2 (mpmath) and their error bounds from the re-expanded coefficients ``a``.
 
     Raises NotAKernelError naming the first negative beta_k^2 (unreachable kernel).
@@ -88,10 +107,10 @@ def solve_squares(a, errs, kind, param, q, sw2, sb2, swl2, sbl2, width, d_in, dp
         N, d = mpmath.mpf(width), mpmath.mpf(d_in)
         sw2f, sb2f, qf = (mpmath.mpf(sympy.N(v, dps + 15)) for v in (sw2, sb2, q))
 
-        def alpha(j):
+        def alpha(j: int) -> Any:
             return N + swl2f * d * j / sw2f
 
-        def gamma(j):
+        def gamma(j: int) -> Any:
             return swl2f * (1 - d * sb2f / sw2f) * (j + 1) / qf
 
         s = [mpmath.mpf(0)] * n
@@ -104,7 +123,7 @@ def solve_squares(a, errs, kind, param, q, sw2, sb2, swl2, sbl2, width, d_in, dp
         return s, e, (alpha, gamma)
 
 
-def check_reachable(s, e, kind, param, dps, K):
+def check_reachable(s: Sequence[Any], e: Sequence[Any], kind: str, param: str, dps: int, K: sympy.Expr) -> None:
     for k, (v, ek) in enumerate(zip(s, e)):
         if v < -ek:
             what = "the readout bias sigma_b_last^2" if k == 0 else "nothing"
@@ -116,7 +135,9 @@ def check_reachable(s, e, kind, param, dps, K):
             )
 
 
-def member_coeffs(betas, beta_errs, q, exact_betas=None):
+def member_coeffs(
+    betas: Sequence[Any], beta_errs: Sequence[Any], q: Any, exact_betas: Sequence[Any] | None = None
+) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...] | None]:
     """Hermite coefficients of phi(z) = sum_k beta_k h_k(z / sqrt(q)), with error bounds."""
     n = len(betas)
     qf = mpmath.mpf(sympy.N(q, mpmath.mp.dps + 10))
@@ -127,10 +148,12 @@ def member_coeffs(betas, beta_errs, q, exact_betas=None):
     if exact_betas is not None:
         Rx = rescale_matrix(n, 1 / sympy.sqrt(q), exact=True)
         exact = tuple(sympy.expand(sum(exact_betas[m] * Rx[m][j] for m in range(n))) for j in range(n))
-    return coeffs, errs, exact
+    return tuple(coeffs), tuple(errs), exact
 
 
-def check_param(parameterization, kind, width, d_in):
+def check_param(
+    parameterization: object, kind: str, width: int | None, d_in: int | None
+) -> tuple[str, int | None, int | None]:
     if not isinstance(parameterization, str) or parameterization.lower() not in PARAMETERIZATIONS:
         raise HermiteRevError(
             f"parameterization must be one of {PARAMETERIZATIONS}, got parameterization={parameterization!r}"
@@ -147,7 +170,7 @@ def check_param(parameterization, kind, width, d_in):
     return p, width, d_in
 
 
-def float_or_none(x):
+def float_or_none(x: Any) -> float | None:
     return None if x is None else float(x)
 
 

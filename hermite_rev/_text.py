@@ -25,7 +25,7 @@ import mpmath
 __all__ = ["HermiteRevWarning", "format_bound", "format_value", "short_expr"]
 
 
-def _to_fraction(x, digits=40):
+def _to_fraction(x: Any, digits: int = 40) -> Fraction:
     """``x`` as an exact Fraction: mpf exactly (binary), a float as its shortest round-trip
     decimal (the package's convention for floats), sympy rationals exactly, other sympy numbers
     to ``digits`` digits."""
@@ -50,11 +50,11 @@ def _to_fraction(x, digits=40):
     return Fraction(Decimal(repr(float(x))))
 
 
-def _finite(x):
+def _finite(x: Any) -> bool:
     return not isinstance(x, (float, mpmath.mpf)) or (not math.isnan(float(x)) and not math.isinf(float(x)))
 
 
-def _floor_log10(x):
+def _floor_log10(x: Fraction) -> int:
     """floor(log10(x)) for a Fraction x > 0, exactly."""
     e = len(str(x.numerator)) - len(str(x.denominator))
     while Fraction(10) ** e > x:
@@ -64,11 +64,11 @@ def _floor_log10(x):
     return e
 
 
-def _ceil(q):
+def _ceil(q: Fraction) -> int:
     return -((-q.numerator) // q.denominator)
 
 
-def _round_half_even(q):
+def _round_half_even(q: Fraction) -> int:
     f = q.numerator // q.denominator
     r = q - f
     if r > Fraction(1, 2) or (r == Fraction(1, 2) and f % 2):
@@ -76,13 +76,13 @@ def _round_half_even(q):
     return f
 
 
-def _is_exact_zero(x):
+def _is_exact_zero(x: Any) -> bool:
     if isinstance(x, (Integral, float, Fraction, mpmath.mpf)) and not isinstance(x, bool):
         return x == 0
     return getattr(x, "is_zero", False) is True
 
 
-def _digits_string(m, p, sci):
+def _digits_string(m: int, p: int, sci: bool) -> tuple[str, str]:
     """The decimal text of the integer ``m`` >= 0 times 10**p, fixed or scientific."""
     s = str(m)
     if sci:
@@ -221,7 +221,7 @@ class HermiteRevWarning(UserWarning):
     """A result is returned, but it did not reach the precision that was asked for."""
 
 
-def short_expr(expr, limit=120):
+def short_expr(expr: object, limit: int = 120) -> str:
     """``str(expr)`` on one line, abbreviated to at most ``limit`` characters.
 
     Whitespace runs (newlines included) become one space; a text longer than ``limit`` keeps

@@ -39,10 +39,15 @@ import math
 import numbers
 import re
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import flint
 import mpmath
 import sympy
+
+if TYPE_CHECKING:
+    from ._typing import Kind
 
 __all__ = [
     "HermiteRevError",
@@ -128,7 +133,7 @@ LIMITS = {
 # --------------------------------------------------------------------------------------------
 
 
-def short(obj, limit: int = 120) -> str:
+def short(obj: object, limit: int = 120) -> str:
     """One line of at most ``limit`` characters showing ``obj`` (long expressions are elided)."""
     text = obj if isinstance(obj, str) else _safe_str(obj)
     text = " ".join(text.split())
@@ -138,7 +143,7 @@ def short(obj, limit: int = 120) -> str:
     return f"{text[:keep]} ... {text[-keep:]}"
 
 
-def _safe_str(obj) -> str:
+def _safe_str(obj: object) -> str:
     if isinstance(obj, sympy.Basic):
         n = _count_nodes(obj, 400)
         if n >= 400:  # printing a large DAG as a tree can be astronomically long
@@ -154,13 +159,14 @@ def _safe_str(obj) -> str:
 # --------------------------------------------------------------------------------------------
 
 _LOCK = threading.RLock()
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def public(fn):
+def public(fn: _F) -> _F:
     """Serialise a public call and restore mpmath's and python-flint's precision on return."""
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         with _LOCK:
             prec, fprec, fcap = mpmath.mp.prec, flint.ctx.prec, flint.ctx.cap
             try:
@@ -169,7 +175,7 @@ def public(fn):
                 mpmath.mp.prec = prec
                 flint.ctx.prec, flint.ctx.cap = fprec, fcap
 
-    return wrapper
+    return cast("_F", wrapper)
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,7 +183,7 @@ def public(fn):
 # --------------------------------------------------------------------------------------------
 
 
-def _as_int(value, name: str, what: str) -> int:
+def _as_int(value: object, name: str, what: str) -> int:
     if isinstance(value, bool):
         raise HermiteRevError(f"{name} must be {what}, got {name}={value!r}")
     if isinstance(value, numbers.Integral):
@@ -194,7 +200,7 @@ def _as_int(value, name: str, what: str) -> int:
     raise HermiteRevError(f"{name} must be {what}, got {name}={short(repr(value), 60)}")
 
 
-def check_positive_int(value, name: str, limit: int | None = None) -> int:
+def check_positive_int(value: object, name: str, limit: int | None = None) -> int:
     """Return ``value`` as an ``int`` if it is a positive integer (at most ``limit``), else raise."""
     v = _as_int(value, name, "a positive integer")
     if v <= 0:
@@ -204,7 +210,7 @@ def check_positive_int(value, name: str, limit: int | None = None) -> int:
     return v
 
 
-def check_nonneg_int(value, name: str, limit: int | None = None) -> int:
+def check_nonneg_int(value: object, name: str, limit: int | None = None) -> int:
     """Return ``value`` as an ``int`` if it is a non-negative integer (at most ``limit``), else raise."""
     v = _as_int(value, name, "a non-negative integer")
     if v < 0:
@@ -214,21 +220,21 @@ def check_nonneg_int(value, name: str, limit: int | None = None) -> int:
     return v
 
 
-def check_n(value, name: str = "n") -> int:
+def check_n(value: object, name: str = "n") -> int:
     """Number of Taylor coefficients: a positive integer at most ``LIMITS["taylor_n"]``."""
     return check_positive_int(value, name, LIMITS["taylor_n"])
 
 
-def check_dps(value, name: str = "dps") -> int:
+def check_dps(value: object, name: str = "dps") -> int:
     """Decimal digits of a Taylor expansion: a positive integer at most ``LIMITS["taylor_dps"]``."""
     return check_positive_int(value, name, LIMITS["taylor_dps"])
 
 
-def check_kind(kind) -> str:
+def check_kind(kind: object) -> Kind:
     """Return the kernel kind, ``"nngp"`` or ``"ntk"``."""
     if not isinstance(kind, str) or kind.lower() not in KINDS:
         raise HermiteRevError(f"kind must be one of {KINDS}, got kind={short(repr(kind), 60)}")
-    return kind.lower()
+    return cast("Kind", kind.lower())
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,7 +242,7 @@ def check_kind(kind) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _decimal_rational(mantissa: str, exponent: int, what) -> sympy.Rational:
+def _decimal_rational(mantissa: str, exponent: int, what: object) -> sympy.Rational:
     """``mantissa`` (digits with an optional point) times 10**exponent, exactly."""
     if "." in mantissa:
         whole, frac = mantissa.split(".")
@@ -257,7 +263,7 @@ def _decimal_rational(mantissa: str, exponent: int, what) -> sympy.Rational:
 _DECIMAL = re.compile(r"^\s*([+-]?)(\d*\.?\d*)(?:[eE]([+-]?\d+))?\s*$")
 
 
-def _rational_from_decimal_text(text: str, what) -> sympy.Rational:
+def _rational_from_decimal_text(text: str, what: object) -> sympy.Rational:
     m = _DECIMAL.match(text.replace("_", ""))
     if not m or not any(ch.isdigit() for ch in m.group(2)):
         raise HermiteRevError(f"not a decimal number: {short(what, 60)}")
@@ -270,7 +276,7 @@ def _rational_from_decimal_text(text: str, what) -> sympy.Rational:
     return -value if m.group(1) == "-" else value
 
 
-def exact_float(x) -> sympy.Rational:
+def exact_float(x: Any) -> sympy.Rational:
     """A float as the exact rational of its shortest round-trip decimal.
 
     Python floats and numpy floats (any width): the shortest decimal that reads back as the
@@ -318,7 +324,7 @@ def exact_float(x) -> sympy.Rational:
     raise HermiteRevError(f"not a float: {short(repr(x), 60)}")
 
 
-def _check_binary_exponent(mpf_, what):
+def _check_binary_exponent(mpf_: tuple[int, int, int, int], what: object) -> None:
     sign, man, exp, bc = mpf_
     if abs(exp + bc) > LIMITS["decimal_exponent"] * 4:
         raise HermiteRevError(
@@ -326,19 +332,19 @@ def _check_binary_exponent(mpf_, what):
         )
 
 
-def _binary_ratio(mpf_):
+def _binary_ratio(mpf_: tuple[int, int, int, int]) -> tuple[int, int]:
     sign, man, exp, _ = mpf_
     man = -man if sign else man
     return (man * 2**exp, 1) if exp >= 0 else (man, 2**-exp)
 
 
-def _check_int_size(v: int, what) -> int:
+def _check_int_size(v: int, what: object) -> int:
     if v.bit_length() > LIMITS["int_digits"] * 3.33 + 4:
         raise HermiteRevError(f"integer has more than {LIMITS['int_digits']} digits: {short(str(what), 60)}")
     return v
 
 
-def as_number(value, name: str = "value") -> sympy.Expr:
+def as_number(value: object, name: str = "value") -> sympy.Expr:
     """An exact, real, finite sympy number from any accepted input.
 
     Accepts Python ints, floats, Fractions and Decimals, numpy scalars, mpmath ``mpf``, sympy numbers
@@ -363,7 +369,7 @@ def as_number(value, name: str = "value") -> sympy.Expr:
     return expr
 
 
-def _is_real_finite_number(expr) -> bool:
+def _is_real_finite_number(expr: sympy.Expr) -> bool:
     if expr.is_Rational:
         return True
     try:
@@ -374,12 +380,12 @@ def _is_real_finite_number(expr) -> bool:
     return bool(v.is_real and v.is_finite) if v.is_Number else False
 
 
-def _exact_scalar(value, name):
+def _exact_scalar(value: object, name: str) -> sympy.Rational:
     """A Python/numpy/mpmath scalar as an exact sympy number (or raise)."""
     try:
         import numpy as np
     except ImportError:  # pragma: no cover
-        np = None
+        np = None  # type: ignore[assignment]
     if np is not None and isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, bool) or (np is not None and isinstance(value, np.bool_)):
@@ -411,23 +417,23 @@ def _exact_scalar(value, name):
 # --------------------------------------------------------------------------------------------
 
 
-def _relu(x):
+def _relu(x: sympy.Expr) -> sympy.Expr:
     return sympy.Max(0, x)
 
 
-def _sigmoid(x):
+def _sigmoid(x: sympy.Expr) -> sympy.Expr:
     return 1 / (1 + sympy.exp(-x))
 
 
-def _softplus(x):
+def _softplus(x: sympy.Expr) -> sympy.Expr:
     return sympy.log(1 + sympy.exp(x))
 
 
-def _gelu(x):
+def _gelu(x: sympy.Expr) -> sympy.Expr:
     return x * (1 + sympy.erf(x / sympy.sqrt(2))) / 2
 
 
-def _swish(x):
+def _swish(x: sympy.Expr) -> sympy.Expr:
     return x / (1 + sympy.exp(-x))
 
 
@@ -514,15 +520,15 @@ _DISALLOWED = {
 class _Builder:
     """Turn an allow-listed Python ``ast`` into a sympy expression, bounding every size first."""
 
-    def __init__(self, text):
+    def __init__(self, text: str) -> None:
         self.text = text
         self.symbols = {"c": c, "z": z}
         self.constructors = 0  # kernel constructor calls seen
 
-    def fail(self, message):
+    def fail(self, message: str) -> NoReturn:
         raise HermiteRevError(f"{message} in expression {short(self.text, 80)!r}")
 
-    def build(self, node, depth=0):
+    def build(self, node: Any, depth: int = 0) -> sympy.Expr:  # dispatches on the ast node type
         if depth > LIMITS["nesting"]:
             self.fail(f"expression nested deeper than {LIMITS['nesting']} levels")
         kind = type(node)
@@ -545,7 +551,7 @@ class _Builder:
         what = _DISALLOWED.get(kind, type(node).__name__)
         self.fail(f"{what} not allowed")
 
-    def constant(self, node):
+    def constant(self, node: ast.Constant) -> sympy.Expr:
         value = node.value
         if isinstance(value, bool) or value is None or value is Ellipsis:
             self.fail(f"constant {value!r} not allowed")
@@ -563,7 +569,7 @@ class _Builder:
             return _rational_from_decimal_text(segment, segment)
         self.fail(f"constant {short(repr(value), 40)} not allowed")  # pragma: no cover
 
-    def name(self, node):
+    def name(self, node: ast.Name) -> sympy.Expr:
         ident = node.id
         if ident in self.symbols:
             return self.symbols[ident]
@@ -573,13 +579,13 @@ class _Builder:
             self.fail(f"{ident} is a function: call it, e.g. {ident}(...)")
         self.unknown(ident, "name", " (a free symbol: only c, z, pi and E are names)")
 
-    def unknown(self, ident, what, note=""):
+    def unknown(self, ident: str, what: str, note: str = "") -> NoReturn:
         known = list(self.symbols) + list(CONSTANTS) + list(FUNCTIONS) + list(CONSTRUCTORS)
         close = difflib.get_close_matches(ident, known, n=1) if len(ident) > 1 else []
         hint = f"; did you mean {close[0]}?" if close else note
         raise HermiteRevError(f"unknown {what} {ident!r}{hint} (in expression {short(self.text, 80)!r})")
 
-    def binop(self, node, depth):
+    def binop(self, node: ast.BinOp, depth: int) -> sympy.Expr:
         op = type(node.op)
         if op not in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow):
             self.fail(f"operator {op.__name__} not allowed (use + - * / **)")
@@ -601,7 +607,7 @@ class _Builder:
         self.check_size(out)
         return out
 
-    def check_power(self, base, expo):
+    def check_power(self, base: sympy.Expr, expo: sympy.Expr) -> None:
         if base.free_symbols:
             if expo.free_symbols:
                 return
@@ -626,13 +632,13 @@ class _Builder:
                 f"(at most {LIMITS['number_digits']})"
             )
 
-    def check_size(self, value):
+    def check_size(self, value: sympy.Expr) -> None:
         if (value.is_Rational and not value.is_Integer) or value.is_Integer:
             bits = max(abs(value.p).bit_length(), abs(value.q).bit_length())
             if bits > LIMITS["number_digits"] * 3.33:
                 self.fail(f"number with more than {LIMITS['number_digits']} digits")
 
-    def call(self, node, depth):
+    def call(self, node: ast.Call, depth: int) -> sympy.Expr:
         if not isinstance(node.func, ast.Name):
             self.fail("only calls of named functions are allowed")
         ident = node.func.id
@@ -657,7 +663,7 @@ class _Builder:
         self.check_size(out) if out.is_Number else None
         return out
 
-    def constructor(self, ident, node, depth):
+    def constructor(self, ident: str, node: ast.Call, depth: int) -> sympy.Expr:
         import inspect
 
         from . import kernels
@@ -684,7 +690,7 @@ class _Builder:
         # the display label is the call as the user typed it (0.1 stays 0.1, not 1/10)
         return kernels._remember(out, " ".join((ast.get_source_segment(self.text, node) or ident).split()))
 
-    def constructor_arg(self, ident, node, depth):
+    def constructor_arg(self, ident: str, node: ast.expr, depth: int) -> Any:
         if isinstance(node, (ast.List, ast.Tuple)):
             if ident != "polynomial":
                 self.fail(f"{ident}() takes numbers, not lists")
@@ -693,7 +699,7 @@ class _Builder:
             return [self.number_arg(ident, e, depth + 1) for e in node.elts]
         return self.number_arg(ident, node, depth + 1)
 
-    def number_arg(self, ident, node, depth):
+    def number_arg(self, ident: str, node: ast.expr, depth: int) -> sympy.Expr:
         value = self.build(node, depth)
         if value.free_symbols:
             self.fail(f"the arguments of {ident}() must be numbers, got {short(value, 40)}")
@@ -757,9 +763,9 @@ def parse(text: str, symbol: sympy.Symbol | None) -> sympy.Expr:
 _NOT_REAL = (sympy.I, sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 
 
-def _count_nodes(expr, cap):
+def _count_nodes(expr: sympy.Basic, cap: int) -> int:
     """Distinct nodes (by identity) of a sympy DAG; counting stops at ``cap``."""
-    seen = set()
+    seen: set[int] = set()
     stack = [expr]
     while stack and len(seen) < cap:
         e = stack.pop()
@@ -770,7 +776,7 @@ def _count_nodes(expr, cap):
     return len(seen)
 
 
-def _postorder(expr):
+def _postorder(expr: sympy.Basic) -> list[sympy.Basic]:
     """The distinct nodes (by identity) of a sympy DAG in post-order (children first), no recursion.
 
     Nodes are told apart by identity, never by ``==``: comparing two equal but distinct sub-DAGs
@@ -793,7 +799,7 @@ def _postorder(expr):
     return order
 
 
-def _prepare(expr, symbol, what):
+def _prepare(expr: sympy.Basic, symbol: sympy.Symbol | None, what: str) -> sympy.Expr:
     """Floats -> exact rationals, same-named symbols identified, non-real atoms and other symbols refused.
 
     One pass over the distinct nodes (shared sub-expressions once); nodes are rebuilt only where a
@@ -832,7 +838,7 @@ def _prepare(expr, symbol, what):
     return new[id(expr)]
 
 
-def as_expr(expr, symbol: sympy.Symbol, *, name: str | None = None) -> sympy.Expr:
+def as_expr(expr: object, symbol: sympy.Symbol, *, name: str | None = None) -> sympy.Expr:
     """Return ``expr`` as a sympy expression whose only free symbol is ``symbol``.
 
     Accepts sympy expressions, Python/numpy/mpmath numbers (exact, see :func:`exact_float`) and

@@ -34,11 +34,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 import sympy
 
 from ._validate import HermiteRevError, z
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._typing import ActivationLike, ArrayLike
 
 __all__ = ["NAMES", "NamedActivation", "activation_expr", "lookup"]
 
@@ -64,21 +70,21 @@ class NamedActivation:
 
     name: str
     expr: sympy.Expr
-    f: object
-    df: object
+    f: Callable[[Any], Any]
+    df: Callable[[Any], Any]
     code: str | None = None
     a: float = 1.0
     s: float = 1.0
     kinks: tuple = ()
 
 
-def _erf(x):
+def _erf(x: ArrayLike) -> Any:
     from scipy.special import erf
 
     return erf(x)
 
 
-def _expit(x):
+def _expit(x: ArrayLike) -> Any:
     from scipy.special import expit
 
     return expit(x)
@@ -88,7 +94,7 @@ _SQRT2 = np.sqrt(2.0)
 _SQRT2PI = np.sqrt(2.0 * np.pi)
 
 
-def _table():
+def _table() -> dict[str, tuple[sympy.Expr, Callable[[Any], Any], Callable[[Any], Any], str | None, tuple[float, ...]]]:
     half = sympy.Rational(1, 2)
     return {
         "relu": (sympy.Max(0, z), lambda x: np.maximum(x, 0.0), lambda x: (x > 0).astype(float), "relu", (0.0,)),
@@ -147,7 +153,7 @@ NAMES = (
 )
 
 
-def lookup(name) -> NamedActivation:
+def lookup(name: str) -> NamedActivation:
     """The :class:`NamedActivation` called ``name``; unknown names raise with the list of names.
 
     Examples
@@ -189,7 +195,7 @@ def lookup(name) -> NamedActivation:
     return entry
 
 
-def is_name(spec) -> bool:
+def is_name(spec: object) -> TypeGuard[str]:
     """True when ``spec`` is a string naming an activation of the table."""
     if not isinstance(spec, str):
         return False
@@ -197,7 +203,7 @@ def is_name(spec) -> bool:
     return key in _table() or re.fullmatch(r"sin(\d+(?:\.\d+)?)", key) is not None
 
 
-def activation_expr(spec) -> sympy.Expr:
+def activation_expr(spec: ActivationLike) -> sympy.Expr:
     """An activation as an exact sympy expression in z: a name of the table, or anything
     :func:`hermite_rev._validate.as_expr` accepts (sympy expression, number, string expression).
 

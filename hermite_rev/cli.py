@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import sys
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import mpmath
 import sympy
@@ -35,14 +36,21 @@ from ._text import format_bound, format_value, short_expr
 from ._validate import HermiteRevError, c, parse, z
 from .sweep import SweepTaskError
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from .family import ActivationFamily
+    from .lower import BestMember
+    from .spectrum import Spectrum
+
 __all__ = ["main", "build_parser"]
 
 
-def _num_arg(option):
+def _num_arg(option: str) -> Callable[[str], sympy.Expr]:
     """Parser of a numeric option such as ``--sigma-w``: ``1``, ``0.1``, ``sqrt(2)`` or ``1/10``
     (an exact sympy number); a bad value is reported with the option's name and the value."""
 
-    def convert(text):
+    def convert(text: str) -> sympy.Expr:
         hint = f"{option} must be a real number such as 1, 0.1, sqrt(2) or 1/10, got {option} {text!r}"
         try:
             value = parse(text, c)
@@ -62,12 +70,12 @@ def _num_arg(option):
     return convert
 
 
-def _size_arg(option, key, low=1):
+def _size_arg(option: str, key: str, low: int = 1) -> Callable[[str], int]:
     """Parser of an integer size option (``--n``, ``--dps``, ``--kmax`` ...): an integer in
     [low, LIMITS[key]] (:mod:`hermite_rev.limits`), else exit status 2 with a one-line message."""
     from .limits import check_size
 
-    def convert(text):
+    def convert(text: str) -> int:
         try:
             value = int(text.strip().replace("_", ""))
         except ValueError:
@@ -81,7 +89,7 @@ def _size_arg(option, key, low=1):
     return convert
 
 
-def _out_arg(text):
+def _out_arg(text: str) -> str | os.PathLike[str]:
     """Parser of an output file path: refused at once when it is a directory or cannot be written
     (missing parent folders are created), so nothing is computed for a path that fails at the end."""
     from .verify import _check_writable
@@ -92,7 +100,7 @@ def _out_arg(text):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _signs_arg(text):
+def _signs_arg(text: str) -> list[int] | dict[int, int]:
     """``+-+-``, ``1,-1,1`` or ``k:-1,k:-1`` (dict form)."""
     text = text.strip()
     if text and set(text) <= {"+", "-"}:
@@ -105,11 +113,11 @@ def _signs_arg(text):
         raise argparse.ArgumentTypeError(f"signs must look like '+-+', '1,-1,1' or '3:-1,5:-1', got {text!r}") from None
 
 
-def _s(x, digits):
+def _s(x: Any, digits: int) -> str:
     return mpmath.nstr(x, digits, strip_zeros=False) if isinstance(x, mpmath.mpf) else str(x)
 
 
-def _exact_str(x, dps=15):
+def _exact_str(x: Any, dps: int = 15) -> str:
     """An mpmath number as a decimal string that loses nothing: at least ``dps + 3`` significant
     digits and enough for all bits of its mantissa (``ceil(bits log10 2) + 1``), so it reads back
     to the same binary value at the precision it was computed at; trailing zeros are dropped
@@ -124,7 +132,7 @@ def _exact_str(x, dps=15):
         return mpmath.nstr(x, digits, min_fixed=-5, max_fixed=0)
 
 
-def _bound(e):
+def _bound(e: Any) -> str | None:
     """An error bound as a decimal string of 3 significant digits, rounded up (so it still bounds);
     ``"inf"`` when infinite.  Strings, because a float64 writes 1e-400 as 0.0 (see docs/guide/limits.md)."""
     if e is None:
@@ -139,7 +147,7 @@ def _bound(e):
         return text
 
 
-def _json_ready(obj):
+def _json_ready(obj: Any) -> Any:
     """The payload in plain JSON types, losing nothing: mpmath numbers become decimal strings at
     their full precision, non-finite floats the strings ``"inf"``, ``"-inf"``, ``"nan"`` (JSON has no
     Infinity/NaN), numpy values Python values, sympy objects their text."""
@@ -168,7 +176,7 @@ def _json_ready(obj):
     return str(obj)
 
 
-def _print_table(header, rows, out=None):
+def _print_table(header: Sequence[Any], rows: Sequence[Sequence[Any]], out: TextIO | None = None) -> None:
     out = out or sys.stdout
     widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h)) for i, h in enumerate(header)]
     print("  ".join(str(h).rjust(w) for h, w in zip(header, widths)), file=out)
@@ -176,14 +184,14 @@ def _print_table(header, rows, out=None):
         print("  ".join(str(v).rjust(w) for v, w in zip(r, widths)), file=out)
 
 
-def _show(expr, text):
+def _show(expr: object, text: str) -> str:
     """What to print for an expression: sympy's form when short, else what the user typed
     (abbreviated to 400 characters: one readable line)."""
     shown = str(expr)
     return shown if len(shown) <= 100 else short_expr(text, 400)
 
 
-def _emit(args, payload, table):
+def _emit(args: argparse.Namespace, payload: Any, table: Callable[[], None]) -> None:
     if args.json:
         print(json.dumps(_json_ready(payload), indent=2, allow_nan=False))
     else:
@@ -195,7 +203,7 @@ def _emit(args, payload, table):
 # --------------------------------------------------------------------------------------------
 
 
-def cmd_taylor(args):
+def cmd_taylor(args: argparse.Namespace) -> None:
     from .series import taylor
 
     K = parse(args.expr, c)
@@ -217,7 +225,7 @@ def cmd_taylor(args):
         payload["tail_bound"] = None
         payload["tail_note"] = short_expr(exc, 400)
 
-    def table():
+    def table() -> None:
         print(f"K(c) = {_show(K, args.expr)}")
         rows = [
             (k, str(x) if args.exact else format_value(x, e, digits=digits), format_bound(e, 2))
@@ -232,13 +240,13 @@ def cmd_taylor(args):
     _emit(args, payload, table)
 
 
-def _family(args):
+def _family(args: argparse.Namespace) -> ActivationFamily:
     from .family import reverse
 
     return reverse(parse(args.expr, c), kind=args.kind, n=args.n, dps=args.dps, label=args.expr)
 
 
-def cmd_reverse(args):
+def cmd_reverse(args: argparse.Namespace) -> None:
     fam = _family(args)
     act = fam.activation(args.signs)
     tail = fam.tail()
@@ -261,7 +269,7 @@ def cmd_reverse(args):
     if args.plot:
         payload["figure"] = args.plot
 
-    def table():
+    def table() -> None:
         if code is not None and args.quiet_export:
             print(code)
             return
@@ -294,7 +302,7 @@ def cmd_reverse(args):
         _save_plot(ax, args.plot)
 
 
-def cmd_forward(args):
+def cmd_forward(args: argparse.Namespace) -> None:
     from .hermite import kernel_of
 
     phi = parse(args.phi, z)
@@ -322,7 +330,7 @@ def cmd_forward(args):
         "tail_bound": _bound(tail.bound),
     }
 
-    def table():
+    def table() -> None:
         print(
             f"{args.kind.upper()} of a depth-{args.depth} FCN with phi(z) = {short_expr(phi)}, "
             f"sigma_w = {args.sigma_w}, sigma_b = {args.sigma_b}"
@@ -339,7 +347,7 @@ def cmd_forward(args):
     _emit(args, payload, table)
 
 
-def _sweep_args(sp):
+def _sweep_args(sp: argparse.ArgumentParser) -> None:
     """--scheduler / --workers on every command that runs a sweep (hermite_rev.sweep)."""
     sp.add_argument(
         "--scheduler",
@@ -357,7 +365,7 @@ def _sweep_args(sp):
     )
 
 
-def _sweep_options(args):
+def _sweep_options(args: argparse.Namespace) -> dict[str, Any]:
     if args.scheduler is not None and args.workers is not None:
         raise HermiteRevError(
             f"--workers is for local runs; with --scheduler the cluster decides, got --workers {args.workers}"
@@ -370,9 +378,9 @@ def _sweep_options(args):
     return out
 
 
-def cmd_family(args):
+def cmd_family(args: argparse.Namespace) -> None:
     fam = _family(args)
-    payload = {
+    payload: dict[str, Any] = {
         "kernel": _show(fam.kernel, args.expr),
         "kind": fam.kind,
         "n": fam.n,
@@ -388,7 +396,7 @@ def cmd_family(args):
     if args.plot:
         payload["figure"] = args.plot
 
-    def table():
+    def table() -> None:
         print(
             f"{fam.kind.upper()} {_show(fam.kernel, args.expr)}: {fam.count()} = 2**{len(fam.nonzero)} "
             f"activations, truncation <= {format_bound(fam.tail().bound, 4)}"
@@ -412,7 +420,7 @@ def cmd_family(args):
         _save_plot(ax, args.plot)
 
 
-def _best_payload(fam, best):
+def _best_payload(fam: ActivationFamily, best: BestMember) -> dict[str, Any]:
     return {
         "value": float(best.value),
         "method": best.method,
@@ -423,7 +431,7 @@ def _best_payload(fam, best):
     }
 
 
-def cmd_verify(args):
+def cmd_verify(args: argparse.Namespace) -> None:
     from . import verify
 
     K = parse(args.expr, c)
@@ -458,7 +466,7 @@ def cmd_verify(args):
         print(f"figure: {rep['figure']}")
 
 
-def cmd_experiment(args):
+def cmd_experiment(args: argparse.Namespace) -> None:
     from . import experiments
 
     options = {"seed": args.seed, **_sweep_options(args)}
@@ -469,7 +477,7 @@ def cmd_experiment(args):
     experiments.run_experiment(args.name, fast=args.fast, as_json=args.json, out=args.out, **options)
 
 
-def cmd_spectrum(args):
+def cmd_spectrum(args: argparse.Namespace) -> None:
     from . import spectrum as spectrum_mod
 
     K = parse(args.expr, c)
@@ -502,7 +510,7 @@ def cmd_spectrum(args):
     if args.plot:
         payload["figure"] = args.plot
 
-    def table():
+    def table() -> None:
         print(f"Mercer spectrum of {_show(K, args.expr)} on S^{args.d - 1} (uniform measure)")
         _print_table(
             ("k", "mu_k", "N(d,k)", "error"),
@@ -524,7 +532,7 @@ def cmd_spectrum(args):
         _save_plot(sp.plot(label=f"{args.expr}, d = {args.d}"), args.plot)
 
 
-def _first_degrees(sp, kmax):
+def _first_degrees(sp: Spectrum, kmax: int) -> Spectrum:
     """The Spectrum ``sp`` restricted to the degrees 0 .. kmax (``rigorous`` stays that of the
     whole computation: never more than was proven)."""
     import dataclasses
@@ -542,7 +550,7 @@ def _first_degrees(sp, kmax):
     )
 
 
-def cmd_figures(args):
+def cmd_figures(args: argparse.Namespace) -> None:
     from . import plots
 
     if not args.fast:
@@ -556,7 +564,7 @@ def cmd_figures(args):
             print(p)
 
 
-def _save_plot(ax, path):
+def _save_plot(ax: Any, path: str) -> None:
     fig = ax.figure
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     fig.tight_layout()
@@ -572,7 +580,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: ``hermite-rev CMD: error: ...`` and exit status 2 (no usage
     block; ``--help`` shows it).  Subcommand parsers are of this class too."""
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {short_expr(message, 400)} (see {self.prog} --help)\n")
 
 
@@ -582,14 +590,14 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescrip
     Off switches (default False) and options whose help already says what their absence means
     (default None, explained in the text) get no "(default: ...)" suffix."""
 
-    def _get_help_string(self, action):
+    def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
         if action.default is None or action.default is False or "default" in text:
             return text
         return super()._get_help_string(action)
 
 
-def _expression_help(width=96):
+def _expression_help(width: int = 96) -> str:
     """What an expression may use: the parser's allow-list (functions, constants, kernel constructors
     with their signatures), read from the parser itself so the list cannot go stale."""
     import inspect
@@ -600,14 +608,16 @@ def _expression_help(width=96):
 
     lines = ["expressions (EXPR is a kernel in c, PHI an activation in z; parsed by an allow-list, never eval'd):"]
 
-    def wrap(text):
+    def wrap(text: str) -> str:
         return textwrap.fill(text, width, initial_indent="  ", subsequent_indent="    ")
 
     lines.append(wrap("functions: " + ", ".join(sorted(FUNCTIONS, key=str.lower))))
     lines.append(wrap("constants: " + ", ".join(CONSTANTS) + "; numbers such as 1/10, 0.1 (exact), 2**-3"))
     lines.append("  kernel constructors (numbers and keyword arguments):")
     for name in CONSTRUCTORS:
-        sig = str(inspect.signature(getattr(kernels, name)))
+        sig = inspect.signature(getattr(kernels, name))
+        plain = [p.replace(annotation=p.empty) for p in sig.parameters.values()]  # names and defaults only
+        sig = sig.replace(parameters=plain, return_annotation=sig.empty)
         lines.append(textwrap.fill(f"{name}{sig}", width, initial_indent="    ", subsequent_indent="      "))
     lines.append("  example: 'relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10) + exp(c)/10'")
     return "\n".join(lines)
@@ -642,12 +652,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name, help, **kw):
+    def command(name: str, help: str, **kw: Any) -> argparse.ArgumentParser:
         return sub.add_parser(
             name, help=help, description=help[0].upper() + help[1:] + ".", formatter_class=_HelpFormatter, **kw
         )
 
-    def common(sp, kind=True, n=40):
+    def common(sp: argparse.ArgumentParser, kind: bool = True, n: int = 40) -> None:
         sp.add_argument(
             "--n", type=_size_arg("--n", "n"), default=n, help="number of Taylor / Hermite coefficients (k = 0 .. n-1)"
         )

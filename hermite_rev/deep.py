@@ -64,6 +64,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Literal
 
 import flint
 import mpmath
@@ -74,6 +75,12 @@ from ._validate import HermiteRevError, NotAKernelError, c, check_kind, check_po
 from .family import Activation, ActivationFamily, _as_kernel, _sqrt_err
 from .kernels import _label_for, kernel_name
 from .series import Tail, TaylorCoeffs, _flint_ctx, evaluate_at, taylor
+
+if TYPE_CHECKING:
+    import contextlib
+    from collections.abc import Sequence
+
+    from ._typing import ArrayLike, FloatArray, KernelLike, Kind, RealLike, Signs
 
 __all__ = [
     "deep_reverse",
@@ -101,14 +108,14 @@ class NotRealizableError(HermiteRevError):
 # --------------------------------------------------------------------------------------------
 
 
-def _fmpq(x) -> flint.fmpq:
+def _fmpq(x: Any) -> flint.fmpq:
     if isinstance(x, flint.fmpq):
         return x
     x = sympy.Rational(x)
     return flint.fmpq(int(x.p), int(x.q))
 
 
-def _arb(x) -> flint.arb:
+def _arb(x: Any) -> flint.arb:
     if isinstance(x, flint.arb):
         return x
     if isinstance(x, flint.fmpq):
@@ -124,20 +131,20 @@ def _arb(x) -> flint.arb:
     raise TypeError(f"cannot make a ball of {x!r}")
 
 
-def _series(kind, coeffs, n):
+def _series(kind: str, coeffs: Sequence[Any], n: int) -> Any:
     if kind == "exact":
         return flint.fmpq_series([_fmpq(x) for x in coeffs], prec=n)
     return flint.arb_series([_arb(x) for x in coeffs], prec=n)
 
 
-def _coeff(s, k):
+def _coeff(s: Any, k: int) -> Any:
     cs = s.coeffs()
     if k < len(cs):
         return cs[k]
     return flint.fmpq(0) if isinstance(s, flint.fmpq_series) else flint.arb(0)
 
 
-def _horner(g, x, n, kind):
+def _horner(g: Sequence[Any], x: Any, n: int, kind: str) -> Any:
     """g(x) for a coefficient list g and a series x (any constant term), to n terms."""
     acc = _series(kind, [g[-1]], n)
     for gk in reversed(g[:-1]):
@@ -146,7 +153,17 @@ def _horner(g, x, n, kind):
 
 
 @public
-def deep_forward(g, depth, kind="nngp", n=40, *, sigma_w=1, sigma_b=0, readout=1, exact=None):
+def deep_forward(
+    g: Sequence[Any],
+    depth: int,
+    kind: Kind = "nngp",
+    n: int = 40,
+    *,
+    sigma_w: RealLike = 1,
+    sigma_b: RealLike = 0,
+    readout: RealLike = 1,
+    exact: bool | None = None,
+) -> list[Any]:
     r"""Taylor coefficients (to n terms) of the depth-L kernel of a net with dual kernel ``g``.
 
     ``g`` lists :math:`\kappa_0, \kappa_1, \dots` (the dual kernel of the activation at the
@@ -164,10 +181,20 @@ def deep_forward(g, depth, kind="nngp", n=40, *, sigma_w=1, sigma_b=0, readout=1
         return _deep_forward(g, depth, kind, n, sigma_w, sigma_b, readout, exact)
 
 
-def _deep_forward(g, depth, kind, n, sigma_w, sigma_b, readout, exact):
+def _deep_forward(
+    g: Sequence[Any],
+    depth: int,
+    kind: str,
+    n: int,
+    sigma_w: RealLike,
+    sigma_b: RealLike,
+    readout: RealLike,
+    exact: bool | None,
+) -> list[Any]:
     kind = check_kind(kind)
     sw2, sb2, qs = _sigmas(sigma_w, sigma_b)
     num = "exact" if exact else "ball"
+    s: Any  # the readout variance, fmpq or arb like g
     if exact:
         g = [_fmpq(x) for x in g]
         sw2, sb2, qs, s = _fmpq(sw2), _fmpq(sb2), _fmpq(qs), _fmpq(readout)
@@ -189,7 +216,7 @@ def _deep_forward(g, depth, kind, n, sigma_w, sigma_b, readout, exact):
     return [_coeff(out, k) for k in range(n)]
 
 
-def _forward_at_one(g, depth, kind, sw2, sb2, qs, s):
+def _forward_at_one(g: Sequence[Any], depth: int, kind: str, sw2: Any, sb2: Any, qs: Any, s: Any) -> Any:
     """The depth-L kernel at c = 1 (numbers of g's type)."""
     one = g[0] * 0 + 1
     dg1 = sum((k * g[k] for k in range(1, len(g))), one * 0)
@@ -201,7 +228,7 @@ def _forward_at_one(g, depth, kind, sw2, sb2, qs, s):
     return S * s if kind == "nngp" else (S + T) * s
 
 
-def _ball_of(v):
+def _ball_of(v: Any) -> flint.arb:
     if isinstance(v, (flint.arb, flint.fmpq)):
         return _arb(v)
     v = sympy.sympify(v)
@@ -212,7 +239,7 @@ def _ball_of(v):
         return _ball_mpf(val, err)
 
 
-def _sigmas(sigma_w, sigma_b):
+def _sigmas(sigma_w: RealLike, sigma_b: RealLike) -> tuple[Any, Any, Any]:
     from .kernels import _num
 
     sw = _num(sigma_w, "sigma_w")
@@ -230,11 +257,11 @@ def _sigmas(sigma_w, sigma_b):
 # --------------------------------------------------------------------------------------------
 
 
-def _is_zero(x):
+def _is_zero(x: Any) -> bool:
     return x == 0 if isinstance(x, flint.fmpq) else (x.is_exact() and x == 0)
 
 
-def _exact_root(x, e):
+def _exact_root(x: flint.fmpq, e: int) -> flint.fmpq | None:
     """x^(1/e) as fmpq when it is rational, else None."""
     x = sympy.Rational(int(x.p), int(x.q))
     if x < 0:
@@ -244,7 +271,7 @@ def _exact_root(x, e):
     return flint.fmpq(int(p), int(q)) if okp and okq else None
 
 
-def _nth_root_ball(x, e):
+def _nth_root_ball(x: Any, e: int) -> flint.arb:
     if not (x > 0):
         raise _Undecided(f"cannot decide that {x} > 0")
     return (x.log() / e).exp()
@@ -254,7 +281,7 @@ class _Undecided(Exception):
     pass
 
 
-def _integer_root(m, L):
+def _integer_root(m: int, L: int) -> int | None:
     """p with p**L == m, or None."""
     p = round(m ** (1.0 / L))
     for cand in (p - 1, p, p + 1):
@@ -264,7 +291,9 @@ def _integer_root(m, L):
 
 
 @public
-def compositional_root(a, depth, kind="nngp", n=40, *, readout=1, exact=False):
+def compositional_root(
+    a: Sequence[Any], depth: int, kind: Kind = "nngp", n: int = 40, *, readout: Any = 1, exact: bool = False
+) -> tuple[list[Any], int]:
     r"""The formal depth-L root: :math:`\kappa` with :math:`\kappa(0)=0` and
     :math:`s\,\kappa^{\circ L} = K` (NNGP) or :math:`s\,N_L[\kappa] = K` (NTK), first ``n`` terms.
 
@@ -288,7 +317,9 @@ def compositional_root(a, depth, kind="nngp", n=40, *, readout=1, exact=False):
         return _compositional_root(a, depth, kind, n, readout, exact)
 
 
-def _compositional_root(a, depth, kind, n, readout, exact):
+def _compositional_root(
+    a: Sequence[Any], depth: int, kind: str, n: int, readout: Any, exact: bool
+) -> tuple[list[Any], int]:
     kind = check_kind(kind)
     zero = flint.fmpq(0) if exact else flint.arb(0)
     s = _fmpq(readout) if exact else _ball_of(readout)
@@ -309,7 +340,7 @@ def _compositional_root(a, depth, kind, n, readout, exact):
     if len(target) < N:
         raise HermiteRevError(f"compositional_root needs {N} Taylor coefficients of K, got {len(target)}")
 
-    def forward(kappa, upto):
+    def forward(kappa: Sequence[Any], upto: int) -> list[Any]:
         return _forward_compose(kappa, depth, kind, upto + 1, exact)
 
     # leading coefficient: forward of c^p has C c^(p^L); kappa_p^e C = target[m]
@@ -341,17 +372,17 @@ class _NotRational(Exception):
     pass
 
 
-def _coeff_list(xs, k):
+def _coeff_list(xs: Sequence[Any], k: int) -> Any:
     return xs[k] if k < len(xs) else xs[0] * 0
 
 
-def _forward_ball(kappa, depth, kind, n):
+def _forward_ball(kappa: Sequence[Any], depth: int, kind: str, n: int) -> list[Any]:
     return _forward_compose(kappa, depth, kind, n, False)
 
 
-def _forward_compose(kappa, depth, kind, n, exact):
+def _forward_compose(kappa: Sequence[Any], depth: int, kind: str, n: int, exact: bool) -> list[Any]:
     """deep_forward for sigma_b = 0 (A = identity), readout 1, kappa(0) = 0, by composition."""
-    Ser = flint.fmpq_series if exact else flint.arb_series
+    Ser: Any = flint.fmpq_series if exact else flint.arb_series
     f = Ser(list(kappa), prec=n + 1)
     df = f.derivative()
     S = Ser([0, 1], prec=n)
@@ -423,12 +454,12 @@ class DeepReport:
     notes: str = ""
 
     @property
-    def sigma_w_last(self):
+    def sigma_w_last(self) -> Any:
         """Readout weight scale sqrt(s) to pass to ``kernel_of`` / ``FCN``."""
         s = self.readout_variance
         return sympy.sqrt(s) if isinstance(s, sympy.Basic) else mpmath.sqrt(s)
 
-    def __str__(self):
+    def __str__(self) -> str:
         s = self.readout_variance
         s = str(s) if isinstance(s, sympy.Basic) else mpmath.nstr(s, 12)
         lines = [
@@ -470,21 +501,23 @@ class DeepActivationFamily(ActivationFamily):
     qstar: sympy.Expr = _ONE
 
     @property
-    def dual(self):
+    def dual(self) -> tuple[mpmath.mpf, ...]:
         """The per-layer dual kernel g_0..g_{n-1} (mpmath)."""
+        assert self.report is not None  # deep_reverse always sets it
         return self.report.dual
 
-    def activation(self, signs=None) -> Activation:
+    def activation(self, signs: Signs | None = None) -> Activation:
         psi = super().activation(signs)
         if self.qstar == 1:
             return psi
         return _rescale(psi, self.qstar)
 
-    def check(self, act=None, n=None):
+    def check(self, act: Activation | None = None, n: int | None = None) -> TaylorCoeffs:
         """Forward map of one member through ``kernel_of`` at this depth (TaylorCoeffs)."""
         from .hermite import kernel_of
 
         act = self.activation() if act is None else act
+        assert self.report is not None  # deep_reverse always sets it
         return kernel_of(
             act.expr,
             self.kind,
@@ -496,7 +529,8 @@ class DeepActivationFamily(ActivationFamily):
             sigma_w_last=self.report.sigma_w_last,
         )
 
-    def __repr__(self):
+    def __repr__(self) -> str:
+        assert self.report is not None  # deep_reverse always sets it
         return (
             f"DeepActivationFamily(kind={self.kind!r}, depth={self.depth}, n={self.n}, "
             f"method={self.report.method!r}, count=2**{len(self.nonzero)}, "
@@ -504,7 +538,7 @@ class DeepActivationFamily(ActivationFamily):
         )
 
 
-def _rescale(psi: Activation, qstar) -> Activation:
+def _rescale(psi: Activation, qstar: Any) -> Activation:
     r"""Hermite coefficients of phi(z) = psi(z / sqrt(q*)).
 
     .. math:: h_k(a x) = \sum_{i \le k/2} \frac{\sqrt{k!/(k-2i)!}}{i!} a^{k-2i}
@@ -513,7 +547,7 @@ def _rescale(psi: Activation, qstar) -> Activation:
     n = psi.n
     a2 = 1 / sympy.sympify(qstar)
 
-    def transform(b, exact):
+    def transform(b: Sequence[Any], exact: bool) -> list[Any]:
         out = [0] * n
         for k in range(n):
             if b[k] == 0:
@@ -556,7 +590,17 @@ def _rescale(psi: Activation, qstar) -> Activation:
 
 @public
 def deep_reverse(
-    K, depth, kind="nngp", n=40, dps=30, *, sigma_w=1, sigma_b=0, sigma_w_last=None, method="auto", label=None
+    K: KernelLike | Sequence[RealLike],
+    depth: int,
+    kind: Kind = "nngp",
+    n: int = 40,
+    dps: int = 30,
+    *,
+    sigma_w: RealLike = 1,
+    sigma_b: RealLike = 0,
+    sigma_w_last: RealLike | None = None,
+    method: Literal["auto", "series", "fit"] = "auto",
+    label: str | None = None,
 ) -> DeepActivationFamily:
     r"""The activations whose depth-L network has kernel K (NNGP or NTK), or why none has.
 
@@ -665,7 +709,7 @@ def deep_reverse(
     return _family(ctx, res)
 
 
-def _k_at_zero(expr, dps):
+def _k_at_zero(expr: sympy.Expr, dps: int) -> Any:
     """K(0), exactly 0 or a number that provably is not 0."""
     a0 = taylor(expr, 1, dps)
     val, err = a0[0], a0.errors[0]
@@ -681,7 +725,7 @@ def _k_at_zero(expr, dps):
     )
 
 
-def _rational_k1(expr, k1, dps):
+def _rational_k1(expr: sympy.Expr, k1: Any, dps: int) -> sympy.Expr:
     """K(1) as the readout variance: exact when rational, else a rational with dps + 10 digits."""
     v = sympy.nsimplify(expr.subs(c, 1)) if expr.is_polynomial(c) else None
     if v is not None and v.is_Rational:
@@ -690,7 +734,7 @@ def _rational_k1(expr, k1, dps):
         return sympy.Rational(mpmath.nstr(k1, dps + 10, strip_zeros=False))
 
 
-def _kernel_coeffs(expr, N, dps, exact):
+def _kernel_coeffs(expr: sympy.Expr, N: int, dps: int, exact: bool) -> list[Any]:
     """Taylor coefficients of K: fmpq (exact) or arb balls, and the tail bound; checks a_k >= 0."""
     if exact:
         vals = taylor(expr, N, exact=True)
@@ -714,7 +758,7 @@ def _kernel_coeffs(expr, N, dps, exact):
     return balls
 
 
-def _exact_polynomial(expr):
+def _exact_polynomial(expr: sympy.Expr) -> sympy.Poly | None:
     """Rational coefficients of a polynomial kernel, or None."""
     try:
         poly = sympy.Poly(expr, c)
@@ -725,7 +769,7 @@ def _exact_polynomial(expr):
     return poly
 
 
-def _via_root(ctx):
+def _via_root(ctx: dict[str, Any]) -> dict[str, Any]:
     expr, L, kind, n, dps = ctx["expr"], ctx["depth"], ctx["kind"], ctx["n"], ctx["dps"]
     poly = _exact_polynomial(expr)
     m = _lowest_exponent(expr, poly, dps)
@@ -764,7 +808,7 @@ def _via_root(ctx):
         return _root_to_dual(ctx, "ball root", kappa, s, p)
 
 
-def _lowest_exponent(expr, poly, dps):
+def _lowest_exponent(expr: sympy.Expr, poly: sympy.Poly | None, dps: int) -> int:
     """Lowest k with a_k != 0, decided exactly (K(0) = 0 is known)."""
     if poly is not None:
         terms = [k for (k,), co in poly.terms() if co != 0]
@@ -787,7 +831,7 @@ def _lowest_exponent(expr, poly, dps):
     )
 
 
-def _ball_root(ctx, N, s):
+def _ball_root(ctx: dict[str, Any], N: int, s: Any) -> tuple[list[Any], Any, int, int]:
     """Formal root in balls; raises precision until the coefficients carry dps digits."""
     expr, L, kind, n, dps = ctx["expr"], ctx["depth"], ctx["kind"], ctx["n"], ctx["dps"]
     work = dps + 10
@@ -819,13 +863,13 @@ def _ball_root(ctx, N, s):
     )
 
 
-def _best_readout(ctx, a):
+def _best_readout(ctx: dict[str, Any], a: Sequence[Any]) -> tuple[Any, list[Any], int]:
     """NTK: the readout variance s minimising the proven error bound (golden section on log s)."""
     L, n = ctx["depth"], ctx["n"]
     k1 = float(ctx["k1"])
     hi = k1 / (L + 1)  # kappa'(1) >= kappa(1) = 1, so NTK(1) = s (1 + mu + .. + mu^L) >= s (L+1)
 
-    def score(logs):
+    def score(logs: float) -> tuple[float, Any]:
         s = mpmath.mpf(math.exp(logs))
         try:
             kappa, p = compositional_root(a, L, "ntk", n, readout=_arb(s), exact=False)
@@ -877,7 +921,7 @@ def _best_readout(ctx, a):
     return s, kappa, p
 
 
-def _root_to_dual(ctx, method, kappa, s, p):
+def _root_to_dual(ctx: dict[str, Any], method: str, kappa: Sequence[Any], s: Any, p: int) -> dict[str, Any]:
     """Certify the root (non-negative, sum <= 1) and make the member dual g (sum exactly 1)."""
     L, kind, n, dps = ctx["depth"], ctx["kind"], ctx["n"], ctx["dps"]
     exact = method == "exact root"
@@ -907,7 +951,7 @@ def _root_to_dual(ctx, method, kappa, s, p):
     return dict(method=method, g=g, s=s, p=p, root=kappa, root_tail=1 - full)
 
 
-def _to_mpf(x, dps):
+def _to_mpf(x: Any, dps: int) -> mpmath.mpf:
     from .series import to_mpf
 
     if isinstance(x, flint.fmpq):
@@ -921,7 +965,9 @@ def _to_mpf(x, dps):
 # --------------------------------------------------------------------------------------------
 
 
-def _np_forward(g, cs, L, kind, sw2, sb2, qs, s, jac=False):
+def _np_forward(
+    g: ArrayLike, cs: FloatArray, L: int, kind: str, sw2: float, sb2: float, qs: float, s: float, jac: bool = False
+) -> Any:
     """The depth-L kernel of dual g at the points cs (float64), and optionally d/dg (forward mode)."""
     P = np.polynomial.polynomial
     g = np.asarray(g, dtype=float)
@@ -952,7 +998,7 @@ def _np_forward(g, cs, L, kind, sw2, sb2, qs, s, jac=False):
     return F, J
 
 
-def _one_blas_thread():
+def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
     """Small dense least squares: BLAS threads only contend (100x slower on a loaded machine)."""
     try:
         from threadpoolctl import threadpool_limits
@@ -963,7 +1009,7 @@ def _one_blas_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _via_fit(ctx):
+def _via_fit(ctx: dict[str, Any]) -> dict[str, Any]:
     from scipy.optimize import least_squares
 
     expr, L, kind, n = ctx["expr"], ctx["depth"], ctx["kind"], ctx["n"]
@@ -977,8 +1023,7 @@ def _via_fit(ctx):
         fK = sympy.lambdify(c, expr, "mpmath")
         with mpmath.workdps(30):
             Kv = np.array([float(mpmath.re(fK(mpmath.mpf(x)))) for x in cs])
-    a = taylor(expr, n, 20)
-    a = np.array([max(float(v), 0.0) for v in a])
+    a = np.array([max(float(v), 0.0) for v in taylor(expr, n, 20)])
     fixed_s = None
     if kind == "nngp":
         fixed_s = float(ctx["s_nngp"])
@@ -986,15 +1031,15 @@ def _via_fit(ctx):
         fixed_s = float(ctx["s_user"])
     w = 1e3 * math.sqrt(M) * max(abs(Kv).max(), 1.0)
 
-    def unpack(x):
+    def unpack(x: FloatArray) -> tuple[FloatArray, float]:
         return (x[:n], fixed_s if fixed_s is not None else math.exp(x[n]))
 
-    def resid(x):
+    def resid(x: FloatArray) -> FloatArray:
         g, s = unpack(x)
         r = _np_forward(g, cs, L, kind, sw2, sb2, qs, s) - Kv
         return np.append(r, w * (g.sum() - 1))
 
-    def jac(x):
+    def jac(x: FloatArray) -> FloatArray:
         g, s = unpack(x)
         F, J = _np_forward(g, cs, L, kind, sw2, sb2, qs, s, jac=True)
         if fixed_s is None:
@@ -1027,6 +1072,7 @@ def _via_fit(ctx):
             res = least_squares(resid, res.x, x_scale="jac", **solve)
             if best is None or res.cost < best.cost:
                 best = res
+    assert best is not None  # at least one start ran
     g, s = unpack(best.x)
     top = float(np.max(g))
     gq = [Fraction(float(x)) if x > 1e-14 * top else Fraction(0) for x in g]  # drop round-off dust
@@ -1056,7 +1102,7 @@ def _via_fit(ctx):
 # --------------------------------------------------------------------------------------------
 
 
-def _certify(ctx, g, s):
+def _certify(ctx: dict[str, Any], g: Sequence[Any], s: Any) -> tuple[flint.arb, float]:
     """Proven sup_[-1,1] |F - K| (F = depth-L kernel of g, readout s) and a grid estimate."""
     expr, L, kind, n, dps = ctx["expr"], ctx["depth"], ctx["kind"], ctx["n"], ctx["dps"]
     N = max(2 * n, 100)
@@ -1103,7 +1149,7 @@ def _certify(ctx, g, s):
     return b, ge
 
 
-def _mp_forward(g, x, L, kind, ctx, s):
+def _mp_forward(g: Sequence[Any], x: Any, L: int, kind: str, ctx: dict[str, Any], s: Any) -> Any:
     sw2, sb2, qs = (mpmath.mpf(sympy.N(v, mpmath.mp.dps)) for v in (ctx["sw2"], ctx["sb2"], ctx["qs"]))
     dg = [k * g[k] for k in range(1, len(g))]
     S, T = x, mpmath.mpf(0)
@@ -1115,7 +1161,7 @@ def _mp_forward(g, x, L, kind, ctx, s):
     return s * S if kind == "nngp" else s * (S + T)
 
 
-def _family(ctx, res):
+def _family(ctx: dict[str, Any], res: dict[str, Any]) -> DeepActivationFamily:
     expr, L, kind, n, dps = ctx["expr"], ctx["depth"], ctx["kind"], ctx["n"], ctx["dps"]
     g, s = res["g"], res["s"]
     exact = all(isinstance(x, flint.fmpq) for x in g)
@@ -1175,7 +1221,7 @@ def _family(ctx, res):
         engine="deep",
     )
     tc._tail = Tail(bound=bound, estimate=grid_err, k1=k1, rigorous=True)
-    exact_mags = tuple(sympy.sqrt(x) for x in g_exact) if exact else None
+    exact_mags = tuple(sympy.sqrt(x) for x in g_exact) if g_exact is not None else None
     return DeepActivationFamily(
         expr,
         kind,
@@ -1191,21 +1237,21 @@ def _family(ctx, res):
     )
 
 
-def _ball_mpf(v, e):
+def _ball_mpf(v: Any, e: Any) -> flint.arb:
     """The arb ball [v +- e] for mpmath numbers (v exact in binary, e rounded up)."""
     mid = _arb_exact(v)
     err = _arb_exact(mpmath.mpf(e))
     return flint.arb(mid, mid.rad() + err.mid() + err.rad())
 
 
-def _arb_exact(v):
+def _arb_exact(v: mpmath.mpf) -> flint.arb:
     """An mpmath.mpf as an arb, exactly (a binary number)."""
     sign, man, exp, _ = mpmath.mpf(v)._mpf_
     x = flint.arb(int(man)) * flint.arb(2) ** int(exp) if man else flint.arb(0)
     return -x if sign else x
 
 
-def _rad_mpf(x):
+def _rad_mpf(x: Any) -> mpmath.mpf:
     from .series import _rad
 
     return _rad(x)

@@ -51,11 +51,22 @@ import itertools
 import json
 import math
 import time
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._validate import HermiteRevError, check_positive_int
 from .nets import FCN, sphere_inputs, train
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+
+    import sympy
+    from numpy.typing import DTypeLike, NDArray
+
+    from ._typing import ArrayLike, FloatArray, KernelLike, Kind, RealLike
+    from .family import Activation, ActivationFamily
 
 #: The paper's learning rate (0.1 on the loss mean |f - y|^2) in this package's convention
 #: (loss 1/(2n) sum |f - y|^2): the same gradient-descent steps.
@@ -105,20 +116,25 @@ class ExperimentResult(dict):
     ['distance', 'info', 'networks']
     """
 
-    def __init__(self, networks=(), *, distance=None, info=None):
+    def __init__(
+        self, networks: Any = (), *, distance: dict[str, Any] | None = None, info: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(networks)
         self.distance = distance
         self.info = info
 
-    def to_json(self):
+    #: draws the experiment's figure to a path (set by the experiment that made this result)
+    _draw: Callable[[str | os.PathLike[str]], None]
+
+    def to_json(self) -> dict[str, Any]:
         """A plain dict for JSON: ``{"networks": {...}, "distance": ..., "info": ...}``."""
         return {"networks": dict(self), "distance": self.distance, "info": self.info}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"ExperimentResult({dict.__repr__(self)}, distance={self.distance!r}, info={self.info!r})"
 
 
-def _summarise(runs):
+def _summarise(runs: Sequence[Mapping[str, Any]]) -> dict[str, float]:
     out = {}
     for key in METRICS:
         vals = np.array([r[key] for r in runs], dtype=float)
@@ -129,7 +145,7 @@ def _summarise(runs):
     return out
 
 
-def _final(hist, seconds):
+def _final(hist: Mapping[str, Any], seconds: float) -> dict[str, Any]:
     return {
         "train_mse": hist["train_mse"][-1],
         "test_mse": hist["test_mse"][-1],
@@ -145,7 +161,9 @@ def _final(hist, seconds):
 # --------------------------------------------------------------------------------------------
 
 
-def parity_kernel(beta=36, kappa=4.6, n=80, dps=30):
+def parity_kernel(
+    beta: RealLike = 36, kappa: RealLike = 4.6, n: int = 80, dps: int = 30
+) -> tuple[sympy.Expr, ActivationFamily, Activation]:
     """The parity NTK ``kappa sinh(beta c)/sinh(beta)``, its family, and the bounded member.
 
     Returns ``(K, family, activation)``; the activation has signs (-1)^((k-1)/2) on its odd
@@ -162,7 +180,7 @@ def parity_kernel(beta=36, kappa=4.6, n=80, dps=30):
     return K, fam, act
 
 
-def _parity_data(bits, seed):
+def _parity_data(bits: int, seed: int) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     X = np.array(list(itertools.product([-1.0, 1.0], repeat=bits)))
     y = np.prod(X, axis=1)
     perm = np.random.default_rng(seed).permutation(len(X))
@@ -176,14 +194,14 @@ def _parity_data(bits, seed):
 # --------------------------------------------------------------------------------------------
 
 
-def _say(msg):
+def _say(msg: str) -> None:
     """A line for the user on stderr (kept apart from the table / JSON on stdout)."""
     import sys
 
     print(msg, file=sys.stderr, flush=True)
 
 
-def _fmt_seconds(t):
+def _fmt_seconds(t: float) -> str:
     if t < 90:
         return f"{t:.0f} s"
     if t < 5400:
@@ -191,7 +209,9 @@ def _fmt_seconds(t):
     return f"{t / 3600:.1f} h"
 
 
-def _train_net(name, cfg, data, seed, dtype, epochs=None):
+def _train_net(
+    name: str, cfg: Mapping[str, Any], data: Sequence[Any], seed: int, dtype: DTypeLike, epochs: int | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Train one network of an experiment on one trial's data; returns (final metrics, curves)."""
     Xtr, Ytr, Xte, Yte = data
     d_out = 1 if np.ndim(Ytr) == 1 else Ytr.shape[1]
@@ -222,7 +242,9 @@ def _train_net(name, cfg, data, seed, dtype, epochs=None):
     return _final(hist, time.perf_counter() - t0), curves
 
 
-def _net_task(data, seed, dtype, name, cfg):
+def _net_task(
+    data: Sequence[Any], seed: int, dtype: DTypeLike, name: str, cfg: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """One network of one trial -> (final metrics, curves): the unit of :func:`hermite_rev.sweep.run_tasks`.
 
     A pure, picklable top-level function of its arguments (seeds included), so a local process
@@ -231,7 +253,9 @@ def _net_task(data, seed, dtype, name, cfg):
     return _train_net(name, cfg, data, seed, dtype)
 
 
-def _trial(task, on_net=None):
+def _trial(
+    task: Mapping[str, Any], on_net: Callable[[str], Any] | None = None
+) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     """One trial of an experiment in this process: every network on the trial's data.
 
     ``task``: ``{"data": (Xtr, Ytr, Xte, Yte), "seed", "dtype", "nets": {name: cfg}}``; returns
@@ -245,7 +269,9 @@ def _trial(task, on_net=None):
     return out
 
 
-def parity_task(bits, trial_seed, cfg, dtype=np.float32, progress=False):
+def parity_task(
+    bits: int, trial_seed: int, cfg: Mapping[str, Any], dtype: DTypeLike = np.float32, progress: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """One (trial, network) of :func:`parity` as a pure function: ``(final metrics, curves)``.
 
     ``cfg``: widths, activation, sigma_w, sigma_b, lr, epochs (and optionally stop_mse,
@@ -255,7 +281,16 @@ def parity_task(bits, trial_seed, cfg, dtype=np.float32, progress=False):
     return _train_net("", cfg, _parity_data(bits, trial_seed), trial_seed, dtype)
 
 
-def mimic_task(trial_seed, widths, act, sigma_w, sigma_b, epochs, progress=False, dtype=np.float32):
+def mimic_task(
+    trial_seed: int,
+    widths: Sequence[int],
+    act: Any,
+    sigma_w: RealLike,
+    sigma_b: RealLike,
+    epochs: int,
+    progress: bool = False,
+    dtype: DTypeLike = np.float32,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """One (trial, network) of :func:`mimic` on the wine data as a pure function: ``(final metrics, curves)``."""
     cfg = {
         "widths": widths,
@@ -270,7 +305,7 @@ def mimic_task(trial_seed, widths, act, sigma_w, sigma_b, epochs, progress=False
     return _train_net("", cfg, wine_data(trial_seed), trial_seed, dtype)
 
 
-def _calibrate(task, epochs):
+def _calibrate(task: Mapping[str, Any], epochs: int) -> dict[str, float]:
     """Seconds per epoch of each network of ``task`` from a ``epochs``-epoch run (after a warm-up)."""
     per_epoch = {}
     for name, cfg in task["nets"].items():
@@ -280,7 +315,7 @@ def _calibrate(task, epochs):
     return per_epoch
 
 
-def estimate_seconds(per_epoch, nets, trials):
+def estimate_seconds(per_epoch: Mapping[str, float], nets: Mapping[str, Mapping[str, Any]], trials: int) -> float:
     """Upper estimate of a run: trials x sum over networks of (epoch cap x seconds per epoch).
 
     An upper estimate because a network stops early once its train MSE reaches ``stop_mse``.
@@ -291,7 +326,15 @@ def estimate_seconds(per_epoch, nets, trials):
     return float(trials * sum(per_epoch[name] * cfg["epochs"] for name, cfg in nets.items()))
 
 
-def _run_trials(tasks, progress, what, calibrate_epochs, client=None, scheduler=None, workers=None):
+def _run_trials(
+    tasks: Sequence[Mapping[str, Any]],
+    progress: bool,
+    what: str,
+    calibrate_epochs: int,
+    client: Any = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+) -> list[dict[str, Any]]:
     """Run every (trial, network) of ``tasks`` with :func:`hermite_rev.sweep.run_tasks`.
 
     Before (when ``progress`` and ``calibrate_epochs`` > 0): a calibration of every network
@@ -339,19 +382,26 @@ def _run_trials(tasks, progress, what, calibrate_epochs, client=None, scheduler=
         progress=progress,
         desc=what.split(" (")[0],
     )
-    results = [{} for _ in tasks]
+    results: list[dict[str, Any]] = [{} for _ in tasks]
     for (t, name), out in zip(keys, outs):
         results[t][name] = out
     return results
 
 
-def _collect(results, names):
+def _collect(
+    results: Sequence[Mapping[str, Any]], names: Iterable[str]
+) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
     runs = {name: [r[name][0] for r in results] for name in names}
     curves = {name: [r[name][1] for r in results] for name in names}
     return runs, curves
 
 
-def _infinite_width(kernels, tasks, results, nets):
+def _infinite_width(
+    kernels: Mapping[str, Any],
+    tasks: Sequence[Mapping[str, Any]],
+    results: Sequence[Mapping[str, Any]],
+    nets: Mapping[str, Mapping[str, Any]],
+) -> dict[str, dict[str, float]]:
     r"""``"NAME (infinite width)"`` rows: each network's kernel-regime prediction from its exact NTK.
 
     For every trial, :func:`hermite_rev.predict.gradient_descent_mse` with the network's NTK,
@@ -394,17 +444,17 @@ def _infinite_width(kernels, tasks, results, nets):
 
 
 def parity(
-    trials=30,
-    seed=0,
-    fast=False,
+    trials: int = 30,
+    seed: int = 0,
+    fast: bool = False,
     *,
-    out="parity.png",
-    progress=True,
-    dtype=np.float32,
-    client=None,
-    scheduler=None,
-    workers=None,
-):
+    out: str | os.PathLike[str] | None = "parity.png",
+    progress: bool = True,
+    dtype: DTypeLike = np.float32,
+    client: Any = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+) -> ExperimentResult:
     r"""The paper's parity experiment.
 
     Full: n = 11 bits, all 2048 points shuffled (``seed + trial``), 1024 train / 1024 test,
@@ -475,13 +525,20 @@ def parity(
     return result
 
 
-def _mean_curve(hists, key):
+def _mean_curve(hists: Sequence[Mapping[str, Any]], key: str) -> tuple[NDArray[Any], FloatArray]:
     """Epochs and the mean over trials of ``key`` (over the epochs all trials reached)."""
     m = min(len(h[key]) for h in hists)
     return np.asarray(hists[0]["epoch"][:m]), np.mean([np.asarray(h[key][:m], dtype=float) for h in hists], axis=0)
 
 
-def _parity_figure(result, curves, out, bits, width=None, trials=None):
+def _parity_figure(
+    result: Mapping[str, Any],
+    curves: Mapping[str, Any],
+    out: str | os.PathLike[str],
+    bits: int,
+    width: int | None = None,
+    trials: int | None = None,
+) -> None:
     from .plots import _plt
 
     plt = _plt()  # Agg only when no display is configured (keeps notebooks' inline backend)
@@ -528,7 +585,9 @@ def _parity_figure(result, curves, out, bits, width=None, trials=None):
 # --------------------------------------------------------------------------------------------
 
 
-def classification_data(X, y, seed=0, train_fraction=0.5):
+def classification_data(
+    X: ArrayLike, y: ArrayLike, seed: int = 0, train_fraction: float = 0.5
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Any (X, labels) as the mimic experiment uses it: split, standardize, sphere, one-hot.
 
     A stratified random split (``seed``), features standardized with the training statistics,
@@ -551,13 +610,14 @@ def classification_data(X, y, seed=0, train_fraction=0.5):
     if len(classes) < 2:
         raise HermiteRevError(f"y must have at least 2 classes, got {len(classes)}")
     rng = np.random.default_rng(seed)
-    tr, te = [], []
+    tr_list: list[int] = []
+    te_list: list[int] = []
     for k in range(len(classes)):
         idx = rng.permutation(np.flatnonzero(idx_of == k))
         n_tr = int(round(train_fraction * len(idx)))
-        tr.extend(idx[:n_tr])
-        te.extend(idx[n_tr:])
-    tr, te = np.array(sorted(tr)), np.array(sorted(te))
+        tr_list.extend(idx[:n_tr])
+        te_list.extend(idx[n_tr:])
+    tr, te = np.array(sorted(tr_list)), np.array(sorted(te_list))
     mu, sd = X[tr].mean(axis=0), X[tr].std(axis=0)
     sd[sd == 0] = 1.0
     Xs = sphere_inputs((X - mu) / sd)
@@ -565,7 +625,7 @@ def classification_data(X, y, seed=0, train_fraction=0.5):
     return Xs[tr], Y[tr], Xs[te], Y[te]
 
 
-def wine_data(seed=0, train_fraction=0.5):
+def wine_data(seed: int = 0, train_fraction: float = 0.5) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """scikit-learn's bundled wine data (178 x 13, 3 classes; no download) via :func:`classification_data`.
 
     The paper used UCI wine-quality-red (1599 x 11), which no installable package ships;
@@ -579,7 +639,7 @@ def wine_data(seed=0, train_fraction=0.5):
     return classification_data(data.data, data.target, seed, train_fraction)
 
 
-def _mimic_activations(fast, use_fit):
+def _mimic_activations(fast: bool, use_fit: bool | None) -> tuple[dict[str, Any], dict[str, Any]]:
     import sympy
 
     from . import kernels
@@ -596,7 +656,7 @@ def _mimic_activations(fast, use_fit):
         try:
             from . import fit
         except ImportError:
-            fit = None
+            fit = None  # type: ignore[assignment]  # (scipy missing): the Hermite mimic only
         if fit is not None:
             res = fit.fit_kernel(K, restarts=2 if fast else 8)
             acts["1HL mimic (fitted bounded form)"] = res.expr()
@@ -605,26 +665,26 @@ def _mimic_activations(fast, use_fit):
     return acts, info
 
 
-def _curve_distance(h1, h2, key):
+def _curve_distance(h1: Mapping[str, Any], h2: Mapping[str, Any], key: str) -> float:
     a, b = np.asarray(h1[key]), np.asarray(h2[key])
     m = min(len(a), len(b))
     return float(np.sqrt(np.mean((np.log10(a[:m]) - np.log10(b[:m])) ** 2)))
 
 
 def mimic(
-    dataset="wine",
-    seed=0,
-    fast=False,
+    dataset: str | tuple[ArrayLike, ArrayLike] = "wine",
+    seed: int = 0,
+    fast: bool = False,
     *,
-    trials=None,
-    out="mimic.png",
-    progress=True,
-    use_fit=None,
-    dtype=np.float32,
-    client=None,
-    scheduler=None,
-    workers=None,
-):
+    trials: int | None = None,
+    out: str | os.PathLike[str] | None = "mimic.png",
+    progress: bool = True,
+    use_fit: bool | None = None,
+    dtype: DTypeLike = np.float32,
+    client: Any = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+) -> ExperimentResult:
     r"""1HL ReLU vs 4HL ReLU vs 1HL "mimic" whose NTK is the 4HL ReLU NTK.
 
     Data: ``dataset="wine"`` is :func:`wine_data` (scikit-learn's bundled wine, 178 x 13; the
@@ -653,6 +713,7 @@ def mimic(
         the mimic activations were built (series terms, tail bound, K(1), fit error and time)
         and the data set used.
     """
+    load: Callable[[int], tuple[FloatArray, FloatArray, FloatArray, FloatArray]]
     if isinstance(dataset, str):
         if dataset != "wine":
             raise HermiteRevError(
@@ -666,8 +727,10 @@ def mimic(
             raise HermiteRevError(f"dataset must be 'wine' or a pair (X, y), got {type(dataset).__name__}") from None
         classification_data(Xd, yd)  # validate once, up front
 
-        def load(s):
+        def load_given(s: int) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
             return classification_data(Xd, yd, s)
+
+        load = load_given
 
         data_name = f"user data ({np.shape(Xd)[0]} x {np.shape(Xd)[1]})"
     width, epochs = (256, 150) if fast else (4096, 1000)
@@ -726,7 +789,14 @@ def mimic(
     return result
 
 
-def _mimic_figure(curves, out, width, data="wine", trials=None, dtype="float32"):
+def _mimic_figure(
+    curves: Mapping[str, Any],
+    out: str | os.PathLike[str],
+    width: int,
+    data: str = "wine",
+    trials: int | None = None,
+    dtype: str = "float32",
+) -> None:
     from .plots import _plt
 
     plt = _plt()  # Agg only when no display is configured (keeps notebooks' inline backend)
@@ -769,7 +839,7 @@ def _mimic_figure(curves, out, width, data="wine", trials=None, dtype="float32")
 # --------------------------------------------------------------------------------------------
 
 
-def _figure1_targets():
+def _figure1_targets() -> list[tuple[str, sympy.Expr, Kind]]:
     import sympy
 
     from . import kernels
@@ -787,7 +857,7 @@ def _figure1_targets():
     ]
 
 
-def _lsq5_coefficients(K, kind, grid=2001):
+def _lsq5_coefficients(K: sympy.Expr, kind: str, grid: int = 2001) -> tuple[FloatArray, FloatArray]:
     """b_0..b_5 from a degree-5 least-squares fit of K on [-1, 1] (how a printed table may have been made)."""
     import sympy
 
@@ -803,16 +873,16 @@ def _lsq5_coefficients(K, kind, grid=2001):
 
 
 def figure1(
-    width=2**14,
-    seed=0,
-    n=40,
-    dps=30,
+    width: int = 2**14,
+    seed: int = 0,
+    n: int = 40,
+    dps: int = 30,
     *,
-    cs=(-0.9, -0.6, -0.3, 0.0, 0.3, 0.6, 0.9, 1.0),
-    targets=None,
-    out="figure1.png",
-    progress=True,
-):
+    cs: Sequence[float] = (-0.9, -0.6, -0.3, 0.0, 0.3, 0.6, 0.9, 1.0),
+    targets: Sequence[tuple[str, KernelLike, Kind]] | None = None,
+    out: str | os.PathLike[str] | None = "figure1.png",
+    progress: bool = True,
+) -> ExperimentResult:
     r"""The paper's Figure 1: seven target kernels, their activations' Hermite coefficients, and checks.
 
     Targets: the 4HL ReLU NNGP and NTK and the 4HL erf NTK (sigma_w^2 = 2, sigma_b = 0.1),
@@ -895,7 +965,9 @@ def figure1(
     return result
 
 
-def _figure1_figure(result, acts, out, width):
+def _figure1_figure(
+    result: Mapping[str, Any], acts: Mapping[str, Activation], out: str | os.PathLike[str], width: int
+) -> None:
     import sympy
 
     from ._validate import c
@@ -933,7 +1005,7 @@ def _figure1_figure(result, acts, out, width):
     plt.close(fig)
 
 
-def _figure1_table(result):
+def _figure1_table(result: Mapping[str, Any]) -> str:
     rows = [
         f"{'target':15s} {'kind':5s} "
         + " ".join(f"{'b_' + str(k):>8s}" for k in range(6))
@@ -954,7 +1026,7 @@ def _figure1_table(result):
 # --------------------------------------------------------------------------------------------
 
 
-def _table(result):
+def _table(result: Mapping[str, Any]) -> str:
     rows = [f"{'network':34s} {'train MSE':>20s} {'test MSE':>20s} {'train acc':>14s} {'test acc':>14s} {'s':>7s}"]
     for name, r in result.items():
         rows.append(
@@ -970,13 +1042,15 @@ def _table(result):
     return "\n".join(rows)
 
 
-def run_experiment(name, fast=False, as_json=False, out=None, **options):
+def run_experiment(
+    name: str, fast: bool = False, as_json: bool = False, out: str | os.PathLike[str] | None = None, **options: Any
+) -> ExperimentResult:
     """Run ``parity``, ``mimic`` or ``figure1``, print a table (or JSON), write the figure; returns the result.
 
     The JSON is :meth:`ExperimentResult.to_json`: ``{"networks": {...}, "distance": ...,
     "info": ...}`` (``distance`` and ``info`` are null for parity).
     """
-    table = {"parity": parity, "mimic": mimic, "figure1": figure1}
+    table: dict[str, Callable[..., ExperimentResult]] = {"parity": parity, "mimic": mimic, "figure1": figure1}
     if name not in table:
         raise HermiteRevError(f"unknown experiment {name!r}; choose one of {sorted(table)}")
     from .verify import _check_writable

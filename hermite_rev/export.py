@@ -35,18 +35,24 @@ from __future__ import annotations
 import keyword
 import re
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._validate import HermiteRevError, check_positive_int
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from ._typing import FloatArray
+    from .family import Activation
 
 __all__ = ["export_activation", "TARGETS"]
 
 TARGETS = ("numpy", "torch", "jax", "c", "latex", "neural_tangents")
 
 
-def _version():
+def _version() -> str:
     try:
         from . import __version__
 
@@ -55,8 +61,8 @@ def _version():
         return "unknown"
 
 
-def _coeffs(act):
-    raw = getattr(act, "coeffs", act)
+def _coeffs(act: Activation | Sequence[Any]) -> FloatArray:
+    raw: Any = getattr(act, "coeffs", act)
     try:
         b = np.array([float(v) for v in raw], dtype=np.float64)
     except (TypeError, ValueError):
@@ -67,12 +73,12 @@ def _coeffs(act):
     return b[: (nz[-1] + 1 if nz.size else 1)]
 
 
-def _derivative(b):
+def _derivative(b: FloatArray) -> FloatArray:
     d = np.sqrt(np.arange(1, b.size, dtype=np.float64)) * b[1:]
     return d if d.size else np.zeros(1)
 
 
-def _header(act, b, target, comment):
+def _header(act: object, b: FloatArray, target: str, comment: str) -> str:
     src = getattr(act, "source", None)
     kind = getattr(act, "kind", None)
     origin = f"{kind} of {src}" if src is not None else "an explicit coefficient list"
@@ -86,7 +92,7 @@ def _header(act, b, target, comment):
     return "\n".join(comment + line for line in lines)
 
 
-def _comment_safe(text, c_style=False, limit=200):
+def _comment_safe(text: object, c_style: bool = False, limit: int = 200) -> str:
     """Any text as one line that is safe inside a comment of the generated code.
 
     Whitespace runs (every Unicode line break included) become one space; characters that are
@@ -105,13 +111,13 @@ def _comment_safe(text, c_style=False, limit=200):
     return short_expr(text, limit)
 
 
-def _floats(v, per_line=4, indent="    "):
+def _floats(v: Iterable[float], per_line: int = 4, indent: str = "    ") -> str:
     items = [repr(float(x)) for x in v]
     rows = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
     return (",\n" + indent).join(rows)
 
 
-def _check_name(name, what="name"):
+def _check_name(name: object, what: str = "name") -> str:
     """A valid Python identifier, returned in NFKC normal form: Python reads identifiers
     NFKC-normalized (``ｎｐ`` *is* ``np`` in source code), so every later check and the
     generated code use that form."""
@@ -206,7 +212,7 @@ isinfd32 isinfd64 isinfd128 finitef finitel signbitf signbitl toascii
 _C_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
-def _check_target_name(name, target, what="name"):
+def _check_target_name(name: str, target: str, what: str = "name") -> str:
     """Reject names that are fine identifiers but collide with what the generated code uses."""
     if target in _PY_RESERVED and name in _PY_RESERVED[target]:
         raise HermiteRevError(
@@ -233,7 +239,28 @@ def _check_target_name(name, target, what="name"):
     return name
 
 
-def _export_numpy(act, b, name, **_):
+def _coeff_source(N: str, b: FloatArray, d: FloatArray, brackets: str) -> str:
+    """The generated ``N_COEFFS`` and ``N_GRAD_COEFFS`` (phi's and phi''s Hermite coefficients) as
+    Python lists (``brackets="[]"``) or tuples (``"()"``, one trailing comma)."""
+    op, cl = brackets[0], brackets[1]
+    comma = "," if brackets == "()" else ""
+    return f"{N}_COEFFS = {op}\n    {_floats(b)}{comma}\n{cl}\n{N}_GRAD_COEFFS = {op}\n    {_floats(d)}{comma}\n{cl}"
+
+
+def _series_source(name: str, xp: str) -> str:
+    """The generated ``_NAME_series(x, coeffs)``: sum_k coeffs[k] h_k(x) by the three-term
+    recurrence, for the array module ``xp`` of the generated code (``"torch"`` or ``"jnp"``)."""
+    return f"""def _{name}_series(x, coeffs):
+    h_prev = {xp}.zeros_like(x)
+    h = {xp}.ones_like(x)
+    out = coeffs[0] * h
+    for k in range(1, len(coeffs)):
+        h_prev, h = h, (x * h - math.sqrt(k - 1) * h_prev) / math.sqrt(k)
+        out = out + coeffs[k] * h
+    return out"""
+
+
+def _export_numpy(act: object, b: FloatArray, name: str, **_: Any) -> str:
     d = _derivative(b)
     return f'''{_header(act, b, "numpy", "# ")}
 import numpy as np
@@ -268,7 +295,7 @@ def {name}_grad(x):
 '''
 
 
-def _export_torch(act, b, name, class_name="HermiteActivation", **_):
+def _export_torch(act: object, b: FloatArray, name: str, class_name: str = "HermiteActivation", **_: Any) -> str:
     class_name = _check_name(class_name, "class_name")
     _check_target_name(class_name, "torch", "class_name")
     taken = {name, f"{name}_grad", f"_{name}_series", f"{name.upper()}_COEFFS", f"{name.upper()}_GRAD_COEFFS"}
@@ -283,22 +310,10 @@ import math
 
 import torch
 
-{name.upper()}_COEFFS = [
-    {_floats(b)}
-]
-{name.upper()}_GRAD_COEFFS = [
-    {_floats(d)}
-]
+{_coeff_source(name.upper(), b, d, "[]")}
 
 
-def _{name}_series(x, coeffs):
-    h_prev = torch.zeros_like(x)
-    h = torch.ones_like(x)
-    out = coeffs[0] * h
-    for k in range(1, len(coeffs)):
-        h_prev, h = h, (x * h - math.sqrt(k - 1) * h_prev) / math.sqrt(k)
-        out = out + coeffs[k] * h
-    return out
+{_series_source(name, "torch")}
 
 
 def {name}(x):
@@ -324,7 +339,7 @@ class {class_name}(torch.nn.Module):
 '''
 
 
-def _export_jax(act, b, name, **_):
+def _export_jax(act: object, b: FloatArray, name: str, **_: Any) -> str:
     d = _derivative(b)
     return f'''{_header(act, b, "jax", "# ")}
 import math
@@ -332,22 +347,10 @@ import math
 import jax
 import jax.numpy as jnp
 
-{name.upper()}_COEFFS = (
-    {_floats(b)},
-)
-{name.upper()}_GRAD_COEFFS = (
-    {_floats(d)},
-)
+{_coeff_source(name.upper(), b, d, "()")}
 
 
-def _{name}_series(x, coeffs):
-    h_prev = jnp.zeros_like(x)
-    h = jnp.ones_like(x)
-    out = coeffs[0] * h
-    for k in range(1, len(coeffs)):
-        h_prev, h = h, (x * h - math.sqrt(k - 1) * h_prev) / math.sqrt(k)
-        out = out + coeffs[k] * h
-    return out
+{_series_source(name, "jnp")}
 
 
 @jax.jit
@@ -363,7 +366,7 @@ def {name}_grad(x):
 '''
 
 
-def _export_c(act, b, name, **_):
+def _export_c(act: object, b: FloatArray, name: str, **_: Any) -> str:
     n = b.size
     d = np.zeros(n)
     d[: n - 1] = _derivative(b)[: n - 1] if n > 1 else 0.0
@@ -424,7 +427,7 @@ double {name}_grad(double x)
 """
 
 
-def _latex_number(v, digits):
+def _latex_number(v: float, digits: int) -> str:
     text = f"{abs(v):.{digits}g}"
     if "e" in text:
         mant, exp = text.split("e")
@@ -432,7 +435,7 @@ def _latex_number(v, digits):
     return text
 
 
-def _export_latex(act, b, name, digits=6, terms=8, **_):
+def _export_latex(act: object, b: FloatArray, name: str, digits: int = 6, terms: int = 8, **_: Any) -> str:
     digits = check_positive_int(digits, "digits")
     terms = check_positive_int(terms, "terms")
     symbol = r"\phi" if name == "phi" else rf"\mathrm{{{name}}}"
@@ -451,7 +454,7 @@ def _export_latex(act, b, name, digits=6, terms=8, **_):
     return rf"{symbol}(z) = {text}"
 
 
-def _export_neural_tangents(act, b, name, **_):
+def _export_neural_tangents(act: object, b: FloatArray, name: str, **_: Any) -> str:
     d = _derivative(b)
     N = name.upper()
     return f'''{_header(act, b, "neural_tangents", "# ")}
@@ -462,12 +465,7 @@ import math
 import jax.numpy as jnp
 from neural_tangents import stax
 
-{N}_COEFFS = (
-    {_floats(b)},
-)
-{N}_GRAD_COEFFS = (
-    {_floats(d)},
-)
+{_coeff_source(N, b, d, "()")}
 # h_m(s z) = sum_i s^(m-2i) (s^2-1)^i {N}_RESCALE[m][i] h_(m-2i)(z)  (Hermite multiplication theorem)
 {N}_RESCALE = tuple(
     tuple(math.exp(0.5 * (math.lgamma(m + 1) - math.lgamma(m - 2 * i + 1)) - math.lgamma(i + 1)) / 2.0 ** i
@@ -475,14 +473,7 @@ from neural_tangents import stax
     for m in range(len({N}_COEFFS)))
 
 
-def _{name}_series(x, coeffs):
-    h_prev = jnp.zeros_like(x)
-    h = jnp.ones_like(x)
-    out = coeffs[0] * h
-    for k in range(1, len(coeffs)):
-        h_prev, h = h, (x * h - math.sqrt(k - 1) * h_prev) / math.sqrt(k)
-        out = out + coeffs[k] * h
-    return out
+{_series_source(name, "jnp")}
 
 
 def {name}(x):

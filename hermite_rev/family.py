@@ -38,12 +38,13 @@ from .kernels import _label_for, kernel_name
 from .series import Tail, TaylorCoeffs, taylor
 
 if TYPE_CHECKING:
+    from ._typing import ActivationLike, KernelLike, Kind, RealLike, Signs
     from .lower import BestMember, CompiledActivation
 
 __all__ = ["reverse", "ActivationFamily", "Activation"]
 
 
-def _sqrt_err(a, err, k1):
+def _sqrt_err(a: Any, err: Any, k1: Any) -> mpmath.mpf:
     """Error bound of sqrt(a / k1) given |a - a_true| <= err."""
     if err == 0:
         return mpmath.mpf(0)
@@ -75,12 +76,12 @@ class Activation:
     errors: tuple = None  # type: ignore[assignment]  # None -> zeros in __post_init__
     dps: int = 30
     exact: tuple | None = None
-    kind: str | None = None
+    kind: Kind | None = None
     source: sympy.Expr | None = None
     truncation: Tail | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         from .hermite import coefficient_list
 
         with mpmath.workdps(self.dps):  # mpf() rounds to the context precision
@@ -99,7 +100,7 @@ class Activation:
     # --- construction -----------------------------------------------------------------------
 
     @classmethod
-    def from_expr(cls, phi, n, dps=30):
+    def from_expr(cls, phi: ActivationLike, n: int, dps: int = 30) -> Activation:
         """The first ``n`` Hermite coefficients of a sympy activation ``phi(z)``."""
         hc = hermite_coeffs(phi, n, dps)
         return cls(hc.values, hc.errors, dps, hc.exact)
@@ -107,11 +108,11 @@ class Activation:
     # --- views ------------------------------------------------------------------------------
 
     @property
-    def n(self):
+    def n(self) -> int:
         return len(self.coeffs)
 
     @property
-    def degree(self):
+    def degree(self) -> int:
         """Highest k with b_k != 0 (-1 for the zero activation)."""
         nz = [k for k, b in enumerate(self.coeffs) if b != 0]
         return nz[-1] if nz else -1
@@ -120,7 +121,7 @@ class Activation:
     expr_form = "hermite"
 
     @property
-    def expr(self):
+    def expr(self) -> sympy.Expr:
         r"""sympy expression in z: :math:`\sum_k b_k\, \mathrm{HermiteNorm}(k, z)`, exact where the
         coefficients are.
 
@@ -138,7 +139,7 @@ class Activation:
         return self._cache["expr"]
 
     @property
-    def expr_monomial(self):
+    def expr_monomial(self) -> sympy.Expr:
         """The expanded polynomial sum_k b_k h_k(z) in powers of z.
 
         Warning: its coefficients are large and alternate in sign, so evaluating it in float64
@@ -153,7 +154,7 @@ class Activation:
         return self._cache["expr_monomial"]
 
     @public
-    def __call__(self, x):
+    def __call__(self, x: RealLike) -> mpmath.mpf:
         """phi(x) (scalar) at the activation's own precision: ``dps + 10`` digits while summing,
         the result rounded to ``dps`` digits, whatever the global mpmath precision is."""
         with mpmath.workdps(self.dps + 10):
@@ -161,7 +162,7 @@ class Activation:
         with mpmath.workdps(self.dps):
             return +v
 
-    def derivative(self):
+    def derivative(self) -> Activation:
         """phi' as an Activation: h_k' = sqrt(k) h_{k-1}, so b'_k = sqrt(k+1) b_{k+1}."""
         with mpmath.workdps(self.dps):
             co = [mpmath.sqrt(k + 1) * self.coeffs[k + 1] for k in range(self.n - 1)] or [mpmath.mpf(0)]
@@ -225,7 +226,7 @@ class Activation:
         ax.set_ylabel(r"$\phi(z)$")
         return ax
 
-    def short(self):
+    def short(self) -> str:
         from ._text import format_value
 
         errors = self.errors if self.errors is not None else [None] * self.n
@@ -233,7 +234,7 @@ class Activation:
         more = ", ..." if self.n > 4 else ""
         return f"b=[{shown}{more}]"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         from ._text import format_bound, short_expr
 
         src = f", {self.kind} of {short_expr(kernel_name(self.source), 70)}" if self.source is not None else ""
@@ -245,7 +246,7 @@ class Activation:
             f"{self.short()}{src})"
         )
 
-    def _repr_latex_(self):
+    def _repr_latex_(self) -> str:
         from .export import export_activation
 
         return "$" + export_activation(self, "latex", digits=6, terms=8) + "$"
@@ -275,7 +276,7 @@ class ActivationFamily:
     """
 
     kernel: sympy.Expr
-    kind: str
+    kind: Kind
     taylor: TaylorCoeffs
     magnitudes: list
     errors: list
@@ -289,11 +290,11 @@ class ActivationFamily:
     hyper: dict | None = None
 
     @property
-    def n(self):
+    def n(self) -> int:
         return len(self.magnitudes)
 
     @property
-    def dps(self):
+    def dps(self) -> int:
         return self.taylor.dps or 30
 
     def count(self) -> int:
@@ -305,7 +306,7 @@ class ActivationFamily:
         """Rigorous bound on K(1) - sum_{k<n} a_k: the largest kernel error on [-1, 1] of any member."""
         return self.taylor.tail
 
-    def _signs_vector(self, signs):
+    def _signs_vector(self, signs: Signs | None) -> list[int]:
         m = len(self.nonzero)
         if signs is None:
             return [1] * m
@@ -377,22 +378,16 @@ class ActivationFamily:
             )
         return best_member(self, criterion, **options)
 
-    def plot(
-        self,
-        ax: Any = None,
-        xlim: tuple[float, float] = (-3, 3),
-        limit: int = 16,
-        seed: int = 0,
-        low: int | None = None,
-        label: str | None = None,
-    ) -> Any:
+    def plot(self, ax: Any = None, **options: Any) -> Any:
         """Plot up to ``limit`` members that differ in their low-order signs (phi and -phi never
-        both; see :func:`hermite_rev.plots.family_signs` for how they are chosen)."""
+        both; see :func:`hermite_rev.plots.family_signs` for how they are chosen).  ``options`` are
+        those of :func:`hermite_rev.plots.plot_family`: ``xlim=(-3, 3)``, ``limit=16``, ``seed=0``,
+        ``low=None``, ``label=None``, ``highlight=()``."""
         from .plots import plot_family
 
-        return plot_family(self, ax=ax, xlim=xlim, limit=limit, seed=seed, low=low, label=label)
+        return plot_family(self, ax=ax, **options)
 
-    def _repr_latex_(self):
+    def _repr_latex_(self) -> str:
         terms = [rf"{mpmath.nstr(self.magnitudes[k], 6)}\,h_{{{k}}}(z)" for k in self.nonzero[:6]]
         more = r" \pm \dots" if len(self.nonzero) > 6 else ""
         return (
@@ -402,10 +397,10 @@ class ActivationFamily:
             + rf"$ ({self.count()} = $2^{{{len(self.nonzero)}}}$ activations with this {self.kind.upper()})"
         )
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Activation]:
         return self.members()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         from ._text import format_bound, short_expr
 
         src = short_expr(kernel_name(self.kernel, self.label), 60)
@@ -415,7 +410,7 @@ class ActivationFamily:
         )
 
 
-def _as_kernel(K):
+def _as_kernel(K: KernelLike | Sequence[Any]) -> sympy.Expr:
     import numpy as np
 
     if isinstance(K, np.ndarray):  # numpy coefficients work like a list (floats: shortest round-trip decimal)
@@ -432,8 +427,8 @@ def _as_kernel(K):
 
 @public
 def reverse(
-    K: sympy.Expr | str | Sequence[Any],
-    kind: str = "ntk",
+    K: KernelLike | Sequence[Any],
+    kind: Kind = "ntk",
     n: int = 40,
     dps: int = 30,
     *,
@@ -579,7 +574,7 @@ def reverse(
 
 def _reverse_hyper(
     expr: sympy.Expr,
-    kind: str,
+    kind: Kind,
     n: int,
     dps: int,
     exact: bool,

@@ -50,6 +50,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import mpmath
 import numpy as np
@@ -60,22 +61,30 @@ import sympy
 from ._validate import HermiteRevError, as_expr, check_kind, check_positive_int, public, z
 from ._validate import c as c_symbol
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import NDArray
+
+    from ._typing import ArrayLike, FloatArray, KernelLike, Kind
+    from .family import Activation
+
 __all__ = ["ReLU", "Cos", "Sin", "Erf", "Poly", "Form", "paper_form", "fit_kernel", "FitResult"]
 
 _SQRT2PI = math.sqrt(2 * math.pi)
 _CSTEP = 1e-30  # complex-step size (derivatives exact to rounding)
 
 
-def _npdf(t):
+def _npdf(t: Any) -> Any:
     return np.exp(-t * t / 2) / _SQRT2PI
 
 
-def _upper_cdf(t):
+def _upper_cdf(t: Any) -> Any:
     """Phi(-t) (complex-step safe)."""
     return sp.erfc(t / math.sqrt(2)) / 2
 
 
-def _hnorm(x, n):
+def _hnorm(x: Any, n: int) -> NDArray[Any]:
     """[h_0(x), ..., h_{n-1}(x)] (complex-safe recurrence)."""
     out = np.empty(max(n, 1), dtype=np.result_type(x, float))
     out[0] = 1.0
@@ -97,13 +106,13 @@ class _Basis:
     names: tuple = ()
     bounds: tuple = ()  # ((lo, hi), ...) for each parameter
 
-    def coeffs(self, p, n):  # pragma: no cover - abstract
+    def coeffs(self, p: Sequence[Any] | NDArray[Any], n: int) -> NDArray[Any]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def expr(self, p):  # pragma: no cover - abstract
+    def expr(self, p: Sequence[float] | NDArray[Any]) -> sympy.Expr:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def jacobian(self, p, n):
+    def jacobian(self, p: ArrayLike, n: int) -> FloatArray:
         """d b_k / d p_j, shape (n, len(p)), by complex steps (b_k is analytic in p)."""
         p = np.asarray(p, dtype=float)
         J = np.empty((n, p.size))
@@ -114,10 +123,10 @@ class _Basis:
         return J
 
     @property
-    def nparams(self):
+    def nparams(self) -> int:
         return len(self.names)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
 
@@ -127,7 +136,7 @@ class ReLU(_Basis):
     names = ("a", "t")
     bounds = ((-10.0, 10.0), (-4.0, 4.0))
 
-    def coeffs(self, p, n):
+    def coeffs(self, p: Sequence[Any] | NDArray[Any], n: int) -> NDArray[Any]:
         a, t = p[0], p[1]
         out = np.zeros(n, dtype=np.result_type(a, t, float))
         pdf = _npdf(t)
@@ -139,7 +148,7 @@ class ReLU(_Basis):
             out[2:] = a * pdf * _hnorm(t, n - 2) / np.sqrt(k * (k - 1.0))
         return out
 
-    def expr(self, p):
+    def expr(self, p: Sequence[float] | NDArray[Any]) -> sympy.Expr:
         return sympy.Float(p[0]) * sympy.Max(0, z - sympy.Float(p[1]))
 
 
@@ -149,27 +158,27 @@ class Cos(_Basis):
     names = ("e", "f", "g")
     bounds = ((-10.0, 10.0), (-8.0, 8.0), (-math.pi, math.pi))
 
-    def coeffs(self, p, n):
+    def coeffs(self, p: Sequence[Any] | NDArray[Any], n: int) -> NDArray[Any]:
         e, f, g = p[0], p[1], p[2]
         dt = np.result_type(e, f, g, float)
         powk = np.empty(n, dtype=dt)  # f^k / sqrt(k!)
         powk[0] = 1.0
         for k in range(1, n):
             powk[k] = powk[k - 1] * f / math.sqrt(k)
-        k = np.arange(n)
-        return e * np.exp(-f * f / 2) * powk * np.cos(g + k * math.pi / 2)
+        ks = np.arange(n)
+        return e * np.exp(-f * f / 2) * powk * np.cos(g + ks * math.pi / 2)
 
-    def expr(self, p):
+    def expr(self, p: Sequence[float] | NDArray[Any]) -> sympy.Expr:
         return sympy.Float(p[0]) * sympy.cos(sympy.Float(p[1]) * z + sympy.Float(p[2]))
 
 
 class Sin(Cos):
     """``e * sin(f z + g)`` = ``e * cos(f z + g - pi/2)``; parameters (e, f, g)."""
 
-    def coeffs(self, p, n):
+    def coeffs(self, p: Sequence[Any] | NDArray[Any], n: int) -> NDArray[Any]:
         return super().coeffs((p[0], p[1], p[2] - math.pi / 2), n)
 
-    def expr(self, p):
+    def expr(self, p: Sequence[float] | NDArray[Any]) -> sympy.Expr:
         return sympy.Float(p[0]) * sympy.sin(sympy.Float(p[1]) * z + sympy.Float(p[2]))
 
 
@@ -179,7 +188,7 @@ class Erf(_Basis):
     names = ("e", "s", "t")
     bounds = ((-10.0, 10.0), (-3.0, 3.0), (-4.0, 4.0))
 
-    def coeffs(self, p, n):
+    def coeffs(self, p: Sequence[Any] | NDArray[Any], n: int) -> NDArray[Any]:
         e, s, t = p[0], p[1], p[2]
         sigma = np.sqrt(1 + 2 * s * s)
         u = t / sigma
@@ -201,14 +210,14 @@ class Erf(_Basis):
             )
         return out
 
-    def expr(self, p):
+    def expr(self, p: Sequence[float] | NDArray[Any]) -> sympy.Expr:
         return sympy.Float(p[0]) * sympy.erf(sympy.Float(p[1]) * z + sympy.Float(p[2]))
 
 
 class Poly(_Basis):
     """``sum_j p_j z^j`` (j <= degree); parameters p_0 .. p_degree (linear)."""
 
-    def __init__(self, degree=1):
+    def __init__(self, degree: int = 1) -> None:
         self.degree = int(degree)
         if self.degree < 0:
             raise HermiteRevError(f"polynomial degree must be >= 0, got degree={degree!r}")
@@ -225,7 +234,7 @@ class Poly(_Basis):
             M[: he.size, j] = he * np.sqrt([float(math.factorial(k)) for k in range(he.size)])
         self._M = M
 
-    def coeffs(self, p, n):
+    def coeffs(self, p: Sequence[Any] | NDArray[Any], n: int) -> NDArray[Any]:
         p = np.asarray(p)
         b = self._M @ p
         out = np.zeros(n, dtype=b.dtype)
@@ -233,10 +242,10 @@ class Poly(_Basis):
         out[:m] = b[:m]
         return out
 
-    def expr(self, p):
+    def expr(self, p: Sequence[float] | NDArray[Any]) -> sympy.Expr:
         return sympy.Add(*[sympy.Float(v) * z**j for j, v in enumerate(p)])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Poly({self.degree})"
 
 
@@ -245,7 +254,7 @@ class Poly(_Basis):
 # ---------------------------------------------------------------------------------------------
 
 
-def _relu_pair(t, rho):
+def _relu_pair(t: Any, rho: FloatArray) -> tuple[Any, Any, Any, Any]:
     """Unit ReLU(z - t): (E[(u-t)+(v-t)+], P(u>t, v>t)) and their t-derivatives, corr(u, v) = rho."""
     rho = np.clip(rho, -1.0, 1.0)
     s = np.sqrt(np.maximum(1 - rho * rho, 0.0))
@@ -273,7 +282,7 @@ class Form:
     bases: tuple
     n_series: int = 512
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         bases = tuple(self.bases)
         if not bases or not all(isinstance(b, _Basis) for b in bases):
             raise HermiteRevError(f"a Form needs a sequence of bases (ReLU, Cos, Sin, Erf, Poly), got {self.bases!r}")
@@ -282,19 +291,19 @@ class Form:
         object.__setattr__(self, "bases", bases)
 
     @property
-    def names(self):
+    def names(self) -> tuple[str, ...]:
         return tuple(f"{type(b).__name__.lower()}{i}.{nm}" for i, b in enumerate(self.bases) for nm in b.names)
 
     @property
-    def nparams(self):
+    def nparams(self) -> int:
         return sum(b.nparams for b in self.bases)
 
     @property
-    def bounds(self):
+    def bounds(self) -> tuple[FloatArray, FloatArray]:
         bs = [bd for b in self.bases for bd in b.bounds]
         return np.array([lo for lo, _ in bs]), np.array([hi for _, hi in bs])
 
-    def _split(self, params):
+    def _split(self, params: ArrayLike) -> list[FloatArray]:
         params = np.asarray(params, dtype=float)
         if params.shape != (self.nparams,):
             raise HermiteRevError(f"this form has {self.nparams} parameters {self.names}, got {params.shape}")
@@ -304,25 +313,42 @@ class Form:
             i += b.nparams
         return out
 
-    def hermite(self, params, n):
+    def hermite(self, params: ArrayLike, n: int) -> FloatArray:
         """b_0 .. b_{n-1} of the whole form (float64)."""
         n = check_positive_int(n, "n")
         return sum(b.coeffs(p, n) for b, p in zip(self.bases, self._split(params)))
 
-    def hermite_jacobian(self, params, n):
+    def hermite_jacobian(self, params: ArrayLike, n: int) -> FloatArray:
         """d b_k / d params, shape (n, nparams)."""
         return np.concatenate([b.jacobian(p, n) for b, p in zip(self.bases, self._split(params))], axis=1)
 
-    def expr(self, params):
+    def expr(self, params: ArrayLike) -> sympy.Expr:
         """The form as a sympy expression in z."""
         return sympy.Add(*[b.expr(p) for b, p in zip(self.bases, self._split(params))])
 
-    def __call__(self, params, x):
+    def __call__(self, params: ArrayLike, x: ArrayLike) -> FloatArray:
         """phi(x) with numpy (for plots and checks)."""
         f = sympy.lambdify(z, self.expr(params), modules=["numpy", {"erf": sp.erf}])
         return np.broadcast_to(f(np.asarray(x, dtype=float)), np.shape(x)).astype(float)
 
-    def kernel(self, params, cs, kind="ntk", jacobian=False):
+    @overload
+    def kernel(
+        self, params: ArrayLike, cs: ArrayLike, kind: Kind = "ntk", jacobian: Literal[False] = False
+    ) -> FloatArray: ...
+
+    @overload
+    def kernel(
+        self, params: ArrayLike, cs: ArrayLike, kind: Kind = "ntk", *, jacobian: Literal[True]
+    ) -> tuple[FloatArray, FloatArray]: ...
+
+    @overload
+    def kernel(
+        self, params: ArrayLike, cs: ArrayLike, kind: Kind, jacobian: Literal[True]
+    ) -> tuple[FloatArray, FloatArray]: ...
+
+    def kernel(
+        self, params: ArrayLike, cs: ArrayLike, kind: Kind = "ntk", jacobian: bool = False
+    ) -> FloatArray | tuple[FloatArray, FloatArray]:
         """Exact one-hidden-layer kernel at the cosines ``cs`` (and its Jacobian, shape (len(cs), nparams))."""
         kind = check_kind(kind)
         cs = np.asarray(cs, dtype=float)
@@ -339,7 +365,7 @@ class Form:
         psi = sum((b.coeffs(p, N) for _, b, p in smooth), np.zeros(N))
         K = V @ (psi * psi)
         offsets = np.cumsum([0] + [b.nparams for b in self.bases])
-        J = np.zeros((cs.size, self.nparams)) if jacobian else None
+        J: Any = np.zeros((cs.size, self.nparams)) if jacobian else None
         if jacobian:
             for i, b, p in smooth:
                 J[:, offsets[i] : offsets[i + 1]] = V @ (2 * psi[:, None] * b.jacobian(p, N))
@@ -360,7 +386,7 @@ class Form:
         return (K, J) if jacobian else K
 
 
-def paper_form():
+def paper_form() -> Form:
     """``a*ReLU(z - b) + c*z + d + e*cos(f*z + g)`` (Simon, Anand & DeWeese 2022)."""
     return Form((ReLU(), Poly(1), Cos()))
 
@@ -396,7 +422,7 @@ class FitResult:
     form: Form
     params: np.ndarray
     names: tuple
-    kind: str
+    kind: Kind
     sup_error: float
     rel_error: float
     grid_rms: float
@@ -405,15 +431,15 @@ class FitResult:
     nfev: int
     target: sympy.Expr
 
-    def expr(self):
+    def expr(self) -> sympy.Expr:
         """The fitted activation as a sympy expression in z."""
         return self.form.expr(self.params)
 
-    def kernel(self, cs):
+    def kernel(self, cs: ArrayLike) -> FloatArray:
         """The fitted form's exact 1HL kernel at ``cs``."""
         return self.form.kernel(self.params, cs, self.kind)
 
-    def activation(self, n=64):
+    def activation(self, n: int = 64) -> Activation:
         """The fitted form as an :class:`~hermite_rev.Activation` of its first ``n`` Hermite coefficients.
 
         The coefficients are float64 closed forms (errors ~1e-16 relative).  The activation is
@@ -452,7 +478,7 @@ class FitResult:
         errors = tuple(abs(v) * 4e-16 + 1e-300 for v in b)
         return Activation(tuple(float(v) for v in b), errors, 16, None, self.kind, label, tail)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         ps = ", ".join(f"{nm}={v:.6g}" for nm, v in zip(self.names, self.params))
         return (
             f"FitResult({self.kind}, sup error {self.sup_error:.3g} (relative {self.rel_error:.3g}), "
@@ -460,12 +486,12 @@ class FitResult:
         )
 
 
-def _cos_grid(m):
+def _cos_grid(m: int) -> FloatArray:
     """Chebyshev-Lobatto points (dense near c = +-1 where kernels are least smooth)."""
     return np.cos(np.linspace(np.pi, 0, m))
 
 
-def _target_values(K, cs, dps=20, mp_beyond=0.999):
+def _target_values(K: sympy.Expr, cs: FloatArray, dps: int = 20, mp_beyond: float = 0.999) -> FloatArray:
     """K at the cosines: numpy, except near |c| = 1 (and wherever numpy fails) where mpmath is used
     (nested acos / sqrt(1 - c^2) lose digits there in float64)."""
     cs = np.asarray(cs, dtype=float)
@@ -485,7 +511,7 @@ def _target_values(K, cs, dps=20, mp_beyond=0.999):
     return out
 
 
-def _check_x0(x0, form):
+def _check_x0(x0: ArrayLike, form: Form) -> FloatArray:
     """``x0`` as a float vector with one finite entry per parameter of ``form``."""
     try:
         v = np.asarray(x0, dtype=float)
@@ -502,7 +528,18 @@ def _check_x0(x0, form):
 
 
 @public
-def fit_kernel(K, form=None, kind="ntk", *, grid=161, restarts=8, seed=0, x0=None, check_grid=2001, max_nfev=400):
+def fit_kernel(
+    K: KernelLike,
+    form: Form | None = None,
+    kind: Kind = "ntk",
+    *,
+    grid: int = 161,
+    restarts: int = 8,
+    seed: int = 0,
+    x0: ArrayLike | None = None,
+    check_grid: int = 2001,
+    max_nfev: int = 400,
+) -> FitResult:
     r"""Fit a form's exact one-hidden-layer kernel to a target kernel by least squares.
 
     Minimises :math:`\sum_i (K_\theta(c_i) - K(c_i))^2` over Chebyshev-Lobatto cosines
@@ -552,10 +589,10 @@ def fit_kernel(K, form=None, kind="ntk", *, grid=161, restarts=8, seed=0, x0=Non
         raise HermiteRevError(f"target kernel {K} is not finite on [-1, 1]")
     lo, hi = form.bounds
 
-    def resid(p):
+    def resid(p: FloatArray) -> FloatArray:
         return form.kernel(p, cs, kind) - target
 
-    def jac(p):
+    def jac(p: FloatArray) -> FloatArray:
         return form.kernel(p, cs, kind, jacobian=True)[1]
 
     rng = np.random.default_rng(seed)
@@ -570,6 +607,7 @@ def fit_kernel(K, form=None, kind="ntk", *, grid=161, restarts=8, seed=0, x0=Non
         nfev += sol.nfev
         if best is None or sol.cost < best.cost:
             best = sol
+    assert best is not None  # restarts >= 1
     fine = np.union1d(_cos_grid(check_grid), np.linspace(-1, 1, check_grid))
     tf = _target_values(K, fine)
     err = np.abs(form.kernel(best.x, fine, kind) - tf)

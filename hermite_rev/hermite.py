@@ -33,6 +33,13 @@ from ._text import short_expr
 from ._validate import HermiteRevError, check_kind, public, z
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    import flint
+
+    from ._typing import ActivationLike, ArrayLike, FloatArray, Kind, RealLike
+
+if TYPE_CHECKING:
     from .series import TaylorCoeffs
 
 __all__ = [
@@ -81,28 +88,28 @@ class HermiteNorm(sympy.Function):
     nargs = 2
 
     @classmethod
-    def eval(cls, k, x):
+    def eval(cls, k: sympy.Expr, x: sympy.Expr) -> sympy.Expr | None:
         if not (k.is_Integer and k >= 0):
             raise HermiteRevError(f"HermiteNorm degree must be an integer >= 0, got k={k}")
         if k == 0:
             return sympy.Integer(1)
         return None
 
-    def fdiff(self, argindex=2):
+    def fdiff(self, argindex: int = 2) -> sympy.Expr:
         if argindex != 2:
             raise sympy.ArgumentIndexError(self, argindex)
         k, x = self.args
         return sympy.sqrt(k) * HermiteNorm(k - 1, x)
 
-    def polynomial(self):
+    def polynomial(self) -> sympy.Expr:
         """The expanded polynomial He_k(x) / sqrt(k!)."""
         k, x = self.args
         return sympy.expand(sympy.hermite_prob(int(k), x) / sympy.sqrt(sympy.factorial(k)))
 
-    def _eval_rewrite_as_Poly(self, k, x, **kwargs):
+    def _eval_rewrite_as_Poly(self, k: sympy.Expr, x: sympy.Expr, **kwargs: Any) -> sympy.Expr:
         return self.polynomial()
 
-    def _eval_evalf(self, prec):
+    def _eval_evalf(self, prec: int) -> sympy.Float | None:
         k, x = self.args
         xv = x.evalf(prec + 20)
         if not xv.is_Number:
@@ -111,7 +118,7 @@ class HermiteNorm(sympy.Function):
             v = _hermite_values(mpmath.mpf(xv), int(k) + 1)[-1]
         return sympy.Float(v, precision=prec)
 
-    def _pythoncode(self, printer):
+    def _pythoncode(self, printer: Any) -> str:
         k, x = self.args
         herm = printer._module_format("numpy.polynomial.hermite_e.hermeval")
         scale = float(1 / mpmath.sqrt(mpmath.factorial(int(k))))  # 1/sqrt(k!) as a float literal
@@ -119,17 +126,17 @@ class HermiteNorm(sympy.Function):
 
     _numpycode = _scipycode = _cupycode = _jaxcode = _pythoncode
 
-    def _mpmathcode(self, printer):
+    def _mpmathcode(self, printer: Any) -> str:
         k, x = self.args
         herm, sqrt, mpf, fact = (printer._module_format(f"mpmath.{f}") for f in ("hermite", "sqrt", "mpf", "factorial"))
         return f"({herm}({int(k)}, {printer._print(x)} / {sqrt}(2)) / {sqrt}({mpf}(2) ** {int(k)} * {fact}({int(k)})))"
 
-    def _latex(self, printer):
+    def _latex(self, printer: Any) -> str:
         k, x = self.args
         return rf"h_{{{printer._print(k)}}}\left({printer._print(x)}\right)"
 
 
-def hermite_norm_eval(b, x):
+def hermite_norm_eval(b: Sequence[Any], x: Any) -> mpmath.mpf:
     """``sum_k b[k] h_k(x)`` by the three-term recurrence (mpmath, current precision).
 
     h_0 = 1, h_1 = x, h_{k+1} = (x h_k - sqrt(k) h_{k-1}) / sqrt(k+1).
@@ -143,7 +150,7 @@ def hermite_norm_eval(b, x):
     return total
 
 
-def hermite_norm_eval_np(b, x):
+def hermite_norm_eval_np(b: Sequence[Any], x: ArrayLike) -> FloatArray:
     """``sum_k b[k] h_k(x)`` in float64 for a numpy array ``x`` (same recurrence; for plots and
     checks — the compiled path is :meth:`hermite_rev.family.Activation.compile`)."""
     import numpy as np
@@ -157,7 +164,7 @@ def hermite_norm_eval_np(b, x):
     return total
 
 
-def _hermite_values(x, n):
+def _hermite_values(x: Any, n: int) -> list[mpmath.mpf]:
     """[h_0(x), ..., h_{n-1}(x)] (mpmath)."""
     out = [mpmath.mpf(1)]
     if n > 1:
@@ -167,7 +174,7 @@ def _hermite_values(x, n):
     return out[:n]
 
 
-def coefficient_list(seq, name="coefficients"):
+def coefficient_list(seq: object, name: str = "coefficients") -> list[Any]:
     """A sequence of coefficients (list, tuple, 1-D numpy array, ...) as a list of numbers.
 
     numpy scalars become Python numbers; floats (Python and numpy) become mpmath numbers from
@@ -198,7 +205,7 @@ def coefficient_list(seq, name="coefficients"):
     return out
 
 
-def kernel_from_hermite(b, kind="ntk"):
+def kernel_from_hermite(b: Sequence[Any], kind: Kind = "ntk") -> list[Any]:
     """Taylor coefficients of the 1HL kernel: ``b_k^2`` (NNGP) or ``(k+1) b_k^2`` (NTK)."""
     kind = check_kind(kind)
     b = coefficient_list(b, "b")
@@ -207,7 +214,7 @@ def kernel_from_hermite(b, kind="ntk"):
     return [(k + 1) * bk * bk for k, bk in enumerate(b)]
 
 
-def hermite_from_kernel(a, kind="ntk"):
+def hermite_from_kernel(a: Sequence[Any], kind: Kind = "ntk") -> list[Any]:
     """Magnitudes |b_k| of every activation whose 1HL kernel has Taylor coefficients ``a``.
 
     ``sqrt(a_k)`` for the NNGP, ``sqrt(a_k / (k+1))`` for the NTK.  Negative entries raise
@@ -237,7 +244,7 @@ class _NoClosedForm(Exception):
     pass
 
 
-def _he_values(s, n):
+def _he_values(s: sympy.Expr, n: int) -> list[sympy.Expr]:
     """[He_0(s), ..., He_{n-1}(s)] (exact)."""
     out = [sympy.Integer(1), s][:n]
     for k in range(1, n - 1):
@@ -245,7 +252,7 @@ def _he_values(s, n):
     return out
 
 
-def _exp_he_integrals(a, s, n):
+def _exp_he_integrals(a: sympy.Expr, s: sympy.Expr, n: int) -> list[sympy.Expr]:
     r"""[J_k(s) = \int_s^\infty e^{a x} He_k(x) \varphi(x) dx for k < n] (exact).
 
     Integration by parts with He_k \varphi = -(He_{k-1} \varphi)':
@@ -267,7 +274,7 @@ def _exp_he_integrals(a, s, n):
 sqrt2pi = sympy.sqrt(2 * sympy.pi)
 
 
-def _terms(expr):
+def _terms(expr: sympy.Expr) -> list[tuple[sympy.Expr, int, sympy.Expr]]:
     """Split ``expr`` into [(coeff, m, a)] meaning coeff * z^m * exp(a z) (a, coeff constants)."""
     expr = sympy.expand(expr.rewrite(sympy.exp), power_exp=True)
     out = []
@@ -294,7 +301,7 @@ def _terms(expr):
     return out
 
 
-def _pieces(phi):
+def _pieces(phi: sympy.Expr) -> list[tuple[sympy.Expr, sympy.Expr, sympy.Expr]]:
     """[(expr, lo, hi)]: phi restricted to (lo, hi), covering the real line."""
     if phi.has(sympy.Max, sympy.Min, sympy.Abs, sympy.Heaviside, sympy.sign, sympy.Piecewise):
         pw = sympy.piecewise_fold(phi.rewrite(sympy.Piecewise))
@@ -312,7 +319,7 @@ def _pieces(phi):
     return [(phi, -sympy.oo, sympy.oo)]
 
 
-def _exact_hermite(phi, n):
+def _exact_hermite(phi: sympy.Expr, n: int) -> list[sympy.Expr]:
     """Exact b_0 .. b_{n-1}; raises _NoClosedForm when phi is outside the supported class.
 
     phi is split into pieces on intervals, each a sum of coeff * z^m * exp(a z); powers of z
@@ -349,7 +356,7 @@ def _exact_hermite(phi, n):
 # --------------------------------------------------------------------------------------------
 
 
-def _breakpoints(phi):
+def _breakpoints(phi: sympy.Expr) -> list[sympy.Expr]:
     pts = set()
     try:
         for _, lo, hi in _pieces(phi):
@@ -365,7 +372,7 @@ def _breakpoints(phi):
 _GUARD = 15
 
 
-def _quad_hermite(phi, n, dps):
+def _quad_hermite(phi: sympy.Expr, n: int, dps: int) -> tuple[list[mpmath.mpf], list[mpmath.mpf]]:
     """b_k by mpmath quadrature; returns (values, error estimates).
 
     The integrals run at ``dps + 15`` digits.  Each error is the quadrature's own estimate
@@ -378,9 +385,9 @@ def _quad_hermite(phi, n, dps):
     with mpmath.workdps(dps + _GUARD):
         f = sympy.lambdify(z, phi, modules=["mpmath"])
         norm = 1 / mpmath.sqrt(2 * mpmath.pi)
-        cache = {}
+        cache: dict[Any, Any] = {}
 
-        def vals(x):
+        def vals(x: Any) -> list[Any]:
             v = cache.get(x)
             if v is None:
                 w = mpmath.mpf(f(x)) * mpmath.exp(-x * x / 2) * norm
@@ -423,13 +430,13 @@ class HermiteCoeffs:
     dps: int
     method: str
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.values)
 
-    def __getitem__(self, k):
+    def __getitem__(self, k: int) -> Any:
         return self.values[k]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(self.values)
 
 
@@ -490,11 +497,11 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
             errors = tuple(abs(v) * mpmath.mpf(10) ** (-dps) for v in values)
         return HermiteCoeffs(phi, values, errors, tuple(exact_vals), dps, "exact")
     _check_gaussian_integrable(phi, n)
-    values, errors = _quad_hermite(phi, n, dps)
-    return HermiteCoeffs(phi, tuple(values), tuple(errors), None, dps, "quadrature")
+    qvalues, qerrors = _quad_hermite(phi, n, dps)
+    return HermiteCoeffs(phi, tuple(qvalues), tuple(qerrors), None, dps, "quadrature")
 
 
-def _check_gaussian_integrable(phi, n):
+def _check_gaussian_integrable(phi: sympy.Expr, n: int) -> None:
     """Raise unless ``E|phi(Z) h_k(Z)|``, k < n, plausibly exist and phi is real (before quadrature).
 
     Three checks, each of which *proves* a problem when it fires (up to the sampling): phi is
@@ -507,7 +514,7 @@ def _check_gaussian_integrable(phi, n):
     zr = sympy.Symbol("z_r", real=True)
     f = sympy.lambdify(z, phi, modules="mpmath")
 
-    def value(x):
+    def value(x: Any) -> Any:
         try:
             v = mpmath.mpmathify(f(mpmath.mpf(x)))
         except (ZeroDivisionError, ValueError, OverflowError):
@@ -558,7 +565,7 @@ def _check_gaussian_integrable(phi, n):
 
 
 @public
-def gaussian_expectation(f, dps=30):
+def gaussian_expectation(f: ActivationLike, dps: int = 30) -> tuple[mpmath.mpf, mpmath.mpf, sympy.Expr | None]:
     """``E[f(Z)]`` for Z ~ N(0, 1) as ``(value, error, exact_or_None)`` (f in z)."""
     hc = hermite_coeffs(f, 1, dps)
     return hc.values[0], hc.errors[0], (hc.exact[0] if hc.exact else None)
@@ -569,7 +576,15 @@ def gaussian_expectation(f, dps=30):
 # --------------------------------------------------------------------------------------------
 
 
-def _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last):
+def _closed_form_kernel(
+    phi: sympy.Expr,
+    kind: str,
+    depth: int,
+    sigma_w: RealLike,
+    sigma_b: RealLike,
+    sigma_w_last: RealLike,
+    sigma_b_last: RealLike,
+) -> sympy.Expr | None:
     """The kernel expression when phi = s * ReLU or a * erf(b z); else None."""
     from . import kernels
 
@@ -579,11 +594,11 @@ def _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_
     if m and m[s].is_positive:
         scale = m[s]
 
-        def dual(rho, q, ops=kernels._EVAL):
+        def dual(rho: Any, q: Any, ops: Any = kernels._EVAL) -> tuple[Any, Any]:
             nngp, deriv = kernels._relu_dual(rho, q, ops=ops)
             return ops.mul(scale**2, nngp), ops.mul(scale**2, deriv)
 
-        dual._mehler = True  # the dual of s * ReLU
+        dual._mehler = True  # type: ignore[attr-defined]  # the dual of s * ReLU
     else:
         m = phi.match(s * sympy.erf(b * z))
         if not (m and m[s] != 0 and m[b].is_positive):
@@ -658,14 +673,14 @@ def kernel_of(
     return _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last, n, dps)
 
 
-def _has_jump(phi):
+def _has_jump(phi: sympy.Expr) -> bool:
     """True when phi has a jump on the real line (its derivative has a Dirac delta)."""
     if not phi.has(sympy.Heaviside, sympy.sign, sympy.Piecewise, sympy.floor, sympy.ceiling):
         return False
     return sympy.diff(phi, z).has(sympy.DiracDelta)
 
 
-def _rational_variance(q, digits):
+def _rational_variance(q: sympy.Expr, digits: int) -> sympy.Expr:
     """q as is when it is rational, else a Rational with ``digits`` correct digits (keeps the
     next layer's closed forms small: an erfc inside a square root slows sympy down to hours)."""
     if isinstance(q, sympy.Rational):
@@ -673,7 +688,7 @@ def _rational_variance(q, digits):
     return sympy.Rational(mpmath.nstr(mpmath.mpf(sympy.N(q, digits + 5)), digits + 5))
 
 
-def _upper(x):
+def _upper(x: flint.arb) -> mpmath.mpf:
     """An upper bound (mpmath) of an arb ball."""
     from .series import _rad, to_mpf
 
@@ -681,7 +696,7 @@ def _upper(x):
         return to_mpf(x) + _rad(x)
 
 
-def _lower(x):
+def _lower(x: flint.arb) -> mpmath.mpf:
     from .series import _rad, to_mpf
 
     with mpmath.workprec(mpmath.mp.prec + 10):
@@ -692,7 +707,7 @@ def _lower(x):
 _RADII = tuple(mpmath.mpf(2) ** (-e / 4) for e in range(1, 64))
 
 
-def _truncation_bounds(rho, n, M, total, shift=0):
+def _truncation_bounds(rho: flint.arb_series, n: int, M: int, total: Any, shift: int = 0) -> list[mpmath.mpf]:
     r"""Per-coefficient bounds of :math:`[c^j] \sum_{k \ge M} w_k \rho(c)^{k - shift}`, j < n.
 
     ``w_k >= 0`` with :math:`\sum_{k \ge M} w_k \le` ``total``; ``rho`` an arb_series of
@@ -703,7 +718,7 @@ def _truncation_bounds(rho, n, M, total, shift=0):
     """
     if total <= 0:
         return [mpmath.mpf(0)] * n
-    co = list(rho.coeffs()) + [0] * (n - len(rho.coeffs()))
+    co: list[Any] = list(rho.coeffs()) + [0] * (n - len(rho.coeffs()))
     up = [max(mpmath.mpf(0), _upper(x)) if x != 0 else mpmath.mpf(0) for x in co[:n]]
     lo_sum = mpmath.fsum(max(mpmath.mpf(0), _lower(x)) if x != 0 else 0 for x in co[:n])
     rest = max(mpmath.mpf(0), 1 - lo_sum) + mpmath.mpf(10) ** (-mpmath.mp.dps + 5)
@@ -716,7 +731,17 @@ def _truncation_bounds(rho, n, M, total, shift=0):
     return out
 
 
-def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last, n, dps):
+def _generic_kernel_of(
+    phi: sympy.Expr,
+    kind: str,
+    depth: int,
+    sigma_w: RealLike,
+    sigma_b: RealLike,
+    sigma_w_last: RealLike,
+    sigma_b_last: RealLike,
+    n: int,
+    dps: int,
+) -> TaylorCoeffs:
     import flint
 
     from .kernels import _num
@@ -728,7 +753,7 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
     dphi = sympy.diff(phi, z) if ntk else None
     wdps = dps + 10
 
-    def ball(value, err=0):
+    def ball(value: Any, err: Any = 0) -> flint.arb:
         x = flint.arb(mpmath.mpf(sympy.N(value, wdps + 5)) if isinstance(value, sympy.Basic) else value)
         return flint.arb(x, flint.arb(err) + x.rad()) if err else x
 
@@ -747,6 +772,7 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
             phi_q = phi.subs(z, sympy.sqrt(q) * z)
             second, second_err, second_exact = gaussian_expectation(phi_q**2, wdps)
             if ntk:
+                assert dphi is not None
                 dphi_q = sympy.sqrt(q) * dphi.subs(z, sympy.sqrt(q) * z)
                 dsecond, dsecond_err, _ = gaussian_expectation(dphi_q**2, wdps)
             M = n if centred else max(2 * n, 60)
@@ -796,7 +822,7 @@ def _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b
     return res
 
 
-def _fuzz(series, err, n):
+def _fuzz(series: flint.arb_series, err: Sequence[Any], n: int) -> flint.arb_series:
     """Widen coefficient j of an arb_series by ``err[j]`` (truncation bounds, one per j < n)."""
     import flint
 
@@ -810,7 +836,7 @@ def _fuzz(series, err, n):
     return flint.arb_series(out, prec=n)
 
 
-def _horner(coeffs, series, n):
+def _horner(coeffs: Sequence[Any], series: flint.arb_series, n: int) -> flint.arb_series:
     """sum_k coeffs[k] series^k for arb coefficients and an arb_series (Horner)."""
     import flint
 

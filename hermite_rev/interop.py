@@ -23,9 +23,17 @@ F. Pedregosa et al., "Scikit-learn: machine learning in Python", JMLR 2011, arXi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ._validate import HermiteRevError
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ._typing import ArrayLike, FloatArray, KernelLike
+    from .predict import KernelFunction
 
 __all__ = ["SklearnKernel"]
 
@@ -60,7 +68,12 @@ class SklearnKernel(Kernel):
     True
     """
 
-    def __init__(self, K, amplitude=1.0, amplitude_bounds=(1e-5, 1e5)):
+    def __init__(
+        self,
+        K: KernelLike | KernelFunction,
+        amplitude: float = 1.0,
+        amplitude_bounds: tuple[float, float] | str = (1e-5, 1e5),
+    ) -> None:
         if Hyperparameter is None:  # pragma: no cover
             raise HermiteRevError("SklearnKernel needs scikit-learn (pip install scikit-learn)")
         self.K = K
@@ -68,10 +81,10 @@ class SklearnKernel(Kernel):
         self.amplitude_bounds = amplitude_bounds
 
     @property
-    def hyperparameter_amplitude(self):
+    def hyperparameter_amplitude(self) -> Any:
         return Hyperparameter("amplitude", "numeric", self.amplitude_bounds)
 
-    def _function(self):
+    def _function(self) -> tuple[KernelFunction, float]:
         from .predict import compile_kernel
 
         a = self.amplitude
@@ -83,7 +96,9 @@ class SklearnKernel(Kernel):
             raise HermiteRevError(f"amplitude must be a positive number, got amplitude={self.amplitude!r}")
         return compile_kernel(self.K), a
 
-    def __call__(self, X, Y=None, eval_gradient=False):
+    def __call__(
+        self, X: ArrayLike, Y: ArrayLike | None = None, eval_gradient: bool = False
+    ) -> FloatArray | tuple[FloatArray, FloatArray]:
         from .predict import gram
 
         f, a = self._function()
@@ -96,21 +111,21 @@ class SklearnKernel(Kernel):
             return G, np.empty((G.shape[0], G.shape[1], 0))
         return G, G[:, :, None].copy()  # d k / d log A = k
 
-    def diag(self, X):
+    def diag(self, X: ArrayLike) -> FloatArray:
         from .predict import _as_inputs
 
         f, a = self._function()
         U = _as_inputs(X, "X")
         return np.full(U.shape[0], a * f.k1)
 
-    def is_stationary(self):
+    def is_stationary(self) -> bool:
         return False
 
     @property
-    def requires_vector_input(self):
+    def requires_vector_input(self) -> bool:
         return True
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         from .kernels import kernel_name
 
         try:

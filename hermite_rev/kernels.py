@@ -46,14 +46,18 @@ import math
 import numbers
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import mpmath
 import sympy
 
 from ._text import short_expr
 from ._validate import LIMITS, HermiteRevError, _count_nodes, as_number, c, check_nonneg_int, short
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from ._typing import RealLike
 
 __all__ = [
     "arccos",
@@ -263,7 +267,7 @@ def _labelled(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     return wrapper
 
 
-def _num(value, name, *, positive=False, nonneg=False):
+def _num(value: RealLike, name: str, *, positive: bool = False, nonneg: bool = False) -> sympy.Expr:
     """An exact real number (floats become exact rationals, see :func:`hermite_rev._validate.as_number`)."""
     x = as_number(value, name)
     sign = _sign(x)
@@ -274,7 +278,7 @@ def _num(value, name, *, positive=False, nonneg=False):
     return x
 
 
-def _sign(x):
+def _sign(x: sympy.Expr) -> int:
     if x.is_Rational:
         return int(x.p > 0) - int(x.p < 0)
     if x.is_positive:
@@ -290,7 +294,7 @@ def _sign(x):
 
 
 @_labelled
-def arccos(order=1):
+def arccos(order: int = 1) -> sympy.Expr:
     r"""Arc-cosine kernel of Cho & Saul (2009) on unit vectors.
 
     .. math:: k_n(c) = \frac{1}{\pi} J_n(\theta), \quad \theta = \arccos c, \quad
@@ -328,28 +332,28 @@ class _Ops:
     correlation exactly 1.
     """
 
-    def __init__(self, evaluate):
+    def __init__(self, evaluate: bool) -> None:
         self.ev = evaluate
 
-    def add(self, *a):
+    def add(self, *a: Any) -> Any:
         if self.ev:
             return sympy.Add(*a)
-        a = [x for x in map(sympy.sympify, a) if x is not sympy.S.Zero]
-        if len(a) <= 1:
-            return a[0] if a else sympy.S.Zero
-        return _RAW_ASSOC(sympy.Add, *a, evaluate=False)
+        terms = [x for x in map(sympy.sympify, a) if x is not sympy.S.Zero]
+        if len(terms) <= 1:
+            return terms[0] if terms else sympy.S.Zero
+        return _RAW_ASSOC(sympy.Add, *terms, evaluate=False)
 
-    def mul(self, *a):
+    def mul(self, *a: Any) -> Any:
         if self.ev:
             return sympy.Mul(*a)
-        a = [x for x in map(sympy.sympify, a) if x is not sympy.S.One]
-        if any(x is sympy.S.Zero for x in a):
+        factors = [x for x in map(sympy.sympify, a) if x is not sympy.S.One]
+        if any(x is sympy.S.Zero for x in factors):
             return sympy.S.Zero
-        if len(a) <= 1:
-            return a[0] if a else sympy.S.One
-        return _RAW_ASSOC(sympy.Mul, *a, evaluate=False)
+        if len(factors) <= 1:
+            return factors[0] if factors else sympy.S.One
+        return _RAW_ASSOC(sympy.Mul, *factors, evaluate=False)
 
-    def pow(self, b, e):
+    def pow(self, b: Any, e: Any) -> Any:
         if self.ev:
             return sympy.Pow(b, e)
         b, e = sympy.sympify(b), sympy.sympify(e)
@@ -357,26 +361,26 @@ class _Ops:
             return b
         return _RAW_POW(sympy.Pow, b, e, evaluate=False)
 
-    def div(self, a, b):
+    def div(self, a: Any, b: Any) -> Any:
         return self.mul(a, self.pow(b, -1))
 
-    def sub(self, a, b):
+    def sub(self, a: Any, b: Any) -> Any:
         return self.add(a, self.mul(-1, b))
 
-    def sqrt(self, x):
+    def sqrt(self, x: Any) -> Any:
         return self.pow(x, sympy.S.Half)
 
-    def fn(self, f, x):
+    def fn(self, f: Callable[..., Any], x: Any) -> Any:
         return f(x) if self.ev else _RAW_APPLY(f, x, evaluate=False)
 
-    def acos(self, x):
+    def acos(self, x: Any) -> Any:
         return self.fn(sympy.acos, x)
 
-    def asin(self, x):
+    def asin(self, x: Any) -> Any:
         return self.fn(sympy.asin, x)
 
 
-def _uncached(constructor):
+def _uncached(constructor: Callable[..., Any]) -> Callable[..., Any]:
     # sympy's constructors are wrapped by its cache (functools.lru_cache keeps ``__wrapped__``)
     raw = getattr(constructor, "__wrapped__", None)
     if raw is None:  # pragma: no cover - a sympy without the cache wrapper
@@ -390,7 +394,7 @@ _RAW_APPLY = _uncached(sympy.core.function.Application.__new__)
 _EVAL, _LAZY = _Ops(True), _Ops(False)
 
 
-def _relu_dual(rho, q, ops=_EVAL):
+def _relu_dual(rho: Any, q: Any, ops: _Ops = _EVAL) -> tuple[Any, Any]:
     # E[relu(u) relu(v)], u, v ~ N(0, q) with correlation rho; and E[relu'(u) relu'(v)]
     angle = ops.sub(_pi, ops.acos(rho))
     nngp = ops.mul(q / (2 * _pi), ops.add(ops.sqrt(ops.sub(1, ops.pow(rho, 2))), ops.mul(angle, rho)))
@@ -400,8 +404,8 @@ def _relu_dual(rho, q, ops=_EVAL):
 _relu_dual._mehler = True  # type: ignore[attr-defined]
 
 
-def _erf_dual(a, b):
-    def dual(rho, q, ops=_EVAL):
+def _erf_dual(a: sympy.Expr, b: sympy.Expr) -> Callable[..., tuple[Any, Any]]:
+    def dual(rho: Any, q: Any, ops: _Ops = _EVAL) -> tuple[Any, Any]:
         g = 2 * b**2 * q
         nngp = ops.mul(a**2 * 2 / _pi, ops.asin(ops.mul(g / (1 + g), rho)))
         deriv = ops.mul(
@@ -409,11 +413,11 @@ def _erf_dual(a, b):
         )
         return nngp, deriv
 
-    dual._mehler = True
+    dual._mehler = True  # type: ignore[attr-defined]
     return dual
 
 
-def _takes_ops(dual):
+def _takes_ops(dual: Callable[..., Any]) -> bool:
     import inspect
 
     try:
@@ -423,7 +427,14 @@ def _takes_ops(dual):
 
 
 @_labelled
-def deep_kernels(dual, depth, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0):
+def deep_kernels(
+    dual: Callable[..., tuple[Any, Any]],
+    depth: int,
+    sigma_w: RealLike = 1,
+    sigma_b: RealLike = 0,
+    sigma_w_last: RealLike = 1,
+    sigma_b_last: RealLike = 0,
+) -> tuple[sympy.Expr, sympy.Expr]:
     """(NNGP, NTK) of a fully-connected network whose activation has the dual ``dual``.
 
     ``dual(rho, q) -> (E[phi(u)phi(v)], E[phi'(u)phi'(v)])`` for u, v ~ N(0, q) with
@@ -436,7 +447,14 @@ def deep_kernels(dual, depth, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last
     return _deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
 
 
-def _deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last):
+def _deep_kernels(
+    dual: Callable[..., tuple[Any, Any]],
+    depth: int,
+    sigma_w: RealLike,
+    sigma_b: RealLike,
+    sigma_w_last: RealLike,
+    sigma_b_last: RealLike,
+) -> tuple[sympy.Expr, sympy.Expr]:
     """:func:`deep_kernels` without its display label (the named constructors label their own result)."""
     depth = check_nonneg_int(depth, "depth", LIMITS["constructor_depth"])
     sw2 = _num(sigma_w, "sigma_w") ** 2
@@ -473,13 +491,17 @@ def _deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last):
 
 
 @_labelled
-def relu_nngp(depth=1, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0):
+def relu_nngp(
+    depth: int = 1, sigma_w: RealLike = 1, sigma_b: RealLike = 0, sigma_w_last: RealLike = 1, sigma_b_last: RealLike = 0
+) -> sympy.Expr:
     """NNGP kernel of a ReLU network with ``depth`` hidden layers (see module docstring)."""
     return _deep_kernels(_relu_dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)[0]
 
 
 @_labelled
-def relu_ntk(depth=1, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0):
+def relu_ntk(
+    depth: int = 1, sigma_w: RealLike = 1, sigma_b: RealLike = 0, sigma_w_last: RealLike = 1, sigma_b_last: RealLike = 0
+) -> sympy.Expr:
     """NTK of a ReLU network with ``depth`` hidden layers (see module docstring).
 
     With ``sigma_w = sqrt(2)``, ``sigma_b = 0.1`` and depth 4 its value at c = 1 is 5.07.
@@ -488,34 +510,50 @@ def relu_ntk(depth=1, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0):
 
 
 @_labelled
-def erf_nngp(depth=1, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0, a=1, b=1):
+def erf_nngp(
+    depth: int = 1,
+    sigma_w: RealLike = 1,
+    sigma_b: RealLike = 0,
+    sigma_w_last: RealLike = 1,
+    sigma_b_last: RealLike = 0,
+    a: RealLike = 1,
+    b: RealLike = 1,
+) -> sympy.Expr:
     """NNGP kernel of a network with activation ``a * erf(b z)`` (Williams 1997)."""
     dual = _erf_dual(_num(a, "a"), _num(b, "b", positive=True))
     return _deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)[0]
 
 
 @_labelled
-def erf_ntk(depth=1, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0, a=1, b=1):
+def erf_ntk(
+    depth: int = 1,
+    sigma_w: RealLike = 1,
+    sigma_b: RealLike = 0,
+    sigma_w_last: RealLike = 1,
+    sigma_b_last: RealLike = 0,
+    a: RealLike = 1,
+    b: RealLike = 1,
+) -> sympy.Expr:
     """NTK of a network with activation ``a * erf(b z)``."""
     dual = _erf_dual(_num(a, "a"), _num(b, "b", positive=True))
     return _deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)[1]
 
 
 @_labelled
-def exponential(beta=1):
+def exponential(beta: RealLike = 1) -> sympy.Expr:
     """``exp(beta * c)``: all Taylor coefficients beta^k / k! are positive."""
     return sympy.exp(_num(beta, "beta", positive=True) * c)
 
 
 @_labelled
-def gaussian(lengthscale=1):
+def gaussian(lengthscale: RealLike = 1) -> sympy.Expr:
     """Gaussian (RBF) kernel restricted to the unit sphere: exp(-|x-y|^2 / (2 l^2)) = exp((c-1)/l^2)."""
     ell = _num(lengthscale, "lengthscale", positive=True)
     return sympy.exp((c - 1) / ell**2)
 
 
 @_labelled
-def polynomial(coeffs):
+def polynomial(coeffs: Sequence[RealLike]) -> sympy.Expr:
     """``sum_k coeffs[k] c^k`` (coefficients lowest degree first)."""
     if isinstance(coeffs, (str, bytes)) or not hasattr(coeffs, "__iter__"):
         raise HermiteRevError(f"coeffs must be a sequence of numbers, got coeffs={coeffs!r}")
@@ -526,7 +564,7 @@ def polynomial(coeffs):
 
 
 @_labelled
-def inhomogeneous_polynomial(degree, offset=1):
+def inhomogeneous_polynomial(degree: int, offset: RealLike = 1) -> sympy.Expr:
     """``(c + offset)^degree``, the polynomial kernel."""
     d = check_nonneg_int(degree, "degree", LIMITS["symbolic_exponent"])
     return (c + _num(offset, "offset", nonneg=True)) ** d

@@ -24,11 +24,11 @@ __all__ = ["LIMITS", "check_size"]
 #: (``hermite_rev._validate.LIMITS``), which checks the expression sizes itself
 
 
-def _what(low):
+def _what(low: int) -> str:
     return {0: "a non-negative integer", 1: "a positive integer"}.get(low, f"an integer >= {low}")
 
 
-def check_size(value, name, key=None, low=1):
+def check_size(value: object, name: str, key: str | None = None, low: int = 1) -> int:
     """``value`` as an int with ``low <= value <= LIMITS[key]``; else a one-line error naming
     ``name``, the value and the limit.
 
@@ -45,7 +45,7 @@ def check_size(value, name, key=None, low=1):
     key = key or name
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
-            value = int(value)
+            value = int(float(value))
         else:
             raise HermiteRevError(f"{name} must be {_what(low)}, got {name}={value!r}")
     value = int(value)

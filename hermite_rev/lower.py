@@ -28,11 +28,17 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._validate import HermiteRevError, check_positive_int
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+
+    from ._typing import ArrayLike, FloatArray
+    from .family import Activation, ActivationFamily
 
 __all__ = ["compile_activation", "CompiledActivation", "best_member", "BestMember", "CRITERIA"]
 
@@ -42,7 +48,7 @@ _PARALLEL_MIN = 4096
 CRITERIA = ("sup", "lipschitz", "nonmonotone")
 
 
-def _float_coeffs(coeffs, what="coefficient"):
+def _float_coeffs(coeffs: Sequence[Any], what: str = "coefficient") -> FloatArray:
     out = np.empty(len(coeffs))
     for k, b in enumerate(coeffs):
         v = float(b)
@@ -52,7 +58,7 @@ def _float_coeffs(coeffs, what="coefficient"):
     return out
 
 
-def _as_float_array(x):
+def _as_float_array(x: ArrayLike) -> FloatArray:
     if isinstance(x, (str, bytes)):
         raise HermiteRevError(f"x must be a float or an array of floats, got {x!r}")
     try:
@@ -92,15 +98,15 @@ class CompiledActivation:
     _r: np.ndarray = field(init=False, repr=False)
     _s: np.ndarray = field(init=False, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         from . import _numba
 
         b = np.array(self.coeffs, dtype=np.float64).ravel()
         if b.size == 0:
             raise HermiteRevError("a compiled activation needs at least one coefficient, got none")
         if not np.all(np.isfinite(b)):
-            k = int(np.flatnonzero(~np.isfinite(b))[0])
-            raise HermiteRevError(f"Hermite coefficient b_{k} = {b[k]} is not finite")
+            bad = int(np.flatnonzero(~np.isfinite(b))[0])
+            raise HermiteRevError(f"Hermite coefficient b_{bad} = {b[bad]} is not finite")
         if self.overflow not in ("inf", "raise"):
             raise HermiteRevError(f"overflow must be 'inf' or 'raise', got overflow={self.overflow!r}")
         nz = np.flatnonzero(b)
@@ -117,12 +123,12 @@ class CompiledActivation:
             object.__setattr__(self, name, val)
 
     @property
-    def degree(self):
+    def degree(self) -> int:
         return int(self.coeffs.size - 1)
 
     # --- evaluation -------------------------------------------------------------------------
 
-    def _run(self, x, which):
+    def _run(self, x: ArrayLike, which: tuple[int, ...]) -> tuple[Any, ...]:
         from . import _numba
 
         arr = _as_float_array(x)
@@ -130,6 +136,7 @@ class CompiledActivation:
         flat = np.ascontiguousarray(arr, dtype=np.float64).ravel()
         outs = [np.empty(flat.size) for _ in which]
         coefs = [(self.coeffs, self._d1, self._d2)[w] for w in which]
+        kern: Any  # a numba dispatcher
         if flat.size >= _PARALLEL_MIN:
             kern = (_numba.series1_par, _numba.series2_par, _numba.series3_par)[len(which) - 1]
         else:
@@ -140,7 +147,7 @@ class CompiledActivation:
             return tuple(float(o[0]) for o in outs)
         return tuple(o.reshape(shape) for o in outs)
 
-    def _check_overflow(self, flat, outs, which):
+    def _check_overflow(self, flat: FloatArray, outs: Sequence[FloatArray], which: tuple[int, ...]) -> None:
         for w, o in zip(which, outs):
             bad = ~np.isfinite(o)
             if not bad.any():
@@ -162,27 +169,27 @@ class CompiledActivation:
             sign = np.sign(c[top]) * np.where((xs < 0) & (top % 2 == 1), -1.0, 1.0)
             o[idx] = sign * np.inf
 
-    def __call__(self, x):
+    def __call__(self, x: ArrayLike) -> FloatArray | float:
         """phi(x)."""
         return self._run(x, (0,))[0]
 
-    def grad(self, x):
+    def grad(self, x: ArrayLike) -> FloatArray | float:
         """phi'(x)."""
         return self._run(x, (1,))[0]
 
-    def hess(self, x):
+    def hess(self, x: ArrayLike) -> FloatArray | float:
         """phi''(x)."""
         return self._run(x, (2,))[0]
 
-    def value_and_grad(self, x):
+    def value_and_grad(self, x: ArrayLike) -> tuple[FloatArray, FloatArray] | tuple[float, float]:
         """(phi(x), phi'(x)) in one pass over the recurrence."""
         return self._run(x, (0, 1))
 
-    def value_grad_hess(self, x):
+    def value_grad_hess(self, x: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray] | tuple[float, float, float]:
         """(phi(x), phi'(x), phi''(x)) in one pass over the recurrence."""
         return self._run(x, (0, 1, 2))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         shown = ", ".join(f"{v:.4g}" for v in self.coeffs[:4])
         more = ", ..." if self.coeffs.size > 4 else ""
         return f"CompiledActivation(degree={self.degree}, coeffs=[{shown}{more}])"
@@ -254,7 +261,7 @@ class BestMember:
     grid : int
     """
 
-    activation: object
+    activation: Activation
     signs: tuple
     value: float
     refined_value: float
@@ -267,19 +274,19 @@ class BestMember:
     interval: tuple
     grid: int
 
-    def __iter__(self):  # (activation, report) unpacking
+    def __iter__(self) -> Iterator[Any]:  # (activation, report) unpacking
         yield self.activation
         yield self
 
 
-def _criterion_numpy(name, y, w):
+def _criterion_numpy(name: str, y: FloatArray, w: FloatArray) -> float:
     if name == "nonmonotone":
         t = y * w
         return float(min(t[t > 0].sum(), -t[t < 0].sum()))
     return float(np.max(np.abs(y)))
 
 
-def _trapezoid_weights(x):
+def _trapezoid_weights(x: FloatArray) -> FloatArray:
     w = np.zeros_like(x)
     dx = np.diff(x)
     w[:-1] += dx / 2
@@ -287,7 +294,7 @@ def _trapezoid_weights(x):
     return w
 
 
-def _basis(fam, x):
+def _basis(fam: ActivationFamily, x: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Rows |b_k| h_k(x) and |b_k| h_k'(x) for the nonzero k of the family (float64)."""
     from . import _numba
 
@@ -303,21 +310,21 @@ def _basis(fam, x):
 
 
 def best_member(
-    fam,
-    criterion="sup",
-    interval=(-3, 3),
-    grid=201,
-    exhaustive_limit=30,
+    fam: ActivationFamily,
+    criterion: str | Callable[..., Any] = "sup",
+    interval: tuple[float, float] = (-3, 3),
+    grid: int = 201,
+    exhaustive_limit: int = 30,
     *,
-    restarts=64,
-    seed=0,
-    max_rounds=None,
-    resync=4096,
-    client=None,
-    scheduler=None,
-    workers=None,
-    progress=None,
-):
+    restarts: int = 64,
+    seed: int = 0,
+    max_rounds: int | None = None,
+    resync: int = 4096,
+    client: Any = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
+) -> BestMember:
     r"""The member of a sign family that minimises a shape criterion.
 
     All ``2**m`` members of ``fam`` have the same kernel; they differ in shape.  Built-in
@@ -432,7 +439,7 @@ def best_member(
     if user is not None:
         refined = float(user(xf, yf, df))
     else:
-        refined = _criterion_numpy(name, yf if name == "sup" else df, _trapezoid_weights(xf))
+        refined = _criterion_numpy(name, np.asarray(yf if name == "sup" else df), _trapezoid_weights(xf))
     rate = examined / seconds if seconds > 0 else float("inf")
     return BestMember(
         act,
@@ -450,20 +457,30 @@ def best_member(
     )
 
 
-def _random_starts(m, restarts, seed):
+def _random_starts(m: int, restarts: int, seed: int) -> FloatArray:
     rng = np.random.default_rng(seed)
     starts = rng.choice(np.array([-1.0, 1.0]), size=(restarts, m))
     starts[0] = 1.0
     return np.ascontiguousarray(starts)
 
 
-def _high_bits(free):
+def _high_bits(free: int) -> int:
     """Sign bits fixed per Gray-code block: 2**high blocks of at most 2**24 members (64 blocks
     up to 2**30).  A function of ``free`` only, so every engine enumerates the same blocks."""
     return min(free, max(6, free - 24))
 
 
-def _search_builtin(basis, w, crit, m, exhaustive_limit, restarts, seed, max_rounds, resync):
+def _search_builtin(
+    basis: FloatArray,
+    w: FloatArray,
+    crit: int,
+    m: int,
+    exhaustive_limit: int,
+    restarts: int,
+    seed: int,
+    max_rounds: int | None,
+    resync: int,
+) -> tuple[list[int], float, int, int, float, str]:
     from . import _numba
 
     if m <= exhaustive_limit:
@@ -488,7 +505,17 @@ def _search_builtin(basis, w, crit, m, exhaustive_limit, restarts, seed, max_rou
     return [int(s) for s in out_signs[i]], float(out_val[i]), n_eval, n_eval, seconds, "local-search"
 
 
-def _search_callable(user, x, vals, ders, m, exhaustive_limit, restarts, seed, max_rounds):
+def _search_callable(
+    user: Callable[..., Any],
+    x: FloatArray,
+    vals: FloatArray,
+    ders: FloatArray,
+    m: int,
+    exhaustive_limit: int,
+    restarts: int,
+    seed: int,
+    max_rounds: int | None,
+) -> tuple[Any, float, int, int, float, str]:
     """Gray code / local search with a Python criterion (numpy O(G) updates per member)."""
     t0 = time.perf_counter()
     if m <= exhaustive_limit:
@@ -496,7 +523,7 @@ def _search_callable(user, x, vals, ders, m, exhaustive_limit, restarts, seed, m
         y = vals.sum(axis=0)
         dy = ders.sum(axis=0)
         best_v = float(user(x, y, dy))
-        best_s = signs.copy()
+        best_s: Any = signs.copy()
         total = 1 << m
         for step in range(1, total):
             t = (step & -step).bit_length() - 1
@@ -540,7 +567,9 @@ def _search_callable(user, x, vals, ders, m, exhaustive_limit, restarts, seed, m
 # ---------------------------------------------------------------------------------------------
 
 
-def gray_blocks(basis, w, crit, free, high, resync, first, count):
+def gray_blocks(
+    basis: FloatArray, w: FloatArray, crit: int, free: int, high: int, resync: int, first: int, count: int
+) -> tuple[Any, Any, float]:
     """Pure task: Gray-code blocks ``first .. first + count - 1`` (see :func:`best_member`).
 
     Returns ``(values, codes, seconds)``: per block its best criterion and sign code, and the
@@ -554,7 +583,7 @@ def gray_blocks(basis, w, crit, free, high, resync, first, count):
     return values, codes, time.perf_counter() - t0
 
 
-def local_starts(basis, w, crit, starts, rounds):
+def local_starts(basis: FloatArray, w: FloatArray, crit: int, starts: FloatArray, rounds: int) -> tuple[Any, ...]:
     """Pure task: the local search from the rows of ``starts``; returns (signs, values, evals, seconds)."""
     from . import _numba
 
@@ -568,7 +597,7 @@ def local_starts(basis, w, crit, starts, rounds):
 SPLIT_TASKS = 64
 
 
-def _split_count(total, run):
+def _split_count(total: int, run: dict[str, Any]) -> int:
     """Number of tasks: SPLIT_TASKS, or 4 per Dask worker when that is more, at most ``total``."""
     want = SPLIT_TASKS
     client = run.get("client")
@@ -580,7 +609,7 @@ def _split_count(total, run):
     return max(1, min(total, want))
 
 
-def _ranges(total, parts):
+def _ranges(total: int, parts: int) -> list[tuple[int, int]]:
     """Split range(total) into ``parts`` contiguous (first, count) pieces, in order."""
     q, r = divmod(total, parts)
     out, first = [], 0
@@ -591,7 +620,18 @@ def _ranges(total, parts):
     return out
 
 
-def _search_builtin_split(basis, w, crit, m, exhaustive_limit, restarts, seed, max_rounds, resync, run):
+def _search_builtin_split(
+    basis: FloatArray,
+    w: FloatArray,
+    crit: int,
+    m: int,
+    exhaustive_limit: int,
+    restarts: int,
+    seed: int,
+    max_rounds: int | None,
+    resync: int,
+    run: dict[str, Any],
+) -> tuple[list[int], float, int, int, float, str]:
     from . import _numba
     from .sweep import run_tasks
 
@@ -609,7 +649,7 @@ def _search_builtin_split(basis, w, crit, m, exhaustive_limit, restarts, seed, m
         _numba.gray_search_range(basis, w, crit, high + probe_low, high, resync, 0, 1)
         rate = (1 << probe_low) / max(time.perf_counter() - tp, 1e-9)
         per_task = (1 << (free - high)) * (nblocks / len(pieces)) / rate
-        tasks = [(basis, w, crit, free, high, resync, first, count) for first, count in pieces]
+        tasks: list[tuple[Any, ...]] = [(basis, w, crit, free, high, resync, first, count) for first, count in pieces]
         outs = run_tasks(
             gray_blocks,
             tasks,

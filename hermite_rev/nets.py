@@ -43,10 +43,19 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
 from ._validate import HermiteRevError, check_nonneg_int, check_positive_int
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from numpy.typing import DTypeLike, NDArray
+
+    from ._typing import ArrayLike, FloatArray, Kind, RealLike
+    from .lower import CompiledActivation
 
 __all__ = ["NetActivation", "net_activation", "FCN", "train", "sphere_inputs"]
 
@@ -72,16 +81,16 @@ class NetActivation:
     """
 
     name: str
-    value_and_grad: object
+    value_and_grad: Callable[[Any], tuple[Any, Any]]
     expr: object = None
     source: object = None
     breakpoints: tuple = ()
     _extra: dict = field(default_factory=dict, repr=False)
 
-    def __call__(self, x):
+    def __call__(self, x: ArrayLike) -> NDArray[Any]:
         return self.value_and_grad(np.asarray(x, dtype=float))[0]
 
-    def grad(self, x):
+    def grad(self, x: ArrayLike) -> NDArray[Any]:
         return self.value_and_grad(np.asarray(x, dtype=float))[1]
 
 
@@ -94,7 +103,7 @@ def _named(name: str) -> NetActivation:
     if entry.code is None:
         f, df = entry.f, entry.df
 
-        def plain_value_and_grad(x):
+        def plain_value_and_grad(x: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
             x = np.asarray(x)
             if x.dtype not in (np.float32, np.float64):
                 x = x.astype(np.float64)
@@ -104,7 +113,7 @@ def _named(name: str) -> NetActivation:
     code = nb.ACT_CODES[entry.code]
     a, s = entry.a, entry.s
 
-    def value_and_grad(x):
+    def value_and_grad(x: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
         x = np.asarray(x)
         if x.dtype not in (np.float32, np.float64):
             x = x.astype(np.float64)
@@ -119,22 +128,22 @@ def _named(name: str) -> NetActivation:
     )
 
 
-def _from_compiled(f):
+def _from_compiled(f: CompiledActivation) -> Callable[[Any], tuple[Any, Any]]:
     if hasattr(f, "value_and_grad"):
 
-        def value_and_grad(x):
+        def value_and_grad(x: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
             v, d = f.value_and_grad(np.asarray(x, dtype=np.float64))
             return np.asarray(v), np.asarray(d)
     else:
 
-        def value_and_grad(x):
+        def value_and_grad(x: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
             x = np.asarray(x, dtype=np.float64)
             return np.asarray(f(x)), np.asarray(f.grad(x))
 
     return value_and_grad
 
 
-def net_activation(spec) -> NetActivation:
+def net_activation(spec: Any) -> NetActivation:
     """Turn any activation spec into a :class:`NetActivation` (see the module docstring).
 
     An :class:`~hermite_rev.family.Activation` is evaluated by its compiled form
@@ -170,7 +179,7 @@ def net_activation(spec) -> NetActivation:
     if isinstance(spec, tuple) and len(spec) == 2 and all(callable(f) for f in spec):
         phi, dphi = spec
 
-        def pair_value_and_grad(x):
+        def pair_value_and_grad(x: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
             return np.asarray(phi(x), dtype=x.dtype), np.asarray(dphi(x), dtype=x.dtype)
 
         return NetActivation(getattr(phi, "__name__", "callable"), pair_value_and_grad, None, spec)
@@ -192,7 +201,7 @@ def net_activation(spec) -> NetActivation:
     dexpr = sympy.diff(expr, z).replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
     dff = sympy.lambdify(z, dexpr, ["scipy", "numpy"])
 
-    def value_and_grad(x):
+    def value_and_grad(x: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
         v = np.broadcast_to(np.asarray(ff(x), dtype=x.dtype), x.shape).copy()
         d = np.broadcast_to(np.asarray(dff(x), dtype=x.dtype), x.shape).copy()
         nan = np.isnan(x)
@@ -208,7 +217,7 @@ def net_activation(spec) -> NetActivation:
 # --------------------------------------------------------------------------------------------
 
 
-def sphere_inputs(X):
+def sphere_inputs(X: ArrayLike) -> FloatArray:
     """Scale each row of X to |x|^2/d = 1 (norm sqrt(d))."""
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
@@ -219,7 +228,7 @@ def sphere_inputs(X):
     return X / norms * math.sqrt(X.shape[1])
 
 
-def _real(value, name, *, positive=False, nonneg=False):
+def _real(value: RealLike, name: str, *, positive: bool = False, nonneg: bool = False) -> float:
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -266,18 +275,18 @@ class FCN:
 
     def __init__(
         self,
-        d_in,
-        widths,
-        activation="relu",
-        sigma_w=1.0,
-        sigma_b=0.0,
-        seed=0,
+        d_in: int,
+        widths: int | Sequence[int],
+        activation: Any = "relu",
+        sigma_w: RealLike = 1.0,
+        sigma_b: RealLike = 0.0,
+        seed: int = 0,
         *,
-        d_out=1,
-        sigma_w_last=1.0,
-        sigma_b_last=0.0,
-        dtype=np.float64,
-    ):
+        d_out: int = 1,
+        sigma_w_last: RealLike = 1.0,
+        sigma_b_last: RealLike = 0.0,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
         self.d_in = check_positive_int(d_in, "d_in")
         if isinstance(widths, (str, bytes)):
             raise HermiteRevError(
@@ -297,7 +306,7 @@ class FCN:
         self.sigma_b = _real(sigma_b, "sigma_b")
         self.sigma_w_last = _real(sigma_w_last, "sigma_w_last")
         self.sigma_b_last = _real(sigma_b_last, "sigma_b_last")
-        self.dtype = np.dtype(dtype)
+        self.dtype: np.dtype[Any] = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise HermiteRevError(f"dtype must be float32 or float64, got dtype={dtype!r}")
         self.activation = net_activation(activation)
@@ -323,19 +332,19 @@ class FCN:
         self.bias_scales = [self.sigma_b] * len(widths) + [self.sigma_b_last]
 
     @property
-    def depth(self):
+    def depth(self) -> int:
         return len(self.widths)
 
-    def n_params(self):
+    def n_params(self) -> int:
         return sum(W.size + b.size for W, b in zip(self.W, self.b))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"FCN(d_in={self.d_in}, widths={self.widths}, activation={self.activation.name}, "
             f"sigma_w={self.sigma_w:g}, sigma_b={self.sigma_b:g}, d_out={self.d_out}, seed={self.seed})"
         )
 
-    def _check_X(self, X):
+    def _check_X(self, X: ArrayLike) -> NDArray[Any]:
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[1] != self.d_in:
             raise HermiteRevError(f"inputs must have shape (n, {self.d_in}), got {X.shape}")
@@ -349,18 +358,30 @@ class FCN:
             raise HermiteRevError(f"inputs must be finite (as {self.dtype}), got X[{i}, {j}]={float(X[i, j])}")
         return X
 
-    def forward(self, X, *, keep=False):
+    @overload
+    def forward(self, X: ArrayLike, *, keep: Literal[False] = False) -> NDArray[Any]: ...
+
+    @overload
+    def forward(
+        self, X: ArrayLike, *, keep: Literal[True]
+    ) -> tuple[NDArray[Any], list[NDArray[Any]], list[NDArray[Any]]]: ...
+
+    def forward(
+        self, X: ArrayLike, *, keep: bool = False
+    ) -> NDArray[Any] | tuple[NDArray[Any], list[NDArray[Any]], list[NDArray[Any]]]:
         """Outputs (n, d_out); with ``keep=True`` also the layer inputs and phi' for backprop."""
         X = self._check_X(X)
         plan = _Plan(self, X.shape[0])
         out = plan.forward(X)
         if keep:
-            return out, [X] + plan.H, plan.D
+            return out, [X] + plan.H, plan.derivatives()
         return out
 
     __call__ = forward
 
-    def backward(self, acts, ders, G):
+    def backward(
+        self, acts: Sequence[NDArray[Any]], ders: Sequence[NDArray[Any]], G: NDArray[Any]
+    ) -> tuple[list[Any], list[Any]]:
         """Gradients (dW, db) of sum(G * f) given the kept forward state; G is (n, d_out)."""
         from . import _numba_train as nb
 
@@ -377,13 +398,13 @@ class FCN:
                 nb.backprop_scale(G, s, ders[l - 1], np.empty(G.shape[1], self.dtype))
         return dW, db
 
-    def deltas(self, X):
+    def deltas(self, X: ArrayLike) -> tuple[NDArray[Any], list[NDArray[Any]], list[Any]]:
         """Per-example backprop signals: layer inputs A_l and d f_0 / d z_l for output 0."""
         out, acts, ders = self.forward(X, keep=True)
         L = len(self.W)
         G = np.zeros((acts[0].shape[0], 1), dtype=self.dtype)
         G[:, 0] = 1
-        deltas = [None] * L
+        deltas: list[Any] = [None] * L
         deltas[L - 1] = G
         W0 = [W for W in self.W]
         W0[-1] = self.W[-1][:, :1]
@@ -393,7 +414,7 @@ class FCN:
             deltas[l - 1] = G
         return out, acts, deltas
 
-    def kernel(self, X, X2=None, kind="ntk"):
+    def kernel(self, X: ArrayLike, X2: ArrayLike | None = None, kind: Kind = "ntk") -> FloatArray:
         r"""Empirical NNGP or NTK Gram matrix of output 0 (float64).
 
         NTK: :math:`\sum_l (\sigma_w^2/n_{l-1}) (A_{l-1} A_{l-1}'^T) \circ (\Delta_l \Delta_l'^T)
@@ -412,7 +433,7 @@ class FCN:
         if kind == "nngp":
             A = acts[-1].astype(np.float64)
             return self.scales[-1] ** 2 * (A[i1] @ A[i2].T) + self.sigma_b_last**2
-        K = 0.0
+        K: Any = 0.0
         for l in range(L):
             A = acts[l].astype(np.float64)
             D = deltas[l].astype(np.float64)
@@ -424,47 +445,81 @@ class FCN:
 class _Plan:
     """The hot loop of one net on one input size: preallocated buffers and fused kernels.
 
-    Forward: per hidden layer one GEMM into a reused scratch buffer (``np.matmul(out=)``),
-    then one serial numba pass that scales, adds the bias and writes phi and phi' into
-    ``H[l]`` and ``D[l]`` (separate from the scratch: in place, LLVM cannot vectorize the
-    pass and the branchy scalar loop was 10x slower).  Backward: ``G_{l-1} = G_l W_l^T`` by GEMM into ``G[l-1]``, one
-    pass for ``G *= s phi'`` with the bias gradient's column sums, and the weight update
-    ``W_l -= lr s A_{l-1}^T G_l`` as a single in-place GEMM (``beta = 1`` into ``W_l``, via
-    :mod:`scipy.linalg.blas`), after ``W_l`` was used for ``G_{l-1}``.  No other temporaries
-    larger than a row of biases.
+    Forward: per hidden layer one GEMM, then one serial numba pass that scales, adds the bias
+    and writes phi and phi'.  ReLU (slope ``s >= 1``) runs in place on the GEMM's output and
+    stores no phi' (it is ``s`` where the output is > 0: the backward pass reads the mask off
+    the output, one array less to write and read per layer); the other activations read a
+    reused scratch buffer and write ``H[l]`` and ``D[l]`` (separate arrays, so LLVM vectorizes
+    the pass).  Backward: ``G_{l-1} = G_l W_l^T`` by GEMM into ``G[l-1]`` and one pass for
+    ``G *= s phi'`` with the bias gradient's column sums -- for the readout of a net with at
+    most 8 outputs both in one numba pass (:func:`~hermite_rev._numba_train.backprop_readout`:
+    the (n, width) signal is written once, not written by a GEMM and rewritten) -- and the
+    weight update ``W_l -= lr s A_{l-1}^T G_l`` as a single in-place GEMM (``beta = 1`` into
+    ``W_l``, via :mod:`scipy.linalg.blas`), after ``W_l`` was used for ``G_{l-1}``.  No other
+    temporaries larger than a row of biases.
     """
 
-    def __init__(self, net, n):
+    def __init__(self, net: FCN, n: int) -> None:
         from scipy.linalg import blas
 
         dt = net.dtype
         self.net = net
         self.n = n
         self.H = [np.empty((n, w), dt) for w in net.widths]
-        self._z = np.empty(n * max(net.widths), dt)  # raw products, consumed by the epilogue at once
-        self.D = [np.empty((n, w), dt) for w in net.widths]
-        self.G = None  # backprop buffers, made on the first update
-        self.out = np.empty((n, net.d_out), dt)
+        # None where the layout does not need them (ReLU: no phi', no scratch; G until the first update)
+        self.D: Any = None
+        self._z: Any = None
+        self.G: Any = None
         self.scale = [dt.type(s) for s in net.scales]
         self.bscale = [dt.type(b) for b in net.bias_scales]
         self.gemm = blas.sgemm if dt == np.float32 else blas.dgemm
-        self.epilogue = _epilogue(net.activation, dt)
+        kern = net.activation._extra.get("kernel")
+        # ReLU with slope s >= 1: s * z > 0 exactly when z > 0, so the output carries the mask
+        self.relu = kern is not None and kern[:2] == ("named", 0) and kern[2] == 1.0 and kern[3] >= 1.0
+        if self.relu:
+            self.slope = dt.type(kern[3])  # type: ignore[index]
+            self.D = None
+            self._z = None
+        else:
+            self.D = [np.empty((n, w), dt) for w in net.widths]
+            self._z = np.empty(n * max(net.widths), dt)  # raw products, consumed by the epilogue at once
+            self.epilogue = _epilogue(net.activation, dt)
+        self.G = None  # backprop buffers, made on the first update
+        self.out = np.empty((n, net.d_out), dt)
+        self.small_out = net.d_out <= 8 and len(net.widths) >= 1
 
-    def _bias(self, l):
+    def _bias(self, l: int) -> NDArray[Any]:
         net = self.net
         if self.bscale[l] != 0.0:
             return self.bscale[l] * net.b[l]
         return np.zeros(net.b[l].shape, net.dtype)
 
-    def forward(self, X):
-        """Outputs (n, d_out) in a reused buffer; ``H`` and ``D`` hold phi and phi' after."""
+    def derivatives(self) -> list[NDArray[Any]]:
+        """phi' of every hidden layer after :meth:`forward` (computed from the output for ReLU)."""
+        if not self.relu:
+            return self.D
+        from . import _numba_train as nb
+
+        D = [np.empty_like(H) for H in self.H]
+        for H, Dl in zip(self.H, D):
+            nb.relu_grad(H, self.slope, Dl)
+        return D
+
+    def forward(self, X: NDArray[Any]) -> NDArray[Any]:
+        """Outputs (n, d_out) in a reused buffer; ``H`` (and ``D``) hold phi (and phi') after."""
+        from . import _numba_train as nb
+
         net = self.net
         A = X
         for l in range(len(net.widths)):
             H = self.H[l]
-            Z = self._z[: H.size].reshape(H.shape)
-            np.matmul(A, net.W[l], out=Z)
-            self.epilogue(Z, self.scale[l], self._bias(l), H, self.D[l])
+            if self.relu:
+                np.matmul(A, net.W[l], out=H)
+                nb.relu_inplace(H, self.scale[l], self._bias(l), self.slope)
+            else:
+                Z = self._z[: H.size].reshape(H.shape)
+                np.matmul(A, net.W[l], out=Z)
+                self.epilogue(Z, self.scale[l], self._bias(l), H, self.D[l])
             A = H
         out = self.out
         np.matmul(A, net.W[-1], out=out)
@@ -473,24 +528,35 @@ class _Plan:
             out += self.bscale[-1] * net.b[-1]
         return out
 
-    def update(self, X, G, lr):
+    def update(self, X: NDArray[Any], G: NDArray[Any], lr: float) -> None:
         """One GD step ``theta -= lr * grad`` from ``G = dL/d out`` (n, d_out) after :meth:`forward`."""
         from . import _numba_train as nb
 
         net = self.net
         dt = net.dtype
+        L = len(net.W)
         if self.G is None:
             self.G = [np.empty((self.n, w), dt) for w in net.widths]
             self.colsum = [np.empty(w, dt) for w in net.widths]
+            self.Wt: Any = np.empty((net.d_out, net.widths[-1]), dt) if self.small_out else None
         lr_t = dt.type(lr)
-        for l in range(len(net.W) - 1, -1, -1):
+        for l in range(L - 1, -1, -1):
             A = X if l == 0 else self.H[l - 1]
             if l > 0:  # signal of the layer below, with the weights before this step's update
                 Gp = self.G[l - 1]
-                np.matmul(G, net.W[l].T, out=Gp)
-                nb.backprop_scale(Gp, self.scale[l], self.D[l - 1], self.colsum[l - 1])
+                Dl = self.H[l - 1] if self.relu else self.D[l - 1]
+                if l == L - 1 and self.small_out:
+                    np.copyto(self.Wt, net.W[l].T)
+                    s = self.slope if self.relu else dt.type(1)
+                    nb.backprop_readout(G, self.Wt, self.scale[l], Dl, s, self.relu, self.colsum[l - 1], Gp)
+                else:
+                    np.matmul(G, net.W[l].T, out=Gp)
+                    if self.relu:
+                        nb.backprop_relu(Gp, self.scale[l], Dl, self.slope, self.colsum[l - 1])
+                    else:
+                        nb.backprop_scale(Gp, self.scale[l], Dl, self.colsum[l - 1])
             if self.bscale[l] != 0.0:
-                gsum = G.sum(axis=0) if l == len(net.W) - 1 else self.colsum[l]
+                gsum = G.sum(axis=0) if l == L - 1 else self.colsum[l]
                 net.b[l] -= lr_t * (gsum * self.bscale[l])
             W = net.W[l]
             r = self.gemm(-lr * float(self.scale[l]), G.T, A.T, beta=1.0, c=W.T, trans_b=1, overwrite_c=1)
@@ -500,7 +566,7 @@ class _Plan:
                 G = Gp
 
 
-def _epilogue(act, dt):
+def _epilogue(act: NetActivation, dt: Any) -> Callable[..., None]:
     """``f(P, scale, bias, A, D)``: z = scale P + bias, A = phi(z), D = phi'(z), one pass where compiled."""
     from . import _numba_train as nb
 
@@ -511,24 +577,28 @@ def _epilogue(act, dt):
         if dt == np.float32 and code in (nb.ACT_CODES["sin"], nb.ACT_CODES["cos"]):
             cosine = code == nb.ACT_CODES["cos"]
 
-            def sincos(P, scale, bias, A, D):
+            def sincos(P: NDArray[Any], scale: Any, bias: NDArray[Any], A: NDArray[Any], D: NDArray[Any]) -> None:
                 nb.dense_sincos32(cosine, a_t, s_t, P, scale, bias, A, D)
 
             return sincos
 
-        def named(P, scale, bias, A, D):
+        def named(P: NDArray[Any], scale: Any, bias: NDArray[Any], A: NDArray[Any], D: NDArray[Any]) -> None:
             nb.dense_act(code, a_t, s_t, P, scale, bias, A, D)
 
         return named
     if kern is not None and kern[0] == "series":
-        _, c0, c1, r, sr = kern
+        c0, c1 = kern[1], kern[2]
+        tables = nb.series_tables(c0, c1, dt)
+        W = np.empty(5 * nb.SERIES_BLOCK, dt)
+        stats = np.zeros(3, np.int64)  # blocks, terms evaluated, blocks with terms dropped
 
-        def series(P, scale, bias, A, D):
-            nb.dense_series(P, scale, bias, c0, c1, r, sr, A, D)
+        def series(P: NDArray[Any], scale: Any, bias: NDArray[Any], A: NDArray[Any], D: NDArray[Any]) -> None:
+            nb.dense_series(P, scale, bias, *tables, A, D, W, stats)  # type: ignore[call-arg]
 
+        series.stats = stats  # type: ignore[attr-defined]
         return series
 
-    def generic(P, scale, bias, A, D):
+    def generic(P: NDArray[Any], scale: Any, bias: NDArray[Any], A: NDArray[Any], D: NDArray[Any]) -> None:
         P *= scale
         P += bias
         v, d = act.value_and_grad(P)
@@ -543,7 +613,7 @@ def _epilogue(act, dt):
 # --------------------------------------------------------------------------------------------
 
 
-def _accuracy(F, Y):
+def _accuracy(F: NDArray[Any], Y: NDArray[Any]) -> float:
     """Fraction classified right, a tie scored as a fair coin flip among the tied classes.
 
     One output: sign agreement, an output of exactly 0 counts 1/2 (the centred net starts at
@@ -559,7 +629,7 @@ def _accuracy(F, Y):
     return float(np.mean(np.where(m > 0, top[np.arange(len(true)), true] / np.maximum(m, 1), 0.0)))
 
 
-def _as_targets(Y, n, d_out, what):
+def _as_targets(Y: ArrayLike, n: int, d_out: int, what: str) -> NDArray[Any]:
     raw = np.asarray(Y)
     if np.iscomplexobj(raw):
         raise HermiteRevError(
@@ -581,21 +651,21 @@ def _as_targets(Y, n, d_out, what):
 
 
 def train(
-    net,
-    X,
-    Y,
-    lr,
-    epochs,
-    stop_mse=None,
-    X_test=None,
-    Y_test=None,
-    progress=True,
+    net: FCN,
+    X: ArrayLike,
+    Y: ArrayLike,
+    lr: RealLike,
+    epochs: int,
+    stop_mse: RealLike | None = None,
+    X_test: ArrayLike | None = None,
+    Y_test: ArrayLike | None = None,
+    progress: bool = True,
     *,
-    centre=True,
-    callback=None,
-    eval_every=1,
-    blas_threads="auto",
-):
+    centre: bool = True,
+    callback: Callable[[int, NDArray[Any]], Any] | None = None,
+    eval_every: int = 1,
+    blas_threads: int | Literal["auto"] | None = "auto",
+) -> dict[str, Any]:
     r"""Full-batch gradient descent on MSE; returns the history.
 
     Minimises :math:`L = \frac{1}{2n}\sum_i \lVert f(x_i) - y_i\rVert^2` with
@@ -653,15 +723,22 @@ def train(
     check_size(n, "number of training examples", "examples")
     Y = _as_targets(Y, n, net.d_out, "Y")
     has_test = X_test is not None
-    if has_test:
+    if X_test is not None:  # = has_test
         if Y_test is None:
             raise HermiteRevError("X_test given without Y_test")
         X_test = net._check_X(X_test)
         Y_test = _as_targets(Y_test, X_test.shape[0], net.d_out, "Y_test")
-    f0 = net.forward(X).astype(np.float64) if centre else np.zeros_like(Y)
-    f0_test = (net.forward(X_test).astype(np.float64) if centre else np.zeros_like(Y_test)) if has_test else None
+    # limit BLAS before the first product: a multi-threaded GEMM leaves OpenBLAS's worker
+    # threads spinning for about 0.1 s after it (measured: 60 % of a second core during a short
+    # training run), CPU a parallel trial on the other core needs
     limiter = _blas_limiter(net, n, blas_threads)
     try:
+        f0 = net.forward(X).astype(np.float64) if centre else np.zeros_like(Y)
+        f0_test = (
+            (net.forward(X_test).astype(np.float64) if centre else np.zeros_like(Y_test))
+            if X_test is not None
+            else None
+        )
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported in the history
             return _train_loop(
                 net,
@@ -685,7 +762,7 @@ def train(
             limiter.restore_original_limits()
 
 
-def _blas_limiter(net, n, blas_threads):
+def _blas_limiter(net: FCN, n: int, blas_threads: Any) -> Any:
     """Limit BLAS threads (threadpoolctl) during training.
 
     ``"auto"``: one thread.  Parallelism comes from independent trials in separate processes
@@ -700,13 +777,32 @@ def _blas_limiter(net, n, blas_threads):
         from threadpoolctl import threadpool_limits
     except ImportError:  # optional: only a speed-up
         return None
+    # load scipy's BLAS (the in-place weight update) before limiting: threadpoolctl limits only
+    # the libraries loaded when it is called, and scipy ships its own OpenBLAS (train() has
+    # loaded it already through its first forward pass; this keeps the limiter right alone)
+    import scipy.linalg.blas  # noqa: F401
+
     return threadpool_limits(threads, user_api="blas")
 
 
 def _train_loop(
-    net, X, Y, lr, epochs, stop_mse, X_test, Y_test, progress, callback, eval_every, f0, f0_test, has_test, n
-):
-    hist = {
+    net: FCN,
+    X: NDArray[Any],
+    Y: NDArray[Any],
+    lr: float,
+    epochs: int,
+    stop_mse: float | None,
+    X_test: Any,  # arrays when has_test, else None
+    Y_test: Any,
+    progress: bool,
+    callback: Callable[[int, NDArray[Any]], Any] | None,
+    eval_every: int,
+    f0: Any,
+    f0_test: Any,
+    has_test: bool,
+    n: int,
+) -> dict[str, Any]:
+    hist: dict[str, Any] = {
         "epoch": [],
         "train_mse": [],
         "test_mse": [],
@@ -725,7 +821,7 @@ def _train_loop(
     t0 = time.perf_counter()
     scale = net.dtype.type(1.0 / n)
     plan = _Plan(net, n)
-    plan_test = _Plan(net, X_test.shape[0]) if has_test else None
+    plan_test: Any = _Plan(net, X_test.shape[0]) if has_test else None
     for epoch in range(epochs + 1):
         out = plan.forward(X)
         F = out.astype(np.float64) - f0

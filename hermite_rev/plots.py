@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mpmath
 import numpy as np
@@ -28,6 +28,11 @@ import sympy
 
 from ._text import format_bound
 from ._validate import as_expr, c
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._typing import FloatArray
 
 __all__ = [
     "kernel_label",
@@ -40,7 +45,7 @@ __all__ = [
 ]
 
 
-def _plt():
+def _plt() -> Any:
     """pyplot, with the backend the user has (matplotlib itself falls back to Agg headless).
 
     Never forces a backend: that would switch off inline plots in Jupyter.
@@ -50,13 +55,13 @@ def _plt():
     return plt
 
 
-def _safe_sqrt(x):
+def _safe_sqrt(x: FloatArray) -> FloatArray:
     x = np.asarray(x, dtype=float)
     return np.where(x > -1e-12, np.sqrt(np.maximum(x, 0.0)), np.nan)
 
 
-def _safe_arc(f):
-    def g(x):
+def _safe_arc(f: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def g(x: Any) -> Any:
         x = np.asarray(x, dtype=float)
         return np.where(np.abs(x) <= 1 + 1e-12, f(np.clip(x, -1.0, 1.0)), np.nan)
 
@@ -66,7 +71,7 @@ def _safe_arc(f):
 _SAFE = {"sqrt": _safe_sqrt, "acos": _safe_arc(np.arccos), "asin": _safe_arc(np.arcsin)}
 
 
-def _kernel_values(K, cs, dps=20):
+def _kernel_values(K: sympy.Expr, cs: FloatArray, dps: int = 20) -> FloatArray:
     """K at each c: float64 with common sub-expressions shared (rounding just outside acos's
     domain at c = +-1 is clipped); points that still fail are redone in mpmath."""
     import warnings
@@ -91,13 +96,13 @@ def _kernel_values(K, cs, dps=20):
     return out
 
 
-def _erf(x):
+def _erf(x: Any) -> Any:
     from scipy.special import erf
 
     return erf(x)
 
 
-def _series_values(coeffs, cs):
+def _series_values(coeffs: Sequence[Any], cs: FloatArray) -> FloatArray:
     """sum_k a_k c^k by Horner in float64."""
     a = np.array([float(x) for x in coeffs])
     out = np.zeros_like(cs, dtype=float)
@@ -125,7 +130,7 @@ def kernel_label(K: Any = None, label: str | None = None, max_len: int = 48) -> 
     return kernel_name(K, label, max_len)
 
 
-def _residual_values(K, coeffs, cs, dps=30):
+def _residual_values(K: sympy.Expr, coeffs: Sequence[Any], cs: FloatArray, dps: int = 30) -> FloatArray:
     """K(c) - sum_k a_k c^k at each c, in mpmath at ``dps`` digits (float64 would lose a small
     residual to cancellation)."""
     expr = as_expr(K, c, name="kernel")
@@ -139,7 +144,7 @@ def _residual_values(K, coeffs, cs, dps=30):
     return np.array(out)
 
 
-def _tail_bound(coeffs):
+def _tail_bound(coeffs: Any) -> float | None:
     """The rigorous tail bound of a TaylorCoeffs list, or None (a plain list, or a series whose
     tail could not be certified)."""
     from ._validate import HermiteRevError
@@ -150,7 +155,13 @@ def _tail_bound(coeffs):
         return None
 
 
-def _residual_inset(ax, K, series, c0=0.8, loc=(0.1, 0.44, 0.42, 0.4)):
+def _residual_inset(
+    ax: Any,
+    K: sympy.Expr,
+    series: Sequence[tuple[Any, Any, int]],
+    c0: float = 0.8,
+    loc: Sequence[float] = (0.1, 0.44, 0.42, 0.4),
+) -> Any:
     """Inset on ``ax``: K(c) - K_n(c) for c in [c0, 1] per truncation in ``series`` (a list of
     (coeffs, color, n)), each with its tail bound K(1) - sum a_k as a dotted line."""
     cs = 1 - (1 - c0) * np.linspace(0, 1, 61) ** 2  # denser near c = 1, where the error lives
@@ -446,7 +457,7 @@ def paper_figures(out: str = "out/figures", formats: Sequence[str] = ("png",), f
     os.makedirs(out, exist_ok=True)
     paths = []
 
-    def save(fig, name):
+    def save(fig: Any, name: str) -> None:
         fig.tight_layout()
         for fmt in formats:
             path = os.path.join(out, f"{name}.{fmt}")

@@ -69,6 +69,7 @@ import functools
 import math
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import mpmath
 import numpy as np
@@ -76,6 +77,12 @@ import sympy
 
 from ._validate import HermiteRevError, NotAKernelError, as_expr, c, public
 from ._validate import short as _short
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from ._typing import ArrayLike, FloatArray, KernelLike, RealLike
+    from .series import TaylorCoeffs
 
 __all__ = [
     "gram",
@@ -133,26 +140,28 @@ class KernelFunction:
     error_kind: str
     k1: float
     detail: str
-    _apply: object = field(repr=False, compare=False)
+    _apply: Callable[[FloatArray], Any] = field(repr=False, compare=False)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"KernelFunction(method={self.method!r}, error={self.error:.3g} ({self.error_kind}), "
             f"K(1)={self.k1!r}, {self.detail})"
         )
 
-    def __deepcopy__(self, memo):  # immutable: scikit-learn's clone shares it instead of recompiling
+    def __deepcopy__(
+        self, memo: dict[int, Any]
+    ) -> KernelFunction:  # immutable: scikit-learn's clone shares it instead of recompiling
         return self
 
-    def __copy__(self):
+    def __copy__(self) -> KernelFunction:
         return self
 
-    def apply_(self, C):
+    def apply_(self, C: FloatArray) -> FloatArray:
         """Replace the cosines in the C-contiguous float64 2-D array ``C`` by K(c), in place."""
         self._apply(C)
         return C
 
-    def __call__(self, cs):
+    def __call__(self, cs: ArrayLike) -> FloatArray:
         """K at the cosines ``cs`` (any shape; clipped to [-1, 1]); returns a new float64 array."""
         a = np.array(cs, dtype=np.float64, copy=True)
         shape = a.shape
@@ -206,10 +215,12 @@ class _CodeGen:
     numba, a 40-digit mpf for the mpmath oracle).
     """
 
-    def __init__(self, const):
-        self.memo, self.lines, self.const = {}, [], const
+    def __init__(self, const: Callable[[Any], str]) -> None:
+        self.memo: dict[sympy.Basic, tuple[str, bool]] = {}
+        self.lines: list[str] = []
+        self.const = const
 
-    def __call__(self, e):
+    def __call__(self, e: sympy.Basic) -> tuple[str, bool]:
         try:
             return self.memo[e]
         except KeyError:
@@ -218,12 +229,12 @@ class _CodeGen:
         self.memo[e] = out
         return out
 
-    def _emit(self, code):
+    def _emit(self, code: str) -> tuple[str, bool]:
         name = f"t{len(self.lines)}"
         self.lines.append(f"{name} = {code}")
         return name, True
 
-    def _eval(self, e):
+    def _eval(self, e: sympy.Basic) -> tuple[str, bool]:
         if e == c:
             return "x", True
         if e.is_Symbol:
@@ -273,7 +284,7 @@ class _CodeGen:
             return self._emit(f"{_FUNCS[name]}({code[0]})")
         raise _Unsupported(f"{name} has no compiled counterpart")
 
-    def _constant(self, e):
+    def _constant(self, e: sympy.Basic) -> str:
         if isinstance(e, sympy.Float):  # a float is the shortest decimal that round-trips (API.md)
             e = sympy.Rational(repr(float(e)))
         v = sympy.N(e, 45)
@@ -282,16 +293,16 @@ class _CodeGen:
         return self.const(v)
 
 
-def _generate(expr, const=lambda v: repr(float(v))):
+def _generate(expr: sympy.Expr, const: Callable[[Any], str] = lambda v: repr(float(v))) -> tuple[str, int]:
     gen = _CodeGen(const)
     out, _ = gen(expr)
     return "\n".join(gen.lines + [f"return {out}"]), len(gen.lines)
 
 
-def _numpy_fallback(expr):
+def _numpy_fallback(expr: sympy.Expr) -> Callable[[FloatArray], None]:
     f = sympy.lambdify(c, expr, modules=["scipy", "numpy"], cse=True)
 
-    def apply(C):
+    def apply(C: FloatArray) -> None:
         np.clip(C, -1.0, 1.0, out=C)
         with np.errstate(all="ignore"):
             C[...] = np.asarray(f(C), dtype=np.float64)
@@ -299,10 +310,10 @@ def _numpy_fallback(expr):
     return apply
 
 
-def _mp_clip(lo, hi, f):
+def _mp_clip(lo: Any, hi: Any, f: Callable[[Any], Any]) -> Callable[[Any], Any]:
     tol = mpmath.mpf(10) ** -25
 
-    def g(v):
+    def g(v: Any) -> Any:
         if v > hi:
             v = hi if v < hi + tol else mpmath.nan
         elif v < lo:
@@ -329,20 +340,20 @@ _MP_NS = {
 class _MathShim:
     """``math.f`` in generated code -> mpmath.f for the oracle."""
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(mpmath, name)
 
 
-def _oracle(expr):
+def _oracle(expr: sympy.Expr) -> Callable[[Iterable[float]], list[mpmath.mpf]]:
     """40-digit values of the exact expression at given cosines (a generated mpmath program).
 
     Domain checks clip arguments that leave [-1, 1] (acos, asin) or [0, oo) (sqrt) by less
     than 1e-25, i.e. by rounding, so K(1) of a deep ReLU kernel is accurate (nested arccos
     at correlation 1 +- rounding would otherwise lose half the digits per layer).
     """
-    consts = {}
+    consts: dict[Any, str] = {}
 
-    def const(v):  # constants are bound once in the namespace, not parsed on every call
+    def const(v: Any) -> str:  # constants are bound once in the namespace, not parsed on every call
         name = f"_k{len(consts)}"
         with mpmath.workdps(40):
             consts[name] = mpmath.mpf(sympy.sstr(v, full_prec=True))
@@ -355,7 +366,7 @@ def _oracle(expr):
         exec(compile(src, "<hermite_rev generated oracle>", "exec"), ns)  # generated by _generate above
     prog = ns["_k"]
 
-    def values(xs):
+    def values(xs: Iterable[float]) -> list[mpmath.mpf]:
         with mpmath.workdps(40):
             out = []
             for x in xs:
@@ -371,7 +382,7 @@ def _oracle(expr):
     return values
 
 
-def _check_grid():
+def _check_grid() -> FloatArray:
     """Float64 cosines of a dense grid: uniform in theta plus points clustered at both ends."""
     th = np.linspace(0.0, math.pi, CHECK_POINTS - 64)
     ends = np.concatenate([10.0 ** -np.linspace(1, 8, 32)])
@@ -379,7 +390,7 @@ def _check_grid():
     return np.unique(np.clip(np.cos(th), -1.0, 1.0))
 
 
-def _fit_theta(values_fn, degree):
+def _fit_theta(values_fn: Callable[[Any], Any], degree: int) -> tuple[FloatArray, float]:
     """Piecewise Chebyshev interpolants in theta, returned in the local monomial basis."""
     from numpy.polynomial import chebyshev
 
@@ -400,7 +411,7 @@ def _fit_theta(values_fn, degree):
     return np.ascontiguousarray(P), tail
 
 
-def _measure(apply, ref_grid, ref_vals):
+def _measure(apply: Callable[[FloatArray], Any], ref_grid: FloatArray, ref_vals: FloatArray) -> float:
     C = np.ascontiguousarray(ref_grid.reshape(1, -1).copy())
     apply(C)
     got = C.ravel()
@@ -410,7 +421,7 @@ def _measure(apply, ref_grid, ref_vals):
     return float(np.max(np.abs(got - ref_vals)))
 
 
-def _compile_series(tc):
+def _compile_series(tc: TaylorCoeffs) -> KernelFunction:
 
     n = len(tc)
     with mpmath.workdps(30):
@@ -440,20 +451,20 @@ def _compile_series(tc):
     )
 
 
-def _apply_horner(C, a):
+def _apply_horner(C: FloatArray, a: FloatArray) -> None:
     from . import _numba_gram as ng
 
     ng.horner_c(C, a)
 
 
-def _apply_theta(C, P):
+def _apply_theta(C: FloatArray, P: FloatArray) -> None:
     from . import _numba_gram as ng
 
     ng.theta_piecewise(C, P, float(PIECES))
 
 
 @functools.lru_cache(maxsize=64)
-def _compile_expr(expr, method):
+def _compile_expr(expr: sympy.Expr, method: str) -> KernelFunction:
     values = _oracle(expr)
     grid = _check_grid()
     ref = np.array([float(v) for v in values(grid)])
@@ -463,6 +474,7 @@ def _compile_expr(expr, method):
     scale = float(np.max(np.abs(ref)))
     k1 = float(values([1])[0])
     tried = []
+    apply: Callable[[FloatArray], Any]
     if method in ("auto", "theta"):
         for degree in (12, 16, 24, 32):
             try:
@@ -494,7 +506,7 @@ def _compile_expr(expr, method):
     return KernelFunction(expr, "compiled", err, "measured", k1, detail, apply)
 
 
-def _as_kernel_expr(K):
+def _as_kernel_expr(K: KernelLike) -> sympy.Expr:
     """as_expr for kernels, with a DAG walk for sympy input (deep kernels are huge as trees)."""
     if not isinstance(K, sympy.Expr):
         return as_expr(K, c, name="kernel")
@@ -521,7 +533,9 @@ def _as_kernel_expr(K):
 
 
 @public
-def compile_kernel(K, *, method="auto") -> KernelFunction:
+def compile_kernel(
+    K: KernelLike | TaylorCoeffs | KernelFunction, *, method: Literal["auto", "theta", "compiled", "series"] = "auto"
+) -> KernelFunction:
     r"""Compile a kernel into a float64 function of the cosine (once per kernel, cached).
 
     Parameters
@@ -580,7 +594,7 @@ def compile_kernel(K, *, method="auto") -> KernelFunction:
 # --------------------------------------------------------------------------------------------
 
 
-def _as_inputs(X, name, d=None):
+def _as_inputs(X: ArrayLike, name: str, d: int | None = None) -> FloatArray:
     try:
         A = np.asarray(X)
     except Exception:
@@ -605,7 +619,7 @@ def _as_inputs(X, name, d=None):
     return A / norms[:, None]
 
 
-def _check_size(n1, n2):
+def _check_size(n1: int, n2: int) -> None:
     if n1 * n2 > MAX_ENTRIES:
         raise HermiteRevError(
             f"a {n1} x {n2} Gram matrix has {n1 * n2} entries, more than the limit "
@@ -613,7 +627,36 @@ def _check_size(n1, n2):
         )
 
 
-def gram(K, X1, X2=None, *, info=False, method="auto"):
+@overload
+def gram(
+    K: KernelLike | TaylorCoeffs | KernelFunction,
+    X1: ArrayLike,
+    X2: ArrayLike | None = None,
+    *,
+    info: Literal[False] = False,
+    method: Literal["auto", "theta", "compiled", "series"] = "auto",
+) -> FloatArray: ...
+
+
+@overload
+def gram(
+    K: KernelLike | TaylorCoeffs | KernelFunction,
+    X1: ArrayLike,
+    X2: ArrayLike | None = None,
+    *,
+    info: Literal[True],
+    method: Literal["auto", "theta", "compiled", "series"] = "auto",
+) -> tuple[FloatArray, GramInfo]: ...
+
+
+def gram(
+    K: KernelLike | TaylorCoeffs | KernelFunction,
+    X1: ArrayLike,
+    X2: ArrayLike | None = None,
+    *,
+    info: bool = False,
+    method: Literal["auto", "theta", "compiled", "series"] = "auto",
+) -> FloatArray | tuple[FloatArray, GramInfo]:
     r"""Gram matrix :math:`G_{ij} = K(c_{ij})` of a dot-product kernel, float64.
 
     .. math:: c_{ij} = \frac{x_i \cdot x'_j}{|x_i|\,|x'_j|} \in [-1, 1]
@@ -678,7 +721,7 @@ def gram(K, X1, X2=None, *, info=False, method="auto"):
 # --------------------------------------------------------------------------------------------
 
 
-def _check_train(n):
+def _check_train(n: int) -> None:
     if n > MAX_TRAIN:
         raise HermiteRevError(
             f"X_train has {n} rows, more than MAX_TRAIN = {MAX_TRAIN}: the closed form needs a dense "
@@ -686,7 +729,7 @@ def _check_train(n):
         )
 
 
-def _targets(Y, n):
+def _targets(Y: ArrayLike, n: int) -> tuple[FloatArray, bool]:
     Yarr = np.asarray(Y, dtype=np.float64)
     vector = Yarr.ndim == 1
     if vector:
@@ -698,7 +741,7 @@ def _targets(Y, n):
     return Yarr, vector
 
 
-def _reg(value, name="diag_reg"):
+def _reg(value: RealLike, name: str = "diag_reg") -> float:
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -708,7 +751,7 @@ def _reg(value, name="diag_reg"):
     return v
 
 
-def _eigh(Kdd, diag_reg, what):
+def _eigh(Kdd: FloatArray, diag_reg: float, what: str) -> tuple[FloatArray, FloatArray, float]:
     n = Kdd.shape[0]
     A = Kdd.copy()
     if diag_reg:
@@ -718,7 +761,7 @@ def _eigh(Kdd, diag_reg, what):
     return lam, U, tol
 
 
-def _singular(lam, tol, what):
+def _singular(lam: FloatArray, tol: float, what: str) -> HermiteRevError:
     return HermiteRevError(
         f"the training {what} Gram matrix is singular (smallest eigenvalue {lam[0]:.3g} <= {tol:.3g}, "
         f"n * eps * largest): duplicate or antipodal-equivalent training inputs, or a kernel of low rank; "
@@ -726,7 +769,13 @@ def _singular(lam, tol, what):
     )
 
 
-def gp_inference(K_nngp, X_train, Y_train, X_test, diag_reg=0.0):
+def gp_inference(
+    K_nngp: KernelLike | TaylorCoeffs | KernelFunction,
+    X_train: ArrayLike,
+    Y_train: ArrayLike,
+    X_test: ArrayLike,
+    diag_reg: RealLike = 0.0,
+) -> tuple[FloatArray, FloatArray]:
     r"""Exact Bayesian inference with the NNGP: posterior mean and covariance on ``X_test``.
 
     .. math:: \mu = K_{*d} (K_{dd} + \lambda I)^{-1} Y, \qquad
@@ -783,7 +832,7 @@ def gp_inference(K_nngp, X_train, Y_train, X_test, diag_reg=0.0):
     return (mean[:, 0] if vector else mean), cov
 
 
-def _time_factor(lam, n, t, lr):
+def _time_factor(lam: FloatArray, n: int, t: float, lr: float | None) -> tuple[FloatArray, FloatArray]:
     r"""Diagonal of :math:`\Theta^{-1}(I - M_t)` in the eigenbasis (finite even where lam = 0)."""
     if lr is None:  # gradient flow: M_t = exp(-Theta t / n)
         x = lam * (t / n)
@@ -798,7 +847,45 @@ def _time_factor(lam, n, t, lr):
     return out, one_minus
 
 
-def gradient_descent_mse(K_ntk, X_train, Y_train, X_test, t=None, lr=None, *, diag_reg=0.0, K_nngp=None):
+@overload
+def gradient_descent_mse(
+    K_ntk: KernelLike | TaylorCoeffs | KernelFunction,
+    X_train: ArrayLike,
+    Y_train: ArrayLike,
+    X_test: ArrayLike,
+    t: RealLike | None = None,
+    lr: RealLike | None = None,
+    *,
+    diag_reg: RealLike = 0.0,
+    K_nngp: None = None,
+) -> tuple[FloatArray, FloatArray]: ...
+
+
+@overload
+def gradient_descent_mse(
+    K_ntk: KernelLike | TaylorCoeffs | KernelFunction,
+    X_train: ArrayLike,
+    Y_train: ArrayLike,
+    X_test: ArrayLike,
+    t: RealLike | None = None,
+    lr: RealLike | None = None,
+    *,
+    diag_reg: RealLike = 0.0,
+    K_nngp: KernelLike | TaylorCoeffs | KernelFunction,
+) -> tuple[FloatArray, FloatArray, FloatArray]: ...
+
+
+def gradient_descent_mse(
+    K_ntk: KernelLike | TaylorCoeffs | KernelFunction,
+    X_train: ArrayLike,
+    Y_train: ArrayLike,
+    X_test: ArrayLike,
+    t: RealLike | None = None,
+    lr: RealLike | None = None,
+    *,
+    diag_reg: RealLike = 0.0,
+    K_nngp: KernelLike | TaylorCoeffs | KernelFunction | None = None,
+) -> tuple[FloatArray, FloatArray] | tuple[FloatArray, FloatArray, FloatArray]:
     r"""Outputs of an infinitely wide network trained on MSE, on the training and test inputs.
 
     With :func:`hermite_rev.nets.train`'s loss :math:`L = \frac{1}{2n}\sum_i |f(x_i) - y_i|^2`,

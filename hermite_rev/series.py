@@ -30,6 +30,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 import flint
 import mpmath
@@ -47,6 +48,11 @@ from ._validate import (
     public,
     short,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
+
+    from ._typing import KernelLike, RealLike
 
 __all__ = ["taylor", "TaylorCoeffs", "Tail", "evaluate_at", "to_mpf"]
 
@@ -94,7 +100,7 @@ class _Undecided(Exception):
 class _NeedTerms(Exception):
     """Leading zeros were cancelled: ``extra`` more working terms are needed."""
 
-    def __init__(self, extra):
+    def __init__(self, extra: int) -> None:
         super().__init__(extra)
         self.extra = extra
 
@@ -107,7 +113,7 @@ _Timeout = ps.Timeout
 # --------------------------------------------------------------------------------------------
 
 
-def coeff0(s):
+def coeff0(s: flint.arb_series) -> flint.arb:
     """Constant term of an arb_series (flint drops trailing zeros, so a zero series has none)."""
     cs = s.coeffs()
     return cs[0] if cs else flint.arb(0)
@@ -116,10 +122,10 @@ def coeff0(s):
 class _ArbBackend:
     """python-flint balls; series are ``arb_series`` of length n."""
 
-    def __init__(self, n):
+    def __init__(self, n: int) -> None:
         self.n = n
 
-    def number(self, e):
+    def number(self, e: sympy.Basic) -> flint.arb:
         if e.is_Integer:
             return flint.arb(int(e))
         if e.is_Rational:
@@ -138,20 +144,20 @@ class _ArbBackend:
             return flint.arb.const_catalan()
         raise HermiteRevError(f"unsupported constant {short(e, 60)} (not a real number)")
 
-    def var(self, x0=None):
+    def var(self, x0: Any = None) -> flint.arb_series:
         return flint.arb_series([0 if x0 is None else x0, 1], prec=self.n)
 
-    def lift(self, x):
+    def lift(self, x: Any) -> flint.arb_series:
         return flint.arb_series([x], prec=self.n)
 
-    def coeffs(self, s):
+    def coeffs(self, s: flint.arb_series) -> list[flint.arb]:
         cs = list(s.coeffs())
         return cs + [flint.arb(0)] * (self.n - len(cs))
 
-    def series(self, cs):
+    def series(self, cs: Sequence[Any]) -> flint.arb_series:
         return flint.arb_series(cs, prec=self.n)
 
-    def zero(self, x):
+    def zero(self, x: flint.arb) -> bool | None:
         """True: exactly 0; False: proven nonzero; None: undecided."""
         if x.is_zero():
             return True
@@ -159,39 +165,39 @@ class _ArbBackend:
             return None
         return False
 
-    def add(self, s, t):
+    def add(self, s: Any, t: Any) -> Any:
         return s + t
 
-    def mul(self, s, t):
+    def mul(self, s: Any, t: Any) -> Any:
         return s * t
 
-    def inv(self, s):
+    def inv(self, s: Any) -> Any:
         return 1 / s
 
-    def powi(self, s, m):
+    def powi(self, s: Any, m: int) -> Any:
         return s**m
 
-    def pow(self, s, alpha):
+    def pow(self, s: Any, alpha: Any) -> Any:
         if alpha == sympy.Rational(1, 2):
             return s.sqrt()
         if alpha == sympy.Rational(-1, 2):
             return s.rsqrt()
         return s ** self.number_or_const(alpha)
 
-    def spow(self, x, alpha):
+    def spow(self, x: Any, alpha: Any) -> Any:
         if alpha.is_Integer:
             return x ** int(alpha)
         if alpha == sympy.Rational(1, 2):
             return x.sqrt()
         return x ** self.number_or_const(alpha)
 
-    def number_or_const(self, alpha):
+    def number_or_const(self, alpha: Any) -> Any:
         return _Walker(self, None).scalar(alpha)
 
-    def const0(self, s):
+    def const0(self, s: flint.arb_series) -> flint.arb:
         return coeff0(s)
 
-    def sign(self, x):
+    def sign(self, x: flint.arb) -> int | None:
         if x.is_zero():
             return 0
         if not x.is_finite():
@@ -202,10 +208,10 @@ class _ArbBackend:
             return -1
         raise _Undecided
 
-    def sfunc(self, name, x):
+    def sfunc(self, name: str, x: Any) -> Any:
         return getattr(x, name)()
 
-    def func(self, name, s):
+    def func(self, name: str, s: Any) -> Any:
         if name in ("exp", "log", "sin", "cos", "tan", "atan", "asin", "acos", "erf", "erfc"):
             return getattr(s, name)()
         if name in ("sinh", "cosh"):
@@ -223,61 +229,61 @@ class _ArbBackend:
 class _ListBackend:
     """Dense coefficient lists over a field from :mod:`hermite_rev._powerseries`."""
 
-    def __init__(self, n, field):
+    def __init__(self, n: int, field: Any) -> None:
         self.n = n
         self.F = field
 
-    def number(self, e):
+    def number(self, e: sympy.Basic) -> Any:
         return self.F.coerce(e)
 
-    def var(self, x0=None):
+    def var(self, x0: Any = None) -> list[Any]:
         return ps.ps_var(self.F, self.n, x0)
 
-    def lift(self, x):
+    def lift(self, x: Any) -> list[Any]:
         return ps.ps_const(self.F, x, self.n)
 
-    def coeffs(self, s):
+    def coeffs(self, s: Sequence[Any]) -> list[Any]:
         return list(s)
 
-    def series(self, cs):
+    def series(self, cs: Sequence[Any]) -> list[Any]:
         return list(cs)
 
-    def zero(self, x):
+    def zero(self, x: Any) -> bool | None:
         sgn = self.F.sign(x)
         return None if sgn is None else sgn == 0
 
-    def add(self, s, t):
+    def add(self, s: Any, t: Any) -> Any:
         return ps.ps_add(self.F, s, t)
 
-    def mul(self, s, t):
+    def mul(self, s: Any, t: Any) -> Any:
         if not isinstance(s, list):
             return ps.ps_scale(self.F, t, s)
         if not isinstance(t, list):
             return ps.ps_scale(self.F, s, t)
         return ps.ps_mul(self.F, s, t, self.n)
 
-    def inv(self, s):
+    def inv(self, s: Any) -> Any:
         return ps.ps_inv(self.F, s, self.n)
 
-    def powi(self, s, m):
+    def powi(self, s: Any, m: int) -> Any:
         return ps.ps_powi(self.F, s, m, self.n)
 
-    def pow(self, s, alpha):
+    def pow(self, s: Any, alpha: Any) -> Any:
         return ps.ps_pow(self.F, s, self.F.coerce(alpha), self.n)
 
-    def spow(self, x, alpha):
+    def spow(self, x: Any, alpha: Any) -> Any:
         return self.F.simp(self.F.pow(x, self.F.coerce(alpha)))
 
-    def const0(self, s):
+    def const0(self, s: Sequence[Any]) -> Any:
         return s[0]
 
-    def sign(self, x):
+    def sign(self, x: Any) -> int | None:
         sgn = self.F.sign(x)
         if sgn is None:
             raise _Undecided
         return sgn
 
-    def sfunc(self, name, x):
+    def sfunc(self, name: str, x: Any) -> Any:
         F = self.F
         if name in ("sinh", "cosh", "tanh", "asinh", "atanh", "erfc", "tan"):
             if isinstance(F, ps.SympyField):
@@ -285,7 +291,7 @@ class _ListBackend:
             return getattr(mpmath, name)(x)
         return F.simp(getattr(F, name)(x))
 
-    def func(self, name, s):
+    def func(self, name: str, s: Any) -> Any:
         F, n = self.F, self.n
         if name == "exp":
             return ps.ps_exp(F, s, n)
@@ -330,7 +336,7 @@ class _Lau:
 
     __slots__ = ("L", "s", "v")
 
-    def __init__(self, v, s, L):
+    def __init__(self, v: int, s: Any, L: int) -> None:
         self.v, self.s, self.L = v, s, L
 
 
@@ -343,29 +349,31 @@ class _Walker(ps.MemoWalker):
     a coefficient whose ball contains 0 is 0, so that it can be cancelled.
     """
 
-    def __init__(self, backend, var, point=None, prove_zero=None, want=None):
+    def __init__(
+        self, backend: Any, var: sympy.Symbol, point: Any = None, prove_zero: Any = None, want: Any = None
+    ) -> None:
         self.be = backend
         self.want = backend.n if want is None else want
         self.var = var
         self.point = point
-        self.memo = {}
+        self.memo: dict[int, Any] = {}
         self.prove_zero = prove_zero
 
-    def __call__(self, e):
+    def __call__(self, e: sympy.Basic) -> tuple[bool, Any]:
         is_series, value = self.value(e)
         if is_series:
             value = self.power_series(e, value)
         return is_series, value
 
-    def value(self, e):
+    def value(self, e: sympy.Basic) -> tuple[bool, Any]:
         return super().__call__(e)
 
-    def scalar(self, e):
+    def scalar(self, e: sympy.Basic) -> Any:
         is_series, value = self.value(e)
         assert not is_series
         return value
 
-    def descend(self, e):
+    def descend(self, e: sympy.Basic) -> bool:
         return (
             e.is_Add
             or e.is_Mul
@@ -374,10 +382,10 @@ class _Walker(ps.MemoWalker):
         )
 
     # -- Laurent bookkeeping ------------------------------------------------------------------
-    def _std(self, s):
+    def _std(self, s: Any) -> _Lau:
         return _Lau(0, s, self.be.n)
 
-    def _shift(self, a, d):
+    def _shift(self, a: _Lau, d: int) -> _Lau:
         """``a`` written with valuation ``a.v - d`` (d >= 0 leading zeros added)."""
         if d == 0:
             return a
@@ -386,7 +394,7 @@ class _Walker(ps.MemoWalker):
         zero = cs[0] * 0 if cs else 0
         return _Lau(a.v - d, self.be.series([zero] * d + cs[: N - d]), min(a.L + d, N))
 
-    def strip(self, e, a):
+    def strip(self, e: sympy.Basic, a: _Lau) -> _Lau:
         """Drop proven-zero leading coefficients of ``a`` (the series of node ``e``)."""
         cs = None
         m = 0
@@ -409,7 +417,7 @@ class _Walker(ps.MemoWalker):
         zero = cs[0] * 0
         return _Lau(a.v + m, self.be.series(cs[m:] + [zero] * m), a.L - m)
 
-    def regular(self, e, a, why):
+    def regular(self, e: sympy.Basic, a: _Lau, why: str) -> _Lau:
         """``a`` as a power series (valuation >= 0), cancelling proven-zero negative powers."""
         if a.v < 0:
             a = self.strip(e, a)
@@ -417,14 +425,14 @@ class _Walker(ps.MemoWalker):
                 raise NotAnalyticError(f"{short(e)} is not analytic {self._where()}: {why} (a pole of order {-a.v})")
         return self._shift(a, a.v) if a.v > 0 else a
 
-    def power_series(self, e, a):
+    def power_series(self, e: sympy.Basic, a: _Lau) -> Any:
         a = self.regular(e, a, "the expression has a pole")
         if a.L < self.want:
             raise _NeedTerms(self.want - a.L)
         return a.s
 
     # -- nodes -------------------------------------------------------------------------------
-    def _eval(self, e):
+    def _eval(self, e: sympy.Basic) -> tuple[bool, Any]:
         be = self.be
         if self.var is not None and e == self.var:
             return True, self._std(be.var(self.point))
@@ -504,18 +512,18 @@ class _Walker(ps.MemoWalker):
             )
         raise HermiteRevError(f"unsupported function or node {type(e).__name__} in {short(e)}")
 
-    def _where(self):
+    def _where(self) -> str:
         if self.var is None:
             return "as a constant"
         return f"at {self.var} = {self.point if self.point is not None else 0}"
 
-    def _require(self, e, x, what, explain):
+    def _require(self, e: sympy.Basic, x: Any, what: str, explain: str) -> None:
         sgn = self.be.sign(x)
         ok = sgn == 1 if what == "positive" else sgn != 0
         if not ok:
             raise NotAnalyticError(f"{short(e)} is not analytic {self._where()}: {explain}")
 
-    def _scalar_pow(self, e, b, expo):
+    def _scalar_pow(self, e: sympy.Basic, b: Any, expo: Any) -> Any:
         be = self.be
         if expo.is_Integer:
             if int(expo) < 0 and be.sign(b) == 0:
@@ -528,7 +536,7 @@ class _Walker(ps.MemoWalker):
             raise DivergentSeriesError(f"{short(e)} is infinite {self._where()}")
         return be.spow(b, expo)
 
-    def _scalar_func(self, e, name, x):
+    def _scalar_func(self, e: sympy.Basic, name: str, x: Any) -> Any:
         be = self.be
         if name == "log":
             sgn = be.sign(x)
@@ -549,7 +557,7 @@ class _Walker(ps.MemoWalker):
 
 
 @contextlib.contextmanager
-def _flint_ctx(prec_bits, cap):
+def _flint_ctx(prec_bits: int, cap: int) -> Iterator[None]:
     old_prec, old_cap = flint.ctx.prec, flint.ctx.cap
     flint.ctx.prec, flint.ctx.cap = prec_bits, cap
     try:
@@ -579,7 +587,7 @@ def _abs_lower(x: flint.arb) -> mpmath.mpf:
         return mpmath.mpf((int(man), int(exp)), rounding="d")
 
 
-def _rel_bits(x: flint.arb):
+def _rel_bits(x: flint.arb) -> float:
     """Relative accuracy of a ball in bits (inf for exact, -inf when it contains 0 and isn't 0)."""
     if x.is_exact():
         return math.inf
@@ -596,16 +604,17 @@ def _rel_bits(x: flint.arb):
 class _ZeroProver:
     """Exact proofs that a coefficient whose ball contains 0 is 0 (cached per node and power)."""
 
-    def __init__(self, var=c, seconds=2.0):
-        self.var, self.seconds, self.cache = var, seconds, {}
+    def __init__(self, var: sympy.Symbol = c, seconds: float = 2.0) -> None:
+        self.var, self.seconds = var, seconds
+        self.cache: dict[tuple[int, int], tuple[sympy.Basic, bool]] = {}
 
-    def __call__(self, node, power):
+    def __call__(self, node: sympy.Basic, power: int) -> bool:
         key = (id(node), power)
         if key not in self.cache:
             self.cache[key] = (node, self._prove(node, power))
         return self.cache[key][1]
 
-    def _prove(self, node, power):
+    def _prove(self, node: sympy.Basic, power: int) -> bool:
         F = ps.SympyField(deadline=time.monotonic() + self.seconds)
         N = max(power + 2, 2)
         for _ in range(4):
@@ -629,7 +638,9 @@ class _ZeroProver:
         return False
 
 
-def _eval_arb(expr, n, prec, var=c, point=None, prover=None):
+def _eval_arb(
+    expr: sympy.Expr, n: int, prec: int, var: sympy.Symbol = c, point: Any = None, prover: Any = None
+) -> list[flint.arb]:
     """Coefficients 0..n-1 of ``expr`` as balls (working with more terms where leading zeros cancel)."""
     N = n
     for _ in range(8):
@@ -647,11 +658,11 @@ def _eval_arb(expr, n, prec, var=c, point=None, prover=None):
     raise HermiteRevError(f"could not cancel the leading zeros of {short(expr)} (working with {N} terms)")
 
 
-def _required_bits(dps):
+def _required_bits(dps: int) -> int:
     return int(math.ceil(dps * _LOG2_10)) + 4
 
 
-def _shortfall(coeffs, need):
+def _shortfall(coeffs: Sequence[flint.arb], need: int) -> int | None:
     """Bits still missing for every coefficient to be correct to ``need`` bits (0 when done).
 
     A ball away from 0 must have ``need`` bits of relative accuracy.  A ball containing 0 must be
@@ -675,11 +686,11 @@ def _shortfall(coeffs, need):
             if absbits < need:
                 short_bits = max(short_bits, int(need - absbits) + 1)
         elif bits < need:
-            short_bits = max(short_bits, need - bits)
+            short_bits = max(short_bits, need - int(bits))  # bits is a finite int here
     return short_bits
 
 
-def _taylor_arb(expr, n, dps, var=c):
+def _taylor_arb(expr: sympy.Expr, n: int, dps: int, var: sympy.Symbol = c) -> tuple[list[flint.arb], int]:
     need = _required_bits(dps)
     prec = need + 32 + int(10 * math.log2(n + 1))
     cap = 64 * need + 20_000
@@ -726,10 +737,10 @@ class Tail:
     k1: mpmath.mpf
     rigorous: bool
 
-    def __float__(self):
+    def __float__(self) -> float:
         return float(self.bound)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         tag = "" if self.rigorous else ", not rigorous"
         from ._text import format_bound, format_value
 
@@ -757,7 +768,21 @@ class TaylorCoeffs(list):
         What figures call the kernel (see :func:`taylor`).
     """
 
-    def __init__(self, values, *, expr, dps, errors, exact, rigorous, engine, label=None):
+    _work_expr: sympy.Expr  # the expression actually expanded (set where a rewritten one was)
+    _balls: Sequence[Any]  # the proven balls behind the coefficients (arb engine)
+
+    def __init__(
+        self,
+        values: Iterable[Any],
+        *,
+        expr: sympy.Expr,
+        dps: int | None,
+        errors: Sequence[Any],
+        exact: bool,
+        rigorous: bool,
+        engine: str,
+        label: str | None = None,
+    ) -> None:
         super().__init__(values)
         self.label = label
         self.expr = expr
@@ -766,10 +791,10 @@ class TaylorCoeffs(list):
         self.exact = exact
         self.rigorous = rigorous
         self.engine = engine
-        self._tail = None
+        self._tail: Tail | None = None
 
     @property
-    def n(self):
+    def n(self) -> int:
         return len(self)
 
     @property
@@ -779,17 +804,17 @@ class TaylorCoeffs(list):
         return self._tail
 
     @property
-    def max_error(self):
+    def max_error(self) -> mpmath.mpf:
         return max(self.errors) if self.errors else mpmath.mpf(0)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if len(self) <= 12:
             return super().__repr__()
         from ._text import format_bound, format_value
 
         errs = list(self.errors) if self.errors else [None] * self.n
 
-        def fmt(i):  # the digits each coefficient's error allows, at most 8
+        def fmt(i: int) -> str:  # the digits each coefficient's error allows, at most 8
             return str(self[i]) if self.exact else format_value(self[i], errs[i], digits=8)
 
         head = ", ".join(fmt(i) for i in range(6))
@@ -797,7 +822,7 @@ class TaylorCoeffs(list):
         how = "exact" if self.exact else f"dps={self.dps}, max abs error {format_bound(self.max_error, 3)}"
         return f"[{head}, ..., {tail}]  # TaylorCoeffs n={self.n}, {how}"
 
-    def plot(self, ax=None, closed_form=True, label=None, **kwargs):
+    def plot(self, ax: Any = None, closed_form: bool = True, label: str | None = None, **kwargs: Any) -> Any:
         """Plot the truncated series on [-1, 1], and the kernel itself with the residual near c = 1
         and the tail bound when it is an expression in c (see :func:`hermite_rev.plots.plot_kernel`)."""
         from .plots import plot_kernel
@@ -810,12 +835,12 @@ class TaylorCoeffs(list):
         return f"TaylorCoeffs(n={self.n}, {how}, engine={self.engine}, tail={self.tail!r})"
 
 
-def _work_check(n, dps):
+def _work_check(n: int, dps: int) -> None:
     if n * dps > WORK_LIMIT:
         raise HermiteRevError(f"n * dps must be at most {WORK_LIMIT} (coefficients times digits), got n={n}, dps={dps}")
 
 
-def _rewritten(expr):
+def _rewritten(expr: sympy.Expr) -> sympy.Expr | None:
     """``expr`` with hyperbolic functions in exponentials and rational functions cancelled (or None).
 
     Makes ``tanh(log(c))`` the rational function ``(c**2 - 1)/(c**2 + 1)``; used only when the
@@ -831,7 +856,7 @@ def _rewritten(expr):
     return None if alt == expr else alt
 
 
-def _taylor_balls(expr, n, dps):
+def _taylor_balls(expr: sympy.Expr, n: int, dps: int) -> tuple[list[flint.arb], int, sympy.Expr]:
     """(balls, prec, expression actually expanded) — a rewritten one when the original has a removable log."""
     try:
         balls, prec = _taylor_arb(expr, n, dps)
@@ -850,7 +875,15 @@ def _taylor_balls(expr, n, dps):
 
 
 @public
-def taylor(K, n, dps=30, *, exact=False, engine="arb", label=None):
+def taylor(
+    K: KernelLike | Sequence[Any],
+    n: int,
+    dps: int = 30,
+    *,
+    exact: bool = False,
+    engine: Literal["arb", "mpmath"] = "arb",
+    label: str | None = None,
+) -> TaylorCoeffs:
     r"""Taylor coefficients of a kernel at c = 0.
 
     .. math:: K(c) = \sum_{k \ge 0} a_k c^k
@@ -908,7 +941,7 @@ def taylor(K, n, dps=30, *, exact=False, engine="arb", label=None):
     return out
 
 
-def _taylor(expr, n, dps, exact, engine):
+def _taylor(expr: sympy.Expr, n: int, dps: int, exact: bool, engine: str) -> TaylorCoeffs:
     if exact:
         try:
             return _taylor_exact(expr, n)
@@ -931,7 +964,7 @@ def _taylor(expr, n, dps, exact, engine):
     return out
 
 
-def _taylor_mpmath(expr, n, dps):
+def _taylor_mpmath(expr: sympy.Expr, n: int, dps: int) -> TaylorCoeffs:
     with mpmath.workdps(dps + 20):
         N = n
         for _ in range(8):
@@ -948,7 +981,7 @@ def _taylor_mpmath(expr, n, dps):
     )
 
 
-def _taylor_exact(expr, n, seconds=None):
+def _taylor_exact(expr: sympy.Expr, n: int, seconds: float | None = None) -> TaylorCoeffs:
     seconds = EXACT_SECONDS if seconds is None else seconds
     F = ps.SympyField(deadline=time.monotonic() + seconds)
     refusal = HermiteRevError(
@@ -956,9 +989,9 @@ def _taylor_exact(expr, n, seconds=None):
         f"expressions grow too fast for sympy); use dps= instead, e.g. hr.taylor(K, {n}, dps=50), "
         f"for coefficients proven correct to that many digits"
     )
-    out = {}
+    out: dict[str, Any] = {}
 
-    def work():
+    def work() -> None:
         N = n
         try:
             for _ in range(8):
@@ -994,7 +1027,7 @@ def _taylor_exact(expr, n, seconds=None):
     )
 
 
-def _check_exact_against_balls(expr, values):
+def _check_exact_against_balls(expr: sympy.Expr, values: Sequence[sympy.Expr]) -> None:
     """The exact coefficients must lie in the proven balls (an independent check of the exact walk)."""
     try:
         balls, _, _ = _taylor_balls(expr, len(values), 15)
@@ -1013,7 +1046,7 @@ def _check_exact_against_balls(expr, values):
                 )
 
 
-def _from_balls(balls, *, expr, dps):
+def _from_balls(balls: Sequence[flint.arb], *, expr: sympy.Expr, dps: int) -> TaylorCoeffs:
     with mpmath.workdps(dps):
         values = [to_mpf(x) for x in balls]
         ulp = mpmath.mpf(2) ** (-mpmath.mp.prec)
@@ -1023,11 +1056,11 @@ def _from_balls(balls, *, expr, dps):
     return out
 
 
-def _substitute(expr, point):
+def _substitute(expr: sympy.Expr, point: Any) -> sympy.Expr:
     """``expr`` with c = point, rebuilt bottom-up with evaluation (each distinct node once)."""
     from ._validate import _postorder
 
-    new = {}
+    new: dict[int, Any] = {}
     for e in _postorder(expr):
         if e.is_Symbol and e == c:
             new[id(e)] = point
@@ -1040,7 +1073,7 @@ def _substitute(expr, point):
 
 
 @public
-def evaluate_at(expr, point, dps=30):
+def evaluate_at(expr: KernelLike, point: RealLike, dps: int = 30) -> tuple[mpmath.mpf, mpmath.mpf]:
     """Rigorous value of ``expr`` (in c) at ``c = point`` as ``(value, error_bound)``.
 
     The substitution is first done exactly in sympy (so boundary values such as ``acos(1)``
@@ -1091,7 +1124,7 @@ _KNOWN_KERNELS: dict = {}
 _KNOWN_LIMIT = 20_000
 
 
-def register_kernel(expr, reason):
+def register_kernel(expr: sympy.Expr, reason: str) -> None:
     """Record that ``expr`` is a kernel by construction (non-negative coefficients, convergent at 1).
 
     A product of positive numbers and one other factor registers that factor too (it is the
@@ -1109,13 +1142,13 @@ def register_kernel(expr, reason):
         expr = rest[0]
 
 
-def _small_positive_constant(a):
+def _small_positive_constant(a: sympy.Basic) -> bool:
     from ._validate import _count_nodes
 
     return _count_nodes(a, 16) < 16 and a.is_number and a.is_positive is True
 
 
-def _known(e):
+def _known(e: sympy.Basic) -> bool:
     hit = _KNOWN_KERNELS.get(id(e))
     return hit is not None and hit[0] is e
 
@@ -1147,7 +1180,7 @@ def _tail_bound(tc: TaylorCoeffs) -> Tail:
     return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=tc.rigorous)
 
 
-def _exact_to_mpf(a, dps):
+def _exact_to_mpf(a: sympy.Expr, dps: int) -> mpmath.mpf:
     with _flint_ctx(int(dps * _LOG2_10) + 64, 1):
         ball = _Walker(_ArbBackend(1), None).scalar(sympy.sympify(a))
         return to_mpf(ball)
@@ -1162,7 +1195,7 @@ class _Enc:
 
     __slots__ = ("ball", "mono")
 
-    def __init__(self, ball, mono):
+    def __init__(self, ball: Any, mono: Any) -> None:  # mono: +1, -1, 0 or None
         self.ball, self.mono = ball, mono
 
 
@@ -1194,21 +1227,21 @@ class _IntervalWalker(ps.MemoWalker):
     must be split and :class:`_Singular` when a condition provably fails.
     """
 
-    def __init__(self, lo, hi, prec, at_one):
+    def __init__(self, lo: Any, hi: Any, prec: int, at_one: Any) -> None:
         self.lo, self.hi, self.prec, self.at_one = lo, hi, prec, at_one
         self.X = flint.arb(lo).union(flint.arb(hi))
-        self.memo = {}
+        self.memo: dict[int, Any] = {}
         self.be = _ArbBackend(1)
         self.consts = _Walker(self.be, None)
 
-    def descend(self, e):
+    def descend(self, e: sympy.Basic) -> bool:
         if _known(e):
             return False
         if e.is_Mul and self.lo == 0 and self._removable_factor(e) is not None:
             return False
         return e.is_Add or e.is_Mul or e.is_Pow or (isinstance(e, sympy.Function) and type(e) in _FUNCS)
 
-    def point(self, e, x):
+    def point(self, e: sympy.Basic, x: Any) -> Any:
         """Ball of e at the point x (< 1), with strict conditions."""
         try:
             is_series, v = _Walker(_ArbBackend(1), c, flint.arb(x))(e)
@@ -1220,7 +1253,7 @@ class _IntervalWalker(ps.MemoWalker):
             raise
         return coeff0(v) if is_series else v
 
-    def _eval(self, e):
+    def _eval(self, e: sympy.Basic) -> _Enc:
         if e.is_Symbol and e == c:
             return _Enc(self.X, 1)
         if _known(e):
@@ -1279,7 +1312,7 @@ class _IntervalWalker(ps.MemoWalker):
         return _Enc(value, mono)
 
     # -- removable singularities at c = 0: P / D^k with D(0) = 0 --------------------------------
-    def _removable_factor(self, e):
+    def _removable_factor(self, e: sympy.Basic) -> Any:
         hits = [
             f
             for f in e.args
@@ -1291,7 +1324,7 @@ class _IntervalWalker(ps.MemoWalker):
         ]
         return hits[0] if len(hits) == 1 else None
 
-    def _removable(self, e):
+    def _removable(self, e: sympy.Basic) -> _Enc:
         f = self._removable_factor(e)
         D, k = f.base, -int(f.exp)
         others = [a for a in e.args if a is not f]
@@ -1309,7 +1342,7 @@ class _IntervalWalker(ps.MemoWalker):
             raise _Undecided
         return _Enc(WP / WD**k, 0)
 
-    def _bounded(self, node, a, low, high):
+    def _bounded(self, node: sympy.Basic, a: _Enc, low: Any, high: Any) -> tuple[Any, Any]:
         """Argument ball of asin/acos, allowed to touch -1 or 1 only at c = 1 (monotonically)."""
         B = a.ball
         if B > low and B < high:
@@ -1325,7 +1358,7 @@ class _IntervalWalker(ps.MemoWalker):
         hi_end = B.upper() if B < high else flint.arb(high)
         return lo_end, hi_end
 
-    def _mul(self, e, parts):
+    def _mul(self, e: sympy.Basic, parts: Sequence[_Enc]) -> _Enc:
         ball = parts[0].ball
         for p in parts[1:]:
             ball = ball * p.ball
@@ -1345,7 +1378,7 @@ class _IntervalWalker(ps.MemoWalker):
             mono = monos.pop() if len(monos) == 1 else 0
         return _Enc(ball, mono)
 
-    def _pow(self, e):
+    def _pow(self, e: sympy.Basic) -> _Enc:
         base, expo = e.args
         if expo.has(c):
             return self(sympy.exp(expo * sympy.log(base), evaluate=False))
@@ -1383,12 +1416,12 @@ class _IntervalWalker(ps.MemoWalker):
         return _Enc(value, mono)
 
 
-def _values_at_one(expr, prec):
+def _values_at_one(expr: sympy.Expr, prec: int) -> dict[int, tuple[sympy.Expr, flint.arb]]:
     """Exact value at c = 1 (sympy) and its ball, for every distinct node of ``expr``."""
     from ._validate import _postorder
 
     out = {}
-    new = {}
+    new: dict[int, Any] = {}
     with _flint_ctx(prec, 1):
         consts = _Walker(_ArbBackend(1), None)
         for e in _postorder(expr):
@@ -1411,7 +1444,7 @@ def _values_at_one(expr, prec):
     return out
 
 
-def certify_convergence(expr, *, max_intervals=4000):
+def certify_convergence(expr: sympy.Expr, *, max_intervals: int = 4000) -> str:
     """Prove that the Taylor series of ``expr`` at 0 converges at c = 1 to ``expr(1)``, or raise.
 
     Assumes what the tail bound is for: every Taylor coefficient is non-negative (a kernel on all
@@ -1461,16 +1494,16 @@ def certify_convergence(expr, *, max_intervals=4000):
     return f"{done} intervals"
 
 
-def _show(x):
+def _show(x: Any) -> str:
     return x.str(15, radius=False) if isinstance(x, flint.arb) else mpmath.nstr(x, 15)
 
 
-def _arb_of_mpf(x):
+def _arb_of_mpf(x: mpmath.mpf) -> flint.arb:
     man, exp = mpmath.mpf(x).man_exp
     return flint.arb(int(man)) * flint.arb(2) ** int(exp) if man else flint.arb(0)
 
 
-def _probe(expr, lo, hi):
+def _probe(expr: sympy.Expr, lo: Any, hi: Any) -> None:
     """Raise DivergentSeriesError when a singularity in [lo, hi] is proven.
 
     A condition failing at the midpoint, or the base of a negative or non-integer power taking
@@ -1499,14 +1532,14 @@ def _probe(expr, lo, hi):
                 raise _divergent(expr, where)
 
 
-def _divergent(expr, where):
+def _divergent(expr: sympy.Expr, where: object) -> DivergentSeriesError:
     return DivergentSeriesError(
         f"{short(expr)} has a singularity at {where} (a pole or branch point before c = 1): its Taylor series "
         f"at 0 (non-negative coefficients) diverges there (Pringsheim), so it has no tail bound"
     )
 
 
-def _valuation(D, terms=12):
+def _valuation(D: sympy.Expr, terms: int = 12) -> int:
     """Order of the zero of ``D`` at c = 0 (leading zeros proven exactly), or refuse."""
     prover = _ZeroProver()
     balls = _eval_arb(D, terms, 128, prover=prover)

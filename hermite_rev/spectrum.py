@@ -58,7 +58,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import flint
 import mpmath
@@ -77,6 +77,12 @@ from ._validate import (
 )
 from .kernels import _label_for, kernel_name
 from .series import Tail, _flint_ctx, _rad, to_mpf
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable, Iterator, Sequence
+
+    from ._typing import KernelLike, RealLike
 
 __all__ = [
     "spectrum",
@@ -101,7 +107,7 @@ _METHODS = ("auto", "series", "quadrature")
 # --------------------------------------------------------------------------------------------
 
 
-def _check_d(d):
+def _check_d(d: int) -> int:
     from .limits import check_size
 
     d = check_size(d, "d")
@@ -110,7 +116,7 @@ def _check_d(d):
     return d
 
 
-def _check_kernel(K):
+def _check_kernel(K: KernelLike | Sequence[RealLike]) -> sympy.Expr:
     if isinstance(K, (list, tuple)):
         from .kernels import polynomial
 
@@ -123,7 +129,7 @@ def _check_kernel(K):
 # --------------------------------------------------------------------------------------------
 
 
-def multiplicity(d, k):
+def multiplicity(d: int, k: int) -> int:
     """N(d, k): dimension of the space of degree-k spherical harmonics on S^{d-1}.
 
     ``N(d, 0) = 1`` and ``N(d, k) = (2k + d - 2)/k * binom(k + d - 3, k - 1)``; 2 for d = 2
@@ -139,7 +145,7 @@ def multiplicity(d, k):
     return (2 * k + d - 2) * math.comb(k + d - 3, k - 1) // k
 
 
-def _fh_diag(k, d):
+def _fh_diag(k: int, d: int) -> Fraction:
     """mu_k(c^k) = prod_{i<k} (i+1)/(2i+d) as a Fraction."""
     out = Fraction(1)
     for i in range(k):
@@ -147,12 +153,12 @@ def _fh_diag(k, d):
     return out
 
 
-def _fh_ratio(j, k, d):
+def _fh_ratio(j: int, k: int, d: int) -> Fraction:
     """mu_k(c^{j+2}) / mu_k(c^j)."""
     return Fraction((j + 2) * (j + 1), (j - k + 2) * (j + k + d))
 
 
-def funk_hecke_power(j, k, d):
+def funk_hecke_power(j: int, k: int, d: int) -> sympy.Expr:
     r"""Exact eigenvalue :math:`\mu_k(c^j)` of the kernel :math:`c^j` on S^{d-1} (a Rational).
 
     Zero unless j >= k and j - k is even.  Always rational: for even d the Gammas are
@@ -173,7 +179,7 @@ def funk_hecke_power(j, k, d):
     return sympy.Rational(val.numerator, val.denominator)
 
 
-def _fh_arb(j, k, d):
+def _fh_arb(j: int, k: int, d: int) -> flint.arb:
     """mu_k(c^j) as an arb ball via log-Gamma (any size j, k)."""
     if j < k or (j - k) % 2:
         return flint.arb(0)
@@ -191,7 +197,7 @@ def _fh_arb(j, k, d):
     return lg.exp()
 
 
-def _fh_max_beyond(n, k, d):
+def _fh_max_beyond(n: int, k: int, d: int) -> flint.arb:
     """max_{j >= n, j = k mod 2} mu_k(c^j) as an arb ball (closed form: the sequence is unimodal).
 
     mu_k(c^{j+2}) >= mu_k(c^j)  iff  j (d - 1) <= k^2 + k (d - 2) - 2 d + 2.
@@ -209,7 +215,7 @@ def _fh_max_beyond(n, k, d):
     return _fh_arb(jstar, k, d)
 
 
-def power_eigenvalue(nu, k, d, dps=30):
+def power_eigenvalue(nu: RealLike, k: int, d: int, dps: int = 30) -> mpmath.mpf:
     r"""Exact eigenvalue of the kernel :math:`(1 - c)^\nu` on S^{d-1}, :math:`\nu > -(d-1)/2`.
 
     .. math:: \mu_k = \frac{2^{\nu+d-2}\,\Gamma(d/2)\,\Gamma(\nu + \frac{d-1}{2})}{\sqrt{\pi}}
@@ -239,7 +245,7 @@ def power_eigenvalue(nu, k, d, dps=30):
         return +out
 
 
-def _bb_constant(nu, d):
+def _bb_constant(nu: Any, d: int) -> mpmath.mpf:
     """C(d, nu) of Bietti-Bach's Theorem 1 (mpf at the current precision)."""
     return (
         mpmath.mpf(2) ** (nu + d - 2)
@@ -249,7 +255,7 @@ def _bb_constant(nu, d):
     )
 
 
-def gegenbauer(k, d, t):
+def gegenbauer(k: int, d: int, t: Any) -> Any:
     """Normalised Gegenbauer (Legendre in dimension d) polynomial P_k(d; t), P_k(d; 1) = 1.
 
     Three-term recurrence ``P_{k+1} = ((2k + d - 2) t P_k - k P_{k-1}) / (k + d - 2)``;
@@ -260,7 +266,7 @@ def gegenbauer(k, d, t):
     return _gegenbauer_all(k, d, t)[k]
 
 
-def _gegenbauer_all(kmax, d, t):
+def _gegenbauer_all(kmax: int, d: int, t: Any) -> list[Any]:
     out = [t * 0 + 1]
     if kmax >= 1:
         out.append(t)
@@ -269,12 +275,12 @@ def _gegenbauer_all(kmax, d, t):
     return out
 
 
-def _fh_const(d):
+def _fh_const(d: int) -> mpmath.mpf:
     """Gamma(d/2) / (sqrt(pi) Gamma((d-1)/2)) at the current mpmath precision."""
     return mpmath.gamma(mpmath.mpf(d) / 2) / (mpmath.sqrt(mpmath.pi) * mpmath.gamma(mpmath.mpf(d - 1) / 2))
 
 
-def eigenvalue_quad(K, d, k, dps=20):
+def eigenvalue_quad(K: KernelLike, d: int, k: int, dps: int = 20) -> tuple[mpmath.mpf, mpmath.mpf]:
     """One Mercer eigenvalue by ``mpmath.quad`` with the Gegenbauer weight (independent check).
 
     Integrates ``K(t) P_k(d; t) (1 - t^2)^((d-3)/2)`` over [-1, 1] in the variable t, split
@@ -295,7 +301,7 @@ def eigenvalue_quad(K, d, k, dps=20):
             P = lambda t: mpmath.gegenbauer(k, lam, t) / norm
         w = mpmath.mpf(d - 3) / 2
 
-        def integrand(t):
+        def integrand(t: Any) -> Any:
             return mpmath.re(f(t)) * P(t) * (1 - t * t) ** w
 
         pieces = k + 2
@@ -363,33 +369,35 @@ class Spectrum:
     label: str | None = None
 
     @property
-    def kmax(self):
+    def kmax(self) -> int:
         return len(self.eigenvalues) - 1
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.eigenvalues)
 
-    def __getitem__(self, k):
+    def __getitem__(self, k: int) -> Any:
         return self.eigenvalues[k]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(self.eigenvalues)
 
-    def trace(self):
+    def trace(self) -> mpmath.mpf:
         """sum_k N(d, k) mu_k over the computed k (tends to K(1), Mercer)."""
         with mpmath.workdps(self.dps):
             return mpmath.fsum(N * m for N, m in zip(self.multiplicities, self.eigenvalues))
 
-    def relative_errors(self):
+    def relative_errors(self) -> tuple[mpmath.mpf, ...]:
         """errors[k] / |mu_k| (inf where mu_k = 0)."""
         with mpmath.workdps(self.dps):
             return tuple(e / abs(m) if m != 0 else mpmath.inf for m, e in zip(self.eigenvalues, self.errors))
 
-    def resolved(self, k):
+    def resolved(self, k: int) -> bool:
         """Whether mu_k is distinguishable from 0 (|mu_k| > 2 * error)."""
         return abs(self.eigenvalues[k]) > 2 * self.errors[k]
 
-    def measured_exponent(self, kmin=None, kmax=None, parity=None):
+    def measured_exponent(
+        self, kmin: int | None = None, kmax: int | None = None, parity: int | None = None
+    ) -> float | None:
         """Least-squares slope of log|mu_k| against log k over [kmin, kmax].
 
         ``parity``: None (all k), 0 (even k) or 1 (odd k).  Eigenvalues not resolved from
@@ -397,11 +405,11 @@ class Spectrum:
         """
         return _fit_exponent(self, kmin, kmax, parity)
 
-    def decay(self, **options):
+    def decay(self, **options: Any) -> DecayReport:
         """:func:`decay` of this spectrum's kernel, reusing these eigenvalues."""
         return decay(self.kernel, self.d, spectrum=self, **options)
 
-    def summary(self):
+    def summary(self) -> str:
         worst = max((r for r in self.relative_errors() if r != mpmath.inf), default=mpmath.mpf(0))
         return (
             f"Spectrum(d={self.d}, kmax={self.kmax}, method={self.method}, dps={self.dps}, "
@@ -411,7 +419,14 @@ class Spectrum:
 
     __repr__ = summary
 
-    def plot(self, ax=None, path=None, label=None, parity_split=True, **kwargs):
+    def plot(
+        self,
+        ax: Any = None,
+        path: str | os.PathLike[str] | None = None,
+        label: str | None = None,
+        parity_split: bool = True,
+        **kwargs: Any,
+    ) -> Any:
         """Log-log plot of mu_k against k (resolved eigenvalues only); saves to ``path`` if given."""
         if ax is None:
             from .plots import _plt
@@ -447,13 +462,13 @@ class Spectrum:
         return ax
 
 
-def _short(expr, n=40, label=None):
+def _short(expr: object, n: int = 40, label: str | None = None) -> str:
     """What a figure or table calls the kernel: ``label``, else :func:`hermite_rev.kernels.label_of`,
     else its text when at most ``n`` characters (never a long sympy tree)."""
     return kernel_name(expr, label, n)
 
 
-def _arb_of(x):
+def _arb_of(x: Any) -> flint.arb:
     """An mpmath number as an exact arb."""
     x = mpmath.mpf(x)
     sign, man, exp, _ = x._mpf_
@@ -463,7 +478,9 @@ def _arb_of(x):
     return -out if sign else out
 
 
-def _series_path(K, d, kmax, n, dps, exact):
+def _series_path(
+    K: sympy.Expr, d: int, kmax: int, n: int, dps: int, exact: bool
+) -> tuple[list[mpmath.mpf], list[mpmath.mpf], Tail | None, tuple[sympy.Expr, ...] | None, bool]:
     """mu_k from Taylor coefficients with rigorous truncation bounds (arb)."""
     from .series import taylor
 
@@ -504,15 +521,17 @@ def _series_path(K, d, kmax, n, dps, exact):
         from .series import taylor as _taylor
 
         a = _taylor(K, n, exact=True)
-        exact_vals = []
+        exact_list = []
         for k in range(kmax + 1):
             terms = [a[j] * funk_hecke_power(j, k, d) for j in range(k, n, 2)]
-            exact_vals.append(sympy.nsimplify(sympy.Add(*terms)) if terms else sympy.Integer(0))
-        exact_vals = tuple(exact_vals)
+            exact_list.append(sympy.nsimplify(sympy.Add(*terms)) if terms else sympy.Integer(0))
+        exact_vals = tuple(exact_list)
     return values, errors, tail, exact_vals, tc.rigorous
 
 
-def _cauchy_radii(K, radii=(256, 64, 16, 8, 4, 2, 1.5, 1.25, 1.1)):
+def _cauchy_radii(
+    K: sympy.Expr, radii: Sequence[float] = (256, 64, 16, 8, 4, 2, 1.5, 1.25, 1.1)
+) -> list[tuple[Any, mpmath.mpf]]:
     """[(r, upper bound of K(r))] for the r with K provably analytic on a neighbourhood of [0, r].
 
     K is evaluated in ball arithmetic on the ball [0, r]; every operation checks its
@@ -538,12 +557,12 @@ def _cauchy_radii(K, radii=(256, 64, 16, 8, 4, 2, 1.5, 1.25, 1.1)):
     return out
 
 
-def _rad_upper(x):
+def _rad_upper(x: flint.arb) -> mpmath.mpf:
     """Upper bound of |x| for an arb ball."""
     return _rad(x) + abs(to_mpf(x))
 
 
-def _gl_theta_nodes(N, prec):
+def _gl_theta_nodes(N: int, prec: int) -> list[tuple[flint.arb, flint.arb]]:
     """Gauss-Legendre nodes/weights mapped to theta in [0, pi] (arb)."""
     with _flint_ctx(prec, 1):
         half = flint.arb.pi() / 2
@@ -556,7 +575,7 @@ def _gl_theta_nodes(N, prec):
     return nodes
 
 
-def _quad_once(f, d, kmax, N, wp):
+def _quad_once(f: Callable[[Any], Any], d: int, kmax: int, N: int, wp: int) -> list[mpmath.mpf]:
     prec = int(wp * 3.33) + 16
     nodes = _gl_theta_nodes(N, prec)
     acc = [flint.arb(0)] * (kmax + 1)
@@ -571,7 +590,9 @@ def _quad_once(f, d, kmax, N, wp):
         return [to_mpf(a * const) for a in acc]
 
 
-def _quadrature_path(K, d, kmax, dps, nodes=None):
+def _quadrature_path(
+    K: sympy.Expr, d: int, kmax: int, dps: int, nodes: int | None = None
+) -> tuple[list[mpmath.mpf], list[mpmath.mpf]]:
     """mu_k by Gauss-Legendre in theta at two resolutions; error = their difference."""
     wp = dps + 20
     with mpmath.workdps(wp):
@@ -678,13 +699,12 @@ def spectrum(
     with mpmath.workdps(dps):
         ulp = mpmath.mpf(2) ** (1 - mpmath.mp.prec)
         rounded = tuple(+v for v in values)
-        errors = tuple(+(e + abs(v - r) + abs(r) * ulp) for e, v, r in zip(errors, values, rounded))
-        values = rounded
+        rounded_errors = tuple(+(e + abs(v - r) + abs(r) * ulp) for e, v, r in zip(errors, values, rounded))
     return Spectrum(
         expr,
         d,
-        values,
-        errors,
+        rounded,
+        rounded_errors,
         mult,
         sources,
         method,
@@ -705,7 +725,7 @@ def spectrum(
 class _Finer(Exception):
     """A branch needs a finer grid t = s^q (q times ``factor``)."""
 
-    def __init__(self, factor):
+    def __init__(self, factor: int) -> None:
         super().__init__(factor)
         self.factor = factor
 
@@ -733,16 +753,16 @@ class _PuiseuxWalker(ps.MemoWalker):
     split off, which is where fractional powers of t = s^q appear.
     """
 
-    def __init__(self, F, N, q, x0, sgn, tol):
+    def __init__(self, F: Any, N: int, q: int, x0: Any, sgn: int, tol: Any) -> None:
         self.F, self.N, self.q, self.tol = F, N, q, tol
         self.var = [F.zero] * N
         self.var[0] = F.coerce(x0)
         if q < N:
             self.var[q] = F.coerce(sgn)
-        self.memo = {}
+        self.memo: dict[int, Any] = {}
 
     # -- helpers ---------------------------------------------------------------------------
-    def _is_zero(self, x, scale=1):
+    def _is_zero(self, x: Any, scale: Any = 1) -> bool:
         if isinstance(self.F, ps.SympyField):
             sgn = self.F.sign(x)
             if sgn is None:
@@ -750,49 +770,49 @@ class _PuiseuxWalker(ps.MemoWalker):
             return sgn == 0
         return abs(x) <= self.tol * max(1, scale)
 
-    def order(self, a):
+    def order(self, a: Sequence[Any]) -> int:
         scale = max((abs(x) for x in a), default=0) if not isinstance(self.F, ps.SympyField) else 1
         for i, x in enumerate(a):
             if not self._is_zero(x, scale):
                 return i
         return len(a)
 
-    def snap(self, a):
+    def snap(self, a: list[Any]) -> list[Any]:
         if isinstance(self.F, ps.SympyField):
             return a
         scale = max((abs(x) for x in a), default=0)
         return [self.F.zero if self._is_zero(x, scale) else x for x in a]
 
-    def positive(self, x):
+    def positive(self, x: Any) -> bool:
         if isinstance(self.F, ps.SympyField):
             sgn = self.F.sign(x)
             return sgn == 1 if sgn is not None else sympy.N(x, 50) > 0
         return x > 0
 
-    def const(self, v, n=None):
+    def const(self, v: Any, n: int | None = None) -> list[Any]:
         return ps.ps_const(self.F, v, n or self.N)
 
     # -- arithmetic ------------------------------------------------------------------------
-    def add(self, a, b):
+    def add(self, a: list[Any], b: list[Any]) -> list[Any]:
         n = min(len(a), len(b))
         return self.snap(ps.ps_add(self.F, a[:n], b[:n]))
 
-    def mul(self, a, b):
+    def mul(self, a: list[Any], b: list[Any]) -> list[Any]:
         oa, ob = self.order(a), self.order(b)
         n = min(len(a) + ob, len(b) + oa, self.N)
         a2 = (a + [self.F.zero] * n)[:n]
         b2 = (b + [self.F.zero] * n)[:n]
         return self.snap(ps.ps_mul(self.F, a2, b2, n))
 
-    def scale(self, a, s):
+    def scale(self, a: list[Any], s: Any) -> list[Any]:
         return self.snap(ps.ps_scale(self.F, a, s))
 
-    def inv(self, a, e):
+    def inv(self, a: list[Any], e: sympy.Basic) -> list[Any]:
         if self.order(a) > 0:
             raise NotAnalyticError(f"{e} has a pole at the endpoint")
         return self.snap(ps.ps_inv(self.F, a, len(a)))
 
-    def fpow(self, a, alpha, e):
+    def fpow(self, a: list[Any], alpha: Any, e: sympy.Basic) -> list[Any]:
         alpha = sympy.Rational(alpha) if isinstance(alpha, (int, sympy.Integer, sympy.Rational)) else alpha
         if alpha.is_Integer:
             m = int(alpha)
@@ -816,7 +836,7 @@ class _PuiseuxWalker(ps.MemoWalker):
         body = ps.ps_pow(self.F, w, self.F.coerce(alpha), len(w))
         return self.snap([self.F.zero] * int(shift) + body)
 
-    def acos(self, a, e):
+    def acos(self, a: list[Any], e: sympy.Basic) -> list[Any]:
         F = self.F
         x0 = a[0]
         one_minus = F.simp(F.one - x0)
@@ -832,7 +852,7 @@ class _PuiseuxWalker(ps.MemoWalker):
             raise HermiteRevError(f"{e} is not real near the endpoint (acos/asin of |x| > 1)")
         return self.snap(ps.ps_acos(F, a, len(a)))
 
-    def _acos_one_minus(self, u, e):
+    def _acos_one_minus(self, u: list[Any], e: sympy.Basic) -> list[Any]:
         """acos(1 - u) = sqrt(2u) * sum_n (1/2)_n^2 / ((3/2)_n n!) (u/2)^n for u(0) = 0."""
         F = self.F
         root = self.fpow(self.scale(u, F.num(2)), sympy.Rational(1, 2), e)
@@ -846,7 +866,7 @@ class _PuiseuxWalker(ps.MemoWalker):
 
     # -- the walk --------------------------------------------------------------------------
 
-    def _eval(self, e):
+    def _eval(self, e: sympy.Basic) -> list[Any]:
         F = self.F
         if e == c:
             return list(self.var)
@@ -929,7 +949,7 @@ class EndpointExpansion:
     coefficient: object
     order: sympy.Rational
 
-    def fractional_terms(self):
+    def fractional_terms(self) -> list[tuple[sympy.Rational, Any]]:
         """[(nu, coefficient)] for every non-integer power with a nonzero coefficient."""
         out = []
         for i, a in enumerate(self.coeffs):
@@ -937,7 +957,7 @@ class EndpointExpansion:
                 out.append((sympy.Rational(i, self.q), a))
         return out
 
-    def expr(self, t=None):
+    def expr(self, t: sympy.Expr | None = None) -> sympy.Expr:
         """The truncated expansion as a sympy expression in ``t``."""
         t = t if t is not None else sympy.Symbol("t", positive=True)
         terms = []
@@ -947,12 +967,19 @@ class EndpointExpansion:
                 terms.append(coef * t ** sympy.Rational(i, self.q))
         return sympy.Add(*terms)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         where = "K(1 - t)" if self.point == 1 else "K(-1 + t)"
         return f"EndpointExpansion({where} = {sympy.N(self.expr(), 6)} + O(t^{self.order}))"
 
 
-def endpoint_expansion(K, point=1, order=4, *, exact=False, dps=50):
+def endpoint_expansion(
+    K: KernelLike | Sequence[RealLike],
+    point: Literal[1, -1] = 1,
+    order: RealLike = 4,
+    *,
+    exact: bool = False,
+    dps: int = 50,
+) -> EndpointExpansion:
     r"""Puiseux expansion of K at c = +1 (``K(1 - t)``) or c = -1 (``K(-1 + t)``).
 
     The expression tree is evaluated as a power series in :math:`s = t^{1/q}` (q = 2 first;
@@ -1019,7 +1046,7 @@ def endpoint_expansion(K, point=1, order=4, *, exact=False, dps=50):
 # --------------------------------------------------------------------------------------------
 
 
-def _fit_exponent(spec, kmin, kmax, parity):
+def _fit_exponent(spec: Spectrum, kmin: int | None, kmax: int | None, parity: int | None) -> float | None:
     kmax = spec.kmax if kmax is None else min(kmax, spec.kmax)
     kmin = max(1, kmax // 4 if kmin is None else kmin)
     ks = [k for k in range(kmin, kmax + 1) if (parity is None or k % 2 == parity) and spec.resolved(k)]
@@ -1069,11 +1096,11 @@ class DecayReport:
     fit_range: tuple
     spectrum: Spectrum
 
-    def asymptotic(self, k):
+    def asymptotic(self, k: int) -> mpmath.mpf:
         """sum over fractional terms of c_+ mu_k((1-c)^nu) + c_- mu_k((1+c)^nu)."""
         return _asymptotic(self.plus, self.minus, k, self.d)
 
-    def table(self, name=None):
+    def table(self, name: str | None = None) -> str:
         """A Markdown table row per parity: predicted exponent, measured exponent, ratio."""
         name = name or _short(self.kernel, 30, getattr(self.spectrum, "label", None))
         rows = []
@@ -1087,7 +1114,7 @@ class DecayReport:
             rows.append(f"| {name} | {self.d} | {label} | {pred_s} | {meas_s} | {ratio_s} |")
         return "\n".join(rows)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"DecayReport(d={self.d}, nu(+1)={self.plus.nu}, nu(-1)={self.minus.nu}, "
             f"predicted={ {p: (None if v is None else float(v)) for p, v in self.predicted.items()} }, "
@@ -1096,7 +1123,7 @@ class DecayReport:
         )
 
 
-def _asymptotic(plus, minus, k, d):
+def _asymptotic(plus: EndpointExpansion, minus: EndpointExpansion, k: int, d: int) -> mpmath.mpf:
     total = mpmath.mpf(0)
     for exp_, sign in ((plus, 1), (minus, (-1) ** k)):
         for nu, coef in exp_.fractional_terms():
@@ -1108,7 +1135,7 @@ def _asymptotic(plus, minus, k, d):
     return total
 
 
-def _check_fit_range(fit_range, kmax):
+def _check_fit_range(fit_range: Any, kmax: int) -> tuple[int, int]:
     """``(lo, hi)`` as ints with ``1 <= lo < hi <= kmax``."""
     try:
         lo, hi = fit_range
@@ -1217,8 +1244,15 @@ def decay(
 
 
 def plot_compare(
-    path="spectrum_deep_vs_shallow.png", depth=4, sigma_w=None, sigma_b=None, d=3, kmax=120, n=(40, 400), dps=20
-):
+    path: str | os.PathLike[str] = "spectrum_deep_vs_shallow.png",
+    depth: int = 4,
+    sigma_w: sympy.Expr | float | None = None,
+    sigma_b: sympy.Expr | float | None = None,
+    d: int = 3,
+    kmax: int = 120,
+    n: Sequence[int] = (40, 400),
+    dps: int = 20,
+) -> tuple[str | os.PathLike[str], dict[str, Any]]:
     r"""Spectra of a deep ReLU NTK and of its one-hidden-layer mimics, on the same log-log axes.
 
     A mimic is the 1HL NTK of the truncated Hermite activation from
@@ -1300,7 +1334,7 @@ def plot_compare(
     return path, {"deep": deep, "mimics": mimics, "decay": rep, "gaps": gaps, "first_k_gap_over_1pct": first}
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> None:
     """``python -m hermite_rev.spectrum [PATH]``: draw the deep-vs-shallow figure and print the decay table."""
     import sys
 

@@ -46,8 +46,13 @@ import sys
 import threading
 import types
 import uuid
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ._validate import HermiteRevError, check_positive_int
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+    from concurrent.futures import ProcessPoolExecutor
 
 __all__ = ["DASK_HINT", "SweepTaskError", "dask_available", "local_workers", "run_tasks", "shutdown", "worker_threads"]
 
@@ -71,16 +76,16 @@ class SweepTaskError(RuntimeError):
     """A task of a sweep raised.  The message names the task (index, function, arguments) and the
     error; ``index`` and ``task`` hold them, ``__cause__`` is the original exception."""
 
-    def __init__(self, message, index=None, task=None):
+    def __init__(self, message: str, index: int | None = None, task: object = None) -> None:
         super().__init__(message)
         self.index = index
         self.task = task
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[SweepTaskError], tuple[str, int | None, object]]:
         return (SweepTaskError, (self.args[0], self.index, self.task))
 
 
-def dask_available():
+def dask_available() -> bool:
     """True when ``dask.distributed`` can be imported."""
     try:
         import distributed  # noqa: F401
@@ -89,7 +94,7 @@ def dask_available():
     return True
 
 
-def local_workers():
+def local_workers() -> int:
     """Cores this process may use (``os.sched_getaffinity`` where it exists)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -97,7 +102,7 @@ def local_workers():
         return max(1, os.cpu_count() or 1)
 
 
-def worker_threads(n=1):
+def worker_threads(n: int = 1) -> None:
     """Limit this process to ``n`` numba / BLAS / OpenMP threads.
 
     Environment variables cover libraries not yet imported; numba (``set_num_threads``) and,
@@ -109,7 +114,7 @@ def worker_threads(n=1):
     if "numba" in sys.modules:
         import numba
 
-        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
     if "numpy" in sys.modules:
         try:
             from threadpoolctl import threadpool_limits
@@ -118,11 +123,11 @@ def worker_threads(n=1):
         threadpool_limits(n)
 
 
-def _init_local_worker():
+def _init_local_worker() -> None:
     worker_threads(1)
 
 
-def _call(fn, task):
+def _call(fn: Callable[..., Any], task: Any) -> Any:
     if isinstance(task, dict):
         return fn(**task)
     if isinstance(task, tuple):
@@ -130,13 +135,13 @@ def _call(fn, task):
     return fn(task)
 
 
-def _call_on_dask_worker(fn, task):
+def _call_on_dask_worker(fn: Callable[..., Any], task: Any) -> Any:
     # Dask workers are long-lived and run tasks in threads: limit numba / BLAS per task
     worker_threads(1)
     return _call(fn, task)
 
 
-def _summary(fn, task, limit=160):
+def _summary(fn: Callable[..., Any], task: Any, limit: int = 160) -> str:
     name = getattr(fn, "__qualname__", None) or repr(fn)
     if isinstance(task, dict):
         args = ", ".join(f"{k}={_short(v)}" for k, v in task.items())
@@ -148,7 +153,7 @@ def _summary(fn, task, limit=160):
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _short(v, limit=40):
+def _short(v: object, limit: int = 40) -> str:
     try:
         shape = getattr(v, "shape", None)
         if shape is not None and hasattr(v, "dtype"):
@@ -159,7 +164,7 @@ def _short(v, limit=40):
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _fail(fn, tasks, i, exc):
+def _fail(fn: Callable[..., Any], tasks: Sequence[Any], i: int, exc: BaseException) -> NoReturn:
     msg = (
         f"task {i} of {len(tasks)} failed: {_summary(fn, tasks[i])} raised "
         f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
@@ -167,7 +172,7 @@ def _fail(fn, tasks, i, exc):
     raise SweepTaskError(msg, index=i, task=tasks[i]) from exc
 
 
-def _need_dask(what):
+def _need_dask(what: str) -> Any:
     try:
         import distributed
     except ImportError:
@@ -175,7 +180,7 @@ def _need_dask(what):
     return distributed
 
 
-def _check_scheduler(scheduler):
+def _check_scheduler(scheduler: object) -> str:
     if not isinstance(scheduler, str) or "://" not in scheduler or any(ch.isspace() for ch in scheduler):
         raise HermiteRevError(f"scheduler must be an address like 'tcp://host:8786', got scheduler={scheduler!r}")
     return scheduler
@@ -184,25 +189,34 @@ def _check_scheduler(scheduler):
 class _Progress:
     """tqdm over tasks (ETA included), or nothing."""
 
-    def __init__(self, enabled, total, desc):
+    def __init__(self, enabled: bool, total: int, desc: str | None) -> None:
         self.bar = None
         if enabled:
             from tqdm.auto import tqdm
 
             self.bar = tqdm(total=total, desc=desc, unit="task", file=sys.stderr, dynamic_ncols=True)
 
-    def update(self, k=1):
+    def update(self, k: int = 1) -> None:
         if self.bar is not None:
             self.bar.update(k)
 
-    def close(self):
+    def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
 
 
 def run_tasks(
-    fn, tasks, *, client=None, scheduler=None, workers=None, progress=True, desc=None, retries=2, seconds_per_task=None
-):
+    fn: Callable[..., Any],
+    tasks: Sequence[Any],
+    *,
+    client: Any | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    desc: str | None = None,
+    retries: int = 2,
+    seconds_per_task: float | None = None,
+) -> list[Any]:
     r"""Run ``fn`` on every task and return the results in task order.
 
     Parameters
@@ -292,7 +306,9 @@ def run_tasks(
     return _run_pool(fn, tasks, n, progress, desc, retries)
 
 
-def _announce(progress, desc, ntasks, nworkers, where, seconds_per_task):
+def _announce(
+    progress: bool, desc: str | None, ntasks: int, nworkers: int, where: str, seconds_per_task: float | None
+) -> None:
     """The size line: tasks, workers, and the estimated time when known."""
     if not progress:
         return
@@ -303,7 +319,7 @@ def _announce(progress, desc, ntasks, nworkers, where, seconds_per_task):
     print(f"{desc}: {ntasks} tasks on {nworkers} worker(s) ({where}){est}", file=sys.stderr, flush=True)
 
 
-def _fmt_seconds(s):
+def _fmt_seconds(s: float) -> str:
     if s < 120:
         return f"{s:.0f} s"
     if s < 7200:
@@ -311,7 +327,7 @@ def _fmt_seconds(s):
     return f"{s / 3600:.1f} h"
 
 
-def _run_serial(fn, tasks, progress, desc):
+def _run_serial(fn: Callable[..., Any], tasks: Sequence[Any], progress: bool, desc: str | None) -> list[Any]:
     bar = _Progress(progress, len(tasks), desc)
     out = []
     try:
@@ -327,7 +343,7 @@ def _run_serial(fn, tasks, progress, desc):
 
 
 @contextlib.contextmanager
-def _skip_main_reimport(fn):
+def _skip_main_reimport(fn: Callable[..., Any]) -> Iterator[None]:
     """Keep ``spawn`` from re-running the user's ``__main__`` script in each worker.
 
     ``spawn`` re-imports a script's main module in every child (so that functions defined there
@@ -340,19 +356,19 @@ def _skip_main_reimport(fn):
     if main is None or getattr(fn, "__module__", None) == "__main__" or getattr(main, "__spec__", None) is not None:
         yield
         return
-    main.__spec__ = types.SimpleNamespace(name="__main__")
+    main.__spec__ = types.SimpleNamespace(name="__main__")  # type: ignore[assignment]  # all spawn reads is .name
     try:
         yield
     finally:
         main.__spec__ = None
 
 
-_POOL = {"pool": None, "workers": 0}
+_POOL: dict[str, Any] = {"pool": None, "workers": 0}
 _POOL_LOCK = threading.Lock()
 _AT_EXIT = False
 
 
-def _new_pool(n):
+def _new_pool(n: int) -> ProcessPoolExecutor:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -360,7 +376,7 @@ def _new_pool(n):
     return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_local_worker)
 
 
-def _shared_pool(n):
+def _shared_pool(n: int) -> ProcessPoolExecutor:
     """The local pool of ``n`` processes kept between calls (started lazily, replaced when broken)."""
     global _AT_EXIT
     with _POOL_LOCK:
@@ -380,23 +396,23 @@ def _shared_pool(n):
 #: pools replaced or dropped (a broken pool, another worker count): stopped without waiting,
 #: and joined by :func:`shutdown` (at exit at the latest), so that no executor is left for the
 #: garbage collector during interpreter teardown ("Exception ignored in ... weakref_cb").
-_RETIRED: list = []
+_RETIRED: list[ProcessPoolExecutor] = []
 
 
-def _retire(pool):
+def _retire(pool: ProcessPoolExecutor) -> None:
     """Stop ``pool`` without waiting; :func:`shutdown` joins it.  Call with ``_POOL_LOCK`` held."""
     pool.shutdown(wait=False, cancel_futures=True)
     _RETIRED.append(pool)
 
 
-def _drop_pool(pool):
+def _drop_pool(pool: ProcessPoolExecutor) -> None:
     with _POOL_LOCK:
         if _POOL["pool"] is pool:
             _POOL.update(pool=None, workers=0)
         _retire(pool)
 
 
-def shutdown():
+def shutdown() -> None:
     """Stop the local worker processes that :func:`run_tasks` keeps for the next sweep.
 
     They start on the first local parallel sweep (a few seconds: fresh interpreters import
@@ -412,13 +428,15 @@ def shutdown():
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_pool(fn, tasks, n, progress, desc, retries):
+def _run_pool(
+    fn: Callable[..., Any], tasks: Sequence[Any], n: int, progress: bool, desc: str | None, retries: int
+) -> list[Any]:
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
     # a task function defined in a script's __main__ needs workers that import that script: own pool
     shared = getattr(fn, "__module__", None) != "__main__"
-    results = {}
+    results: dict[int, Any] = {}
     bar = _Progress(progress, len(tasks), desc)
     rebuilt = 0
     try:
@@ -469,7 +487,15 @@ def _run_pool(fn, tasks, n, progress, desc, retries):
     return [results[i] for i in range(len(tasks))]
 
 
-def _run_dask(fn, tasks, client, progress, desc, retries, seconds_per_task):
+def _run_dask(
+    fn: Callable[..., Any],
+    tasks: Sequence[Any],
+    client: Any,
+    progress: bool,
+    desc: str | None,
+    retries: int,
+    seconds_per_task: float | None,
+) -> list[Any]:
     import distributed
 
     try:

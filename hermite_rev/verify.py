@@ -54,11 +54,23 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 import mpmath
 import numpy as np
 
 from ._validate import HermiteRevError, check_kind, check_positive_int, public
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+
+    import sympy
+    from numpy.typing import DTypeLike, NDArray
+
+    from ._typing import ActivationLike, ArrayLike, FloatArray, KernelLike, Kind, RealLike, Signs
+    from .activations import NamedActivation
+    from .family import Activation, ActivationFamily
 
 __all__ = [
     "KernelValues",
@@ -72,6 +84,7 @@ __all__ = [
 ]
 
 DEFAULT_CS = tuple(np.round(np.linspace(-1, 1, 11), 10))
+_DEFAULT_WIDTHS = tuple(2**k for k in range(6, 15, 2))  # width_scaling: 64 .. 16384
 
 
 # --------------------------------------------------------------------------------------------
@@ -102,28 +115,28 @@ class KernelValues:
     """
 
     cs: tuple
-    values: object
-    errors: object
+    values: Any
+    errors: Any
     kind: str
     method: str
     dps: int | None = None
     converged: bool = True
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> NDArray[Any]:
         arr = np.array([float(v) for v in self.values], dtype=np.float64)
         return arr if dtype is None else arr.astype(dtype)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.values)
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int) -> Any:
         return self.values[i]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(self.values)
 
     @property
-    def max_error(self):
+    def max_error(self) -> float:
         return max(float(e) for e in self.errors)
 
 
@@ -135,16 +148,16 @@ class KernelValues:
 @dataclass(frozen=True)
 class _Fn:
     name: str
-    f_np: object  # numpy callable phi
-    df_np: object  # numpy callable phi'
-    f_mp: object  # mpmath callable phi (or None)
-    df_mp: object
+    f_np: Callable[[Any], Any]  # numpy callable phi
+    df_np: Callable[[Any], Any]  # numpy callable phi'
+    f_mp: Callable[[Any], Any] | None  # mpmath callable phi (None: a numpy-only callable)
+    df_mp: Callable[[Any], Any] | None
     kinks: tuple  # points where phi or phi' is not smooth
     degree: int | None  # polynomial degree, None if not a polynomial
     jump: bool = False  # phi has a jump (phi' contains a Dirac delta, dropped from df)
 
 
-def _smooth_kinks(expr):
+def _smooth_kinks(expr: sympy.Expr) -> tuple[float, ...]:
     from .hermite import _breakpoints
 
     try:
@@ -154,7 +167,7 @@ def _smooth_kinks(expr):
 
 
 @functools.lru_cache(maxsize=64)
-def _fn_from_expr(expr):
+def _fn_from_expr(expr: sympy.Expr) -> _Fn:
     import sympy
 
     from ._validate import z
@@ -176,14 +189,14 @@ def _fn_from_expr(expr):
     if expr.is_polynomial(z):
         deg = int(sympy.degree(expr, z)) if expr.has(z) else 0
 
-    def vec(f):
-        def g(x):
+    def vec(f: Callable[[Any], Any]) -> Callable[[Any], FloatArray]:
+        def g(x: Any) -> FloatArray:
             return np.broadcast_to(np.asarray(f(x), dtype=np.float64), np.shape(x))
 
         return g
 
-    def mp_heaviside_safe(f):
-        def g(x):
+    def mp_heaviside_safe(f: Callable[[Any], Any]) -> Callable[[Any], mpmath.mpf]:
+        def g(x: Any) -> mpmath.mpf:
             return mpmath.mpf(f(x))
 
         return g
@@ -191,23 +204,23 @@ def _fn_from_expr(expr):
     return _Fn(str(expr), vec(f_np), vec(df_np), mp_heaviside_safe(f_mp), mp_heaviside_safe(df_mp), kinks, deg, jump)
 
 
-def _fn_from_activation(act):
+def _fn_from_activation(act: Activation) -> _Fn:
     from .hermite import hermite_norm_eval_np
 
     b = [float(v) for v in act.coeffs]
     dact = act.derivative()
     db = [float(v) for v in dact.coeffs]
 
-    def herm_np(coeffs):
+    def herm_np(coeffs: list[float]) -> Callable[[Any], FloatArray]:
         return lambda x: hermite_norm_eval_np(coeffs, x)
 
-    def herm_mp(coeffs):
+    def herm_mp(coeffs: Sequence[Any]) -> Callable[[Any], mpmath.mpf]:
         # the recurrence of hermite.hermite_norm_eval with the square roots tabulated once per
         # precision: the quadrature evaluates phi at up to 2 * 180^2 points per cosine, where
         # hermite_norm_eval's per-term square roots double the cost
         table = {}
 
-        def f(x):
+        def f(x: Any) -> mpmath.mpf:
             prec = mpmath.mp.prec
             if prec not in table:
                 table[prec] = ([mpmath.sqrt(k) for k in range(len(coeffs) + 1)], [+cf for cf in coeffs])
@@ -232,7 +245,7 @@ def _fn_from_activation(act):
     )
 
 
-def _resolve(act) -> _Fn:
+def _resolve(act: ActivationLike | Activation | NamedActivation | _Fn) -> _Fn:
     """Activation spec -> numpy and mpmath evaluators (value and derivative) and kinks."""
     from .family import Activation
 
@@ -276,13 +289,13 @@ MAX_NODES = 180
 
 
 @functools.lru_cache(maxsize=128)
-def _gh_float(n):
+def _gh_float(n: int) -> tuple[FloatArray, FloatArray]:
     x, w = np.polynomial.hermite_e.hermegauss(n)
     return x, w / math.sqrt(2 * math.pi)
 
 
 @functools.lru_cache(maxsize=64)
-def _gh_mp(n, dps):
+def _gh_mp(n: int, dps: int) -> tuple[tuple[mpmath.mpf, ...], tuple[mpmath.mpf, ...]]:
     """Newton on h_n(x) = 0 from the float64 nodes; Christoffel weights 1 / sum_k h_k(x)^2."""
     x0, _ = np.polynomial.hermite_e.hermegauss(n)
     with mpmath.workdps(dps + 10):
@@ -315,7 +328,9 @@ def _gh_mp(n, dps):
 
 
 @public
-def gauss_hermite(n, dps=None):
+def gauss_hermite(
+    n: int, dps: int | None = None
+) -> tuple[FloatArray, FloatArray] | tuple[tuple[mpmath.mpf, ...], tuple[mpmath.mpf, ...]]:
     r"""Nodes and weights of the n-point Gauss rule for the N(0, 1) measure (weights sum to 1).
 
     ``dps=None``: float64 from :func:`numpy.polynomial.hermite_e.hermegauss` (n <= 180).
@@ -342,7 +357,7 @@ def gauss_hermite(n, dps=None):
 # --------------------------------------------------------------------------------------------
 
 
-def _expect_gh_float(f, g, rho, q, n):
+def _expect_gh_float(f: Callable[[Any], Any], g: Callable[[Any], Any], rho: float, q: float, n: int) -> float:
     x, w = _gh_float(n)
     sq = math.sqrt(q)
     s = math.sqrt(max(0.0, 1.0 - rho * rho))
@@ -352,21 +367,21 @@ def _expect_gh_float(f, g, rho, q, n):
 
 
 @functools.lru_cache(maxsize=64)
-def _gl(m):
+def _gl(m: int) -> tuple[FloatArray, FloatArray]:
     return np.polynomial.legendre.leggauss(m)
 
 
 _L = 12.0  # P(|Z| > 12) = 3.6e-33: the truncation of the split rule
 
 
-def _pieces_nodes(lo, hi, m):
+def _pieces_nodes(lo: FloatArray, hi: FloatArray, m: int) -> tuple[FloatArray, FloatArray]:
     """Gauss-Legendre nodes/weights on [lo, hi] per row (lo, hi of shape (r,)) -> (r, m)."""
     t, wt = _gl(m)
     mid, half = (hi + lo) / 2, (hi - lo) / 2
     return mid[:, None] + half[:, None] * t[None, :], half[:, None] * wt[None, :]
 
 
-def _split_axis(points, m):
+def _split_axis(points: Sequence[float], m: int) -> tuple[FloatArray, FloatArray]:
     """Composite GL nodes and N(0,1)-weights on [-L, L] split at ``points`` (1-D arrays)."""
     edges = np.concatenate([[-_L], np.clip(np.sort(np.asarray(points, dtype=float)), -_L, _L), [_L]])
     lo, hi = edges[:-1], edges[1:]
@@ -375,7 +390,15 @@ def _split_axis(points, m):
     return xs.ravel(), ws.ravel()
 
 
-def _expect_split_float(f, g, rho, q, kinks_f, kinks_g, m):
+def _expect_split_float(
+    f: Callable[[Any], Any],
+    g: Callable[[Any], Any],
+    rho: float,
+    q: float,
+    kinks_f: Sequence[float],
+    kinks_g: Sequence[float],
+    m: int,
+) -> float:
     sq = math.sqrt(q)
     s = math.sqrt(max(0.0, 1.0 - rho * rho))
     inner = [t / (sq * rho) for t in kinks_g] if s < 1e-12 and rho != 0 else []
@@ -401,7 +424,7 @@ def _expect_split_float(f, g, rho, q, kinks_f, kinks_g, m):
     return float(np.sum(w1 * F * inner))
 
 
-def _expect_gh_mp(f, g, rho, q, n, dps):
+def _expect_gh_mp(f: Callable[[Any], Any], g: Callable[[Any], Any], rho: Any, q: Any, n: int, dps: int) -> mpmath.mpf:
     x, w = gauss_hermite(n, dps)
     sq = mpmath.sqrt(q)
     s = mpmath.sqrt(max(mpmath.mpf(0), 1 - rho * rho))
@@ -418,7 +441,7 @@ def _expect_gh_mp(f, g, rho, q, n, dps):
 
 
 @functools.lru_cache(maxsize=64)
-def _gl_mp(m, dps):
+def _gl_mp(m: int, dps: int) -> tuple[tuple[mpmath.mpf, ...], tuple[mpmath.mpf, ...]]:
     """Gauss-Legendre nodes/weights on [-1, 1] to ``dps`` digits (Newton from numpy's nodes)."""
     t0, _ = np.polynomial.legendre.leggauss(m)
     with mpmath.workdps(dps + 10):
@@ -444,7 +467,7 @@ def _gl_mp(m, dps):
     return tuple(nodes), tuple(weights)
 
 
-def _split_axis_mp(points, m, L):
+def _split_axis_mp(points: Sequence[Any], m: int, L: Any) -> tuple[list[mpmath.mpf], list[mpmath.mpf]]:
     t, wt = _gl_mp(m, mpmath.mp.dps)
     pts = sorted(min(max(p, -L), L) for p in points)
     edges = [-L, *pts, L]
@@ -461,7 +484,15 @@ def _split_axis_mp(points, m, L):
     return xs, ws
 
 
-def _expect_split_mp(f, g, rho, q, kinks_f, kinks_g, m):
+def _expect_split_mp(
+    f: Callable[[Any], Any],
+    g: Callable[[Any], Any],
+    rho: Any,
+    q: Any,
+    kinks_f: Sequence[Any],
+    kinks_g: Sequence[Any],
+    m: int,
+) -> mpmath.mpf:
     """E[f(u) g(v)] by composite Gauss-Legendre at the current mpmath precision, split at kinks."""
     L = mpmath.sqrt(2 * mpmath.log(10) * (mpmath.mp.dps + 5)) + 1  # Gaussian tail below 10^-dps
     sq = mpmath.sqrt(q)
@@ -483,7 +514,17 @@ def _expect_split_mp(f, g, rho, q, kinks_f, kinks_g, m):
     return mpmath.fsum(total)
 
 
-def _deep(expect, c, kind, depth, sw2, sb2, swl2, sbl2, zero):
+def _deep(
+    expect: Callable[[str, Any, Any], Any],
+    c: Any,
+    kind: str,
+    depth: int,
+    sw2: Any,
+    sb2: Any,
+    swl2: Any,
+    sbl2: Any,
+    zero: Any,
+) -> Any:
     """The layer recursion of hermite_rev.kernels with E[.] supplied by ``expect(which, rho, q)``."""
     nngp, ntk, q = c, zero, zero + 1
     for layer in range(depth):
@@ -506,7 +547,7 @@ def _deep(expect, c, kind, depth, sw2, sb2, swl2, sbl2, zero):
     return ntk if kind == "ntk" else nngp
 
 
-def _check_cs(cs):
+def _check_cs(cs: RealLike | Iterable[RealLike]) -> list[Any] | NDArray[Any]:
     """The cosines as a list (a scalar is one cosine); entries keep their type (mpf precision).
 
     The range check compares each cosine exactly in its own type (mpmath, sympy, Fraction,
@@ -516,7 +557,7 @@ def _check_cs(cs):
     from .limits import LIMITS
 
     try:
-        items = np.asarray(cs, dtype=object)
+        items: Any = np.asarray(cs, dtype=object)
         if items.ndim > 1:
             raise ValueError
         items = list(items.reshape(-1))
@@ -542,7 +583,7 @@ def _check_cs(cs):
     return items
 
 
-def _check_writable(path):
+def _check_writable(path: str | os.PathLike[str]) -> str | os.PathLike[str]:
     """Refuse, before any work, an output file path that cannot be written: a directory, or a
     folder that cannot be created or written.  Missing parent folders are created."""
     import os
@@ -571,7 +612,7 @@ def _check_writable(path):
     return path
 
 
-def _bounded_list(items, name, limit):
+def _bounded_list(items: Any, name: str, limit: int) -> list[Any]:
     """``list(items)`` for a sized collection of at most ``limit`` entries (a range of 10**12 seeds
     is refused before it is expanded)."""
     try:
@@ -583,7 +624,14 @@ def _bounded_list(items, name, limit):
     return list(items)
 
 
-def _refine(run, n_cs, start, cap, adaptive, converged):
+def _refine(
+    run: Callable[[int, Sequence[int]], list[Any]],
+    n_cs: int,
+    start: int,
+    cap: int,
+    adaptive: bool,
+    converged: Callable[[Any, Any, int], bool],
+) -> list[tuple[Any, Any, int, int | None, bool]]:
     """Run a quadrature rule family and pick, per cosine, the value and its error reference.
 
     ``run(N, idx)`` gives the values at the cosines ``idx`` with the N-node rule;
@@ -595,11 +643,11 @@ def _refine(run, n_cs, start, cap, adaptive, converged):
     (value, coarser value or None, N, coarser N or None, converged).
     """
     idx = list(range(n_cs))
-    out = [None] * n_cs
+    out: list[Any] = [None] * n_cs
     vals = run(start, idx)
     if not adaptive or start >= cap:
         coarse = min(start - 1, math.ceil(2 * start / 3))
-        ref = run(coarse, idx) if coarse >= 1 else [None] * n_cs
+        ref: Any = run(coarse, idx) if coarse >= 1 else [None] * n_cs
         for i in idx:
             ok = ref[i] is not None and converged(abs(vals[i] - ref[i]), vals[i], start)
             out[i] = (vals[i], ref[i], start, coarse if coarse >= 1 else None, ok)
@@ -629,14 +677,14 @@ def _refine(run, n_cs, start, cap, adaptive, converged):
     return out
 
 
-def _quad_diff(p, exact, inf):
+def _quad_diff(p: tuple[Any, Any, int, int | None, bool], exact: bool, inf: Any) -> Any:
     """Quadrature part of the error estimate: 0 for an exact rule, else |value - coarser value|."""
     if exact:
         return 0 * p[0]
     return abs(p[0] - p[1]) if p[1] is not None else inf
 
 
-def _nodes_label(picked, per=""):
+def _nodes_label(picked: Sequence[tuple[Any, Any, int, int | None, bool]], per: str = "") -> str:
     used = sorted({p[2] for p in picked})
     refs = sorted({p[3] for p in picked if p[3] is not None})
     text = "/".join(map(str, used)) + " nodes" + per
@@ -647,18 +695,18 @@ def _nodes_label(picked, per=""):
 
 @public
 def quadrature_kernel(
-    act,
-    kind="ntk",
-    cs=DEFAULT_CS,
-    dps=30,
+    act: ActivationLike | Activation | NamedActivation,
+    kind: Kind = "ntk",
+    cs: RealLike | Iterable[RealLike] = DEFAULT_CS,
+    dps: int | None = 30,
     *,
-    method="auto",
-    nodes=None,
-    depth=1,
-    sigma_w=1,
-    sigma_b=0,
-    sigma_w_last=1,
-    sigma_b_last=0,
+    method: Literal["auto", "gauss-hermite", "split"] = "auto",
+    nodes: int | None = None,
+    depth: int = 1,
+    sigma_w: RealLike = 1,
+    sigma_b: RealLike = 0,
+    sigma_w_last: RealLike = 1,
+    sigma_b_last: RealLike = 0,
 ) -> KernelValues:
     r"""NNGP or NTK of an activation by 2-D Gaussian quadrature (no series involved).
 
@@ -732,7 +780,8 @@ def quadrature_kernel(
                 "pass dps=None for a pair of numpy callables"
             )
     poly = fn.degree is not None and method == "gauss-hermite"
-    if poly and nodes is None and fn.degree + 1 > MAX_NODES:
+    degree = fn.degree if fn.degree is not None else -1  # read only where poly holds
+    if poly and nodes is None and degree + 1 > MAX_NODES:
         raise HermiteRevError(
             f"exact Gauss-Hermite quadrature of a polynomial activation of degree D needs D + 1 nodes; "
             f"at most {MAX_NODES} nodes are supported (degree <= {MAX_NODES - 1}), got activation degree "
@@ -741,7 +790,7 @@ def quadrature_kernel(
     adaptive = nodes is None
     if nodes is None:
         if poly:
-            nodes = fn.degree + 1  # ceil((2D + 1)/2): exact for the degree-2D integrand at every layer
+            nodes = degree + 1  # ceil((2D + 1)/2): exact for the degree-2D integrand at every layer
         elif method == "gauss-hermite":
             nodes = 96 if dps is None else 48
         else:
@@ -749,17 +798,20 @@ def quadrature_kernel(
     nodes = check_positive_int(nodes, "nodes")
     if method == "gauss-hermite" and nodes > MAX_NODES:
         raise HermiteRevError(f"Gauss-Hermite quadrature supports at most {MAX_NODES} nodes, got nodes={nodes}")
-    exact = poly and nodes > fn.degree
+    exact = poly and nodes > degree
     cap = MAX_NODES if method == "gauss-hermite" else max(MAX_NODES, 2 * nodes)
     sw2, sb2 = float(sigma_w) ** 2, float(sigma_b) ** 2
     swl2, sbl2 = float(sigma_w_last) ** 2, float(sigma_b_last) ** 2
     kf = fn.kinks
     kdf = fn.kinks
+    picked: list[tuple[Any, Any, int, int | None, bool]]
+    vals: Any  # float64 arrays, or lists of mpf at dps digits
+    errs: Any
 
     if dps is None:
 
-        def run(N, idx):
-            def expect(which, rho, q):
+        def run(N: int, idx: Sequence[int]) -> list[Any]:
+            def expect(which: str, rho: Any, q: Any) -> Any:
                 f = fn.f_np if which == "f" else fn.df_np
                 k = kf if which == "f" else kdf
                 if method == "split":
@@ -768,7 +820,7 @@ def quadrature_kernel(
 
             return [_deep(expect, float(cs[i]), kind, depth, sw2, sb2, swl2, sbl2, 0.0) for i in idx]
 
-        def rounding(v, N):  # exact rules: random-walk growth sqrt(N) of the rounding errors
+        def rounding(v: float, N: int) -> float:  # exact rules: random-walk growth sqrt(N) of the rounding errors
             return 4e-16 * max(1.0, abs(v)) * (math.sqrt(N) if exact else N)
 
         if exact:
@@ -786,23 +838,25 @@ def quadrature_kernel(
             to = mpmath.mpf
             if method == "split":
 
-                def expect_at(N):
-                    def expect(which, rho, q):
+                def expect_at(N: int) -> Callable[[str, Any, Any], Any]:
+                    def expect(which: str, rho: Any, q: Any) -> Any:
                         f = fn.f_mp if which == "f" else fn.df_mp
+                        assert f is not None  # checked above: dps needs mpmath callables
                         k = kf if which == "f" else kdf
                         return _expect_split_mp(f, f, rho, q, k, k, N)
 
                     return expect
             else:
 
-                def expect_at(N):
-                    def expect(which, rho, q):
+                def expect_at(N: int) -> Callable[[str, Any, Any], Any]:
+                    def expect(which: str, rho: Any, q: Any) -> Any:
                         f = fn.f_mp if which == "f" else fn.df_mp
+                        assert f is not None  # checked above: dps needs mpmath callables
                         return _expect_gh_mp(f, f, rho, q, N, dps + 10)
 
                     return expect
 
-            def run(N, idx):
+            def run(N: int, idx: Sequence[int]) -> list[Any]:
                 return [
                     _deep(expect_at(N), to(cs[i]), kind, depth, to(sw2), to(sb2), to(swl2), to(sbl2), to(0))
                     for i in idx
@@ -812,9 +866,9 @@ def quadrature_kernel(
             if exact:
                 picked = [(v, None, nodes, None, True) for v in run(nodes, range(len(cs)))]
             else:
-                scale = []
+                scale: list[Any] = []
 
-                def converged(d, v, N):
+                def converged(d: Any, v: Any, N: int) -> bool:
                     # relative 10^-dps, with a floor far below it for values that vanish
                     # (odd activations at c = 0)
                     return d <= eps * max(abs(v), scale[0] * to(10) ** -8)
@@ -823,7 +877,7 @@ def quadrature_kernel(
                 scale.append(max(abs(v) for v in first))
                 cache = {nodes: dict(enumerate(first))}
 
-                def run_cached(N, idx):
+                def run_cached(N: int, idx: Sequence[int]) -> list[Any]:
                     got = cache.setdefault(N, {})
                     missing = [i for i in idx if i not in got]
                     got.update(zip(missing, run(N, missing)))
@@ -870,7 +924,15 @@ def quadrature_kernel(
 # --------------------------------------------------------------------------------------------
 
 
-def _closed_form(name, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last):
+def _closed_form(
+    name: str,
+    kind: str,
+    depth: int,
+    sigma_w: RealLike,
+    sigma_b: RealLike,
+    sigma_w_last: RealLike,
+    sigma_b_last: RealLike,
+) -> sympy.Expr | None:
     from . import kernels
 
     table = {"relu": (kernels.relu_nngp, kernels.relu_ntk), "erf": (kernels.erf_nngp, kernels.erf_ntk)}
@@ -885,7 +947,17 @@ def _closed_form(name, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last
 
 
 @public
-def analytic_kernel(act, kind="ntk", cs=DEFAULT_CS, *, depth=1, sigma_w=1, sigma_b=0, sigma_w_last=1, sigma_b_last=0):
+def analytic_kernel(
+    act: ActivationLike | Activation | NamedActivation,
+    kind: Kind = "ntk",
+    cs: RealLike | Iterable[RealLike] = DEFAULT_CS,
+    *,
+    depth: int = 1,
+    sigma_w: RealLike = 1,
+    sigma_b: RealLike = 0,
+    sigma_w_last: RealLike = 1,
+    sigma_b_last: RealLike = 0,
+) -> FloatArray:
     """Infinite-width NNGP/NTK of an activation at the cosines ``cs`` (float64 array).
 
     Closed forms of :mod:`hermite_rev.kernels` for ``"relu"`` and ``"erf"``; the Hermite
@@ -936,7 +1008,7 @@ def analytic_kernel(act, kind="ntk", cs=DEFAULT_CS, *, depth=1, sigma_w=1, sigma
 # --------------------------------------------------------------------------------------------
 
 
-def _pair_inputs(cs, d_in=2):
+def _pair_inputs(cs: ArrayLike, d_in: int = 2) -> FloatArray:
     """x_0 = sqrt(d) e_1 and x_c = sqrt(d)(c e_1 + sqrt(1-c^2) e_2): |x|^2/d = 1, cosine c."""
     cs = np.asarray(cs, dtype=np.float64)
     X = np.zeros((cs.size + 1, d_in))
@@ -948,20 +1020,20 @@ def _pair_inputs(cs, d_in=2):
 
 
 def empirical_kernel(
-    act_or_name,
-    kind="ntk",
-    width=2**14,
-    cs=DEFAULT_CS,
-    seed=0,
-    depth=1,
-    sigma_w=1,
-    sigma_b=0,
+    act_or_name: ActivationLike | Activation | NamedActivation,
+    kind: Kind = "ntk",
+    width: int = 2**14,
+    cs: RealLike | Iterable[RealLike] = DEFAULT_CS,
+    seed: int = 0,
+    depth: int = 1,
+    sigma_w: RealLike = 1,
+    sigma_b: RealLike = 0,
     *,
-    sigma_w_last=1,
-    sigma_b_last=0,
-    d_in=2,
-    dtype=np.float64,
-):
+    sigma_w_last: RealLike = 1,
+    sigma_b_last: RealLike = 0,
+    d_in: int = 2,
+    dtype: DTypeLike = np.float64,
+) -> FloatArray:
     r"""NNGP or NTK of a finite-width FCN at initialization, at each cosine in ``cs``.
 
     The network is :class:`hermite_rev.nets.FCN` (NTK parameterization, ``depth`` hidden
@@ -988,15 +1060,15 @@ def empirical_kernel(
     kind = check_kind(kind)
     width = check_size(width, "width")
     depth = check_size(depth, "depth", "kernel_depth")
-    cs = [float(v) for v in _check_cs(cs)]
+    cosines = [float(v) for v in _check_cs(cs)]
     d_in = check_positive_int(d_in, "d_in")
-    inner = [v for v in cs if abs(v) < 1]
+    inner = [v for v in cosines if abs(v) < 1]
     if d_in < 2 and inner:
         raise HermiteRevError(
             f"d_in must be >= 2 to realise a cosine strictly inside (-1, 1) (only +-1 "
             f"need d_in = 1), got d_in={d_in} with {inner[0]!r} in cs"
         )
-    X = _pair_inputs(cs, d_in)
+    X = _pair_inputs(cosines, d_in)
     net = FCN(
         d_in,
         [width] * depth,
@@ -1013,21 +1085,21 @@ def empirical_kernel(
 
 
 def width_scaling(
-    act="relu",
-    kind="ntk",
-    widths=tuple(2**k for k in range(6, 15, 2)),
-    seeds=range(4),
-    cs=DEFAULT_CS,
-    depth=1,
-    sigma_w=1,
-    sigma_b=0,
+    act: ActivationLike | Activation | NamedActivation = "relu",
+    kind: Kind = "ntk",
+    widths: Sequence[int] = _DEFAULT_WIDTHS,
+    seeds: Iterable[int] = range(4),
+    cs: Iterable[RealLike] = DEFAULT_CS,
+    depth: int = 1,
+    sigma_w: RealLike = 1,
+    sigma_b: RealLike = 0,
     *,
-    reference=None,
-    client=None,
-    scheduler=None,
-    workers=None,
-    progress=False,
-):
+    reference: ArrayLike | None = None,
+    client: Any = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
     r"""Fit the finite-width error of the empirical kernel to ``C * width^p``; p should be -1/2.
 
     For each width the error is the root-mean-square of (empirical - analytic) over ``cs``
@@ -1109,23 +1181,23 @@ def width_scaling(
 
 
 def kernel_regime_gap(
-    act="relu",
-    widths=(256, 1024, 4096, 16384),
+    act: ActivationLike | Activation | NamedActivation = "relu",
+    widths: Sequence[int] = (256, 1024, 4096, 16384),
     *,
-    n_train=16,
-    d_in=8,
-    lr=0.5,
-    epochs=200,
-    depth=1,
-    sigma_w=1,
-    sigma_b=0,
-    seed=0,
-    seeds=range(3),
-    client=None,
-    scheduler=None,
-    workers=None,
-    progress=False,
-):
+    n_train: int = 16,
+    d_in: int = 8,
+    lr: float = 0.5,
+    epochs: int = 200,
+    depth: int = 1,
+    sigma_w: RealLike = 1,
+    sigma_b: RealLike = 0,
+    seed: int = 0,
+    seeds: Iterable[int] = range(3),
+    client: Any = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
     r"""Trained finite nets vs kernel gradient descent with the analytic NTK.
 
     With :func:`hermite_rev.nets.train`'s loss :math:`L = \frac1{2n}\sum_i (f(x_i) - y_i)^2`
@@ -1173,7 +1245,7 @@ def kernel_regime_gap(
     uy = U.T @ y
     decay = 1 - lr * lam / n_train
 
-    def kernel_f(t):
+    def kernel_f(t: float) -> FloatArray:
         return U @ ((1 - decay**t) * uy)
 
     if not seeds:
@@ -1213,7 +1285,21 @@ def kernel_regime_gap(
     }
 
 
-def regime_gap_task(act, X, y, U, uy, decay, width, net_seed, depth, sigma_w, sigma_b, lr, epochs):
+def regime_gap_task(
+    act: Any,
+    X: FloatArray,
+    y: FloatArray,
+    U: FloatArray,
+    uy: FloatArray,
+    decay: FloatArray,
+    width: int,
+    net_seed: int,
+    depth: int,
+    sigma_w: RealLike,
+    sigma_b: RealLike,
+    lr: float,
+    epochs: int,
+) -> tuple[float, float]:
     """One (width, seed) of :func:`kernel_regime_gap`: train the net, compare with kernel GD.
 
     Returns ``(largest deviation over epochs, deviation at the last epoch)`` (absolute).
@@ -1223,7 +1309,7 @@ def regime_gap_task(act, X, y, U, uy, decay, width, net_seed, depth, sigma_w, si
     net = FCN(X.shape[1], [width] * depth, act, sigma_w, sigma_b, net_seed)
     worst = [0.0, 0.0]
 
-    def cb(t, F):
+    def cb(t: int, F: FloatArray) -> None:
         g = float(np.max(np.abs(F[:, 0] - U @ ((1 - decay**t) * uy))))
         worst[0] = max(worst[0], g)
         worst[1] = g
@@ -1238,21 +1324,21 @@ def regime_gap_task(act, X, y, U, uy, decay, width, net_seed, depth, sigma_w, si
 
 
 def theorem_report(
-    K,
-    kind="ntk",
-    n=40,
-    cs=tuple(np.round(np.linspace(-1, 1, 21), 10)),  # noqa: B008 (a tuple)
-    widths=(2**8, 2**12, 2**16),
-    seeds=range(3),
-    out="theorem_report.png",
-    dps=30,
-    signs=None,
+    K: KernelLike | ActivationFamily,
+    kind: Kind = "ntk",
+    n: int = 40,
+    cs: Sequence[float] = tuple(np.round(np.linspace(-1, 1, 21), 10)),
+    widths: Sequence[int] = (2**8, 2**12, 2**16),
+    seeds: Iterable[int] = range(3),
+    out: str | os.PathLike[str] | None = "theorem_report.png",
+    dps: int = 30,
+    signs: Signs | None = None,
     *,
-    client=None,
-    scheduler=None,
-    workers=None,
-    progress=False,
-):
+    client: Any = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+) -> dict[str, Any]:
     r"""Reverse-engineer ``K``, then compare series, quadrature and finite-width kernels.
 
     ``K`` may also be an :class:`~hermite_rev.family.ActivationFamily` already computed by
