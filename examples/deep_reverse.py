@@ -196,6 +196,13 @@ def _figure(fam_sin, fam_exp, K_sin, table, kinds, path):
         "with proven sup error / K(1), or proven none",
         fontsize=9.5,
     )
+    ax[3].set_xlabel("kernel kind and depth L of the net", fontsize=8.5)
+    ax[3].set_ylabel("target (4HL: σ_w² = 2, σ_b = 0.1)", fontsize=8.5)
+    fig.suptitle(
+        "One activation φ in every layer of a depth-L net (hidden layers σ_w = 1, σ_b = 0; readout "
+        "weight scale set from K(1); NTK parameterization) whose NNGP is the target",
+        fontsize=11,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -131,24 +131,24 @@ def plot(mod, best, train_curve, history, args, path):
 
     xs = torch.linspace(-3, 3, 301, dtype=torch.float64)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    ax1.plot(xs, mod.phi(xs), label="exported phi (PyTorch)")
-    ax1.plot(xs, mod.phi_grad(xs), "--", label="exported phi'")
+    ax1.plot(xs, mod.phi(xs), label="φ (exported PyTorch code)")
+    ax1.plot(xs, mod.phi_grad(xs), "--", label="φ′ (exported PyTorch code)")
     ax1.plot(xs, np.maximum(xs.numpy(), 0), ":", color="gray", label="ReLU")
     _label(
         ax1,
         "z (pre-activation)",
-        "value",
+        r"$\phi(z)$, $\phi'(z)$",
         f"smallest-sup-norm member of the {args.n}-term family for the\n"
-        f"4HL ReLU NTK (σ_w² = 2, σ_b = 0.1); sup |phi| on [-3, 3] = {best.value:.3g}",
+        f"4HL ReLU NTK (σ_w² = 2, σ_b = 0.1); sup |φ| on [-3, 3] = {best.value:.3g}",
     )
     ax2.semilogy(range(len(train_curve)), train_curve, label="train MSE")
     ax2.semilogy([h[0] for h in history], [h[2] for h in history], "o", label="test MSE")
     _label(
         ax2,
-        "epoch",
-        "MSE",
-        f"1HL net in PyTorch, width {args.width}, lr {args.lr}, full-batch GD on wine\n"
-        f"(class 0 vs rest); final test accuracy {history[-1][3]:.3f}",
+        "epoch (full-batch GD step)",
+        r"MSE (mean of $(f - y)^2$)",
+        "1HL net in PyTorch (σ_w = 1, σ_b = 0, NTK parameterization),\n"
+        f"width {args.width}, lr {args.lr}, wine (class 0 vs rest); final test accuracy {history[-1][3]:.3f}",
     )
     fig.tight_layout()
     fig.savefig(path, dpi=120)

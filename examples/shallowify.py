@@ -62,9 +62,13 @@ def main(argv=None):
         name = "4HL ReLU NTK (σ_w² = 2, σ_b = 0.1)"
         # the kernel, its n-term series (= the 1HL NTK of phi), and K minus the series near c = 1
         hr.plots.plot_kernel(K, coeffs=fam.taylor, ax=ax1, label=name, kind="ntk")
-        ax1.set_title(f"target NTK and the 1HL NTK of phi (n = {args.n})", fontsize=10)
-        hr.plots.plot_activation(act, ax=ax2, label=f"phi, n = {args.n} Hermite terms, all signs +")
-        ax2.set_title(f"phi: a 1HL activation (σ_w = 1, σ_b = 0) whose NTK is the\n{name}", fontsize=10)
+        ax1.set_title(
+            "the target NTK and the NTK of a 1HL net (σ_w = 1, σ_b = 0)\n"
+            f"with φ: its Taylor series to n = {args.n} terms",
+            fontsize=10,
+        )
+        hr.plots.plot_activation(act, ax=ax2, label=f"φ, n = {args.n} Hermite terms, all signs +")
+        ax2.set_title(f"φ: a 1HL activation (σ_w = 1, σ_b = 0) whose NTK is the\n{name}", fontsize=10)
         fig.tight_layout()
         fig.savefig(args.out, dpi=120)
         print(f"figure: {args.out}")

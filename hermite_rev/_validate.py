@@ -523,6 +523,7 @@ class _Builder:
     def __init__(self, text: str) -> None:
         self.text = text
         self.symbols = {"c": c, "z": z}
+        self.constructors = 0  # kernel constructor calls seen
 
     def fail(self, message: str) -> NoReturn:
         raise HermiteRevError(f"{message} in expression {short(self.text, 80)!r}")
@@ -682,9 +683,12 @@ class _Builder:
         if len(args) > len(params):
             self.fail(f"{ident}() takes at most {len(params)} arguments, got {len(args)}")
         try:
-            return fn(*args, **kwargs)
+            out = fn(*args, **kwargs)
         except TypeError as exc:
             self.fail(f"bad arguments for {ident}(): {exc}")
+        self.constructors += 1
+        # the display label is the call as the user typed it (0.1 stays 0.1, not 1/10)
+        return kernels._remember(out, " ".join((ast.get_source_segment(self.text, node) or ident).split()))
 
     def constructor_arg(self, ident: str, node: ast.expr, depth: int) -> Any:
         if isinstance(node, (ast.List, ast.Tuple)):
@@ -736,10 +740,17 @@ def parse(text: str, symbol: sympy.Symbol | None) -> sympy.Expr:
         raise HermiteRevError(f"cannot parse expression {short(source, 80)!r}: {exc.msg}{where}") from None
     except (RecursionError, MemoryError, ValueError) as exc:
         raise HermiteRevError(f"cannot parse expression {short(source, 80)!r}: {type(exc).__name__}") from None
+    builder = _Builder(source)
     try:
-        expr = _Builder(source).build(tree.body)
+        expr = builder.build(tree.body)
     except RecursionError:
         raise HermiteRevError(f"expression nested too deeply: {short(source, 80)!r}") from None
+    if builder.constructors:  # a kernel built from named ones is labelled with the text as typed
+        from .kernels import _fresh, _remember, label_of
+
+        if label_of(expr) is None:  # a new (sympy-interned) sum or product of them: its own identity
+            expr = _fresh(expr)
+        _remember(expr, " ".join(source.split()))
     if symbol is None:
         return expr
     return as_expr(expr, symbol)

@@ -73,6 +73,7 @@ import sympy
 
 from ._validate import HermiteRevError, NotAKernelError, c, check_kind, check_positive_int, public
 from .family import Activation, ActivationFamily, _as_kernel, _sqrt_err
+from .kernels import _label_for, kernel_name
 from .series import Tail, TaylorCoeffs, _flint_ctx, evaluate_at, taylor
 
 if TYPE_CHECKING:
@@ -533,7 +534,7 @@ class DeepActivationFamily(ActivationFamily):
         return (
             f"DeepActivationFamily(kind={self.kind!r}, depth={self.depth}, n={self.n}, "
             f"method={self.report.method!r}, count=2**{len(self.nonzero)}, "
-            f"sup error <= {mpmath.nstr(self.report.sup_error, 3)})"
+            f"sup error <= {mpmath.nstr(self.report.sup_error, 3)}, kernel={kernel_name(self.kernel, self.label)})"
         )
 
 
@@ -599,6 +600,7 @@ def deep_reverse(
     sigma_b: RealLike = 0,
     sigma_w_last: RealLike | None = None,
     method: Literal["auto", "series", "fit"] = "auto",
+    label: str | None = None,
 ) -> DeepActivationFamily:
     r"""The activations whose depth-L network has kernel K (NNGP or NTK), or why none has.
 
@@ -623,6 +625,9 @@ def deep_reverse(
         ``"series"``: the formal root (needs sigma_b = 0 and K(0) = 0); ``"fit"``: non-negative
         least squares (the closest realisable kernel, with its error); ``"auto"``: series when
         it applies, else fit.
+    label : str, optional
+        What figures and reprs call K; default: ``K`` itself when it is a string, else the
+        constructor call that built it (:func:`hermite_rev.kernels.label_of`).
 
     Returns
     -------
@@ -699,6 +704,7 @@ def deep_reverse(
         sigma_b=sympy.sqrt(sb2),
     )
     ctx["s_nngp"] = s_user if s_user is not None else _rational_k1(expr, k1, dps)
+    ctx["label"] = _label_for(K, expr, label)
     res = _via_root(ctx) if use_series else _via_fit(ctx)
     return _family(ctx, res)
 
@@ -1207,7 +1213,7 @@ def _family(ctx: dict[str, Any], res: dict[str, Any]) -> DeepActivationFamily:
     )
     tc = TaylorCoeffs(
         list(gm),
-        expr=sympy.Symbol(f"dual[{expr}; depth={L}]"),
+        expr=sympy.Symbol(f"dual[{kernel_name(expr, ctx.get('label'), 200)}; depth={L}]"),
         dps=dps,
         errors=gerr,
         exact=False,
@@ -1217,7 +1223,17 @@ def _family(ctx: dict[str, Any], res: dict[str, Any]) -> DeepActivationFamily:
     tc._tail = Tail(bound=bound, estimate=grid_err, k1=k1, rigorous=True)
     exact_mags = tuple(sympy.sqrt(x) for x in g_exact) if g_exact is not None else None
     return DeepActivationFamily(
-        expr, kind, tc, mags, errs, exact_mags, tuple(nonzero), depth=L, report=report, qstar=ctx["qs"]
+        expr,
+        kind,
+        tc,
+        mags,
+        errs,
+        exact_mags,
+        tuple(nonzero),
+        label=ctx.get("label"),
+        depth=L,
+        report=report,
+        qstar=ctx["qs"],
     )
 
 

@@ -553,7 +553,7 @@ def _parity_figure(
             for h in hists:
                 plot(h["epoch"], h[key], color=color, alpha=0.25, lw=0.6)
             ep, mean = _mean_curve(hists, key)
-            label = name
+            label = f"{name}, " + ("σ_w² = 2, σ_b = 0.1" if name == "4HL ReLU" else "σ_w = 1, σ_b = 0")
             if key == "test_acc" and name in result:
                 label = f"{name}: {result[name]['test_acc']:.3f}"
             plot(ep, mean, color=color, ls=ls, lw=2.2, label=label)
@@ -564,7 +564,7 @@ def _parity_figure(
     axes[2].axhline(0.5, color="k", lw=0.8, ls=":")
     axes[2].text(0.5, 0.51, "chance", transform=axes[2].get_yaxis_transform(), ha="center", va="bottom", fontsize=8)
     axes[2].set_ylim(-0.02, 1.02)
-    axes[0].legend(fontsize=8, loc="upper right")
+    axes[0].legend(fontsize=8, loc="best")  # where it covers the fewest curve points (shapes differ per run)
     axes[2].legend(
         fontsize=8, title="final test accuracy (mean)", title_fontsize=8, loc="center right", bbox_to_anchor=(1.0, 0.72)
     )
@@ -572,7 +572,8 @@ def _parity_figure(
     wtxt = f", width {width}" if width else ""
     ttxt = f"{trials} trials (thin) and their mean (bold)" if trials else "trials (thin) and mean (bold)"
     fig.suptitle(
-        f"{bits}-bit parity, {n_tr} train / {n_tr} test points{wtxt}, lr {PAPER_LR} on mean (f-y)², float32: {ttxt}"
+        f"{bits}-bit parity, {n_tr} train / {n_tr} test points{wtxt}, lr {PAPER_LR} on mean (f-y)², float32, "
+        f"NTK parameterization: {ttxt}"
     )
     fig.tight_layout()
     fig.savefig(out, dpi=120)
@@ -809,16 +810,23 @@ def _mimic_figure(
             for h in hists:
                 ax.loglog(np.array(h["epoch"]) + 1, h[key], color=color, ls=ls, alpha=0.25, lw=0.6)
             ep, mean = _mean_curve(hists, key)
-            ax.loglog(ep + 1, mean, color=color, ls=ls, lw=2.0 if "fitted" not in name else 1.6, label=name)
+            hyper = "σ_w² = 2, σ_b = 0.1" if name in styles else "σ_w = 1, σ_b = 0"
+            ax.loglog(
+                ep + 1, mean, color=color, ls=ls, lw=2.0 if "fitted" not in name else 1.6, label=f"{name}, {hyper}"
+            )
     for ax, t in zip(axes, ("train MSE", "test MSE")):
         ax.set_xlabel("epoch + 1 (full-batch GD step)")
-        ax.set_ylabel(t + " (mean over entries of (f - y)^2)")
+        ax.set_ylabel(t + r" (mean of $(f - y)^2$ over entries)")
         ax.grid(alpha=0.3, which="both", lw=0.4)
-    axes[0].legend(fontsize=8, loc="lower left")
-    ttxt = f"{trials} trial(s) (thin) and mean (bold)" if trials else "trials (thin) and mean (bold)"
+    axes[0].legend(fontsize=8, loc="best")  # where it covers the fewest curve points (shapes differ per run)
+    if trials is None:
+        ttxt = "trials (thin) and their mean (bold)"
+    else:
+        ttxt = "one trial" if trials == 1 else f"{trials} trials (thin) and their mean (bold)"
     fig.suptitle(
-        f"mimic: 1HL nets with the 4HL ReLU NTK vs 1HL/4HL ReLU; {data}\n"
-        f"width {width}, lr {PAPER_LR} on mean |f-y|², {dtype}; {ttxt}",
+        "mimic: 1HL nets whose NTK is the 4HL ReLU NTK (relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=0.1)) vs "
+        f"1HL and 4HL ReLU nets\n{data}, width {width}, lr {PAPER_LR} on mean |f-y|², {dtype}, NTK parameterization; "
+        f"{ttxt}",
         fontsize=10,
     )
     fig.tight_layout()

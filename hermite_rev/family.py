@@ -34,6 +34,7 @@ from ._validate import (
     z,
 )
 from .hermite import hermite_coeffs, hermite_norm, hermite_norm_eval, hermite_norm_eval_np, kernel_from_hermite
+from .kernels import _label_for, kernel_name
 from .series import Tail, TaylorCoeffs, taylor
 
 if TYPE_CHECKING:
@@ -234,10 +235,9 @@ class Activation:
         return f"b=[{shown}{more}]"
 
     def __repr__(self) -> str:
-        src = f", {self.kind} of {self.source}" if self.source is not None else ""
-        if src and len(src) > 80:
-            src = src[:77] + "..."
-        from ._text import format_bound
+        from ._text import format_bound, short_expr
+
+        src = f", {self.kind} of {short_expr(kernel_name(self.source), 70)}" if self.source is not None else ""
 
         err = format_bound(max(self.errors), 3)
         trunc = f", truncation <= {format_bound(self.truncation.bound, 3)}" if self.truncation else ""
@@ -271,7 +271,8 @@ class ActivationFamily:
     nonzero : tuple of int
         The k with b_k != 0: the positions the signs apply to.
     label : str or None
-        What figures and reprs call the kernel (default: the text of a kernel given as a string).
+        What figures and reprs call the kernel: ``reverse(..., label=)``, else the text of a
+        kernel given as a string, else :func:`hermite_rev.kernels.label_of` of the kernel.
     """
 
     kernel: sympy.Expr
@@ -400,11 +401,9 @@ class ActivationFamily:
         return self.members()
 
     def __repr__(self) -> str:
-        from ._text import format_bound
+        from ._text import format_bound, short_expr
 
-        src = self.label or str(self.kernel)
-        if len(src) > 60:
-            src = src[:57] + "..."
+        src = short_expr(kernel_name(self.kernel, self.label), 60)
         return (
             f"ActivationFamily(kind={self.kind!r}, n={self.n}, dps={self.dps}, nonzero={len(self.nonzero)}, "
             f"count=2**{len(self.nonzero)}, tail <= {format_bound(self.tail().bound, 3)}, kernel={src})"
@@ -460,7 +459,9 @@ def reverse(
     exact : bool
         Use exact Taylor coefficients (sympy) and exact square roots.
     label : str, optional
-        What figures and reprs call the kernel; default: ``K`` itself when it is a string.
+        What figures and reprs call the kernel; default: ``K`` itself when it is a string, else
+        the constructor call that built it (:func:`hermite_rev.kernels.label_of`), e.g.
+        ``relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=0.1)``.
     sigma_w, sigma_b : numbers
         Hidden Dense layer of the one-hidden-layer net (floats become exact rationals).
     parameterization : {"ntk", "standard"}
@@ -505,8 +506,7 @@ def reverse(
     n = check_positive_int(n, "n")
     dps = check_positive_int(dps, "dps")
     expr = _as_kernel(K)
-    if label is None and isinstance(K, str):
-        label = K.strip()
+    label = _label_for(K, expr, label)
     hyper = (sigma_w, sigma_b, parameterization, sigma_w_last, sigma_b_last)
     if hyper != (1, 0, "ntk", 1, 0):
         return _reverse_hyper(
@@ -522,7 +522,7 @@ def reverse(
             sigma_b_last,
             width,
             d_in,
-            None if label is None else str(label),
+            label,
         )
     if exact:
         a_exact = taylor(expr, n, exact=True)
@@ -538,6 +538,7 @@ def reverse(
             )
     else:
         a = taylor(expr, n, dps)
+    a.label = label  # fam.taylor.plot() names the kernel as the family does
     nonzero, mags, errs = [], [], []
     with mpmath.workdps(dps):
         for k, (ak, ek) in enumerate(zip(a, a.errors)):
@@ -568,11 +569,7 @@ def reverse(
     exact_mags = None
     if exact:
         exact_mags = tuple(sympy.sqrt(v) if kind == "nngp" else sympy.sqrt(v / (k + 1)) for k, v in enumerate(a_exact))
-    if label is None and isinstance(K, str):
-        label = K.strip()
-    return ActivationFamily(
-        expr, kind, a, mags, errs, exact_mags, tuple(nonzero), label=None if label is None else str(label)
-    )
+    return ActivationFamily(expr, kind, a, mags, errs, exact_mags, tuple(nonzero), label=label)
 
 
 def _reverse_hyper(

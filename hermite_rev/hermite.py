@@ -604,7 +604,7 @@ def _closed_form_kernel(
         if not (m and m[s] != 0 and m[b].is_positive):
             return None
         dual = kernels._erf_dual(m[s], m[b])
-    nngp, ntk = kernels.deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
+    nngp, ntk = kernels._deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)  # unlabelled: internal
     return nngp if kind == "nngp" else ntk
 
 

@@ -126,12 +126,13 @@ class SklearnKernel(Kernel):
         return True
 
     def __repr__(self) -> str:
-        from .predict import _short
+        from .kernels import kernel_name
 
         try:
             import sympy
 
-            what = _short(self.K) if isinstance(self.K, sympy.Basic) else type(self.K).__name__
+            # the constructor call that built K (kernels.label_of), else its short text
+            what = kernel_name(self.K, None, 80) if isinstance(self.K, (sympy.Basic, str)) else type(self.K).__name__
         except Exception:
             what = type(self.K).__name__
         return f"{self.amplitude:.3g} * SklearnKernel({what})"

@@ -113,21 +113,21 @@ def _series_values(coeffs: Sequence[Any], cs: FloatArray) -> FloatArray:
 
 def kernel_label(K: Any = None, label: str | None = None, max_len: int = 48) -> str:
     """The name a figure gives a kernel: ``label`` if given, else the text the user typed (a
-    string kernel), else the sympy form when it is short, else ``"K(c)"``."""
-    if label:
-        return str(label)
-    if isinstance(K, str):
-        return K.strip()
-    if K is None:
-        return "K(c)"
-    expr = as_expr(K, c, name="kernel")
-    from . import kernels
+    string kernel), else the constructor call that built it
+    (:func:`hermite_rev.kernels.label_of`, e.g. ``relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=0.1)``),
+    else the sympy form when it is at most ``max_len`` characters, else ``"K(c)"``.
 
-    named = getattr(kernels, "label_of", None)  # a constructor-side registry, where one exists
-    if callable(named) and named(expr):
-        return str(named(expr))
-    text = str(expr)
-    return text if len(text) <= max_len else "K(c)"
+    Examples
+    --------
+    >>> import hermite_rev as hr
+    >>> kernel_label(hr.kernels.relu_ntk(depth=2, sigma_b=0.1))
+    'relu_ntk(depth=2, sigma_b=0.1)'
+    >>> kernel_label(hr.kernels.relu_ntk(depth=2), label="my kernel"), kernel_label(hr.c**2 / 2)
+    ('my kernel', 'c**2/2')
+    """
+    from .kernels import kernel_name
+
+    return kernel_name(K, label, max_len)
 
 
 def _residual_values(K: sympy.Expr, coeffs: Sequence[Any], cs: FloatArray, dps: int = 30) -> FloatArray:
@@ -160,7 +160,7 @@ def _residual_inset(
     K: sympy.Expr,
     series: Sequence[tuple[Any, Any, int]],
     c0: float = 0.8,
-    loc: Sequence[float] = (0.1, 0.5, 0.42, 0.42),
+    loc: Sequence[float] = (0.1, 0.44, 0.42, 0.4),
 ) -> Any:
     """Inset on ``ax``: K(c) - K_n(c) for c in [c0, 1] per truncation in ``series`` (a list of
     (coeffs, color, n)), each with its tail bound K(1) - sum a_k as a dotted line."""
@@ -238,7 +238,8 @@ def plot_kernel(
     ax.set_xlim(-1, 1)
     if residual and K is not None and coeffs is not None:
         _residual_inset(ax, K, [(coeffs, "C1", len(coeffs))])
-    ax.legend(loc="lower right", fontsize=8)
+    # below the axes: an increasing kernel runs through every corner the inset leaves free
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), fontsize=8)
     ax.set_title(name if K is not None else f"truncated series of {name}", fontsize=10)
     return ax
 
@@ -307,6 +308,28 @@ def family_signs(fam: Any, limit: int = 16, seed: int = 0, low: int | None = Non
     return signs, text, low
 
 
+def _sym(x: Any) -> str:
+    """A hyperparameter as text: exact numbers as they are (sqrt(2), 1/10)."""
+    x = sympy.sympify(x)
+    return str(sympy.nsimplify(x)) if x.is_Float else str(x)
+
+
+def net_text(fam: Any) -> str:
+    """The network a family's members live in, with its hyperparameters: ``1HL net (σ_w = 1, σ_b = 0)``,
+    ``4HL net (σ_w = sqrt(2), σ_b = 0)`` for a deep family."""
+    depth = getattr(fam, "depth", 1)
+    report = getattr(fam, "report", None)
+    hyper = getattr(fam, "hyper", None) or {}
+    if report is not None:
+        sw, sb = report.sigma_w, report.sigma_b
+    else:
+        sw, sb = hyper.get("sigma_w", 1), hyper.get("sigma_b", 0)
+    extra = ""
+    if hyper.get("parameterization", "ntk") != "ntk":
+        extra = f", {hyper['parameterization']} parameterization"
+    return f"{depth}HL net (σ_w = {_sym(sw)}, σ_b = {_sym(sb)}{extra})"
+
+
 def plot_family(
     fam: Any,
     ax: Any = None,
@@ -332,7 +355,8 @@ def plot_family(
         act.plot(ax=ax, xlim=xlim, color="k", lw=2.5, label=text)
     name = kernel_label(fam.kernel, label if label is not None else getattr(fam, "label", None))
     ax.set_title(
-        f"{len(signs)} of {fam.count()} activations with the {fam.kind.upper()} of\n{name} (n = {fam.n} Hermite terms)",
+        f"{len(signs)} of {fam.count()} activations φ: a {net_text(fam)} with φ has {fam.kind.upper()}\n"
+        f"{name} (n = {fam.n} Hermite terms)",
         fontsize=9,
     )
     ax.set_xlabel("z (pre-activation)")
@@ -444,7 +468,7 @@ def paper_figures(out: str = "out/figures", formats: Sequence[str] = ("png",), f
     K = kernels.relu_ntk(depth=4, sigma_w=sympy.sqrt(2), sigma_b=sympy.Rational(1, 10))
     name = "4HL ReLU NTK (σ_w² = 2, σ_b = 0.1)"
     ns = (5, 20) if fast else (5, 20, 100)
-    fig, ax = plt.subplots(figsize=(6, 4.6))
+    fig, ax = plt.subplots(figsize=(6, 5.4))
     cs = np.linspace(-1, 1, 101 if fast else 201)
     ax.plot(cs, _kernel_values(K, cs), "k", lw=2, label=name)
     series = []
@@ -464,9 +488,11 @@ def paper_figures(out: str = "out/figures", formats: Sequence[str] = ("png",), f
     ax.set_ylabel("NTK K(c)")
     ax.set_xlim(-1, 1)
     ax.set_title(
-        "the NTK of a 4-hidden-layer ReLU net and of its\none-hidden-layer mimics (NTK parameterization)", fontsize=10
+        "the NTK of a 4-hidden-layer ReLU net (σ_w² = 2, σ_b = 0.1) and of its\n"
+        "one-hidden-layer mimics (σ_w = 1, σ_b = 0), NTK parameterization",
+        fontsize=10,
     )
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.13))  # below the axes: covers no curve
     save(fig, "kernel")
 
     fig, ax = plt.subplots(figsize=(5.5, 4.2))

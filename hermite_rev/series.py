@@ -764,6 +764,8 @@ class TaylorCoeffs(list):
         Whether the error bounds are proven (ball arithmetic) rather than estimated.
     tail : Tail
         Bound on K(1) - sum of the coefficients (computed on first access).
+    label : str or None
+        What figures call the kernel (see :func:`taylor`).
     """
 
     _work_expr: sympy.Expr  # the expression actually expanded (set where a rewritten one was)
@@ -779,8 +781,10 @@ class TaylorCoeffs(list):
         exact: bool,
         rigorous: bool,
         engine: str,
+        label: str | None = None,
     ) -> None:
         super().__init__(values)
+        self.label = label
         self.expr = expr
         self.dps = dps
         self.errors = errors
@@ -824,7 +828,7 @@ class TaylorCoeffs(list):
         from .plots import plot_kernel
 
         K = self.expr if closed_form and self.expr.has(c) else None
-        return plot_kernel(K, coeffs=self, ax=ax, label=label, **kwargs)
+        return plot_kernel(K, coeffs=self, ax=ax, label=label or self.label, **kwargs)
 
     def summary(self) -> str:
         how = "exact" if self.exact else f"{self.dps} digits, max abs error {mpmath.nstr(self.max_error, 3)}"
@@ -878,6 +882,7 @@ def taylor(
     *,
     exact: bool = False,
     engine: Literal["arb", "mpmath"] = "arb",
+    label: str | None = None,
 ) -> TaylorCoeffs:
     r"""Taylor coefficients of a kernel at c = 0.
 
@@ -901,6 +906,10 @@ def taylor(
     engine : {"arb", "mpmath"}
         "arb" (default): python-flint ball arithmetic, proven error bounds.  "mpmath": the
         same recurrences in plain mpmath at ``dps`` + 20 digits (no proof; an oracle).
+    label : str, optional
+        What figures and reprs call the kernel (``.label`` of the result); default: ``K``
+        itself when it is a string, else the constructor call that built it
+        (:func:`hermite_rev.kernels.label_of`).
 
     Returns
     -------
@@ -925,6 +934,14 @@ def taylor(
     """
     n = check_n(n)
     expr = as_expr(K, c, name="kernel")
+    out = _taylor(expr, n, dps, exact, engine)
+    from .kernels import _label_for
+
+    out.label = _label_for(K, expr, label)
+    return out
+
+
+def _taylor(expr: sympy.Expr, n: int, dps: int, exact: bool, engine: str) -> TaylorCoeffs:
     if exact:
         try:
             return _taylor_exact(expr, n)

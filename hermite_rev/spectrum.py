@@ -75,6 +75,7 @@ from ._validate import (
     check_positive_int,
     public,
 )
+from .kernels import _label_for, kernel_name
 from .series import Tail, _flint_ctx, _rad, to_mpf
 
 if TYPE_CHECKING:
@@ -348,6 +349,9 @@ class Spectrum:
         when the kernel is a polynomial of degree < n_taylor.
     rigorous : bool
         True when every error bound is proven.
+    label : str or None
+        What figures call the kernel (``spectrum(..., label=)``, else
+        :func:`hermite_rev.kernels.label_of`).
     """
 
     kernel: sympy.Expr
@@ -362,6 +366,7 @@ class Spectrum:
     tail: Tail | None = None
     exact: tuple | None = None
     rigorous: bool = False
+    label: str | None = None
 
     @property
     def kmax(self) -> int:
@@ -427,7 +432,7 @@ class Spectrum:
             from .plots import _plt
 
             _, ax = _plt().subplots(figsize=(6, 4))  # Agg only when no display is configured
-        label = label or f"{_short(self.kernel)}, d={self.d}"
+        label = label or f"{_short(self.kernel, label=self.label)}, d = {self.d}"
         groups = [(0, " (even k)"), (1, " (odd k)")] if parity_split else [(None, "")]
         markers = {0: "o", 1: "s", None: "o"}
         for par, suffix in groups:
@@ -443,15 +448,24 @@ class Spectrum:
         ax.set_xlabel("degree k (log scale above 1)")
         ax.set_ylabel(rf"Mercer eigenvalue $\mu_k$ on $S^{{{self.d - 1}}}$")
         ax.legend(fontsize=8)
+        if not ax.get_title():
+            hidden = sum(1 for k in range(len(self)) if not self.resolved(k))
+            note = f"; {hidden} degrees with μ_k not resolved from 0 are not drawn" if hidden else ""
+            ax.set_title(
+                f"Mercer spectrum of {_short(self.kernel, 60, self.label)}\non $S^{{{self.d - 1}}}$ (d = {self.d}), "
+                f"k = 0..{self.kmax}{note}",
+                fontsize=9,
+            )
         if path is not None:
             ax.figure.tight_layout()
             ax.figure.savefig(path, dpi=120)
         return ax
 
 
-def _short(expr: object, n: int = 40) -> str:
-    s = str(expr)
-    return s if len(s) <= n else s[: n - 3] + "..."
+def _short(expr: object, n: int = 40, label: str | None = None) -> str:
+    """What a figure or table calls the kernel: ``label``, else :func:`hermite_rev.kernels.label_of`,
+    else its text when at most ``n`` characters (never a long sympy tree)."""
+    return kernel_name(expr, label, n)
 
 
 def _arb_of(x: Any) -> flint.arb:
@@ -605,6 +619,7 @@ def spectrum(
     *,
     exact: bool = False,
     nodes: int | None = None,
+    label: str | None = None,
 ) -> Spectrum:
     r"""Mercer eigenvalues :math:`\mu_0 .. \mu_{k_{max}}` of a dot-product kernel on S^{d-1}.
 
@@ -631,6 +646,10 @@ def spectrum(
         Also return the exact sympy partial sums (``.exact``).
     nodes : int
         Gauss-Legendre nodes for the coarse quadrature (default ``kmax + 48 + kmax // 4``).
+    label : str, optional
+        What :meth:`Spectrum.plot` and :meth:`DecayReport.table` call the kernel; default:
+        ``K`` itself when it is a string, else the constructor call that built it
+        (:func:`hermite_rev.kernels.label_of`).
 
     Returns
     -------
@@ -694,6 +713,7 @@ def spectrum(
         tail,
         exact_vals,
         bool(rigorous),
+        _label_for(K, expr, label),
     )
 
 
@@ -1082,7 +1102,7 @@ class DecayReport:
 
     def table(self, name: str | None = None) -> str:
         """A Markdown table row per parity: predicted exponent, measured exponent, ratio."""
-        name = name or _short(self.kernel, 30)
+        name = name or _short(self.kernel, 30, getattr(self.spectrum, "label", None))
         rows = []
         for par, label in ((0, "even"), (1, "odd")):
             pred = self.predicted[par]
@@ -1184,7 +1204,7 @@ def decay(
             raise HermiteRevError(f"spectrum was computed for d={spectrum.d}, but decay was asked for d={d}")
         spec = spectrum
     else:
-        spec = globals()["spectrum"](expr, d, kmax, dps=dps, method=method)
+        spec = globals()["spectrum"](expr, d, kmax, dps=dps, method=method, label=_label_for(K, expr, None))
     kmax = spec.kmax
     lo, hi = _check_fit_range(fit_range, kmax) if fit_range is not None else (max(2, kmax // 4), kmax)
     predicted: dict[int, Any] = {}
@@ -1262,10 +1282,10 @@ def plot_compare(
     sigma_b = sympy.Rational(1, 10) if sigma_b is None else sigma_b
     ns = (n,) if isinstance(n, int) else tuple(n)
     ns = tuple(check_positive_int(m, "n") for m in ns)
-    K = relu_ntk(depth, sigma_w, sigma_b)
+    K = relu_ntk(depth=depth, sigma_w=sigma_w, sigma_b=sigma_b)
     deep = spectrum(K, d, kmax, dps=dps, method="auto")
     rep = decay(K, d, spectrum=deep)
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig, ax = plt.subplots(figsize=(6.6, 5.6))
     ks = [k for k in range(0, kmax + 1) if deep.resolved(k)]
     sw2, sb = sympy.nsimplify(sigma_w**2), sympy.nsimplify(sigma_b)
     ax.plot(
@@ -1302,11 +1322,12 @@ def plot_compare(
     ax.set_xlabel("degree k (log scale above 1)")
     ax.set_ylabel(rf"Mercer eigenvalue $\mu_k$ on $S^{{{d - 1}}}$")
     ax.set_title(
-        f"Mercer spectrum on the sphere $S^{{{d - 1}}}$ (d = {d}): the {depth}-hidden-layer ReLU NTK\n"
-        f"and the 1HL NTKs of its truncated Hermite mimics",
-        fontsize=10,
+        f"Mercer spectrum on the sphere $S^{{{d - 1}}}$ (d = {d}) of the {depth}-hidden-layer ReLU NTK\n"
+        f"(σ_w² = {sw2}, σ_b = {sb}) and of the NTKs of its 1HL mimics (σ_w = 1, σ_b = 0;\n"
+        f"n = {', '.join(map(str, ns))} Hermite terms), NTK parameterization",
+        fontsize=9.5,
     )
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15))  # below the axes: covers no point
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -1330,7 +1351,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     print("| kernel | d | parity | predicted exponent | measured exponent | mu_k / asymptotic at kmax |")
     print("|---|---|---|---|---|---|")
-    print(info["decay"].table("relu_ntk(4, sqrt2, 0.1)"))
+    print(info["decay"].table())  # the kernel named by its constructor call (hermite_rev.kernels.label_of)
 
 
 if __name__ == "__main__":

@@ -1425,18 +1425,44 @@ def theorem_report(
 
         plt = _plt()  # Agg only without a display, so inline notebook backends survive
 
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-        ax1.plot(cs, target, "k--", lw=2, label="target K(c)")
-        ax1.plot(cs, series, "C0-", lw=1, label=f"series, {n} terms")
+        from ._text import format_bound
+        from .plots import _kernel_values, _residual_values, _series_values, kernel_label, plot_width_scaling
+
+        fig, (ax1, ax3, ax2) = plt.subplots(1, 3, figsize=(15, 4.2), gridspec_kw={"width_ratios": [1.15, 1, 1]})
+        dense = np.linspace(-1, 1, 201)
+        ax1.plot(dense, _kernel_values(fam.kernel, dense), "k--", lw=2, label="target K(c)")
+        ax1.plot(dense, _series_values(a, dense), "C0-", lw=1, label=f"series, {n} terms")
         ax1.plot(cs, qv, "C1o", ms=4, label="quadrature of the activation")
         wmax = widths[-1]
         m, s = emp[wmax]
-        ax1.errorbar(cs, m, yerr=s, fmt="C3.", capsize=2, label=f"empirical, width {wmax}")
+        ax1.errorbar(cs, m, yerr=s, fmt="C3.", capsize=2, label=f"empirical, width {wmax} (mean ± std)")
         ax1.set_xlabel("c (cosine between the two inputs)")
         ax1.set_ylabel(f"{kind.upper()} K(c)")
-        ax1.legend(fontsize=8)
+        ax1.set_xlim(-1.02, 1.02)
+        ax1.legend(fontsize=7.5, loc="upper left")
         ax1.set_title("target, series, quadrature and finite width", fontsize=9)
-        from .plots import kernel_label, plot_width_scaling
+        # the truncation error lives at c = 1: target minus series there, with the proven tail bound
+        c0 = 0.8
+        near = 1 - (1 - c0) * np.linspace(0, 1, 61) ** 2
+        near = np.sort(near)
+        tail = float(fam.tail().bound)
+        ax3.plot(near, _residual_values(fam.kernel, a, near, dps=min(dps, 30)), "C0-", lw=1.5, label="K(c) − series")
+        ax3.axhline(tail, color="C0", ls=":", lw=1.2, label=f"proven tail bound K(1) − Σ a_k ≤ {format_bound(tail, 2)}")
+        sel = np.asarray(cs, dtype=float) >= c0
+        if sel.any():
+            ax3.errorbar(
+                np.asarray(cs, dtype=float)[sel],
+                (target - m)[sel],
+                yerr=s[sel],
+                fmt="C3.",
+                capsize=2,
+                label=f"K(c) − empirical, width {wmax}",
+            )
+        ax3.set_xlim(c0 - 0.01, 1.01)
+        ax3.set_xlabel("c (cosine between the two inputs)")
+        ax3.set_ylabel(f"{kind.upper()} difference")
+        ax3.legend(fontsize=7.5, loc="center left")  # the residual hugs 0 there; the bound runs along the top
+        ax3.set_title(f"truncation error near c = 1 (n = {n})", fontsize=9)
 
         plot_width_scaling(
             widths, [rms[w] for w in widths], ax=ax2, label=f"rms(empirical − quadrature), {len(seeds)} seeds"

@@ -63,7 +63,9 @@ def test_kernel_plot_residual_inset_shows_the_tail_bound(fam12):
 
 def test_kernel_labels():
     assert plots.kernel_label("relu_ntk(depth=4)") == "relu_ntk(depth=4)"
-    assert plots.kernel_label(K4) == "K(c)"  # a long sympy tree is never shown
+    K = hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10))
+    assert plots.kernel_label(K) == "relu_ntk(4, sqrt(2), 1/10)"  # the constructor call (kernels.label_of)
+    assert plots.kernel_label(K4 + hr.c**3) == "K(c)"  # a long unlabelled sympy tree is never shown
     assert plots.kernel_label(sympy.exp(hr.c)) == "exp(c)"
     assert plots.kernel_label(K4, "deep ReLU") == "deep ReLU"
     fam = hr.reverse("relu_ntk(depth=2)", "ntk", n=4)
