@@ -25,17 +25,23 @@ __all__ = ["clip_unit", "theta_piecewise", "horner_c", "compile_elementwise"]
 _FM = {"contract"}
 
 
+@njit(inline="always")
+def _clip(v):
+    """v clipped to [-1, 1] (the rounding of a cosine); NaN stays NaN."""
+    if v > 1.0:
+        return 1.0
+    if v < -1.0:
+        return -1.0
+    return v
+
+
 @njit(cache=True, parallel=True, fastmath=_FM)
 def clip_unit(C):
     """Clip the entries of C to [-1, 1] in place."""
     n1, n2 = C.shape
     for i in prange(n1):
         for j in range(n2):
-            v = C[i, j]
-            if v > 1.0:
-                C[i, j] = 1.0
-            elif v < -1.0:
-                C[i, j] = -1.0
+            C[i, j] = _clip(C[i, j])
 
 
 @njit(cache=True, parallel=True, fastmath=_FM)
@@ -51,11 +57,7 @@ def theta_piecewise(C, P, pieces_per_pi):
     scale = pieces_per_pi / math.pi
     for i in prange(n1):
         for j in range(n2):
-            v = C[i, j]
-            if v > 1.0:
-                v = 1.0
-            elif v < -1.0:
-                v = -1.0
+            v = _clip(C[i, j])
             u = math.acos(v) * scale
             k = int(u)
             if k >= m:
@@ -74,11 +76,7 @@ def horner_c(C, a):
     n = a.size
     for i in prange(n1):
         for j in range(n2):
-            v = C[i, j]
-            if v > 1.0:
-                v = 1.0
-            elif v < -1.0:
-                v = -1.0
+            v = _clip(C[i, j])
             acc = a[n - 1]
             for k in range(n - 2, -1, -1):
                 acc = acc * v + a[k]
@@ -159,11 +157,6 @@ def compile_elementwise(body: str, name: str = "kernel_c"):
         n1, n2 = C.shape
         for i in prange(n1):
             for j in range(n2):
-                v = C[i, j]
-                if v > 1.0:
-                    v = 1.0
-                elif v < -1.0:
-                    v = -1.0
-                C[i, j] = scalar(v)
+                C[i, j] = scalar(_clip(C[i, j]))
 
     return apply
