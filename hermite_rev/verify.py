@@ -933,17 +933,13 @@ def _closed_form(
     sigma_w_last: RealLike,
     sigma_b_last: RealLike,
 ) -> sympy.Expr | None:
-    from . import kernels
-
-    table = {"relu": (kernels.relu_nngp, kernels.relu_ntk), "erf": (kernels.erf_nngp, kernels.erf_ntk)}
-    if name not in table:
+    """The exact kernel of the named activation "relu" or "erf" (``kernel_of``'s closed form); else None."""
+    if name not in ("relu", "erf"):
         return None
-    import sympy
+    from .activations import activation_expr
+    from .hermite import _closed_form_kernel
 
-    fn = table[name][kind == "ntk"]
-    # floats like 0.1 or 2 ** 0.5 -> 1/10, sqrt(2), so rho = 1 stays exactly 1
-    args = [sympy.nsimplify(v) if isinstance(v, float) else v for v in (sigma_w, sigma_b, sigma_w_last, sigma_b_last)]
-    return fn(depth, *args)
+    return _closed_form_kernel(activation_expr(name), kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
 
 
 @public
