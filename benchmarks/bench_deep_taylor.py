@@ -13,7 +13,7 @@ import sys
 import time
 
 import hermite_rev as hr
-from hermite_rev.series import _taylor_arb
+from hermite_rev.series._walk import _taylor_arb
 
 sys.path.insert(0, os.path.dirname(__file__))
 from bench_taylor import best_of, raw_relu_ntk

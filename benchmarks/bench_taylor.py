@@ -15,12 +15,13 @@ import flint
 import sympy
 
 import hermite_rev as hr
-from hermite_rev.series import _flint_ctx, _taylor_arb
+from hermite_rev._core.precision import flint_ctx
+from hermite_rev.series._walk import _taylor_arb
 
 
 def raw_relu_ntk(n, prec, depth=4, sw2=2, sb2=(1, 100)):
     """The NTK of a depth-``depth`` ReLU net straight in arb_series (sigma_b^2 = sb2[0] / sb2[1])."""
-    with _flint_ctx(prec, n):
+    with flint_ctx(prec, n):
         arb, pi = flint.arb, flint.arb.pi()
         x = flint.arb_series([0, 1], prec=n)
         sw2, sb2 = arb(sw2), arb(sb2[0]) / sb2[1]

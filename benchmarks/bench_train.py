@@ -23,7 +23,7 @@ For the Hermite-series nets a second line gives the *element-wise floor*: the re
 step must run (n x width pre-activations x K terms, 4 vector operations per point and term:
 one multiply and three FMAs for g_{k+1}, phi and phi'; 3 when phi is odd or even, since each
 term then feeds only one of phi, phi') divided by the FMA rate this machine
-measures in the same run for that dtype (:func:`hermite_rev._numba_train.fma_rate_kernel`, the
+measures in the same run for that dtype (:func:`hermite_rev._numba.train.fma_rate_kernel`, the
 same loop shape), and ``(bound + floor) / bound``: the best ratio any implementation of that
 series could reach on this machine.  Each time is the best of
 ``--repeats`` runs (the minimum is the least load-distorted estimate on a shared machine).
@@ -120,8 +120,8 @@ def blas_bound(net, n, repeats, steps, best):
 
 
 def fma_rate(dtype, repeats):
-    """Element FMAs per second of :func:`~hermite_rev._numba_train.fma_rate_kernel` (best of ``repeats``)."""
-    from hermite_rev import _numba_train as nb
+    """Element FMAs per second of :func:`~hermite_rev._numba.train.fma_rate_kernel` (best of ``repeats``)."""
+    from hermite_rev._numba import train as nb
 
     dt = np.dtype(dtype)
     W = np.ones(512, dt)
@@ -138,7 +138,7 @@ def fma_rate(dtype, repeats):
 
 def series_floor(spec, n, repeats):
     """(floor seconds per step, K, whether any term can be dropped) of a Hermite-series net, else None."""
-    from hermite_rev import _numba_train as nb
+    from hermite_rev._numba import train as nb
 
     act = spec["act"]
     if isinstance(act, str):

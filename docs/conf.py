@@ -69,7 +69,7 @@ autodoc_default_options = {"members": True, "show-inheritance": False}
 autodoc_member_order = "bysource"
 # The annotations are shown in the signatures (one parameter a line when long); the numpydoc
 # Parameters sections say the same in words.  Names such as ``RealLike`` or ``KernelLike`` are the
-# aliases of ``hermite_rev._typing`` (see the Typing section of the getting-started page).
+# aliases of ``hermite_rev._core.typing`` (see the Typing section of the getting-started page).
 autodoc_typehints = "signature"
 autodoc_typehints_format = "short"
 python_maximum_signature_line_length = 100

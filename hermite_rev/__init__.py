@@ -31,14 +31,9 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from . import kernels
-from ._validate import (
-    DivergentSeriesError,
-    HermiteRevError,
-    NotAKernelError,
-    NotAnalyticError,
-    c,
-    z,
-)
+from ._core.errors import DivergentSeriesError, HermiteRevError, NotAKernelError, NotAnalyticError
+from ._core.exprs import c, z
+from ._core.version import __version__ as __version__
 from .deep import DeepActivationFamily, NotRealizableError, deep_reverse
 from .family import Activation, ActivationFamily, reverse
 from .hermite import hermite_coeffs, hermite_norm, kernel_of
@@ -58,7 +53,6 @@ if TYPE_CHECKING:  # the lazy stages, for type checkers (at run time they load o
     from . import sweep as sweep
     from . import verify as verify
 
-__version__ = "0.1.0"
 
 _LAZY = ("verify", "nets", "experiments", "spectrum", "lower", "export", "cli", "fit", "plots", "sweep", "interop")
 

@@ -30,20 +30,22 @@ from typing import TYPE_CHECKING, Any
 import mpmath
 import sympy
 
-from ._validate import HermiteRevError, NotAKernelError, c, check_positive_int
+from ._core.errors import HermiteRevError, NotAKernelError
+from ._core.exprs import c
+from ._core.validate import check_positive_int
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from ._typing import RealLike
+    from ._core.typing import RealLike
 
 PARAMETERIZATIONS = ("ntk", "standard")
 
 
 def hyper_number(value: RealLike, name: str, *, nonneg: bool = False) -> sympy.Expr:
-    from .kernels import _num
+    from ._core.validate import exact_number
 
-    x = _num(value, name)
+    x = exact_number(value, name)
     x = x.xreplace({f: sympy.Rational(repr(float(f))) for f in x.atoms(sympy.Float)})
     if nonneg and x.is_negative:
         raise HermiteRevError(f"{name} must be non-negative, got {name}={value!r}")

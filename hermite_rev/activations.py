@@ -3,7 +3,7 @@ r"""One vocabulary of named activations, shared by every function that takes an 
 Index
 -----
 NAMES              the known names (and the pattern ``sinA``)
-activation_expr    a name or anything :func:`hermite_rev._validate.as_expr` takes -> exact sympy expr in z
+activation_expr    a name or anything :func:`hermite_rev._core.validate.as_expr` takes -> exact sympy expr in z
 lookup             a name -> :class:`NamedActivation` (exact expression, numpy value and derivative)
 NamedActivation    name, expr, numpy ``f`` and ``df``, numba code (or None), kinks
 
@@ -39,12 +39,13 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 import numpy as np
 import sympy
 
-from ._validate import HermiteRevError, z
+from ._core.errors import HermiteRevError
+from ._core.exprs import z
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ._typing import ActivationLike, ArrayLike
+    from ._core.typing import ActivationLike, ArrayLike
 
 __all__ = ["NAMES", "NamedActivation", "activation_expr", "lookup"]
 
@@ -61,7 +62,7 @@ class NamedActivation:
     f, df : callable
         numpy ``phi`` and ``phi'`` on float arrays.
     code : str or None
-        The :data:`hermite_rev._numba_train.ACT_CODES` key that evaluates it compiled, if any.
+        The :data:`hermite_rev._numba.train.ACT_CODES` key that evaluates it compiled, if any.
     a, s : float
         Parameters of the compiled form ``s * code(a x)``.
     kinks : tuple of float
@@ -188,9 +189,9 @@ def lookup(name: str) -> NamedActivation:
         expr, f, df, code, kinks = table[key]
         entry = NamedActivation(key, expr, f, df, code, 1.0, 1.0, kinks)
     else:
-        from ._text import short_expr
+        from ._core.text import short
 
-        raise HermiteRevError(f"unknown activation name {short_expr(repr(name), 60)}; known names: {', '.join(NAMES)}")
+        raise HermiteRevError(f"unknown activation name {short(repr(name), 60)}; known names: {', '.join(NAMES)}")
     _CACHE[key] = entry
     return entry
 
@@ -205,7 +206,7 @@ def is_name(spec: object) -> TypeGuard[str]:
 
 def activation_expr(spec: ActivationLike) -> sympy.Expr:
     """An activation as an exact sympy expression in z: a name of the table, or anything
-    :func:`hermite_rev._validate.as_expr` accepts (sympy expression, number, string expression).
+    :func:`hermite_rev._core.validate.as_expr` accepts (sympy expression, number, string expression).
 
     Examples
     --------
@@ -214,7 +215,7 @@ def activation_expr(spec: ActivationLike) -> sympy.Expr:
     >>> activation_expr("Max(0, z) + z/10")
     z/10 + Max(0, z)
     """
-    from ._validate import as_expr
+    from ._core.validate import as_expr
 
     if is_name(spec):
         return lookup(spec).expr

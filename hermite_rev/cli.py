@@ -32,8 +32,10 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 import mpmath
 import sympy
 
-from ._text import format_bound, format_value, short_expr
-from ._validate import HermiteRevError, c, parse, z
+from ._core.errors import HermiteRevError
+from ._core.exprs import c, z
+from ._core.text import exact_str, format_bound, format_value, json_ready, short
+from ._core.validate import parse
 from .sweep import SweepTaskError
 
 if TYPE_CHECKING:
@@ -73,13 +75,13 @@ def _num_arg(option: str) -> Callable[[str], sympy.Expr]:
 def _size_arg(option: str, key: str, low: int = 1) -> Callable[[str], int]:
     """Parser of an integer size option (``--n``, ``--dps``, ``--kmax`` ...): an integer in
     [low, LIMITS[key]] (:mod:`hermite_rev.limits`), else exit status 2 with a one-line message."""
-    from .limits import check_size
+    from ._core.limits import check_size
 
     def convert(text: str) -> int:
         try:
             value = int(text.strip().replace("_", ""))
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} must be an integer, got {short_expr(repr(text), 60)}") from None
+            raise argparse.ArgumentTypeError(f"{option} must be an integer, got {short(repr(text), 60)}") from None
         try:
             return check_size(value, option, key, low=low)
         except HermiteRevError as exc:
@@ -92,10 +94,10 @@ def _size_arg(option: str, key: str, low: int = 1) -> Callable[[str], int]:
 def _out_arg(text: str) -> str | os.PathLike[str]:
     """Parser of an output file path: refused at once when it is a directory or cannot be written
     (missing parent folders are created), so nothing is computed for a path that fails at the end."""
-    from .verify import _check_writable
+    from ._core.validate import check_writable
 
     try:
-        return _check_writable(text)
+        return check_writable(text)
     except HermiteRevError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -117,21 +119,6 @@ def _s(x: Any, digits: int) -> str:
     return mpmath.nstr(x, digits, strip_zeros=False) if isinstance(x, mpmath.mpf) else str(x)
 
 
-def _exact_str(x: Any, dps: int = 15) -> str:
-    """An mpmath number as a decimal string that loses nothing: at least ``dps + 3`` significant
-    digits and enough for all bits of its mantissa (``ceil(bits log10 2) + 1``), so it reads back
-    to the same binary value at the precision it was computed at; trailing zeros are dropped
-    (``0.3515625`` stays exact).  Other values as ``str``."""
-    if not isinstance(x, mpmath.mpf):
-        return str(x)
-    if not mpmath.isfinite(x):
-        return "nan" if mpmath.isnan(x) else ("inf" if x > 0 else "-inf")
-    bits = max(int(x._mpf_[1]).bit_length(), 1)
-    digits = max(int(bits * 0.30103) + 2, int(dps) + 3)
-    with mpmath.workdps(digits + 5):
-        return mpmath.nstr(x, digits, min_fixed=-5, max_fixed=0)
-
-
 def _bound(e: Any) -> str | None:
     """An error bound as a decimal string of 3 significant digits, rounded up (so it still bounds);
     ``"inf"`` when infinite.  Strings, because a float64 writes 1e-400 as 0.0 (see docs/guide/limits.md)."""
@@ -147,35 +134,6 @@ def _bound(e: Any) -> str | None:
         return text
 
 
-def _json_ready(obj: Any) -> Any:
-    """The payload in plain JSON types, losing nothing: mpmath numbers become decimal strings at
-    their full precision, non-finite floats the strings ``"inf"``, ``"-inf"``, ``"nan"`` (JSON has no
-    Infinity/NaN), numpy values Python values, sympy objects their text."""
-    import math
-
-    import numpy as np
-
-    if isinstance(obj, dict):
-        return {str(k): _json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_ready(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [_json_ready(v) for v in obj.tolist()]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if obj is None or isinstance(obj, (bool, int, str)):
-        return obj
-    if isinstance(obj, float):
-        if math.isfinite(obj):
-            return obj
-        return "nan" if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
-    if isinstance(obj, mpmath.mpf):
-        if not mpmath.isfinite(obj):
-            return "nan" if mpmath.isnan(obj) else ("inf" if obj > 0 else "-inf")
-        return _exact_str(obj)
-    return str(obj)
-
-
 def _print_table(header: Sequence[Any], rows: Sequence[Sequence[Any]], out: TextIO | None = None) -> None:
     out = out or sys.stdout
     widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h)) for i, h in enumerate(header)]
@@ -188,12 +146,12 @@ def _show(expr: object, text: str) -> str:
     """What to print for an expression: sympy's form when short, else what the user typed
     (abbreviated to 400 characters: one readable line)."""
     shown = str(expr)
-    return shown if len(shown) <= 100 else short_expr(text, 400)
+    return shown if len(shown) <= 100 else short(text, 400)
 
 
 def _emit(args: argparse.Namespace, payload: Any, table: Callable[[], None]) -> None:
     if args.json:
-        print(json.dumps(_json_ready(payload), indent=2, allow_nan=False))
+        print(json.dumps(json_ready(payload), indent=2, allow_nan=False))
     else:
         table()
 
@@ -213,17 +171,17 @@ def cmd_taylor(args: argparse.Namespace) -> None:
         "kernel": _show(K, args.expr),
         "n": args.n,
         "dps": None if args.exact else args.dps,
-        "coefficients": [str(x) if args.exact else _exact_str(x, args.dps) for x in a],
+        "coefficients": [str(x) if args.exact else exact_str(x, args.dps) for x in a],
         "errors": [_bound(e) for e in a.errors],
     }
     try:
         tail = a.tail
         payload["tail_bound"] = _bound(tail.bound)
-        payload["k1"] = _exact_str(tail.k1, args.dps)
+        payload["k1"] = exact_str(tail.k1, args.dps)
     except HermiteRevError as exc:
         tail = None
         payload["tail_bound"] = None
-        payload["tail_note"] = short_expr(exc, 400)
+        payload["tail_note"] = short(exc, 400)
 
     def table() -> None:
         print(f"K(c) = {_show(K, args.expr)}")
@@ -257,10 +215,10 @@ def cmd_reverse(args: argparse.Namespace) -> None:
         "kind": fam.kind,
         "n": fam.n,
         "dps": fam.dps,
-        "coefficients": [_exact_str(b, args.dps) for b in act.coeffs],
+        "coefficients": [exact_str(b, args.dps) for b in act.coeffs],
         "errors": [_bound(e) for e in act.errors],
         "tail_bound": _bound(tail.bound),
-        "k1": _exact_str(tail.k1, args.dps),
+        "k1": exact_str(tail.k1, args.dps),
         "family_size": str(fam.count()),
         "nonzero": list(fam.nonzero),
     }
@@ -294,7 +252,7 @@ def cmd_reverse(args: argparse.Namespace) -> None:
 
     _emit(args, payload, table)  # the table first: a figure that fails to save loses nothing
     if args.plot:
-        from .plots import plot_activation
+        from ._figures import plot_activation
 
         signs = "all signs +" if args.signs is None else "chosen signs"
         ax = plot_activation(act, label=f"φ, n = {fam.n} Hermite terms, {signs}")
@@ -312,27 +270,27 @@ def cmd_forward(args: argparse.Namespace) -> None:
         )
     except (ArithmeticError, TypeError) as exc:  # e.g. sqrt(Max(0, z)), log(z): not a usable activation
         raise HermiteRevError(
-            f"cannot compute the Hermite coefficients of phi(z) = {short_expr(phi)} "
-            f"({type(exc).__name__}: {short_expr(str(exc) or 'no message')})"
+            f"cannot compute the Hermite coefficients of phi(z) = {short(phi)} "
+            f"({type(exc).__name__}: {short(str(exc) or 'no message')})"
         ) from exc
     digits = min(args.dps, 25)
     tail = a.tail
     payload = {
-        "activation": short_expr(phi, 400),
+        "activation": short(phi, 400),
         "kind": args.kind,
         "depth": args.depth,
         "sigma_w": str(args.sigma_w),
         "sigma_b": str(args.sigma_b),
-        "coefficients": [_exact_str(x, args.dps) for x in a],
+        "coefficients": [exact_str(x, args.dps) for x in a],
         "errors": [_bound(e) for e in a.errors],
         "rigorous": a.rigorous,
-        "k1": _exact_str(tail.k1, args.dps),
+        "k1": exact_str(tail.k1, args.dps),
         "tail_bound": _bound(tail.bound),
     }
 
     def table() -> None:
         print(
-            f"{args.kind.upper()} of a depth-{args.depth} FCN with phi(z) = {short_expr(phi)}, "
+            f"{args.kind.upper()} of a depth-{args.depth} FCN with phi(z) = {short(phi)}, "
             f"sigma_w = {args.sigma_w}, sigma_b = {args.sigma_b}"
         )
         _print_table(
@@ -386,7 +344,7 @@ def cmd_family(args: argparse.Namespace) -> None:
         "n": fam.n,
         "family_size": str(fam.count()),
         "nonzero": list(fam.nonzero),
-        "magnitudes": [_exact_str(b, fam.dps) for b in fam.magnitudes],
+        "magnitudes": [exact_str(b, fam.dps) for b in fam.magnitudes],
         "tail_bound": _bound(fam.tail().bound),
     }
     best = None
@@ -413,7 +371,7 @@ def cmd_family(args: argparse.Namespace) -> None:
 
     _emit(args, payload, table)  # the table first: a figure that fails to save loses nothing
     if args.plot:
-        from .plots import plot_family
+        from ._figures import plot_family
 
         highlight = [(best.activation, f"best member ({args.best})")] if best is not None else []
         ax = plot_family(fam, xlim=tuple(args.interval), highlight=highlight)
@@ -427,7 +385,7 @@ def _best_payload(fam: ActivationFamily, best: BestMember) -> dict[str, Any]:
         "examined": int(best.examined),
         "members_per_second": float(best.members_per_second),
         "signs": fam.signs_of(best.activation),
-        "coefficients": [_exact_str(b, fam.dps) for b in best.activation.coeffs],
+        "coefficients": [exact_str(b, fam.dps) for b in best.activation.coeffs],
     }
 
 
@@ -449,7 +407,7 @@ def cmd_verify(args: argparse.Namespace) -> None:
         signs = dict(zip(fam.nonzero, fam.signs_of(fam.best("sup", **_sweep_options(args)).activation)))
     rep = verify.theorem_report(fam, widths=args.widths, out=args.out, signs=signs, **_sweep_options(args))
     if args.json:
-        print(json.dumps(_json_ready({k: v for k, v in rep.items() if k != "activation"}), indent=2, allow_nan=False))
+        print(json.dumps(json_ready({k: v for k, v in rep.items() if k != "activation"}), indent=2, allow_nan=False))
         return
     print(f"{args.kind.upper()} {_show(K, args.expr)}, reverse-engineered with n = {args.n} Hermite terms")
     print(
@@ -489,7 +447,7 @@ def cmd_spectrum(args: argparse.Namespace) -> None:
     payload = {
         "kernel": _show(K, args.expr),
         "d": args.d,
-        "eigenvalues": [_exact_str(mu, args.dps) for mu in eig],
+        "eigenvalues": [exact_str(mu, args.dps) for mu in eig],
         "multiplicities": [int(m) for m in sp.multiplicities],
         "errors": [float(e) for e in sp.errors],
         "rigorous": sp.rigorous,
@@ -523,7 +481,7 @@ def cmd_spectrum(args: argparse.Namespace) -> None:
             print(f"decay (Bietti-Bach), fit over k in {tuple(report.fit_range)}:")
             print("| kernel | d | parity | predicted exponent | measured exponent | mu_k / asymptotic |")
             print("|---|---|---|---|---|---|")
-            print(report.table(short_expr(args.expr, 40)))
+            print(report.table(short(args.expr, 40)))
         if args.plot:
             print(f"figure: {args.plot}")
 
@@ -581,7 +539,7 @@ class _Parser(argparse.ArgumentParser):
     block; ``--help`` shows it).  Subcommand parsers are of this class too."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {short_expr(message, 400)} (see {self.prog} --help)\n")
+        self.exit(2, f"{self.prog}: error: {short(message, 400)} (see {self.prog} --help)\n")
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -604,7 +562,8 @@ def _expression_help(width: int = 96) -> str:
     import textwrap
 
     from . import kernels
-    from ._validate import CONSTANTS, CONSTRUCTORS, FUNCTIONS
+    from ._core.registry import CONSTRUCTORS
+    from ._core.validate import CONSTANTS, FUNCTIONS
 
     lines = ["expressions (EXPR is a kernel in c, PHI an activation in z; parsed by an allow-list, never eval'd):"]
 
@@ -638,7 +597,7 @@ FULL_RUN_NOTE = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from ._core.version import __version__
 
     p = _Parser(
         prog="hermite-rev",
@@ -856,7 +815,7 @@ def main(argv: list[str] | None = None) -> int:
             msg = str(exc)
         else:
             msg = f"{type(exc).__name__}: {exc or 'no message'} (the input is too large or too deep)"
-        print(f"hermite-rev {args.command}: error: {short_expr(msg, 400)}", file=sys.stderr)
+        print(f"hermite-rev {args.command}: error: {short(msg, 400)}", file=sys.stderr)
         return 2
     return 0
 

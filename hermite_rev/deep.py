@@ -71,16 +71,19 @@ import mpmath
 import numpy as np
 import sympy
 
-from ._validate import HermiteRevError, NotAKernelError, c, check_kind, check_positive_int, public
-from .family import Activation, ActivationFamily, _as_kernel, _sqrt_err
-from .kernels import _label_for, kernel_name
-from .series import Tail, TaylorCoeffs, _flint_ctx, evaluate_at, taylor
+from ._core.errors import HermiteRevError, NotAKernelError
+from ._core.exprs import c
+from ._core.precision import flint_ctx, sqrt_err
+from ._core.registry import kernel_name, label_for
+from ._core.validate import check_kind, check_positive_int, public
+from .family import Activation, ActivationFamily, _as_kernel
+from .series import Tail, TaylorCoeffs, evaluate_at, taylor
 
 if TYPE_CHECKING:
     import contextlib
     from collections.abc import Sequence
 
-    from ._typing import ArrayLike, FloatArray, KernelLike, Kind, RealLike, Signs
+    from ._core.typing import ArrayLike, FloatArray, KernelLike, Kind, RealLike, Signs
 
 __all__ = [
     "deep_reverse",
@@ -177,7 +180,7 @@ def deep_forward(
     >>> [str(x) for x in deep_forward([0, "1/2", "1/2"], 2, "nngp", 5, exact=True)]
     ['0', '1/4', '3/8', '1/4', '1/8']
     """
-    with _flint_ctx(flint.ctx.prec, max(flint.ctx.cap, n + 8)):
+    with flint_ctx(flint.ctx.prec, max(flint.ctx.cap, n + 8)):
         return _deep_forward(g, depth, kind, n, sigma_w, sigma_b, readout, exact)
 
 
@@ -240,10 +243,10 @@ def _ball_of(v: Any) -> flint.arb:
 
 
 def _sigmas(sigma_w: RealLike, sigma_b: RealLike) -> tuple[Any, Any, Any]:
-    from .kernels import _num
+    from ._core.validate import exact_number
 
-    sw = _num(sigma_w, "sigma_w")
-    sb = _num(sigma_b, "sigma_b")
+    sw = exact_number(sigma_w, "sigma_w")
+    sb = exact_number(sigma_b, "sigma_b")
     sw2, sb2 = sympy.nsimplify(sw**2), sympy.nsimplify(sb**2)
     if not sw2.is_positive:
         raise HermiteRevError(
@@ -313,7 +316,7 @@ def compositional_root(
         The lowest exponent of K is not an L-th power, or its leading coefficient has no real
         positive root of the needed order (exact case: reported as not rational, use balls).
     """
-    with _flint_ctx(flint.ctx.prec, max(flint.ctx.cap, len(a) + n + 8)):
+    with flint_ctx(flint.ctx.prec, max(flint.ctx.cap, len(a) + n + 8)):
         return _compositional_root(a, depth, kind, n, readout, exact)
 
 
@@ -673,9 +676,9 @@ def deep_reverse(
         raise NotRealizableError(f"K(1) = {mpmath.nstr(k1, 10)} is not positive: no network kernel has it")
     s_user = None
     if sigma_w_last is not None:
-        from .kernels import _num
+        from ._core.validate import exact_number
 
-        s_user = sympy.nsimplify(_num(sigma_w_last, "sigma_w_last") ** 2)
+        s_user = sympy.nsimplify(exact_number(sigma_w_last, "sigma_w_last") ** 2)
         if not s_user.is_positive:
             raise HermiteRevError(f"sigma_w_last must be nonzero, got sigma_w_last={sigma_w_last!r}")
     k0 = _k_at_zero(expr, dps) if sb2 == 0 else None
@@ -704,7 +707,7 @@ def deep_reverse(
         sigma_b=sympy.sqrt(sb2),
     )
     ctx["s_nngp"] = s_user if s_user is not None else _rational_k1(expr, k1, dps)
-    ctx["label"] = _label_for(K, expr, label)
+    ctx["label"] = label_for(K, expr, label)
     res = _via_root(ctx) if use_series else _via_fit(ctx)
     return _family(ctx, res)
 
@@ -804,7 +807,7 @@ def _via_root(ctx: dict[str, Any]) -> dict[str, Any]:
         except _NotRational:
             pass
     kappa, s, p, bits = _ball_root(ctx, N, s)
-    with _flint_ctx(bits, MAX_TERMS + 8):
+    with flint_ctx(bits, MAX_TERMS + 8):
         return _root_to_dual(ctx, "ball root", kappa, s, p)
 
 
@@ -838,7 +841,7 @@ def _ball_root(ctx: dict[str, Any], N: int, s: Any) -> tuple[list[Any], Any, int
     for _attempt in range(6):
         bits = int(work * 3.33) + 64
         try:
-            with _flint_ctx(bits, MAX_TERMS + 8):
+            with flint_ctx(bits, MAX_TERMS + 8):
                 a = _kernel_coeffs(expr, N, work, False)
                 if s is None:
                     s, kappa, p = _best_readout(ctx, a)
@@ -952,7 +955,7 @@ def _root_to_dual(ctx: dict[str, Any], method: str, kappa: Sequence[Any], s: Any
 
 
 def _to_mpf(x: Any, dps: int) -> mpmath.mpf:
-    from .series import to_mpf
+    from ._core.precision import to_mpf
 
     if isinstance(x, flint.fmpq):
         return mpmath.mpf(int(x.p)) / int(x.q)
@@ -1110,7 +1113,7 @@ def _certify(ctx: dict[str, Any], g: Sequence[Any], s: Any) -> tuple[flint.arb, 
     if poly is not None:  # a polynomial target: compare every coefficient, so both tails vanish
         N = max(N, min(poly.degree() + 1, MAX_TERMS))
     work = dps + 10
-    with _flint_ctx(int(work * 3.33) + 64, MAX_TERMS + 8):
+    with flint_ctx(int(work * 3.33) + 64, MAX_TERMS + 8):
         sw2, sb2, qs = (_arb(v) if v.is_Rational else _ball_of(v) for v in (ctx["sw2"], ctx["sb2"], ctx["qs"]))
         gb = [_arb(x) for x in g]
         sb = _ball_of(s) if not isinstance(s, flint.arb) else s
@@ -1177,7 +1180,7 @@ def _family(ctx: dict[str, Any], res: dict[str, Any]) -> DeepActivationFamily:
             else:
                 nonzero.append(k)
                 mags.append(mpmath.sqrt(v))
-                errs.append(_sqrt_err(v, e, 1))
+                errs.append(sqrt_err(v, e, 1))
         k1 = +ctx["k1"]
         reached = bound <= mpmath.mpf(10) ** (-dps) * k1
         root = None if res["root"] is None else tuple(+_to_mpf(x, dps) for x in res["root"])
@@ -1252,6 +1255,6 @@ def _arb_exact(v: mpmath.mpf) -> flint.arb:
 
 
 def _rad_mpf(x: Any) -> mpmath.mpf:
-    from .series import _rad
+    from ._core.precision import rad
 
-    return _rad(x)
+    return rad(x)

@@ -50,12 +50,18 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import os
 import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import sympy
 
-from ._validate import HermiteRevError, check_positive_int
+from . import kernels
+from ._core.errors import HermiteRevError
+from ._core.text import format_bound
+from ._core.validate import check_positive_int
+from .family import reverse
 from .nets import FCN, sphere_inputs, train
 
 if TYPE_CHECKING:
@@ -65,7 +71,7 @@ if TYPE_CHECKING:
     import sympy
     from numpy.typing import DTypeLike, NDArray
 
-    from ._typing import ArrayLike, FloatArray, KernelLike, Kind, RealLike
+    from ._core.typing import ArrayLike, FloatArray, KernelLike, Kind, RealLike
     from .family import Activation, ActivationFamily
 
 #: The paper's learning rate (0.1 on the loss mean |f - y|^2) in this package's convention
@@ -171,7 +177,7 @@ def parity_kernel(
     """
     import sympy
 
-    from ._validate import c
+    from ._core.exprs import c
     from .family import reverse
 
     K = sympy.nsimplify(kappa) * sympy.sinh(sympy.nsimplify(beta) * c) / sympy.sinh(sympy.nsimplify(beta))
@@ -508,7 +514,7 @@ def parity(
     import sympy
 
     from . import kernels as _k
-    from ._validate import c
+    from ._core.exprs import c
 
     ntks = {
         "4HL ReLU": _k.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10)),
@@ -539,7 +545,7 @@ def _parity_figure(
     width: int | None = None,
     trials: int | None = None,
 ) -> None:
-    from .plots import _plt
+    from ._figures import pyplot as _plt
 
     plt = _plt()  # Agg only when no display is configured (keeps notebooks' inline backend)
 
@@ -649,7 +655,7 @@ def _mimic_activations(fast: bool, use_fit: bool | None) -> tuple[dict[str, Any]
     n = 24 if fast else 40
     fam = reverse(K, "ntk", n=n, dps=30)
     acts = {f"1HL mimic (Hermite, {n} terms)": fam.activation()}
-    from ._validate import c
+    from ._core.exprs import c
 
     info = {"series_terms": n, "tail_bound": float(fam.tail().bound), "K1": float(K.subs(c, 1).evalf())}
     if use_fit:
@@ -797,7 +803,7 @@ def _mimic_figure(
     trials: int | None = None,
     dtype: str = "float32",
 ) -> None:
-    from .plots import _plt
+    from ._figures import pyplot as _plt
 
     plt = _plt()  # Agg only when no display is configured (keeps notebooks' inline backend)
 
@@ -843,7 +849,7 @@ def _figure1_targets() -> list[tuple[str, sympy.Expr, Kind]]:
     import sympy
 
     from . import kernels
-    from ._validate import c
+    from ._core.exprs import c
 
     sw, sb = sympy.sqrt(2), sympy.Rational(1, 10)
     return [
@@ -861,7 +867,7 @@ def _lsq5_coefficients(K: sympy.Expr, kind: str, grid: int = 2001) -> tuple[Floa
     """b_0..b_5 from a degree-5 least-squares fit of K on [-1, 1] (how a printed table may have been made)."""
     import sympy
 
-    from ._validate import c
+    from ._core.exprs import c
 
     cs = np.linspace(-1.0, 1.0, grid)
     f = sympy.lambdify(c, K, "numpy")
@@ -912,7 +918,7 @@ def figure1(
     """
     import sympy
 
-    from ._validate import c
+    from ._core.exprs import c
     from .family import reverse
     from .series import evaluate_at
     from .verify import empirical_kernel
@@ -970,8 +976,8 @@ def _figure1_figure(
 ) -> None:
     import sympy
 
-    from ._validate import c
-    from .plots import _plt
+    from ._core.exprs import c
+    from ._figures import pyplot as _plt
 
     plt = _plt()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.6))
@@ -1053,9 +1059,9 @@ def run_experiment(
     table: dict[str, Callable[..., ExperimentResult]] = {"parity": parity, "mimic": mimic, "figure1": figure1}
     if name not in table:
         raise HermiteRevError(f"unknown experiment {name!r}; choose one of {sorted(table)}")
-    from .verify import _check_writable
+    from ._core.validate import check_writable
 
-    out = _check_writable(out or f"{name}{'_fast' if fast else ''}.png")  # before hours of training
+    out = check_writable(out or f"{name}{'_fast' if fast else ''}.png")  # before hours of training
     if name == "figure1":
         options.pop("trials", None)
         for key in ("client", "scheduler", "workers"):
@@ -1066,9 +1072,9 @@ def run_experiment(
     else:
         result = table[name](fast=fast, out=None, **options)
     if as_json:
-        from .cli import _json_ready
+        from ._core.text import json_ready
 
-        print(json.dumps(_json_ready(result.to_json()), indent=2, allow_nan=False))
+        print(json.dumps(json_ready(result.to_json()), indent=2, allow_nan=False))
     else:
         print(_figure1_table(result) if name == "figure1" else _table(result), flush=True)
     if name != "figure1":
@@ -1076,3 +1082,85 @@ def run_experiment(
     if not as_json:
         print(f"figure: {out}")
     return result
+
+
+def paper_figures(out: str = "out/figures", formats: Sequence[str] = ("png",), fast: bool = False) -> list[str]:
+    """Save the paper-style figures to ``out`` and return their paths.
+
+    1. ``kernel``: the 4-hidden-layer ReLU NTK (sigma_w^2 = 2, sigma_b = 0.1) against c, with
+       the NTKs of its truncated one-hidden-layer mimics (like the paper's Fig. 2) and an inset
+       of K minus each truncation near c = 1 with its rigorous tail bound.
+    2. ``mimic_activation``: the reverse-engineered activation (40 terms) next to ReLU.
+    3. ``family``: 16 of the 2^8 members of the sign family of an 8-term truncation, differing
+       in their low-order signs (:func:`family_signs`).
+    4. ``training``: train/test curves of 1HL ReLU, 4HL ReLU and the 1HL mimic (the ``mimic``
+       experiment, its fast variant when ``fast``; first format only).
+    """
+    from ._figures import plot_activation, plot_family, pyplot, residual_inset
+    from .series._values import _tail_bound, kernel_values, residual_values, series_values
+
+    plt = pyplot()
+    os.makedirs(out, exist_ok=True)
+    paths = []
+
+    def save(fig: Any, name: str) -> None:
+        fig.tight_layout()
+        for fmt in formats:
+            path = os.path.join(out, f"{name}.{fmt}")
+            fig.savefig(path, dpi=120)
+            paths.append(path)
+        plt.close(fig)
+
+    K = kernels.relu_ntk(depth=4, sigma_w=sympy.sqrt(2), sigma_b=sympy.Rational(1, 10))
+    name = "4HL ReLU NTK (σ_w² = 2, σ_b = 0.1)"
+    ns = (5, 20) if fast else (5, 20, 100)
+    fig, ax = plt.subplots(figsize=(6, 5.4))
+    cs = np.linspace(-1, 1, 101 if fast else 201)
+    ax.plot(cs, kernel_values(K, cs), "k", lw=2, label=name)
+    series = []
+    for i, n in enumerate(ns):
+        fam = reverse(K, "ntk", n=n, dps=20)
+        color = f"C{i}"
+        ax.plot(
+            cs,
+            series_values(fam.taylor, cs),
+            "--",
+            color=color,
+            label=f"1HL mimic, n = {n} Hermite terms (sup error ≤ {format_bound(fam.tail().bound, 2)})",
+        )
+        series.append((fam.taylor, color, n))
+    near = np.sort(1 - 0.2 * np.linspace(0, 1, 61) ** 2)  # denser near c = 1, where the error lives
+    residual_inset(ax, near, [(residual_values(K, a, near), _tail_bound(a), color) for a, color, _ in series])
+    ax.set_xlabel("c (cosine between the two inputs)")
+    ax.set_ylabel("NTK K(c)")
+    ax.set_xlim(-1, 1)
+    ax.set_title(
+        "the NTK of a 4-hidden-layer ReLU net (σ_w² = 2, σ_b = 0.1) and of its\n"
+        "one-hidden-layer mimics (σ_w = 1, σ_b = 0), NTK parameterization",
+        fontsize=10,
+    )
+    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.13))  # below the axes: covers no curve
+    save(fig, "kernel")
+
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    n_act = 40
+    mim = reverse(K, "ntk", n=n_act, dps=20)
+    plot_activation(
+        mim.activation(),
+        ax=ax,
+        label=f"mimic φ, n = {n_act} Hermite terms, all signs + (NTK error ≤ {format_bound(mim.tail().bound, 2)})",
+    )
+    ax.set_title(f"a 1-hidden-layer activation (σ_w = 1, σ_b = 0) whose NTK\nis the {name}", fontsize=10)
+    ax.legend(fontsize=7)
+    save(fig, "mimic_activation")
+
+    fig, ax = plt.subplots(figsize=(7, 4.6))
+    small = reverse(K, "ntk", n=8, dps=20)
+    plot_family(small, ax=ax, limit=16, seed=0, label=name)
+    save(fig, "family")
+
+    # the mimic experiment draws its own figure (train/test MSE of 1HL ReLU, 4HL ReLU, 1HL mimic)
+    path = os.path.join(out, f"training.{formats[0]}")
+    mimic(fast=fast, out=path)
+    paths.append(path)
+    return paths

@@ -39,12 +39,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validate import HermiteRevError, check_positive_int
+from ._core.errors import HermiteRevError
+from ._core.validate import check_positive_int
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from ._typing import FloatArray
+    from ._core.typing import FloatArray
     from .family import Activation
 
 __all__ = ["export_activation", "TARGETS"]
@@ -54,7 +55,7 @@ TARGETS = ("numpy", "torch", "jax", "c", "latex", "neural_tangents")
 
 def _version() -> str:
     try:
-        from . import __version__
+        from ._core.version import __version__
 
         return __version__
     except ImportError:  # pragma: no cover
@@ -100,7 +101,7 @@ def _comment_safe(text: object, c_style: bool = False, limit: int = 200) -> str:
     ``/*`` and ``*/`` are broken up (they would end the comment or trip ``-Wcomment``) and
     ``??`` is broken up (trigraphs); the result is abbreviated to ``limit`` characters.
     """
-    from ._text import short_expr
+    from ._core.text import short
 
     text = " ".join(str(text).split())
     text = "".join(ch if ch.isprintable() else "?" for ch in text)
@@ -108,7 +109,7 @@ def _comment_safe(text: object, c_style: bool = False, limit: int = 200) -> str:
         text = text.encode("ascii", "backslashreplace").decode("ascii")
         while "/*" in text or "*/" in text or "??" in text:
             text = text.replace("/*", "/ *").replace("*/", "* /").replace("??", "? ?")
-    return short_expr(text, limit)
+    return short(text, limit)
 
 
 def _floats(v: Iterable[float], per_line: int = 4, indent: str = "    ") -> str:

@@ -23,33 +23,19 @@ from typing import TYPE_CHECKING, Any
 import mpmath
 import sympy
 
-from ._validate import (
-    HermiteRevError,
-    NotAKernelError,
-    as_expr,
-    c,
-    check_kind,
-    check_positive_int,
-    public,
-    z,
-)
+from ._core.errors import HermiteRevError, NotAKernelError
+from ._core.exprs import c, z
+from ._core.precision import sqrt_err
+from ._core.registry import kernel_name, label_for
+from ._core.validate import as_expr, check_kind, check_positive_int, public
 from .hermite import hermite_coeffs, hermite_norm, hermite_norm_eval, hermite_norm_eval_np, kernel_from_hermite
-from .kernels import _label_for, kernel_name
 from .series import Tail, TaylorCoeffs, taylor
 
 if TYPE_CHECKING:
-    from ._typing import ActivationLike, KernelLike, Kind, RealLike, Signs
+    from ._core.typing import ActivationLike, KernelLike, Kind, RealLike, Signs
     from .lower import BestMember, CompiledActivation
 
 __all__ = ["reverse", "ActivationFamily", "Activation"]
-
-
-def _sqrt_err(a: Any, err: Any, k1: Any) -> mpmath.mpf:
-    """Error bound of sqrt(a / k1) given |a - a_true| <= err."""
-    if err == 0:
-        return mpmath.mpf(0)
-    lin = err / (2 * mpmath.sqrt(a * k1)) if a > err else mpmath.inf
-    return min(lin, mpmath.sqrt(err / k1))
 
 
 @dataclass(frozen=True, eq=False)
@@ -227,7 +213,7 @@ class Activation:
         return ax
 
     def short(self) -> str:
-        from ._text import format_value
+        from ._core.text import format_value
 
         errors = self.errors if self.errors is not None else [None] * self.n
         shown = ", ".join(format_value(b, e, digits=4) for b, e in zip(self.coeffs[:4], errors))
@@ -235,9 +221,9 @@ class Activation:
         return f"b=[{shown}{more}]"
 
     def __repr__(self) -> str:
-        from ._text import format_bound, short_expr
+        from ._core.text import format_bound, short
 
-        src = f", {self.kind} of {short_expr(kernel_name(self.source), 70)}" if self.source is not None else ""
+        src = f", {self.kind} of {short(kernel_name(self.source), 70)}" if self.source is not None else ""
 
         err = format_bound(max(self.errors), 3)
         trunc = f", truncation <= {format_bound(self.truncation.bound, 3)}" if self.truncation else ""
@@ -383,7 +369,7 @@ class ActivationFamily:
         both; see :func:`hermite_rev.plots.family_signs` for how they are chosen).  ``options`` are
         those of :func:`hermite_rev.plots.plot_family`: ``xlim=(-3, 3)``, ``limit=16``, ``seed=0``,
         ``low=None``, ``label=None``, ``highlight=()``."""
-        from .plots import plot_family
+        from ._figures import plot_family
 
         return plot_family(self, ax=ax, **options)
 
@@ -401,9 +387,9 @@ class ActivationFamily:
         return self.members()
 
     def __repr__(self) -> str:
-        from ._text import format_bound, short_expr
+        from ._core.text import format_bound, short
 
-        src = short_expr(kernel_name(self.kernel, self.label), 60)
+        src = short(kernel_name(self.kernel, self.label), 60)
         return (
             f"ActivationFamily(kind={self.kind!r}, n={self.n}, dps={self.dps}, nonzero={len(self.nonzero)}, "
             f"count=2**{len(self.nonzero)}, tail <= {format_bound(self.tail().bound, 3)}, kernel={src})"
@@ -506,7 +492,7 @@ def reverse(
     n = check_positive_int(n, "n")
     dps = check_positive_int(dps, "dps")
     expr = _as_kernel(K)
-    label = _label_for(K, expr, label)
+    label = label_for(K, expr, label)
     hyper = (sigma_w, sigma_b, parameterization, sigma_w_last, sigma_b_last)
     if hyper != (1, 0, "ntk", 1, 0):
         return _reverse_hyper(
@@ -564,7 +550,7 @@ def reverse(
             else:
                 nonzero.append(k)
                 mags.append(mpmath.sqrt(ak / k1))
-                errs.append(_sqrt_err(ak, ek, k1))
+                errs.append(sqrt_err(ak, ek, k1))
     _ = a.tail  # raises DivergentSeriesError when the series provably does not converge to K on [0, 1]
     exact_mags = None
     if exact:
@@ -635,7 +621,7 @@ def _reverse_hyper(
             else:
                 nonzero.append(k)
                 mags.append(mpmath.sqrt(v))
-                errs.append(_sqrt_err(v, ek, 1))
+                errs.append(sqrt_err(v, ek, 1))
     _ = a.tail  # raises DivergentSeriesError when the re-expanded series does not converge at rho = 1
     exact_mags = None
     if exact:

@@ -58,15 +58,17 @@ import scipy.optimize
 import scipy.special as sp
 import sympy
 
-from ._validate import HermiteRevError, as_expr, check_kind, check_positive_int, public, z
-from ._validate import c as c_symbol
+from ._core.errors import HermiteRevError
+from ._core.exprs import c as c_symbol
+from ._core.exprs import z
+from ._core.validate import as_expr, check_kind, check_positive_int, public
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from numpy.typing import NDArray
 
-    from ._typing import ArrayLike, FloatArray, KernelLike, Kind
+    from ._core.typing import ArrayLike, FloatArray, KernelLike, Kind
     from .family import Activation
 
 __all__ = ["ReLU", "Cos", "Sin", "Erf", "Poly", "Form", "paper_form", "fit_kernel", "FitResult"]

@@ -29,15 +29,17 @@ from typing import TYPE_CHECKING, Any
 import mpmath
 import sympy
 
-from ._text import short_expr
-from ._validate import HermiteRevError, check_kind, public, z
+from ._core.errors import HermiteRevError
+from ._core.exprs import z
+from ._core.text import short
+from ._core.validate import check_kind, public
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     import flint
 
-    from ._typing import ActivationLike, ArrayLike, FloatArray, Kind, RealLike
+    from ._core.typing import ActivationLike, ArrayLike, FloatArray, Kind, RealLike
 
 if TYPE_CHECKING:
     from .series import TaylorCoeffs
@@ -190,13 +192,13 @@ def coefficient_list(seq: object, name: str = "coefficients") -> list[Any]:
             raise HermiteRevError(f"{name} must be a 1-D sequence, got an array of shape {seq.shape}")
         seq = seq.tolist()
     if isinstance(seq, (str, bytes, dict)) or not hasattr(seq, "__iter__"):
-        raise HermiteRevError(f"{name} must be a sequence of numbers, got {short_expr(repr(seq), 80)}")
+        raise HermiteRevError(f"{name} must be a sequence of numbers, got {short(repr(seq), 80)}")
     out = []
     for i, v in enumerate(seq):
         if isinstance(v, np.generic):
             v = v.item()
         if isinstance(v, bool) or isinstance(v, complex) or not isinstance(v, (numbers.Real, sympy.Basic, mpmath.mpf)):
-            raise HermiteRevError(f"{name}[{i}] must be a real number, got {short_expr(repr(v), 80)}")
+            raise HermiteRevError(f"{name}[{i}] must be a real number, got {short(repr(v), 80)}")
         if isinstance(v, float):
             if not np.isfinite(v):
                 raise HermiteRevError(f"{name}[{i}] must be finite, got {v!r}")
@@ -473,8 +475,8 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
     >>> hr.hermite_coeffs(sympy.Max(0, hr.z), 4).exact
     (sqrt(2)/(2*sqrt(pi)), 1/2, 1/(2*sqrt(pi)), 0)
     """
+    from ._core.limits import check_size
     from .activations import activation_expr
-    from .limits import check_size
 
     n = check_size(n, "n", "hermite_n")
     dps = check_size(dps, "dps")
@@ -485,11 +487,11 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
             exact_vals = _exact_hermite(phi, n)
         except _NoClosedForm:
             if exact:
-                raise HermiteRevError(f"no closed form for the Hermite coefficients of {short_expr(phi)}") from None
+                raise HermiteRevError(f"no closed form for the Hermite coefficients of {short(phi)}") from None
         except (TypeError, ValueError, NotImplementedError) as exc:
             if exact:
                 raise HermiteRevError(
-                    f"no closed form for the Hermite coefficients of {short_expr(phi)}: {short_expr(exc)}"
+                    f"no closed form for the Hermite coefficients of {short(phi)}: {short(exc)}"
                 ) from None
     if exact_vals is not None:
         with mpmath.workdps(dps):
@@ -522,7 +524,7 @@ def _check_gaussian_integrable(phi: sympy.Expr, n: int) -> None:
         if isinstance(v, mpmath.mpc):
             if abs(v.imag) > mpmath.mpf(10) ** (-20) * (1 + abs(v.real)):
                 raise HermiteRevError(
-                    f"activation {short_expr(phi)} is not real at z = {mpmath.nstr(x, 5)} (value {mpmath.nstr(v, 6)})"
+                    f"activation {short(phi)} is not real at z = {mpmath.nstr(x, 5)} (value {mpmath.nstr(v, 6)})"
                 )
             v = v.real
         return abs(v)
@@ -540,13 +542,13 @@ def _check_gaussian_integrable(phi: sympy.Expr, n: int) -> None:
                 for eps in (mpmath.mpf(10) ** -30, -(mpmath.mpf(10) ** -30)):
                     if value(s0 + eps) * abs(eps) > mpmath.mpf(10) ** -6:
                         raise HermiteRevError(
-                            f"activation {short_expr(phi)} is not integrable against the Gaussian: it blows up like "
+                            f"activation {short(phi)} is not integrable against the Gaussian: it blows up like "
                             f"1/|z - s| or faster at z = {mpmath.nstr(s0, 8)}"
                         )
         elif sing != sympy.S.EmptySet:
             raise HermiteRevError(
-                f"activation {short_expr(phi)} has infinitely many real singular points "
-                f"({short_expr(sing, 80)}); "
+                f"activation {short(phi)} has infinitely many real singular points "
+                f"({short(sing, 80)}); "
                 f"its Gaussian integrability cannot be checked"
             )
         for sgn in (1, -1):
@@ -558,7 +560,7 @@ def _check_gaussian_integrable(phi: sympy.Expr, n: int) -> None:
             ]
             if r[0] >= 0 and r[1] >= r[0]:
                 raise HermiteRevError(
-                    f"activation {short_expr(phi)} grows too fast as z -> {'+' if sgn > 0 else '-'}oo: "
+                    f"activation {short(phi)} grows too fast as z -> {'+' if sgn > 0 else '-'}oo: "
                     f"|phi(z)| exp(-z^2/2) "
                     f"does not decay faster than |z|^-{n + 1}, so E[phi(Z) h_k(Z)] does not exist for all k < {n}"
                 )
@@ -653,8 +655,8 @@ def kernel_of(
     TaylorCoeffs
         n numbers with ``.errors`` (``.rigorous`` is False on the generic path).
     """
+    from ._core.limits import check_size
     from .activations import activation_expr
-    from .limits import check_size
     from .series import taylor
 
     kind = check_kind(kind)
@@ -665,7 +667,7 @@ def kernel_of(
     if kind == "ntk" and _has_jump(phi):
         raise HermiteRevError(
             f"the NTK of an activation with a jump is infinite (phi' has a Dirac delta, E[phi'(Z)^2] = oo): "
-            f"phi(z) = {short_expr(phi)}; use kind='nngp'"
+            f"phi(z) = {short(phi)}; use kind='nngp'"
         )
     closed = _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
     if closed is not None:
@@ -690,17 +692,17 @@ def _rational_variance(q: sympy.Expr, digits: int) -> sympy.Expr:
 
 def _upper(x: flint.arb) -> mpmath.mpf:
     """An upper bound (mpmath) of an arb ball."""
-    from .series import _rad, to_mpf
+    from ._core.precision import rad, to_mpf
 
     with mpmath.workprec(mpmath.mp.prec + 10):
-        return to_mpf(x) + _rad(x)
+        return to_mpf(x) + rad(x)
 
 
 def _lower(x: flint.arb) -> mpmath.mpf:
-    from .series import _rad, to_mpf
+    from ._core.precision import rad, to_mpf
 
     with mpmath.workprec(mpmath.mp.prec + 10):
-        return to_mpf(x) - _rad(x)
+        return to_mpf(x) - rad(x)
 
 
 #: radii of the Cauchy estimate of the truncated dual series
@@ -744,11 +746,12 @@ def _generic_kernel_of(
 ) -> TaylorCoeffs:
     import flint
 
-    from .kernels import _num
-    from .series import Tail, TaylorCoeffs, _flint_ctx, _rad, coeff0, to_mpf
+    from ._core.precision import coeff0, flint_ctx, rad, to_mpf
+    from ._core.validate import exact_number
+    from .series import Tail, TaylorCoeffs
 
-    sw2, sb2 = _num(sigma_w, "sigma_w") ** 2, _num(sigma_b, "sigma_b") ** 2
-    swl2, sbl2 = _num(sigma_w_last, "sigma_w_last") ** 2, _num(sigma_b_last, "sigma_b_last") ** 2
+    sw2, sb2 = exact_number(sigma_w, "sigma_w") ** 2, exact_number(sigma_b, "sigma_b") ** 2
+    swl2, sbl2 = exact_number(sigma_w_last, "sigma_w_last") ** 2, exact_number(sigma_b_last, "sigma_b_last") ** 2
     ntk = kind == "ntk"
     dphi = sympy.diff(phi, z) if ntk else None
     wdps = dps + 10
@@ -757,7 +760,7 @@ def _generic_kernel_of(
         x = flint.arb(mpmath.mpf(sympy.N(value, wdps + 5)) if isinstance(value, sympy.Basic) else value)
         return flint.arb(x, flint.arb(err) + x.rad()) if err else x
 
-    with _flint_ctx(int((wdps + 5) * 3.33), n), mpmath.workdps(wdps):
+    with flint_ctx(int((wdps + 5) * 3.33), n), mpmath.workdps(wdps):
         S, T = flint.arb_series([0, 1], prec=n), flint.arb_series([0], prec=n)
         q = sympy.Integer(1)  # pre-activation variance (exact when possible)
         S1, T1 = mpmath.mpf(1), mpmath.mpf(0)  # the kernels at c = 1
@@ -812,11 +815,11 @@ def _generic_kernel_of(
         K1 = S1 if kind == "nngp" else T1
     with mpmath.workdps(dps):
         values = [to_mpf(x) for x in out]
-        errors = [_rad(x) + abs(v) * mpmath.mpf(10) ** (-dps) for x, v in zip(out, values)]
+        errors = [rad(x) + abs(v) * mpmath.mpf(10) ** (-dps) for x, v in zip(out, values)]
         estimate = +(K1 - mpmath.fsum(values))
         bound = estimate + mpmath.fsum(errors) + abs(K1) * mpmath.mpf(10) ** (-dps)
         K1 = +K1
-    expr = sympy.Symbol(f"{kind.upper()}[{short_expr(phi, 80)}; depth={depth}]")
+    expr = sympy.Symbol(f"{kind.upper()}[{short(phi, 80)}; depth={depth}]")
     res = TaylorCoeffs(values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=False, engine="hermite")
     res._tail = Tail(bound=bound, estimate=estimate, k1=K1, rigorous=False)
     return res

@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._validate import HermiteRevError
+from ._core.errors import HermiteRevError
 
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._typing import ArrayLike, FloatArray, KernelLike
+    from ._core.typing import ArrayLike, FloatArray, KernelLike
     from .predict import KernelFunction
 
 __all__ = ["SklearnKernel"]
@@ -126,7 +126,7 @@ class SklearnKernel(Kernel):
         return True
 
     def __repr__(self) -> str:
-        from .kernels import kernel_name
+        from ._core.registry import kernel_name
 
         try:
             import sympy

@@ -14,7 +14,7 @@ Convention: ``phi(z) = sum_k b_k h_k(z)`` with ``h_k = He_k / sqrt(k!)``; ``h_k'
 so ``phi' = sum_k sqrt(k+1) b_{k+1} h_k`` and ``phi'' = sum_k sqrt((k+1)(k+2)) b_{k+2} h_k``.
 
 Floating point.  Values are computed in float64 by the forward three-term recurrence
-(:mod:`hermite_rev._numba`).  Against mpmath the error is below 1e-12 relative (or 1e-14
+(:mod:`hermite_rev._numba.hermite`).  Against mpmath the error is below 1e-12 relative (or 1e-14
 absolute) on |z| <= 8 up to degree 200 for coefficients with the decay of reverse-engineered
 kernels; for arbitrary coefficients the error is ~1e-16 times ``sum_k |b_k h_k(z)|``
 (the condition number of the sum).  Where float64 overflows (an h_k(z) or the sum beyond
@@ -32,12 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validate import HermiteRevError, check_positive_int
+from ._core.errors import HermiteRevError
+from ._core.validate import check_positive_int
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
-    from ._typing import ArrayLike, FloatArray
+    from ._core.typing import ArrayLike, FloatArray
     from .family import Activation, ActivationFamily
 
 __all__ = ["compile_activation", "CompiledActivation", "best_member", "BestMember", "CRITERIA"]
@@ -99,7 +100,7 @@ class CompiledActivation:
     _s: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        from . import _numba
+        from ._numba import hermite as _numba
 
         b = np.array(self.coeffs, dtype=np.float64).ravel()
         if b.size == 0:
@@ -129,7 +130,7 @@ class CompiledActivation:
     # --- evaluation -------------------------------------------------------------------------
 
     def _run(self, x: ArrayLike, which: tuple[int, ...]) -> tuple[Any, ...]:
-        from . import _numba
+        from ._numba import hermite as _numba
 
         arr = _as_float_array(x)
         shape = arr.shape
@@ -296,7 +297,7 @@ def _trapezoid_weights(x: FloatArray) -> FloatArray:
 
 def _basis(fam: ActivationFamily, x: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Rows |b_k| h_k(x) and |b_k| h_k'(x) for the nonzero k of the family (float64)."""
-    from . import _numba
+    from ._numba import hermite as _numba
 
     ks = list(fam.nonzero)
     n = max(ks) + 1 if ks else 1
@@ -378,7 +379,7 @@ def best_member(
     >>> hr.lower.best_member(fam, "sup", workers=1).signs == res.signs   # split into tasks, run serially
     True
     """
-    from . import _numba
+    from ._numba import hermite as _numba
 
     if not hasattr(fam, "nonzero") or not hasattr(fam, "activation"):
         raise HermiteRevError(f"best_member needs an ActivationFamily, got {fam!r}")
@@ -481,7 +482,7 @@ def _search_builtin(
     max_rounds: int | None,
     resync: int,
 ) -> tuple[list[int], float, int, int, float, str]:
-    from . import _numba
+    from ._numba import hermite as _numba
 
     if m <= exhaustive_limit:
         free = m - 1  # phi -> -phi leaves every built-in criterion unchanged: fix the last sign
@@ -575,7 +576,7 @@ def gray_blocks(
     Returns ``(values, codes, seconds)``: per block its best criterion and sign code, and the
     search time (compilation excluded).
     """
-    from . import _numba
+    from ._numba import hermite as _numba
 
     _numba.gray_search_range(basis[:, :2].copy(), w[:2].copy(), crit, min(free, 1), 0, resync, 0, 1)  # compile
     t0 = time.perf_counter()
@@ -585,7 +586,7 @@ def gray_blocks(
 
 def local_starts(basis: FloatArray, w: FloatArray, crit: int, starts: FloatArray, rounds: int) -> tuple[Any, ...]:
     """Pure task: the local search from the rows of ``starts``; returns (signs, values, evals, seconds)."""
-    from . import _numba
+    from ._numba import hermite as _numba
 
     _numba.local_search(basis[:2, :2].copy(), w[:2].copy(), crit, starts[:1, :2].copy(), 1)  # compile
     t0 = time.perf_counter()
@@ -632,7 +633,7 @@ def _search_builtin_split(
     resync: int,
     run: dict[str, Any],
 ) -> tuple[list[int], float, int, int, float, str]:
-    from . import _numba
+    from ._numba import hermite as _numba
     from .sweep import run_tasks
 
     t0 = time.perf_counter()

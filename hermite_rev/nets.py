@@ -47,14 +47,15 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
-from ._validate import HermiteRevError, check_nonneg_int, check_positive_int
+from ._core.errors import HermiteRevError
+from ._core.validate import check_nonneg_int, check_positive_int
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from numpy.typing import DTypeLike, NDArray
 
-    from ._typing import ArrayLike, FloatArray, Kind, RealLike
+    from ._core.typing import ArrayLike, FloatArray, Kind, RealLike
     from .lower import CompiledActivation
 
 __all__ = ["NetActivation", "net_activation", "FCN", "train", "sphere_inputs"]
@@ -96,7 +97,7 @@ class NetActivation:
 
 def _named(name: str) -> NetActivation:
     """A named activation of :mod:`hermite_rev.activations` (compiled by numba where it has a code)."""
-    from . import _numba_train as nb
+    from ._numba import train as nb
     from .activations import lookup
 
     entry = lookup(name)
@@ -188,7 +189,8 @@ def net_activation(spec: Any) -> NetActivation:
     try:
         import sympy
 
-        from ._validate import as_expr, z
+        from ._core.exprs import z
+        from ._core.validate import as_expr
 
         expr = as_expr(spec, z)
     except HermiteRevError:
@@ -383,7 +385,7 @@ class FCN:
         self, acts: Sequence[NDArray[Any]], ders: Sequence[NDArray[Any]], G: NDArray[Any]
     ) -> tuple[list[Any], list[Any]]:
         """Gradients (dW, db) of sum(G * f) given the kept forward state; G is (n, d_out)."""
-        from . import _numba_train as nb
+        from ._numba import train as nb
 
         L = len(self.W)
         dW, db = [None] * L, [None] * L
@@ -422,7 +424,7 @@ class FCN:
         NNGP: the readout's conditional covariance
         :math:`\sigma_{w,last}^2 / n_L\, a_L \cdot a_L' + \sigma_{b,last}^2`.
         """
-        from ._validate import check_kind
+        from ._core.validate import check_kind
 
         kind = check_kind(kind)
         n1 = np.asarray(X).shape[0]
@@ -452,7 +454,7 @@ class _Plan:
     reused scratch buffer and write ``H[l]`` and ``D[l]`` (separate arrays, so LLVM vectorizes
     the pass).  Backward: ``G_{l-1} = G_l W_l^T`` by GEMM into ``G[l-1]`` and one pass for
     ``G *= s phi'`` with the bias gradient's column sums -- for the readout of a net with at
-    most 8 outputs both in one numba pass (:func:`~hermite_rev._numba_train.backprop_readout`:
+    most 8 outputs both in one numba pass (:func:`~hermite_rev._numba.train.backprop_readout`:
     the (n, width) signal is written once, not written by a GEMM and rewritten) -- and the
     weight update ``W_l -= lr s A_{l-1}^T G_l`` as a single in-place GEMM (``beta = 1`` into
     ``W_l``, via :mod:`scipy.linalg.blas`), after ``W_l`` was used for ``G_{l-1}``.  No other
@@ -498,7 +500,7 @@ class _Plan:
         """phi' of every hidden layer after :meth:`forward` (computed from the output for ReLU)."""
         if not self.relu:
             return self.D
-        from . import _numba_train as nb
+        from ._numba import train as nb
 
         D = [np.empty_like(H) for H in self.H]
         for H, Dl in zip(self.H, D):
@@ -507,7 +509,7 @@ class _Plan:
 
     def forward(self, X: NDArray[Any]) -> NDArray[Any]:
         """Outputs (n, d_out) in a reused buffer; ``H`` (and ``D``) hold phi (and phi') after."""
-        from . import _numba_train as nb
+        from ._numba import train as nb
 
         net = self.net
         A = X
@@ -530,7 +532,7 @@ class _Plan:
 
     def update(self, X: NDArray[Any], G: NDArray[Any], lr: float) -> None:
         """One GD step ``theta -= lr * grad`` from ``G = dL/d out`` (n, d_out) after :meth:`forward`."""
-        from . import _numba_train as nb
+        from ._numba import train as nb
 
         net = self.net
         dt = net.dtype
@@ -568,7 +570,7 @@ class _Plan:
 
 def _epilogue(act: NetActivation, dt: Any) -> Callable[..., None]:
     """``f(P, scale, bias, A, D)``: z = scale P + bias, A = phi(z), D = phi'(z), one pass where compiled."""
-    from . import _numba_train as nb
+    from ._numba import train as nb
 
     kern = act._extra.get("kernel")
     if kern is not None and kern[0] == "named":
@@ -705,7 +707,7 @@ def train(
     """
     if not isinstance(net, FCN):
         raise HermiteRevError(f"net must be an FCN, got {type(net).__name__}")
-    from .limits import check_size
+    from ._core.limits import check_size
 
     lr = _real(lr, "lr", positive=True)
     try:

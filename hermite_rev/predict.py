@@ -75,13 +75,15 @@ import mpmath
 import numpy as np
 import sympy
 
-from ._validate import HermiteRevError, NotAKernelError, as_expr, c, public
-from ._validate import short as _short
+from ._core.errors import HermiteRevError, NotAKernelError
+from ._core.exprs import c
+from ._core.text import short as _short
+from ._core.validate import as_expr, public
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from ._typing import ArrayLike, FloatArray, KernelLike, RealLike
+    from ._core.typing import ArrayLike, FloatArray, KernelLike, RealLike
     from .series import TaylorCoeffs
 
 __all__ = [
@@ -452,13 +454,13 @@ def _compile_series(tc: TaylorCoeffs) -> KernelFunction:
 
 
 def _apply_horner(C: FloatArray, a: FloatArray) -> None:
-    from . import _numba_gram as ng
+    from ._numba import gram as ng
 
     ng.horner_c(C, a)
 
 
 def _apply_theta(C: FloatArray, P: FloatArray) -> None:
-    from . import _numba_gram as ng
+    from ._numba import gram as ng
 
     ng.theta_piecewise(C, P, float(PIECES))
 
@@ -493,7 +495,7 @@ def _compile_expr(expr: sympy.Expr, method: str) -> KernelFunction:
                 )
     try:
         body, nodes = _generate(expr)
-        from . import _numba_gram as ng
+        from ._numba import gram as ng
 
         apply = ng.compile_elementwise(body)
         detail = f"straight-line numba code, {nodes} DAG nodes"

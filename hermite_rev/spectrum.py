@@ -64,25 +64,19 @@ import flint
 import mpmath
 import sympy
 
-from . import _powerseries as ps
-from ._validate import (
-    HermiteRevError,
-    NotAKernelError,
-    NotAnalyticError,
-    as_expr,
-    c,
-    check_nonneg_int,
-    check_positive_int,
-    public,
-)
-from .kernels import _label_for, kernel_name
-from .series import Tail, _flint_ctx, _rad, to_mpf
+from ._core import powerseries as ps
+from ._core.errors import HermiteRevError, NotAKernelError, NotAnalyticError
+from ._core.exprs import c
+from ._core.precision import flint_ctx, rad, to_mpf
+from ._core.registry import kernel_name, label_for
+from ._core.validate import as_expr, check_nonneg_int, check_positive_int, public
+from .series import Tail
 
 if TYPE_CHECKING:
     import os
     from collections.abc import Callable, Iterator, Sequence
 
-    from ._typing import KernelLike, RealLike
+    from ._core.typing import KernelLike, RealLike
 
 __all__ = [
     "spectrum",
@@ -108,7 +102,7 @@ _METHODS = ("auto", "series", "quadrature")
 
 
 def _check_d(d: int) -> int:
-    from .limits import check_size
+    from ._core.limits import check_size
 
     d = check_size(d, "d")
     if d < 2:
@@ -429,7 +423,7 @@ class Spectrum:
     ) -> Any:
         """Log-log plot of mu_k against k (resolved eigenvalues only); saves to ``path`` if given."""
         if ax is None:
-            from .plots import _plt
+            from ._figures import pyplot as _plt
 
             _, ax = _plt().subplots(figsize=(6, 4))  # Agg only when no display is configured
         label = label or f"{_short(self.kernel, label=self.label)}, d = {self.d}"
@@ -495,7 +489,7 @@ def _series_path(
         tail = tc.tail
     prec = int((dps + 20) * 3.33) + 2 * int(math.log2(n + 2))
     values, errors = [], []
-    with _flint_ctx(prec, n):
+    with flint_ctx(prec, n):
         balls = getattr(tc, "_balls", None) or [flint.arb(_arb_of(a), _arb_of(e)) for a, e in zip(tc, tc.errors)]
         tail_ball = _arb_of(max(tail.bound, mpmath.mpf(0)))
         # sum_{j>=n} a_j <= K(r) r^-n / (1 - r^-2) on one parity class (Cauchy; Pringsheim)
@@ -515,7 +509,7 @@ def _series_path(
             total = acc + trunc / 2
             with mpmath.workdps(dps + 5):
                 values.append(to_mpf(total))
-                errors.append(_rad(total) + _rad_upper(trunc) / 2)
+                errors.append(rad(total) + _rad_upper(trunc) / 2)
     exact_vals = None
     if exact:
         from .series import taylor as _taylor
@@ -540,10 +534,10 @@ def _cauchy_radii(
     the radius of convergence R is a singular point (Pringsheim), hence R > r and
     a_j <= max_{|c|=r} |K| r^-j = K(r) r^-j (Cauchy).
     """
-    from .series import _ArbBackend, _Undecided, _Walker
+    from .series._walk import _ArbBackend, _Undecided, _Walker
 
     out = []
-    with _flint_ctx(128, 1):
+    with flint_ctx(128, 1):
         for r in radii:
             rr = flint.arb(r)
             ball = flint.arb(rr / 2, rr / 2)
@@ -559,12 +553,12 @@ def _cauchy_radii(
 
 def _rad_upper(x: flint.arb) -> mpmath.mpf:
     """Upper bound of |x| for an arb ball."""
-    return _rad(x) + abs(to_mpf(x))
+    return rad(x) + abs(to_mpf(x))
 
 
 def _gl_theta_nodes(N: int, prec: int) -> list[tuple[flint.arb, flint.arb]]:
     """Gauss-Legendre nodes/weights mapped to theta in [0, pi] (arb)."""
-    with _flint_ctx(prec, 1):
+    with flint_ctx(prec, 1):
         half = flint.arb.pi() / 2
         nodes = []
         for i in range((N + 1) // 2):
@@ -579,7 +573,7 @@ def _quad_once(f: Callable[[Any], Any], d: int, kmax: int, N: int, wp: int) -> l
     prec = int(wp * 3.33) + 16
     nodes = _gl_theta_nodes(N, prec)
     acc = [flint.arb(0)] * (kmax + 1)
-    with _flint_ctx(prec, 1), mpmath.workdps(wp):
+    with flint_ctx(prec, 1), mpmath.workdps(wp):
         for theta, w in nodes:
             t, s = theta.cos(), theta.sin()
             Kt = _arb_of(mpmath.re(f(to_mpf(t))))
@@ -662,7 +656,7 @@ def spectrum(
     >>> [mpmath.nstr(m, 8) for m in s.eigenvalues]
     ['1.1752012', '0.36787944', '0.07156287', '0.010065091']
     """
-    from .limits import check_size
+    from ._core.limits import check_size
 
     d = _check_d(d)
     kmax = check_size(kmax, "kmax", low=0)
@@ -713,7 +707,7 @@ def spectrum(
         tail,
         exact_vals,
         bool(rigorous),
-        _label_for(K, expr, label),
+        label_for(K, expr, label),
     )
 
 
@@ -1188,7 +1182,7 @@ def decay(
     -------
     DecayReport
     """
-    from .limits import check_size
+    from ._core.limits import check_size
 
     d = _check_d(d)
     if spectrum is None:  # sizes first: kmax=10**12 must not reach the endpoint expansions
@@ -1204,7 +1198,7 @@ def decay(
             raise HermiteRevError(f"spectrum was computed for d={spectrum.d}, but decay was asked for d={d}")
         spec = spectrum
     else:
-        spec = globals()["spectrum"](expr, d, kmax, dps=dps, method=method, label=_label_for(K, expr, None))
+        spec = globals()["spectrum"](expr, d, kmax, dps=dps, method=method, label=label_for(K, expr, None))
     kmax = spec.kmax
     lo, hi = _check_fit_range(fit_range, kmax) if fit_range is not None else (max(2, kmax // 4), kmax)
     predicted: dict[int, Any] = {}
@@ -1272,9 +1266,9 @@ def plot_compare(
         The saved PNG and the numbers plotted: ``{"deep": Spectrum, "mimics": {n: Spectrum},
         "decay": DecayReport, "gaps": {n: {k: relative gap}}, "first_k_gap_over_1pct": {n: k}}``.
     """
+    from ._figures import pyplot as _plt
     from .family import reverse
     from .kernels import relu_ntk
-    from .plots import _plt
 
     plt = _plt()  # Agg only when no display is configured (keeps notebooks' inline backend)
 

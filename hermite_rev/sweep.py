@@ -48,7 +48,8 @@ import types
 import uuid
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from ._validate import HermiteRevError, check_positive_int
+from ._core.errors import HermiteRevError
+from ._core.validate import check_positive_int
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence

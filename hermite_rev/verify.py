@@ -59,7 +59,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import mpmath
 import numpy as np
 
-from ._validate import HermiteRevError, check_kind, check_positive_int, public
+from ._core.errors import HermiteRevError
+from ._core.validate import check_kind, check_positive_int, check_writable, public
 
 if TYPE_CHECKING:
     import os
@@ -68,7 +69,7 @@ if TYPE_CHECKING:
     import sympy
     from numpy.typing import DTypeLike, NDArray
 
-    from ._typing import ActivationLike, ArrayLike, FloatArray, KernelLike, Kind, RealLike, Signs
+    from ._core.typing import ActivationLike, ArrayLike, FloatArray, KernelLike, Kind, RealLike, Signs
     from .activations import NamedActivation
     from .family import Activation, ActivationFamily
 
@@ -170,7 +171,7 @@ def _smooth_kinks(expr: sympy.Expr) -> tuple[float, ...]:
 def _fn_from_expr(expr: sympy.Expr) -> _Fn:
     import sympy
 
-    from ._validate import z
+    from ._core.exprs import z
 
     d = sympy.diff(expr, z)
     # a jump (Heaviside, sign) differentiates to a Dirac delta: phi' = 0 away from the kink, which
@@ -267,7 +268,8 @@ def _resolve(act: ActivationLike | Activation | NamedActivation | _Fn) -> _Fn:
     if isinstance(act, tuple) and len(act) == 2 and all(callable(f) for f in act):
         f, df = act
         return _Fn(getattr(f, "__name__", "callable"), f, df, None, None, (), None)
-    from ._validate import as_expr, z
+    from ._core.exprs import z
+    from ._core.validate import as_expr
 
     try:
         expr = as_expr(act, z)
@@ -553,8 +555,8 @@ def _check_cs(cs: RealLike | Iterable[RealLike]) -> list[Any] | NDArray[Any]:
     The range check compares each cosine exactly in its own type (mpmath, sympy, Fraction,
     float), so ``mpf(1) + 1e-30`` at 40 digits is refused although it rounds to 1.0.
     """
-    from ._text import short_expr
-    from .limits import LIMITS
+    from ._core.limits import LIMITS
+    from ._core.text import short
 
     try:
         items: Any = np.asarray(cs, dtype=object)
@@ -570,7 +572,7 @@ def _check_cs(cs: RealLike | Iterable[RealLike]) -> list[Any] | NDArray[Any]:
         if isinstance(exc, HermiteRevError):
             raise
         raise HermiteRevError(
-            f"cs must be a cosine or a sequence of cosines in [-1, 1], got cs={short_expr(repr(cs), 80)}"
+            f"cs must be a cosine or a sequence of cosines in [-1, 1], got cs={short(repr(cs), 80)}"
         ) from None
     if not arr:
         raise HermiteRevError("cs must contain at least one cosine, got cs=[]")
@@ -581,35 +583,6 @@ def _check_cs(cs: RealLike | Iterable[RealLike]) -> list[Any] | NDArray[Any]:
             shown = mpmath.nstr(v, 40) if isinstance(v, mpmath.mpf) else repr(v)
             raise HermiteRevError(f"cosines must lie in [-1, 1], got {shown} in cs")
     return items
-
-
-def _check_writable(path: str | os.PathLike[str]) -> str | os.PathLike[str]:
-    """Refuse, before any work, an output file path that cannot be written: a directory, or a
-    folder that cannot be created or written.  Missing parent folders are created."""
-    import os
-
-    from ._text import short_expr
-
-    path = os.fspath(path)
-    shown = short_expr(path, 100)
-    if os.path.isdir(path) or path.endswith(("/", os.sep)):
-        raise HermiteRevError(
-            f"cannot write {shown}: it is a directory; give a file name such as "
-            f"{short_expr(os.path.join(path, 'figure.png'), 100)}"
-        )
-    parent = os.path.dirname(path) or "."
-    probe = parent
-    while probe and not os.path.exists(probe):
-        probe = os.path.dirname(probe)
-    if probe and not os.path.isdir(probe):
-        raise HermiteRevError(f"cannot write {shown}: {short_expr(probe, 100)} is a file, not a folder")
-    try:
-        os.makedirs(parent, exist_ok=True)
-    except OSError as exc:
-        raise HermiteRevError(f"cannot write {shown}: cannot create its folder ({exc.strerror or exc})") from None
-    if not os.access(parent, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
-        raise HermiteRevError(f"cannot write {shown}: permission denied")
-    return path
 
 
 def _bounded_list(items: Any, name: str, limit: int) -> list[Any]:
@@ -752,8 +725,8 @@ def quadrature_kernel(
     >>> np.round(np.asarray(kv), 12)      # (sqrt(1-c^2) + (pi - acos c) c) / (2 pi)
     array([0.15915494, 0.5       ])
     """
-    from ._text import short_expr
-    from .limits import check_size
+    from ._core.limits import check_size
+    from ._core.text import short
 
     kind = check_kind(kind)
     cs = _check_cs(cs)
@@ -765,7 +738,7 @@ def quadrature_kernel(
         raise HermiteRevError(f"method must be 'auto', 'gauss-hermite' or 'split', got method={method!r}")
     if kind == "ntk" and fn.jump:
         raise HermiteRevError(
-            f"the NTK of an activation with a jump is infinite: phi = {short_expr(fn.name)} has phi' containing a "
+            f"the NTK of an activation with a jump is infinite: phi = {short(fn.name)} has phi' containing a "
             f"Dirac delta, and c E[phi'(u) phi'(v)] (1/(2 pi sqrt(1 - c^2)) for a unit step at 0) "
             f"diverges at c = +-1; use kind='nngp', or empirical_kernel for finite nets (phi' = 0 "
             f"almost everywhere)"
@@ -898,12 +871,12 @@ def quadrature_kernel(
     if adaptive and missed:
         import warnings
 
-        from ._text import HermiteRevWarning
+        from ._core.errors import HermiteRevWarning
 
         label += f"; tolerance {tol_text} not reached at {missed} of {len(cs)} cosines"
         worst = max(float(e) for e, p in zip(errs, picked) if not p[4])
         warnings.warn(
-            f"quadrature_kernel({short_expr(fn.name, 80)}, {kind}): the {tol_text} tolerance was not "
+            f"quadrature_kernel({short(fn.name, 80)}, {kind}): the {tol_text} tolerance was not "
             f"reached at {missed} "
             f"of {len(cs)} cosines (largest error estimate {worst:.2g}); the values carry those "
             f"estimates (KernelValues.converged is False)",
@@ -962,7 +935,7 @@ def analytic_kernel(
     """
     import sympy
 
-    from ._validate import c as csym
+    from ._core.exprs import c as csym
     from .family import Activation
 
     kind = check_kind(kind)
@@ -1050,7 +1023,7 @@ def empirical_kernel(
     >>> np.round(k, 2)                       # analytic: 1/(2 pi) = 0.16 and 1.0
     array([0.16, 1.  ])
     """
-    from .limits import check_size
+    from ._core.limits import check_size
     from .nets import FCN
 
     kind = check_kind(kind)
@@ -1125,7 +1098,7 @@ def width_scaling(
     >>> -0.7 < r["exponent"] < -0.3
     True
     """
-    from .limits import LIMITS, check_size
+    from ._core.limits import LIMITS, check_size
 
     kind = check_kind(kind)
     widths = [check_size(w, "width") for w in _bounded_list(widths, "widths", LIMITS["seeds"])]
@@ -1220,7 +1193,7 @@ def kernel_regime_gap(
         ``widths``, ``gap`` (one per width), ``exponent``, ``final_gap`` (at the last epoch),
         ``kernel_train_mse`` (of the kernel prediction at the last epoch), ``lr``, ``epochs``.
     """
-    from .limits import LIMITS, check_size
+    from ._core.limits import LIMITS, check_size
 
     widths = [check_size(w, "width") for w in _bounded_list(widths, "widths", LIMITS["seeds"])]
     n_train = check_size(n_train, "n_train", "examples")
@@ -1360,15 +1333,15 @@ def theorem_report(
     """
     import sympy
 
-    from ._validate import c as csym
+    from ._core.exprs import c as csym
+    from ._core.limits import LIMITS, check_size
     from .family import ActivationFamily, reverse
-    from .limits import LIMITS, check_size
 
     cs = [float(v) for v in _check_cs(cs)]  # every size is checked before the reverse step
     widths = [check_size(w, "width") for w in _bounded_list(widths, "widths", LIMITS["seeds"])]
     seeds = _bounded_list(seeds, "seeds", LIMITS["seeds"])
     if out is not None:
-        _check_writable(out)
+        check_writable(out)
     if isinstance(K, ActivationFamily):
         fam, kind, n, dps = K, K.kind, K.n, K.dps
     else:
@@ -1417,12 +1390,15 @@ def theorem_report(
         "n": n,
     }
     if out is not None:
-        from .plots import _plt
+        from ._figures import pyplot as _plt
 
         plt = _plt()  # Agg only without a display, so inline notebook backends survive
 
-        from ._text import format_bound
-        from .plots import _kernel_values, _residual_values, _series_values, kernel_label, plot_width_scaling
+        from ._core.text import format_bound
+        from ._figures import kernel_label, plot_width_scaling
+        from .series._values import kernel_values as _kernel_values
+        from .series._values import residual_values as _residual_values
+        from .series._values import series_values as _series_values
 
         fig, (ax1, ax3, ax2) = plt.subplots(1, 3, figsize=(15, 4.2), gridspec_kw={"width_ratios": [1.15, 1, 1]})
         dense = np.linspace(-1, 1, 201)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from hermite_rev._validate import parse
+from hermite_rev._core.validate import parse
 from hermite_rev.cli import build_parser, main
 
 COMMANDS = ["taylor", "reverse", "forward", "family", "verify", "experiment", "spectrum", "figures"]
@@ -20,7 +20,7 @@ def help_text(capsys, *argv):
 
 def test_top_level_help_lists_the_expression_language(capsys):
     out = help_text(capsys)
-    from hermite_rev._validate import CONSTRUCTORS
+    from hermite_rev._core.registry import CONSTRUCTORS
 
     for name in CONSTRUCTORS:  # every constructor an expression may call, with its signature
         assert re.search(rf"^\s+{name}\(", out, re.M), name

@@ -9,8 +9,8 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hermite_rev import _text
-from hermite_rev._text import format_bound, format_value
+from hermite_rev._core import text as _text
+from hermite_rev._core.text import format_bound, format_value
 
 PAREN = re.compile(r"^(-?)(\d+(?:\.\d+)?)(?:\((\d+)\))?(?:e([+-]\d+))?$")
 

@@ -12,7 +12,8 @@ import sympy
 
 import hermite_rev as hr
 from hermite_rev import kernels, plots
-from hermite_rev._validate import parse
+from hermite_rev._core import registry
+from hermite_rev._core.validate import parse
 
 matplotlib.use("Agg")
 
@@ -72,7 +73,7 @@ def test_deep_kernels_labels_both_kernels():
 def test_long_arguments_are_abbreviated():
     label = kernels.label_of(kernels.polynomial(list(range(1, 501))))
     assert label.startswith("polynomial([1, 2, 3, 4, 5, 6, 7, 8, ... (500 numbers)")
-    assert len(label) <= kernels.LABEL_LENGTH
+    assert len(label) <= registry.LABEL_LENGTH
 
 
 def test_unlabelled_expressions():
@@ -233,11 +234,11 @@ def test_labels_under_threads():
 @pytest.fixture
 def _registry_restored():
     """The bound test fills the registry; other tests' module-level kernels keep their labels."""
-    saved = kernels._LABELS.copy()
+    saved = registry._LABELS.copy()
     yield
-    with kernels._LABELS_LOCK:
-        kernels._LABELS.clear()
-        kernels._LABELS.update(saved)
+    with registry._LABELS_LOCK:
+        registry._LABELS.clear()
+        registry._LABELS.update(saved)
 
 
 @pytest.mark.usefixtures("_registry_restored")
@@ -245,12 +246,12 @@ def test_registry_is_bounded_and_least_recently_used_goes_first():
     first = kernels.exponential(beta=Fraction(1, 3))
     kept = kernels.exponential(beta=Fraction(2, 3))
     built = [first, kept]
-    for k in range(kernels.LABELS_MAX - 2):
+    for k in range(registry.LABELS_MAX - 2):
         built.append(kernels.exponential(beta=Fraction(k + 1, 10_007)))
         if k % 100 == 0:
             assert kernels.label_of(kept) is not None  # a use moves it to the back
     built.append(kernels.exponential(beta=Fraction(5, 3)))  # one over the bound
-    assert len(kernels._LABELS) <= kernels.LABELS_MAX
+    assert len(registry._LABELS) <= registry.LABELS_MAX
     assert kernels.label_of(first) is None  # the least recently used entry is gone
     assert kernels.label_of(kept) == "exponential(beta=2/3)"
     assert kernels.label_of(built[-1]) == "exponential(beta=5/3)"

@@ -1,4 +1,4 @@
-"""Tests of hermite_rev.lower and hermite_rev._numba: compiled activations and best members.
+"""Tests of hermite_rev.lower and hermite_rev._numba.hermite: compiled activations and best members.
 
 mpmath (``Activation.__call__``, 40 digits) is the oracle for values; derivatives are checked
 two ways (against the derivative's own series, and against numpy's hermite_e).
@@ -14,7 +14,7 @@ import sympy
 from numpy.polynomial import hermite_e as He
 
 import hermite_rev as hr
-from hermite_rev import _numba
+from hermite_rev._numba import hermite as _numba
 from hermite_rev.lower import CompiledActivation, best_member, compile_activation
 
 

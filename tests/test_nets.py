@@ -208,7 +208,7 @@ def test_train_zero_epochs_and_integral_float():
     assert train(net, X, np.ones(2), lr=0.1, epochs=2.0, progress=False)["stopped_at"] == 2
 
 
-# --- the fused training step (hermite_rev.nets._Plan, hermite_rev._numba_train) -------------
+# --- the fused training step (hermite_rev.nets._Plan, hermite_rev._numba.train) -------------
 
 
 def _reference_step(net, X, Y, lr, f0):
@@ -249,7 +249,7 @@ def test_fused_training_steps_equal_the_plain_steps(dtype, act):
 
 
 def test_dense_act_equals_the_activation_for_every_named_code():
-    from hermite_rev import _numba_train as nb
+    from hermite_rev._numba import train as nb
 
     rng = np.random.default_rng(1)
     P = rng.standard_normal((9, 7)) * 3
@@ -269,7 +269,7 @@ def test_dense_act_equals_the_activation_for_every_named_code():
 @pytest.mark.parametrize("cosine", [False, True])
 def test_float32_sincos_kernel_is_correctly_rounded(cosine):
     # the vectorizable sin/cos of float32 nets against mpmath, |t| up to 2e4
-    from hermite_rev import _numba_train as nb
+    from hermite_rev._numba import train as nb
 
     rng = np.random.default_rng(2)
     P = np.concatenate(

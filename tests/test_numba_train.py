@@ -1,4 +1,4 @@
-"""Tests of the training kernels (hermite_rev._numba_train) against independent references.
+"""Tests of the training kernels (hermite_rev._numba.train) against independent references.
 
 mpmath is the oracle for the Hermite series, float64 numpy for float32 sin/cos, plain numpy
 (GEMM + the unfused pass) for the fused ReLU and readout kernels; the training runs compare the
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import hermite_rev as hr
-from hermite_rev import _numba_train as nb
+from hermite_rev._numba import train as nb
 from hermite_rev.nets import FCN, sphere_inputs, train
 
 # --- Hermite series ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 def test_version_is_read_from_one_place():
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "version" not in meta["project"] and "version" in meta["project"]["dynamic"]
-    assert meta["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "hermite_rev.__version__"}
+    assert meta["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "hermite_rev._core.version.__version__"}
     assert re.fullmatch(r"\d+\.\d+\.\d+([ab]\d+|rc\d+|\.dev\d+)?", hr.__version__)
 
 

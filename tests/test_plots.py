@@ -2,20 +2,21 @@ import numpy as np
 import sympy
 
 import hermite_rev as hr
+import hermite_rev.series._values
 from hermite_rev import plots
 
 
 def test_kernel_values_match_mpmath_including_endpoints():
     K = hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10))
     cs = np.array([-1.0, -0.3, 0.0, 0.77, 1.0])
-    got = plots._kernel_values(K, cs)
+    got = hr.series._values.kernel_values(K, cs)
     want = [float(hr.series.evaluate_at(K, sympy.Rational(x), 30)[0]) for x in ["-1", "-0.3", "0", "0.77", "1"]]
     assert np.allclose(got, want, rtol=1e-12, atol=0)
     assert got[-1] == np.float64(5.07) or abs(got[-1] - 5.07) < 1e-12
 
 
 def test_series_values_horner():
-    assert np.allclose(plots._series_values([1, 2, 3], np.array([0.0, 0.5, -1.0])), [1, 2.75, 2])
+    assert np.allclose(hr.series._values.series_values([1, 2, 3], np.array([0.0, 0.5, -1.0])), [1, 2.75, 2])
 
 
 def test_paper_figures_fast(tmp_path):

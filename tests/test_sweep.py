@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from hermite_rev._validate import HermiteRevError
+from hermite_rev._core.errors import HermiteRevError
 from hermite_rev.sweep import SweepTaskError, run_tasks
 
 distributed = pytest.importorskip("distributed")

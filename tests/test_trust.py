@@ -16,7 +16,8 @@ import sympy
 import sympy.parsing.sympy_parser
 
 import hermite_rev as hr
-from hermite_rev._validate import LIMITS, as_number, exact_float, parse
+from hermite_rev._core.limits import LIMITS
+from hermite_rev._core.validate import as_number, exact_float, parse
 
 c = hr.c
 

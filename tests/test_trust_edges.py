@@ -15,8 +15,8 @@ import sympy
 
 import hermite_rev as hr
 from hermite_rev import z
-from hermite_rev._text import HermiteRevWarning, short_expr
-from hermite_rev._validate import HermiteRevError
+from hermite_rev._core.errors import HermiteRevError, HermiteRevWarning
+from hermite_rev._core.text import short
 
 # --------------------------------------------------------------------------------------------
 # oracles
@@ -394,7 +394,8 @@ def test_experiment_prints_table_before_writing_figure(capsys, tmp_path, monkeyp
 
 
 def test_cli_json_is_valid_and_lossless(capsys):
-    from hermite_rev.cli import _bound, _json_ready
+    from hermite_rev._core.text import json_ready
+    from hermite_rev.cli import _bound
 
     rc, out, err = _cli(capsys, "taylor", "exp(c)", "--n", "4", "--dps", "400", "--json")
     assert rc == 0, err
@@ -404,7 +405,7 @@ def test_cli_json_is_valid_and_lossless(capsys):
             assert mpmath.mpf(e) > 0  # 1e-400 was written as 0.0
             assert abs(mpmath.mpf(a) - 1 / mpmath.factorial(k)) <= mpmath.mpf(e)
     text = json.dumps(
-        _json_ready(
+        json_ready(
             {"x": float("inf"), "y": [float("nan"), mpmath.mpf("1e-500")], "z": np.float64(-np.inf), "w": np.arange(2)}
         ),
         allow_nan=False,
@@ -425,8 +426,8 @@ def test_cli_long_error_messages_are_one_short_line(capsys):
 
 
 def test_short_expr():
-    assert short_expr("exp(c)") == "exp(c)"
-    s = short_expr("a\n  b" + "x" * 1000 + "END", limit=120)
+    assert short("exp(c)") == "exp(c)"
+    s = short("a\n  b" + "x" * 1000 + "END", limit=120)
     assert len(s) <= 120 and s.startswith("a b") and s.endswith("END") and "\n" not in s
     assert "[1006 chars]" in s
 

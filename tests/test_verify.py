@@ -180,15 +180,15 @@ def test_kernel_regime_gap_rejects_unstable_lr():
 
 
 def test_theorem_report(tmp_path, monkeypatch):
-    # the figure goes through plots._plt (Agg only without a display), not a forced Agg backend
+    # the figure goes through _figures.pyplot (Agg only without a display), not a forced Agg backend
     import matplotlib
 
-    from hermite_rev import plots
+    from hermite_rev import _figures
 
     matplotlib.use("Agg")
     used = []
-    real = plots._plt
-    monkeypatch.setattr(plots, "_plt", lambda: used.append(1) or real())
+    real = _figures.pyplot
+    monkeypatch.setattr(_figures, "pyplot", lambda: used.append(1) or real())
     monkeypatch.setattr(matplotlib, "use", lambda *a, **k: pytest.fail("verify switched the matplotlib backend"))
     monkeypatch.setenv("DISPLAY", ":0")
     out = tmp_path / "report.png"

@@ -26,7 +26,7 @@ arguments, so caching is safe).  Every kernel is serial: the element-wise work o
 step is small next to its matrix products, and a thread pool for it fights BLAS (and other
 processes) for the cores -- on a shared 2-core machine a ``parallel=True`` loop here took
 two thirds of the step.  One pass over the data computes value, derivative and scaling.
-The Hermite-series kernel is :mod:`hermite_rev._numba`'s block recurrence rescaled (one
+The Hermite-series kernel is :mod:`hermite_rev._numba.hermite`'s block recurrence rescaled (one
 multiply and one FMA per degree), unrolled by 4 and run in the net's dtype.
 """
 

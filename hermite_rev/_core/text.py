@@ -4,10 +4,11 @@ Index
 -----
 format_value    a value with its error bound: ``0.8861294742(8)``, ``0 ± 3e-31``, exact ``0`` as ``0``
 format_bound    an upper bound rounded *up* to a few digits (a printed bound never understates)
-short_expr      an expression (or any object) as one line of at most ``limit`` characters
-HermiteRevWarning   the warning class for results returned short of the precision asked for
+short           any object (a deep kernel too) as one line of at most ``limit`` characters
+exact_str       an mpmath number as a decimal string that reads back to the same binary value
+json_ready      a payload in plain JSON types, losing nothing
 
-Error messages are one readable line: an embedded expression is printed with :func:`short_expr`,
+Error messages are one readable line: an embedded expression is printed with :func:`short`,
 which collapses whitespace and keeps the first and last characters of a long text around a
 marker that says how long it was.
 """
@@ -21,8 +22,12 @@ from numbers import Integral
 from typing import Any
 
 import mpmath
+import numpy as np
+import sympy
 
-__all__ = ["HermiteRevWarning", "format_bound", "format_value", "short_expr"]
+from .exprs import count_nodes
+
+__all__ = ["format_bound", "format_value", "short", "exact_str", "json_ready"]
 
 
 def _to_fraction(x: Any, digits: int = 40) -> Fraction:
@@ -217,11 +222,7 @@ def format_bound(bound: Any, digits: int = 3) -> str:
     return ("-" if neg else "") + f"{mant}e{e10:+d}"
 
 
-class HermiteRevWarning(UserWarning):
-    """A result is returned, but it did not reach the precision that was asked for."""
-
-
-def short_expr(expr: object, limit: int = 120) -> str:
+def short(expr: object, limit: int = 120) -> str:
     """``str(expr)`` on one line, abbreviated to at most ``limit`` characters.
 
     Whitespace runs (newlines included) become one space; a text longer than ``limit`` keeps
@@ -230,20 +231,22 @@ def short_expr(expr: object, limit: int = 120) -> str:
     Parameters
     ----------
     expr : object
-        A sympy expression, a string, or anything with a ``str``.
+        A sympy expression, a string, or anything with a ``str``.  A sympy DAG with more than 400
+        distinct nodes is never printed (its tree form can be astronomically long): it shows as
+        ``<expression with more than 400 distinct nodes, head Add>``.
     limit : int
         Largest length of the result (at least 40).
 
     Examples
     --------
-    >>> short_expr("exp(c)")
+    >>> short("exp(c)")
     'exp(c)'
-    >>> s = short_expr("+".join(["c"] * 200), limit=60)
+    >>> s = short("+".join(["c"] * 200), limit=60)
     >>> len(s) <= 60, s[:10]
     (True, 'c+c+c+c+c+')
     """
     limit = max(int(limit), 40)
-    text = " ".join(str(expr).split())
+    text = " ".join((expr if isinstance(expr, str) else _safe_str(expr)).split())
     if len(text) <= limit:
         return text
     marker = f" ... [{len(text)} chars] ... "
@@ -251,3 +254,54 @@ def short_expr(expr: object, limit: int = 120) -> str:
     head = (keep + 1) // 2
     tail = keep - head
     return text[:head] + marker + (text[-tail:] if tail > 0 else "")
+
+
+def _safe_str(obj: object) -> str:
+    if isinstance(obj, sympy.Basic):
+        n = count_nodes(obj, 400)
+        if n >= 400:  # printing a large DAG as a tree can be astronomically long
+            return f"<expression with more than 400 distinct nodes, head {type(obj).__name__}>"
+    try:
+        return str(obj)
+    except Exception:  # pragma: no cover - a broken __str__
+        return f"<{type(obj).__name__}>"
+
+
+def exact_str(x: Any, dps: int = 15) -> str:
+    """An mpmath number as a decimal string that loses nothing: at least ``dps + 3`` significant
+    digits and enough for all bits of its mantissa (``ceil(bits log10 2) + 1``), so it reads back
+    to the same binary value at the precision it was computed at; trailing zeros are dropped
+    (``0.3515625`` stays exact).  Other values as ``str``."""
+    if not isinstance(x, mpmath.mpf):
+        return str(x)
+    if not mpmath.isfinite(x):
+        return "nan" if mpmath.isnan(x) else ("inf" if x > 0 else "-inf")
+    bits = max(int(x._mpf_[1]).bit_length(), 1)
+    digits = max(int(bits * 0.30103) + 2, int(dps) + 3)
+    with mpmath.workdps(digits + 5):
+        return mpmath.nstr(x, digits, min_fixed=-5, max_fixed=0)
+
+
+def json_ready(obj: Any) -> Any:
+    """The payload in plain JSON types, losing nothing: mpmath numbers become decimal strings at
+    their full precision, non-finite floats the strings ``"inf"``, ``"-inf"``, ``"nan"`` (JSON has no
+    Infinity/NaN), numpy values Python values, sympy objects their text."""
+    if isinstance(obj, dict):
+        return {str(k): json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_ready(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [json_ready(v) for v in obj.tolist()]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if obj is None or isinstance(obj, (bool, int, str)):
+        return obj
+    if isinstance(obj, float):
+        if math.isfinite(obj):
+            return obj
+        return "nan" if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
+    if isinstance(obj, mpmath.mpf):
+        if not mpmath.isfinite(obj):
+            return "nan" if mpmath.isnan(obj) else ("inf" if obj > 0 else "-inf")
+        return exact_str(obj)
+    return str(obj)

@@ -3,7 +3,7 @@
 Imported only under ``if TYPE_CHECKING:`` (the modules use ``from __future__ import annotations``),
 so it costs nothing at run time.  The aliases name what the public boundary accepts:
 
-- ``RealLike``: a real number in any form :func:`hermite_rev._validate.as_number` accepts (Python
+- ``RealLike``: a real number in any form :func:`hermite_rev._core.validate.as_number` accepts (Python
   and numpy numbers become exact rationals, strings are parsed, sympy constants stay exact);
 - ``KernelLike`` / ``ActivationLike``: a sympy expression in ``c`` / ``z``, its text, or a number;
 - ``Kind``: ``"nngp"`` or ``"ntk"``;

@@ -5,10 +5,11 @@ Index
 parse            text -> sympy expression, by an allow-list walk of Python's ``ast`` (no eval)
 as_expr          any accepted input -> sympy expression in one symbol (exact, DAG-aware, bounded)
 as_number        any accepted number -> exact sympy number (floats become exact rationals)
+exact_number     a kernel or layer parameter as an exact real (optionally positive / non-negative)
 exact_float      the float policy: a float becomes the shortest decimal that round-trips, exactly
 public           decorator: serialise a public call and restore the precision contexts
-check_*          positive/non-negative integers, dps, kind, ...
-LIMITS           every size a user controls, bounded before work starts
+check_*          positive/non-negative integers, dps, kind, writable output paths
+FUNCTIONS, CONSTANTS   what an expression string may call and name
 
 Every check raises :class:`HermiteRevError` (a ``ValueError``) whose one-line message names the
 constraint and the offending value, so bad input never surfaces as a traceback from deep inside
@@ -35,8 +36,10 @@ import ast
 import difflib
 import fractions
 import functools
+import inspect
 import math
 import numbers
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -46,112 +49,34 @@ import flint
 import mpmath
 import sympy
 
+from .errors import HermiteRevError
+from .exprs import c, fresh, postorder, z
+from .limits import LIMITS
+from .registry import CONSTRUCTORS, label_of, remember
+from .text import short
+
 if TYPE_CHECKING:
-    from ._typing import Kind
+    from .typing import Kind, RealLike
 
 __all__ = [
-    "HermiteRevError",
-    "NotAKernelError",
-    "NotAnalyticError",
-    "DivergentSeriesError",
-    "LIMITS",
-    "c",
-    "z",
+    "KINDS",
     "parse",
     "as_expr",
     "as_number",
+    "exact_number",
     "exact_float",
     "public",
-    "short",
     "check_positive_int",
     "check_nonneg_int",
     "check_dps",
     "check_n",
     "check_kind",
+    "check_writable",
+    "FUNCTIONS",
+    "CONSTANTS",
 ]
 
-#: The cosine between two inputs on the sphere.
-c = sympy.Symbol("c", real=True)
-#: A pre-activation.
-z = sympy.Symbol("z", real=True)
-
-
-class HermiteRevError(ValueError):
-    """Bad input to hermite_rev (a ``ValueError``)."""
-
-
-class NotAKernelError(HermiteRevError):
-    """A Taylor coefficient is negative: not a positive-definite dot-product kernel on all spheres."""
-
-
-class NotAnalyticError(HermiteRevError):
-    """The expression is not real-analytic at the expansion point."""
-
-
-class DivergentSeriesError(HermiteRevError):
-    """The Taylor series does not converge at c = 1."""
-
-
 KINDS = ("nngp", "ntk")
-
-#: Every size a user controls, checked before work starts (the one table; documented in
-#: docs/guide/limits.md; :func:`hermite_rev.limits.check_size` checks against it).
-LIMITS = {
-    # expressions (the parser and the sympy input walk)
-    "text_length": 20_000,  # characters of an expression string
-    "nesting": 100,  # nesting depth of an expression string
-    "int_digits": 2_000,  # digits of an integer literal or integer argument
-    "decimal_exponent": 4_000,  # |e| of a decimal literal 1.5e-300 or of a float
-    "number_digits": 10_000,  # digits of any exact number built while parsing (9**9**9 is refused)
-    "symbolic_exponent": 10_000,  # |m| of a power x**m of an expression; degree of inhomogeneous_polynomial
-    "nodes": 200_000,  # distinct nodes of an expression (shared sub-expressions count once)
-    # Taylor coefficients and kernel constructors
-    "taylor_n": 100_000,  # hr.taylor: coefficients
-    "taylor_dps": 10_000,  # hr.taylor: decimal digits
-    "constructor_depth": 1_000,  # hidden layers of a named deep kernel (relu_ntk, erf_nngp, ...)
-    "arccos_order": 50,  # order of the arc-cosine kernel
-    # Hermite maps, checks, training, spectra
-    "hermite_n": 2000,  # hermite_coeffs / kernel_of: number of coefficients
-    "kernel_depth": 100,  # kernel_of, quadrature_kernel, empirical_kernel: hidden layers
-    "dps": 2000,  # digits of hermite_coeffs, kernel_of, quadrature_kernel, spectrum
-    "width": 2**22,  # hidden width of a finite net (empirical_kernel, width_scaling, FCN)
-    "epochs": 10**7,  # train, kernel_regime_gap
-    "examples": 10**7,  # rows of X in train / kernel_regime_gap n_train
-    "cosines": 10**5,  # len(cs) of quadrature_kernel / empirical_kernel / analytic_kernel
-    "nodes_quadrature": 5000,  # quadrature nodes per dimension or piece (split rule)
-    "seeds": 10**4,  # seeds / trials of a sweep
-    "kmax": 5000,  # spectrum / decay: highest degree
-    "n_taylor": 20000,  # spectrum: Taylor coefficients of the series path
-    "d": 10**6,  # spectrum: ambient dimension
-    "n": 10000,  # the CLI's --n (Taylor / Hermite coefficients)
-    "seed": 2**63 - 1,  # the CLI's --seed
-}
-
-
-# --------------------------------------------------------------------------------------------
-# messages
-# --------------------------------------------------------------------------------------------
-
-
-def short(obj: object, limit: int = 120) -> str:
-    """One line of at most ``limit`` characters showing ``obj`` (long expressions are elided)."""
-    text = obj if isinstance(obj, str) else _safe_str(obj)
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    keep = (limit - 5) // 2
-    return f"{text[:keep]} ... {text[-keep:]}"
-
-
-def _safe_str(obj: object) -> str:
-    if isinstance(obj, sympy.Basic):
-        n = _count_nodes(obj, 400)
-        if n >= 400:  # printing a large DAG as a tree can be astronomically long
-            return f"<expression with more than 400 distinct nodes, head {type(obj).__name__}>"
-    try:
-        return str(obj)
-    except Exception:  # pragma: no cover - a broken __str__
-        return f"<{type(obj).__name__}>"
 
 
 # --------------------------------------------------------------------------------------------
@@ -334,6 +259,7 @@ def _check_binary_exponent(mpf_: tuple[int, int, int, int], what: object) -> Non
 
 def _binary_ratio(mpf_: tuple[int, int, int, int]) -> tuple[int, int]:
     sign, man, exp, _ = mpf_
+    man, exp = int(man), int(exp)  # mpmath's gmpy2 backend gives mpz, which sympy.Rational refuses
     man = -man if sign else man
     return (man * 2**exp, 1) if exp >= 0 else (man, 2**-exp)
 
@@ -479,19 +405,6 @@ FUNCTIONS = {
 
 #: Named constants.
 CONSTANTS = {"pi": sympy.pi, "E": sympy.E}
-
-#: Kernel constructors of :mod:`hermite_rev.kernels` an expression may call (keyword arguments too).
-CONSTRUCTORS = (
-    "arccos",
-    "relu_nngp",
-    "relu_ntk",
-    "erf_nngp",
-    "erf_ntk",
-    "exponential",
-    "gaussian",
-    "polynomial",
-    "inhomogeneous_polynomial",
-)
 
 _DISALLOWED = {
     ast.Attribute: "attribute access",
@@ -664,11 +577,7 @@ class _Builder:
         return out
 
     def constructor(self, ident: str, node: ast.Call, depth: int) -> sympy.Expr:
-        import inspect
-
-        from . import kernels
-
-        fn = getattr(kernels, ident)
+        fn = CONSTRUCTORS[ident]
         params = inspect.signature(fn).parameters
         args = [self.constructor_arg(ident, a, depth) for a in node.args]
         kwargs = {}
@@ -688,7 +597,7 @@ class _Builder:
             self.fail(f"bad arguments for {ident}(): {exc}")
         self.constructors += 1
         # the display label is the call as the user typed it (0.1 stays 0.1, not 1/10)
-        return kernels._remember(out, " ".join((ast.get_source_segment(self.text, node) or ident).split()))
+        return remember(out, " ".join((ast.get_source_segment(self.text, node) or ident).split()))
 
     def constructor_arg(self, ident: str, node: ast.expr, depth: int) -> Any:
         if isinstance(node, (ast.List, ast.Tuple)):
@@ -720,11 +629,11 @@ def parse(text: str, symbol: sympy.Symbol | None) -> sympy.Expr:
     Examples
     --------
     >>> parse("relu_ntk(depth=1) + 0.5*exp(c)", c).subs(c, 0)
-    1/2 + 1/pi
+    1/(2*pi) + 1/2
     >>> parse("relu_nkt(2)", c)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    hermite_rev._validate.HermiteRevError: unknown function 'relu_nkt'; did you mean relu_ntk? ...
+    hermite_rev._core.errors.HermiteRevError: unknown function 'relu_nkt'; did you mean relu_ntk? ...
     """
     if not isinstance(text, str):
         raise HermiteRevError(f"expression must be a string or a sympy expression, got {short(repr(text), 60)}")
@@ -746,11 +655,9 @@ def parse(text: str, symbol: sympy.Symbol | None) -> sympy.Expr:
     except RecursionError:
         raise HermiteRevError(f"expression nested too deeply: {short(source, 80)!r}") from None
     if builder.constructors:  # a kernel built from named ones is labelled with the text as typed
-        from .kernels import _fresh, _remember, label_of
-
         if label_of(expr) is None:  # a new (sympy-interned) sum or product of them: its own identity
-            expr = _fresh(expr)
-        _remember(expr, " ".join(source.split()))
+            expr = fresh(expr)
+        remember(expr, " ".join(source.split()))
     if symbol is None:
         return expr
     return as_expr(expr, symbol)
@@ -763,42 +670,6 @@ def parse(text: str, symbol: sympy.Symbol | None) -> sympy.Expr:
 _NOT_REAL = (sympy.I, sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 
 
-def _count_nodes(expr: sympy.Basic, cap: int) -> int:
-    """Distinct nodes (by identity) of a sympy DAG; counting stops at ``cap``."""
-    seen: set[int] = set()
-    stack = [expr]
-    while stack and len(seen) < cap:
-        e = stack.pop()
-        if id(e) in seen:
-            continue
-        seen.add(id(e))
-        stack.extend(e.args)
-    return len(seen)
-
-
-def _postorder(expr: sympy.Basic) -> list[sympy.Basic]:
-    """The distinct nodes (by identity) of a sympy DAG in post-order (children first), no recursion.
-
-    Nodes are told apart by identity, never by ``==``: comparing two equal but distinct sub-DAGs
-    walks them as trees, which for deep kernels is exponential.
-    """
-    order, seen = [], set()
-    stack = [(expr, False)]
-    while stack:
-        e, expanded = stack.pop()
-        if expanded:
-            order.append(e)
-            continue
-        if id(e) in seen:
-            continue
-        seen.add(id(e))
-        if len(seen) > LIMITS["nodes"]:
-            raise HermiteRevError(f"expression has more than {LIMITS['nodes']} distinct nodes")
-        stack.append((e, True))
-        stack.extend((a, False) for a in e.args if id(a) not in seen)
-    return order
-
-
 def _prepare(expr: sympy.Basic, symbol: sympy.Symbol | None, what: str) -> sympy.Expr:
     """Floats -> exact rationals, same-named symbols identified, non-real atoms and other symbols refused.
 
@@ -807,7 +678,7 @@ def _prepare(expr: sympy.Basic, symbol: sympy.Symbol | None, what: str) -> sympy
     """
     new = {}
     others = set()
-    for e in _postorder(expr):
+    for e in postorder(expr):
         if e.is_Atom:
             if isinstance(e, sympy.Float):
                 new[id(e)] = exact_float(e)
@@ -854,3 +725,54 @@ def as_expr(expr: object, symbol: sympy.Symbol, *, name: str | None = None) -> s
     if not isinstance(expr, sympy.Expr):
         raise HermiteRevError(f"{what} must be a sympy expression in {symbol}, got {short(expr, 80)}")
     return _prepare(expr, symbol, what)
+
+
+def exact_number(value: RealLike, name: str, *, positive: bool = False, nonneg: bool = False) -> sympy.Expr:
+    """An exact real number (floats become exact rationals, see :func:`as_number`)."""
+    x = as_number(value, name)
+    sign = exact_sign(x)
+    if positive and sign != 1:
+        raise HermiteRevError(f"{name} must be positive, got {name}={short(x, 60)}")
+    if nonneg and sign == -1:
+        raise HermiteRevError(f"{name} must be non-negative, got {name}={short(x, 60)}")
+    return x
+
+
+def exact_sign(x: sympy.Expr) -> int:
+    if x.is_Rational:
+        return int(x.p > 0) - int(x.p < 0)
+    if x.is_positive:
+        return 1
+    if x.is_negative:
+        return -1
+    if x.is_zero:
+        return 0
+    v = sympy.N(x, 60)
+    if abs(v) > sympy.Float(10) ** -50:
+        return 1 if v > 0 else -1
+    raise HermiteRevError(f"cannot decide the sign of {short(x, 60)}")
+
+
+def check_writable(path: str | os.PathLike[str]) -> str | os.PathLike[str]:
+    """Refuse, before any work, an output file path that cannot be written: a directory, or a
+    folder that cannot be created or written.  Missing parent folders are created."""
+    path = os.fspath(path)
+    shown = short(path, 100)
+    if os.path.isdir(path) or path.endswith(("/", os.sep)):
+        raise HermiteRevError(
+            f"cannot write {shown}: it is a directory; give a file name such as "
+            f"{short(os.path.join(path, 'figure.png'), 100)}"
+        )
+    parent = os.path.dirname(path) or "."
+    probe = parent
+    while probe and not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if probe and not os.path.isdir(probe):
+        raise HermiteRevError(f"cannot write {shown}: {short(probe, 100)} is a file, not a folder")
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except OSError as exc:
+        raise HermiteRevError(f"cannot write {shown}: cannot create its folder ({exc.strerror or exc})") from None
+    if not os.access(parent, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise HermiteRevError(f"cannot write {shown}: permission denied")
+    return path

@@ -1,0 +1,35 @@
+"""The exception and warning classes of hermite_rev (a leaf: imports nothing of the package).
+
+Every error a user sees is a :class:`HermiteRevError` (a ``ValueError``) whose one-line message
+names the problem and the offending value; the subclasses say which mathematical condition failed.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "HermiteRevError",
+    "NotAKernelError",
+    "NotAnalyticError",
+    "DivergentSeriesError",
+    "HermiteRevWarning",
+]
+
+
+class HermiteRevError(ValueError):
+    """Bad input to hermite_rev (a ``ValueError``)."""
+
+
+class NotAKernelError(HermiteRevError):
+    """A Taylor coefficient is negative: not a positive-definite dot-product kernel on all spheres."""
+
+
+class NotAnalyticError(HermiteRevError):
+    """The expression is not real-analytic at the expansion point."""
+
+
+class DivergentSeriesError(HermiteRevError):
+    """The Taylor series does not converge at c = 1."""
+
+
+class HermiteRevWarning(UserWarning):
+    """A result is returned, but it did not reach the precision that was asked for."""

@@ -1,0 +1,88 @@
+"""The sizes a user controls, and their limits (checked before any work starts).
+
+Index
+-----
+LIMITS        name -> largest allowed value (documented in ``docs/guide/limits.md``)
+check_size    an int in [low, LIMITS[key]] or a one-line ``HermiteRevError``
+
+Every size that sets how long a call runs or how much memory it takes (widths, epochs,
+numbers of coefficients, cosines, quadrature nodes, spectrum degrees, trials ...) is checked
+against this table at the public boundary, so a typo such as ``kmax=10**12`` is refused at once
+instead of hanging.  The limits are far above what the paper's experiments need; raise one
+by changing the table if you really need more.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from .errors import HermiteRevError
+
+__all__ = ["LIMITS", "check_size"]
+
+#: Every size a user controls, checked before work starts (the one table; documented in
+#: docs/guide/limits.md; :func:`hermite_rev._core.limits.check_size` checks against it).
+LIMITS = {
+    # expressions (the parser and the sympy input walk)
+    "text_length": 20_000,  # characters of an expression string
+    "nesting": 100,  # nesting depth of an expression string
+    "int_digits": 2_000,  # digits of an integer literal or integer argument
+    "decimal_exponent": 4_000,  # |e| of a decimal literal 1.5e-300 or of a float
+    "number_digits": 10_000,  # digits of any exact number built while parsing (9**9**9 is refused)
+    "symbolic_exponent": 10_000,  # |m| of a power x**m of an expression; degree of inhomogeneous_polynomial
+    "nodes": 200_000,  # distinct nodes of an expression (shared sub-expressions count once)
+    # Taylor coefficients and kernel constructors
+    "taylor_n": 100_000,  # hr.taylor: coefficients
+    "taylor_dps": 10_000,  # hr.taylor: decimal digits
+    "constructor_depth": 1_000,  # hidden layers of a named deep kernel (relu_ntk, erf_nngp, ...)
+    "arccos_order": 50,  # order of the arc-cosine kernel
+    # Hermite maps, checks, training, spectra
+    "hermite_n": 2000,  # hermite_coeffs / kernel_of: number of coefficients
+    "kernel_depth": 100,  # kernel_of, quadrature_kernel, empirical_kernel: hidden layers
+    "dps": 2000,  # digits of hermite_coeffs, kernel_of, quadrature_kernel, spectrum
+    "width": 2**22,  # hidden width of a finite net (empirical_kernel, width_scaling, FCN)
+    "epochs": 10**7,  # train, kernel_regime_gap
+    "examples": 10**7,  # rows of X in train / kernel_regime_gap n_train
+    "cosines": 10**5,  # len(cs) of quadrature_kernel / empirical_kernel / analytic_kernel
+    "nodes_quadrature": 5000,  # quadrature nodes per dimension or piece (split rule)
+    "seeds": 10**4,  # seeds / trials of a sweep
+    "kmax": 5000,  # spectrum / decay: highest degree
+    "n_taylor": 20000,  # spectrum: Taylor coefficients of the series path
+    "d": 10**6,  # spectrum: ambient dimension
+    "n": 10000,  # the CLI's --n (Taylor / Hermite coefficients)
+    "seed": 2**63 - 1,  # the CLI's --seed
+}
+
+
+def _what(low: int) -> str:
+    return {0: "a non-negative integer", 1: "a positive integer"}.get(low, f"an integer >= {low}")
+
+
+def check_size(value: object, name: str, key: str | None = None, low: int = 1) -> int:
+    """``value`` as an int with ``low <= value <= LIMITS[key]``; else a one-line error naming
+    ``name``, the value and the limit.
+
+    Examples
+    --------
+    >>> check_size(30, "kmax")
+    30
+    >>> try:
+    ...     check_size(10**12, "kmax")
+    ... except ValueError as exc:
+    ...     print(str(exc)[:48])
+    kmax=1000000000000 is too large: at most 5000 is
+    """
+    key = key or name
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
+            value = int(float(value))
+        else:
+            raise HermiteRevError(f"{name} must be {_what(low)}, got {name}={value!r}")
+    value = int(value)
+    if value < low:
+        raise HermiteRevError(f"{name} must be {_what(low)}, got {name}={value}")
+    hi = LIMITS[key]
+    if value > hi:
+        shown = str(value) if len(str(value)) <= 30 else f"{str(value)[:12]}...({len(str(value))} digits)"
+        raise HermiteRevError(f"{name}={shown} is too large: at most {hi} is supported (see docs/guide/limits.md)")
+    return value
