@@ -73,6 +73,7 @@ import sympy
 
 from ._core.errors import HermiteRevError, NotAKernelError
 from ._core.exprs import c
+from ._core.limits import LIMITS
 from ._core.precision import flint_ctx, sqrt_err
 from ._core.registry import kernel_name, label_for
 from ._core.validate import check_kind, check_positive_int, public
@@ -95,10 +96,6 @@ __all__ = [
 ]
 
 _ONE = sympy.Integer(1)
-MAX_DEPTH = 16
-MAX_N = 200
-MAX_DPS = 300
-MAX_TERMS = 4000  # Taylor coefficients of K the root may need (p^L + n)
 METHODS = ("auto", "series", "fit")
 
 
@@ -661,12 +658,12 @@ def deep_reverse(
     depth = check_positive_int(depth, "depth")
     n = check_positive_int(n, "n")
     dps = check_positive_int(dps, "dps")
-    if depth > MAX_DEPTH:
-        raise HermiteRevError(f"depth must be at most {MAX_DEPTH}, got depth={depth}")
-    if n > MAX_N:
-        raise HermiteRevError(f"n must be at most {MAX_N}, got n={n}")
-    if dps > MAX_DPS:
-        raise HermiteRevError(f"dps must be at most {MAX_DPS}, got dps={dps}")
+    if depth > LIMITS["deep_depth"]:
+        raise HermiteRevError(f"depth must be at most {LIMITS['deep_depth']}, got depth={depth}")
+    if n > LIMITS["deep_n"]:
+        raise HermiteRevError(f"n must be at most {LIMITS['deep_n']}, got n={n}")
+    if dps > LIMITS["deep_dps"]:
+        raise HermiteRevError(f"dps must be at most {LIMITS['deep_dps']}, got dps={dps}")
     if method not in METHODS:
         raise HermiteRevError(f"method must be one of {', '.join(METHODS)}, got method={method!r}")
     sw2, sb2, qs = _sigmas(sigma_w, sigma_b)
@@ -783,10 +780,10 @@ def _via_root(ctx: dict[str, Any]) -> dict[str, Any]:
             f"with lowest exponent p gives exponent p^L at depth {L}, so no activation realises K at this depth"
         )
     N = p**L + max(n - 1 - p, 0) + 1
-    if N > MAX_TERMS:
+    if N > LIMITS["deep_terms"]:
         raise HermiteRevError(
             f"the root needs {N} Taylor coefficients of K (lowest exponent {m} = {p}^{L}), "
-            f"more than {MAX_TERMS}; lower n or depth"
+            f"more than {LIMITS['deep_terms']}; lower n or depth"
         )
     if kind == "nngp":
         if ctx["s_user"] is not None:
@@ -807,7 +804,7 @@ def _via_root(ctx: dict[str, Any]) -> dict[str, Any]:
         except _NotRational:
             pass
     kappa, s, p, bits = _ball_root(ctx, N, s)
-    with flint_ctx(bits, MAX_TERMS + 8):
+    with flint_ctx(bits, LIMITS["deep_terms"] + 8):
         return _root_to_dual(ctx, "ball root", kappa, s, p)
 
 
@@ -841,7 +838,7 @@ def _ball_root(ctx: dict[str, Any], N: int, s: Any) -> tuple[list[Any], Any, int
     for _attempt in range(6):
         bits = int(work * 3.33) + 64
         try:
-            with flint_ctx(bits, MAX_TERMS + 8):
+            with flint_ctx(bits, LIMITS["deep_terms"] + 8):
                 a = _kernel_coeffs(expr, N, work, False)
                 if s is None:
                     s, kappa, p = _best_readout(ctx, a)
@@ -849,7 +846,7 @@ def _ball_root(ctx: dict[str, Any], N: int, s: Any) -> tuple[list[Any], Any, int
                     kappa, p = compositional_root(a, L, kind, n, readout=s, exact=False)
         except _Undecided as exc:
             work *= 2
-            if work > 8 * MAX_DPS:
+            if work > 8 * LIMITS["deep_dps"]:
                 raise HermiteRevError(f"could not decide the root's leading coefficient: {exc}") from None
             continue
         ok = all(
@@ -1111,9 +1108,9 @@ def _certify(ctx: dict[str, Any], g: Sequence[Any], s: Any) -> tuple[flint.arb, 
     N = max(2 * n, 100)
     poly = _exact_polynomial(expr)
     if poly is not None:  # a polynomial target: compare every coefficient, so both tails vanish
-        N = max(N, min(poly.degree() + 1, MAX_TERMS))
+        N = max(N, min(poly.degree() + 1, LIMITS["deep_terms"]))
     work = dps + 10
-    with flint_ctx(int(work * 3.33) + 64, MAX_TERMS + 8):
+    with flint_ctx(int(work * 3.33) + 64, LIMITS["deep_terms"] + 8):
         sw2, sb2, qs = (_arb(v) if v.is_Rational else _ball_of(v) for v in (ctx["sw2"], ctx["sb2"], ctx["qs"]))
         gb = [_arb(x) for x in g]
         sb = _ball_of(s) if not isinstance(s, flint.arb) else s
@@ -1222,8 +1219,8 @@ def _family(ctx: dict[str, Any], res: dict[str, Any]) -> DeepActivationFamily:
         exact=False,
         rigorous=True,
         engine="deep",
+        tail=Tail(bound=bound, estimate=grid_err, k1=k1, rigorous=True),
     )
-    tc._tail = Tail(bound=bound, estimate=grid_err, k1=k1, rigorous=True)
     exact_mags = tuple(sympy.sqrt(x) for x in g_exact) if g_exact is not None else None
     return DeepActivationFamily(
         expr,

@@ -175,14 +175,13 @@ class Activation:
                 (1 if kind == "nngp" else k + 1) * (2 * abs(bk) * ek + ek * ek) for k, (bk, ek) in enumerate(zip(b, e))
             ]
         expr = sympy.Symbol(f"{kind.upper()}[{self.short()}]")
-        out = TaylorCoeffs(vals, expr=expr, dps=self.dps, errors=errs, exact=False, rigorous=True, engine="hermite")
         with mpmath.workdps(self.dps):
             total = mpmath.fsum(kernel_from_hermite(self.coeffs, kind))
             dropped = mpmath.fsum(vals)
-            out._tail = Tail(
-                bound=total - dropped + mpmath.fsum(errs), estimate=total - dropped, k1=total, rigorous=True
-            )
-        return out
+            tail = Tail(bound=total - dropped + mpmath.fsum(errs), estimate=total - dropped, k1=total, rigorous=True)
+        return TaylorCoeffs(
+            vals, expr=expr, dps=self.dps, errors=errs, exact=False, rigorous=True, engine="hermite", tail=tail
+        )
 
     def compile(self) -> CompiledActivation:
         """numba-compiled phi: ``f(x)``, ``f.grad(x)`` (phi'), ``f.hess(x)`` (phi'') on float64 arrays."""
@@ -524,7 +523,7 @@ def reverse(
             )
     else:
         a = taylor(expr, n, dps)
-    a.label = label  # fam.taylor.plot() names the kernel as the family does
+    a = a.replace(label=label)  # fam.taylor.plot() names the kernel as the family does
     nonzero, mags, errs = [], [], []
     with mpmath.workdps(dps):
         for k, (ak, ek) in enumerate(zip(a, a.errors)):

@@ -820,9 +820,10 @@ def _generic_kernel_of(
         bound = estimate + mpmath.fsum(errors) + abs(K1) * mpmath.mpf(10) ** (-dps)
         K1 = +K1
     expr = sympy.Symbol(f"{kind.upper()}[{short(phi, 80)}; depth={depth}]")
-    res = TaylorCoeffs(values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=False, engine="hermite")
-    res._tail = Tail(bound=bound, estimate=estimate, k1=K1, rigorous=False)
-    return res
+    tail = Tail(bound=bound, estimate=estimate, k1=K1, rigorous=False)
+    return TaylorCoeffs(
+        values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=False, engine="hermite", tail=tail
+    )
 
 
 def _fuzz(series: flint.arb_series, err: Sequence[Any], n: int) -> flint.arb_series:

@@ -77,6 +77,7 @@ import sympy
 
 from ._core.errors import HermiteRevError, NotAKernelError
 from ._core.exprs import c
+from ._core.limits import LIMITS
 from ._core.text import short as _short
 from ._core.validate import as_expr, public
 
@@ -95,10 +96,6 @@ __all__ = [
     "gradient_descent_mse",
 ]
 
-#: largest Gram matrix (entries) built in memory: 2**31 float64 = 16 GiB
-MAX_ENTRIES = 2**31
-#: largest training set of a prediction (one dense eigendecomposition, O(n^3): ~10 min at this size)
-MAX_TRAIN = 2**15
 #: pieces of the piecewise polynomial in theta
 PIECES = 16
 #: relative accuracy the theta interpolation must reach (measured) to be used
@@ -622,10 +619,10 @@ def _as_inputs(X: ArrayLike, name: str, d: int | None = None) -> FloatArray:
 
 
 def _check_size(n1: int, n2: int) -> None:
-    if n1 * n2 > MAX_ENTRIES:
+    if n1 * n2 > LIMITS["gram_entries"]:
         raise HermiteRevError(
             f"a {n1} x {n2} Gram matrix has {n1 * n2} entries, more than the limit "
-            f"{MAX_ENTRIES} (16 GiB of float64); compute it in blocks of rows"
+            f"{LIMITS['gram_entries']} (16 GiB of float64); compute it in blocks of rows"
         )
 
 
@@ -688,7 +685,7 @@ def gram(
     ------
     HermiteRevError
         A row is zero or not finite, the feature counts differ, the matrix would exceed
-        :data:`MAX_ENTRIES` entries, or K is not finite on [-1, 1].
+        :data:`LIMITS["gram_entries"]` entries, or K is not finite on [-1, 1].
 
     Examples
     --------
@@ -724,10 +721,10 @@ def gram(
 
 
 def _check_train(n: int) -> None:
-    if n > MAX_TRAIN:
+    if n > LIMITS["train_examples"]:
         raise HermiteRevError(
-            f"X_train has {n} rows, more than MAX_TRAIN = {MAX_TRAIN}: the closed form needs a dense "
-            f"{n} x {n} eigendecomposition; subsample the training set"
+            f"X_train has {n} rows, more than LIMITS['train_examples'] = {LIMITS['train_examples']}: the closed "
+            f"form needs a dense {n} x {n} eigendecomposition; subsample the training set"
         )
 
 

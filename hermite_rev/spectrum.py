@@ -490,7 +490,7 @@ def _series_path(
     prec = int((dps + 20) * 3.33) + 2 * int(math.log2(n + 2))
     values, errors = [], []
     with flint_ctx(prec, n):
-        balls = getattr(tc, "_balls", None) or [flint.arb(_arb_of(a), _arb_of(e)) for a, e in zip(tc, tc.errors)]
+        balls = tc._memo.get("balls") or [flint.arb(_arb_of(a), _arb_of(e)) for a, e in zip(tc, tc.errors)]
         tail_ball = _arb_of(max(tail.bound, mpmath.mpf(0)))
         # sum_{j>=n} a_j <= K(r) r^-n / (1 - r^-2) on one parity class (Cauchy; Pringsheim)
         for r, Kr in _cauchy_radii(K):

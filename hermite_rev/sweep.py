@@ -49,6 +49,7 @@ import uuid
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ._core.errors import HermiteRevError
+from ._core.limits import LIMITS
 from ._core.validate import check_positive_int
 
 if TYPE_CHECKING:
@@ -68,9 +69,6 @@ THREAD_ENV = (
     "VECLIB_MAXIMUM_THREADS",
     "NUMEXPR_NUM_THREADS",
 )
-
-#: most tasks one call accepts (the list of futures / results lives in memory)
-MAX_TASKS = 10_000_000
 
 
 class SweepTaskError(RuntimeError):
@@ -270,8 +268,8 @@ def run_tasks(
         tasks = list(tasks)
     except TypeError:
         raise HermiteRevError(f"tasks must be a sequence of argument tuples, got {tasks!r}") from None
-    if len(tasks) > MAX_TASKS:
-        raise HermiteRevError(f"at most {MAX_TASKS} tasks per sweep, got {len(tasks)}")
+    if len(tasks) > LIMITS["tasks"]:
+        raise HermiteRevError(f"at most {LIMITS['tasks']} tasks per sweep, got {len(tasks)}")
     retries = int(retries)
     if retries < 0:
         raise HermiteRevError(f"retries must be >= 0, got retries={retries}")

@@ -60,6 +60,7 @@ import mpmath
 import numpy as np
 
 from ._core.errors import HermiteRevError
+from ._core.limits import LIMITS
 from ._core.validate import check_kind, check_positive_int, check_writable, public
 
 if TYPE_CHECKING:
@@ -286,10 +287,6 @@ def _resolve(act: ActivationLike | Activation | NamedActivation | _Fn) -> _Fn:
 # --------------------------------------------------------------------------------------------
 
 
-#: the largest Gauss-Hermite rule (and the cap of the adaptive node doubling)
-MAX_NODES = 180
-
-
 @functools.lru_cache(maxsize=128)
 def _gh_float(n: int) -> tuple[FloatArray, FloatArray]:
     x, w = np.polynomial.hermite_e.hermegauss(n)
@@ -347,8 +344,10 @@ def gauss_hermite(
     (['-1.732050808', '0.0', '1.732050808'], ['0.1666666667', '0.6666666667', '0.1666666667'])
     """
     n = check_positive_int(n, "n")
-    if n > MAX_NODES:
-        raise HermiteRevError(f"Gauss-Hermite rules are supported up to n={MAX_NODES} nodes, got n={n}")
+    if n > LIMITS["gauss_hermite_nodes"]:
+        raise HermiteRevError(
+            f"Gauss-Hermite rules are supported up to n={LIMITS['gauss_hermite_nodes']} nodes, got n={n}"
+        )
     if dps is None:
         return _gh_float(n)
     return _gh_mp(n, check_positive_int(dps, "dps"))
@@ -754,10 +753,11 @@ def quadrature_kernel(
             )
     poly = fn.degree is not None and method == "gauss-hermite"
     degree = fn.degree if fn.degree is not None else -1  # read only where poly holds
-    if poly and nodes is None and degree + 1 > MAX_NODES:
+    most = LIMITS["gauss_hermite_nodes"]
+    if poly and nodes is None and degree + 1 > most:
         raise HermiteRevError(
             f"exact Gauss-Hermite quadrature of a polynomial activation of degree D needs D + 1 nodes; "
-            f"at most {MAX_NODES} nodes are supported (degree <= {MAX_NODES - 1}), got activation degree "
+            f"at most {most} nodes are supported (degree <= {most - 1}), got activation degree "
             f"{fn.degree}"
         )
     adaptive = nodes is None
@@ -769,10 +769,12 @@ def quadrature_kernel(
         else:
             nodes = 40 if dps is None else max(40, int(1.5 * dps) + 25)
     nodes = check_positive_int(nodes, "nodes")
-    if method == "gauss-hermite" and nodes > MAX_NODES:
-        raise HermiteRevError(f"Gauss-Hermite quadrature supports at most {MAX_NODES} nodes, got nodes={nodes}")
+    if method == "gauss-hermite" and nodes > LIMITS["gauss_hermite_nodes"]:
+        raise HermiteRevError(
+            f"Gauss-Hermite quadrature supports at most {LIMITS['gauss_hermite_nodes']} nodes, got nodes={nodes}"
+        )
     exact = poly and nodes > degree
-    cap = MAX_NODES if method == "gauss-hermite" else max(MAX_NODES, 2 * nodes)
+    cap = LIMITS["gauss_hermite_nodes"] if method == "gauss-hermite" else max(LIMITS["gauss_hermite_nodes"], 2 * nodes)
     sw2, sb2 = float(sigma_w) ** 2, float(sigma_b) ** 2
     swl2, sbl2 = float(sigma_w_last) ** 2, float(sigma_b_last) ** 2
     kf = fn.kinks

@@ -8,6 +8,7 @@ import sympy
 
 import hermite_rev as hr
 from hermite_rev import predict
+from hermite_rev.limits import LIMITS
 from hermite_rev.nets import FCN, sphere_inputs, train
 
 SQ2, TENTH = sympy.sqrt(2), sympy.Rational(1, 10)
@@ -121,7 +122,7 @@ def test_gram_bad_inputs(bad, msg):
 def test_gram_refuses_mismatch_and_size(monkeypatch):
     with pytest.raises(ValueError, match="features"):
         hr.gram(hr.c, np.ones((2, 3)), np.ones((2, 4)))
-    monkeypatch.setattr(predict, "MAX_ENTRIES", 10)
+    monkeypatch.setitem(LIMITS, "gram_entries", 10)
     with pytest.raises(ValueError, match="entries"):
         hr.gram(hr.c, np.ones((4, 3)))
 
@@ -159,10 +160,10 @@ def test_gp_inference_direct_formula():
 
 def test_training_set_size_is_bounded(monkeypatch):
     X, y, Xt = _problem()
-    monkeypatch.setattr(predict, "MAX_TRAIN", 5)
-    with pytest.raises(ValueError, match="MAX_TRAIN"):
+    monkeypatch.setitem(LIMITS, "train_examples", 5)
+    with pytest.raises(ValueError, match="train_examples"):
         hr.predict.gradient_descent_mse(hr.kernels.relu_ntk(), X, y, Xt)
-    with pytest.raises(ValueError, match="MAX_TRAIN"):
+    with pytest.raises(ValueError, match="train_examples"):
         hr.predict.gp_inference(hr.kernels.relu_nngp(), X, y, Xt)
 
 

@@ -49,6 +49,16 @@ LIMITS = {
     "kmax": 5000,  # spectrum / decay: highest degree
     "n_taylor": 20000,  # spectrum: Taylor coefficients of the series path
     "d": 10**6,  # spectrum: ambient dimension
+    "taylor_work": 20_000_000,  # hr.taylor: coefficients times digits (n * dps) of one call
+    "exact_seconds": 10,  # hr.taylor(exact=True): seconds the exact path may spend before it refuses
+    "gauss_hermite_nodes": 180,  # quadrature_kernel: the largest Gauss-Hermite rule (adaptive doubling cap)
+    "gram_entries": 2**31,  # hr.gram / predict: entries of a Gram matrix built in memory (16 GiB of float64)
+    "train_examples": 2**15,  # predict: training rows (one dense O(n^3) eigendecomposition: ~10 min)
+    "tasks": 10_000_000,  # sweep.run_tasks: tasks of one call (futures and results live in memory)
+    "deep_depth": 16,  # deep_reverse: hidden layers
+    "deep_n": 200,  # deep_reverse: Hermite coefficients
+    "deep_dps": 300,  # deep_reverse: digits
+    "deep_terms": 4000,  # deep_reverse: Taylor coefficients of K the compositional root may need (p^L + n)
     "n": 10000,  # the CLI's --n (Taylor / Hermite coefficients)
     "seed": 2**63 - 1,  # the CLI's --seed
 }

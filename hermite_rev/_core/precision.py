@@ -9,6 +9,7 @@ abs_lower       a lower bound of |x| over a ball
 rel_bits        relative accuracy of a ball in bits
 coeff0          the constant term of an ``arb_series``
 sqrt_err        error bound of sqrt(a / k1) from an error bound of a
+arb_exact       an mpmath number as an exact ball
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import flint
 import mpmath
 
-__all__ = ["flint_ctx", "to_mpf", "rad", "abs_lower", "rel_bits", "coeff0", "sqrt_err"]
+__all__ = ["flint_ctx", "to_mpf", "rad", "abs_lower", "rel_bits", "coeff0", "sqrt_err", "arb_exact"]
 
 
 @contextlib.contextmanager
@@ -78,3 +79,12 @@ def sqrt_err(a: Any, err: Any, k1: Any) -> mpmath.mpf:
         return mpmath.mpf(0)
     lin = err / (2 * mpmath.sqrt(a * k1)) if a > err else mpmath.inf
     return min(lin, mpmath.sqrt(err / k1))
+
+
+def arb_exact(x: Any) -> flint.arb:
+    """An mpmath number (or anything ``mpmath.mpf`` accepts exactly) as an exact arb ball."""
+    sign, man, exp, _ = mpmath.mpf(x)._mpf_
+    if not man:
+        return flint.arb(0)
+    out = flint.arb(int(man)) * flint.arb(2) ** int(exp)
+    return -out if sign else out

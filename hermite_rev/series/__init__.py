@@ -38,3 +38,8 @@ from ._taylor import TaylorCoeffs, taylor
 from ._walk import evaluate_at
 
 __all__ = ["taylor", "TaylorCoeffs", "Tail", "evaluate_at", "certify_convergence"]
+
+# the public names print and pickle under the package, where users import them from
+for _obj in (Tail, TaylorCoeffs, taylor, evaluate_at, certify_convergence):
+    _obj.__module__ = __name__
+del _obj

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import flint
@@ -23,21 +24,18 @@ import sympy
 from .._core import powerseries as ps
 from .._core.errors import HermiteRevError, NotAnalyticError
 from .._core.exprs import c
+from .._core.limits import LIMITS
 from .._core.precision import flint_ctx, rad, to_mpf
 from .._core.text import short
 from .._core.validate import as_expr, check_dps, check_n, public
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
-
     from .._core.typing import KernelLike
 from .._core.exprs import count_nodes
 from .._core.registry import label_for
 from .._core.text import format_bound, format_value
 from ._tail import Tail, tail_bound
 from ._walk import (
-    EXACT_SECONDS,
-    WORK_LIMIT,
     _ArbBackend,
     _ListBackend,
     _NeedTerms,
@@ -48,8 +46,14 @@ from ._walk import (
 )
 
 
-class TaylorCoeffs(list):
-    """Taylor coefficients ``a_0 .. a_{n-1}`` (a list) that also say how they were obtained.
+class TaylorCoeffs(Sequence):
+    """Taylor coefficients ``a_0 .. a_{n-1}`` (an immutable sequence) that also say how they were
+    obtained.
+
+    A value: ``a[k]``, ``len(a)``, iteration, slicing and ``list(a)`` work as on a tuple; it cannot
+    be changed after it is made (:meth:`replace` returns a changed copy); it pickles and deep-copies,
+    so it crosses process and Dask boundaries; two are equal when their coefficients, error bounds
+    and provenance are, and a ``TaylorCoeffs`` equals a list of the same coefficients.
 
     Attributes
     ----------
@@ -57,20 +61,32 @@ class TaylorCoeffs(list):
         The kernel.
     dps : int or None
         Digits each coefficient is correct to (None when exact).
-    errors : list of mpmath.mpf
+    errors : tuple of mpmath.mpf
         Absolute error bound of each coefficient (zeros when exact).
     exact : bool
         Whether the entries are exact sympy numbers.
     rigorous : bool
         Whether the error bounds are proven (ball arithmetic) rather than estimated.
+    engine : str
+        What computed them: ``"arb"``, ``"exact"``, ``"mpmath"``, ``"hermite"``, ...
     tail : Tail
-        Bound on K(1) - sum of the coefficients (computed on first access).
+        Bound on K(1) - sum of the coefficients (computed on first access, then kept).
     label : str or None
         What figures call the kernel (see :func:`taylor`).
     """
 
-    _work_expr: sympy.Expr  # the expression actually expanded (set where a rewritten one was)
-    _balls: Sequence[Any]  # the proven balls behind the coefficients (arb engine)
+    __slots__ = ("_memo", "_values", "_work_expr", "dps", "engine", "errors", "exact", "expr", "label", "rigorous")
+
+    _values: tuple[Any, ...]
+    expr: sympy.Expr
+    dps: int | None
+    errors: tuple[Any, ...]
+    exact: bool
+    rigorous: bool
+    engine: str
+    label: str | None
+    _work_expr: sympy.Expr  # the expression actually expanded (a rewritten form where one was needed)
+    _memo: dict[str, Any]  # caches that are not part of the value: the tail, the proven balls
 
     def __init__(
         self,
@@ -78,31 +94,117 @@ class TaylorCoeffs(list):
         *,
         expr: sympy.Expr,
         dps: int | None,
-        errors: Sequence[Any],
+        errors: Iterable[Any],
         exact: bool,
         rigorous: bool,
         engine: str,
         label: str | None = None,
+        work_expr: sympy.Expr | None = None,
+        tail: Tail | None = None,
+        balls: Sequence[Any] | None = None,
     ) -> None:
-        super().__init__(values)
-        self.label = label
-        self.expr = expr
-        self.dps = dps
-        self.errors = errors
-        self.exact = exact
-        self.rigorous = rigorous
-        self.engine = engine
-        self._tail: Tail | None = None
+        setattr_ = object.__setattr__
+        setattr_(self, "_values", tuple(values))
+        setattr_(self, "expr", expr)
+        setattr_(self, "dps", dps)
+        setattr_(self, "errors", tuple(errors))
+        setattr_(self, "exact", exact)
+        setattr_(self, "rigorous", rigorous)
+        setattr_(self, "engine", engine)
+        setattr_(self, "label", label)
+        setattr_(self, "_work_expr", expr if work_expr is None else work_expr)
+        memo: dict[str, Any] = {}
+        if tail is not None:
+            memo["tail"] = tail
+        if balls is not None:
+            memo["balls"] = tuple(balls)
+        setattr_(self, "_memo", memo)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"TaylorCoeffs is immutable: use .replace({name}=...) for a changed copy")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("TaylorCoeffs is immutable")
+
+    def replace(self, **changes: Any) -> TaylorCoeffs:
+        """A copy with some fields changed (``values``, ``expr``, ``dps``, ``errors``, ``exact``,
+        ``rigorous``, ``engine``, ``label``, ``work_expr``, ``tail``); the tail is recomputed unless
+        given or only the label changes."""
+        fields = {
+            "values": self._values,
+            "expr": self.expr,
+            "dps": self.dps,
+            "errors": self.errors,
+            "exact": self.exact,
+            "rigorous": self.rigorous,
+            "engine": self.engine,
+            "label": self.label,
+            "work_expr": self._work_expr,
+        }
+        unknown = set(changes) - set(fields) - {"tail", "balls"}
+        if unknown:
+            raise TypeError(f"TaylorCoeffs has no field(s) {sorted(unknown)}")
+        keep = set(changes) <= {"label"}
+        if keep:
+            fields["tail"] = self._memo.get("tail")
+            fields["balls"] = self._memo.get("balls")
+        fields.update(changes)
+        return TaylorCoeffs(fields.pop("values"), **fields)
+
+    # -- the sequence protocol
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, k: Any) -> Any:
+        return self._values[k] if not isinstance(k, slice) else list(self._values[k])
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)
+
+    # -- a value: equality, hashing, pickling, copying
+    def _key(self) -> tuple[Any, ...]:
+        return (self._values, self.errors, self.dps, self.exact, self.rigorous, self.engine, self.expr, self.label)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TaylorCoeffs):
+            return self._key() == other._key()
+        if isinstance(other, list):
+            return list(self._values) == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the proven balls (python-flint objects, which do not pickle) stay behind: a cache only
+        state = {
+            "expr": self.expr,
+            "dps": self.dps,
+            "errors": self.errors,
+            "exact": self.exact,
+            "rigorous": self.rigorous,
+            "engine": self.engine,
+            "label": self.label,
+            "work_expr": self._work_expr,
+            "tail": self._memo.get("tail"),
+        }
+        return (_rebuild_taylor, (self._values, state))
+
+    def __copy__(self) -> TaylorCoeffs:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> TaylorCoeffs:
+        return self  # immutable: a copy is the object itself
 
     @property
     def n(self) -> int:
-        return len(self)
+        return len(self._values)
 
     @property
     def tail(self) -> Tail:
-        if self._tail is None:
-            self._tail = tail_bound(self)
-        return self._tail
+        if "tail" not in self._memo:
+            self._memo["tail"] = tail_bound(self)
+        return self._memo["tail"]
 
     @property
     def max_error(self) -> mpmath.mpf:
@@ -110,7 +212,7 @@ class TaylorCoeffs(list):
 
     def __repr__(self) -> str:
         if len(self) <= 12:
-            return super().__repr__()
+            return repr(list(self._values))
 
         errs = list(self.errors) if self.errors else [None] * self.n
 
@@ -136,8 +238,10 @@ class TaylorCoeffs(list):
 
 
 def _work_check(n: int, dps: int) -> None:
-    if n * dps > WORK_LIMIT:
-        raise HermiteRevError(f"n * dps must be at most {WORK_LIMIT} (coefficients times digits), got n={n}, dps={dps}")
+    if n * dps > LIMITS["taylor_work"]:
+        raise HermiteRevError(
+            f"n * dps must be at most {LIMITS['taylor_work']} (coefficients times digits), got n={n}, dps={dps}"
+        )
 
 
 def _rewritten(expr: sympy.Expr) -> sympy.Expr | None:
@@ -223,7 +327,7 @@ def taylor(
 
     Examples
     --------
-    >>> import hermite_rev as hr, sympy
+    >>> import hermite_rev as hr, mpmath, sympy
     >>> [mpmath.nstr(a, 10) for a in hr.taylor(sympy.exp(hr.c), 4, dps=10)]
     ['1.0', '1.0', '0.5', '0.1666666667']
     >>> hr.taylor(hr.kernels.arccos(1), 4, exact=True)
@@ -235,8 +339,7 @@ def taylor(
     expr = as_expr(K, c, name="kernel")
     out = _taylor(expr, n, dps, exact, engine)
 
-    out.label = label_for(K, expr, label)
-    return out
+    return out.replace(label=label_for(K, expr, label))
 
 
 def _taylor(expr: sympy.Expr, n: int, dps: int, exact: bool, engine: str) -> TaylorCoeffs:
@@ -247,9 +350,7 @@ def _taylor(expr: sympy.Expr, n: int, dps: int, exact: bool, engine: str) -> Tay
             alt = _rewritten(expr)
             if alt is None:
                 raise
-            out = _taylor_exact(alt, n)
-            out.expr, out._work_expr = expr, alt
-            return out
+            return _taylor_exact(alt, n).replace(expr=expr, work_expr=alt)
     dps = check_dps(dps)
     _work_check(n, dps)
     if engine == "mpmath":
@@ -257,9 +358,7 @@ def _taylor(expr: sympy.Expr, n: int, dps: int, exact: bool, engine: str) -> Tay
     if engine != "arb":
         raise HermiteRevError(f"engine must be 'arb' or 'mpmath', got engine={engine!r}")
     balls, prec, work = _taylor_balls(expr, n, dps)
-    out = _from_balls(balls, expr=expr, dps=dps)
-    out._work_expr = work
-    return out
+    return _from_balls(balls, expr=expr, dps=dps, work_expr=work)
 
 
 def _taylor_mpmath(expr: sympy.Expr, n: int, dps: int) -> TaylorCoeffs:
@@ -280,7 +379,7 @@ def _taylor_mpmath(expr: sympy.Expr, n: int, dps: int) -> TaylorCoeffs:
 
 
 def _taylor_exact(expr: sympy.Expr, n: int, seconds: float | None = None) -> TaylorCoeffs:
-    seconds = EXACT_SECONDS if seconds is None else seconds
+    seconds = LIMITS["exact_seconds"] if seconds is None else seconds
     F = ps.SympyField(deadline=time.monotonic() + seconds)
     refusal = HermiteRevError(
         f"exact Taylor coefficients of {short(expr, 80)} not found within {seconds:g} s (the exact "
@@ -344,11 +443,25 @@ def _check_exact_against_balls(expr: sympy.Expr, values: Sequence[sympy.Expr]) -
                 )
 
 
-def _from_balls(balls: Sequence[flint.arb], *, expr: sympy.Expr, dps: int) -> TaylorCoeffs:
+def _from_balls(
+    balls: Sequence[flint.arb], *, expr: sympy.Expr, dps: int, work_expr: sympy.Expr | None = None
+) -> TaylorCoeffs:
     with mpmath.workdps(dps):
         values = [to_mpf(x) for x in balls]
         ulp = mpmath.mpf(2) ** (-mpmath.mp.prec)
         errors = [rad(x) + abs(v) * ulp for x, v in zip(balls, values)]
-    out = TaylorCoeffs(values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=True, engine="arb")
-    out._balls = balls
-    return out
+    return TaylorCoeffs(
+        values,
+        expr=expr,
+        dps=dps,
+        errors=errors,
+        exact=False,
+        rigorous=True,
+        engine="arb",
+        work_expr=work_expr,
+        balls=balls,
+    )
+
+
+def _rebuild_taylor(values: tuple[Any, ...], state: dict[str, Any]) -> TaylorCoeffs:
+    return TaylorCoeffs(values, **state)

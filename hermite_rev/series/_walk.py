@@ -37,12 +37,6 @@ if TYPE_CHECKING:
 
 _LOG2_10 = math.log2(10)
 
-#: Most work one call of :func:`taylor` may ask for: n * dps (coefficients times digits).
-WORK_LIMIT = 20_000_000
-
-#: Seconds the exact path may spend before it refuses (``exact=True``).
-EXACT_SECONDS = 10.0
-
 
 # sympy function class -> name understood by the backends
 _FUNCS = {
