@@ -136,6 +136,8 @@ def _labelled(fn: Callable[_P, _R]) -> Callable[_P, _R]:
         out = fn(*args, **kwargs)
         if new_identity:
             out = fresh(out)
+        if fn.__name__ == "arccos":
+            register_kernel(out, "arc-cosine kernel: the dual of the ReLU power (Cho & Saul 2009)")
         text = _call_text(fn.__name__, args, kwargs)
         if isinstance(out, tuple):  # deep_kernels: (NNGP, NTK)
             for what, K in zip(("NNGP", "NTK"), out):

@@ -218,9 +218,13 @@ def test_tail_check_accepts_deep_kernels_and_signed_series():
     # signed coefficients: the tail is just K(1) - partial sum, possibly negative, never refused
     t = hr.taylor(1 - 2 * c, 2, exact=True).tail
     assert t.estimate == 0 and hr.taylor(c - 2 * c**2, 3, exact=True).tail.estimate == 0
-    # with only the non-negative head computed, a negative tail proves something is wrong
+    # with only the non-negative head computed, the tail of a polynomial is still exact: sum |a_k|
+    # beyond n bounds the truncation error whatever the signs, and the negative one is named
+    t = hr.taylor(1 - 2 * c, 1, exact=True).tail
+    assert t.bound >= 2 and t.negative == (1, -2) and "not a kernel" in t.sign
+    # an analytic non-polynomial whose head sums past K(1) still proves the series diverges or is signed
     with pytest.raises(hr.DivergentSeriesError, match="negative coefficients beyond"):
-        hr.taylor(1 - 2 * c, 1, exact=True).tail
+        hr.taylor(sympy.exp(c) - 3 * c * sympy.exp(c) / 2, 1, dps=20).tail
 
 
 def test_one_term_series_of_a_function_of_c():

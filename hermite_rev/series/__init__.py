@@ -28,18 +28,28 @@ Coefficients are ordered from lowest degree to highest.
 Modules
 -------
 _walk      the engine: series arithmetic over balls or a field, the DAG walk, ``evaluate_at``
+_sign      the proof that every Taylor coefficient is non-negative (Schoenberg closure rules)
 _tail      the tail bound and its convergence certificate
 _taylor    ``taylor`` and ``TaylorCoeffs``
 _values    kernels and series on grids of cosines, for figures (``plot_kernel``)
 """
 
+from ._sign import SignCertificate, sign_certificate
 from ._tail import Tail, certify_convergence
 from ._taylor import TaylorCoeffs, taylor
 from ._walk import evaluate_at
 
-__all__ = ["taylor", "TaylorCoeffs", "Tail", "evaluate_at", "certify_convergence"]
+__all__ = [
+    "taylor",
+    "TaylorCoeffs",
+    "Tail",
+    "evaluate_at",
+    "certify_convergence",
+    "sign_certificate",
+    "SignCertificate",
+]
 
 # the public names print and pickle under the package, where users import them from
-for _obj in (Tail, TaylorCoeffs, taylor, evaluate_at, certify_convergence):
+for _obj in (Tail, TaylorCoeffs, taylor, evaluate_at, certify_convergence, sign_certificate, SignCertificate):
     _obj.__module__ = __name__
 del _obj

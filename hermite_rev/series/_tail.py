@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ._taylor import TaylorCoeffs
 from .._core.exprs import postorder
 from .._core.text import format_bound, format_value
+from ._sign import sign_certificate
 from ._walk import (
     _FUNCS,
     _LOG2_10,
@@ -53,21 +54,26 @@ class Tail:
     """Bound on what truncation drops: ``K(1) - sum_{k<n} a_k``.
 
     For a kernel with non-negative coefficients this is the largest error of the truncated
-    series on [-1, 1].  ``bound`` is an upper bound (rigorous when ``rigorous``), ``estimate``
-    the midpoint value, ``k1`` the value K(1).
+    series on [-1, 1]; for a polynomial the bound is ``sum_{k>=n} |a_k|`` whatever the signs.
+    ``bound`` is an upper bound, ``estimate`` the midpoint value of ``K(1) - sum_{k<n} a_k``,
+    ``k1`` the value K(1).  ``rigorous`` is True only when the bound is proven: the coefficients
+    are proven, every coefficient beyond ``n`` is proven non-negative (``sign``: how) and the
+    series is proven to converge at c = 1.  Otherwise ``sign`` says what was checked and what is
+    assumed; ``negative`` is a coefficient ``(k, a_k)`` proven negative, if one was seen.
     """
 
     bound: mpmath.mpf
     estimate: mpmath.mpf
     k1: mpmath.mpf
     rigorous: bool
+    sign: str = ""
+    negative: tuple[int, Any] | None = None
 
     def __float__(self) -> float:
         return float(self.bound)
 
     def __repr__(self) -> str:
-        tag = "" if self.rigorous else ", not rigorous"
-
+        tag = "" if self.rigorous else ", not rigorous" + (f": {self.sign}" if self.sign else "")
         return f"Tail(<= {format_bound(self.bound, 5)}{tag}; K(1) = {format_value(self.k1, digits=12)})"
 
 
@@ -76,10 +82,23 @@ class Tail:
 # --------------------------------------------------------------------------------------------
 
 
+#: how far beyond n the signs of an unproven target's coefficients are checked
+SIGN_CHECK_EXTRA = 32
+
+
 @public
 def tail_bound(tc: TaylorCoeffs) -> Tail:
+    """The Tail of ``tc``: ``K(1) - sum_{k<n} a_k`` with a bound, rigorous only when proven.
+
+    The bound bounds ``sup |K - K_n|`` on [-1, 1] when every coefficient beyond n is non-negative:
+    that is proven (:func:`sign_certificate`: polynomials, kernels by construction, Schoenberg's
+    closure rules) or the Tail says it is assumed (``rigorous=False``) after checking the next
+    ``SIGN_CHECK_EXTRA + n`` coefficients.  A polynomial's bound is ``sum_{k>=n} |a_k|``, exact
+    whatever the signs.
+    """
     dps = tc.dps or 30
-    expr = getattr(tc, "_work_expr", tc.expr)
+    expr = tc._work_expr
+    n = len(tc)
     k1, k1_err = evaluate_at(expr, 1, dps + 10)
     with mpmath.workdps(dps + 10):
         values = [_exact_to_mpf(a, dps + 10) for a in tc] if tc.exact else list(tc)
@@ -89,18 +108,67 @@ def tail_bound(tc: TaylorCoeffs) -> Tail:
             err += len(values) * max((abs(v) for v in values), default=0) * mpmath.mpf(2) ** (-mpmath.mp.prec + 2)
         estimate = k1 - partial
         bound = estimate + err
-        nonneg = all(a >= -e for a, e in zip(values, tc.errors))
-    if not nonneg:
+        seen = [(k, a) for k, (a, e) in enumerate(zip(values, tc.errors)) if a < -e]
+    if seen:
         # not a kernel: K(1) - partial sum is only a number, not what truncation drops
-        return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=False)
+        k, a = seen[0]
+        return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=False, sign=f"a_{k} < 0", negative=(k, a))
+    cert = sign_certificate(expr)
+    if cert.degree is not None:  # a polynomial: what truncation drops is known exactly
+        rest = sympy.Poly(expr, c).all_coeffs()[::-1][n:]
+        with mpmath.workdps(dps + 10):
+            drop = mpmath.fsum(_upper(abs(a), dps + 20) for a in rest)
+            bound = max(bound, drop + err)
+        negative = cert.negative
+        sign = "polynomial: the bound is the sum of |a_k| beyond n" + (
+            f" (a_{negative[0]} = {short(negative[1], 40)} < 0: not a kernel)" if negative else ""
+        )
+        return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=tc.rigorous, sign=sign, negative=negative)
     if bound < 0:
         raise DivergentSeriesError(
             f"the first {len(tc)} Taylor coefficients of {short(tc.expr)} are non-negative and sum to more than "
             f"K(1) = {mpmath.nstr(k1, 10)} (by {mpmath.nstr(-estimate, 5)}): its series diverges at c = 1 "
             f"or has negative coefficients beyond those computed"
         )
+    if not cert.proven:
+        upto = n + max(n, SIGN_CHECK_EXTRA)
+        negative = _first_negative(expr, n, upto)
+        if negative is not None:
+            k, a = negative
+            sign = f"a_{k} = {mpmath.nstr(a, 5)} < 0 beyond the {n} computed: not a kernel"
+            return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=False, sign=sign, negative=negative)
+        certify_convergence(expr)
+        sign = f"no negative coefficient up to k = {upto - 1}; non-negativity beyond is assumed, not proven"
+        return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=False, sign=sign)
     certify_convergence(expr)
-    return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=tc.rigorous)
+    return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=tc.rigorous, sign=cert.reason)
+
+
+def _upper(a: sympy.Expr, dps: int) -> mpmath.mpf:
+    """An upper bound of the exact non-negative number ``a`` as an mpmath number."""
+    if a.is_Rational:
+        return mpmath.fdiv(int(a.p), int(a.q), rounding="u")
+    v, r = evaluate_at(a, 0, dps)
+    return v + r
+
+
+def _first_negative(expr: sympy.Expr, n: int, upto: int) -> tuple[int, mpmath.mpf] | None:
+    """The first coefficient a_k, n <= k < upto, proven negative by ball arithmetic (None if none)."""
+    prec = 128
+    for _ in range(4):
+        try:
+            with flint_ctx(prec, upto):
+                balls = _eval_arb(expr, upto, prec)
+        except (_Undecided, HermiteRevError, ZeroDivisionError, ValueError):
+            prec *= 2
+            continue
+        for k in range(n, min(upto, len(balls))):
+            if balls[k] < 0:
+                return k, to_mpf(balls[k])
+        if all(not b.contains(0) or b.is_exact() for b in balls[n:]):
+            return None
+        prec *= 2
+    return None
 
 
 def _exact_to_mpf(a: sympy.Expr, dps: int) -> mpmath.mpf:
