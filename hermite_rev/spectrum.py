@@ -534,7 +534,7 @@ def _cauchy_radii(
     the radius of convergence R is a singular point (Pringsheim), hence R > r and
     a_j <= max_{|c|=r} |K| r^-j = K(r) r^-j (Cauchy).
     """
-    from .series._walk import _ArbBackend, _Undecided, _Walker
+    from .series._walk import ArbBackend, Undecided, Walker
 
     out = []
     with flint_ctx(128, 1):
@@ -542,8 +542,8 @@ def _cauchy_radii(
             rr = flint.arb(r)
             ball = flint.arb(rr / 2, rr / 2)
             try:
-                is_series, v = _Walker(_ArbBackend(1), c, ball)(K)
-            except (_Undecided, HermiteRevError, ZeroDivisionError, ValueError):
+                is_series, v = Walker(ArbBackend(1), c, ball)(K)
+            except (Undecided, HermiteRevError, ZeroDivisionError, ValueError):
                 continue
             v = v.coeffs()[0] if is_series else v
             if v.is_finite():
