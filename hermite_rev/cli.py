@@ -11,6 +11,9 @@ experiment NAME    the paper's experiments (parity, mimic, figure1)
 spectrum EXPR      Mercer eigenvalues on the sphere S^{d-1} and their decay
 figures            the paper-style figures, saved as PNG/SVG
 
+``python -m hermite_rev.spectrum [PATH]`` runs :func:`spectrum_figure` (the deep-vs-shallow
+spectrum figure and its decay table).
+
 Expressions are parsed safely with sympy (no ``eval``): the elementary functions, ``pi``, ``E``
 and the kernel constructors (``relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10)``...) are
 visible, nothing else.  Output is a human-readable table by default and JSON with ``--json``.
@@ -45,7 +48,7 @@ if TYPE_CHECKING:
     from .lower import BestMember
     from .spectrum import Spectrum
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "spectrum_figure"]
 
 
 def _num_arg(option: str) -> Callable[[str], sympy.Expr]:
@@ -488,6 +491,29 @@ def cmd_spectrum(args: argparse.Namespace) -> None:
     _emit(args, payload, table)  # the table first: a figure that fails to save loses nothing
     if args.plot:
         _save_plot(sp.plot(label=f"{args.expr}, d = {args.d}"), args.plot)
+
+
+def spectrum_figure(argv: Sequence[str] | None = None) -> int:
+    """``python -m hermite_rev.spectrum [PATH]``: draw the deep-vs-shallow figure
+    (:func:`hermite_rev.spectrum.plot_compare`, saved to PATH, default
+    ``spectrum_deep_vs_shallow.png``) and print its numbers and the decay table; returns 0."""
+    from . import spectrum as spectrum_mod
+
+    argv = sys.argv[1:] if argv is None else argv
+    path = argv[0] if argv else "spectrum_deep_vs_shallow.png"
+    out, info = spectrum_mod.plot_compare(path)
+    print(f"saved {out}")
+    print(info["deep"].summary())
+    for m, gap in info["gaps"].items():
+        shown = ", ".join(f"k={k}: {g:.2e}" for k, g in gap.items())
+        print(
+            f"mimic with {m} Hermite terms: relative gap {shown}; first k with gap > 1%: "
+            f"{info['first_k_gap_over_1pct'][m]}"
+        )
+    print("| kernel | d | parity | predicted exponent | measured exponent | mu_k / asymptotic at kmax |")
+    print("|---|---|---|---|---|---|")
+    print(info["decay"].table())  # the kernel named by its constructor call (hermite_rev.kernels.label_of)
+    return 0
 
 
 def _first_degrees(sp: Spectrum, kmax: int) -> Spectrum:

@@ -12,6 +12,8 @@ import sympy
 
 import hermite_rev as hr
 from hermite_rev import spectrum as S
+from hermite_rev._core.precision import arb_exact, to_mpf
+from hermite_rev.spectrum._funk_hecke import _fh_arb, _fh_max_beyond
 
 c = hr.c
 
@@ -77,8 +79,8 @@ def test_funk_hecke_power_is_a_probability_split():
 def test_funk_hecke_arb_agrees_with_exact_for_large_degrees():
     for j, k, d in [(300, 100, 3), (301, 201, 5), (500, 0, 2), (250, 250, 10)]:
         exact = S.funk_hecke_power(j, k, d)
-        ball = S._fh_arb(j, k, d)
-        assert ball.overlaps(S._arb_of(mpmath.mpf(sympy.N(exact, 30))))
+        ball = _fh_arb(j, k, d)
+        assert ball.overlaps(arb_exact(mpmath.mpf(sympy.N(exact, 30))))
 
 
 def _fh_mpmath(j, k, d):
@@ -97,8 +99,8 @@ def test_max_beyond_is_the_maximum():
             for n in (k, k + 7, 40):
                 with mpmath.workdps(30):
                     brute = max(_fh_mpmath(j, k, d) for j in range(max(n, k), 1000) if (j - k) % 2 == 0)
-                    got = S._fh_max_beyond(n, k, d)
-                    assert mpmath.almosteq(S.to_mpf(got), brute, 1e-12), (d, k, n)
+                    got = _fh_max_beyond(n, k, d)
+                    assert mpmath.almosteq(to_mpf(got), brute, 1e-12), (d, k, n)
 
 
 def test_gegenbauer_matches_mpmath():
@@ -331,3 +333,53 @@ def test_plots_keep_the_users_matplotlib_backend(tmp_path, monkeypatch):
     S.plot_compare(str(tmp_path / "cmp.png"), depth=2, kmax=20, n=(12,), dps=15)
     assert calls == []
     assert (tmp_path / "s.png").stat().st_size > 1000 and (tmp_path / "cmp.png").stat().st_size > 1000
+
+
+# --------------------------------------------------------------------------------------------
+# results are values: frozen, picklable, deep-copyable, equal by value
+# --------------------------------------------------------------------------------------------
+
+
+def test_spectrum_and_decay_report_are_values():
+    import copy
+    import dataclasses
+    import pickle
+
+    K = hr.kernels.arccos(1)
+    sp = S.spectrum(K, 3, 30, dps=15)
+    rep = S.decay(K, 3, spectrum=sp)
+    exact = S.spectrum([1, 2, 3], 3, 4, dps=15, exact=True)
+    for value in (sp, rep, exact, rep.plus, rep.minus, rep.predicted):
+        for copied in (pickle.loads(pickle.dumps(value)), copy.deepcopy(value), copy.copy(value)):
+            assert copied == value and hash(copied) == hash(value)
+            assert type(copied) is type(value)
+    back = pickle.loads(pickle.dumps(rep))
+    assert back.spectrum == sp and back.table() == rep.table() and repr(back) == repr(rep)
+    assert pickle.loads(pickle.dumps(sp)).label == "arccos(1)"
+    # equality by value: an equal computation is equal, a different one is not
+    assert S.spectrum(hr.kernels.arccos(1), 3, 30, dps=15) == sp
+    assert S.spectrum(K, 3, 29, dps=15) != sp and S.spectrum(K, 4, 30, dps=15) != sp
+    # frozen: change a copy
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        sp.d = 4
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rep.d = 4
+    with pytest.raises(TypeError):
+        rep.predicted[0] = 1
+    with pytest.raises(AttributeError):
+        rep.predicted._items = ()
+    cut = dataclasses.replace(sp, eigenvalues=sp.eigenvalues[:3], errors=sp.errors[:3])
+    assert cut.kmax == 2 and sp.kmax == 30 and cut != sp
+    # the per-parity fields read like the dicts they were
+    assert rep.predicted == {0: rep.predicted[0], 1: rep.predicted[1]} and list(rep.measured) == [0, 1]
+    assert S.ByParity({0: 1.5, 1: None}) == {0: 1.5, 1: None} != S.ByParity({0: 1.5, 1: 2.0})
+    assert repr(S.ByParity({0: 1.5, 1: None})) == "{0: 1.5, 1: None}"
+
+
+def test_public_names_live_under_the_package():
+    import pickle
+
+    for name in S.__all__:
+        obj = getattr(S, name)
+        assert obj.__module__ == "hermite_rev.spectrum", name
+    assert b"hermite_rev.spectrum._" not in pickle.dumps(S.spectrum(sympy.exp(c), 3, 4, dps=15))

@@ -38,12 +38,12 @@ from ._sign import sign_certificate
 from ._walk import (
     _FUNCS,
     _LOG2_10,
-    _ArbBackend,
+    ArbBackend,
+    Undecided,
+    Walker,
     _eval_arb,
     _NeedTerms,
     _substitute,
-    _Undecided,
-    _Walker,
     _ZeroProver,
     evaluate_at,
 )
@@ -173,7 +173,7 @@ def _first_negative(expr: sympy.Expr, n: int, upto: int) -> tuple[int, mpmath.mp
 
 def _exact_to_mpf(a: sympy.Expr, dps: int) -> mpmath.mpf:
     with flint_ctx(int(dps * _LOG2_10) + 64, 1):
-        ball = _Walker(_ArbBackend(1), None).scalar(sympy.sympify(a))
+        ball = Walker(ArbBackend(1), None).scalar(sympy.sympify(a))
         return to_mpf(ball)
 
 
@@ -214,7 +214,7 @@ class _IntervalWalker(ps.MemoWalker):
     (-1, 1), tan's cosine excludes 0.  At c = 1 an argument may reach the boundary of asin, acos or a
     positive power exactly if it is strictly monotone towards it (so it stays inside on [lo, 1)).
     Kernels by construction (:func:`register_kernel`) are increasing and analytic on [0, 1): their
-    enclosure is [K(lo), K(hi)] from two point values.  Raises :class:`_Undecided` when the interval
+    enclosure is [K(lo), K(hi)] from two point values.  Raises :class:`Undecided` when the interval
     must be split and :class:`_Singular` when a condition provably fails.
     """
 
@@ -222,8 +222,8 @@ class _IntervalWalker(ps.MemoWalker):
         self.lo, self.hi, self.prec, self.at_one = lo, hi, prec, at_one
         self.X = flint.arb(lo).union(flint.arb(hi))
         self.memo: dict[int, Any] = {}
-        self.be = _ArbBackend(1)
-        self.consts = _Walker(self.be, None)
+        self.be = ArbBackend(1)
+        self.consts = Walker(self.be, None)
 
     def descend(self, e: sympy.Basic) -> bool:
         if is_known_kernel(e):
@@ -235,7 +235,7 @@ class _IntervalWalker(ps.MemoWalker):
     def point(self, e: sympy.Basic, x: Any) -> Any:
         """Ball of e at the point x (< 1), with strict conditions."""
         try:
-            is_series, v = _Walker(_ArbBackend(1), c, flint.arb(x))(e)
+            is_series, v = Walker(ArbBackend(1), c, flint.arb(x))(e)
         except (NotAnalyticError, DivergentSeriesError, _NeedTerms):
             raise _Singular(x) from None
         except HermiteRevError as exc:
@@ -251,7 +251,7 @@ class _IntervalWalker(ps.MemoWalker):
             lo_v = self.point(e, self.lo)
             hi_v = self.at_one[id(e)][1] if self.hi == 1 else self.point(e, self.hi)
             if not (lo_v.is_finite() and hi_v.is_finite()):
-                raise _Undecided
+                raise Undecided
             return _Enc(lo_v.union(hi_v), 1)
         if not e.args:
             return _Enc(self.consts.scalar(e), None)
@@ -281,20 +281,20 @@ class _IntervalWalker(ps.MemoWalker):
             ends = [getattr(flint.arb(x), name)() for x in (lo_end, hi_end)]
             value = ends[0].union(ends[1])
             if not value.is_finite():
-                raise _Undecided
+                raise Undecided
             return _Enc(value, a.mono * _INCREASING[name] if a.mono else 0)
         if name == "atanh":
             if not (B > -1 and B < 1):
-                raise _Undecided
+                raise Undecided
         elif name == "log":
             if not B > 0:
-                raise _Undecided
+                raise Undecided
         elif name == "tan":
             if B.cos().contains(0):
-                raise _Undecided
+                raise Undecided
         value = self.be.sfunc(name, B)
         if not value.is_finite():
-            raise _Undecided
+            raise Undecided
         mono = 0
         if name in _INCREASING and a.mono:
             mono = a.mono * _INCREASING[name]
@@ -328,9 +328,9 @@ class _IntervalWalker(ps.MemoWalker):
                 WD = _eval_arb(D, m + 1, self.prec, point=self.X)[m]
                 WP = _eval_arb(P, k * m + 1, self.prec, point=self.X)[k * m]
         except (HermiteRevError, _NeedTerms):
-            raise _Undecided from None
+            raise Undecided from None
         if WD.contains(0) or not (WD.is_finite() and WP.is_finite()):
-            raise _Undecided
+            raise Undecided
         return _Enc(WP / WD**k, 0)
 
     def _bounded(self, node: sympy.Basic, a: _Enc, low: Any, high: Any) -> tuple[Any, Any]:
@@ -339,12 +339,12 @@ class _IntervalWalker(ps.MemoWalker):
         if B > low and B < high:
             return B.lower(), B.upper()
         if self.hi != 1 or not a.mono:
-            raise _Undecided
+            raise Undecided
         v1 = self.at_one[id(node)][0]
         ok_high = B < high or (v1 == high and a.mono == 1)
         ok_low = B > low or (v1 == low and a.mono == -1)
         if not (ok_high and ok_low):
-            raise _Undecided
+            raise Undecided
         lo_end = B.lower() if B > low else flint.arb(low)
         hi_end = B.upper() if B < high else flint.arb(high)
         return lo_end, hi_end
@@ -378,7 +378,7 @@ class _IntervalWalker(ps.MemoWalker):
         if expo.is_Integer:
             m = int(expo)
             if m < 0 and B.contains(0):
-                raise _Undecided
+                raise Undecided
             value = B**m
             mono = a.mono
             if mono:
@@ -396,12 +396,12 @@ class _IntervalWalker(ps.MemoWalker):
         else:
             # may reach 0 only at c = 1, decreasingly, with a positive exponent (continuous there)
             if self.hi != 1 or a.mono != -1 or not expo.is_positive:
-                raise _Undecided
+                raise Undecided
             if self.at_one[id(base)][0] != 0:
-                raise _Undecided
+                raise Undecided
             upper = B.upper()
             if not upper > 0:
-                raise _Undecided
+                raise Undecided
             value = flint.arb(0).union(self.be.spow(flint.arb(upper), expo))
         mono = a.mono if a.mono is None or expo.is_positive else -a.mono
         return _Enc(value, mono)
@@ -413,7 +413,7 @@ def _values_at_one(expr: sympy.Expr, prec: int) -> dict[int, tuple[sympy.Expr, f
     out = {}
     new: dict[int, Any] = {}
     with flint_ctx(prec, 1):
-        consts = _Walker(_ArbBackend(1), None)
+        consts = Walker(ArbBackend(1), None)
         for e in postorder(expr):
             if e.is_Symbol and e == c:
                 v = sympy.Integer(1)
@@ -428,7 +428,7 @@ def _values_at_one(expr: sympy.Expr, prec: int) -> dict[int, tuple[sympy.Expr, f
             else:
                 try:
                     ball = consts.scalar(v)
-                except (HermiteRevError, _Undecided):
+                except (HermiteRevError, Undecided):
                     ball = flint.arb("nan")
             out[id(e)] = (v, ball)
     return out
@@ -471,7 +471,7 @@ def certify_convergence(expr: sympy.Expr, *, max_intervals: int = 4000) -> str:
                 _IntervalWalker(_arb_of_mpf(lo), _arb_of_mpf(hi) if hi < 1 else 1, prec, at_one)(expr)
         except _Singular as bad:
             raise _divergent(expr, f"c = {_show(bad.args[0])}") from None
-        except (_Undecided, ZeroDivisionError, ValueError):
+        except (Undecided, ZeroDivisionError, ValueError):
             if hi - lo < mpmath.mpf(2) ** -40 and hi < 1:
                 _probe(expr, lo, hi)
             if hi - lo < mpmath.mpf(2) ** -60:
@@ -507,7 +507,7 @@ def _probe(expr: sympy.Expr, lo: Any, hi: Any) -> None:
             walker.point(expr, _arb_of_mpf((lo + hi) / 2))
         except _Singular:
             raise _divergent(expr, where) from None
-        except (_Undecided, HermiteRevError):
+        except (Undecided, HermiteRevError):
             pass
         for e in postorder(expr):
             if not (e.is_Pow and e.exp.is_number and not (e.exp.is_Integer and e.exp >= 0)) or is_known_kernel(e.base):
@@ -515,7 +515,7 @@ def _probe(expr: sympy.Expr, lo: Any, hi: Any) -> None:
             try:
                 a = walker.point(e.base, _arb_of_mpf(lo))
                 b = walker.point(e.base, _arb_of_mpf(hi))
-            except (_Singular, _Undecided, HermiteRevError):
+            except (_Singular, Undecided, HermiteRevError):
                 continue
             if (a > 0 and b < 0) or (a < 0 and b > 0):
                 raise _divergent(expr, where)
@@ -536,6 +536,6 @@ def _valuation(D: sympy.Expr, terms: int = 12) -> int:
         if x.is_zero() or (x.contains(0) and prover(D, k)):
             continue
         if x.contains(0):
-            raise _Undecided
+            raise Undecided
         return k
-    raise _Undecided
+    raise Undecided

@@ -36,13 +36,13 @@ from .._core.registry import label_for
 from .._core.text import format_bound, format_value
 from ._tail import Tail, tail_bound
 from ._walk import (
-    _ArbBackend,
+    ArbBackend,
+    Undecided,
+    Walker,
     _ListBackend,
     _NeedTerms,
     _taylor_arb,
     _Timeout,
-    _Undecided,
-    _Walker,
 )
 
 
@@ -366,7 +366,7 @@ def _taylor_mpmath(expr: sympy.Expr, n: int, dps: int) -> TaylorCoeffs:
         N = n
         for _ in range(8):
             try:
-                is_series, value = _Walker(_ListBackend(N, ps.MpField()), c, want=n)(expr)
+                is_series, value = Walker(_ListBackend(N, ps.MpField()), c, want=n)(expr)
                 break
             except _NeedTerms as more:
                 N += more.extra
@@ -393,7 +393,7 @@ def _taylor_exact(expr: sympy.Expr, n: int, seconds: float | None = None) -> Tay
         try:
             for _ in range(8):
                 try:
-                    out["value"] = _Walker(_ListBackend(N, F), c, want=n)(expr)
+                    out["value"] = Walker(_ListBackend(N, F), c, want=n)(expr)
                     return
                 except _NeedTerms as more:
                     N += more.extra
@@ -413,7 +413,7 @@ def _taylor_exact(expr: sympy.Expr, n: int, seconds: float | None = None) -> Tay
         exc = out["error"]
         if isinstance(exc, _Timeout):
             raise refusal from None
-        if isinstance(exc, _Undecided):
+        if isinstance(exc, Undecided):
             raise HermiteRevError(f"cannot decide the sign of a constant term of {short(expr)} exactly") from None
         raise exc
     is_series, value = out["value"]
@@ -433,8 +433,8 @@ def _check_exact_against_balls(expr: sympy.Expr, values: Sequence[sympy.Expr]) -
     for k, (v, ball) in enumerate(zip(values, balls)):
         with flint_ctx(128, 1):
             try:
-                exact_ball = _Walker(_ArbBackend(1), None).scalar(sympy.sympify(v))
-            except (HermiteRevError, _Undecided):
+                exact_ball = Walker(ArbBackend(1), None).scalar(sympy.sympify(v))
+            except (HermiteRevError, Undecided):
                 continue
             if not exact_ball.overlaps(ball):
                 raise HermiteRevError(

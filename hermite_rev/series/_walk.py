@@ -4,12 +4,13 @@ Place: the first module of the series stage; imports only :mod:`hermite_rev._cor
 
 Index
 -----
-_ArbBackend, _ListBackend   series arithmetic over python-flint balls, or over a field (exact
-                            sympy numbers, plain mpmath numbers: the test oracle)
-_Walker                     the memoised DAG walk (each distinct node once, no recursion), with
-                            Laurent valuations for removable singularities
-_taylor_arb                 the coefficients as balls, at rising precision until each is proven
-evaluate_at                 a rigorous value of an expression at a point
+ArbBackend, _ListBackend   series arithmetic over python-flint balls, or over a field (exact
+                           sympy numbers, plain mpmath numbers: the test oracle)
+Walker                     the memoised DAG walk (each distinct node once, no recursion), with
+                           Laurent valuations for removable singularities
+Undecided                  raised where a sign cannot be decided at the working precision
+_taylor_arb                the coefficients as balls, at rising precision until each is proven
+evaluate_at                a rigorous value of an expression at a point
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ _NOT_ANALYTIC = (
 )
 
 
-class _Undecided(Exception):
+class Undecided(Exception):
     """A sign could not be decided at the current precision."""
 
 
@@ -88,7 +89,7 @@ _Timeout = ps.Timeout
 # --------------------------------------------------------------------------------------------
 
 
-class _ArbBackend:
+class ArbBackend:
     """python-flint balls; series are ``arb_series`` of length n."""
 
     def __init__(self, n: int) -> None:
@@ -161,7 +162,7 @@ class _ArbBackend:
         return x ** self.number_or_const(alpha)
 
     def number_or_const(self, alpha: Any) -> Any:
-        return _Walker(self, None).scalar(alpha)
+        return Walker(self, None).scalar(alpha)
 
     def const0(self, s: flint.arb_series) -> flint.arb:
         return coeff0(s)
@@ -170,12 +171,12 @@ class _ArbBackend:
         if x.is_zero():
             return 0
         if not x.is_finite():
-            raise _Undecided
+            raise Undecided
         if x > 0:
             return 1
         if x < 0:
             return -1
-        raise _Undecided
+        raise Undecided
 
     def sfunc(self, name: str, x: Any) -> Any:
         return getattr(x, name)()
@@ -249,7 +250,7 @@ class _ListBackend:
     def sign(self, x: Any) -> int | None:
         sgn = self.F.sign(x)
         if sgn is None:
-            raise _Undecided
+            raise Undecided
         return sgn
 
     def sfunc(self, name: str, x: Any) -> Any:
@@ -309,7 +310,7 @@ class _Lau:
         self.v, self.s, self.L = v, s, L
 
 
-class _Walker(ps.MemoWalker):
+class Walker(ps.MemoWalker):
     """Evaluate a sympy expression DAG as truncated (Laurent) power series in ``var``.
 
     ``walker(e)`` returns ``(is_series, value)`` with ``value`` a power series of the backend
@@ -377,7 +378,7 @@ class _Walker(ps.MemoWalker):
                 if self.prove_zero is not None and self.prove_zero(e, a.v + m):
                     state = True
                 else:
-                    raise _Undecided
+                    raise Undecided
             if not state:
                 break
             m += 1
@@ -543,12 +544,12 @@ class _ZeroProver:
         N = max(power + 2, 2)
         for _ in range(4):
             try:
-                walker = _Walker(_ListBackend(N, F), self.var)
+                walker = Walker(_ListBackend(N, F), self.var)
                 is_series, a = walker.value(node)
             except _NeedTerms as more:
                 N += more.extra
                 continue
-            except (_Timeout, _Undecided, HermiteRevError):
+            except (_Timeout, Undecided, HermiteRevError):
                 return False
             if not is_series:
                 return False
@@ -569,9 +570,9 @@ def _eval_arb(
     N = n
     for _ in range(8):
         with flint_ctx(prec, N):
-            backend = _ArbBackend(N)
+            backend = ArbBackend(N)
             try:
-                is_series, value = _Walker(backend, var, point, prove_zero=prover, want=n)(expr)
+                is_series, value = Walker(backend, var, point, prove_zero=prover, want=n)(expr)
             except _NeedTerms as more:
                 N += max(more.extra, 1)
                 continue
@@ -626,7 +627,7 @@ def _taylor_arb(expr: sympy.Expr, n: int, dps: int, var: sympy.Symbol = c) -> tu
     while prec <= cap:
         try:
             coeffs = _eval_arb(expr, n, prec, var=var, prover=prover)
-        except _Undecided:
+        except Undecided:
             prec *= 2
             continue
         missing = _shortfall(coeffs, need)
@@ -675,8 +676,8 @@ def evaluate_at(expr: KernelLike, point: RealLike, dps: int = 30) -> tuple[mpmat
     for _ in range(8):
         try:
             with flint_ctx(prec, 1):
-                value = _Walker(_ArbBackend(1), None).scalar(const)
-        except _Undecided:
+                value = Walker(ArbBackend(1), None).scalar(const)
+        except Undecided:
             prec *= 2
             continue
         except HermiteRevError as exc:
