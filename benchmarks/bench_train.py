@@ -47,7 +47,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this checkout's package
 import hermite_rev as hr
-from hermite_rev.experiments import _parity_data, parity_kernel, wine_data
+from hermite_rev.experiments import parity_kernel, wine_data
+from hermite_rev.experiments._data import parity_data
 from hermite_rev.nets import FCN, _blas_limiter, train
 
 BEFORE_DEFAULT = "4ca5140"  # main before the element-wise work of the one-hidden-layer nets
@@ -230,7 +231,7 @@ def time_torch(spec, X, Y, repeats, steps, threads, best):
 def nets(which, quick):
     """Yield (label, X, Y, spec, steps) per net (a generator: the first rows print early)."""
     if "parity" in which:
-        Xtr, ytr, _, _ = _parity_data(11, 0)
+        Xtr, ytr, _, _ = parity_data(11, 0)
         Y = ytr[:, None]
         _, _, eng = parity_kernel()
         steps = 30 if quick else 200

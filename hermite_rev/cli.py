@@ -16,7 +16,8 @@ spectrum figure and its decay table).
 
 Expressions are parsed safely with sympy (no ``eval``): the elementary functions, ``pi``, ``E``
 and the kernel constructors (``relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10)``...) are
-visible, nothing else.  Output is a human-readable table by default and JSON with ``--json``.
+visible, nothing else.  Output is a human-readable table by default and JSON with ``--json``;
+all of it is made here (the experiments, like every stage, return values and print no table).
 Bad input (and an output path that cannot be written) exits with status 2 and a one-line message.
 
 Sweeping commands (``family --best``, ``verify``, ``experiment``) take ``--scheduler
@@ -44,6 +45,7 @@ from .sweep import SweepTaskError
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from .experiments import ExperimentResult
     from .family import ActivationFamily
     from .lower import BestMember
     from .spectrum import Spectrum
@@ -435,7 +437,51 @@ def cmd_experiment(args: argparse.Namespace) -> None:
         print(f"hermite-rev experiment {args.name}: {FULL_RUN_NOTE[args.name]}", file=sys.stderr, flush=True)
     if args.trials is not None:
         options["trials"] = args.trials
-    experiments.run_experiment(args.name, fast=args.fast, as_json=args.json, out=args.out, **options)
+    figures = []
+
+    def report(result: ExperimentResult, path: str | os.PathLike[str]) -> None:
+        """The table (or JSON) as soon as the numbers are in, before the figure is written."""
+        table = _figure1_table if args.name == "figure1" else _experiment_table
+        _emit(args, result.to_json(), lambda: print(table(result), flush=True))
+        figures.append(path)
+
+    experiments.run_experiment(args.name, fast=args.fast, out=args.out, report=report, **options)
+    if not args.json:
+        for path in figures:  # once the figure is written
+            print(f"figure: {path}")
+
+
+def _experiment_table(result: ExperimentResult) -> str:
+    """The table of ``parity`` / ``mimic``: mean ± std over trials per network, then the curve distances."""
+    rows = [f"{'network':34s} {'train MSE':>20s} {'test MSE':>20s} {'train acc':>14s} {'test acc':>14s} {'s':>7s}"]
+    for name, r in result.items():
+        rows.append(
+            f"{name:34s} {r['train_mse']:9.3g} ± {r['train_mse_std']:<8.2g} {r['test_mse']:9.3g} ± "
+            f"{r['test_mse_std']:<8.2g} {r['train_acc']:6.3f} ± {r['train_acc_std']:<5.3f} "
+            f"{r['test_acc']:6.3f} ± {r['test_acc_std']:<5.3f} {r['seconds']:7.1f}"
+        )
+    if result.distance:
+        rows.append("curve distance (RMS of log10 MSE difference over epochs):")
+        for name, d in result.distance.items():
+            rows.append(f"  {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in d.items()))
+    return "\n".join(rows)
+
+
+def _figure1_table(result: ExperimentResult) -> str:
+    """The table of ``figure1``: b_0..b_5, tail bound, kernel errors, least-squares b_k per target."""
+    rows = [
+        f"{'target':15s} {'kind':5s} "
+        + " ".join(f"{'b_' + str(k):>8s}" for k in range(6))
+        + f" {'tail bound':>10s} {'|emp - K|':>9s} {'|emp - K_n|':>11s}  b_k of a degree-5 least-squares fit"
+    ]
+    for name, r in result.items():
+        rows.append(
+            f"{name:15s} {r['kind']:5s} "
+            + " ".join(f"{v:8.4f}" for v in r["b"])
+            + f" {r['tail_bound']:10.2e} {r['max_abs_error']:9.2e} {r['max_abs_error_vs_truncated']:11.2e}  "
+            + " ".join(f"{v:.4f}" for v in r["b_lsq5"])
+        )
+    return "\n".join(rows)
 
 
 def cmd_spectrum(args: argparse.Namespace) -> None:

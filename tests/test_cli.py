@@ -136,9 +136,9 @@ def test_spectrum_with_decay(capsys):
 
 def test_figures_command(capsys, tmp_path, monkeypatch):
     # the training figure (a real fast mimic run) is covered by tests/test_plots.py; here only the wiring
-    import hermite_rev.experiments
+    from hermite_rev.experiments import _run
 
-    monkeypatch.setattr(hermite_rev.experiments, "mimic", lambda fast, out: open(out, "wb").write(b"png"))
+    monkeypatch.setattr(_run, "mimic", lambda fast, out: open(out, "wb").write(b"png"))
     rc, out, _ = run(capsys, "figures", "--out", str(tmp_path), "--fast", "--format", "png")
     assert rc == 0
     assert (tmp_path / "kernel.png").stat().st_size > 5_000

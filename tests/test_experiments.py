@@ -1,11 +1,19 @@
 """Tests of hermite_rev.experiments (fast variants; the full runs are slow-marked)."""
 
+import copy
 import json
+import pickle
 
 import numpy as np
 import pytest
 
-from hermite_rev import experiments
+from hermite_rev import cli, experiments
+from hermite_rev.cli import _experiment_table, _figure1_table
+from hermite_rev.experiments import _run
+from hermite_rev.experiments._data import parity_data
+from hermite_rev.experiments._figures import mimic_figure, parity_figure
+from hermite_rev.experiments._result import ExperimentRun
+from hermite_rev.experiments._trials import calibrate, infinite_width, run_trials
 
 KEYS = {"train_mse", "test_mse", "train_acc", "test_acc", "seconds", "train_mse_std", "test_acc_std"}
 
@@ -36,11 +44,20 @@ def test_parity_fast():
     assert r["1HL engineered"]["test_acc"] > 0.9
     assert r["1HL sin(6z)/2"]["test_acc"] > 0.9
     assert r["4HL ReLU"]["test_acc"] < 0.6
+    # a value: it crosses process boundaries and JSON unchanged, and cannot be changed
+    assert pickle.loads(pickle.dumps(r)) == r and copy.deepcopy(r) == r
+    assert json.loads(json.dumps(r)) == r
+    with pytest.raises(TypeError, match="immutable"):
+        r["4HL ReLU"]["test_acc"] = 1.0
 
 
-def test_mimic_fast_and_cli_helper(tmp_path, capsys):
+def test_mimic_fast_and_cli_helper(tmp_path, capsys, monkeypatch):
     out = tmp_path / "mimic.png"
-    r = experiments.run_experiment("mimic", fast=True, as_json=True, out=str(out))
+    returned = []
+    run = experiments.run_experiment
+    monkeypatch.setattr(experiments, "run_experiment", lambda *a, **k: returned.append(run(*a, **k)))
+    assert cli.main(["experiment", "mimic", "--fast", "--json", "--out", str(out)]) == 0
+    (r,) = returned
     printed = json.loads(capsys.readouterr().out)
     assert out.exists()
     names = {"1HL ReLU", "4HL ReLU", "1HL mimic (Hermite, 24 terms)"}
@@ -67,14 +84,62 @@ def test_experiment_result_is_a_dict_of_networks(capsys):
     assert r.to_json() == {"networks": dict(r), "distance": r.distance, "info": r.info}
     assert "distance=" in repr(r)
     metrics = {k: 0.5 for k in experiments.METRICS} | {k + "_std": 0.0 for k in experiments.METRICS}
-    table = experiments._table(experiments.ExperimentResult({"1HL ReLU": metrics}, distance=r.distance))
+    table = _experiment_table(experiments.ExperimentResult({"1HL ReLU": metrics}, distance=r.distance))
     assert table.count("\n") == 3 and "1HL ReLU" in table and "curve distance" in table and "x 1.000" in table
-    assert "curve distance" not in experiments._table(experiments.ExperimentResult({"1HL ReLU": metrics}))
-    import copy
-    import pickle
-
+    assert "curve distance" not in _experiment_table(experiments.ExperimentResult({"1HL ReLU": metrics}))
     for r2 in (copy.deepcopy(r), pickle.loads(pickle.dumps(r))):
         assert r2 == r and r2.distance == r.distance and r2.info == r.info
+
+
+def test_experiment_result_is_an_immutable_value():
+    rows = {"net": {"test_acc": 0.5, "b": [0.5, 0.25]}, "net (infinite width)": {"test_acc": 0.75}}
+    r = experiments.ExperimentResult(rows, distance={"net": {"test_mse vs ref": 0.1}}, info={"data": "wine"})
+    # still a dict for users, nested rows too; lists are frozen into tuples
+    assert isinstance(r, dict) and isinstance(r["net"], dict) and isinstance(r.distance["net"], dict)
+    assert r["net"]["b"] == (0.5, 0.25) and dict(r["net (infinite width)"]) == {"test_acc": 0.75}
+    # every mutation is refused, at every level; a copy is a plain dict to change
+    for target in (r, r["net"], r.distance, r.distance["net"], r.info):
+        with pytest.raises(TypeError, match="immutable"):
+            target["x"] = 1
+        for mutate in (
+            lambda d: d.__delitem__(next(iter(d))),
+            lambda d: d.update(x=1),
+            lambda d: d.setdefault("x", 1),
+            lambda d: d.pop(next(iter(d))),
+            lambda d: d.popitem(),
+            lambda d: d.clear(),
+            lambda d: d.__ior__({"x": 1}),
+        ):
+            with pytest.raises(TypeError, match="immutable"):
+                mutate(target)
+    with pytest.raises(AttributeError, match="immutable"):
+        r.distance = None
+    with pytest.raises(AttributeError, match="immutable"):
+        r.extra = 1
+    assert r == experiments.ExperimentResult(rows, distance={"net": {"test_mse vs ref": 0.1}}, info={"data": "wine"})
+    changed = dict(r)
+    changed["new"] = {}
+    assert "new" not in r
+    # equality by value, attributes included; hashable like any immutable value
+    same = experiments.ExperimentResult(rows, distance={"net": {"test_mse vs ref": 0.1}}, info={"data": "wine"})
+    assert r == same and hash(r) == hash(same) and not (r != same)
+    assert r != experiments.ExperimentResult(rows, distance={"net": {"test_mse vs ref": 0.2}}, info={"data": "wine"})
+    assert r != experiments.ExperimentResult(rows, distance={"net": {"test_mse vs ref": 0.1}})
+    assert r == {"net": {"test_acc": 0.5, "b": (0.5, 0.25)}, "net (infinite width)": {"test_acc": 0.75}}
+    # pickle and deepcopy round trips: equal values of the same types, still immutable
+    for r2 in (pickle.loads(pickle.dumps(r)), copy.deepcopy(r), copy.copy(r)):
+        assert r2 == r and type(r2) is experiments.ExperimentResult and type(r2["net"]) is experiments.FrozenDict
+        assert r2.distance == r.distance and r2.info == r.info and type(r2.info) is experiments.FrozenDict
+        with pytest.raises(TypeError):
+            r2["net"]["test_acc"] = 1.0
+    assert pickle.loads(pickle.dumps(r["net"])) == r["net"]
+    # JSON round trips: the dict of networks, and to_json (what --json prints)
+    assert json.loads(json.dumps(r)) == {
+        "net": {"test_acc": 0.5, "b": [0.5, 0.25]},
+        "net (infinite width)": {"test_acc": 0.75},
+    }
+    back = json.loads(json.dumps(r.to_json()))
+    assert experiments.ExperimentResult(back["networks"], distance=back["distance"], info=back["info"]) == r
 
 
 def _fake_curves():
@@ -98,12 +163,12 @@ def test_figures_keep_the_users_matplotlib_backend(tmp_path, monkeypatch):
     monkeypatch.setenv("DISPLAY", ":0")
     curves = _fake_curves()
     result = experiments.ExperimentResult({name: {"test_acc": 0.7} for name in curves})
-    experiments._parity_figure(result, curves, str(tmp_path / "p.png"), 3)
-    experiments._mimic_figure(curves, str(tmp_path / "m.png"), 16)
+    parity_figure(result, curves, str(tmp_path / "p.png"), 3)
+    mimic_figure(curves, str(tmp_path / "m.png"), 16)
     assert calls == []
     assert (tmp_path / "p.png").stat().st_size > 1000 and (tmp_path / "m.png").stat().st_size > 1000
     monkeypatch.delenv("DISPLAY")
-    experiments._mimic_figure(curves, str(tmp_path / "m2.png"), 16)
+    mimic_figure(curves, str(tmp_path / "m2.png"), 16)
     assert calls == []
     assert (tmp_path / "m2.png").stat().st_size > 1000
 
@@ -143,21 +208,19 @@ def _tiny_tasks(trials):
             widths=[16], activation="sin6", sigma_w=1.0, sigma_b=0.0, lr=0.1, epochs=20, stop_mse=None, eval_every=5
         ),
     }
-    return [
-        {"data": experiments._parity_data(4, t), "seed": t, "dtype": np.float32, "nets": nets} for t in range(trials)
-    ]
+    return [{"data": parity_data(4, t), "seed": t, "dtype": np.float32, "nets": nets} for t in range(trials)]
 
 
 def test_estimate_and_progress_are_printed(capsys):
     tasks = _tiny_tasks(3)
-    results = experiments._run_trials(tasks, True, "tiny (full run: test)", 5, workers=1)
+    results = run_trials(tasks, True, "tiny (full run: test)", 5, workers=1)
     err = capsys.readouterr().err
     assert "tiny (full run: test): 3 trial(s) x 2 networks on 1 local process(es); estimated time at most" in err
     assert "5-epoch calibration" in err and "1HL ReLU" in err and "ms/epoch" in err
     assert "6/6" in err  # the bar counts trials x networks
     assert len(results) == 3 and set(results[0]) == {"1HL ReLU", "1HL sin(6z)/2"}
     # silent without progress; the results do not depend on it
-    again = experiments._run_trials(tasks, False, "tiny", 5, workers=1)
+    again = run_trials(tasks, False, "tiny", 5, workers=1)
     assert capsys.readouterr().err == ""
     for r1, r2 in zip(results, again):
         for name in r1:
@@ -166,7 +229,7 @@ def test_estimate_and_progress_are_printed(capsys):
 
 def test_estimate_is_calibration_times_epoch_caps():
     tasks = _tiny_tasks(2)
-    per_epoch = experiments._calibrate(tasks[0], 5)
+    per_epoch = calibrate(tasks[0], 5)
     assert set(per_epoch) == set(tasks[0]["nets"]) and all(0 < t < 1 for t in per_epoch.values())
     est = experiments.estimate_seconds(per_epoch, tasks[0]["nets"], 2)
     assert est == pytest.approx(2 * (30 * per_epoch["1HL ReLU"] + 20 * per_epoch["1HL sin(6z)/2"]))
@@ -177,13 +240,11 @@ def test_cli_says_full_run(capsys, monkeypatch):
 
     seen = {}
 
-    def fake(fast, out, **kw):
+    def fake(fast, **kw):
         seen.update(fast=fast, **kw)
-        r = experiments.ExperimentResult({})
-        r._draw = lambda path: None
-        return r
+        return ExperimentRun(experiments.ExperimentResult({}), lambda path: None)
 
-    monkeypatch.setattr(experiments, "parity", fake)
+    monkeypatch.setitem(_run.RUNNERS, "parity", fake)
     assert cli.main(["experiment", "parity", "--trials", "3"]) in (0, None)
     err = capsys.readouterr().err
     assert "the full run at the paper's scale" in err and "estimated time" in err
@@ -221,7 +282,14 @@ def test_mimic_on_user_data(tmp_path):
 def test_figure1_small(tmp_path, capsys):
     names = ["4HL ReLU NTK", "c^3", "c^4 + c", "cosh(2c)"]
     r = experiments.run_experiment(
-        "figure1", out=str(tmp_path / "f1.png"), width=2**12, n=12, dps=20, progress=False, targets=names
+        "figure1",
+        out=str(tmp_path / "f1.png"),
+        report=lambda result, path: print(_figure1_table(result)),
+        width=2**12,
+        n=12,
+        dps=20,
+        progress=False,
+        targets=names,
     )
     printed = capsys.readouterr().out
     assert list(r) == names
@@ -270,7 +338,7 @@ def test_infinite_width_rows_follow_the_kernel_regime_formula():
     Xtr, ytr, Xte, yte = X[:20], y[:20], X[20:], y[20:]
     tasks = [{"data": (Xtr, ytr, Xte, yte)}]
     results = [{"net": ({"epochs": 50}, None)}]
-    rows = experiments._infinite_width({"net": [0.0, 1.0, 1.0]}, tasks, results, {"net": {"lr": 0.3}})
+    rows = infinite_width({"net": [0.0, 1.0, 1.0]}, tasks, results, {"net": {"lr": 0.3}})
     row = rows["net (infinite width)"]
 
     def theta(A, B):

@@ -305,7 +305,7 @@ def test_cli_sweep_flags_reach_the_experiment(monkeypatch, capsys):
 
     seen = {}
 
-    def fake_run(name, fast, as_json, out, **options):
+    def fake_run(name, fast, out, report, **options):
         seen.update(options)
 
     monkeypatch.setattr(experiments, "run_experiment", fake_run)

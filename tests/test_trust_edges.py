@@ -359,10 +359,12 @@ def test_cli_refuses_unwritable_output_before_computing(capsys, tmp_path, monkey
 
 def test_experiment_prints_table_before_writing_figure(capsys, tmp_path, monkeypatch):
     from hermite_rev import experiments
+    from hermite_rev.experiments import _run
+    from hermite_rev.experiments._result import ExperimentRun
 
     drawn = []
 
-    def fake(fast=False, out=None, **options):
+    def fake(fast=False, **options):
         res = experiments.ExperimentResult(
             {
                 "net": {
@@ -383,10 +385,9 @@ def test_experiment_prints_table_before_writing_figure(capsys, tmp_path, monkeyp
             drawn.append(capsys.readouterr().out)  # what was printed before the figure
             open(path, "w").close()
 
-        res._draw = draw
-        return res
+        return ExperimentRun(res, draw)
 
-    monkeypatch.setattr(experiments, "parity", fake)
+    monkeypatch.setitem(_run.RUNNERS, "parity", fake)
     target = tmp_path / "newdir" / "x.png"
     rc, out, err = _cli(capsys, "experiment", "parity", "--fast", "--out", str(target))
     assert rc == 0, err
