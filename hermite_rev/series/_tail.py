@@ -159,7 +159,7 @@ def _first_negative(expr: sympy.Expr, n: int, upto: int) -> tuple[int, mpmath.mp
         try:
             with flint_ctx(prec, upto):
                 balls = _eval_arb(expr, upto, prec)
-        except (_Undecided, HermiteRevError, ZeroDivisionError, ValueError):
+        except (Undecided, HermiteRevError, ZeroDivisionError, ValueError):
             prec *= 2
             continue
         for k in range(n, min(upto, len(balls))):
