@@ -23,6 +23,7 @@ ICML 2022, arXiv:2106.03186.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ from ._core.errors import HermiteRevError
 from ._core.exprs import z
 from ._core.text import short
 from ._core.validate import check_kind, public
+from ._hermite_balls import BallRefusal, ball_hermite
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -421,8 +423,11 @@ class HermiteCoeffs:
     """Forward Hermite coefficients b_k = E[phi(Z) h_k(Z)].
 
     ``values`` (mpmath, correct to ``dps`` digits unless ``errors`` says otherwise),
-    ``errors`` absolute error bounds (estimates when ``method == "quadrature"``),
-    ``exact`` exact sympy numbers or None, ``method`` "exact" or "quadrature".
+    ``errors`` absolute error bounds (proven when ``rigorous``; estimates when
+    ``method == "quadrature"``), ``exact`` exact sympy numbers or None, ``method`` "exact",
+    "ball quadrature" (proven by ball arithmetic, :mod:`hermite_rev._hermite_balls`) or
+    "quadrature" (mpmath's tanh-sinh, error estimates), ``rigorous`` True when every error is
+    proven, ``detail`` how the balls were proven (or why they could not be).
     """
 
     expr: sympy.Expr
@@ -431,6 +436,8 @@ class HermiteCoeffs:
     exact: tuple | None
     dps: int
     method: str
+    rigorous: bool = False
+    detail: str = ""
 
     def __len__(self) -> int:
         return len(self.values)
@@ -449,8 +456,14 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
     Exact (sympy) for piecewise functions whose pieces are polynomials times exponentials of
     linear functions (this covers polynomials, ReLU / shifted ReLU / leaky ReLU / step / abs
     via ``Max``, ``Heaviside``, ``Abs``, and exp, sin, cos, sinh, cosh of linear arguments on
-    the whole line).  Anything else (tanh, erf, sigmoid, ...) is integrated by mpmath's
-    tanh-sinh quadrature with breakpoints at the kinks, and the error estimate is reported.
+    the whole line).  Anything else (tanh, erf, sigmoid, GELU, swish, softplus, Mish, ...) is
+    integrated in ball arithmetic with proven error bounds (``method == "ball quadrature"``:
+    Gauss--Legendre panels split at the kinks, Bernstein-ellipse bounds, a Gaussian tail bound
+    from a proven growth envelope; see :mod:`hermite_rev._hermite_balls`), every coefficient
+    proven to ``dps`` digits (a coefficient zero by symmetry is an exact 0).  Where no proof can
+    be built (no growth envelope, a singularity on the line, ...) mpmath's tanh-sinh quadrature
+    reports its error *estimate* (``method == "quadrature"``, ``rigorous`` False, ``detail``
+    says why).
 
     Parameters
     ----------
@@ -467,7 +480,8 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
     Returns
     -------
     HermiteCoeffs
-        Sequence of n mpmath numbers with ``.errors``, ``.exact`` and ``.method``.
+        Sequence of n mpmath numbers with ``.errors``, ``.exact``, ``.method`` and
+        ``.rigorous``.
 
     Examples
     --------
@@ -495,12 +509,25 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
                 ) from None
     if exact_vals is not None:
         with mpmath.workdps(dps):
-            values = tuple(mpmath.mpf(sympy.N(v, dps + 10)) for v in exact_vals)
+            values = tuple(_real_number(v, dps) for v in exact_vals)
             errors = tuple(abs(v) * mpmath.mpf(10) ** (-dps) for v in values)
-        return HermiteCoeffs(phi, values, errors, tuple(exact_vals), dps, "exact")
-    _check_gaussian_integrable(phi, n)
-    qvalues, qerrors = _quad_hermite(phi, n, dps)
-    return HermiteCoeffs(phi, tuple(qvalues), tuple(qerrors), None, dps, "quadrature")
+        return HermiteCoeffs(phi, values, errors, tuple(exact_vals), dps, "exact", rigorous=True)
+    try:
+        balls = ball_hermite(phi, n, dps)
+    except BallRefusal as why:
+        _check_gaussian_integrable(phi, n)
+        qvalues, qerrors = _quad_hermite(phi, n, dps)
+        return HermiteCoeffs(phi, tuple(qvalues), tuple(qerrors), None, dps, "quadrature", detail=f"not proven: {why}")
+    return HermiteCoeffs(phi, balls.values, balls.errors, None, dps, "ball quadrature", rigorous=True, detail=balls.method)
+
+
+def _real_number(v: sympy.Expr, dps: int) -> mpmath.mpf:
+    """An exact real number to ``dps + 10`` digits (its imaginary part is proven zero by
+    :func:`_exact_hermite`; evaluating erfc at complex points may leave a rounding residue)."""
+    x = sympy.N(v, dps + 10)
+    if not x.is_real:
+        x = sympy.re(x)
+    return mpmath.mpf(x)
 
 
 def _check_gaussian_integrable(phi: sympy.Expr, n: int) -> None:
@@ -509,7 +536,8 @@ def _check_gaussian_integrable(phi: sympy.Expr, n: int) -> None:
     Three checks, each of which *proves* a problem when it fires (up to the sampling): phi is
     complex somewhere on the line; phi has a real singular point s where |phi(z)| |z - s| does
     not go to 0 (not integrable there: 1/z, log-free poles); or
-    log|phi(z)| - z^2/2 + (n + 1) log|z| stays >= 0 at |z| = 20 and 40 (the Gaussian does not
+    log|phi(z)| - z^2/2 + (n + 1) log|z| stays >= 0 at |z| = Z and 2Z, Z = max(20, 4 sqrt(n + 1))
+    (far enough that bounded and polynomially growing phi pass at every n; the Gaussian does not
     tame the growth of phi h_{n-1}: exp(z^2), exp(z^3), exp(z^2/2)/(1+z^2) for n >= 2, ...).
     Quadrature would return finite garbage instead.
     """
@@ -551,12 +579,13 @@ def _check_gaussian_integrable(phi: sympy.Expr, n: int) -> None:
                 f"({short(sing, 80)}); "
                 f"its Gaussian integrability cannot be checked"
             )
+        far = max(20, 4 * math.isqrt(n + 1) + 4)  # beyond it z^2/2 > 4 (n + 1) log z: polynomials pass
         for sgn in (1, -1):
             r = [
                 mpmath.log(value(sgn * x)) - mpmath.mpf(x) ** 2 / 2 + (n + 1) * mpmath.log(x)
                 if value(sgn * x) > 0
                 else -mpmath.inf
-                for x in (20, 40)
+                for x in (far, 2 * far)
             ]
             if r[0] >= 0 and r[1] >= r[0]:
                 raise HermiteRevError(
@@ -653,7 +682,10 @@ def kernel_of(
     Returns
     -------
     TaylorCoeffs
-        n numbers with ``.errors`` (``.rigorous`` is False on the generic path).
+        n numbers with ``.errors``.  ``.rigorous`` is True when every layer's Hermite
+        coefficients and Gaussian moments are proven (closed forms or ball quadrature) and every
+        layer's variance is exact: always at depth 1; deeper only when the moments have closed
+        forms (a rounded variance is not yet carried as a ball).
     """
     from ._core.limits import check_size
     from .activations import activation_expr
@@ -758,13 +790,16 @@ def _generic_kernel_of(
 
     def ball(value: Any, err: Any = 0) -> flint.arb:
         x = flint.arb(mpmath.mpf(sympy.N(value, wdps + 5)) if isinstance(value, sympy.Basic) else value)
+        if isinstance(value, sympy.Basic) and not value.is_Integer:  # evalf's rounding at wdps + 5 digits
+            err = abs(mpmath.mpf(sympy.N(value, 15))) * mpmath.mpf(10) ** -(wdps + 3) + err
         return flint.arb(x, flint.arb(err) + x.rad()) if err else x
 
     with flint_ctx(int((wdps + 5) * 3.33), n), mpmath.workdps(wdps):
         S, T = flint.arb_series([0, 1], prec=n), flint.arb_series([0], prec=n)
         q = sympy.Integer(1)  # pre-activation variance (exact when possible)
         S1, T1 = mpmath.mpf(1), mpmath.mpf(0)  # the kernels at c = 1
-        for _ in range(depth):
+        proven = True  # every input of every layer proven (balls or exact) and every variance exact
+        for layer in range(depth):
             S = S * ball(sw2) + ball(sb2)
             T = S + T * ball(sw2)
             q = _rational_variance(sw2 * q + sb2, wdps + 15)
@@ -773,29 +808,34 @@ def _generic_kernel_of(
             rho = S / ball(q)
             centred = coeff0(rho).is_zero()
             phi_q = phi.subs(z, sympy.sqrt(q) * z)
-            second, second_err, second_exact = gaussian_expectation(phi_q**2, wdps)
+            moment = hermite_coeffs(phi_q**2, 1, wdps)
+            second, second_err, second_exact = moment[0], moment.errors[0], (moment.exact or (None,))[0]
+            proven = proven and moment.rigorous
             if ntk:
                 assert dphi is not None
                 dphi_q = sympy.sqrt(q) * dphi.subs(z, sympy.sqrt(q) * z)
-                dsecond, dsecond_err, _ = gaussian_expectation(dphi_q**2, wdps)
+                dmoment = hermite_coeffs(dphi_q**2, 1, wdps)
+                dsecond, dsecond_err, proven = dmoment[0], dmoment.errors[0], proven and dmoment.rigorous
             M = n if centred else max(2 * n, 60)
             while True:
                 hc = hermite_coeffs(phi_q, M, wdps)
                 sq = [v * v for v in hc.values]
+                sq_err = [2 * abs(v) * e + e * e for v, e in zip(hc.values, hc.errors)]
                 if centred:  # rho(c) has no constant term: terms k >= n cannot reach c^(n-1)
                     trunc = dtrunc = [mpmath.mpf(0)] * n
                     break
-                tail = max(mpmath.mpf(0), second - mpmath.fsum(sq)) + second_err
+                tail = max(mpmath.mpf(0), second - mpmath.fsum(sq)) + second_err + mpmath.fsum(sq_err)
                 trunc = _truncation_bounds(rho, n, M, tail)
                 dtrunc = [mpmath.mpf(0)] * n
                 if ntk:
                     dtail = max(mpmath.mpf(0), dsecond - mpmath.fsum(k * s for k, s in enumerate(sq))) + dsecond_err
+                    dtail += mpmath.fsum(k * e for k, e in enumerate(sq_err))
                     dtrunc = [t / qm for t in _truncation_bounds(rho, n, M, dtail, shift=1)]
                 worst = max(max(trunc), max(dtrunc) * qm)
                 if M >= max(8 * n, 128) or worst < mpmath.mpf(10) ** (-dps - 2) * max(second, 1):
                     break
                 M *= 2
-            sq_err = [2 * abs(v) * e + e * e for v, e in zip(hc.values, hc.errors)]
+            proven = proven and hc.rigorous
             dual = _horner([ball(s, e) for s, e in zip(sq, sq_err)], rho, n)
             S = _fuzz(dual, trunc, n)
             if ntk:
@@ -805,6 +845,7 @@ def _generic_kernel_of(
                 T = T * _fuzz(ddual, dtrunc, n)
                 T1 = T1 * dsecond / qm
             q = second_exact if second_exact is not None else sympy.Rational(mpmath.nstr(second, wdps + 5))
+            proven = proven and (second_exact is not None or layer == depth - 1)  # a rounded variance: not proven
             S1 = second
         S = S * ball(swl2) + ball(sbl2)
         T = S + T * ball(swl2)
@@ -820,9 +861,10 @@ def _generic_kernel_of(
         bound = estimate + mpmath.fsum(errors) + abs(K1) * mpmath.mpf(10) ** (-dps)
         K1 = +K1
     expr = sympy.Symbol(f"{kind.upper()}[{short(phi, 80)}; depth={depth}]")
-    tail = Tail(bound=bound, estimate=estimate, k1=K1, rigorous=False)
+    sign = "by construction: the NNGP/NTK of an activation has non-negative Taylor coefficients"
+    tail = Tail(bound=bound, estimate=estimate, k1=K1, rigorous=proven, sign=sign if proven else "")
     return TaylorCoeffs(
-        values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=False, engine="hermite", tail=tail
+        values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=proven, engine="hermite", tail=tail
     )
 
 
