@@ -518,7 +518,9 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
         _check_gaussian_integrable(phi, n)
         qvalues, qerrors = _quad_hermite(phi, n, dps)
         return HermiteCoeffs(phi, tuple(qvalues), tuple(qerrors), None, dps, "quadrature", detail=f"not proven: {why}")
-    return HermiteCoeffs(phi, balls.values, balls.errors, None, dps, "ball quadrature", rigorous=True, detail=balls.method)
+    return HermiteCoeffs(
+        phi, balls.values, balls.errors, None, dps, "ball quadrature", rigorous=True, detail=balls.method
+    )
 
 
 def _real_number(v: sympy.Expr, dps: int) -> mpmath.mpf:
