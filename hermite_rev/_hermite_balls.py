@@ -563,6 +563,10 @@ def ball_hermite(phi: sympy.Expr, n: int, dps: int, q: Any = 1, *, max_rounds: i
                 tau[k] = max(floor, min(tau[k], float(r)) * 10.0 ** -(dps + 2))
         if at_floor and not worst:
             break
+    open_ks = [k for k in range(n) if not (zero[k] or proven[k])]
+    if open_ks:
+        ks = ", ".join(map(str, open_ks[:8])) + (", ..." if len(open_ks) > 8 else "")
+        how += f"; not proven to {dps} digits (balls reported with their radius): b_k for k = {ks}"
     return _result(mids, rads, proven, zero, dps, how)
 
 
