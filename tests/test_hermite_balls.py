@@ -46,8 +46,9 @@ def oracle(phi, n, kinks=(), dps=60):
         return [mpmath.quad(lambda x, k=k: values(x)[k], pts) for k in range(n)]
 
 
-def check_against(b, want, dps, slack=mpmath.mpf(10) ** -55):
+def check_against(b, want, dps):
     """Each ball holds the oracle value; each proven radius is <= 10^-dps relative."""
+    slack = mpmath.mpf(10) ** -55
     with mpmath.workdps(max(dps, 30) + 30):
         for k, (v, e, w) in enumerate(zip(b.values, b.errors, want)):
             assert abs(v - w) <= e + slack, (k, v, w, e)
@@ -211,7 +212,9 @@ _GROWING = [lambda x: sympy.log(1 + sympy.exp(x)), lambda x: x * sympy.tanh(x), 
 
 def _kink_leaf():
     # relu / Abs of a shifted z: the oracle splits at the shift
-    t = st.fractions(min_value=-2, max_value=2, max_denominator=4).map(lambda f: sympy.Rational(f.numerator, f.denominator))
+    t = st.fractions(min_value=-2, max_value=2, max_denominator=4).map(
+        lambda f: sympy.Rational(f.numerator, f.denominator)
+    )
     return st.tuples(st.sampled_from(["relu", "abs"]), t).map(
         lambda p: (sympy.Max(0, z - p[1]) if p[0] == "relu" else sympy.Abs(z - p[1]), (p[1],))
     )
