@@ -132,6 +132,8 @@ def parity_zeros(phi: sympy.Expr) -> tuple[int | None, int | None]:
     """
     if len(phi.atoms(sympy.Function)) + len(phi.args) > 60:
         return (None, None)
+    if phi.has(sympy.Max, sympy.Min):  # Max(a, b) = (a + b + |a - b|)/2: the parts separate
+        phi = phi.rewrite(sympy.Abs)
     m = phi.subs(z, -z)
     return (_poly_degree(phi + m), _poly_degree(phi - m))
 
@@ -506,6 +508,10 @@ def _radius(log_value: float) -> arb:
 def ball_hermite(phi: sympy.Expr, n: int, dps: int, q: Any = 1, *, max_rounds: int = 6) -> BallHermite:
     r"""Proven balls for :math:`b_k = E[\phi(\sqrt q\, Z) h_k(Z)]`, k < n, to ``dps`` digits.
 
+    ``q`` is a positive number (a sympy number, int, or an exact constant expression) or a
+    python-flint ``arb`` ball: then every ball holds :math:`b_k(q)` for every q in it (the
+    variance of a deep layer), and the rounds stop when the width of q dominates.
+
     Raises :class:`BallRefusal` (one line) when phi has no proven growth envelope, is not
     real, has a kink whose sign cannot be isolated, a function the compiler does not know, or
     a singularity on the real line.
@@ -521,9 +527,10 @@ def ball_hermite(phi: sympy.Expr, n: int, dps: int, q: Any = 1, *, max_rounds: i
     phi = sympy.sympify(phi)
     if phi.free_symbols - {z}:
         raise BallRefusal(f"activation {short(phi, 60)} has free symbols other than z")
-    q = sympy.sympify(q)
+    if not isinstance(q, arb):
+        q = sympy.sympify(q)
     with flint_ctx(128, flint.ctx.cap):
-        qb = constant(q)
+        qb = q if isinstance(q, arb) else constant(q)
         if not qb > 0:
             raise BallRefusal(f"the pre-activation variance must be positive, got q = {short(q, 40)}")
         s_up = upper_float(qb.sqrt())
@@ -551,9 +558,11 @@ def ball_hermite(phi: sympy.Expr, n: int, dps: int, q: Any = 1, *, max_rounds: i
         at_floor = all(tau[k] <= floor for k in range(n) if need[k])
         new_mids, new_rads, how, worst = _round(phi, q, env, n, tau, need, scale, extra_bits)
         extra_bits += worst
+        before = max((rads[k] for k in range(n) if need[k]), default=arb(0))
         for k in range(n):  # every round's balls hold b_k: keep the tightest
             if new_rads[k] < rads[k]:
                 mids[k], rads[k] = new_mids[k], new_rads[k]
+        stalled = not 4 * max((rads[k] for k in range(n) if need[k]), default=arb(0)) < before
         for k in np.flatnonzero(need).tolist():
             m, r = mids[k], rads[k]
             if abs(m) > r and r * arb(10) ** dps <= abs(m):
@@ -562,7 +571,7 @@ def ball_hermite(phi: sympy.Expr, n: int, dps: int, q: Any = 1, *, max_rounds: i
                 tau[k] = max(floor, float(abs(m)) * 10.0 ** -(dps + 1) / 2)
             else:
                 tau[k] = max(floor, min(tau[k], float(r)) * 10.0 ** -(dps + 2))
-        if at_floor and not worst:
+        if stalled or (at_floor and not worst):  # stalled: the width of a ball q dominates
             break
     open_ks = [k for k in range(n) if not (zero[k] or proven[k])]
     if open_ks:
@@ -589,7 +598,7 @@ def _round(
     prec = base + int(np.max(gbits))
     prog = ball_program(phi, prec + 20)
     with flint_ctx(prec + 20, flint.ctx.cap):
-        s = constant(q).sqrt()
+        s = (q if isinstance(q, arb) else constant(q)).sqrt()
         eps = Fraction(2) ** -int(-math.log2(tau_min / 64) + math.log2(1 + env.at(L)) + 8)
         pieces, gaps = _pieces(prog, s, Fraction(L), eps)
         gap = _gap_bound(prog, s, gaps)

@@ -97,6 +97,19 @@ def test_variance_scales_the_argument():
     check_against(b, oracle(sympy.tanh(sympy.sqrt(q) * z), 8), 25)
 
 
+def test_variance_as_a_ball():
+    # a deep layer's variance is a ball: every b_k(q), q in it, is held; the rounds stop when the
+    # width of q dominates
+    from flint import arb
+
+    q = sympy.Rational(7, 4)
+    b = ball_hermite(activation_expr("gelu"), 6, 25, q=arb("1.75", 1e-20))
+    want = oracle(activation_expr("gelu").subs(z, sympy.sqrt(q) * z), 6)
+    for k, (v, e, w) in enumerate(zip(b.values, b.errors, want)):
+        assert abs(v - w) <= e + mpmath.mpf(10) ** -55 and e < 1e-18, (k, v, w, e)
+    assert not all(b.proven)
+
+
 def test_kinks_inside_functions_and_piecewise():
     phi = sympy.tanh(sympy.Max(0, z - sympy.Rational(1, 3))) + sympy.Abs(z + 1) / 4
     b = ball_hermite(phi, 10, 25)
