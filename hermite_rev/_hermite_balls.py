@@ -18,13 +18,17 @@ conditions are enclosed in tiny gaps by interval bisection; between gaps every b
 (proven by the sign of each argument over the interval) and phi is one analytic expression; a
 gap contributes at most its width times a ball bound of :math:`|\phi| \varphi |h_k|` over it.
 **Pieces**: Gauss--Legendre panels.  For a panel [a, b] and a Bernstein ellipse
-:math:`E_\rho` around it, Trefethen (ATAP, Thm 19.3) bounds the m-point error by
-:math:`\tfrac{64}{15}\, \tfrac{b-a}{2}\, M_k \rho^{-2m} / (\rho^2 - 1)`, M_k = max of
-:math:`|\phi h_k \varphi|` on :math:`E_\rho`.  The ellipse is covered by boxes on which phi is
-evaluated in complex ball arithmetic with branch cuts checked (``analytic=True``), which proves
-that phi has no pole or cut inside; on the boxes :math:`|h_k(x + iy)| \le K e^{x^2/4}
-e^{\sqrt k |y|}` (Cramér's inequality, K = 1.086435, with :math:`He_k(x + u) = \sum_j \binom kj
-He_{k-j}(x) u^j`) and :math:`|h_k(\zeta)| \le |He_k(i|\zeta|)|/\sqrt{k!}`.  All h_k come from one
+:math:`E_\rho` around it, the m-point error is at most
+:math:`\tfrac{64}{15}\, \tfrac{b-a}{2}\, M_k \rho^{2-2m} / (\rho^2 - 1)`, m >= 2, M_k = max of
+:math:`|\phi h_k \varphi|` on :math:`E_\rho` (Trefethen, ATAP Thm 19.3, whose :math:`I_n` has
+n + 1 points: the rule is exact to degree 2m - 1, the Chebyshev coefficients of degree k >= 2m
+are at most :math:`2M\rho^{-k}` and each costs at most :math:`2 + 2/(k^2 - 1) \le 32/15` of it).
+The ellipse is covered by boxes on which phi is evaluated in complex ball arithmetic with branch
+cuts checked (``analytic=True``), which proves that phi has no pole or cut inside (the upper
+half suffices: phi is real on the line, so :math:`\phi(\bar\zeta) = \overline{\phi(\zeta)}`).
+On the boxes :math:`|h_k(x + iy)| \le K e^{x^2/4} e^{\sqrt k |y|}` (Cramér's inequality,
+K = 1.086435, with :math:`He_k(x + u) = \sum_j \binom kj He_{k-j}(x) u^j`) and
+:math:`|h_k(\zeta)| \le |He_k(i|\zeta|)|/\sqrt{k!}`.  All h_k come from one
 three-term recurrence at each node, so the work is nodes x n.  Bookkeeping of bound *magnitudes*
 (logarithms of M_k, node counts) runs in floating point with a margin of 1e-6 in the logarithm,
 far above any rounding there; every value and radius is a ball.  Precision and targets rise
@@ -395,7 +399,8 @@ def _plan(
             lm = _ellipse_log_bounds(prog, br, s, float(c), hf, rho, len(log_tau), hb)
             tried[i] = (math.inf, None)
             if lm is not None:
-                lead = math.log(64 / 15) + math.log(hf) - math.log(rho * rho - 1) + lm
+                # (64/15) h M rho^(2 - 2m) / (rho^2 - 1): the m-point rule (ATAP 19.3 with n = m - 1)
+                lead = math.log(64 / 15) + math.log(hf) + 2 * math.log(rho) - math.log(rho * rho - 1) + lm
                 with np.errstate(invalid="ignore"):
                     need = np.where(np.isfinite(log_tau), (lead - share) / (2 * math.log(rho)), -np.inf)
                 m = max(2, math.ceil(float(np.max(need)))) if np.any(np.isfinite(need)) else 2

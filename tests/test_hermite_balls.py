@@ -90,6 +90,19 @@ def test_hermite_coeffs_is_rigorous_where_no_closed_form(name):
         assert abs(v - w) <= e + mpmath.mpf(10) ** -40
 
 
+@pytest.mark.parametrize("shift", ["7/4", "-1/3", "5/2", "0"])
+def test_kinked_pieces_against_the_exact_path(shift):
+    # a second rigorous route: piecewise polynomials have exact coefficients (integration by parts)
+    t = sympy.Rational(shift)
+    for phi in (sympy.Max(0, z + t), sympy.Abs(z - t) * z, sympy.Heaviside(z - t) + sympy.Min(z, t)):
+        ex = hr.hermite_coeffs(phi, 12, dps=60)
+        b = ball_hermite(phi, 12, 25)
+        with mpmath.workdps(60):
+            for k in range(12):
+                assert abs(b.values[k] - ex[k]) <= b.errors[k] + ex.errors[k], (str(phi), k)
+                assert b.zero[k] or b.errors[k] <= abs(ex[k]) * mpmath.mpf(10) ** -25, (str(phi), k)
+
+
 def test_variance_scales_the_argument():
     # b_k(q) of phi is b_k of phi(sqrt(q) z)
     q = sympy.Rational(7, 4)
