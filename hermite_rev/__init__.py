@@ -12,12 +12,26 @@ Conventions (used everywhere in the package)
 - Deep-network kernels use the NTK parameterization with ``sigma_w``, ``sigma_b`` per Dense
   layer and inputs with |x|^2/d = 1 (the conventions of neural-tangents).
 
-Pipeline (one module per stage)
--------------------------------
-kernels (sympy expressions) -> series (Taylor coefficients) -> hermite (coefficient maps,
-both directions) -> family (sign families) -> lower (numba) / export -> verify / nets /
-experiments; spectrum (Mercer eigenvalues on the sphere); predict (Gram matrices ``gram``,
-infinite-width predictions) and interop (scikit-learn) turn kernels into kernel machines.
+Pipeline (one stage per module or subpackage; imports point down only)
+-----------------------------------------------------------------------
+::
+
+    cli                      the command line: all printing          (top)
+    plots                    public figure facade
+    experiments/             the paper's experiments (parity, mimic, Figure 1), their figures
+    verify/  spectrum/       independent checks (quadrature, finite width); Mercer spectra
+    interop                  scikit-learn kernels
+    nets  predict/  deep/  fit   training; kernel machines; deep reverse engineering; fits
+    family                   sign families of activations (reverse)
+    lower  export            numba-compiled activations; source for numpy/torch/jax/C/NT
+    hermite                  coefficient maps, both directions
+    series/                  Taylor coefficients (ball arithmetic), tail bounds, sign proofs
+    kernels  activations     kernels as sympy expressions; activations by name or expression
+    _figures  sweep          drawing (numbers in); execution (serial, processes, Dask)
+    _numba/                  the numba kernels
+    _core/                   errors, limits, symbols, text, registry, parser, precision (bottom)
+
+The layers are checked by import-linter (``lint-imports``, contracts in ``pyproject.toml``).
 
 References
 ----------
