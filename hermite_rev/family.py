@@ -28,6 +28,7 @@ from ._core.exprs import c, z
 from ._core.precision import sqrt_err
 from ._core.registry import kernel_name, label_for
 from ._core.validate import as_expr, check_kind, check_positive_int, public
+from ._core.values import FrozenDict, Value
 from .hermite import hermite_coeffs, hermite_norm, hermite_norm_eval, hermite_norm_eval_np, kernel_from_hermite
 from .series import Tail, TaylorCoeffs, taylor
 
@@ -39,7 +40,7 @@ __all__ = ["reverse", "ActivationFamily", "Activation"]
 
 
 @dataclass(frozen=True, eq=False)
-class Activation:
+class Activation(Value):
     r"""An activation :math:`\phi(z) = \sum_k b_k h_k(z)` given by its Hermite coefficients.
 
     Attributes
@@ -56,6 +57,10 @@ class Activation:
         The kernel kind and kernel this activation was reverse-engineered from.
     truncation : Tail or None
         What the truncation to n terms dropped from the kernel, K(1) - sum_{k<n} a_k.
+
+    A value (:class:`hermite_rev._core.values.Value`): immutable, equal by its fields, picklable
+    and deep-copyable; what it caches (``expr``, the compiled form) is not part of the value and
+    stays behind when it is pickled.
     """
 
     coeffs: tuple
@@ -65,7 +70,7 @@ class Activation:
     kind: Kind | None = None
     source: sympy.Expr | None = None
     truncation: Tail | None = None
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False, metadata={"transient": True})
 
     def __post_init__(self) -> None:
         from .hermite import coefficient_list
@@ -238,7 +243,7 @@ class Activation:
 
 
 @dataclass(frozen=True, eq=False)
-class ActivationFamily:
+class ActivationFamily(Value):
     """All activations whose one-hidden-layer kernel of ``kind`` is ``kernel`` (to n terms).
 
     Attributes
@@ -247,9 +252,9 @@ class ActivationFamily:
     kind : "nngp" or "ntk"
     taylor : TaylorCoeffs
         a_0 .. a_{n-1} with their error bounds.
-    magnitudes : list of mpmath.mpf
+    magnitudes : tuple of mpmath.mpf
         |b_k|: sqrt(a_k) (NNGP) or sqrt(a_k/(k+1)) (NTK).
-    errors : list of mpmath.mpf
+    errors : tuple of mpmath.mpf
         Error bounds of the magnitudes.
     exact : tuple or None
         Exact magnitudes (``reverse(..., exact=True)``).
@@ -258,13 +263,20 @@ class ActivationFamily:
     label : str or None
         What figures and reprs call the kernel: ``reverse(..., label=)``, else the text of a
         kernel given as a string, else :func:`hermite_rev.kernels.label_of` of the kernel.
+    scale : sympy number or None
+        Pre-activation variance of the hidden layer (see below).
+    hyper : FrozenDict or None
+        Hyperparameters the family was reverse-engineered for.
+
+    A value (:class:`hermite_rev._core.values.Value`): immutable (sequences are stored as tuples,
+    ``hyper`` as a read-only dict), equal by its fields, picklable and deep-copyable.
     """
 
     kernel: sympy.Expr
     kind: Kind
     taylor: TaylorCoeffs
-    magnitudes: list
-    errors: list
+    magnitudes: Sequence[Any]  # stored as a tuple
+    errors: Sequence[Any]  # stored as a tuple
     exact: tuple | None
     nonzero: tuple
     label: str | None = None
@@ -273,6 +285,15 @@ class ActivationFamily:
     scale: object = None
     #: hyperparameters the family was reverse-engineered for (None: the theorem's)
     hyper: dict | None = None
+
+    def __post_init__(self) -> None:
+        # sequences and mappings are stored immutable, whatever the caller passed
+        for name in ("magnitudes", "errors", "nonzero"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.exact is not None:
+            object.__setattr__(self, "exact", tuple(self.exact))
+        if self.hyper is not None and not isinstance(self.hyper, FrozenDict):
+            object.__setattr__(self, "hyper", FrozenDict(self.hyper))
 
     @property
     def n(self) -> int:

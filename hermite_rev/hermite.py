@@ -33,6 +33,7 @@ from ._core.errors import HermiteRevError
 from ._core.exprs import z
 from ._core.text import short
 from ._core.validate import check_kind, public
+from ._core.values import Value
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -416,13 +417,16 @@ def _quad_hermite(phi: sympy.Expr, n: int, dps: int) -> tuple[list[mpmath.mpf], 
         return out_v, out_e
 
 
-@dataclass(frozen=True)
-class HermiteCoeffs:
+@dataclass(frozen=True, eq=False)
+class HermiteCoeffs(Value):
     """Forward Hermite coefficients b_k = E[phi(Z) h_k(Z)].
 
     ``values`` (mpmath, correct to ``dps`` digits unless ``errors`` says otherwise),
     ``errors`` absolute error bounds (estimates when ``method == "quadrature"``),
     ``exact`` exact sympy numbers or None, ``method`` "exact" or "quadrature".
+
+    A value (:class:`hermite_rev._core.values.Value`): immutable (sequences are stored as
+    tuples), equal by its fields, picklable and deep-copyable.
     """
 
     expr: sympy.Expr
@@ -431,6 +435,12 @@ class HermiteCoeffs:
     exact: tuple | None
     dps: int
     method: str
+
+    def __post_init__(self) -> None:
+        for name in ("values", "errors"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.exact is not None:
+            object.__setattr__(self, "exact", tuple(self.exact))
 
     def __len__(self) -> int:
         return len(self.values)

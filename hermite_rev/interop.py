@@ -26,14 +26,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import sympy
 
 from ._core.errors import HermiteRevError
+from ._core.registry import kernel_name
+from .predict import KernelFunction, compile_kernel, gram, unit_rows
 
 if TYPE_CHECKING:
     from typing import Any
 
     from ._core.typing import ArrayLike, FloatArray, KernelLike
-    from .predict import KernelFunction
 
 __all__ = ["SklearnKernel"]
 
@@ -85,8 +87,6 @@ class SklearnKernel(Kernel):
         return Hyperparameter("amplitude", "numeric", self.amplitude_bounds)
 
     def _function(self) -> tuple[KernelFunction, float]:
-        from .predict import compile_kernel
-
         a = self.amplitude
         try:
             a = float(a)
@@ -99,8 +99,6 @@ class SklearnKernel(Kernel):
     def __call__(
         self, X: ArrayLike, Y: ArrayLike | None = None, eval_gradient: bool = False
     ) -> FloatArray | tuple[FloatArray, FloatArray]:
-        from .predict import gram
-
         f, a = self._function()
         if Y is not None and eval_gradient:
             raise ValueError("gradient can only be evaluated when Y is None")
@@ -112,10 +110,8 @@ class SklearnKernel(Kernel):
         return G, G[:, :, None].copy()  # d k / d log A = k
 
     def diag(self, X: ArrayLike) -> FloatArray:
-        from .predict import _as_inputs
-
         f, a = self._function()
-        U = _as_inputs(X, "X")
+        U = unit_rows(X, "X")
         return np.full(U.shape[0], a * f.k1)
 
     def is_stationary(self) -> bool:
@@ -126,11 +122,7 @@ class SklearnKernel(Kernel):
         return True
 
     def __repr__(self) -> str:
-        from ._core.registry import kernel_name
-
         try:
-            import sympy
-
             # the constructor call that built K (kernels.label_of), else its short text
             what = kernel_name(self.K, None, 80) if isinstance(self.K, (sympy.Basic, str)) else type(self.K).__name__
         except Exception:

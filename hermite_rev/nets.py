@@ -169,13 +169,14 @@ def net_activation(spec: Any) -> NetActivation:
         return _named(spec)
     if isinstance(spec, Activation):
         f = spec.compile()
+        d1, _, r, s = f.tables()
         return NetActivation(
             f"hermite(deg={spec.degree})",
             _from_compiled(f),
             None,
             spec,
             (),
-            {"kernel": ("series", f.coeffs, f._d1, f._r, f._s)},
+            {"kernel": ("series", f.coeffs, d1, r, s)},
         )
     if isinstance(spec, tuple) and len(spec) == 2 and all(callable(f) for f in spec):
         phi, dphi = spec

@@ -23,11 +23,12 @@ import sympy
 
 from .._core import powerseries as ps
 from .._core.errors import HermiteRevError, NotAnalyticError
-from .._core.exprs import c
+from .._core.exprs import as_built, c
 from .._core.limits import LIMITS
 from .._core.precision import flint_ctx, rad, to_mpf
 from .._core.text import short
 from .._core.validate import as_expr, check_dps, check_n, public
+from .._core.values import same
 
 if TYPE_CHECKING:
     from .._core.typing import KernelLike
@@ -167,7 +168,7 @@ class TaylorCoeffs(Sequence):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, TaylorCoeffs):
-            return self._key() == other._key()
+            return same(self._key(), other._key())  # a deep kernel's DAG in linear time
         if isinstance(other, list):
             return list(self._values) == other
         return NotImplemented
@@ -177,15 +178,16 @@ class TaylorCoeffs(Sequence):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # the proven balls (python-flint objects, which do not pickle) stay behind: a cache only
+        # expressions pickle as built: an unevaluated kernel comes back == (not flattened by sympy)
         state = {
-            "expr": self.expr,
+            "expr": as_built(self.expr),
             "dps": self.dps,
             "errors": self.errors,
             "exact": self.exact,
             "rigorous": self.rigorous,
             "engine": self.engine,
             "label": self.label,
-            "work_expr": self._work_expr,
+            "work_expr": None if self._work_expr is self.expr else as_built(self._work_expr),
             "tail": self._memo.get("tail"),
         }
         return (_rebuild_taylor, (self._values, state))

@@ -1,0 +1,300 @@
+r"""Infinite-width predictions: NNGP inference and NTK gradient descent on MSE, in closed form.
+
+Index
+-----
+gp_inference          NNGP posterior mean and covariance (exact Bayesian inference)
+gradient_descent_mse  outputs of an infinitely wide net trained on MSE at time t (NTK)
+
+Both follow neural-tangents' ``predict`` module (closed forms through an eigendecomposition of
+the training Gram matrix) with the time scale of :func:`hermite_rev.nets.train`; see
+:mod:`hermite_rev.predict`.
+
+Place in the pipeline: :mod:`hermite_rev.predict` ``_codegen`` -> ``_compile`` -> ``_gram``
+-> **_inference**.  Imports :mod:`hermite_rev._core` and ``_gram``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, overload
+
+import numpy as np
+
+from .._core.errors import HermiteRevError
+from .._core.limits import LIMITS
+from ._gram import gram, unit_rows
+
+if TYPE_CHECKING:
+    from .._core.typing import ArrayLike, FloatArray, KernelLike, RealLike
+    from ..series import TaylorCoeffs
+    from ._compile import KernelFunction
+
+__all__ = ["gp_inference", "gradient_descent_mse"]
+
+
+def _check_train(n: int) -> None:
+    if n > LIMITS["train_examples"]:
+        raise HermiteRevError(
+            f"X_train has {n} rows, more than LIMITS['train_examples'] = {LIMITS['train_examples']}: the closed "
+            f"form needs a dense {n} x {n} eigendecomposition; subsample the training set"
+        )
+
+
+def _targets(Y: ArrayLike, n: int) -> tuple[FloatArray, bool]:
+    Yarr = np.asarray(Y, dtype=np.float64)
+    vector = Yarr.ndim == 1
+    if vector:
+        Yarr = Yarr[:, None]
+    if Yarr.ndim != 2 or Yarr.shape[0] != n:
+        raise HermiteRevError(f"Y_train must have shape ({n},) or ({n}, k), got {np.shape(Y)}")
+    if not np.all(np.isfinite(Yarr)):
+        raise HermiteRevError("Y_train must be finite")
+    return Yarr, vector
+
+
+def _reg(value: RealLike, name: str = "diag_reg") -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise HermiteRevError(f"{name} must be a non-negative number, got {name}={value!r}") from None
+    if not math.isfinite(v) or v < 0:
+        raise HermiteRevError(f"{name} must be a non-negative number, got {name}={value!r}")
+    return v
+
+
+def _eigh(Kdd: FloatArray, diag_reg: float, what: str) -> tuple[FloatArray, FloatArray, float]:
+    n = Kdd.shape[0]
+    A = Kdd.copy()
+    if diag_reg:
+        A[np.diag_indices(n)] += diag_reg * np.trace(Kdd) / n
+    lam, U = np.linalg.eigh(A)
+    tol = n * np.finfo(np.float64).eps * max(float(np.max(np.abs(lam))), 1e-300)
+    return lam, U, tol
+
+
+def _singular(lam: FloatArray, tol: float, what: str) -> HermiteRevError:
+    return HermiteRevError(
+        f"the training {what} Gram matrix is singular (smallest eigenvalue {lam[0]:.3g} <= {tol:.3g}, "
+        f"n * eps * largest): duplicate or antipodal-equivalent training inputs, or a kernel of low rank; "
+        f"pass diag_reg > 0"
+    )
+
+
+def gp_inference(
+    K_nngp: KernelLike | TaylorCoeffs | KernelFunction,
+    X_train: ArrayLike,
+    Y_train: ArrayLike,
+    X_test: ArrayLike,
+    diag_reg: RealLike = 0.0,
+) -> tuple[FloatArray, FloatArray]:
+    r"""Exact Bayesian inference with the NNGP: posterior mean and covariance on ``X_test``.
+
+    .. math:: \mu = K_{*d} (K_{dd} + \lambda I)^{-1} Y, \qquad
+              \Sigma = K_{**} - K_{*d} (K_{dd} + \lambda I)^{-1} K_{d*},
+              \qquad \lambda = \mathtt{diag\_reg}\cdot \mathrm{tr}(K_{dd})/n
+
+    (``diag_reg`` is relative to the mean diagonal, as in neural-tangents' ``predict``.)
+    Solved through the eigendecomposition of the symmetric :math:`K_{dd} + \lambda I`.
+
+    Parameters
+    ----------
+    K_nngp : kernel
+        Anything :func:`gram` accepts (usually an NNGP).
+    X_train : array (n, d)
+    Y_train : array (n,) or (n, k)
+    X_test : array (m, d)
+    diag_reg : float
+        Non-negative; observation noise variance relative to the mean diagonal.
+
+    Returns
+    -------
+    mean : ndarray (m,) or (m, k)
+    cov : ndarray (m, m)
+
+    Raises
+    ------
+    HermiteRevError
+        The regularized training Gram matrix is singular (e.g. duplicate inputs with
+        ``diag_reg=0``).
+
+    Examples
+    --------
+    >>> import numpy as np, hermite_rev as hr
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0]]); y = np.array([1.0, -1.0])
+    >>> mean, cov = hr.predict.gp_inference(hr.kernels.relu_nngp(), X, y, X)
+    >>> np.allclose(mean, y), np.allclose(cov, 0, atol=1e-12)
+    (True, True)
+    """
+    U = unit_rows(X_train, "X_train")
+    _check_train(U.shape[0])
+    Y, vector = _targets(Y_train, U.shape[0])
+    T = unit_rows(X_test, "X_test", U.shape[1])
+    reg = _reg(diag_reg)
+    Kdd = gram(K_nngp, U)
+    Ktd = gram(K_nngp, T, U)
+    Ktt = gram(K_nngp, T)
+    lam, V, tol = _eigh(Kdd, reg, "NNGP")
+    if lam[0] <= tol:
+        raise _singular(lam, tol, "NNGP")
+    W = (Ktd @ V) / lam  # K_*d V Lambda^{-1}
+    mean = W @ (V.T @ Y)
+    cov = Ktt - W @ (V.T @ Ktd.T)
+    cov = (cov + cov.T) / 2
+    return (mean[:, 0] if vector else mean), cov
+
+
+def _time_factor(lam: FloatArray, n: int, t: float, lr: float | None) -> tuple[FloatArray, FloatArray]:
+    r"""Diagonal of :math:`\Theta^{-1}(I - M_t)` in the eigenbasis (finite even where lam = 0)."""
+    if lr is None:  # gradient flow: M_t = exp(-Theta t / n)
+        x = lam * (t / n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.where(np.abs(x) > 1e-300, -np.expm1(-x) / lam, t / n)
+        return out, -np.expm1(-x)
+    # gradient descent: M_t = (I - lr Theta / n)^t
+    x = lr * lam / n
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        one_minus = -np.expm1(t * np.log1p(-x)) if np.all(x < 1) else 1 - np.power(1 - x, t)
+        out = np.where(np.abs(lam) > 1e-300, one_minus / lam, t * lr / n)
+    return out, one_minus
+
+
+@overload
+def gradient_descent_mse(
+    K_ntk: KernelLike | TaylorCoeffs | KernelFunction,
+    X_train: ArrayLike,
+    Y_train: ArrayLike,
+    X_test: ArrayLike,
+    t: RealLike | None = None,
+    lr: RealLike | None = None,
+    *,
+    diag_reg: RealLike = 0.0,
+    K_nngp: None = None,
+) -> tuple[FloatArray, FloatArray]: ...
+
+
+@overload
+def gradient_descent_mse(
+    K_ntk: KernelLike | TaylorCoeffs | KernelFunction,
+    X_train: ArrayLike,
+    Y_train: ArrayLike,
+    X_test: ArrayLike,
+    t: RealLike | None = None,
+    lr: RealLike | None = None,
+    *,
+    diag_reg: RealLike = 0.0,
+    K_nngp: KernelLike | TaylorCoeffs | KernelFunction,
+) -> tuple[FloatArray, FloatArray, FloatArray]: ...
+
+
+def gradient_descent_mse(
+    K_ntk: KernelLike | TaylorCoeffs | KernelFunction,
+    X_train: ArrayLike,
+    Y_train: ArrayLike,
+    X_test: ArrayLike,
+    t: RealLike | None = None,
+    lr: RealLike | None = None,
+    *,
+    diag_reg: RealLike = 0.0,
+    K_nngp: KernelLike | TaylorCoeffs | KernelFunction | None = None,
+) -> tuple[FloatArray, FloatArray] | tuple[FloatArray, FloatArray, FloatArray]:
+    r"""Outputs of an infinitely wide network trained on MSE, on the training and test inputs.
+
+    With :func:`hermite_rev.nets.train`'s loss :math:`L = \frac{1}{2n}\sum_i |f(x_i) - y_i|^2`,
+    learning rate :math:`\eta` and the output centred at initialization (:math:`f_0 = 0`),
+    the infinitely wide net moves in function space by kernel gradient descent with the NTK
+    :math:`\Theta`:
+
+    .. math:: f_t(X) = (I - M_t)\, Y, \qquad
+              f_t(x_*) = \Theta_{*d}\, \Theta_{dd}^{-1} (I - M_t)\, Y,
+
+    .. math:: M_t = (I - \tfrac{\eta}{n}\Theta_{dd})^t \;(\text{GD, } t \text{ epochs, given } \eta),
+              \qquad M_t = e^{-\Theta_{dd} t / n} \;(\text{gradient flow, } \eta = \text{None}),
+
+    so ``t`` epochs of ``train(net, X, Y, lr, epochs=t)`` correspond to ``t=t, lr=lr`` here
+    and gradient-flow time is ``lr * epochs``.  ``t=None`` is the infinite-time limit
+    :math:`f_\infty(x_*) = \Theta_{*d}\Theta_{dd}^{-1} Y` (kernel regression with the NTK).
+    :math:`\Theta_{dd}^{-1}(I - M_t)` is evaluated in the eigenbasis of :math:`\Theta_{dd}`
+    with ``expm1``/``log1p``; for finite t it is finite even where :math:`\Theta_{dd}` is
+    singular.
+
+    Parameters
+    ----------
+    K_ntk : kernel
+        The NTK (anything :func:`gram` accepts).
+    X_train, Y_train, X_test : arrays
+        (n, d), (n,) or (n, k), (m, d).
+    t : float or None
+        Training time in epochs (GD) or in gradient-flow units (``lr=None``); None = infinity.
+    lr : float or None
+        Learning rate of the GD run being predicted; None = gradient flow.
+    diag_reg : float
+        Adds ``diag_reg * tr(Theta)/n`` to the diagonal of :math:`\Theta_{dd}` (ridge).
+    K_nngp : kernel or None
+        The NNGP.  When given, the function also returns the covariance of the test outputs
+        over random initializations of a net trained *without* centring (Lee et al. 2019,
+        eq. 16): with :math:`A = \Theta_{*d}\Theta_{dd}^{-1}(I - M_t)`,
+        :math:`\Sigma = K_{**} - A K_{d*} - K_{*d} A^T + A K_{dd} A^T`.
+
+    Returns
+    -------
+    f_train : ndarray (n,) or (n, k)
+    f_test : ndarray (m,) or (m, k)
+    cov_test : ndarray (m, m), only when ``K_nngp`` is given
+
+    Raises
+    ------
+    HermiteRevError
+        ``t=None`` with a singular NTK Gram matrix; ``t=None`` with a learning rate for
+        which GD diverges (:math:`\eta \lambda_{max}/n \ge 2`); negative t or lr.
+
+    Examples
+    --------
+    >>> import numpy as np, hermite_rev as hr
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]); y = np.array([1.0, -1.0, 0.5])
+    >>> f_tr, f_te = hr.predict.gradient_descent_mse(hr.kernels.relu_ntk(), X, y, X)
+    >>> np.allclose(f_tr, y), np.allclose(f_te, y)
+    (True, True)
+    """
+    U = unit_rows(X_train, "X_train")
+    n = U.shape[0]
+    _check_train(n)
+    Y, vector = _targets(Y_train, n)
+    T = unit_rows(X_test, "X_test", U.shape[1])
+    reg = _reg(diag_reg)
+    if t is not None:
+        t = _reg(t, "t")
+    if lr is not None:
+        lr = _reg(lr, "lr")
+        if lr == 0:
+            raise HermiteRevError(f"lr must be positive, got lr={lr!r}")
+    Kdd = gram(K_ntk, U)
+    Ktd = gram(K_ntk, T, U)
+    lam, V, tol = _eigh(Kdd, reg, "NTK")
+    if t is None:
+        if lam[0] <= tol:
+            raise _singular(lam, tol, "NTK")
+        if lr is not None and lr * lam[-1] / n >= 2:
+            raise HermiteRevError(
+                f"lr={lr} makes gradient descent diverge for this NTK (it needs lr < 2n/lambda_max = "
+                f"{2 * n / lam[-1]:.4g}): the infinite-time limit does not exist"
+            )
+        factor, one_minus = 1.0 / lam, np.ones_like(lam)
+    else:
+        factor, one_minus = _time_factor(lam, n, t, lr)
+    VY = V.T @ Y
+    f_train = V @ (one_minus[:, None] * VY)
+    if reg:
+        # with a ridge the training outputs follow the regularized kernel too
+        f_train = Kdd @ (V @ (factor[:, None] * VY))
+    A = (Ktd @ V) * factor  # Theta_*d V diag(factor)
+    f_test = A @ VY
+    out_train = f_train[:, 0] if vector else f_train
+    out_test = f_test[:, 0] if vector else f_test
+    if K_nngp is None:
+        return out_train, out_test
+    Sdd = gram(K_nngp, U)
+    Std = gram(K_nngp, T, U)
+    Stt = gram(K_nngp, T)
+    Afull = A @ V.T  # Theta_*d Theta^{-1} (I - M_t), (m, n)
+    cov = Stt - Afull @ Std.T - Std @ Afull.T + Afull @ Sdd @ Afull.T
+    return out_train, out_test, (cov + cov.T) / 2
