@@ -135,7 +135,6 @@ def test_deep_activation_family_round_trips():
         assert back.activation() == deep.activation(), how
 
 
-@pytest.mark.xfail(strict=False, reason="Spectrum is not a value yet (equality by identity): its owner makes it one")
 def test_spectrum_round_trips():
     s = spectrum.spectrum(sympy.exp(c), 3, 6, dps=20)
     for how, f in COPIES.items():

@@ -3,7 +3,8 @@
 Index
 -----
 Value        mixin for frozen dataclasses: equality and hash by value, pickling, copying
-FrozenDict   a dict that cannot change (hashable, picklable): mapping fields of results
+FrozenDict   a dict that cannot change (hashable, picklable, JSON-ready): mapping fields of results
+freeze       a value with every mapping a FrozenDict and every list, tuple or array a tuple
 same         equality by value of field contents (sympy DAGs in linear time, numpy arrays)
 value_hash   a hash consistent with :func:`same`
 
@@ -34,7 +35,7 @@ import sympy
 
 from .exprs import as_built, same_expr
 
-__all__ = ["Value", "FrozenDict", "same", "value_hash"]
+__all__ = ["Value", "FrozenDict", "freeze", "same", "value_hash"]
 
 
 def same(a: Any, b: Any) -> bool:
@@ -65,37 +66,78 @@ def value_hash(a: Any) -> int:
     return hash(a)
 
 
-class FrozenDict(dict[str, Any]):
-    """A ``dict`` that cannot change after construction: hashable, picklable, equal to dicts.
+def freeze(value: Any) -> Any:
+    """``value`` with every mapping a :class:`FrozenDict` and every list, tuple or array a tuple.
 
-    >>> d = FrozenDict(sigma_w=1, sigma_b=0)
-    >>> d["sigma_w"], d == {"sigma_w": 1, "sigma_b": 0}
-    (1, True)
-    >>> d["sigma_w"] = 2
+    Numpy scalars become Python numbers; other leaves (numbers, strings, None) are kept.
+
+    >>> freeze({"a": [1, {"b": np.float64(2.0)}]})
+    {'a': (1, {'b': 2.0})}
+    """
+    if isinstance(value, FrozenDict):
+        return value
+    if isinstance(value, Mapping):
+        return FrozenDict(value)
+    if isinstance(value, np.ndarray):
+        return tuple(freeze(v) for v in value.tolist())
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+class FrozenDict(dict[Any, Any]):
+    """A ``dict`` that cannot change: its mutating methods raise :class:`TypeError`.
+
+    Built from anything ``dict()`` takes; the values are frozen too (:func:`freeze`).  It is a
+    real dict (``isinstance(d, dict)``, ``json.dumps(d)``, ``d == {...}``), hashable when its
+    values are, and pickles and deep-copies to an equal FrozenDict.  ``dict(d)`` is a mutable
+    copy.
+
+    >>> d = FrozenDict(a=1.0, b=[2, 3])
+    >>> d == {"a": 1.0, "b": (2, 3)}, hash(d) == hash(FrozenDict(b=(2, 3), a=1.0))
+    (True, True)
+    >>> d.update(c=4)
     Traceback (most recent call last):
-    ...
-    TypeError: FrozenDict is immutable
+        ...
+    TypeError: FrozenDict is immutable: change a copy, dict(...)
     """
 
     __slots__ = ()
 
-    def _immutable(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise TypeError("FrozenDict is immutable")
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__((k, freeze(v)) for k, v in dict(*args, **kwargs).items())
 
-    __setitem__ = __delitem__ = __ior__ = _immutable
-    clear = pop = popitem = setdefault = update = _immutable
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError(f"{type(self).__name__} is immutable: change a copy, dict(...)")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} is immutable: cannot delete {name!r}")
 
     def __hash__(self) -> int:  # type: ignore[override]
         return value_hash(self)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (FrozenDict, (dict(self),))
+        # dict's own reduction refills the dict item by item (the refused __setitem__)
+        return (type(self), (dict(self),))
 
     def __copy__(self) -> FrozenDict:
         return self
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict:
-        return self
+        return self  # immutable all the way down (freeze): a copy would be equal and as frozen
+
+    @classmethod
+    def fromkeys(cls, keys: Any, value: Any = None) -> FrozenDict:
+        """A FrozenDict with ``keys``, each mapped to ``value``."""
+        return cls((k, value) for k in keys)
 
 
 class Value:
