@@ -127,6 +127,11 @@ class CompiledActivation:
     def degree(self) -> int:
         return int(self.coeffs.size - 1)
 
+    @property
+    def grad_coeffs(self) -> np.ndarray:
+        """float64 Hermite coefficients of phi': ``sqrt(k+1) b_{k+1}`` (read-only)."""
+        return self._d1
+
     # --- evaluation -------------------------------------------------------------------------
 
     def _run(self, x: ArrayLike, which: tuple[int, ...]) -> tuple[Any, ...]:

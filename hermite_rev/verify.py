@@ -62,6 +62,7 @@ import numpy as np
 from ._core.errors import HermiteRevError
 from ._core.limits import LIMITS
 from ._core.validate import check_kind, check_positive_int, check_writable, public
+from .activations import resolve
 
 if TYPE_CHECKING:
     import os
@@ -71,7 +72,7 @@ if TYPE_CHECKING:
     from numpy.typing import DTypeLike, NDArray
 
     from ._core.typing import ActivationLike, ArrayLike, FloatArray, KernelLike, Kind, RealLike, Signs
-    from .activations import NamedActivation
+    from .activations import ActivationFunction
     from .family import Activation, ActivationFamily
 
 __all__ = [
@@ -140,146 +141,6 @@ class KernelValues:
     @property
     def max_error(self) -> float:
         return max(float(e) for e in self.errors)
-
-
-# --------------------------------------------------------------------------------------------
-# activation resolution (value, derivative, kinks; numpy and mpmath)
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Fn:
-    name: str
-    f_np: Callable[[Any], Any]  # numpy callable phi
-    df_np: Callable[[Any], Any]  # numpy callable phi'
-    f_mp: Callable[[Any], Any] | None  # mpmath callable phi (None: a numpy-only callable)
-    df_mp: Callable[[Any], Any] | None
-    kinks: tuple  # points where phi or phi' is not smooth
-    degree: int | None  # polynomial degree, None if not a polynomial
-    jump: bool = False  # phi has a jump (phi' contains a Dirac delta, dropped from df)
-
-
-def _smooth_kinks(expr: sympy.Expr) -> tuple[float, ...]:
-    from .hermite import _breakpoints
-
-    try:
-        return tuple(float(p) for p in _breakpoints(expr))
-    except Exception:
-        return ()
-
-
-@functools.lru_cache(maxsize=64)
-def _fn_from_expr(expr: sympy.Expr) -> _Fn:
-    import sympy
-
-    from ._core.exprs import z
-
-    d = sympy.diff(expr, z)
-    # a jump (Heaviside, sign) differentiates to a Dirac delta: phi' = 0 away from the kink, which
-    # is what the quadrature sees (it splits at the kinks) and what a finite net backpropagates
-    jump = d.has(sympy.DiracDelta)
-    if jump:
-        d = d.replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
-    f_np = sympy.lambdify(z, expr, ["scipy", "numpy"])
-    df_np = sympy.lambdify(z, d, ["scipy", "numpy"])
-    f_mp = sympy.lambdify(z, expr, "mpmath")
-    df_mp = sympy.lambdify(z, d, "mpmath")
-    kinks = _smooth_kinks(expr)
-    if expr.has(sympy.Max, sympy.Min, sympy.Abs, sympy.Heaviside, sympy.Piecewise, sympy.sign) and not kinks:
-        kinks = (0.0,)
-    deg = None
-    if expr.is_polynomial(z):
-        deg = int(sympy.degree(expr, z)) if expr.has(z) else 0
-
-    def vec(f: Callable[[Any], Any]) -> Callable[[Any], FloatArray]:
-        def g(x: Any) -> FloatArray:
-            return np.broadcast_to(np.asarray(f(x), dtype=np.float64), np.shape(x))
-
-        return g
-
-    def mp_heaviside_safe(f: Callable[[Any], Any]) -> Callable[[Any], mpmath.mpf]:
-        def g(x: Any) -> mpmath.mpf:
-            return mpmath.mpf(f(x))
-
-        return g
-
-    return _Fn(str(expr), vec(f_np), vec(df_np), mp_heaviside_safe(f_mp), mp_heaviside_safe(df_mp), kinks, deg, jump)
-
-
-def _fn_from_activation(act: Activation) -> _Fn:
-    from .hermite import hermite_norm_eval_np
-
-    b = [float(v) for v in act.coeffs]
-    dact = act.derivative()
-    db = [float(v) for v in dact.coeffs]
-
-    def herm_np(coeffs: list[float]) -> Callable[[Any], FloatArray]:
-        return lambda x: hermite_norm_eval_np(coeffs, x)
-
-    def herm_mp(coeffs: Sequence[Any]) -> Callable[[Any], mpmath.mpf]:
-        # the recurrence of hermite.hermite_norm_eval with the square roots tabulated once per
-        # precision: the quadrature evaluates phi at up to 2 * 180^2 points per cosine, where
-        # hermite_norm_eval's per-term square roots double the cost
-        table = {}
-
-        def f(x: Any) -> mpmath.mpf:
-            prec = mpmath.mp.prec
-            if prec not in table:
-                table[prec] = ([mpmath.sqrt(k) for k in range(len(coeffs) + 1)], [+cf for cf in coeffs])
-            sq, cf = table[prec]
-            h_prev, h = mpmath.mpf(0), mpmath.mpf(1)
-            total = cf[0]
-            for k in range(1, len(cf)):
-                h_prev, h = h, (x * h - sq[k - 1] * h_prev) / sq[k]
-                total += cf[k] * h
-            return total
-
-        return f
-
-    return _Fn(
-        f"hermite(deg={act.degree})",
-        herm_np(b),
-        herm_np(db),
-        herm_mp(act.coeffs),
-        herm_mp(dact.coeffs),
-        (),
-        max(act.degree, 0),
-    )
-
-
-def _resolve(act: ActivationLike | Activation | NamedActivation | _Fn) -> _Fn:
-    """Activation spec -> numpy and mpmath evaluators (value and derivative) and kinks."""
-    from .family import Activation
-
-    if isinstance(act, _Fn):
-        return act
-    if isinstance(act, Activation):
-        return _fn_from_activation(act)
-    from .nets import NetActivation, net_activation
-
-    if isinstance(act, str):
-        na = net_activation(act)
-        return _fn_from_expr(na.expr)
-    if isinstance(act, NetActivation):
-        if act.expr is not None:
-            return _fn_from_expr(act.expr)
-        if isinstance(act.source, Activation):
-            return _fn_from_activation(act.source)
-        act = act.source
-    if isinstance(act, tuple) and len(act) == 2 and all(callable(f) for f in act):
-        f, df = act
-        return _Fn(getattr(f, "__name__", "callable"), f, df, None, None, (), None)
-    from ._core.exprs import z
-    from ._core.validate import as_expr
-
-    try:
-        expr = as_expr(act, z)
-    except HermiteRevError:
-        raise HermiteRevError(
-            f"activation must be a name, an Activation, a sympy expression in z or a pair of numpy "
-            f"callables (phi, dphi); got {act!r}"
-        ) from None
-    return _fn_from_expr(expr)
 
 
 # --------------------------------------------------------------------------------------------
@@ -667,7 +528,7 @@ def _nodes_label(picked: Sequence[tuple[Any, Any, int, int | None, bool]], per: 
 
 @public
 def quadrature_kernel(
-    act: ActivationLike | Activation | NamedActivation,
+    act: ActivationLike | Activation | ActivationFunction,
     kind: Kind = "ntk",
     cs: RealLike | Iterable[RealLike] = DEFAULT_CS,
     dps: int | None = 30,
@@ -732,7 +593,7 @@ def quadrature_kernel(
     depth = check_size(depth, "depth", "kernel_depth")
     if nodes is not None:
         nodes = check_size(nodes, "nodes", "nodes_quadrature")
-    fn = _resolve(act)
+    fn = resolve(act)
     if method not in ("auto", "gauss-hermite", "split"):
         raise HermiteRevError(f"method must be 'auto', 'gauss-hermite' or 'split', got method={method!r}")
     if kind == "ntk" and fn.jump:
@@ -746,7 +607,7 @@ def quadrature_kernel(
         method = "split" if fn.kinks else "gauss-hermite"
     if dps is not None:
         dps = check_size(dps, "dps")
-        if fn.f_mp is None:
+        if fn.mp_pair is None:
             raise HermiteRevError(
                 "arbitrary precision needs an activation mpmath can evaluate; "
                 "pass dps=None for a pair of numpy callables"
@@ -784,10 +645,11 @@ def quadrature_kernel(
     errs: Any
 
     if dps is None:
+        f_np, df_np = fn.np_pair
 
         def run(N: int, idx: Sequence[int]) -> list[Any]:
             def expect(which: str, rho: Any, q: Any) -> Any:
-                f = fn.f_np if which == "f" else fn.df_np
+                f = f_np if which == "f" else df_np
                 k = kf if which == "f" else kdf
                 if method == "split":
                     return _expect_split_float(f, f, float(rho), float(q), k, k, N)
@@ -809,14 +671,15 @@ def quadrature_kernel(
         where = "float64"
         tol_text = "1e-13"
     else:
+        assert fn.mp_pair is not None  # checked above: dps needs mpmath evaluators
+        f_mp, df_mp = fn.mp_pair
         with mpmath.workdps(dps + 10):
             to = mpmath.mpf
             if method == "split":
 
                 def expect_at(N: int) -> Callable[[str, Any, Any], Any]:
                     def expect(which: str, rho: Any, q: Any) -> Any:
-                        f = fn.f_mp if which == "f" else fn.df_mp
-                        assert f is not None  # checked above: dps needs mpmath callables
+                        f = f_mp if which == "f" else df_mp
                         k = kf if which == "f" else kdf
                         return _expect_split_mp(f, f, rho, q, k, k, N)
 
@@ -825,8 +688,7 @@ def quadrature_kernel(
 
                 def expect_at(N: int) -> Callable[[str, Any, Any], Any]:
                     def expect(which: str, rho: Any, q: Any) -> Any:
-                        f = fn.f_mp if which == "f" else fn.df_mp
-                        assert f is not None  # checked above: dps needs mpmath callables
+                        f = f_mp if which == "f" else df_mp
                         return _expect_gh_mp(f, f, rho, q, N, dps + 10)
 
                     return expect
@@ -912,14 +774,14 @@ def _closed_form(
     if name not in ("relu", "erf"):
         return None
     from .activations import activation_expr
-    from .hermite import _closed_form_kernel
+    from .hermite import closed_form_kernel
 
-    return _closed_form_kernel(activation_expr(name), kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
+    return closed_form_kernel(activation_expr(name), kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
 
 
 @public
 def analytic_kernel(
-    act: ActivationLike | Activation | NamedActivation,
+    act: ActivationLike | Activation | ActivationFunction,
     kind: Kind = "ntk",
     cs: RealLike | Iterable[RealLike] = DEFAULT_CS,
     *,
@@ -991,7 +853,7 @@ def _pair_inputs(cs: ArrayLike, d_in: int = 2) -> FloatArray:
 
 
 def empirical_kernel(
-    act_or_name: ActivationLike | Activation | NamedActivation,
+    act_or_name: ActivationLike | Activation | ActivationFunction,
     kind: Kind = "ntk",
     width: int = 2**14,
     cs: RealLike | Iterable[RealLike] = DEFAULT_CS,
@@ -1056,7 +918,7 @@ def empirical_kernel(
 
 
 def width_scaling(
-    act: ActivationLike | Activation | NamedActivation = "relu",
+    act: ActivationLike | Activation | ActivationFunction = "relu",
     kind: Kind = "ntk",
     widths: Sequence[int] = _DEFAULT_WIDTHS,
     seeds: Iterable[int] = range(4),
@@ -1152,7 +1014,7 @@ def width_scaling(
 
 
 def kernel_regime_gap(
-    act: ActivationLike | Activation | NamedActivation = "relu",
+    act: ActivationLike | Activation | ActivationFunction = "relu",
     widths: Sequence[int] = (256, 1024, 4096, 16384),
     *,
     n_train: int = 16,
