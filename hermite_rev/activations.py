@@ -135,26 +135,31 @@ def pieces(phi: sympy.Expr) -> list[tuple[sympy.Expr, sympy.Expr, sympy.Expr]]:
     return [(phi, -sympy.oo, sympy.oo)]
 
 
-def kinks(phi: sympy.Expr) -> tuple[sympy.Expr, ...]:
+def kinks(phi: sympy.Expr, *, strict: bool = True) -> tuple[sympy.Expr, ...]:
     """The points where phi or phi' is not smooth, exact and sorted.
 
     The finite ends of the :func:`pieces` of phi; a piecewise phi (Max, Min, Abs, Heaviside,
-    sign, Piecewise) that cannot be split, or whose split shows no finite end, gets 0.  Every
-    stage that splits an integral at the kinks uses this one function (the Hermite quadrature
-    of :mod:`hermite_rev.hermite`, the split rule of :mod:`hermite_rev.verify`).
+    sign, Piecewise) whose split shows no finite end gets 0.  Where sympy cannot solve the
+    conditions of the split (``Max(0, sin(z))``: periodic), ``strict=True`` lets its error
+    through -- the Hermite quadrature would otherwise report error estimates that miss the
+    unseen kinks -- and ``strict=False`` treats it as no end found (the quadrature of
+    :mod:`hermite_rev.verify`, whose refinement reports what it could not reach).  Every stage
+    that splits an integral at the kinks uses this one function.
 
     Examples
     --------
     >>> kinks(sympy.Abs(z - 1) + sympy.Heaviside(z + 2))
     (-2, 1)
-    >>> kinks(sympy.tanh(z))
-    ()
+    >>> kinks(sympy.tanh(z)), kinks(sympy.Max(0, sympy.sin(z)), strict=False)
+    ((), (0,))
     """
-    pts: list[sympy.Expr] = []
     try:
-        found = {p for _, lo, hi in pieces(phi) for p in (lo, hi) if p.is_finite}
-        pts = sorted(found, key=float)
-    except Exception:  # not splittable (periodic conditions, non-interval regions): see below
+        pts = sorted({p for _, lo, hi in pieces(phi) for p in (lo, hi) if p.is_finite}, key=float)
+    except NotPiecewise:
+        pts = []
+    except Exception:
+        if strict:
+            raise
         pts = []
     if not pts and phi.has(*_PIECEWISE):
         pts = [sympy.Integer(0)]
@@ -385,7 +390,7 @@ class ActivationFunction:
     def kinks(self) -> tuple[float, ...]:
         if self.form == "hermite" or self.expr is None:
             return ()
-        return tuple(float(p) for p in kinks(self.expr))
+        return tuple(float(p) for p in kinks(self.expr, strict=False))
 
     @functools.cached_property
     def degree(self) -> int | None:
