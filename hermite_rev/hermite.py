@@ -5,11 +5,16 @@ Index
 hermite_norm          h_k(z) = He_k(z) / sqrt(k!) as a sympy expression (expanded polynomial)
 HermiteNorm           h_k(x) as an unexpanded sympy function (stable to evaluate, lambdify-able)
 hermite_norm_eval     sum_k b_k h_k(x) at arbitrary precision (three-term recurrence)
+hermite_norm_eval_np  the same in float64 (numpy; lives in :mod:`hermite_rev.activations`)
 kernel_from_hermite   b_k -> a_k: NNGP a_k = b_k^2, NTK a_k = (k+1) b_k^2
 hermite_from_kernel   a_k -> |b_k|: NNGP sqrt(a_k), NTK sqrt(a_k / (k+1))
 hermite_coeffs        forward: b_k = E[phi(Z) h_k(Z)] of an activation given as a sympy expr
 gaussian_expectation  E[f(Z)], Z ~ N(0, 1), exact where possible
 kernel_of             NNGP/NTK Taylor coefficients of a deep FCN with activation phi
+closed_form_kernel    the kernel expression of s * ReLU or a * erf(b z) (else None)
+
+Activations are named and split at their kinks by :mod:`hermite_rev.activations`
+(``activation_expr``, ``pieces``, ``kinks``, ``has_jump``).
 
 Conventions: ``h_k`` are the *normalized probabilists'* Hermite polynomials, orthonormal
 under N(0, 1); an activation is ``phi(z) = sum_k b_k h_k(z)``; coefficients are ordered from
@@ -34,13 +39,14 @@ from ._core.exprs import z
 from ._core.text import short
 from ._core.validate import check_kind, public
 from ._core.values import Value
+from .activations import NotPiecewise, activation_expr, has_jump, hermite_norm_eval_np, kinks, pieces
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     import flint
 
-    from ._core.typing import ActivationLike, ArrayLike, FloatArray, Kind, RealLike
+    from ._core.typing import ActivationLike, Kind, RealLike
 
 if TYPE_CHECKING:
     from .series import TaylorCoeffs
@@ -150,20 +156,6 @@ def hermite_norm_eval(b: Sequence[Any], x: Any) -> mpmath.mpf:
     for k, bk in enumerate(b):
         total += bk * h
         h_prev, h = h, (x * h - mpmath.sqrt(k) * h_prev) / mpmath.sqrt(k + 1)
-    return total
-
-
-def hermite_norm_eval_np(b: Sequence[Any], x: ArrayLike) -> FloatArray:
-    """``sum_k b[k] h_k(x)`` in float64 for a numpy array ``x`` (same recurrence; for plots and
-    checks — the compiled path is :meth:`hermite_rev.family.Activation.compile`)."""
-    import numpy as np
-
-    x = np.asarray(x, dtype=float)
-    h_prev, h = np.zeros_like(x), np.ones_like(x)
-    total = np.zeros_like(x)
-    for k, bk in enumerate(b):
-        total += float(bk) * h
-        h_prev, h = h, (x * h - np.sqrt(k) * h_prev) / np.sqrt(k + 1)
     return total
 
 
@@ -304,24 +296,6 @@ def _terms(expr: sympy.Expr) -> list[tuple[sympy.Expr, int, sympy.Expr]]:
     return out
 
 
-def _pieces(phi: sympy.Expr) -> list[tuple[sympy.Expr, sympy.Expr, sympy.Expr]]:
-    """[(expr, lo, hi)]: phi restricted to (lo, hi), covering the real line."""
-    if phi.has(sympy.Max, sympy.Min, sympy.Abs, sympy.Heaviside, sympy.sign, sympy.Piecewise):
-        pw = sympy.piecewise_fold(phi.rewrite(sympy.Piecewise))
-        if isinstance(pw, sympy.Piecewise):
-            out = []
-            for expr, region in pw.as_expr_set_pairs(sympy.Reals):
-                for iv in region.args if isinstance(region, sympy.Union) else (region,):
-                    if iv.is_empty or isinstance(iv, sympy.FiniteSet):
-                        continue
-                    if not isinstance(iv, sympy.Interval):
-                        raise _NoClosedForm
-                    out.append((expr, iv.start, iv.end))
-            return out
-        phi = pw
-    return [(phi, -sympy.oo, sympy.oo)]
-
-
 def _exact_hermite(phi: sympy.Expr, n: int) -> list[sympy.Expr]:
     """Exact b_0 .. b_{n-1}; raises _NoClosedForm when phi is outside the supported class.
 
@@ -330,7 +304,11 @@ def _exact_hermite(phi: sympy.Expr, n: int) -> list[sympy.Expr]:
     :func:`_exp_he_integrals`.
     """
     totals = [sympy.Integer(0)] * n
-    for expr, lo, hi in _pieces(phi):
+    try:
+        parts = pieces(phi)
+    except NotPiecewise:
+        raise _NoClosedForm from None
+    for expr, lo, hi in parts:
         for coeff, m, a in _terms(expr):
             if coeff == 0:
                 continue
@@ -357,18 +335,6 @@ def _exact_hermite(phi: sympy.Expr, n: int) -> list[sympy.Expr]:
 # --------------------------------------------------------------------------------------------
 # numeric quadrature (fallback)
 # --------------------------------------------------------------------------------------------
-
-
-def _breakpoints(phi: sympy.Expr) -> list[sympy.Expr]:
-    pts = set()
-    try:
-        for _, lo, hi in _pieces(phi):
-            for p in (lo, hi):
-                if p.is_finite:
-                    pts.add(p)
-    except _NoClosedForm:
-        pass
-    return sorted(pts, key=lambda p: float(p))
 
 
 #: guard digits of the quadrature's working precision
@@ -398,7 +364,7 @@ def _quad_hermite(phi: sympy.Expr, n: int, dps: int) -> tuple[list[mpmath.mpf], 
                 cache[x] = v
             return v
 
-        pts = [-mpmath.inf] + [mpmath.mpf(sympy.N(p, dps + 20)) for p in _breakpoints(phi)] + [mpmath.inf]
+        pts = [-mpmath.inf] + [mpmath.mpf(sympy.N(p, dps + 20)) for p in kinks(phi)] + [mpmath.inf]
         if len(pts) == 2:
             pts = [-mpmath.inf, mpmath.mpf(0), mpmath.inf]
         values, errors = [], []
@@ -486,7 +452,6 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
     (sqrt(2)/(2*sqrt(pi)), 1/2, 1/(2*sqrt(pi)), 0)
     """
     from ._core.limits import check_size
-    from .activations import activation_expr
 
     n = check_size(n, "n", "hermite_n")
     dps = check_size(dps, "dps")
@@ -588,7 +553,7 @@ def gaussian_expectation(f: ActivationLike, dps: int = 30) -> tuple[mpmath.mpf, 
 # --------------------------------------------------------------------------------------------
 
 
-def _closed_form_kernel(
+def closed_form_kernel(
     phi: sympy.Expr,
     kind: str,
     depth: int,
@@ -666,7 +631,6 @@ def kernel_of(
         n numbers with ``.errors`` (``.rigorous`` is False on the generic path).
     """
     from ._core.limits import check_size
-    from .activations import activation_expr
     from .series import taylor
 
     kind = check_kind(kind)
@@ -674,22 +638,15 @@ def kernel_of(
     dps = check_size(dps, "dps")
     depth = check_size(depth, "depth", "kernel_depth")
     phi = activation_expr(phi)
-    if kind == "ntk" and _has_jump(phi):
+    if kind == "ntk" and has_jump(phi):
         raise HermiteRevError(
             f"the NTK of an activation with a jump is infinite (phi' has a Dirac delta, E[phi'(Z)^2] = oo): "
             f"phi(z) = {short(phi)}; use kind='nngp'"
         )
-    closed = _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
+    closed = closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
     if closed is not None:
         return taylor(closed, n, dps)
     return _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last, n, dps)
-
-
-def _has_jump(phi: sympy.Expr) -> bool:
-    """True when phi has a jump on the real line (its derivative has a Dirac delta)."""
-    if not phi.has(sympy.Heaviside, sympy.sign, sympy.Piecewise, sympy.floor, sympy.ceiling):
-        return False
-    return sympy.diff(phi, z).has(sympy.DiracDelta)
 
 
 def _rational_variance(q: sympy.Expr, digits: int) -> sympy.Expr:

@@ -143,6 +143,11 @@ class CompiledActivation(Value):
             t = self._tables.setdefault("dr", (d1, d2, r, s))
         return t
 
+    @property
+    def grad_coeffs(self) -> FloatArray:
+        """float64 Hermite coefficients of phi': ``sqrt(k+1) b_{k+1}`` (read-only)."""
+        return self.tables()[0]
+
     # --- evaluation -------------------------------------------------------------------------
 
     def _run(self, x: ArrayLike, which: tuple[int, ...]) -> tuple[Any, ...]:
