@@ -35,6 +35,7 @@ import numpy as np
 from ._core.errors import HermiteRevError
 from ._core.validate import check_positive_int
 from ._core.values import Value
+from .sweep import run_tasks
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -659,7 +660,6 @@ def _search_builtin_split(
     run: dict[str, Any],
 ) -> tuple[list[int], float, int, int, float, str]:
     from ._numba import hermite as _numba
-    from .sweep import run_tasks
 
     t0 = time.perf_counter()
     if m <= exhaustive_limit:

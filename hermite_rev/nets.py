@@ -50,7 +50,8 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import numpy as np
 
 from ._core.errors import HermiteRevError
-from ._core.validate import check_nonneg_int, check_positive_int
+from ._core.limits import check_size
+from ._core.validate import check_kind, check_nonneg_int, check_positive_int
 from .activations import ActivationFunction, resolve
 
 if TYPE_CHECKING:
@@ -276,7 +277,6 @@ class FCN:
         NNGP: the readout's conditional covariance
         :math:`\sigma_{w,last}^2 / n_L\, a_L \cdot a_L' + \sigma_{b,last}^2`.
         """
-        from ._core.validate import check_kind
 
         kind = check_kind(kind)
         n1 = np.asarray(X).shape[0]
@@ -559,7 +559,6 @@ def train(
     """
     if not isinstance(net, FCN):
         raise HermiteRevError(f"net must be an FCN, got {type(net).__name__}")
-    from ._core.limits import check_size
 
     lr = _real(lr, "lr", positive=True)
     try:

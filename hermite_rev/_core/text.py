@@ -46,7 +46,6 @@ def _to_fraction(x: Any, digits: int = 40) -> Fraction:
         sign, man, exp, _ = x._mpf_
         man = -int(man) if sign else int(man)
         return Fraction(man * 2**exp) if exp >= 0 else Fraction(man, 2 ** (-exp))
-    import sympy
 
     if isinstance(x, sympy.Basic):
         if x.is_Rational:

@@ -33,6 +33,7 @@ as serial calls and leave the caller's precision as it was.
 from __future__ import annotations
 
 import ast
+import decimal
 import difflib
 import fractions
 import functools
@@ -47,6 +48,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import flint
 import mpmath
+import numpy as np
 import sympy
 
 from .errors import HermiteRevError
@@ -231,13 +233,7 @@ def exact_float(x: Any) -> sympy.Rational:
             raise HermiteRevError(f"number must be finite, got {x}")
         _check_binary_exponent(x._mpf_, x)
         return sympy.Rational(*_binary_ratio(x._mpf_))
-    try:
-        import numpy as np
-
-        is_np = isinstance(x, np.floating)
-    except ImportError:  # pragma: no cover
-        is_np = False
-    if is_np:
+    if isinstance(x, np.floating):
         if not np.isfinite(x):
             raise HermiteRevError(f"number must be finite, got {x}")
         text = np.format_float_scientific(x, unique=True)
@@ -308,32 +304,23 @@ def _is_real_finite_number(expr: sympy.Expr) -> bool:
 
 def _exact_scalar(value: object, name: str) -> sympy.Rational:
     """A Python/numpy/mpmath scalar as an exact sympy number (or raise)."""
-    try:
-        import numpy as np
-    except ImportError:  # pragma: no cover
-        np = None  # type: ignore[assignment]
-    if np is not None and isinstance(value, np.ndarray) and value.ndim == 0:
+    if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
-    if isinstance(value, bool) or (np is not None and isinstance(value, np.bool_)):
+    if isinstance(value, bool) or isinstance(value, np.bool_):
         raise HermiteRevError(f"{name} must be a real number, got {name}={value!r}")
     if isinstance(value, numbers.Integral):
         return sympy.Integer(_check_int_size(int(value), value))
-    if isinstance(value, (float, mpmath.mpf)) or (np is not None and isinstance(value, np.floating)):
+    if isinstance(value, (float, mpmath.mpf)) or isinstance(value, np.floating):
         return exact_float(value)
     if isinstance(value, fractions.Fraction):
         _check_int_size(value.numerator, value)
         _check_int_size(value.denominator, value)
         return sympy.Rational(value.numerator, value.denominator)
-    try:
-        import decimal
-
-        if isinstance(value, decimal.Decimal):
-            if not value.is_finite():
-                raise HermiteRevError(f"{name} must be finite, got {name}={value!r}")
-            return _rational_from_decimal_text(str(value), value)
-    except ImportError:  # pragma: no cover
-        pass
-    if isinstance(value, (complex, mpmath.mpc)) or (np is not None and isinstance(value, np.complexfloating)):
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise HermiteRevError(f"{name} must be finite, got {name}={value!r}")
+        return _rational_from_decimal_text(str(value), value)
+    if isinstance(value, (complex, mpmath.mpc)) or isinstance(value, np.complexfloating):
         raise HermiteRevError(f"{name} must be a real number, got complex {name}={value!r}")
     raise HermiteRevError(f"{name} must be a real number, got {name}={short(repr(value), 60)}")
 
