@@ -13,12 +13,14 @@ and ``_compile``.
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 
-from .._core.errors import HermiteRevError
+from .._core.errors import HermiteRevError, HermiteRevWarning
 from .._core.limits import LIMITS
 from ._compile import KernelFunction, compile_kernel
 
@@ -65,6 +67,23 @@ def unit_rows(X: ArrayLike, name: str, d: int | None = None) -> FloatArray:
     >>> unit_rows(np.array([[3.0, 4.0]]), "X")
     array([[0.6, 0.8]])
     """
+    A = as_rows(X, name, d)
+    # scale each row by a power of 2 (exact) before taking its norm: no overflow of the
+    # squared norm for rows ~1e200, no underflow for rows ~1e-200
+    B = np.ldexp(A, -_row_exponents(A, name)[:, None])
+    norms = np.sqrt(np.einsum("ij,ij->i", B, B))
+    return B / norms[:, None]
+
+
+def as_rows(X: ArrayLike, name: str, d: int | None = None) -> FloatArray:
+    """The rows of ``X`` as a float64 array, checked (non-empty, 2-D, real, finite, ``d`` features).
+
+    Examples
+    --------
+    >>> from hermite_rev.predict import as_rows
+    >>> as_rows([[1, 2]], "X")
+    array([[1., 2.]])
+    """
     try:
         A = np.asarray(X)
     except Exception:
@@ -82,11 +101,48 @@ def unit_rows(X: ArrayLike, name: str, d: int | None = None) -> FloatArray:
     if bad.any():
         i, j = np.argwhere(bad)[0]
         raise HermiteRevError(f"{name} must be finite, got {name}[{i}, {j}]={A[i, j]}")
-    norms = np.sqrt(np.einsum("ij,ij->i", A, A))
-    if np.any(norms == 0):
-        i = int(np.argmin(norms))
+    return A
+
+
+def _row_exponents(A: FloatArray, name: str) -> FloatArray:
+    """Per row, the exponent e with max |x_k| in [2^(e-1), 2^e); refuses an exact zero row."""
+    top = np.max(np.abs(A), axis=1)
+    if np.any(top == 0):
+        i = int(np.argmin(top))
         raise HermiteRevError(f"{name}[{i}] is the zero vector: it has no direction on the sphere")
-    return A / norms[:, None]
+    return np.frexp(top)[1]
+
+
+def off_sphere(A: FloatArray, tol: float = 0.01) -> tuple[int, float] | None:
+    """The first row of ``A`` whose :math:`|x|^2/d` is off 1 by more than ``tol`` (relative), or None.
+
+    Returns ``(index, |x|^2/d)`` (the value may be ``inf`` or 0 when it does not fit a float).
+    """
+    e = np.frexp(np.max(np.abs(A), axis=1))[1]
+    B = np.ldexp(A, -e[:, None])
+    log2_r2 = np.log2(np.einsum("ij,ij->i", B, B) / A.shape[1]) + 2.0 * e
+    far = np.abs(log2_r2) > math.log2(1 + tol)
+    if not far.any():
+        return None
+    i = int(np.argmax(far))
+    with np.errstate(over="ignore", under="ignore"):
+        return i, float(np.exp2(log2_r2[i]))
+
+
+def warn_off_sphere(arrays: tuple[tuple[FloatArray, str], ...], stacklevel: int = 3) -> None:
+    """Warn (:class:`HermiteRevWarning`) when a dot-product kernel gets rows far from :math:`|x|^2/d = 1`."""
+    for A, name in arrays:
+        hit = off_sphere(A)
+        if hit is not None:
+            i, r2 = hit
+            warnings.warn(
+                f"{name}[{i}] has |x|^2/d = {r2:.4g}, not 1: a dot-product kernel K(c) sees only directions "
+                f"and is the kernel of a network only for rows with |x|^2/d = 1; for the kernel of a network "
+                f"on these rows, norms included, use hr.network_kernel(...)",
+                HermiteRevWarning,
+                stacklevel=stacklevel,
+            )
+            return
 
 
 def _check_size(n1: int, n2: int) -> None:
