@@ -11,6 +11,9 @@ the training Gram matrix) with the time scale of :func:`hermite_rev.nets.train`;
 
 Place in the pipeline: :mod:`hermite_rev.predict` ``_codegen`` -> ``_compile`` -> ``_gram``
 -> **_inference**.  Imports :mod:`hermite_rev._core` and ``_gram``.
+
+The kernels may be dot-product kernels (rows put on the sphere, with a warning for rows far
+from :math:`|x|^2/d = 1`) or :class:`~hermite_rev.predict.NetworkKernel` values (raw rows).
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ import numpy as np
 
 from .._core.errors import HermiteRevError
 from .._core.limits import LIMITS
-from ._gram import gram, unit_rows
+from ._gram import matrix, prepare
 
 if TYPE_CHECKING:
     from .._core.typing import ArrayLike, FloatArray, KernelLike, RealLike
     from ..series import TaylorCoeffs
     from ._compile import KernelFunction
+    from ._network import NetworkKernel
 
 __all__ = ["gp_inference", "gradient_descent_mse"]
 
@@ -122,7 +126,7 @@ def _singular(lam: FloatArray, tol: float, what: str) -> HermiteRevError:
 
 
 def gp_inference(
-    K_nngp: KernelLike | TaylorCoeffs | KernelFunction,
+    K_nngp: KernelLike | TaylorCoeffs | KernelFunction | NetworkKernel,
     X_train: ArrayLike,
     Y_train: ArrayLike,
     X_test: ArrayLike,
@@ -163,19 +167,18 @@ def gp_inference(
     Examples
     --------
     >>> import numpy as np, hermite_rev as hr
-    >>> X = np.array([[1.0, 0.0], [0.0, 1.0]]); y = np.array([1.0, -1.0])
+    >>> X = np.sqrt(2) * np.eye(2); y = np.array([1.0, -1.0])
     >>> mean, cov = hr.predict.gp_inference(hr.kernels.relu_nngp(), X, y, X)
     >>> np.allclose(mean, y), np.allclose(cov, 0, atol=1e-12)
     (True, True)
     """
-    U = unit_rows(X_train, "X_train")
+    K, U, T = prepare(K_nngp, X_train, X_test)
     _check_train(U.shape[0])
     Y, vector, yscale = _targets(Y_train, U.shape[0])
-    T = unit_rows(X_test, "X_test", U.shape[1])
     reg = _reg(diag_reg)
-    Kdd = gram(K_nngp, U)
-    Ktd = gram(K_nngp, T, U)
-    Ktt = gram(K_nngp, T)
+    Kdd = matrix(K, U)
+    Ktd = matrix(K, T, U)
+    Ktt = matrix(K, T)
     lam, V, tol = _eigh(Kdd, reg, "NNGP")
     if lam[0] <= tol:
         raise _singular(lam, tol, "NNGP")
@@ -226,7 +229,7 @@ def _check_lr(lr: float, t: float | None, lam: FloatArray, n: int) -> None:
 
 @overload
 def gradient_descent_mse(
-    K_ntk: KernelLike | TaylorCoeffs | KernelFunction,
+    K_ntk: KernelLike | TaylorCoeffs | KernelFunction | NetworkKernel,
     X_train: ArrayLike,
     Y_train: ArrayLike,
     X_test: ArrayLike,
@@ -240,7 +243,7 @@ def gradient_descent_mse(
 
 @overload
 def gradient_descent_mse(
-    K_ntk: KernelLike | TaylorCoeffs | KernelFunction,
+    K_ntk: KernelLike | TaylorCoeffs | KernelFunction | NetworkKernel,
     X_train: ArrayLike,
     Y_train: ArrayLike,
     X_test: ArrayLike,
@@ -248,12 +251,12 @@ def gradient_descent_mse(
     lr: RealLike | None = None,
     *,
     diag_reg: RealLike = 0.0,
-    K_nngp: KernelLike | TaylorCoeffs | KernelFunction,
+    K_nngp: KernelLike | TaylorCoeffs | KernelFunction | NetworkKernel,
 ) -> tuple[FloatArray, FloatArray, FloatArray]: ...
 
 
 def gradient_descent_mse(
-    K_ntk: KernelLike | TaylorCoeffs | KernelFunction,
+    K_ntk: KernelLike | TaylorCoeffs | KernelFunction | NetworkKernel,
     X_train: ArrayLike,
     Y_train: ArrayLike,
     X_test: ArrayLike,
@@ -261,7 +264,7 @@ def gradient_descent_mse(
     lr: RealLike | None = None,
     *,
     diag_reg: RealLike = 0.0,
-    K_nngp: KernelLike | TaylorCoeffs | KernelFunction | None = None,
+    K_nngp: KernelLike | TaylorCoeffs | KernelFunction | NetworkKernel | None = None,
 ) -> tuple[FloatArray, FloatArray] | tuple[FloatArray, FloatArray, FloatArray]:
     r"""Outputs of an infinitely wide network trained on MSE, on the training and test inputs.
 
@@ -319,16 +322,15 @@ def gradient_descent_mse(
     Examples
     --------
     >>> import numpy as np, hermite_rev as hr
-    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]); y = np.array([1.0, -1.0, 0.5])
+    >>> X = np.array([[2**0.5, 0.0], [0.0, 2**0.5], [1.0, 1.0]]); y = np.array([1.0, -1.0, 0.5])
     >>> f_tr, f_te = hr.predict.gradient_descent_mse(hr.kernels.relu_ntk(), X, y, X)
     >>> np.allclose(f_tr, y), np.allclose(f_te, y)
     (True, True)
     """
-    U = unit_rows(X_train, "X_train")
+    K, U, T = prepare(K_ntk, X_train, X_test)
     n = U.shape[0]
     _check_train(n)
     Y, vector, yscale = _targets(Y_train, n)
-    T = unit_rows(X_test, "X_test", U.shape[1])
     reg = _reg(diag_reg)
     if t is not None:
         t = _reg(t, "t")
@@ -336,8 +338,8 @@ def gradient_descent_mse(
         lr = _reg(lr, "lr")
         if lr == 0:
             raise HermiteRevError(f"lr must be positive, got lr={lr!r}")
-    Kdd = gram(K_ntk, U)
-    Ktd = gram(K_ntk, T, U)
+    Kdd = matrix(K, U)
+    Ktd = matrix(K, T, U)
     lam, V, tol = _eigh(Kdd, reg, "NTK")
     if lr is not None:
         _check_lr(lr, t, lam, n)
@@ -360,9 +362,10 @@ def gradient_descent_mse(
     out_test = f_test[:, 0] if vector else f_test
     if K_nngp is None:
         return out_train, out_test
-    Sdd = gram(K_nngp, U)
-    Std = gram(K_nngp, T, U)
-    Stt = gram(K_nngp, T)
+    S, U, T = prepare(K_nngp, X_train, X_test)
+    Sdd = matrix(S, U)
+    Std = matrix(S, T, U)
+    Stt = matrix(S, T)
     Afull = A @ V.T  # Theta_*d Theta^{-1} (I - M_t), (m, n)
     cov = Stt - Afull @ Std.T - Std @ Afull.T + Afull @ Sdd @ Afull.T
     return out_train, out_test, (cov + cov.T) / 2
