@@ -179,13 +179,14 @@ def network_relu_erf(G, P1, P2, act, sw2, sb2, swl2, sbl2, ntk, symmetric):
     (:math:`\Sigma \mapsto \sigma_w^2\Sigma + \sigma_b^2`,
     :math:`\Theta \mapsto \Sigma + \sigma_w^2 \Theta`), then the activation's dual with
     unequal variances (:math:`\Theta \mapsto \Theta\,\dot\Sigma`); then the readout Dense.
-    ``symmetric``: G is a Gram matrix of one set of rows, whose diagonal has correlation 1.
+    ``symmetric``: G is a Gram matrix of one set of rows, whose diagonal has correlation 1;
+    only its upper triangle is computed, then mirrored.
     """
     n1, n2 = G.shape
     depth = P1.shape[0]
-    two_pi = 2.0 * math.pi
+    inv_2pi = 0.5 / math.pi
     for i in prange(n1):
-        for j in range(n2):
+        for j in range(i if symmetric else 0, n2):
             s = G[i, j]
             th = 0.0
             same = symmetric and i == j
@@ -202,10 +203,9 @@ def network_relu_erf(G, P1, P2, act, sw2, sb2, swl2, sbl2, ntk, symmetric):
                             rho = 1.0
                         elif rho < -1.0:
                             rho = -1.0
-                    t = math.acos(rho)
-                    sin_t = math.sqrt((1.0 - rho) * (1.0 + rho))
-                    s = r * (sin_t + (math.pi - t) * rho) / two_pi
-                    th = th * ((math.pi - t) / two_pi)
+                    a = math.pi - math.acos(rho)
+                    s = r * inv_2pi * (math.sqrt((1.0 - rho) * (1.0 + rho)) + a * rho)
+                    th = th * (a * inv_2pi)
                 else:
                     u = 2.0 * s
                     s = (2.0 / math.pi) * math.asin(u / r)
@@ -213,3 +213,7 @@ def network_relu_erf(G, P1, P2, act, sw2, sb2, swl2, sbl2, ntk, symmetric):
             s = swl2 * s + sbl2
             th = s + swl2 * th
             G[i, j] = th if ntk else s
+    if symmetric:
+        for i in prange(n1):
+            for j in range(i):
+                G[i, j] = G[j, i]
