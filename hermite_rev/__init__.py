@@ -45,13 +45,13 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from . import kernels
-from ._core.errors import DivergentSeriesError, HermiteRevError, NotAKernelError, NotAnalyticError
+from ._core.errors import DivergentSeriesError, HermiteRevError, HermiteRevWarning, NotAKernelError, NotAnalyticError
 from ._core.exprs import c, z
 from ._core.version import __version__ as __version__
 from .deep import DeepActivationFamily, NotRealizableError, deep_reverse
 from .family import Activation, ActivationFamily, reverse
 from .hermite import hermite_coeffs, hermite_norm, kernel_of
-from .predict import gram
+from .predict import gram, network_kernel
 from .series import Tail, TaylorCoeffs, taylor
 
 if TYPE_CHECKING:  # the lazy stages, for type checkers (at run time they load on first use)
@@ -87,10 +87,12 @@ __all__ = [
     "hermite_norm",
     "kernel_of",
     "gram",
+    "network_kernel",
     "predict",
     "HermiteRevError",
     "NotAKernelError",
     "NotAnalyticError",
+    "HermiteRevWarning",
     "DivergentSeriesError",
     *_LAZY,
 ]

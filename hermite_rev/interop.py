@@ -12,7 +12,8 @@ neural-tangents: ``act.export("neural_tangents")`` (see :mod:`hermite_rev.export
 .. math:: k(x, x') = A \, K\!\left(\frac{x \cdot x'}{|x|\,|x'|}\right)
 
 Rows are put on the sphere as in :func:`hermite_rev.gram`, so ``k`` depends only on
-directions (not stationary).  The amplitude A > 0 is the only hyperparameter, optimized in
+directions (not stationary); a :func:`hermite_rev.network_kernel` sees the raw rows.
+The amplitude A > 0 is the only hyperparameter, optimized in
 log space like scikit-learn's ``ConstantKernel``; ``k(X, eval_gradient=True)`` returns the
 gradient with respect to log A, which is ``k`` itself.
 
@@ -30,7 +31,7 @@ import sympy
 
 from ._core.errors import HermiteRevError
 from ._core.registry import kernel_name
-from .predict import KernelFunction, compile_kernel, gram, unit_rows
+from .predict import KernelFunction, NetworkKernel, compile_kernel, gram, unit_rows
 
 if TYPE_CHECKING:
     from typing import Any
@@ -53,7 +54,8 @@ class SklearnKernel(Kernel):
     ----------
     K : kernel
         Anything :func:`hermite_rev.gram` accepts (sympy expression in c, string, Taylor
-        coefficients, TaylorCoeffs); compiled once and cached.
+        coefficients, TaylorCoeffs; compiled once and cached), or a network kernel from
+        :func:`hermite_rev.network_kernel` (evaluated on the raw rows, norms included).
     amplitude : float
         Positive multiplier A.
     amplitude_bounds : pair of floats or "fixed"
@@ -64,7 +66,7 @@ class SklearnKernel(Kernel):
     >>> import numpy as np, hermite_rev as hr
     >>> from sklearn.gaussian_process import GaussianProcessRegressor
     >>> k = hr.interop.SklearnKernel(hr.kernels.relu_ntk(depth=2))
-    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]); y = np.array([1.0, -1.0, 0.2])
+    >>> X = np.array([[2**0.5, 0.0], [0.0, 2**0.5], [1.0, 1.0]]); y = np.array([1.0, -1.0, 0.2])
     >>> gp = GaussianProcessRegressor(kernel=k, alpha=1e-8, optimizer=None).fit(X, y)
     >>> np.allclose(gp.predict(X), y, atol=1e-6)
     True
@@ -72,7 +74,7 @@ class SklearnKernel(Kernel):
 
     def __init__(
         self,
-        K: KernelLike | KernelFunction,
+        K: KernelLike | KernelFunction | NetworkKernel,
         amplitude: float = 1.0,
         amplitude_bounds: tuple[float, float] | str = (1e-5, 1e5),
     ) -> None:
@@ -86,7 +88,7 @@ class SklearnKernel(Kernel):
     def hyperparameter_amplitude(self) -> Any:
         return Hyperparameter("amplitude", "numeric", self.amplitude_bounds)
 
-    def _function(self) -> tuple[KernelFunction, float]:
+    def _function(self) -> tuple[KernelFunction | NetworkKernel, float]:
         a = self.amplitude
         try:
             a = float(a)
@@ -94,6 +96,8 @@ class SklearnKernel(Kernel):
             raise HermiteRevError(f"amplitude must be a positive number, got amplitude={self.amplitude!r}") from None
         if not np.isfinite(a) or a <= 0:
             raise HermiteRevError(f"amplitude must be a positive number, got amplitude={self.amplitude!r}")
+        if isinstance(self.K, NetworkKernel):
+            return self.K, a
         return compile_kernel(self.K), a
 
     def __call__(
@@ -111,6 +115,8 @@ class SklearnKernel(Kernel):
 
     def diag(self, X: ArrayLike) -> FloatArray:
         f, a = self._function()
+        if isinstance(f, NetworkKernel):
+            return a * f.diag(X)
         U = unit_rows(X, "X")
         return np.full(U.shape[0], a * f.k1)
 
@@ -124,7 +130,12 @@ class SklearnKernel(Kernel):
     def __repr__(self) -> str:
         try:
             # the constructor call that built K (kernels.label_of), else its short text
-            what = kernel_name(self.K, None, 80) if isinstance(self.K, (sympy.Basic, str)) else type(self.K).__name__
+            if isinstance(self.K, NetworkKernel):
+                what = repr(self.K)
+            elif isinstance(self.K, (sympy.Basic, str)):
+                what = kernel_name(self.K, None, 80)
+            else:
+                what = type(self.K).__name__
         except Exception:
             what = type(self.K).__name__
         return f"{self.amplitude:.3g} * SklearnKernel({what})"

@@ -2,7 +2,10 @@ r"""Kernel machines from exact kernels: Gram matrices and infinite-width predict
 
 Index
 -----
-gram                  K(c_ij) for the rows of X1, X2 (put on the sphere), float64
+gram                  K(c_ij) for the rows of X1, X2 (put on the sphere), float64; network kernels on raw rows
+network_kernel        the infinite-width NNGP/NTK of a fully-connected net, on raw rows (norms included)
+NetworkKernel         the value network_kernel returns
+as_rows               the rows of an input array, checked
 compile_kernel        a kernel -> KernelFunction (compiled once per kernel, cached)
 KernelFunction        the compiled evaluator: method, stated error, __call__ on cosines
 GramInfo              how a Gram matrix was computed and its error
@@ -55,6 +58,8 @@ Modules
 -------
 _codegen     an expression as straight-line code (float64 program, 40-digit mpmath oracle)
 _compile     ``compile_kernel`` and ``KernelFunction``
+_rows        ``as_rows``
+_network     ``network_kernel``, ``NetworkKernel`` (closed forms: ReLU, erf)
 _gram        ``gram``, ``GramInfo``, ``unit_rows``
 _inference   ``gp_inference``, ``gradient_descent_mse``
 
@@ -69,7 +74,7 @@ Examples
 --------
 >>> import numpy as np, sympy, hermite_rev as hr
 >>> K = hr.kernels.relu_ntk(depth=4, sigma_w=sympy.sqrt(2), sigma_b=sympy.Rational(1, 10))
->>> X = np.eye(3)
+>>> X = np.sqrt(3) * np.eye(3)  # rows with |x|^2/d = 1
 >>> G = hr.gram(K, X)
 >>> round(float(G[0, 0]), 10), round(float(G[0, 1]), 6)
 (5.07, 1.474731)
@@ -78,6 +83,8 @@ Examples
 from ._compile import CHECK_POINTS, METHODS, PIECES, THETA_TOL, KernelFunction, compile_kernel
 from ._gram import GramInfo, gram, unit_rows
 from ._inference import gp_inference, gradient_descent_mse
+from ._network import ACTIVATIONS, NetworkKernel, network_kernel
+from ._rows import as_rows
 
 __all__ = [
     "gram",
@@ -85,6 +92,10 @@ __all__ = [
     "KernelFunction",
     "GramInfo",
     "unit_rows",
+    "as_rows",
+    "network_kernel",
+    "NetworkKernel",
+    "ACTIVATIONS",
     "gp_inference",
     "gradient_descent_mse",
     "PIECES",
@@ -94,6 +105,17 @@ __all__ = [
 ]
 
 # the public names print and pickle under the package, where users import them from
-for _obj in (gram, compile_kernel, KernelFunction, GramInfo, unit_rows, gp_inference, gradient_descent_mse):
+for _obj in (
+    gram,
+    compile_kernel,
+    KernelFunction,
+    GramInfo,
+    unit_rows,
+    as_rows,
+    network_kernel,
+    NetworkKernel,
+    gp_inference,
+    gradient_descent_mse,
+):
     _obj.__module__ = __name__
 del _obj

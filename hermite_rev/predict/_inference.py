@@ -11,6 +11,9 @@ the training Gram matrix) with the time scale of :func:`hermite_rev.nets.train`;
 
 Place in the pipeline: :mod:`hermite_rev.predict` ``_codegen`` -> ``_compile`` -> ``_gram``
 -> **_inference**.  Imports :mod:`hermite_rev._core` and ``_gram``.
+
+The kernels may be dot-product kernels (rows put on the sphere, with a warning for rows far
+from :math:`|x|^2/d = 1`) or :class:`~hermite_rev.predict.NetworkKernel` values (raw rows).
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ import numpy as np
 
 from .._core.errors import HermiteRevError
 from .._core.limits import LIMITS
-from ._gram import gram, unit_rows
+from ._gram import matrix, prepare
 
 if TYPE_CHECKING:
     from .._core.typing import ArrayLike, FloatArray, KernelLike, RealLike
     from ..series import TaylorCoeffs
     from ._compile import KernelFunction
+    from ._network import NetworkKernel
 
 __all__ = ["gp_inference", "gradient_descent_mse"]
 
@@ -40,16 +44,44 @@ def _check_train(n: int) -> None:
         )
 
 
-def _targets(Y: ArrayLike, n: int) -> tuple[FloatArray, bool]:
-    Yarr = np.asarray(Y, dtype=np.float64)
+def _targets(Y: ArrayLike, n: int) -> tuple[FloatArray, bool, int]:
+    """``Y_train`` as an (n, k) float64 array scaled by a power of 2 (exact), whether it was a
+    vector, and the scale (so that labels ~1e308 do not overflow on the way)."""
+    try:
+        Yarr = np.asarray(Y)
+    except Exception:
+        raise HermiteRevError(f"Y_train must be an array of real numbers, got {type(Y).__name__}") from None
+    if Yarr.dtype.kind == "c":
+        raise HermiteRevError(
+            f"Y_train must be real, got dtype {Yarr.dtype}: fit the real and imaginary parts separately "
+            f"(as two columns)"
+        )
+    if Yarr.dtype.kind not in "biuf":
+        raise HermiteRevError(f"Y_train must hold real numbers, got dtype {Yarr.dtype}")
+    Yarr = np.asarray(Yarr, dtype=np.float64)
     vector = Yarr.ndim == 1
     if vector:
         Yarr = Yarr[:, None]
     if Yarr.ndim != 2 or Yarr.shape[0] != n:
         raise HermiteRevError(f"Y_train must have shape ({n},) or ({n}, k), got {np.shape(Y)}")
     if not np.all(np.isfinite(Yarr)):
-        raise HermiteRevError("Y_train must be finite")
-    return Yarr, vector
+        i = tuple(np.argwhere(~np.isfinite(Yarr))[0])
+        raise HermiteRevError(f"Y_train must be finite, got Y_train{list(i[: 1 if vector else 2])}={Yarr[i]}")
+    top = float(np.max(np.abs(Yarr))) if Yarr.size else 0.0
+    e = math.frexp(top)[1] - 1 if top > 0 else 0
+    return np.ldexp(Yarr, -e), vector, e
+
+
+def _finite_out(out: FloatArray, e: int, what: str) -> FloatArray:
+    """``out * 2**e`` (undoing the label scale), refused when it does not fit a float64."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        res = np.ldexp(out, e)
+    if not np.all(np.isfinite(res)):
+        raise HermiteRevError(
+            f"the {what} overflow float64: Y_train reaches |y| = {math.ldexp(1.0, e):.3g} or more and the "
+            f"predictions are {float(np.max(np.abs(out))):.3g} times that; rescale Y_train"
+        )
+    return res
 
 
 def _reg(value: RealLike, name: str = "diag_reg") -> float:
@@ -66,9 +98,22 @@ def _eigh(Kdd: FloatArray, diag_reg: float, what: str) -> tuple[FloatArray, Floa
     n = Kdd.shape[0]
     A = Kdd.copy()
     if diag_reg:
-        A[np.diag_indices(n)] += diag_reg * np.trace(Kdd) / n
+        with np.errstate(over="ignore"):
+            ridge = diag_reg * (np.trace(Kdd) / n)
+        if not math.isfinite(ridge) or ridge > np.finfo(np.float64).max / (4 * n):
+            raise HermiteRevError(
+                f"diag_reg={diag_reg!r} is too large: the ridge diag_reg * tr(K)/n = {ridge:.3g} overflows "
+                f"the {what} solve in float64"
+            )
+        A[np.diag_indices(n)] += ridge
     lam, U = np.linalg.eigh(A)
     tol = n * np.finfo(np.float64).eps * max(float(np.max(np.abs(lam))), 1e-300)
+    if lam[0] < -tol:
+        raise HermiteRevError(
+            f"the training {what} Gram matrix is indefinite (smallest eigenvalue {lam[0]:.3g} < -{tol:.3g}, "
+            f"n * eps * largest): the kernel is not positive semi-definite on these inputs, so the "
+            f"predictions are undefined; use a positive-definite kernel"
+        )
     return lam, U, tol
 
 
@@ -81,7 +126,7 @@ def _singular(lam: FloatArray, tol: float, what: str) -> HermiteRevError:
 
 
 def gp_inference(
-    K_nngp: KernelLike | TaylorCoeffs | KernelFunction,
+    K_nngp: KernelLike | TaylorCoeffs | KernelFunction | NetworkKernel,
     X_train: ArrayLike,
     Y_train: ArrayLike,
     X_test: ArrayLike,
@@ -115,24 +160,25 @@ def gp_inference(
     ------
     HermiteRevError
         The regularized training Gram matrix is singular (e.g. duplicate inputs with
-        ``diag_reg=0``).
+        ``diag_reg=0``) or indefinite (not a kernel on these inputs); ``diag_reg`` so large
+        that the ridge overflows; complex or non-finite labels, or labels so large that the
+        mean overflows.
 
     Examples
     --------
     >>> import numpy as np, hermite_rev as hr
-    >>> X = np.array([[1.0, 0.0], [0.0, 1.0]]); y = np.array([1.0, -1.0])
+    >>> X = np.sqrt(2) * np.eye(2); y = np.array([1.0, -1.0])
     >>> mean, cov = hr.predict.gp_inference(hr.kernels.relu_nngp(), X, y, X)
     >>> np.allclose(mean, y), np.allclose(cov, 0, atol=1e-12)
     (True, True)
     """
-    U = unit_rows(X_train, "X_train")
+    K, U, T = prepare(K_nngp, X_train, X_test)
     _check_train(U.shape[0])
-    Y, vector = _targets(Y_train, U.shape[0])
-    T = unit_rows(X_test, "X_test", U.shape[1])
+    Y, vector, yscale = _targets(Y_train, U.shape[0])
     reg = _reg(diag_reg)
-    Kdd = gram(K_nngp, U)
-    Ktd = gram(K_nngp, T, U)
-    Ktt = gram(K_nngp, T)
+    Kdd = matrix(K, U)
+    Ktd = matrix(K, T, U)
+    Ktt = matrix(K, T)
     lam, V, tol = _eigh(Kdd, reg, "NNGP")
     if lam[0] <= tol:
         raise _singular(lam, tol, "NNGP")
@@ -140,6 +186,7 @@ def gp_inference(
     mean = W @ (V.T @ Y)
     cov = Ktt - W @ (V.T @ Ktd.T)
     cov = (cov + cov.T) / 2
+    mean = _finite_out(mean, yscale, "posterior means")
     return (mean[:, 0] if vector else mean), cov
 
 
@@ -153,14 +200,36 @@ def _time_factor(lam: FloatArray, n: int, t: float, lr: float | None) -> tuple[F
     # gradient descent: M_t = (I - lr Theta / n)^t
     x = lr * lam / n
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        one_minus = -np.expm1(t * np.log1p(-x)) if np.all(x < 1) else 1 - np.power(1 - x, t)
+        if np.all(x < 1):
+            one_minus = -np.expm1(t * np.log1p(-x))
+        else:  # some modes oscillate (1 <= x < 2): t is a whole number of epochs (checked)
+            one_minus = 1 - np.power(1 - x, t)
         out = np.where(np.abs(lam) > 1e-300, one_minus / lam, t * lr / n)
     return out, one_minus
 
 
+def _check_lr(lr: float, t: float | None, lam: FloatArray, n: int) -> None:
+    """Refuse a learning rate for which GD diverges, and a fractional t where modes oscillate."""
+    with np.errstate(over="ignore"):
+        x_max = lr * float(lam[-1]) / n
+    bound = 2 * n / float(lam[-1])
+    if x_max >= 2:
+        what = "the infinite-time limit does not exist" if t is None else "the outputs blow up like |1 - lr lambda/n|^t"
+        raise HermiteRevError(
+            f"lr={lr!r} makes gradient descent diverge for this NTK (stable only for lr < 2/lambda_max(Theta/n) "
+            f"= 2n/lambda_max = {bound:.6g}): {what}"
+        )
+    if t is not None and x_max > 1 and t != math.floor(t):
+        raise HermiteRevError(
+            f"t={t!r} is not a whole number of epochs, and with lr={lr!r} > n/lambda_max = {bound / 2:.6g} "
+            f"some modes change sign every epoch, so gradient descent has no value between epochs; pass a "
+            f"whole t, a smaller lr, or lr=None (gradient flow)"
+        )
+
+
 @overload
 def gradient_descent_mse(
-    K_ntk: KernelLike | TaylorCoeffs | KernelFunction,
+    K_ntk: KernelLike | TaylorCoeffs | KernelFunction | NetworkKernel,
     X_train: ArrayLike,
     Y_train: ArrayLike,
     X_test: ArrayLike,
@@ -174,7 +243,7 @@ def gradient_descent_mse(
 
 @overload
 def gradient_descent_mse(
-    K_ntk: KernelLike | TaylorCoeffs | KernelFunction,
+    K_ntk: KernelLike | TaylorCoeffs | KernelFunction | NetworkKernel,
     X_train: ArrayLike,
     Y_train: ArrayLike,
     X_test: ArrayLike,
@@ -182,12 +251,12 @@ def gradient_descent_mse(
     lr: RealLike | None = None,
     *,
     diag_reg: RealLike = 0.0,
-    K_nngp: KernelLike | TaylorCoeffs | KernelFunction,
+    K_nngp: KernelLike | TaylorCoeffs | KernelFunction | NetworkKernel,
 ) -> tuple[FloatArray, FloatArray, FloatArray]: ...
 
 
 def gradient_descent_mse(
-    K_ntk: KernelLike | TaylorCoeffs | KernelFunction,
+    K_ntk: KernelLike | TaylorCoeffs | KernelFunction | NetworkKernel,
     X_train: ArrayLike,
     Y_train: ArrayLike,
     X_test: ArrayLike,
@@ -195,7 +264,7 @@ def gradient_descent_mse(
     lr: RealLike | None = None,
     *,
     diag_reg: RealLike = 0.0,
-    K_nngp: KernelLike | TaylorCoeffs | KernelFunction | None = None,
+    K_nngp: KernelLike | TaylorCoeffs | KernelFunction | NetworkKernel | None = None,
 ) -> tuple[FloatArray, FloatArray] | tuple[FloatArray, FloatArray, FloatArray]:
     r"""Outputs of an infinitely wide network trained on MSE, on the training and test inputs.
 
@@ -244,22 +313,24 @@ def gradient_descent_mse(
     Raises
     ------
     HermiteRevError
-        ``t=None`` with a singular NTK Gram matrix; ``t=None`` with a learning rate for
-        which GD diverges (:math:`\eta \lambda_{max}/n \ge 2`); negative t or lr.
+        ``t=None`` with a singular NTK Gram matrix; a learning rate for which GD diverges
+        (:math:`\eta \lambda_{max}/n \ge 2`), at any t; a fractional t where some modes
+        oscillate (:math:`\eta \lambda_{max}/n > 1`); an indefinite NTK Gram matrix; a
+        ``diag_reg`` whose ridge overflows; complex or non-finite labels, or labels so large
+        that the outputs overflow; negative t or lr.
 
     Examples
     --------
     >>> import numpy as np, hermite_rev as hr
-    >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]); y = np.array([1.0, -1.0, 0.5])
+    >>> X = np.array([[2**0.5, 0.0], [0.0, 2**0.5], [1.0, 1.0]]); y = np.array([1.0, -1.0, 0.5])
     >>> f_tr, f_te = hr.predict.gradient_descent_mse(hr.kernels.relu_ntk(), X, y, X)
     >>> np.allclose(f_tr, y), np.allclose(f_te, y)
     (True, True)
     """
-    U = unit_rows(X_train, "X_train")
+    K, U, T = prepare(K_ntk, X_train, X_test)
     n = U.shape[0]
     _check_train(n)
-    Y, vector = _targets(Y_train, n)
-    T = unit_rows(X_test, "X_test", U.shape[1])
+    Y, vector, yscale = _targets(Y_train, n)
     reg = _reg(diag_reg)
     if t is not None:
         t = _reg(t, "t")
@@ -267,17 +338,14 @@ def gradient_descent_mse(
         lr = _reg(lr, "lr")
         if lr == 0:
             raise HermiteRevError(f"lr must be positive, got lr={lr!r}")
-    Kdd = gram(K_ntk, U)
-    Ktd = gram(K_ntk, T, U)
+    Kdd = matrix(K, U)
+    Ktd = matrix(K, T, U)
     lam, V, tol = _eigh(Kdd, reg, "NTK")
+    if lr is not None:
+        _check_lr(lr, t, lam, n)
     if t is None:
         if lam[0] <= tol:
             raise _singular(lam, tol, "NTK")
-        if lr is not None and lr * lam[-1] / n >= 2:
-            raise HermiteRevError(
-                f"lr={lr} makes gradient descent diverge for this NTK (it needs lr < 2n/lambda_max = "
-                f"{2 * n / lam[-1]:.4g}): the infinite-time limit does not exist"
-            )
         factor, one_minus = 1.0 / lam, np.ones_like(lam)
     else:
         factor, one_minus = _time_factor(lam, n, t, lr)
@@ -288,13 +356,16 @@ def gradient_descent_mse(
         f_train = Kdd @ (V @ (factor[:, None] * VY))
     A = (Ktd @ V) * factor  # Theta_*d V diag(factor)
     f_test = A @ VY
+    f_train = _finite_out(f_train, yscale, "training outputs")
+    f_test = _finite_out(f_test, yscale, "test outputs")
     out_train = f_train[:, 0] if vector else f_train
     out_test = f_test[:, 0] if vector else f_test
     if K_nngp is None:
         return out_train, out_test
-    Sdd = gram(K_nngp, U)
-    Std = gram(K_nngp, T, U)
-    Stt = gram(K_nngp, T)
+    S, U, T = prepare(K_nngp, X_train, X_test)
+    Sdd = matrix(S, U)
+    Std = matrix(S, T, U)
+    Stt = matrix(S, T)
     Afull = A @ V.T  # Theta_*d Theta^{-1} (I - M_t), (m, n)
     cov = Stt - Afull @ Std.T - Std @ Afull.T + Afull @ Sdd @ Afull.T
     return out_train, out_test, (cov + cov.T) / 2
