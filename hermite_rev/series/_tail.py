@@ -77,7 +77,14 @@ class Tail:
 
 
 @public
-def tail_bound(tc: TaylorCoeffs) -> Tail:
+def tail_bound(tc: TaylorCoeffs, *, convergence: str | None = None) -> Tail:
+    """The Tail of ``tc``: ``K(1) - sum_{k<n} a_k`` and its bound.
+
+    Rigorous (for a series whose coefficients are all non-negative, what the bound is for) once
+    the series is proven to converge at c = 1 to K(1): by :func:`certify_convergence`, or by the
+    caller, who then states the proof in ``convergence`` (e.g. a re-expansion of a kernel whose
+    own series is certified).
+    """
     dps = tc.dps or 30
     expr = getattr(tc, "_work_expr", tc.expr)
     k1, k1_err = evaluate_at(expr, 1, dps + 10)
@@ -99,7 +106,8 @@ def tail_bound(tc: TaylorCoeffs) -> Tail:
             f"K(1) = {mpmath.nstr(k1, 10)} (by {mpmath.nstr(-estimate, 5)}): its series diverges at c = 1 "
             f"or has negative coefficients beyond those computed"
         )
-    certify_convergence(expr)
+    if convergence is None:
+        certify_convergence(expr)
     return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=tc.rigorous)
 
 
