@@ -2,9 +2,18 @@ r"""Activation families: every activation of a one-hidden-layer net with a given
 
 Index
 -----
-reverse            kernel -> ActivationFamily (the reverse-engineering theorem)
+reverse            kernel -> ActivationFamily (the reverse-engineering theorem; any sigma_w, sigma_b,
+                   readout and parameterization: proofs/09_reverse_hyperparameters.md)
 ActivationFamily   magnitudes |b_k|, count(), members(), activation(signs), tail()
 Activation         signed Hermite coefficients b_k; expr, kernel(), compile(), export()
+as_kernel          a kernel given as an expression, a string or Taylor coefficients -> sympy expr
+PARAMETERIZATIONS  the parameterizations reverse accepts ("ntk", "standard")
+
+Place: kernels -> series -> hermite -> **family**; imports :mod:`hermite_rev._core`,
+:mod:`hermite_rev.series` and :mod:`hermite_rev.hermite` (the one reverse map,
+:func:`~hermite_rev.hermite.magnitudes_from_taylor`, serves every path of ``reverse``), and lazily
+:mod:`hermite_rev.kernels` (coefficient lists) and, behind the facade methods ``compile``, ``export``,
+``best`` and ``plot``, :mod:`hermite_rev.lower`, :mod:`hermite_rev.export`, :mod:`hermite_rev._figures`.
 
 Theorem (Simon, Anand & DeWeese 2022, arXiv:2106.03186).  Let K(c) = sum_k a_k c^k with
 a_k >= 0 converge at c = 1.  A one-hidden-layer net with sigma_w = 1, sigma_b = 0 and

@@ -18,6 +18,9 @@ hermite_coeffs        forward: b_k = E[phi(Z) h_k(Z)] of an activation given as 
 gaussian_expectation  E[f(Z)], Z ~ N(0, 1), exact where possible
 kernel_of             NNGP/NTK Taylor coefficients of a deep FCN with activation phi
 
+Place: kernels -> series -> **hermite** -> family; imports :mod:`hermite_rev._core`,
+:mod:`hermite_rev.series`, :mod:`hermite_rev.activations` and (lazily) :mod:`hermite_rev.kernels`.
+
 Conventions: ``h_k`` are the *normalized probabilists'* Hermite polynomials, orthonormal
 under N(0, 1); an activation is ``phi(z) = sum_k b_k h_k(z)``; coefficients are ordered from
 lowest degree to highest.  A one-hidden-layer net (sigma_w = 1, sigma_b = 0) has
@@ -44,12 +47,13 @@ from ._core.limits import check_size
 from ._core.precision import coeff0, flint_ctx, rad, sqrt_err, to_mpf
 from ._core.text import short
 from ._core.validate import check_gaussian_integrable, check_kind, coefficient_list, exact_number, public
+from .activations import activation_expr
+from .series import Tail, TaylorCoeffs, taylor
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from ._core.typing import ActivationLike, ArrayLike, FloatArray, Kind, RealLike
-    from .series import TaylorCoeffs
 
 __all__ = [
     "HermiteNorm",
@@ -168,7 +172,6 @@ def hermite_norm_eval(b: Sequence[Any], x: Any) -> mpmath.mpf:
 def hermite_norm_eval_np(b: Sequence[Any], x: ArrayLike) -> FloatArray:
     """``sum_k b[k] h_k(x)`` in float64 for a numpy array ``x`` (same recurrence; for plots and
     checks — the compiled path is :meth:`hermite_rev.family.Activation.compile`)."""
-
     x = np.asarray(x, dtype=float)
     h_prev, h = np.zeros_like(x), np.ones_like(x)
     total = np.zeros_like(x)
@@ -595,8 +598,6 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
     >>> hr.hermite_coeffs(sympy.Max(0, hr.z), 4).exact
     (sqrt(2)/(2*sqrt(pi)), 1/2, 1/(2*sqrt(pi)), 0)
     """
-    from .activations import activation_expr
-
     n = check_size(n, "n", "hermite_n")
     dps = check_size(dps, "dps")
     phi = activation_expr(phi)
@@ -711,9 +712,6 @@ def kernel_of(
     TaylorCoeffs
         n numbers with ``.errors`` (``.rigorous`` is False on the generic path).
     """
-    from .activations import activation_expr
-    from .series import taylor
-
     kind = check_kind(kind)
     n = check_size(n, "n", "hermite_n")
     dps = check_size(dps, "dps")
@@ -747,13 +745,11 @@ def _rational_variance(q: sympy.Expr, digits: int) -> sympy.Expr:
 
 def _upper(x: flint.arb) -> mpmath.mpf:
     """An upper bound (mpmath) of an arb ball."""
-
     with mpmath.workprec(mpmath.mp.prec + 10):
         return to_mpf(x) + rad(x)
 
 
 def _lower(x: flint.arb) -> mpmath.mpf:
-
     with mpmath.workprec(mpmath.mp.prec + 10):
         return to_mpf(x) - rad(x)
 
@@ -797,9 +793,6 @@ def _generic_kernel_of(
     n: int,
     dps: int,
 ) -> TaylorCoeffs:
-
-    from .series import Tail, TaylorCoeffs
-
     sw2, sb2 = exact_number(sigma_w, "sigma_w") ** 2, exact_number(sigma_b, "sigma_b") ** 2
     swl2, sbl2 = exact_number(sigma_w_last, "sigma_w_last") ** 2, exact_number(sigma_b_last, "sigma_b_last") ** 2
     ntk = kind == "ntk"
@@ -878,7 +871,6 @@ def _generic_kernel_of(
 
 def _fuzz(series: flint.arb_series, err: Sequence[Any], n: int) -> flint.arb_series:
     """Widen coefficient j of an arb_series by ``err[j]`` (truncation bounds, one per j < n)."""
-
     if not any(err):
         return series
     co = list(series.coeffs()) + [flint.arb(0)] * (n - len(series.coeffs()))
@@ -891,7 +883,6 @@ def _fuzz(series: flint.arb_series, err: Sequence[Any], n: int) -> flint.arb_ser
 
 def _horner(coeffs: Sequence[Any], series: flint.arb_series, n: int) -> flint.arb_series:
     """sum_k coeffs[k] series^k for arb coefficients and an arb_series (Horner)."""
-
     acc = flint.arb_series([coeffs[-1]], prec=n)
     for ck in reversed(coeffs[:-1]):
         acc = acc * series + ck
