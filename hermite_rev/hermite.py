@@ -7,7 +7,14 @@ HermiteNorm           h_k(x) as an unexpanded sympy function (stable to evaluate
 hermite_norm_eval     sum_k b_k h_k(x) at arbitrary precision (three-term recurrence)
 hermite_norm_eval_np  the same in float64 (numpy; lives in :mod:`hermite_rev.activations`)
 kernel_from_hermite   b_k -> a_k: NNGP a_k = b_k^2, NTK a_k = (k+1) b_k^2
-hermite_from_kernel   a_k -> |b_k|: NNGP sqrt(a_k), NTK sqrt(a_k / (k+1))
+magnitudes_from_taylor  the reverse map a_k (with error bounds) -> |b_k|: NNGP sqrt(a_k),
+                      NTK sqrt(a_k / (k+1)); every reverse path of the package uses it
+Magnitudes            what it returns: |b_k|, their error bounds, exact values, the nonzero k
+check_kernel_coefficients  the one "not a kernel" check: NotAKernelError for a_k proven negative
+not_a_kernel          that error, its message naming k and a_k
+hermite_from_kernel   magnitudes_from_taylor for plain lists (exact in, exact out)
+rescale_matrix        h_m(s z) in the basis h_j(z) (the multiplication theorem)
+hermite_rescale       the coefficients of phi(z) = psi(z / sqrt(q)) from those of psi
 hermite_coeffs        forward: b_k = E[phi(Z) h_k(Z)] of an activation given as a sympy expr
 gaussian_expectation  E[f(Z)], Z ~ N(0, 1), exact where possible
 kernel_of             NNGP/NTK Taylor coefficients of a deep FCN with activation phi
@@ -15,6 +22,9 @@ closed_form_kernel    the kernel expression of s * ReLU or a * erf(b z) (else No
 
 Activations are named and split at their kinks by :mod:`hermite_rev.activations`
 (``activation_expr``, ``pieces``, ``kinks``, ``has_jump``).
+
+Place: kernels -> series -> **hermite** -> family; imports :mod:`hermite_rev._core`,
+:mod:`hermite_rev.series`, :mod:`hermite_rev.activations` and (lazily) :mod:`hermite_rev.kernels`.
 
 Conventions: ``h_k`` are the *normalized probabilists'* Hermite polynomials, orthonormal
 under N(0, 1); an activation is ``phi(z) = sum_k b_k h_k(z)``; coefficients are ordered from
@@ -31,15 +41,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import flint
 import mpmath
 import sympy
 
-from ._core.errors import HermiteRevError
+from ._core.errors import HermiteRevError, NotAKernelError
 from ._core.exprs import z
+from ._core.limits import check_size
+from ._core.precision import coeff0, flint_ctx, rad, sqrt_err, to_mpf
 from ._core.text import short
-from ._core.validate import check_kind, public
+from ._core.validate import check_gaussian_integrable, check_kind, coefficient_list, exact_number, public
 from ._core.values import Value
 from .activations import NotPiecewise, activation_expr, has_jump, hermite_norm_eval_np, kinks, pieces
+from .series import Tail, TaylorCoeffs, taylor
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -48,16 +62,19 @@ if TYPE_CHECKING:
 
     from ._core.typing import ActivationLike, Kind, RealLike
 
-if TYPE_CHECKING:
-    from .series import TaylorCoeffs
-
 __all__ = [
     "HermiteNorm",
     "hermite_norm",
     "hermite_norm_eval",
     "hermite_norm_eval_np",
     "kernel_from_hermite",
+    "magnitudes_from_taylor",
+    "Magnitudes",
+    "check_kernel_coefficients",
+    "not_a_kernel",
     "hermite_from_kernel",
+    "rescale_matrix",
+    "hermite_rescale",
     "hermite_coeffs",
     "HermiteCoeffs",
     "gaussian_expectation",
@@ -169,37 +186,6 @@ def _hermite_values(x: Any, n: int) -> list[mpmath.mpf]:
     return out[:n]
 
 
-def coefficient_list(seq: object, name: str = "coefficients") -> list[Any]:
-    """A sequence of coefficients (list, tuple, 1-D numpy array, ...) as a list of numbers.
-
-    numpy scalars become Python numbers; floats (Python and numpy) become mpmath numbers from
-    their shortest round-trip decimal (``0.1`` is 1/10 to the working precision, the float policy
-    of the package); ints, sympy and mpmath numbers are kept.  Anything else raises.
-    """
-    import numbers
-
-    import numpy as np
-
-    if isinstance(seq, np.ndarray):
-        if seq.ndim != 1:
-            raise HermiteRevError(f"{name} must be a 1-D sequence, got an array of shape {seq.shape}")
-        seq = seq.tolist()
-    if isinstance(seq, (str, bytes, dict)) or not hasattr(seq, "__iter__"):
-        raise HermiteRevError(f"{name} must be a sequence of numbers, got {short(repr(seq), 80)}")
-    out = []
-    for i, v in enumerate(seq):
-        if isinstance(v, np.generic):
-            v = v.item()
-        if isinstance(v, bool) or isinstance(v, complex) or not isinstance(v, (numbers.Real, sympy.Basic, mpmath.mpf)):
-            raise HermiteRevError(f"{name}[{i}] must be a real number, got {short(repr(v), 80)}")
-        if isinstance(v, float):
-            if not np.isfinite(v):
-                raise HermiteRevError(f"{name}[{i}] must be finite, got {v!r}")
-            v = mpmath.mpf(repr(v))
-        out.append(v)
-    return out
-
-
 def kernel_from_hermite(b: Sequence[Any], kind: Kind = "ntk") -> list[Any]:
     """Taylor coefficients of the 1HL kernel: ``b_k^2`` (NNGP) or ``(k+1) b_k^2`` (NTK)."""
     kind = check_kind(kind)
@@ -212,22 +198,161 @@ def kernel_from_hermite(b: Sequence[Any], kind: Kind = "ntk") -> list[Any]:
 def hermite_from_kernel(a: Sequence[Any], kind: Kind = "ntk") -> list[Any]:
     """Magnitudes |b_k| of every activation whose 1HL kernel has Taylor coefficients ``a``.
 
-    ``sqrt(a_k)`` for the NNGP, ``sqrt(a_k / (k+1))`` for the NTK.  Negative entries raise
-    (Schoenberg: such a K is not a positive-definite dot-product kernel on every sphere).
+    :func:`magnitudes_from_taylor` without error bounds: exact sympy numbers in, exact square roots
+    out; anything else gives mpmath numbers.  A negative entry raises NotAKernelError.
+    """
+    a = coefficient_list(a, "a")
+    exact = a if a and all(isinstance(x, sympy.Basic) for x in a) else None
+    m = magnitudes_from_taylor(a, kind, exact=exact)
+    return list(m.exact if m.exact is not None else m.values)
+
+
+# --------------------------------------------------------------------------------------------
+# the reverse map: Taylor coefficients -> Hermite magnitudes (the one place, with the one check)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Magnitudes:
+    """The |b_k| that :func:`magnitudes_from_taylor` returns: ``values`` (mpmath), ``errors``
+    (absolute bounds), ``exact`` (sympy, or None) and ``nonzero``, the k with b_k proven nonzero
+    (where the signs of a family apply)."""
+
+    values: tuple
+    errors: tuple
+    exact: tuple | None
+    nonzero: tuple
+
+
+def not_a_kernel(
+    k: int,
+    value: Any,
+    *,
+    exact: Any = None,
+    kernel: object = None,
+    kind: str | None = None,
+    who: str = "activation",
+    name: str = "Taylor coefficient a_{k}",
+    why: str | None = None,
+) -> NotAKernelError:
+    """The one NotAKernelError of the package: coefficient ``k`` is negative (named with its value).
+
+    ``name`` is the coefficient (``{k}`` is replaced by k); ``why`` replaces the default reason,
+    Schoenberg's theorem for ``kernel`` (a positive-definite dot-product kernel on every sphere has
+    a_k >= 0), followed by "so no ``who`` has it as ``kind``".
+    """
+    shown = mpmath.nstr(value, 8) if isinstance(value, mpmath.mpf) else str(value)
+    if exact is not None:
+        exact = sympy.sympify(exact)
+        shown = str(exact) if exact.is_Rational else f"{short(exact, 60)} (= {shown})"
+    if why is None:
+        subject = f"{short(kernel)} is not" if kernel is not None else "not"
+        why = f"{subject} a positive-definite dot-product kernel on all spheres (Schoenberg)"
+        if kind is not None:
+            why += f", so no {who} has it as {kind.upper()}"
+    return NotAKernelError(f"{name.format(k=k)} = {shown} is negative: {why}")
+
+
+def check_kernel_coefficients(
+    a: Sequence[Any], errors: Sequence[Any] | None = None, *, exact: Sequence[Any] | None = None, **message: Any
+) -> None:
+    """Raise :func:`not_a_kernel` for the first coefficient proven negative.
+
+    a_k is proven negative when its exact value is negative (``exact``; sympy decides), else when
+    ``a_k < -errors[k]`` (``errors`` default to 0: the values are exact).  ``message``: the words
+    of :func:`not_a_kernel`.
+    """
+    for k, ak in enumerate(a):
+        ek = 0 if errors is None else errors[k]
+        negative = None if exact is None else sympy.sympify(exact[k]).is_negative
+        if negative is None:
+            negative = ak < -ek
+        if negative:
+            raise not_a_kernel(k, ak, exact=None if exact is None else exact[k], **message)
+
+
+def magnitudes_from_taylor(
+    a: Sequence[Any],
+    kind: Kind = "ntk",
+    errors: Sequence[Any] | None = None,
+    *,
+    exact: Sequence[Any] | None = None,
+    **message: Any,
+) -> Magnitudes:
+    r"""The reverse map: |b_k| of every activation whose 1HL kernel has Taylor coefficients a_k.
+
+    .. math:: |b_k| = \sqrt{a_k} \;(\mathrm{NNGP}), \qquad |b_k| = \sqrt{a_k / (k+1)} \;(\mathrm{NTK})
+
+    ``errors`` bound |a_k - true a_k| (default 0); ``exact`` (sympy) decides signs and zeros and
+    gives exact magnitudes.  a_k counts as zero when ``exact[k] == 0``, else when
+    ``|a_k| <= errors[k]``; its magnitude is then 0 with error :math:`\sqrt{(|a_k| + e_k) / w_k}`,
+    otherwise the error is :func:`hermite_rev._core.precision.sqrt_err` (w_k = 1 or k + 1) plus
+    the rounding of the root (an ulp).  Runs at mpmath's working precision (``with
+    mpmath.workdps(dps):``).  ``message``: the words of the NotAKernelError (:func:`not_a_kernel`)
+    raised, before anything else, for the first a_k proven negative
+    (:func:`check_kernel_coefficients`).
+
+    Examples
+    --------
+    >>> m = magnitudes_from_taylor([1, 1, 0, 3], "ntk", exact=[1, 1, 0, 3])
+    >>> m.exact, m.nonzero
+    ((1, sqrt(2)/2, 0, sqrt(3)/2), (0, 1, 3))
+    >>> magnitudes_from_taylor([1, -1], "nngp")
+    Traceback (most recent call last):
+    ...
+    hermite_rev._core.errors.NotAKernelError: Taylor coefficient a_1 = -1 is negative: not a positive-definite ...
     """
     kind = check_kind(kind)
-    a = coefficient_list(a, "a")
-    out = []
-    for k, ak in enumerate(a):
-        if ak < 0:
-            raise HermiteRevError(
-                f"Taylor coefficient a_{k} = {ak} is negative: not a positive-definite dot-product kernel "
-                f"on all spheres (Schoenberg), so no activation has it as {kind.upper()}"
-            )
-        exact = isinstance(ak, sympy.Basic)
-        sq = sympy.sqrt if exact else mpmath.sqrt
-        out.append(sq(ak) if kind == "nngp" else sq(ak / (k + 1)))
-    return out
+    errs = [0] * len(a) if errors is None else list(errors)
+    check_kernel_coefficients(a, errs, exact=exact, kind=kind, **message)
+    values, bounds, nonzero = [], [], []
+    for k, (ak, ek) in enumerate(zip(a, errs)):
+        w = 1 if kind == "nngp" else k + 1
+        ak = mpmath.mpf(sympy.N(ak, mpmath.mp.dps + 10)) if isinstance(ak, sympy.Basic) else mpmath.mpf(ak)
+        if (exact[k] == 0) if exact is not None else abs(ak) <= ek:
+            values.append(mpmath.mpf(0))
+            bounds.append(mpmath.sqrt((abs(ak) + ek) / w))  # 0 <= true a_k <= |a_k| + e_k
+        else:  # the bound of what a_k's error moves, plus the rounding of a_k / w and its root
+            nonzero.append(k)
+            values.append(mpmath.sqrt(ak / w))
+            bounds.append(sqrt_err(ak, ek, w) + abs(values[-1]) * mpmath.mpf(2) ** (1 - mpmath.mp.prec))
+    ex = None
+    if exact is not None:
+        ex = tuple(sympy.sqrt(sympy.sympify(x) / (1 if kind == "nngp" else k + 1)) for k, x in enumerate(exact))
+    return Magnitudes(tuple(values), tuple(bounds), ex, tuple(nonzero))
+
+
+def rescale_matrix(n: int, s: Any, exact: bool = False) -> list[list[Any]]:
+    r"""R with :math:`h_m(s z) = \sum_j R_{m j} h_j(z)` for m < n (the multiplication theorem).
+
+    .. math:: h_m(s z) = \sum_{i \le m/2} \frac{s^{m-2i} (s^2-1)^i}{i!\, 2^i}
+              \sqrt{\frac{m!}{(m-2i)!}}\; h_{m-2i}(z)
+    """
+    one, sq, fact = (
+        (sympy.Integer(1), sympy.sqrt, sympy.factorial) if exact else (mpmath.mpf(1), mpmath.sqrt, mpmath.factorial)
+    )
+    R = [[0 * one] * n for _ in range(n)]
+    for m in range(n):
+        for i in range(m // 2 + 1):
+            j = m - 2 * i
+            R[m][j] = s**j * (s * s - 1) ** i / (fact(i) * 2**i) * sq(fact(m) / fact(j))
+    return R
+
+
+def hermite_rescale(
+    b: Sequence[Any], errors: Sequence[Any], q: Any, exact: Sequence[Any] | None = None
+) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...] | None]:
+    r"""Hermite coefficients, error bounds and exact values of :math:`\phi(z) = \psi(z/\sqrt q)`,
+    :math:`\psi = \sum_k b_k h_k` (mpmath at the working precision; ``q`` a sympy number)."""
+    n = len(b)
+    R = rescale_matrix(n, 1 / mpmath.sqrt(mpmath.mpf(sympy.N(q, mpmath.mp.dps + 10))))
+    coeffs = tuple(mpmath.fsum(b[m] * R[m][j] for m in range(n)) for j in range(n))
+    errs = tuple(mpmath.fsum(errors[m] * abs(R[m][j]) for m in range(n)) for j in range(n))
+    out = None
+    if exact is not None:
+        Rx = rescale_matrix(n, 1 / sympy.sqrt(q), exact=True)
+        out = tuple(sympy.expand(sum(exact[m] * Rx[m][j] for m in range(n))) for j in range(n))
+    return coeffs, errs, out
 
 
 # --------------------------------------------------------------------------------------------
@@ -451,8 +576,6 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
     >>> hr.hermite_coeffs(sympy.Max(0, hr.z), 4).exact
     (sqrt(2)/(2*sqrt(pi)), 1/2, 1/(2*sqrt(pi)), 0)
     """
-    from ._core.limits import check_size
-
     n = check_size(n, "n", "hermite_n")
     dps = check_size(dps, "dps")
     phi = activation_expr(phi)
@@ -473,72 +596,9 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
             values = tuple(mpmath.mpf(sympy.N(v, dps + 10)) for v in exact_vals)
             errors = tuple(abs(v) * mpmath.mpf(10) ** (-dps) for v in values)
         return HermiteCoeffs(phi, values, errors, tuple(exact_vals), dps, "exact")
-    _check_gaussian_integrable(phi, n)
+    check_gaussian_integrable(phi, n)
     qvalues, qerrors = _quad_hermite(phi, n, dps)
     return HermiteCoeffs(phi, tuple(qvalues), tuple(qerrors), None, dps, "quadrature")
-
-
-def _check_gaussian_integrable(phi: sympy.Expr, n: int) -> None:
-    """Raise unless ``E|phi(Z) h_k(Z)|``, k < n, plausibly exist and phi is real (before quadrature).
-
-    Three checks, each of which *proves* a problem when it fires (up to the sampling): phi is
-    complex somewhere on the line; phi has a real singular point s where |phi(z)| |z - s| does
-    not go to 0 (not integrable there: 1/z, log-free poles); or
-    log|phi(z)| - z^2/2 + (n + 1) log|z| stays >= 0 at |z| = 20 and 40 (the Gaussian does not
-    tame the growth of phi h_{n-1}: exp(z^2), exp(z^3), exp(z^2/2)/(1+z^2) for n >= 2, ...).
-    Quadrature would return finite garbage instead.
-    """
-    zr = sympy.Symbol("z_r", real=True)
-    f = sympy.lambdify(z, phi, modules="mpmath")
-
-    def value(x: Any) -> Any:
-        try:
-            v = mpmath.mpmathify(f(mpmath.mpf(x)))
-        except (ZeroDivisionError, ValueError, OverflowError):
-            return mpmath.inf
-        if isinstance(v, mpmath.mpc):
-            if abs(v.imag) > mpmath.mpf(10) ** (-20) * (1 + abs(v.real)):
-                raise HermiteRevError(
-                    f"activation {short(phi)} is not real at z = {mpmath.nstr(x, 5)} (value {mpmath.nstr(v, 6)})"
-                )
-            v = v.real
-        return abs(v)
-
-    with mpmath.workdps(40):
-        for x in (-20, -3, -0.5, 0.5, 3, 20):
-            value(x)
-        try:
-            sing = sympy.singularities(phi.subs(z, zr), zr, sympy.S.Reals)
-        except Exception:  # sympy cannot say: rely on the quadrature's error estimate
-            sing = sympy.S.EmptySet
-        if isinstance(sing, sympy.FiniteSet):
-            for s0 in sing:
-                s0 = mpmath.mpf(sympy.N(s0, 40))
-                for eps in (mpmath.mpf(10) ** -30, -(mpmath.mpf(10) ** -30)):
-                    if value(s0 + eps) * abs(eps) > mpmath.mpf(10) ** -6:
-                        raise HermiteRevError(
-                            f"activation {short(phi)} is not integrable against the Gaussian: it blows up like "
-                            f"1/|z - s| or faster at z = {mpmath.nstr(s0, 8)}"
-                        )
-        elif sing != sympy.S.EmptySet:
-            raise HermiteRevError(
-                f"activation {short(phi)} has infinitely many real singular points "
-                f"({short(sing, 80)}); "
-                f"its Gaussian integrability cannot be checked"
-            )
-        for sgn in (1, -1):
-            r = [
-                mpmath.log(value(sgn * x)) - mpmath.mpf(x) ** 2 / 2 + (n + 1) * mpmath.log(x)
-                if value(sgn * x) > 0
-                else -mpmath.inf
-                for x in (20, 40)
-            ]
-            if r[0] >= 0 and r[1] >= r[0]:
-                raise HermiteRevError(
-                    f"activation {short(phi)} grows too fast as z -> {'+' if sgn > 0 else '-'}oo: "
-                    f"|phi(z)| exp(-z^2/2) "
-                    f"does not decay faster than |z|^-{n + 1}, so E[phi(Z) h_k(Z)] does not exist for all k < {n}"
-                )
 
 
 @public
@@ -630,9 +690,6 @@ def kernel_of(
     TaylorCoeffs
         n numbers with ``.errors`` (``.rigorous`` is False on the generic path).
     """
-    from ._core.limits import check_size
-    from .series import taylor
-
     kind = check_kind(kind)
     n = check_size(n, "n", "hermite_n")
     dps = check_size(dps, "dps")
@@ -659,15 +716,11 @@ def _rational_variance(q: sympy.Expr, digits: int) -> sympy.Expr:
 
 def _upper(x: flint.arb) -> mpmath.mpf:
     """An upper bound (mpmath) of an arb ball."""
-    from ._core.precision import rad, to_mpf
-
     with mpmath.workprec(mpmath.mp.prec + 10):
         return to_mpf(x) + rad(x)
 
 
 def _lower(x: flint.arb) -> mpmath.mpf:
-    from ._core.precision import rad, to_mpf
-
     with mpmath.workprec(mpmath.mp.prec + 10):
         return to_mpf(x) - rad(x)
 
@@ -711,12 +764,6 @@ def _generic_kernel_of(
     n: int,
     dps: int,
 ) -> TaylorCoeffs:
-    import flint
-
-    from ._core.precision import coeff0, flint_ctx, rad, to_mpf
-    from ._core.validate import exact_number
-    from .series import Tail, TaylorCoeffs
-
     sw2, sb2 = exact_number(sigma_w, "sigma_w") ** 2, exact_number(sigma_b, "sigma_b") ** 2
     swl2, sbl2 = exact_number(sigma_w_last, "sigma_w_last") ** 2, exact_number(sigma_b_last, "sigma_b_last") ** 2
     ntk = kind == "ntk"
@@ -795,8 +842,6 @@ def _generic_kernel_of(
 
 def _fuzz(series: flint.arb_series, err: Sequence[Any], n: int) -> flint.arb_series:
     """Widen coefficient j of an arb_series by ``err[j]`` (truncation bounds, one per j < n)."""
-    import flint
-
     if not any(err):
         return series
     co = list(series.coeffs()) + [flint.arb(0)] * (n - len(series.coeffs()))
@@ -809,8 +854,6 @@ def _fuzz(series: flint.arb_series, err: Sequence[Any], n: int) -> flint.arb_ser
 
 def _horner(coeffs: Sequence[Any], series: flint.arb_series, n: int) -> flint.arb_series:
     """sum_k coeffs[k] series^k for arb coefficients and an arb_series (Horner)."""
-    import flint
-
     acc = flint.arb_series([coeffs[-1]], prec=n)
     for ck in reversed(coeffs[:-1]):
         acc = acc * series + ck

@@ -11,6 +11,7 @@ __all__ = [
     "NotAKernelError",
     "NotAnalyticError",
     "DivergentSeriesError",
+    "NotRealizableError",
     "HermiteRevWarning",
 ]
 
@@ -29,6 +30,10 @@ class NotAnalyticError(HermiteRevError):
 
 class DivergentSeriesError(HermiteRevError):
     """The Taylor series does not converge at c = 1."""
+
+
+class NotRealizableError(HermiteRevError):
+    """No activation realises the kernel at this depth (the message says why)."""
 
 
 class HermiteRevWarning(UserWarning):

@@ -8,7 +8,9 @@ as_number        any accepted number -> exact sympy number (floats become exact 
 exact_number     a kernel or layer parameter as an exact real (optionally positive / non-negative)
 exact_float      the float policy: a float becomes the shortest decimal that round-trips, exactly
 public           decorator: serialise a public call and restore the precision contexts
-check_*          positive/non-negative integers, dps, kind, writable output paths
+check_*          positive/non-negative integers, dps, kind, writable output paths, and whether an
+                 activation is integrable against the Gaussian (``check_gaussian_integrable``)
+coefficient_list a sequence of coefficients (list, tuple, 1-D array) as a list of numbers
 FUNCTIONS, CONSTANTS   what an expression string may call and name
 
 Every check raises :class:`HermiteRevError` (a ``ValueError``) whose one-line message names the
@@ -74,6 +76,8 @@ __all__ = [
     "check_n",
     "check_kind",
     "check_writable",
+    "check_gaussian_integrable",
+    "coefficient_list",
     "FUNCTIONS",
     "CONSTANTS",
 ]
@@ -738,6 +742,96 @@ def exact_sign(x: sympy.Expr) -> int:
     if abs(v) > sympy.Float(10) ** -50:
         return 1 if v > 0 else -1
     raise HermiteRevError(f"cannot decide the sign of {short(x, 60)}")
+
+
+def coefficient_list(seq: object, name: str = "coefficients") -> list[Any]:
+    """A sequence of coefficients (list, tuple, 1-D numpy array, ...) as a list of numbers.
+
+    numpy scalars become Python numbers; floats (Python and numpy) become mpmath numbers from
+    their shortest round-trip decimal (``0.1`` is 1/10 to the working precision, the float policy
+    of the package); ints, sympy and mpmath numbers are kept.  Anything else raises.
+    """
+    if isinstance(seq, np.ndarray):
+        if seq.ndim != 1:
+            raise HermiteRevError(f"{name} must be a 1-D sequence, got an array of shape {seq.shape}")
+        seq = seq.tolist()
+    if isinstance(seq, (str, bytes, dict)) or not hasattr(seq, "__iter__"):
+        raise HermiteRevError(f"{name} must be a sequence of numbers, got {short(repr(seq), 80)}")
+    out = []
+    for i, v in enumerate(seq):
+        if isinstance(v, np.generic):
+            v = v.item()
+        if isinstance(v, bool) or isinstance(v, complex) or not isinstance(v, (numbers.Real, sympy.Basic, mpmath.mpf)):
+            raise HermiteRevError(f"{name}[{i}] must be a real number, got {short(repr(v), 80)}")
+        if isinstance(v, float):
+            if not np.isfinite(v):
+                raise HermiteRevError(f"{name}[{i}] must be finite, got {v!r}")
+            v = mpmath.mpf(repr(v))
+        out.append(v)
+    return out
+
+
+def check_gaussian_integrable(phi: sympy.Expr, n: int) -> None:
+    """Raise unless ``E|phi(Z) h_k(Z)|``, k < n, plausibly exist and phi is real (before quadrature).
+
+    Three checks, each of which *proves* a problem when it fires (up to the sampling): phi is
+    complex somewhere on the line; phi has a real singular point s where |phi(z)| |z - s| does
+    not go to 0 (not integrable there: 1/z, log-free poles); or
+    log|phi(z)| - z^2/2 + (n + 1) log|z| stays >= 0 at |z| = 20 and 40 (the Gaussian does not
+    tame the growth of phi h_{n-1}: exp(z^2), exp(z^3), exp(z^2/2)/(1+z^2) for n >= 2, ...).
+    Quadrature would return finite garbage instead.
+    """
+    zr = sympy.Symbol("z_r", real=True)
+    f = sympy.lambdify(z, phi, modules="mpmath")
+
+    def value(x: Any) -> Any:
+        try:
+            v = mpmath.mpmathify(f(mpmath.mpf(x)))
+        except (ZeroDivisionError, ValueError, OverflowError):
+            return mpmath.inf
+        if isinstance(v, mpmath.mpc):
+            if abs(v.imag) > mpmath.mpf(10) ** (-20) * (1 + abs(v.real)):
+                raise HermiteRevError(
+                    f"activation {short(phi)} is not real at z = {mpmath.nstr(x, 5)} (value {mpmath.nstr(v, 6)})"
+                )
+            v = v.real
+        return abs(v)
+
+    with mpmath.workdps(40):
+        for x in (-20, -3, -0.5, 0.5, 3, 20):
+            value(x)
+        try:
+            sing = sympy.singularities(phi.subs(z, zr), zr, sympy.S.Reals)
+        except Exception:  # sympy cannot say: rely on the quadrature's error estimate
+            sing = sympy.S.EmptySet
+        if isinstance(sing, sympy.FiniteSet):
+            for s0 in sing:
+                s0 = mpmath.mpf(sympy.N(s0, 40))
+                for eps in (mpmath.mpf(10) ** -30, -(mpmath.mpf(10) ** -30)):
+                    if value(s0 + eps) * abs(eps) > mpmath.mpf(10) ** -6:
+                        raise HermiteRevError(
+                            f"activation {short(phi)} is not integrable against the Gaussian: it blows up like "
+                            f"1/|z - s| or faster at z = {mpmath.nstr(s0, 8)}"
+                        )
+        elif sing != sympy.S.EmptySet:
+            raise HermiteRevError(
+                f"activation {short(phi)} has infinitely many real singular points "
+                f"({short(sing, 80)}); "
+                f"its Gaussian integrability cannot be checked"
+            )
+        for sgn in (1, -1):
+            r = [
+                mpmath.log(value(sgn * x)) - mpmath.mpf(x) ** 2 / 2 + (n + 1) * mpmath.log(x)
+                if value(sgn * x) > 0
+                else -mpmath.inf
+                for x in (20, 40)
+            ]
+            if r[0] >= 0 and r[1] >= r[0]:
+                raise HermiteRevError(
+                    f"activation {short(phi)} grows too fast as z -> {'+' if sgn > 0 else '-'}oo: "
+                    f"|phi(z)| exp(-z^2/2) "
+                    f"does not decay faster than |z|^-{n + 1}, so E[phi(Z) h_k(Z)] does not exist for all k < {n}"
+                )
 
 
 def check_writable(path: str | os.PathLike[str]) -> str | os.PathLike[str]:
