@@ -46,6 +46,7 @@ from .hermite import (
     hermite_rescale,
     kernel_from_hermite,
     magnitudes_from_taylor,
+    not_a_kernel,
     rescale_matrix,
 )
 from .series import Tail, TaylorCoeffs, certify_convergence, tail_bound, taylor
@@ -536,7 +537,13 @@ def reverse(
     a = a.replace(label=label)  # fam.taylor.plot() names the kernel as the family does
     with mpmath.workdps(dps):
         m = magnitudes_from_taylor(list(a), kind, list(a.errors), exact=a_exact, kernel=expr)
-    _ = a.tail  # raises DivergentSeriesError when the series provably does not converge to K on [0, 1]
+    # the tail proves the signs beyond n (or checks them further): a negative coefficient it sees
+    # refuses the target like one among the first n; it raises DivergentSeriesError when the series
+    # provably does not converge to K on [0, 1]
+    tail = a.tail
+    if tail.negative is not None:
+        k, ak = tail.negative
+        raise not_a_kernel(k, ak, kernel=expr, kind=kind)
     return ActivationFamily(expr, kind, a, list(m.values), list(m.errors), m.exact, m.nonzero, label=label)
 
 
