@@ -96,7 +96,11 @@ def test_documented_example_deep_relu_ntk_at_its_own_hyperparameters():
     fam = hr.reverse(K, "ntk", n=40, sigma_w=SQ2, sigma_b=TENTH)
     assert fam.count() == 2**40 and fam.scale == 2 + TENTH**2
     tail = fam.tail()
-    assert tail.rigorous and tail.bound >= tail.estimate > 0
+    assert tail.bound >= tail.estimate > 0
+    # the re-expanded series' convergence is proven through K's; its signs beyond n are not proven
+    # by the closure rules (K re-expanded in rho is no longer the registered DAG), so the tail says
+    # what it checked and that the rest is assumed, instead of claiming a proof it does not have
+    assert tail.rigorous or ("assumed" in tail.sign and tail.negative is None)
     # oracle: the coefficients of K((q rho - sigma_b^2) / sigma_w^2) by a Cauchy integral at 50 digits
     f = sympy.lambdify(hr.c, K, "mpmath")
     with mpmath.workdps(50):
