@@ -1,0 +1,164 @@
+"""Argument types and the argparse classes of the ``hermite-rev`` command line.
+
+Place: the bottom of :mod:`hermite_rev.cli` (imports :mod:`hermite_rev._core`, and
+:mod:`hermite_rev.sweep` for the scheduler options).
+
+Index
+-----
+num_arg, size_arg, out_arg, plot_arg, signs_arg   parsers of option values (one-line errors, status 2)
+sweep_args                                        ``--scheduler`` / ``--workers`` / ``--connect-timeout``
+Parser, HelpFormatter                             argparse with one-line errors; help without ``None``
+expression_help                                   the expression language, read from the parser's allow-list
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import TYPE_CHECKING, NoReturn
+
+import sympy
+
+from .._core.errors import HermiteRevError
+from .._core.exprs import c
+from .._core.text import short
+from .._core.validate import parse
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+def num_arg(option: str) -> Callable[[str], sympy.Expr]:
+    """Parser of a numeric option such as ``--sigma-w``: ``1``, ``0.1``, ``sqrt(2)`` or ``1/10``
+    (an exact sympy number); a bad value is reported with the option's name and the value."""
+
+    def convert(text: str) -> sympy.Expr:
+        hint = f"{option} must be a real number such as 1, 0.1, sqrt(2) or 1/10, got {option} {text!r}"
+        try:
+            value = parse(text, c)
+        except HermiteRevError as exc:
+            detail = str(exc)
+            if "free symbol" in detail:
+                detail = "it is not a number"
+            raise argparse.ArgumentTypeError(f"{hint} ({detail})") from None
+        if value.free_symbols:
+            names = ", ".join(sorted(map(str, value.free_symbols)))
+            raise argparse.ArgumentTypeError(f"{hint} (it depends on {names})")
+        if not value.is_real or not value.is_finite:
+            raise argparse.ArgumentTypeError(f"{hint} (it is {value})")
+        return value
+
+    convert.__name__ = option.lstrip("-").replace("-", "_")
+    return convert
+
+
+def size_arg(option: str, key: str, low: int = 1) -> Callable[[str], int]:
+    """Parser of an integer size option (``--n``, ``--dps``, ``--kmax`` ...): an integer in
+    [low, LIMITS[key]] (:mod:`hermite_rev.limits`), else exit status 2 with a one-line message."""
+    from .._core.limits import check_size
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text.strip().replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} must be an integer, got {short(repr(text), 60)}") from None
+        try:
+            return check_size(value, option, key, low=low)
+        except HermiteRevError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = option.lstrip("-").replace("-", "_")
+    return convert
+
+
+def out_arg(text: str) -> str | os.PathLike[str]:
+    """Parser of an output file path: refused at once when it is a directory or cannot be written
+    (missing parent folders are created), so nothing is computed for a path that fails at the end."""
+    from .._core.validate import check_writable
+
+    try:
+        return check_writable(text)
+    except HermiteRevError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def signs_arg(text: str) -> list[int] | dict[int, int]:
+    """``+-+-``, ``1,-1,1`` or ``k:-1,k:-1`` (dict form)."""
+    text = text.strip()
+    if text and set(text) <= {"+", "-"}:
+        return [1 if ch == "+" else -1 for ch in text]
+    try:
+        if ":" in text:
+            return {int(k): int(v) for k, v in (item.split(":") for item in text.split(","))}
+        return [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"signs must look like '+-+', '1,-1,1' or '3:-1,5:-1', got {text!r}") from None
+
+
+def sweep_args(sp: argparse.ArgumentParser) -> None:
+    """--scheduler / --workers on every command that runs a sweep (hermite_rev.sweep)."""
+    sp.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDR",
+        help="run the sweep on a Dask cluster: scheduler address tcp://host:port "
+        '(needs pip install "hermite_rev[dask]")',
+    )
+    sp.add_argument(
+        "--workers",
+        type=size_arg("--workers", "seeds"),
+        default=None,
+        metavar="N",
+        help="without --scheduler: N local worker processes (1: serial in this process)",
+    )
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``hermite-rev CMD: error: ...`` and exit status 2 (no usage
+    block; ``--help`` shows it).  Subcommand parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {short(message, 400)} (see {self.prog} --help)\n")
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults shown after every option's help; descriptions and epilogs keep their layout.
+
+    Off switches (default False) and options whose help already says what their absence means
+    (default None, explained in the text) get no "(default: ...)" suffix."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default is None or action.default is False or "default" in text:
+            return text
+        return super()._get_help_string(action)
+
+
+def expression_help(width: int = 96) -> str:
+    """What an expression may use: the parser's allow-list (functions, constants, kernel constructors
+    with their signatures), read from the parser itself so the list cannot go stale."""
+    import inspect
+    import textwrap
+
+    from .. import kernels
+    from .._core.registry import CONSTRUCTORS
+    from .._core.validate import CONSTANTS, FUNCTIONS
+
+    lines = ["expressions (EXPR is a kernel in c, PHI an activation in z; parsed by an allow-list, never eval'd):"]
+
+    def wrap(text: str) -> str:
+        return textwrap.fill(text, width, initial_indent="  ", subsequent_indent="    ")
+
+    lines.append(wrap("functions: " + ", ".join(sorted(FUNCTIONS, key=str.lower))))
+    lines.append(wrap("constants: " + ", ".join(CONSTANTS) + "; numbers such as 1/10, 0.1 (exact), 2**-3"))
+    lines.append("  kernel constructors (numbers and keyword arguments):")
+    for name in CONSTRUCTORS:
+        sig = inspect.signature(getattr(kernels, name))
+        plain = [p.replace(annotation=p.empty) for p in sig.parameters.values()]  # names and defaults only
+        sig = sig.replace(parameters=plain, return_annotation=sig.empty)
+        lines.append(textwrap.fill(f"{name}{sig}", width, initial_indent="    ", subsequent_indent="      "))
+    lines.append("  example: 'relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10) + exp(c)/10'")
+    return "\n".join(lines)
+
+
+# measured on 2 shared cores (README / docs: verification): the full mimic experiment trains the
