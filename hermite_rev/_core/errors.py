@@ -11,6 +11,7 @@ __all__ = [
     "NotAKernelError",
     "NotAnalyticError",
     "DivergentSeriesError",
+    "SchedulerError",
     "HermiteRevWarning",
 ]
 
@@ -31,5 +32,10 @@ class DivergentSeriesError(HermiteRevError):
     """The Taylor series does not converge at c = 1."""
 
 
+class SchedulerError(HermiteRevError):
+    """A Dask scheduler address that is malformed, or no Dask scheduler answering at it."""
+
+
 class HermiteRevWarning(UserWarning):
-    """A result is returned, but it did not reach the precision that was asked for."""
+    """A result is returned, but not quite as asked: it did not reach the precision that was asked
+    for, or a request was capped (more local workers than cores)."""

@@ -14,6 +14,7 @@ expression_help                                   the expression language, read 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from typing import TYPE_CHECKING, NoReturn
 
@@ -95,21 +96,52 @@ def signs_arg(text: str) -> list[int] | dict[int, int]:
         raise argparse.ArgumentTypeError(f"signs must look like '+-+', '1,-1,1' or '3:-1,5:-1', got {text!r}") from None
 
 
+def seconds_arg(option: str) -> Callable[[str], float]:
+    """Parser of a duration option such as ``--connect-timeout``: seconds in (0, LIMITS["connect_seconds"]]."""
+    from .._core.limits import LIMITS
+
+    def convert(text: str) -> float:
+        limit = LIMITS["connect_seconds"]
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or not 0 < value <= limit:
+            raise argparse.ArgumentTypeError(
+                f"{option} must be a number of seconds in (0, {limit}], got {option} {short(repr(text), 40)}"
+            )
+        return value
+
+    convert.__name__ = option.lstrip("-").replace("-", "_")
+    return convert
+
+
 def sweep_args(sp: argparse.ArgumentParser) -> None:
-    """--scheduler / --workers on every command that runs a sweep (hermite_rev.sweep)."""
+    """--scheduler / --workers / --connect-timeout on every command that runs a sweep (hermite_rev.sweep)."""
+    from ..sweep import CONNECT_TIMEOUT, SCHEDULER_SCHEMES
+
     sp.add_argument(
         "--scheduler",
         default=None,
         metavar="ADDR",
         help="run the sweep on a Dask cluster: scheduler address tcp://host:port "
-        '(needs pip install "hermite_rev[dask]")',
+        f"(schemes {', '.join(SCHEDULER_SCHEMES)}; checked before anything runs; "
+        'needs pip install "hermite_rev[dask]"); without it the sweep runs locally',
     )
     sp.add_argument(
         "--workers",
-        type=size_arg("--workers", "seeds"),
+        type=size_arg("--workers", "workers"),
         default=None,
         metavar="N",
-        help="without --scheduler: N local worker processes (1: serial in this process)",
+        help="without --scheduler: N local worker processes (1: serial in this process; capped by the "
+        "cores and the tasks); without it: one per core",
+    )
+    sp.add_argument(
+        "--connect-timeout",
+        type=seconds_arg("--connect-timeout"),
+        default=CONNECT_TIMEOUT,
+        metavar="SECONDS",
+        help="seconds the --scheduler has to answer before the command fails",
     )
 
 

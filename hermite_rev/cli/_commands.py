@@ -191,11 +191,26 @@ def cmd_forward(args: argparse.Namespace) -> None:
     emit(args, payload, table)
 
 
-def _sweep_options(args: argparse.Namespace) -> dict[str, Any]:
-    if args.scheduler is not None and args.workers is not None:
+def check_sweep_args(args: argparse.Namespace) -> None:
+    """Refuse bad ``--scheduler`` / ``--workers`` before anything is computed (no network contact:
+    the scheduler is reached when the sweep starts, within ``--connect-timeout`` seconds)."""
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler is not None and getattr(args, "workers", None) is not None:
         raise HermiteRevError(
             f"--workers is for local runs; with --scheduler the cluster decides, got --workers {args.workers}"
         )
+    if scheduler is not None:
+        from ..sweep import SchedulerError, check_scheduler
+
+        try:
+            check_scheduler(scheduler)
+        except SchedulerError as exc:
+            text = str(exc).replace("scheduler must be", "--scheduler must be", 1)
+            raise SchedulerError(text.replace("got scheduler=", "got --scheduler ")) from None
+
+
+def _sweep_options(args: argparse.Namespace) -> dict[str, Any]:
+    check_sweep_args(args)
     out = {}
     if args.scheduler is not None:
         out["scheduler"] = args.scheduler

@@ -19,10 +19,11 @@ import sympy
 
 from .._core.errors import HermiteRevError
 from .._core.text import short
-from ..sweep import SweepTaskError
+from ..sweep import CONNECT_TIMEOUT, SweepTaskError, connect_timeout
 from ._args import HelpFormatter, Parser, expression_help, num_arg, out_arg, signs_arg, size_arg, sweep_args
 from ._commands import (
     FULL_RUN_NOTE,
+    check_sweep_args,
     cmd_experiment,
     cmd_family,
     cmd_figures,
@@ -242,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # usage errors: SystemExit(2) after one line on stderr
     try:
-        args.func(args)
+        check_sweep_args(args)  # a bad --scheduler fails before anything is computed
+        with connect_timeout(getattr(args, "connect_timeout", CONNECT_TIMEOUT)):
+            args.func(args)
     except BrokenPipeError:  # e.g. piped into head
         return 0
     except (HermiteRevError, ValueError, OSError, SweepTaskError, ArithmeticError, RecursionError, MemoryError) as exc:
