@@ -319,6 +319,8 @@ def _exact_scalar(value: object, name: str) -> sympy.Rational:
     if isinstance(value, numbers.Integral):
         return sympy.Integer(_check_int_size(int(value), value))
     if isinstance(value, (float, mpmath.mpf)) or (np is not None and isinstance(value, np.floating)):
+        if not math.isfinite(float(value)) if not isinstance(value, mpmath.mpf) else not mpmath.isfinite(value):
+            raise HermiteRevError(f"{name} must be finite, got {name}={value!r}")
         return exact_float(value)
     if isinstance(value, fractions.Fraction):
         _check_int_size(value.numerator, value)
