@@ -5,7 +5,11 @@ Place: the bottom of :mod:`hermite_rev.cli` (imports :mod:`hermite_rev._core`, a
 
 Index
 -----
-num_arg, size_arg, out_arg, plot_arg, signs_arg   parsers of option values (one-line errors, status 2)
+OUT_DIR                           ``"out"``: every command writes under it by default
+experiment_figure                 ``out/NAME.png``: the default figure of ``experiment NAME``
+num_arg, size_arg, seconds_arg    parsers of numeric option values (one-line errors, status 2)
+out_arg, figure_arg, signs_arg    parsers of output paths (figures get .png when they have no
+                                  extension) and of sign patterns
 sweep_args                                        ``--scheduler`` / ``--workers`` / ``--connect-timeout``
 Parser, HelpFormatter                             argparse with one-line errors; help without ``None``
 expression_help                                   the expression language, read from the parser's allow-list
@@ -27,6 +31,19 @@ from .._core.validate import parse
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+
+#: the folder the commands write their files into by default (docs/guide/cli.md)
+OUT_DIR = "out"
+
+
+def experiment_figure(name: str, fast: bool = False) -> str:
+    """Where ``hermite-rev experiment NAME`` writes its figure by default.
+
+    >>> experiment_figure("parity"), experiment_figure("mimic", fast=True)
+    ('out/parity.png', 'out/mimic_fast.png')
+    """
+    return f"{OUT_DIR}/{name}{'_fast' if fast else ''}.png"
 
 
 def num_arg(option: str) -> Callable[[str], sympy.Expr]:
@@ -81,6 +98,36 @@ def out_arg(text: str) -> str | os.PathLike[str]:
         return check_writable(text)
     except HermiteRevError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def figure_arg(option: str) -> Callable[[str], str | os.PathLike[str]]:
+    """Parser of a figure path (``--plot``, ``--out``): not empty; without an extension it gets
+    ``.png`` (the path printed is the file written); an extension matplotlib cannot write is
+    refused; then checked as :func:`out_arg` (before anything is computed)."""
+
+    def convert(text: str) -> str | os.PathLike[str]:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(
+                f"{option} needs a file path such as out/figure.png, got {option} {text!r}"
+            )
+        ext = os.path.splitext(text)[1].lower().lstrip(".")
+        if os.path.isdir(text) or text.endswith(("/", os.sep)):
+            return out_arg(text)  # a folder is refused as one (no figure written beside it)
+        if not ext:
+            text += ".png"
+        else:
+            from matplotlib.backend_bases import FigureCanvasBase
+
+            known = sorted(FigureCanvasBase.get_supported_filetypes())
+            if ext not in known:
+                raise argparse.ArgumentTypeError(
+                    f"{option} {short(text, 100)}: matplotlib cannot write .{short(ext, 20)} files "
+                    f"(use one of {', '.join('.' + k for k in known)}, or no extension for .png)"
+                )
+        return out_arg(text)
+
+    convert.__name__ = option.lstrip("-").replace("-", "_")
+    return convert
 
 
 def signs_arg(text: str) -> list[int] | dict[int, int]:

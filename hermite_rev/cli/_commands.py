@@ -20,9 +20,10 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from .._core.errors import HermiteRevError
-from .._core.exprs import c, z
+from .._core.exprs import c
 from .._core.text import exact_str, format_bound, format_value, json_ready, short
 from .._core.validate import parse
+from ._args import OUT_DIR, experiment_figure
 from ._format import bound, emit, experiment_table, figure1_table, print_table, save_plot, show
 
 if TYPE_CHECKING:
@@ -147,9 +148,10 @@ def cmd_reverse(args: argparse.Namespace) -> None:
 
 
 def cmd_forward(args: argparse.Namespace) -> None:
+    from ..activations import activation_expr
     from ..hermite import kernel_of
 
-    phi = parse(args.phi, z)
+    phi = activation_expr(args.phi)  # a name (relu, erf, sin6, ...) or an expression in z
     try:
         a = kernel_of(
             phi, kind=args.kind, depth=args.depth, sigma_w=args.sigma_w, sigma_b=args.sigma_b, n=args.n, dps=args.dps
@@ -323,7 +325,8 @@ def cmd_experiment(args: argparse.Namespace) -> None:
         emit(args, result.to_json(), lambda: print(table(result), flush=True))
         figures.append(path)
 
-    experiments.run_experiment(args.name, fast=args.fast, out=args.out, report=report, **options)
+    out = args.out if args.out is not None else experiment_figure(args.name, args.fast)  # under out/
+    experiments.run_experiment(args.name, fast=args.fast, out=out, report=report, **options)
     if not args.json:
         for path in figures:  # once the figure is written
             print(f"figure: {path}")
@@ -387,11 +390,12 @@ def cmd_spectrum(args: argparse.Namespace) -> None:
 def spectrum_figure(argv: Sequence[str] | None = None) -> int:
     """``python -m hermite_rev.spectrum [PATH]``: draw the deep-vs-shallow figure
     (:func:`hermite_rev.spectrum.plot_compare`, saved to PATH, default
-    ``spectrum_deep_vs_shallow.png``) and print its numbers and the decay table; returns 0."""
+    ``out/spectrum_deep_vs_shallow.png``) and print its numbers and the decay table; returns 0."""
     from .. import spectrum as spectrum_mod
+    from .._core.validate import check_writable
 
     argv = sys.argv[1:] if argv is None else argv
-    path = argv[0] if argv else "spectrum_deep_vs_shallow.png"
+    path = check_writable(argv[0] if argv else f"{OUT_DIR}/spectrum_deep_vs_shallow.png")
     out, info = spectrum_mod.plot_compare(path)
     print(f"saved {out}")
     print(info["deep"].summary())

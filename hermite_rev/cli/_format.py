@@ -7,7 +7,7 @@ Index
 bound                              an error bound as a decimal string rounded up
 print_table, show, emit            tables, expressions as typed, table-or-JSON
 experiment_table, figure1_table    the tables of the paper's experiments
-save_plot                          save a figure (its folder created), return the path written
+save_plot                          save a figure to its path (its folder created)
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import sympy
 from .._core.errors import HermiteRevError
 from .._core.text import short
 from ..sweep import CONNECT_TIMEOUT, SweepTaskError, connect_timeout
-from ._args import HelpFormatter, Parser, expression_help, num_arg, out_arg, signs_arg, size_arg, sweep_args
+from ._args import OUT_DIR, HelpFormatter, Parser, expression_help, figure_arg, num_arg, signs_arg, size_arg, sweep_args
 from ._commands import (
     FULL_RUN_NOTE,
     check_sweep_args,
@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--signs",
         type=signs_arg,
         default=None,
-        help="signs of the nonzero b_k: '+-+...', '1,-1,...' or 'k:-1,...'; None: all +",
+        help="signs of the nonzero b_k: '+-+...', '1,-1,...' or 'k:-1,...' (default: all +)",
     )
     sp.add_argument(
         "--export",
@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--quiet-export", action="store_true", help="print only the exported code")
     sp.add_argument(
         "--plot",
-        type=out_arg,
+        type=figure_arg("--plot"),
         default=None,
         metavar="PATH",
         help="save a plot of the activation (PNG/SVG/PDF; folders are created, checked before computing)",
@@ -105,7 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_reverse)
 
     sp = command("forward", "activation -> Taylor coefficients of the deep NNGP/NTK")
-    sp.add_argument("phi", help="activation in z, e.g. 'Max(0, z)', 'sin(6*z)/2', 'erf(z)'")
+    sp.add_argument(
+        "phi",
+        help="activation: a name (relu, erf, tanh, sin6, ...) or an expression in z, e.g. 'Max(0, z)', 'sin(6*z)/2'",
+    )
     common(sp, n=20)
     sp.add_argument("--depth", type=size_arg("--depth", "kernel_depth"), default=1, help="number of hidden layers")
     sp.add_argument(
@@ -141,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument(
         "--plot",
-        type=out_arg,
+        type=figure_arg("--plot"),
         default=None,
         metavar="PATH",
         help="save a plot of some members (PNG/SVG/PDF; folders are created)",
@@ -169,8 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument(
         "--out",
-        type=out_arg,
-        default="out/verify.png",
+        type=figure_arg("--out"),
+        default=f"{OUT_DIR}/verify.png",
         metavar="PATH",
         help="figure path (folders are created; checked before computing)",
     )
@@ -191,16 +194,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--trials",
         type=size_arg("--trials", "seeds"),
         default=None,
-        help="independent runs (seeds S, S+1, ...); None: 30 for parity (at most 2 with --fast), "
+        help="independent runs (seeds S, S+1, ...); default: 30 for parity (at most 2 with --fast), "
         "3 for mimic (1 with --fast)",
     )
     sp.add_argument("--seed", type=size_arg("--seed", "seed", low=0), default=0, help="first seed S")
     sp.add_argument(
         "--out",
-        type=out_arg,
+        type=figure_arg("--out"),
         default=None,
         metavar="PATH",
-        help="figure path (None: NAME.png; folders are created; checked before training)",
+        help="figure path (default: out/NAME.png, out/NAME_fast.png with --fast; no extension: .png; "
+        "folders are created; checked before training)",
     )
     sp.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
     sweep_args(sp)
@@ -214,12 +218,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--kmax", type=size_arg("--kmax", "kmax", low=0), default=30, help="largest degree k")
     sp.add_argument("--dps", type=size_arg("--dps", "dps"), default=30, help="decimal digits of the computation")
     sp.add_argument("--decay", action="store_true", help="predicted (Bietti-Bach) vs measured decay exponents")
-    sp.add_argument("--plot", type=out_arg, default=None, metavar="PATH", help="save a plot of mu_k against k")
+    sp.add_argument(
+        "--plot",
+        type=figure_arg("--plot"),
+        default=None,
+        metavar="PATH",
+        help="save a plot of mu_k against k (PNG/SVG/PDF; no extension: .png; folders are created)",
+    )
     sp.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
     sp.set_defaults(func=cmd_spectrum)
 
     sp = command("figures", "the paper-style figure set, saved to a folder")
-    sp.add_argument("--out", default="out/figures", metavar="DIR", help="folder for the figures")
+    sp.add_argument("--out", default=f"{OUT_DIR}/figures", metavar="DIR", help="folder for the figures")
     sp.add_argument(
         "--format",
         nargs="+",
