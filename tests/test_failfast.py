@@ -44,3 +44,33 @@ def test_library_calls_write_no_file_unless_given_a_path(module_name):
             if p.name in PATH_PARAMS and isinstance(p.default, str):
                 writing_defaults.append(f"{name}({p.name}={p.default!r})")
     assert not writing_defaults, f"{module_name}: default output paths {writing_defaults}"
+
+
+def _docs_conf():
+    import pathlib
+    import runpy
+
+    pytest.importorskip("sphinx_gallery")
+    pytest.importorskip("mathjax", reason="django-static-mathjax (docs extra) is not installed")
+    return runpy.run_path(str(pathlib.Path(__file__).resolve().parents[1] / "docs" / "conf.py"))
+
+
+def test_docs_serve_mathjax_from_the_built_site():
+    # before: Sphinx's default mathjax_path, a CDN: offline every formula showed as raw LaTeX
+    conf = _docs_conf()
+    assert not conf["mathjax_path"].startswith(("http:", "https:", "//"))
+    assert (conf["MATHJAX_ES5"] / conf["mathjax_path"].split("/", 1)[1]).exists()
+    for part in conf["MATHJAX_PARTS"]:
+        assert (conf["MATHJAX_ES5"] / part).exists(), part
+    # the gallery's execution-times pages load jQuery/DataTables from CDNs: not written
+    assert conf["sphinx_gallery_conf"]["write_computation_times"] is False
+
+
+def test_docs_gallery_hides_the_build_paths():
+    conf = _docs_conf()
+    out = conf["GALLERY_OUT"]
+    source = [f"saved {out}/check_theorem/check_theorem.png\nfrom {conf['ROOT']}/examples/x.py"]
+    conf["_scrub_build_paths"](None, "auto_examples/check_theorem", source)
+    assert "saved out/check_theorem/check_theorem.png" in source[0] and "/work/" not in source[0]
+    assert str(conf["ROOT"]) not in source[0]
+    assert conf["html_copy_source"] is False

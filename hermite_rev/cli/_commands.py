@@ -319,11 +319,12 @@ def cmd_experiment(args: argparse.Namespace) -> None:
         options["trials"] = args.trials
     figures = []
 
-    def report(result: ExperimentResult, path: str | os.PathLike[str]) -> None:
+    def report(result: ExperimentResult, path: str | os.PathLike[str] | None) -> None:
         """The table (or JSON) as soon as the numbers are in, before the figure is written."""
         table = figure1_table if args.name == "figure1" else experiment_table
         emit(args, result.to_json(), lambda: print(table(result), flush=True))
-        figures.append(path)
+        if path is not None:
+            figures.append(path)
 
     out = args.out if args.out is not None else experiment_figure(args.name, args.fast)  # under out/
     experiments.run_experiment(args.name, fast=args.fast, out=out, report=report, **options)
