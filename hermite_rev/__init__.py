@@ -40,8 +40,7 @@ arXiv:2106.03186.  A. Bietti, F. Bach, "Deep equals shallow for ReLU networks in
 regimes", ICLR 2021, arXiv:2009.14397.
 """
 
-import importlib
-from types import ModuleType
+import importlib as _importlib
 from typing import TYPE_CHECKING
 
 from . import kernels
@@ -55,6 +54,8 @@ from .predict import gram, network_kernel
 from .series import Tail, TaylorCoeffs, taylor
 
 if TYPE_CHECKING:  # the lazy stages, for type checkers (at run time they load on first use)
+    from types import ModuleType
+
     from . import cli as cli
     from . import experiments as experiments
     from . import export as export
@@ -98,14 +99,17 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> ModuleType:
+def __getattr__(name: str) -> "ModuleType":
     # heavy stages (numba, matplotlib, training) load on first use
     if name in _LAZY:
-        module = importlib.import_module(f".{name}", __name__)
+        module = _importlib.import_module(f".{name}", __name__)
         globals()[name] = module
         return module
     raise AttributeError(f"module 'hermite_rev' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    # the public names, the stages loaded so far and the module's dunders; not the helpers of
+    # this file (_importlib, TYPE_CHECKING)
+    names = set(globals()) | set(__all__)
+    return sorted(n for n in names if n != "TYPE_CHECKING" and (n.startswith("__") or not n.startswith("_")))

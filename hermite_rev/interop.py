@@ -24,6 +24,9 @@ F. Pedregosa et al., "Scikit-learn: machine learning in Python", JMLR 2011, arXi
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import numbers
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,6 +35,7 @@ import sympy
 from ._core.errors import HermiteRevError
 from ._core.registry import kernel_name
 from .predict import KernelFunction, NetworkKernel, compile_kernel, gram, unit_rows
+from .series import TaylorCoeffs
 
 if TYPE_CHECKING:
     from typing import Any
@@ -86,9 +90,41 @@ class SklearnKernel(Kernel):
 
     @property
     def hyperparameter_amplitude(self) -> Any:
-        return Hyperparameter("amplitude", "numeric", self.amplitude_bounds)
+        return Hyperparameter("amplitude", "numeric", self._bounds())
+
+    def _bounds(self) -> tuple[float, float] | str:
+        """``amplitude_bounds`` checked (scikit-learn's convention: ``__init__`` stores, use checks)."""
+        b = self.amplitude_bounds
+        hint = (
+            "amplitude_bounds must be 'fixed' or a pair (low, high) with 0 < low <= high < inf, "
+            f"got amplitude_bounds={b!r}"
+        )
+        if isinstance(b, str):
+            if b == "fixed":
+                return b
+            raise HermiteRevError(hint)
+        try:
+            lo, hi = (float(v) for v in b)
+        except (TypeError, ValueError):
+            raise HermiteRevError(hint) from None
+        if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
+            raise HermiteRevError(hint)
+        return (lo, hi)
+
+    def __sklearn_clone__(self) -> SklearnKernel:
+        """``sklearn.base.clone``: the same parameters, the kernel ``K`` shared when it is
+        immutable (a sympy expression, a string, Taylor coefficients, a frozen result), so the
+        clone keeps its label and compares equal; a mutable ``K`` is deep-copied, as by default."""
+        from sklearn.base import clone
+
+        params = {
+            key: value if key == "K" and _immutable(value) else clone(value, safe=False)
+            for key, value in self.get_params(deep=False).items()
+        }
+        return type(self)(**params)
 
     def _function(self) -> tuple[KernelFunction | NetworkKernel, float]:
+        self._bounds()
         a = self.amplitude
         try:
             a = float(a)
@@ -128,6 +164,11 @@ class SklearnKernel(Kernel):
         return True
 
     def __repr__(self) -> str:
+        # never raises: a bad parameter is reported when the kernel is used, not when it is shown
+        try:
+            amp = f"{float(self.amplitude):.3g}"
+        except (TypeError, ValueError):
+            amp = repr(self.amplitude)
         try:
             # the constructor call that built K (kernels.label_of), else its short text
             if isinstance(self.K, NetworkKernel):
@@ -138,4 +179,14 @@ class SklearnKernel(Kernel):
                 what = type(self.K).__name__
         except Exception:
             what = type(self.K).__name__
-        return f"{self.amplitude:.3g} * SklearnKernel({what})"
+        return f"{amp} * SklearnKernel({what})"
+
+
+def _immutable(value: object) -> bool:
+    """True for values that cannot change after they are made (safe to share between clones)."""
+    if isinstance(value, (sympy.Basic, str, bytes, numbers.Number, TaylorCoeffs)) or value is None:
+        return True
+    if isinstance(value, tuple):
+        return all(_immutable(v) for v in value)
+    params = getattr(type(value), "__dataclass_params__", None)
+    return dataclasses.is_dataclass(value) and bool(getattr(params, "frozen", False))

@@ -12,6 +12,7 @@ __all__ = [
     "NotAnalyticError",
     "DivergentSeriesError",
     "NotRealizableError",
+    "SchedulerError",
     "HermiteRevWarning",
 ]
 
@@ -36,5 +37,10 @@ class NotRealizableError(HermiteRevError):
     """No activation realises the kernel at this depth (the message says why)."""
 
 
+class SchedulerError(HermiteRevError):
+    """A Dask scheduler address that is malformed, or no Dask scheduler answering at it."""
+
+
 class HermiteRevWarning(UserWarning):
-    """A result is returned, but it did not reach the precision that was asked for."""
+    """A result is returned, but not quite as asked: it did not reach the precision that was asked
+    for, or a request was capped (more local workers than cores)."""

@@ -315,6 +315,8 @@ def _exact_scalar(value: object, name: str) -> sympy.Rational:
     if isinstance(value, numbers.Integral):
         return sympy.Integer(_check_int_size(int(value), value))
     if isinstance(value, (float, mpmath.mpf)) or isinstance(value, np.floating):
+        if not math.isfinite(float(value)) if not isinstance(value, mpmath.mpf) else not mpmath.isfinite(value):
+            raise HermiteRevError(f"{name} must be finite, got {name}={value!r}")
         return exact_float(value)
     if isinstance(value, fractions.Fraction):
         _check_int_size(value.numerator, value)
@@ -421,6 +423,10 @@ _DISALLOWED = {
 }
 
 
+#: the operators that chain flat: a sum (+ -) or a product (* /) of any length is one level deep
+_CHAIN: dict[type, str] = {ast.Add: "sum", ast.Sub: "sum", ast.Mult: "product", ast.Div: "product"}
+
+
 class _Builder:
     """Turn an allow-listed Python ``ast`` into a sympy expression, bounding every size first."""
 
@@ -493,22 +499,45 @@ class _Builder:
         op = type(node.op)
         if op not in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow):
             self.fail(f"operator {op.__name__} not allowed (use + - * / **)")
-        left = self.build(node.left, depth + 1)
-        right = self.build(node.right, depth + 1)
         if op is ast.Pow:
-            self.check_power(left, right)
-            out = left**right
-        elif op is ast.Add:
-            out = left + right
-        elif op is ast.Sub:
-            out = left - right
-        elif op is ast.Mult:
-            out = left * right
-        else:
-            if right == 0:
-                self.fail("division by zero")
-            out = left / right
-        self.check_size(out)
+            base = self.build(node.left, depth + 1)
+            expo = self.build(node.right, depth + 1)
+            self.check_power(base, expo)
+            out = base**expo
+            self.check_size(out)
+            return out
+        # A written-out sum a + b - c + ... is a left-associated chain in the ast, one level deeper
+        # per term; it is flat, not deep: its operands count one level, however many there are
+        # (walked in a loop, not by recursion).  Likewise a product a * b / c * ...
+        group = _CHAIN[op]
+        chain = []
+        head: ast.expr = node
+        while isinstance(head, ast.BinOp) and _CHAIN.get(type(head.op)) == group:
+            chain.append((type(head.op), head.right))
+            head = head.left
+        out = self.build(head, depth + 1)
+        if group == "sum":  # rational terms summed as they come (sizes checked), the rest added once
+            number, terms = sympy.Integer(0), []
+            for step, operand in [(ast.Add, None), *reversed(chain)]:
+                term = out if operand is None else self.build(operand, depth + 1)
+                term = -term if step is ast.Sub else term
+                if term.is_Rational:
+                    number += term
+                    self.check_size(number)
+                else:
+                    terms.append(term)
+            out = sympy.Add(number, *terms)
+            self.check_size(out)
+            return out
+        for step, operand in reversed(chain):
+            right = self.build(operand, depth + 1)
+            if step is ast.Mult:
+                out = out * right
+            else:
+                if right == 0:
+                    self.fail("division by zero")
+                out = out / right
+            self.check_size(out)
         return out
 
     def check_power(self, base: sympy.Expr, expo: sympy.Expr) -> None:
@@ -638,7 +667,13 @@ def parse(text: str, symbol: sympy.Symbol | None) -> sympy.Expr:
     except SyntaxError as exc:
         where = f" at column {exc.offset}" if exc.offset else ""
         raise HermiteRevError(f"cannot parse expression {short(source, 80)!r}: {exc.msg}{where}") from None
-    except (RecursionError, MemoryError, ValueError) as exc:
+    except RecursionError:  # Python's own parser: a chain of about 2900 operators is its limit
+        raise HermiteRevError(
+            f"cannot parse expression {short(source, 80)!r}: too long a chain of operators for Python's "
+            f"parser (about 2500 terms of a sum are fine); give a polynomial by its coefficients, "
+            f"polynomial([a_0, a_1, ...])"
+        ) from None
+    except (MemoryError, ValueError) as exc:
         raise HermiteRevError(f"cannot parse expression {short(source, 80)!r}: {type(exc).__name__}") from None
     builder = _Builder(source)
     try:
