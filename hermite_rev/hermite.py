@@ -50,9 +50,18 @@ from ._core.exprs import z
 from ._core.limits import check_size
 from ._core.precision import coeff0, flint_ctx, rad, sqrt_err, to_mpf
 from ._core.text import short
-from ._core.validate import check_gaussian_integrable, check_kind, coefficient_list, exact_number, public
+from ._core.validate import check_kind, coefficient_list, exact_number, public
 from ._core.values import Value
-from .activations import NotPiecewise, activation_expr, has_jump, hermite_norm_eval_np, kinks, pieces
+from ._hermite_balls import BallRefusal, ball_hermite
+from ._hermite_paths import (
+    NoClosedForm,
+    check_gaussian_integrable,
+    exact_hermite,
+    hermite_values,
+    quad_hermite,
+    real_number,
+)
+from .activations import activation_expr, has_jump, hermite_norm_eval_np
 from .series import Tail, TaylorCoeffs, taylor
 
 if TYPE_CHECKING:
@@ -141,7 +150,7 @@ class HermiteNorm(sympy.Function):
         if not xv.is_Number:
             return None
         with mpmath.workprec(prec + 20):
-            v = _hermite_values(mpmath.mpf(xv), int(k) + 1)[-1]
+            v = hermite_values(mpmath.mpf(xv), int(k) + 1)[-1]
         return sympy.Float(v, precision=prec)
 
     def _pythoncode(self, printer: Any) -> str:
@@ -174,16 +183,6 @@ def hermite_norm_eval(b: Sequence[Any], x: Any) -> mpmath.mpf:
         total += bk * h
         h_prev, h = h, (x * h - mpmath.sqrt(k) * h_prev) / mpmath.sqrt(k + 1)
     return total
-
-
-def _hermite_values(x: Any, n: int) -> list[mpmath.mpf]:
-    """[h_0(x), ..., h_{n-1}(x)] (mpmath)."""
-    out = [mpmath.mpf(1)]
-    if n > 1:
-        out.append(mpmath.mpf(x))
-    for k in range(1, n - 1):
-        out.append((x * out[k] - mpmath.sqrt(k) * out[k - 1]) / mpmath.sqrt(k + 1))
-    return out[:n]
 
 
 def kernel_from_hermite(b: Sequence[Any], kind: Kind = "ntk") -> list[Any]:
@@ -355,166 +354,16 @@ def hermite_rescale(
     return coeffs, errs, out
 
 
-# --------------------------------------------------------------------------------------------
-# exact Gaussian integrals of piecewise (polynomial x exp(linear)) functions
-# --------------------------------------------------------------------------------------------
-
-
-class _NoClosedForm(Exception):
-    pass
-
-
-def _he_values(s: sympy.Expr, n: int) -> list[sympy.Expr]:
-    """[He_0(s), ..., He_{n-1}(s)] (exact)."""
-    out = [sympy.Integer(1), s][:n]
-    for k in range(1, n - 1):
-        out.append(sympy.expand(s * out[k] - k * out[k - 1]))
-    return out
-
-
-def _exp_he_integrals(a: sympy.Expr, s: sympy.Expr, n: int) -> list[sympy.Expr]:
-    r"""[J_k(s) = \int_s^\infty e^{a x} He_k(x) \varphi(x) dx for k < n] (exact).
-
-    Integration by parts with He_k \varphi = -(He_{k-1} \varphi)':
-    J_k(s) = e^{a s} \varphi(s) He_{k-1}(s) + a J_{k-1}(s), and
-    J_0(s) = e^{a^2/2} erfc((s - a)/sqrt 2) / 2.  At s = -oo, J_k = a^k e^{a^2/2}.
-    """
-    if s == sympy.oo:
-        return [sympy.Integer(0)] * n
-    if s == -sympy.oo:
-        return [a**k * sympy.exp(a**2 / 2) for k in range(n)]
-    boundary = sympy.exp(a * s - s**2 / 2) / sqrt2pi
-    he = _he_values(s, n)
-    out = [sympy.exp(a**2 / 2) * sympy.erfc((s - a) / sympy.sqrt(2)) / 2]
-    for k in range(1, n):
-        out.append(boundary * he[k - 1] + a * out[k - 1])
-    return out
-
-
-sqrt2pi = sympy.sqrt(2 * sympy.pi)
-
-
-def _terms(expr: sympy.Expr) -> list[tuple[sympy.Expr, int, sympy.Expr]]:
-    """Split ``expr`` into [(coeff, m, a)] meaning coeff * z^m * exp(a z) (a, coeff constants)."""
-    expr = sympy.expand(expr.rewrite(sympy.exp), power_exp=True)
-    out = []
-    for term in sympy.Add.make_args(expr):
-        coeff, m, a = sympy.Integer(1), 0, sympy.Integer(0)
-        for f in sympy.Mul.make_args(term):
-            if not f.has(z):
-                coeff *= f
-            elif f == z:
-                m += 1
-            elif f.is_Pow and f.base == z and f.exp.is_Integer and f.exp > 0:
-                m += int(f.exp)
-            elif isinstance(f, sympy.exp) or (f.is_Pow and isinstance(f.base, sympy.exp)):
-                arg = f.args[0] if isinstance(f, sympy.exp) else f.base.args[0] * f.exp
-                poly = sympy.Poly(sympy.expand(arg), z) if arg.is_polynomial(z) else None
-                if poly is None or poly.degree() > 1:
-                    raise _NoClosedForm
-                lin, const = (poly.all_coeffs() + [0])[:2] if poly.degree() == 1 else (0, poly.all_coeffs()[0])
-                a += lin
-                coeff *= sympy.exp(const)
-            else:
-                raise _NoClosedForm
-        out.append((coeff, m, a))
-    return out
-
-
-def _exact_hermite(phi: sympy.Expr, n: int) -> list[sympy.Expr]:
-    """Exact b_0 .. b_{n-1}; raises _NoClosedForm when phi is outside the supported class.
-
-    phi is split into pieces on intervals, each a sum of coeff * z^m * exp(a z); powers of z
-    are removed with z He_k = He_{k+1} + k He_{k-1}, leaving the integrals of
-    :func:`_exp_he_integrals`.
-    """
-    totals = [sympy.Integer(0)] * n
-    try:
-        parts = pieces(phi)
-    except NotPiecewise:
-        raise _NoClosedForm from None
-    for expr, lo, hi in parts:
-        for coeff, m, a in _terms(expr):
-            if coeff == 0:
-                continue
-            size = n + m
-            J = [u - v for u, v in zip(_exp_he_integrals(a, lo, size), _exp_he_integrals(a, hi, size))]
-            # G[k] = E[1{lo<Z<hi} Z^j e^{aZ} He_k(Z)], raised from j = 0 to j = m
-            G = J
-            for j in range(m):
-                G = [G[k + 1] + (k * G[k - 1] if k else 0) for k in range(size - j - 1)]
-            for k in range(n):
-                totals[k] += coeff * G[k]
-    out = []
-    for k, total in enumerate(totals):
-        val = sympy.expand(total / sympy.sqrt(sympy.factorial(k)))
-        if val.has(sympy.I):
-            re, im = sympy.expand_complex(val).as_real_imag()
-            if im != 0 and sympy.simplify(im) != 0:
-                raise _NoClosedForm
-            val = sympy.expand(re)
-        out.append(val)
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# numeric quadrature (fallback)
-# --------------------------------------------------------------------------------------------
-
-
-#: guard digits of the quadrature's working precision
-_GUARD = 15
-
-
-def _quad_hermite(phi: sympy.Expr, n: int, dps: int) -> tuple[list[mpmath.mpf], list[mpmath.mpf]]:
-    """b_k by mpmath quadrature; returns (values, error estimates).
-
-    The integrals run at ``dps + 15`` digits.  Each error is the quadrature's own estimate
-    (difference of the last two tanh-sinh levels) plus a rounding term for the working
-    precision (``10^3`` units in the last place of ``sqrt(E[phi^2])``, which bounds the
-    integral of ``|phi h_k|`` that the nodes sum) plus half a unit in the
-    last place of the value rounded to ``dps`` digits, which is what is returned.  The last
-    term dominates for smooth activations: at dps = 30 it is about ``|b_k| * 1e-31``.
-    """
-    with mpmath.workdps(dps + _GUARD):
-        f = sympy.lambdify(z, phi, modules=["mpmath"])
-        norm = 1 / mpmath.sqrt(2 * mpmath.pi)
-        cache: dict[Any, Any] = {}
-
-        def vals(x: Any) -> list[Any]:
-            v = cache.get(x)
-            if v is None:
-                w = mpmath.mpf(f(x)) * mpmath.exp(-x * x / 2) * norm
-                v = [w * h for h in _hermite_values(x, n)]
-                cache[x] = v
-            return v
-
-        pts = [-mpmath.inf] + [mpmath.mpf(sympy.N(p, dps + 20)) for p in kinks(phi)] + [mpmath.inf]
-        if len(pts) == 2:
-            pts = [-mpmath.inf, mpmath.mpf(0), mpmath.inf]
-        values, errors = [], []
-        # rounding at the working precision scales with the integral of |phi h_k|, which is at most
-        # sqrt(E[phi^2]) (Cauchy-Schwarz, E[h_k^2] = 1), not with |b_k| (cancellation)
-        m2 = mpmath.quad(lambda x: vals(x)[0] ** 2 / (mpmath.exp(-x * x / 2) * norm), pts)
-        rounding = 1000 * mpmath.eps * (1 + mpmath.sqrt(abs(m2)))
-        for k in range(n):
-            v, e = mpmath.quad(lambda x, k=k: vals(x)[k], pts, error=True)
-            values.append(v)
-            errors.append(abs(e) + rounding)
-    with mpmath.workdps(dps):
-        out_v = [+v for v in values]
-        half_ulp = mpmath.mpf(2) ** (1 - mpmath.mp.prec)
-        out_e = [mpmath.mpf(e, rounding="u") + abs(v) * half_ulp for v, e in zip(out_v, errors)]
-        return out_v, out_e
-
-
 @dataclass(frozen=True, eq=False)
 class HermiteCoeffs(Value):
     """Forward Hermite coefficients b_k = E[phi(Z) h_k(Z)].
 
     ``values`` (mpmath, correct to ``dps`` digits unless ``errors`` says otherwise),
-    ``errors`` absolute error bounds (estimates when ``method == "quadrature"``),
-    ``exact`` exact sympy numbers or None, ``method`` "exact" or "quadrature".
+    ``errors`` absolute error bounds (proven when ``rigorous``; estimates when
+    ``method == "quadrature"``), ``exact`` exact sympy numbers or None, ``method`` "exact",
+    "ball quadrature" (proven by ball arithmetic, :mod:`hermite_rev._hermite_balls`) or
+    "quadrature" (mpmath's tanh-sinh, error estimates), ``rigorous`` True when every error is
+    proven, ``detail`` how the balls were proven (or why they could not be).
 
     A value (:class:`hermite_rev._core.values.Value`): immutable (sequences are stored as
     tuples), equal by its fields, picklable and deep-copyable.
@@ -526,6 +375,8 @@ class HermiteCoeffs(Value):
     exact: tuple | None
     dps: int
     method: str
+    rigorous: bool = False
+    detail: str = ""
 
     def __post_init__(self) -> None:
         for name in ("values", "errors"):
@@ -550,8 +401,14 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
     Exact (sympy) for piecewise functions whose pieces are polynomials times exponentials of
     linear functions (this covers polynomials, ReLU / shifted ReLU / leaky ReLU / step / abs
     via ``Max``, ``Heaviside``, ``Abs``, and exp, sin, cos, sinh, cosh of linear arguments on
-    the whole line).  Anything else (tanh, erf, sigmoid, ...) is integrated by mpmath's
-    tanh-sinh quadrature with breakpoints at the kinks, and the error estimate is reported.
+    the whole line).  Anything else (tanh, erf, sigmoid, GELU, swish, softplus, Mish, ...) is
+    integrated in ball arithmetic with proven error bounds (``method == "ball quadrature"``:
+    Gauss--Legendre panels split at the kinks, Bernstein-ellipse bounds, a Gaussian tail bound
+    from a proven growth envelope; see :mod:`hermite_rev._hermite_balls`), every coefficient
+    proven to ``dps`` digits (a coefficient zero by symmetry is an exact 0).  Where no proof can
+    be built (no growth envelope, a singularity on the line, ...) mpmath's tanh-sinh quadrature
+    reports its error *estimate* (``method == "quadrature"``, ``rigorous`` False, ``detail``
+    says why).
 
     Parameters
     ----------
@@ -568,7 +425,8 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
     Returns
     -------
     HermiteCoeffs
-        Sequence of n mpmath numbers with ``.errors``, ``.exact`` and ``.method``.
+        Sequence of n mpmath numbers with ``.errors``, ``.exact``, ``.method`` and
+        ``.rigorous``.
 
     Examples
     --------
@@ -582,8 +440,8 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
     exact_vals = None
     if exact is not False:
         try:
-            exact_vals = _exact_hermite(phi, n)
-        except _NoClosedForm:
+            exact_vals = exact_hermite(phi, n)
+        except NoClosedForm:
             if exact:
                 raise HermiteRevError(f"no closed form for the Hermite coefficients of {short(phi)}") from None
         except (TypeError, ValueError, NotImplementedError) as exc:
@@ -593,12 +451,18 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
                 ) from None
     if exact_vals is not None:
         with mpmath.workdps(dps):
-            values = tuple(mpmath.mpf(sympy.N(v, dps + 10)) for v in exact_vals)
+            values = tuple(real_number(v, dps) for v in exact_vals)
             errors = tuple(abs(v) * mpmath.mpf(10) ** (-dps) for v in values)
-        return HermiteCoeffs(phi, values, errors, tuple(exact_vals), dps, "exact")
-    check_gaussian_integrable(phi, n)
-    qvalues, qerrors = _quad_hermite(phi, n, dps)
-    return HermiteCoeffs(phi, tuple(qvalues), tuple(qerrors), None, dps, "quadrature")
+        return HermiteCoeffs(phi, values, errors, tuple(exact_vals), dps, "exact", rigorous=True)
+    try:
+        balls = ball_hermite(phi, n, dps)
+    except BallRefusal as why:
+        check_gaussian_integrable(phi, n)
+        qvalues, qerrors = quad_hermite(phi, n, dps)
+        return HermiteCoeffs(phi, tuple(qvalues), tuple(qerrors), None, dps, "quadrature", detail=f"not proven: {why}")
+    return HermiteCoeffs(
+        phi, balls.values, balls.errors, None, dps, "ball quadrature", rigorous=True, detail=balls.method
+    )
 
 
 @public
@@ -688,7 +552,10 @@ def kernel_of(
     Returns
     -------
     TaylorCoeffs
-        n numbers with ``.errors`` (``.rigorous`` is False on the generic path).
+        n numbers with ``.errors``.  ``.rigorous`` is True when every layer's Hermite
+        coefficients and Gaussian moments are proven (closed forms or ball quadrature) and every
+        layer's variance is exact: always at depth 1; deeper only when the moments have closed
+        forms (a rounded variance is not yet carried as a ball).
     """
     kind = check_kind(kind)
     n = check_size(n, "n", "hermite_n")
@@ -772,13 +639,16 @@ def _generic_kernel_of(
 
     def ball(value: Any, err: Any = 0) -> flint.arb:
         x = flint.arb(mpmath.mpf(sympy.N(value, wdps + 5)) if isinstance(value, sympy.Basic) else value)
+        if isinstance(value, sympy.Basic) and not value.is_Integer:  # evalf's rounding at wdps + 5 digits
+            err = abs(mpmath.mpf(sympy.N(value, 15))) * mpmath.mpf(10) ** -(wdps + 3) + err
         return flint.arb(x, flint.arb(err) + x.rad()) if err else x
 
     with flint_ctx(int((wdps + 5) * 3.33), n), mpmath.workdps(wdps):
         S, T = flint.arb_series([0, 1], prec=n), flint.arb_series([0], prec=n)
         q = sympy.Integer(1)  # pre-activation variance (exact when possible)
         S1, T1 = mpmath.mpf(1), mpmath.mpf(0)  # the kernels at c = 1
-        for _ in range(depth):
+        proven = True  # every input of every layer proven (balls or exact) and every variance exact
+        for layer in range(depth):
             S = S * ball(sw2) + ball(sb2)
             T = S + T * ball(sw2)
             q = _rational_variance(sw2 * q + sb2, wdps + 15)
@@ -787,29 +657,34 @@ def _generic_kernel_of(
             rho = S / ball(q)
             centred = coeff0(rho).is_zero()
             phi_q = phi.subs(z, sympy.sqrt(q) * z)
-            second, second_err, second_exact = gaussian_expectation(phi_q**2, wdps)
+            moment = hermite_coeffs(phi_q**2, 1, wdps)
+            second, second_err, second_exact = moment[0], moment.errors[0], (moment.exact or (None,))[0]
+            proven = proven and moment.rigorous
             if ntk:
                 assert dphi is not None
                 dphi_q = sympy.sqrt(q) * dphi.subs(z, sympy.sqrt(q) * z)
-                dsecond, dsecond_err, _ = gaussian_expectation(dphi_q**2, wdps)
+                dmoment = hermite_coeffs(dphi_q**2, 1, wdps)
+                dsecond, dsecond_err, proven = dmoment[0], dmoment.errors[0], proven and dmoment.rigorous
             M = n if centred else max(2 * n, 60)
             while True:
                 hc = hermite_coeffs(phi_q, M, wdps)
                 sq = [v * v for v in hc.values]
+                sq_err = [2 * abs(v) * e + e * e for v, e in zip(hc.values, hc.errors)]
                 if centred:  # rho(c) has no constant term: terms k >= n cannot reach c^(n-1)
                     trunc = dtrunc = [mpmath.mpf(0)] * n
                     break
-                tail = max(mpmath.mpf(0), second - mpmath.fsum(sq)) + second_err
+                tail = max(mpmath.mpf(0), second - mpmath.fsum(sq)) + second_err + mpmath.fsum(sq_err)
                 trunc = _truncation_bounds(rho, n, M, tail)
                 dtrunc = [mpmath.mpf(0)] * n
                 if ntk:
                     dtail = max(mpmath.mpf(0), dsecond - mpmath.fsum(k * s for k, s in enumerate(sq))) + dsecond_err
+                    dtail += mpmath.fsum(k * e for k, e in enumerate(sq_err))
                     dtrunc = [t / qm for t in _truncation_bounds(rho, n, M, dtail, shift=1)]
                 worst = max(max(trunc), max(dtrunc) * qm)
                 if M >= max(8 * n, 128) or worst < mpmath.mpf(10) ** (-dps - 2) * max(second, 1):
                     break
                 M *= 2
-            sq_err = [2 * abs(v) * e + e * e for v, e in zip(hc.values, hc.errors)]
+            proven = proven and hc.rigorous
             dual = _horner([ball(s, e) for s, e in zip(sq, sq_err)], rho, n)
             S = _fuzz(dual, trunc, n)
             if ntk:
@@ -819,6 +694,7 @@ def _generic_kernel_of(
                 T = T * _fuzz(ddual, dtrunc, n)
                 T1 = T1 * dsecond / qm
             q = second_exact if second_exact is not None else sympy.Rational(mpmath.nstr(second, wdps + 5))
+            proven = proven and (second_exact is not None or layer == depth - 1)  # a rounded variance: not proven
             S1 = second
         S = S * ball(swl2) + ball(sbl2)
         T = S + T * ball(swl2)
@@ -834,9 +710,10 @@ def _generic_kernel_of(
         bound = estimate + mpmath.fsum(errors) + abs(K1) * mpmath.mpf(10) ** (-dps)
         K1 = +K1
     expr = sympy.Symbol(f"{kind.upper()}[{short(phi, 80)}; depth={depth}]")
-    tail = Tail(bound=bound, estimate=estimate, k1=K1, rigorous=False)
+    sign = "by construction: the NNGP/NTK of an activation has non-negative Taylor coefficients"
+    tail = Tail(bound=bound, estimate=estimate, k1=K1, rigorous=proven, sign=sign if proven else "")
     return TaylorCoeffs(
-        values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=False, engine="hermite", tail=tail
+        values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=proven, engine="hermite", tail=tail
     )
 
 

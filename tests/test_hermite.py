@@ -70,10 +70,12 @@ def test_exact_matches_quadrature(phi):
     n, dps = 10, 25
     ex = hr.hermite_coeffs(phi, n, dps)
     qu = hr.hermite_coeffs(phi, n, dps, exact=False)
-    assert ex.method == "exact" and qu.method == "quadrature"
+    assert ex.method == "exact" and ex.rigorous
+    assert qu.method == "ball quadrature" and qu.rigorous
     with mpmath.workdps(dps):
         for k, (x, y, e) in enumerate(zip(ex, qu, qu.errors)):
             assert abs(x - y) <= max(e, mpmath.mpf(10) ** (-dps + 3)), (k, x, y)
+            assert abs(x - y) <= e + ex.errors[k], (k, x, y, e)  # both bounds proven: they must overlap
 
 
 def test_sin_coefficients_generating_function():
@@ -85,11 +87,12 @@ def test_sin_coefficients_generating_function():
             assert mpmath.mpf(b[k]).ae(want, 1e-25) or abs(b[k] - want) < mpmath.mpf(10) ** -35
 
 
-def test_tanh_uses_quadrature_with_error():
+def test_tanh_uses_ball_quadrature_with_proven_error():
     b = hr.hermite_coeffs(sympy.tanh(z), 6, dps=20)
-    assert b.method == "quadrature"
+    assert b.method == "ball quadrature" and b.rigorous and "Gauss-Legendre" in b.detail
     assert all(e < 1e-15 for e in b.errors)
     assert abs(b[0]) < 1e-18 and abs(b[2]) < 1e-18  # odd function
+    assert b[0] == 0 and b.errors[0] == 0  # zero by symmetry: exact
     with mpmath.workdps(20):
         want = mpmath.quad(lambda x: mpmath.tanh(x) * x * mpmath.npdf(x), [-mpmath.inf, mpmath.inf])
         assert b[1].ae(want)
@@ -168,7 +171,7 @@ def test_kernel_of_generic_path_matches_closed_form_dual(kind):
     nngp, ntk = kernels.deep_kernels(_sin_dual, depth, sw, sb)
     want = hr.taylor(nngp if kind == "nngp" else ntk, 12, dps=25)
     got = hr.kernel_of(sympy.sin(z), kind, depth=depth, sigma_w=sw, sigma_b=sb, n=12, dps=25)
-    assert not got.rigorous
+    assert got.rigorous and got.tail.rigorous  # every layer's variance E[sin^2] is exact, every b_k proven
     with mpmath.workdps(25):
         for k, (x, y, e) in enumerate(zip(got, want, got.errors)):
             assert abs(x - y) <= e + want.errors[k], (k, x, y, e)

@@ -8,8 +8,7 @@ as_number        any accepted number -> exact sympy number (floats become exact 
 exact_number     a kernel or layer parameter as an exact real (optionally positive / non-negative)
 exact_float      the float policy: a float becomes the shortest decimal that round-trips, exactly
 public           decorator: serialise a public call and restore the precision contexts
-check_*          positive/non-negative integers, dps, kind, writable output paths, and whether an
-                 activation is integrable against the Gaussian (``check_gaussian_integrable``)
+check_*          positive/non-negative integers, dps, kind, writable output paths
 coefficient_list a sequence of coefficients (list, tuple, 1-D array) as a list of numbers
 FUNCTIONS, CONSTANTS   what an expression string may call and name
 
@@ -76,7 +75,6 @@ __all__ = [
     "check_n",
     "check_kind",
     "check_writable",
-    "check_gaussian_integrable",
     "coefficient_list",
     "FUNCTIONS",
     "CONSTANTS",
@@ -804,69 +802,6 @@ def coefficient_list(seq: object, name: str = "coefficients") -> list[Any]:
             v = mpmath.mpf(repr(v))
         out.append(v)
     return out
-
-
-def check_gaussian_integrable(phi: sympy.Expr, n: int) -> None:
-    """Raise unless ``E|phi(Z) h_k(Z)|``, k < n, plausibly exist and phi is real (before quadrature).
-
-    Three checks, each of which *proves* a problem when it fires (up to the sampling): phi is
-    complex somewhere on the line; phi has a real singular point s where |phi(z)| |z - s| does
-    not go to 0 (not integrable there: 1/z, log-free poles); or
-    log|phi(z)| - z^2/2 + (n + 1) log|z| stays >= 0 at |z| = 20 and 40 (the Gaussian does not
-    tame the growth of phi h_{n-1}: exp(z^2), exp(z^3), exp(z^2/2)/(1+z^2) for n >= 2, ...).
-    Quadrature would return finite garbage instead.
-    """
-    zr = sympy.Symbol("z_r", real=True)
-    f = sympy.lambdify(z, phi, modules="mpmath")
-
-    def value(x: Any) -> Any:
-        try:
-            v = mpmath.mpmathify(f(mpmath.mpf(x)))
-        except (ZeroDivisionError, ValueError, OverflowError):
-            return mpmath.inf
-        if isinstance(v, mpmath.mpc):
-            if abs(v.imag) > mpmath.mpf(10) ** (-20) * (1 + abs(v.real)):
-                raise HermiteRevError(
-                    f"activation {short(phi)} is not real at z = {mpmath.nstr(x, 5)} (value {mpmath.nstr(v, 6)})"
-                )
-            v = v.real
-        return abs(v)
-
-    with mpmath.workdps(40):
-        for x in (-20, -3, -0.5, 0.5, 3, 20):
-            value(x)
-        try:
-            sing = sympy.singularities(phi.subs(z, zr), zr, sympy.S.Reals)
-        except Exception:  # sympy cannot say: rely on the quadrature's error estimate
-            sing = sympy.S.EmptySet
-        if isinstance(sing, sympy.FiniteSet):
-            for s0 in sing:
-                s0 = mpmath.mpf(sympy.N(s0, 40))
-                for eps in (mpmath.mpf(10) ** -30, -(mpmath.mpf(10) ** -30)):
-                    if value(s0 + eps) * abs(eps) > mpmath.mpf(10) ** -6:
-                        raise HermiteRevError(
-                            f"activation {short(phi)} is not integrable against the Gaussian: it blows up like "
-                            f"1/|z - s| or faster at z = {mpmath.nstr(s0, 8)}"
-                        )
-        elif sing != sympy.S.EmptySet:
-            raise HermiteRevError(
-                f"activation {short(phi)} has infinitely many real singular points "
-                f"({short(sing, 80)}); "
-                f"its Gaussian integrability cannot be checked"
-            )
-        for sgn in (1, -1):
-            r = [
-                mpmath.log(value(sgn * x)) - mpmath.mpf(x) ** 2 / 2 + (n + 1) * mpmath.log(x)
-                if value(sgn * x) > 0
-                else -mpmath.inf
-                for x in (20, 40)
-            ]
-            if r[0] >= 0 and r[1] >= r[0]:
-                raise HermiteRevError(
-                    f"activation {short(phi)} grows too fast as z -> {'+' if sgn > 0 else '-'}oo: "
-                    f"|phi(z)| exp(-z^2/2) "
-                    f"does not decay faster than |z|^-{n + 1}, so E[phi(Z) h_k(Z)] does not exist for all k < {n}"
-                )
 
 
 def check_writable(path: str | os.PathLike[str]) -> str | os.PathLike[str]:
