@@ -80,6 +80,47 @@ numpydoc_validation_checks: set[str] = set()
 
 # no intersphinx: the build must not need the network
 
+# -- MathJax: served from the built site, so formulas render offline --------------------------
+# The MathJax 3 files come from the django-static-mathjax package (in the docs extra: it is a
+# plain copy of MathJax's es5 build, importable as ``mathjax``, no Django needed).  The parts the
+# pages load are copied to _static/mathjax when the HTML build finishes.
+MATHJAX_PARTS = ["tex-mml-chtml.js", "input", "output/chtml", "a11y", "ui", "sre", "adaptors"]
+
+
+def _mathjax_es5():
+    import importlib.util
+
+    spec = importlib.util.find_spec("mathjax")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        es5 = pathlib.Path(location) / "static" / "mathjax" / "es5"
+        if (es5 / "tex-mml-chtml.js").exists():
+            return es5
+    return None
+
+
+MATHJAX_ES5 = _mathjax_es5()
+if MATHJAX_ES5 is None:
+    raise RuntimeError(
+        "the documentation serves MathJax from the built site (no network): install the docs extra, "
+        "pip install -e '.[docs]' (it brings django-static-mathjax, MathJax 3 as a Python package)"
+    )
+mathjax_path = "mathjax/tex-mml-chtml.js"  # relative: under _static/ of the built site
+
+
+def _copy_mathjax(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    dst = pathlib.Path(app.outdir) / "_static" / "mathjax"
+    for part in MATHJAX_PARTS:
+        src = MATHJAX_ES5 / part
+        if src.is_dir():
+            shutil.copytree(src, dst / part, dirs_exist_ok=True)
+        else:
+            (dst / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst / part)
+    shutil.copyfile(MATHJAX_ES5.parent / "LICENSE", dst / "LICENSE")  # Apache-2.0: ship its notice
+
+
 # -- sphinx-gallery: examples/ run in their fast mode -----------------------------------------
 GALLERY_OUT = DOCS / "_build" / "gallery_out"
 FULL = os.environ.get("HERMITE_REV_DOCS_FULL") == "1"
@@ -145,6 +186,8 @@ sphinx_gallery_conf = {
     "show_memory": False,
     "min_reported_time": 1,
     "within_subsection_order": "FileNameSortKey",
+    # the execution-times pages load jQuery and DataTables from CDNs: the site must read offline
+    "write_computation_times": False,
 }
 
 # -- HTML -------------------------------------------------------------------------------------
@@ -158,6 +201,7 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
 }
 html_show_sourcelink = False
+html_copy_source = False  # no _sources/ copies: nothing links to them
 
 
 # -- proofs/: copied at build time (one copy in git) --------------------------------------------
@@ -237,6 +281,17 @@ def _escape_docstring(app, what, name, obj, options, lines):
         lines[i] = _escape_plain(line)
 
 
+# -- the gallery shows what the examples print: not the paths of the machine that built the site.
+# The examples write their figures to GALLERY_OUT (absolute paths, so the scraper finds them);
+# in the pages those paths read as out/..., as when an example is run by hand.
+def _scrub_build_paths(app, docname, source):
+    if docname.startswith("auto_examples/"):
+        text = source[0].replace(str(GALLERY_OUT) + os.sep, "out" + os.sep)
+        source[0] = text.replace(str(ROOT) + os.sep, "")
+
+
 def setup(app):
     app.connect("builder-inited", _copy_proofs)
+    app.connect("source-read", _scrub_build_paths)
+    app.connect("build-finished", _copy_mathjax)
     app.connect("autodoc-process-docstring", _escape_docstring, priority=400)

@@ -28,7 +28,7 @@ import numpy as np
 import sympy
 
 import hermite_rev as hr
-from hermite_rev.deep import NotRealizableError, _np_forward
+from hermite_rev.deep import NotRealizableError, numpy_forward
 
 c = hr.c
 
@@ -77,7 +77,7 @@ def _tex(name):
 def kernel_values(fam, cs):
     rep = fam.report
     sw2, sb2 = float(rep.sigma_w**2), float(rep.sigma_b**2)
-    return _np_forward(
+    return numpy_forward(
         [float(g) for g in rep.dual], cs, rep.depth, rep.kind, sw2, sb2, sw2 + sb2, float(rep.readout_variance)
     )
 

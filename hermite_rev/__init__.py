@@ -12,12 +12,26 @@ Conventions (used everywhere in the package)
 - Deep-network kernels use the NTK parameterization with ``sigma_w``, ``sigma_b`` per Dense
   layer and inputs with |x|^2/d = 1 (the conventions of neural-tangents).
 
-Pipeline (one module per stage)
--------------------------------
-kernels (sympy expressions) -> series (Taylor coefficients) -> hermite (coefficient maps,
-both directions) -> family (sign families) -> lower (numba) / export -> verify / nets /
-experiments; spectrum (Mercer eigenvalues on the sphere); predict (Gram matrices ``gram``,
-infinite-width predictions) and interop (scikit-learn) turn kernels into kernel machines.
+Pipeline (one stage per module or subpackage; imports point down only)
+-----------------------------------------------------------------------
+::
+
+    cli                      the command line: all printing          (top)
+    plots                    public figure facade
+    experiments/             the paper's experiments (parity, mimic, Figure 1), their figures
+    verify/  spectrum/       independent checks (quadrature, finite width); Mercer spectra
+    interop                  scikit-learn kernels
+    nets  predict/  deep/  fit   training; kernel machines; deep reverse engineering; fits
+    family                   sign families of activations (reverse)
+    lower  export            numba-compiled activations; source for numpy/torch/jax/C/NT
+    hermite                  coefficient maps, both directions
+    series/                  Taylor coefficients (ball arithmetic), tail bounds, sign proofs
+    kernels  activations     kernels as sympy expressions; activations by name or expression
+    _figures  sweep          drawing (numbers in); execution (serial, processes, Dask)
+    _numba/                  the numba kernels
+    _core/                   errors, limits, symbols, text, registry, parser, precision (bottom)
+
+The layers are checked by import-linter (``lint-imports``, contracts in ``pyproject.toml``).
 
 References
 ----------
@@ -26,21 +40,22 @@ arXiv:2106.03186.  A. Bietti, F. Bach, "Deep equals shallow for ReLU networks in
 regimes", ICLR 2021, arXiv:2009.14397.
 """
 
-import importlib
-from types import ModuleType
+import importlib as _importlib
 from typing import TYPE_CHECKING
 
 from . import kernels
-from ._core.errors import DivergentSeriesError, HermiteRevError, NotAKernelError, NotAnalyticError
+from ._core.errors import DivergentSeriesError, HermiteRevError, HermiteRevWarning, NotAKernelError, NotAnalyticError
 from ._core.exprs import c, z
 from ._core.version import __version__ as __version__
 from .deep import DeepActivationFamily, NotRealizableError, deep_reverse
 from .family import Activation, ActivationFamily, reverse
 from .hermite import hermite_coeffs, hermite_norm, kernel_of
-from .predict import gram
+from .predict import gram, network_kernel
 from .series import Tail, TaylorCoeffs, taylor
 
 if TYPE_CHECKING:  # the lazy stages, for type checkers (at run time they load on first use)
+    from types import ModuleType
+
     from . import cli as cli
     from . import experiments as experiments
     from . import export as export
@@ -73,23 +88,28 @@ __all__ = [
     "hermite_norm",
     "kernel_of",
     "gram",
+    "network_kernel",
     "predict",
     "HermiteRevError",
     "NotAKernelError",
     "NotAnalyticError",
+    "HermiteRevWarning",
     "DivergentSeriesError",
     *_LAZY,
 ]
 
 
-def __getattr__(name: str) -> ModuleType:
+def __getattr__(name: str) -> "ModuleType":
     # heavy stages (numba, matplotlib, training) load on first use
     if name in _LAZY:
-        module = importlib.import_module(f".{name}", __name__)
+        module = _importlib.import_module(f".{name}", __name__)
         globals()[name] = module
         return module
     raise AttributeError(f"module 'hermite_rev' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    # the public names, the stages loaded so far and the module's dunders; not the helpers of
+    # this file (_importlib, TYPE_CHECKING)
+    names = set(globals()) | set(__all__)
+    return sorted(n for n in names if n != "TYPE_CHECKING" and (n.startswith("__") or not n.startswith("_")))

@@ -2,9 +2,18 @@ r"""Activation families: every activation of a one-hidden-layer net with a given
 
 Index
 -----
-reverse            kernel -> ActivationFamily (the reverse-engineering theorem)
+reverse            kernel -> ActivationFamily (the reverse-engineering theorem; any sigma_w, sigma_b,
+                   readout and parameterization: proofs/09_reverse_hyperparameters.md)
 ActivationFamily   magnitudes |b_k|, count(), members(), activation(signs), tail()
 Activation         signed Hermite coefficients b_k; expr, kernel(), compile(), export()
+as_kernel          a kernel given as an expression, a string or Taylor coefficients -> sympy expr
+PARAMETERIZATIONS  the parameterizations reverse accepts ("ntk", "standard")
+
+Place: kernels -> series -> hermite -> **family**; imports :mod:`hermite_rev._core`,
+:mod:`hermite_rev.series` and :mod:`hermite_rev.hermite` (the one reverse map,
+:func:`~hermite_rev.hermite.magnitudes_from_taylor`, serves every path of ``reverse``), and lazily
+:mod:`hermite_rev.kernels` (coefficient lists) and, behind the facade methods ``compile``, ``export``,
+``best`` and ``plot``, :mod:`hermite_rev.lower`, :mod:`hermite_rev.export`, :mod:`hermite_rev._figures`.
 
 Theorem (Simon, Anand & DeWeese 2022, arXiv:2106.03186).  Let K(c) = sum_k a_k c^k with
 a_k >= 0 converge at c = 1.  A one-hidden-layer net with sigma_w = 1, sigma_b = 0 and
@@ -23,13 +32,24 @@ from typing import TYPE_CHECKING, Any
 import mpmath
 import sympy
 
-from ._core.errors import HermiteRevError, NotAKernelError
+from ._core.errors import HermiteRevError
 from ._core.exprs import c, z
-from ._core.precision import sqrt_err
 from ._core.registry import kernel_name, label_for
-from ._core.validate import as_expr, check_kind, check_positive_int, public
-from .hermite import hermite_coeffs, hermite_norm, hermite_norm_eval, hermite_norm_eval_np, kernel_from_hermite
-from .series import Tail, TaylorCoeffs, taylor
+from ._core.text import short
+from ._core.validate import as_expr, check_kind, check_positive_int, exact_number, public
+from ._core.values import FrozenDict, Value
+from .hermite import (
+    hermite_coeffs,
+    hermite_norm,
+    hermite_norm_eval,
+    hermite_norm_eval_np,
+    hermite_rescale,
+    kernel_from_hermite,
+    magnitudes_from_taylor,
+    not_a_kernel,
+    rescale_matrix,
+)
+from .series import Tail, TaylorCoeffs, certify_convergence, tail_bound, taylor
 
 if TYPE_CHECKING:
     from ._core.typing import ActivationLike, KernelLike, Kind, RealLike, Signs
@@ -39,7 +59,7 @@ __all__ = ["reverse", "ActivationFamily", "Activation"]
 
 
 @dataclass(frozen=True, eq=False)
-class Activation:
+class Activation(Value):
     r"""An activation :math:`\phi(z) = \sum_k b_k h_k(z)` given by its Hermite coefficients.
 
     Attributes
@@ -56,6 +76,10 @@ class Activation:
         The kernel kind and kernel this activation was reverse-engineered from.
     truncation : Tail or None
         What the truncation to n terms dropped from the kernel, K(1) - sum_{k<n} a_k.
+
+    A value (:class:`hermite_rev._core.values.Value`): immutable, equal by its fields, picklable
+    and deep-copyable; what it caches (``expr``, the compiled form) is not part of the value and
+    stays behind when it is pickled.
     """
 
     coeffs: tuple
@@ -65,7 +89,7 @@ class Activation:
     kind: Kind | None = None
     source: sympy.Expr | None = None
     truncation: Tail | None = None
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False, metadata={"transient": True})
 
     def __post_init__(self) -> None:
         from .hermite import coefficient_list
@@ -238,7 +262,7 @@ class Activation:
 
 
 @dataclass(frozen=True, eq=False)
-class ActivationFamily:
+class ActivationFamily(Value):
     """All activations whose one-hidden-layer kernel of ``kind`` is ``kernel`` (to n terms).
 
     Attributes
@@ -247,9 +271,9 @@ class ActivationFamily:
     kind : "nngp" or "ntk"
     taylor : TaylorCoeffs
         a_0 .. a_{n-1} with their error bounds.
-    magnitudes : list of mpmath.mpf
+    magnitudes : tuple of mpmath.mpf
         |b_k|: sqrt(a_k) (NNGP) or sqrt(a_k/(k+1)) (NTK).
-    errors : list of mpmath.mpf
+    errors : tuple of mpmath.mpf
         Error bounds of the magnitudes.
     exact : tuple or None
         Exact magnitudes (``reverse(..., exact=True)``).
@@ -258,13 +282,20 @@ class ActivationFamily:
     label : str or None
         What figures and reprs call the kernel: ``reverse(..., label=)``, else the text of a
         kernel given as a string, else :func:`hermite_rev.kernels.label_of` of the kernel.
+    scale : sympy number or None
+        Pre-activation variance of the hidden layer (see below).
+    hyper : FrozenDict or None
+        Hyperparameters the family was reverse-engineered for.
+
+    A value (:class:`hermite_rev._core.values.Value`): immutable (sequences are stored as tuples,
+    ``hyper`` as a read-only dict), equal by its fields, picklable and deep-copyable.
     """
 
     kernel: sympy.Expr
     kind: Kind
     taylor: TaylorCoeffs
-    magnitudes: list
-    errors: list
+    magnitudes: Sequence[Any]  # stored as a tuple
+    errors: Sequence[Any]  # stored as a tuple
     exact: tuple | None
     nonzero: tuple
     label: str | None = None
@@ -273,6 +304,15 @@ class ActivationFamily:
     scale: object = None
     #: hyperparameters the family was reverse-engineered for (None: the theorem's)
     hyper: dict | None = None
+
+    def __post_init__(self) -> None:
+        # sequences and mappings are stored immutable, whatever the caller passed
+        for name in ("magnitudes", "errors", "nonzero"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.exact is not None:
+            object.__setattr__(self, "exact", tuple(self.exact))
+        if self.hyper is not None and not isinstance(self.hyper, FrozenDict):
+            object.__setattr__(self, "hyper", FrozenDict(self.hyper))
 
     @property
     def n(self) -> int:
@@ -329,10 +369,8 @@ class ActivationFamily:
             exact = tuple(sign_of.get(k, 1) * b for k, b in enumerate(self.exact))
         errors = tuple(self.errors)
         if self.scale is not None:
-            from ._reverse_hyper import member_coeffs
-
             with mpmath.workdps(self.dps + 10):
-                coeffs, errors, exact = member_coeffs(coeffs, errors, self.scale, exact)
+                coeffs, errors, exact = hermite_rescale(coeffs, errors, self.scale, exact)
         return Activation(coeffs, errors, self.dps, exact, self.kind, self.kernel, self.taylor.tail)
 
     def members(self) -> Iterator[Activation]:
@@ -344,8 +382,6 @@ class ActivationFamily:
         """The sign vector of a member (inverse of :meth:`activation`)."""
         coeffs: Sequence[Any] = act.coeffs
         if self.scale is not None:  # back to the coefficients of phi(sqrt(q) z)
-            from ._reverse_hyper import rescale_matrix
-
             with mpmath.workdps(self.dps + 10):
                 R = rescale_matrix(self.n, mpmath.sqrt(mpmath.mpf(sympy.N(self.scale, self.dps + 15))))
                 coeffs = [mpmath.fsum(act.coeffs[m] * R[m][j] for m in range(self.n)) for j in range(self.n)]
@@ -395,7 +431,9 @@ class ActivationFamily:
         )
 
 
-def _as_kernel(K: KernelLike | Sequence[Any]) -> sympy.Expr:
+def as_kernel(K: KernelLike | Sequence[Any]) -> sympy.Expr:
+    """K as a sympy expression in c: an expression, a string, or Taylor coefficients a_0, a_1, ...
+    (a list, tuple or 1-D numpy array)."""
     import numpy as np
 
     if isinstance(K, np.ndarray):  # numpy coefficients work like a list (floats: shortest round-trip decimal)
@@ -490,71 +528,42 @@ def reverse(
     kind = check_kind(kind)
     n = check_positive_int(n, "n")
     dps = check_positive_int(dps, "dps")
-    expr = _as_kernel(K)
+    expr = as_kernel(K)
     label = label_for(K, expr, label)
     hyper = (sigma_w, sigma_b, parameterization, sigma_w_last, sigma_b_last)
     if hyper != (1, 0, "ntk", 1, 0):
-        return _reverse_hyper(
-            expr,
-            kind,
-            n,
-            dps,
-            exact,
-            sigma_w,
-            sigma_b,
-            parameterization,
-            sigma_w_last,
-            sigma_b_last,
-            width,
-            d_in,
-            label,
-        )
-    if exact:
-        a_exact = taylor(expr, n, exact=True)
-        with mpmath.workdps(dps):
-            a = TaylorCoeffs(
-                [mpmath.mpf(sympy.N(v, dps + 10)) for v in a_exact],
-                expr=expr,
-                dps=dps,
-                errors=[mpmath.mpf(0)] * n,
-                exact=False,
-                rigorous=True,
-                engine="sympy",
-            )
-    else:
-        a = taylor(expr, n, dps)
+        return _reverse_hyper(expr, kind, n, dps, exact, hyper, width, d_in, label)
+    a, a_exact = _taylor_rounded(expr, n, dps, exact)
     a = a.replace(label=label)  # fam.taylor.plot() names the kernel as the family does
-    nonzero, mags, errs = [], [], []
     with mpmath.workdps(dps):
-        for k, (ak, ek) in enumerate(zip(a, a.errors)):
-            if exact:
-                sgn = a_exact[k].is_negative
-                if sgn is None:
-                    sgn = ak < 0
-                if sgn:
-                    raise NotAKernelError(
-                        f"Taylor coefficient a_{k} = {a_exact[k]} (= {mpmath.nstr(ak, 8)}) is negative: {expr} is "
-                        f"not a positive-definite dot-product kernel on all spheres (Schoenberg)"
-                    )
-            elif ak < -ek:
-                raise NotAKernelError(
-                    f"Taylor coefficient a_{k} = {mpmath.nstr(ak, 8)} is negative: {expr} is not a positive-definite "
-                    f"dot-product kernel on all spheres (Schoenberg), so no activation has it as {kind.upper()}"
-                )
-            is_zero = (a_exact[k] == 0) if exact else abs(ak) <= ek
-            k1 = 1 if kind == "nngp" else k + 1
-            if is_zero:
-                mags.append(mpmath.mpf(0))
-                errs.append(mpmath.sqrt(ek / k1))
-            else:
-                nonzero.append(k)
-                mags.append(mpmath.sqrt(ak / k1))
-                errs.append(sqrt_err(ak, ek, k1))
-    _ = a.tail  # raises DivergentSeriesError when the series provably does not converge to K on [0, 1]
-    exact_mags = None
-    if exact:
-        exact_mags = tuple(sympy.sqrt(v) if kind == "nngp" else sympy.sqrt(v / (k + 1)) for k, v in enumerate(a_exact))
-    return ActivationFamily(expr, kind, a, mags, errs, exact_mags, tuple(nonzero), label=label)
+        m = magnitudes_from_taylor(list(a), kind, list(a.errors), exact=a_exact, kernel=expr)
+    # the tail proves the signs beyond n (or checks them further): a negative coefficient it sees
+    # refuses the target like one among the first n; it raises DivergentSeriesError when the series
+    # provably does not converge to K on [0, 1]
+    tail = a.tail
+    if tail.negative is not None:
+        k, ak = tail.negative
+        raise not_a_kernel(k, ak, kernel=expr, kind=kind)
+    return ActivationFamily(expr, kind, a, list(m.values), list(m.errors), m.exact, m.nonzero, label=label)
+
+
+def _taylor_rounded(expr: sympy.Expr, n: int, dps: int, exact: bool) -> tuple[TaylorCoeffs, list[Any] | None]:
+    """Taylor coefficients at ``dps`` digits, and with ``exact`` the exact ones too (the numbers
+    are then those rounded once, their errors the rounding: a relative ulp)."""
+    if not exact:
+        return taylor(expr, n, dps), None
+    a_exact = list(taylor(expr, n, exact=True))
+    with mpmath.workdps(dps):
+        vals = [mpmath.mpf(sympy.N(v, dps + 10)) for v in a_exact]
+        errs = [abs(v) * mpmath.mpf(2) ** (1 - mpmath.mp.prec) for v in vals]
+    return TaylorCoeffs(vals, expr=expr, dps=dps, errors=errs, exact=False, rigorous=True, engine="sympy"), a_exact
+
+
+# --------------------------------------------------------------------------------------------
+# any sigma_w, sigma_b, readout and parameterization (proofs/09_reverse_hyperparameters.md)
+# --------------------------------------------------------------------------------------------
+
+PARAMETERIZATIONS = ("ntk", "standard")
 
 
 def _reverse_hyper(
@@ -563,70 +572,60 @@ def _reverse_hyper(
     n: int,
     dps: int,
     exact: bool,
-    sigma_w: Any,
-    sigma_b: Any,
-    parameterization: str,
-    sigma_w_last: Any,
-    sigma_b_last: Any,
+    hyper: tuple[Any, ...],
     width: int | None,
     d_in: int | None,
     label: str | None,
 ) -> ActivationFamily:
-    """reverse() for any sigma_w, sigma_b, readout and parameterization (see _reverse_hyper)."""
-    from . import _reverse_hyper as rh
+    r"""reverse() for any sigma_w, sigma_b, readout and parameterization.
 
-    param, width, d_in = rh.check_param(parameterization, kind, width, d_in)
-    sw, sb = rh.hyper_number(sigma_w, "sigma_w"), rh.hyper_number(sigma_b, "sigma_b")
-    swl, sbl = rh.hyper_number(sigma_w_last, "sigma_w_last"), rh.hyper_number(sigma_b_last, "sigma_b_last")
+    For inputs with |x|^2/d = 1 the hidden pre-activations have variance
+    :math:`q = \sigma_w^2 + \sigma_b^2` and correlation :math:`\rho = (\sigma_w^2 c + \sigma_b^2)/q`;
+    with :math:`\phi(\sqrt q\, z) = \sum_k \beta_k h_k(z)` and a readout Dense(sigma_w_last,
+    sigma_b_last) the NNGP is :math:`\sigma_{b,L}^2 + \sigma_{w,L}^2 \sum_k \beta_k^2 \rho^k` and the
+    NTK (NTK parameterization) :math:`\sigma_{b,L}^2 + \sigma_{w,L}^2 \sum_k (k+1) \beta_k^2 \rho^k`;
+    the standard parameterization of neural-tangents (Sohl-Dickstein et al. 2020, arXiv:2001.07301)
+    couples :math:`\beta_k^2` to :math:`\beta_{k+1}^2` (:func:`_solve_squares`).  K is re-expanded
+    exactly in rho, the :math:`\beta_k^2` solved for and passed through the one reverse map
+    (:func:`hermite_rev.hermite.magnitudes_from_taylor`); members are
+    :math:`\phi(z) = \sum_k \pm\beta_k h_k(z/\sqrt q)`.
+    """
+    sigma_w, sigma_b, parameterization, sigma_w_last, sigma_b_last = hyper
+    param, width, d_in = _check_param(parameterization, kind, width, d_in)
+    sw, sb = _hyper_number(sigma_w, "sigma_w"), _hyper_number(sigma_b, "sigma_b")
+    swl, sbl = _hyper_number(sigma_w_last, "sigma_w_last"), _hyper_number(sigma_b_last, "sigma_b_last")
     sw2, sb2, swl2, sbl2 = sw**2, sb**2, swl**2, sbl**2
     if not sw2.is_positive:
         raise HermiteRevError(f"sigma_w must be nonzero (else the net ignores its input), got sigma_w={sigma_w!r}")
     if not swl2.is_positive:
         raise HermiteRevError(f"sigma_w_last must be nonzero, got sigma_w_last={sigma_w_last!r}")
     q = sw2 + sb2
-    target = rh.reexpand(expr, sw2, sb2)
+    target = expr.subs(c, (q * c - sb2) / sw2)  # K in the pre-activation correlation (in the symbol c)
     std_ntk = param == "standard" and kind == "ntk"
     m = 2 * n + 10 if std_ntk else n  # the standard NTK couples beta_k^2 to beta_{k+1}^2
-    if exact and not std_ntk:
-        a_exact = taylor(target, m, exact=True)
-        with mpmath.workdps(dps):
-            vals = [mpmath.mpf(sympy.N(v, dps + 10)) for v in a_exact]  # rounded once: say by how much
-            a = TaylorCoeffs(
-                vals,
-                expr=target,
-                dps=dps,
-                errors=[abs(v) * mpmath.mpf(10) ** (1 - dps) for v in vals],
-                exact=False,
-                rigorous=True,
-                engine="sympy",
-            )
-    else:
-        exact = False
-        a = taylor(target, m, dps)
+    a, a_exact = _taylor_rounded(target, m, dps, exact and not std_ntk)
+    a = _reexpanded_tail(a, expr, sw2, sb2)
     args = (kind, param, q, sw2, sb2, swl2, sbl2, width, d_in, dps)
-    s, e, _ = rh.solve_squares(list(a), list(a.errors), *args)
+    s, e = _solve_squares(list(a), list(a.errors), *args)
     if std_ntk:  # truncation of the back substitution: compare with a solve from fewer terms
-        s2, _, _ = rh.solve_squares(list(a)[: m - 10], list(a.errors)[: m - 10], *args)
+        s2, _ = _solve_squares(list(a)[: m - 10], list(a.errors)[: m - 10], *args)
         with mpmath.workdps(dps + 10):
             e = [ek + abs(x - y) for ek, x, y in zip(e, s, s2)]
         s, e = s[:n], e[:n]
-    rh.check_reachable(s, e, kind, param, dps, expr)
-    nonzero, mags, errs = [], [], []
-    with mpmath.workdps(dps):
-        for k, (v, ek) in enumerate(zip(s, e)):
-            if abs(v) <= ek:
-                mags.append(mpmath.mpf(0))
-                errs.append(mpmath.sqrt(ek))
-            else:
-                nonzero.append(k)
-                mags.append(mpmath.sqrt(v))
-                errs.append(sqrt_err(v, ek, 1))
+    s_exact = None
+    if a_exact is not None:  # the same solve, exactly
+        s_exact = [
+            (v - (sbl2 if k == 0 else 0)) / (swl2 * (1 if kind == "nngp" else k + 1)) for k, v in enumerate(a_exact)
+        ]
+    added = "the readout bias and the derivative terms add" if std_ntk else "the readout bias adds"
+    why = (
+        f"{short(expr)} is not reachable with these hyperparameters: its Taylor coefficient in the "
+        f"pre-activation correlation rho, less what {added}, is negative"
+    )
+    with mpmath.workdps(dps):  # the beta_k^2 are squares themselves: the NNGP form of the one map
+        mags = magnitudes_from_taylor(s, "nngp", e, exact=s_exact, name="beta_{k}^2", why=why)
     _ = a.tail  # raises DivergentSeriesError when the re-expanded series does not converge at rho = 1
-    exact_mags = None
-    if exact:
-        w = [swl2 * (1 if kind == "nngp" else k + 1) for k in range(n)]
-        exact_mags = tuple(sympy.sqrt((v - (sbl2 if k == 0 else 0)) / w[k]) for k, v in enumerate(a_exact))
-    hyper = {
+    hyper_dict = {
         "sigma_w": sw,
         "sigma_b": sb,
         "parameterization": param,
@@ -635,4 +634,85 @@ def _reverse_hyper(
         "width": width,
         "d_in": d_in,
     }
-    return ActivationFamily(expr, kind, a, mags, errs, exact_mags, tuple(nonzero), label=label, scale=q, hyper=hyper)
+    mags_list, errs_list = list(mags.values), list(mags.errors)
+    return ActivationFamily(
+        expr, kind, a, mags_list, errs_list, mags.exact, mags.nonzero, label=label, scale=q, hyper=hyper_dict
+    )
+
+
+def _reexpanded_tail(a: TaylorCoeffs, expr: sympy.Expr, sw2: sympy.Expr, sb2: sympy.Expr) -> TaylorCoeffs:
+    r"""The re-expanded series with its tail, its convergence at rho = 1 proven through K's own.
+
+    With :math:`\sigma_b^2 < \sigma_w^2` the substitution :math:`c = (q\rho - \sigma_b^2)/\sigma_w^2`
+    maps [0, 1] into (-1, 1] (1 to 1).  When K's series converges at c = 1 with non-negative
+    coefficients (:func:`~hermite_rev.series.certify_convergence`; they are non-negative whenever
+    the re-expanded ones are, since :math:`\rho(c)` has non-negative coefficients), K is analytic on
+    the open unit disk and continuous on [-1, 1], so the re-expanded function is real-analytic on
+    [0, 1) and continuous at 1: all that Pringsheim's argument needs.  (The interval walk of the
+    re-expanded expression itself cannot always decide this near rho = 1, e.g. for deep ReLU
+    kernels.)  Otherwise the tail is certified from the re-expanded expression as usual.
+    """
+    if (sw2 - sb2).is_positive is not True:
+        return a
+    proof = certify_convergence(expr)
+    return a.replace(tail=tail_bound(a, convergence=f"re-expansion of K in rho, K certified: {proof}"))
+
+
+def _hyper_number(value: Any, name: str) -> sympy.Expr:
+    x = exact_number(value, name)
+    return x.xreplace({f: sympy.Rational(repr(float(f))) for f in x.atoms(sympy.Float)})
+
+
+def _solve_squares(
+    a: Sequence[Any],
+    errs: Sequence[Any],
+    kind: str,
+    param: str,
+    q: Any,
+    sw2: Any,
+    sb2: Any,
+    swl2: Any,
+    sbl2: Any,
+    width: int | None,
+    d_in: int | None,
+    dps: int,
+) -> tuple[list[Any], list[Any]]:
+    """beta_k^2 (mpmath) and their error bounds from the re-expanded coefficients ``a``."""
+    n = len(a)
+    with mpmath.workdps(dps + 10):
+        swl2f, sbl2f = mpmath.mpf(sympy.N(swl2, dps + 15)), mpmath.mpf(sympy.N(sbl2, dps + 15))
+        if kind == "nngp" or param == "ntk":
+            w = [swl2f * (1 if kind == "nngp" else k + 1) for k in range(n)]
+            return [(ak - (sbl2f if k == 0 else 0)) / w[k] for k, ak in enumerate(a)], [
+                ek / w[k] for k, ek in enumerate(errs)
+            ]
+        # standard-parameterization NTK: bidiagonal system, back substitution from the top
+        N, d = mpmath.mpf(width), mpmath.mpf(d_in)
+        sw2f, sb2f, qf = (mpmath.mpf(sympy.N(v, dps + 15)) for v in (sw2, sb2, q))
+        s = [mpmath.mpf(0)] * (n + 1)
+        e = [mpmath.mpf(0)] * (n + 1)
+        for j in range(n - 1, -1, -1):
+            alpha = N + swl2f * d * j / sw2f
+            gamma = swl2f * (1 - d * sb2f / sw2f) * (j + 1) / qf
+            s[j] = (a[j] - (1 if j == 0 else 0) - gamma * s[j + 1]) / alpha
+            e[j] = (errs[j] + abs(gamma) * e[j + 1]) / alpha
+        return s[:n], e[:n]
+
+
+def _check_param(
+    parameterization: object, kind: str, width: int | None, d_in: int | None
+) -> tuple[str, int | None, int | None]:
+    if not isinstance(parameterization, str) or parameterization.lower() not in PARAMETERIZATIONS:
+        raise HermiteRevError(
+            f"parameterization must be one of {PARAMETERIZATIONS}, got parameterization={parameterization!r}"
+        )
+    p = parameterization.lower()
+    if p == "standard" and kind == "ntk":
+        if width is None or d_in is None:
+            raise HermiteRevError(
+                "the standard-parameterization NTK depends on the hidden width N and the input dimension d "
+                f"(neural-tangents' convention): pass width= and d_in=, got width={width!r}, d_in={d_in!r}"
+            )
+        width = check_positive_int(width, "width")
+        d_in = check_positive_int(d_in, "d_in")
+    return p, width, d_in

@@ -57,11 +57,14 @@ import numpy as np
 import scipy.optimize
 import scipy.special as sp
 import sympy
+from numpy.polynomial import hermite_e
 
 from ._core.errors import HermiteRevError
 from ._core.exprs import c as c_symbol
 from ._core.exprs import z
 from ._core.validate import as_expr, check_kind, check_positive_int, public
+from .family import Activation
+from .series import Tail, evaluate_at
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -226,7 +229,6 @@ class Poly(_Basis):
         self.names = tuple(f"p{j}" for j in range(self.degree + 1))
         self.bounds = ((-10.0, 10.0),) * (self.degree + 1)
         # z^j = sum_k M[k, j] h_k(z), exact (numpy's hermite_e basis change, times sqrt(k!))
-        from numpy.polynomial import hermite_e
 
         M = np.zeros((self.degree + 1, self.degree + 1))
         for j in range(self.degree + 1):
@@ -461,8 +463,6 @@ class FitResult:
         >>> float(act.truncation.bound) >= res.sup_error > 0
         True
         """
-        from .family import Activation
-        from .series import Tail
 
         n = check_positive_int(n, "n")
         b = self.form.hermite(self.params, n)
@@ -502,8 +502,6 @@ def _target_values(K: sympy.Expr, cs: FloatArray, dps: int = 20, mp_beyond: floa
         out = np.broadcast_to(np.asarray(f_np(cs), dtype=float), cs.shape).copy()
     redo = np.flatnonzero((np.abs(cs) > mp_beyond) | ~np.isfinite(out))
     if redo.size:
-        from .series import evaluate_at
-
         f_mp = sympy.lambdify(c_symbol, K, modules="mpmath")
         with mpmath.workdps(dps):
             for i in redo:

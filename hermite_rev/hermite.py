@@ -5,11 +5,26 @@ Index
 hermite_norm          h_k(z) = He_k(z) / sqrt(k!) as a sympy expression (expanded polynomial)
 HermiteNorm           h_k(x) as an unexpanded sympy function (stable to evaluate, lambdify-able)
 hermite_norm_eval     sum_k b_k h_k(x) at arbitrary precision (three-term recurrence)
+hermite_norm_eval_np  the same in float64 (numpy; lives in :mod:`hermite_rev.activations`)
 kernel_from_hermite   b_k -> a_k: NNGP a_k = b_k^2, NTK a_k = (k+1) b_k^2
-hermite_from_kernel   a_k -> |b_k|: NNGP sqrt(a_k), NTK sqrt(a_k / (k+1))
+magnitudes_from_taylor  the reverse map a_k (with error bounds) -> |b_k|: NNGP sqrt(a_k),
+                      NTK sqrt(a_k / (k+1)); every reverse path of the package uses it
+Magnitudes            what it returns: |b_k|, their error bounds, exact values, the nonzero k
+check_kernel_coefficients  the one "not a kernel" check: NotAKernelError for a_k proven negative
+not_a_kernel          that error, its message naming k and a_k
+hermite_from_kernel   magnitudes_from_taylor for plain lists (exact in, exact out)
+rescale_matrix        h_m(s z) in the basis h_j(z) (the multiplication theorem)
+hermite_rescale       the coefficients of phi(z) = psi(z / sqrt(q)) from those of psi
 hermite_coeffs        forward: b_k = E[phi(Z) h_k(Z)] of an activation given as a sympy expr
 gaussian_expectation  E[f(Z)], Z ~ N(0, 1), exact where possible
 kernel_of             NNGP/NTK Taylor coefficients of a deep FCN with activation phi
+closed_form_kernel    the kernel expression of s * ReLU or a * erf(b z) (else None)
+
+Activations are named and split at their kinks by :mod:`hermite_rev.activations`
+(``activation_expr``, ``pieces``, ``kinks``, ``has_jump``).
+
+Place: kernels -> series -> **hermite** -> family; imports :mod:`hermite_rev._core`,
+:mod:`hermite_rev.series`, :mod:`hermite_rev.activations` and (lazily) :mod:`hermite_rev.kernels`.
 
 Conventions: ``h_k`` are the *normalized probabilists'* Hermite polynomials, orthonormal
 under N(0, 1); an activation is ``phi(z) = sum_k b_k h_k(z)``; coefficients are ordered from
@@ -23,28 +38,38 @@ ICML 2022, arXiv:2106.03186.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import flint
 import mpmath
 import sympy
 
-from ._core.errors import HermiteRevError
+from ._core.errors import HermiteRevError, NotAKernelError
 from ._core.exprs import z
+from ._core.limits import check_size
+from ._core.precision import coeff0, flint_ctx, rad, sqrt_err, to_mpf
 from ._core.text import short
-from ._core.validate import check_kind, public
+from ._core.validate import check_kind, coefficient_list, exact_number, public
+from ._core.values import Value
 from ._hermite_balls import BallRefusal, ball_hermite
+from ._hermite_paths import (
+    NoClosedForm,
+    check_gaussian_integrable,
+    exact_hermite,
+    hermite_values,
+    quad_hermite,
+    real_number,
+)
+from .activations import activation_expr, has_jump, hermite_norm_eval_np
+from .series import Tail, TaylorCoeffs, taylor
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     import flint
 
-    from ._core.typing import ActivationLike, ArrayLike, FloatArray, Kind, RealLike
-
-if TYPE_CHECKING:
-    from .series import TaylorCoeffs
+    from ._core.typing import ActivationLike, Kind, RealLike
 
 __all__ = [
     "HermiteNorm",
@@ -52,7 +77,13 @@ __all__ = [
     "hermite_norm_eval",
     "hermite_norm_eval_np",
     "kernel_from_hermite",
+    "magnitudes_from_taylor",
+    "Magnitudes",
+    "check_kernel_coefficients",
+    "not_a_kernel",
     "hermite_from_kernel",
+    "rescale_matrix",
+    "hermite_rescale",
     "hermite_coeffs",
     "HermiteCoeffs",
     "gaussian_expectation",
@@ -119,7 +150,7 @@ class HermiteNorm(sympy.Function):
         if not xv.is_Number:
             return None
         with mpmath.workprec(prec + 20):
-            v = _hermite_values(mpmath.mpf(xv), int(k) + 1)[-1]
+            v = hermite_values(mpmath.mpf(xv), int(k) + 1)[-1]
         return sympy.Float(v, precision=prec)
 
     def _pythoncode(self, printer: Any) -> str:
@@ -154,61 +185,6 @@ def hermite_norm_eval(b: Sequence[Any], x: Any) -> mpmath.mpf:
     return total
 
 
-def hermite_norm_eval_np(b: Sequence[Any], x: ArrayLike) -> FloatArray:
-    """``sum_k b[k] h_k(x)`` in float64 for a numpy array ``x`` (same recurrence; for plots and
-    checks — the compiled path is :meth:`hermite_rev.family.Activation.compile`)."""
-    import numpy as np
-
-    x = np.asarray(x, dtype=float)
-    h_prev, h = np.zeros_like(x), np.ones_like(x)
-    total = np.zeros_like(x)
-    for k, bk in enumerate(b):
-        total += float(bk) * h
-        h_prev, h = h, (x * h - np.sqrt(k) * h_prev) / np.sqrt(k + 1)
-    return total
-
-
-def _hermite_values(x: Any, n: int) -> list[mpmath.mpf]:
-    """[h_0(x), ..., h_{n-1}(x)] (mpmath)."""
-    out = [mpmath.mpf(1)]
-    if n > 1:
-        out.append(mpmath.mpf(x))
-    for k in range(1, n - 1):
-        out.append((x * out[k] - mpmath.sqrt(k) * out[k - 1]) / mpmath.sqrt(k + 1))
-    return out[:n]
-
-
-def coefficient_list(seq: object, name: str = "coefficients") -> list[Any]:
-    """A sequence of coefficients (list, tuple, 1-D numpy array, ...) as a list of numbers.
-
-    numpy scalars become Python numbers; floats (Python and numpy) become mpmath numbers from
-    their shortest round-trip decimal (``0.1`` is 1/10 to the working precision, the float policy
-    of the package); ints, sympy and mpmath numbers are kept.  Anything else raises.
-    """
-    import numbers
-
-    import numpy as np
-
-    if isinstance(seq, np.ndarray):
-        if seq.ndim != 1:
-            raise HermiteRevError(f"{name} must be a 1-D sequence, got an array of shape {seq.shape}")
-        seq = seq.tolist()
-    if isinstance(seq, (str, bytes, dict)) or not hasattr(seq, "__iter__"):
-        raise HermiteRevError(f"{name} must be a sequence of numbers, got {short(repr(seq), 80)}")
-    out = []
-    for i, v in enumerate(seq):
-        if isinstance(v, np.generic):
-            v = v.item()
-        if isinstance(v, bool) or isinstance(v, complex) or not isinstance(v, (numbers.Real, sympy.Basic, mpmath.mpf)):
-            raise HermiteRevError(f"{name}[{i}] must be a real number, got {short(repr(v), 80)}")
-        if isinstance(v, float):
-            if not np.isfinite(v):
-                raise HermiteRevError(f"{name}[{i}] must be finite, got {v!r}")
-            v = mpmath.mpf(repr(v))
-        out.append(v)
-    return out
-
-
 def kernel_from_hermite(b: Sequence[Any], kind: Kind = "ntk") -> list[Any]:
     """Taylor coefficients of the 1HL kernel: ``b_k^2`` (NNGP) or ``(k+1) b_k^2`` (NTK)."""
     kind = check_kind(kind)
@@ -221,205 +197,165 @@ def kernel_from_hermite(b: Sequence[Any], kind: Kind = "ntk") -> list[Any]:
 def hermite_from_kernel(a: Sequence[Any], kind: Kind = "ntk") -> list[Any]:
     """Magnitudes |b_k| of every activation whose 1HL kernel has Taylor coefficients ``a``.
 
-    ``sqrt(a_k)`` for the NNGP, ``sqrt(a_k / (k+1))`` for the NTK.  Negative entries raise
-    (Schoenberg: such a K is not a positive-definite dot-product kernel on every sphere).
+    :func:`magnitudes_from_taylor` without error bounds: exact sympy numbers in, exact square roots
+    out; anything else gives mpmath numbers.  A negative entry raises NotAKernelError.
     """
-    kind = check_kind(kind)
     a = coefficient_list(a, "a")
-    out = []
-    for k, ak in enumerate(a):
-        if ak < 0:
-            raise HermiteRevError(
-                f"Taylor coefficient a_{k} = {ak} is negative: not a positive-definite dot-product kernel "
-                f"on all spheres (Schoenberg), so no activation has it as {kind.upper()}"
-            )
-        exact = isinstance(ak, sympy.Basic)
-        sq = sympy.sqrt if exact else mpmath.sqrt
-        out.append(sq(ak) if kind == "nngp" else sq(ak / (k + 1)))
-    return out
+    exact = a if a and all(isinstance(x, sympy.Basic) for x in a) else None
+    m = magnitudes_from_taylor(a, kind, exact=exact)
+    return list(m.exact if m.exact is not None else m.values)
 
 
 # --------------------------------------------------------------------------------------------
-# exact Gaussian integrals of piecewise (polynomial x exp(linear)) functions
+# the reverse map: Taylor coefficients -> Hermite magnitudes (the one place, with the one check)
 # --------------------------------------------------------------------------------------------
-
-
-class _NoClosedForm(Exception):
-    pass
-
-
-def _he_values(s: sympy.Expr, n: int) -> list[sympy.Expr]:
-    """[He_0(s), ..., He_{n-1}(s)] (exact)."""
-    out = [sympy.Integer(1), s][:n]
-    for k in range(1, n - 1):
-        out.append(sympy.expand(s * out[k] - k * out[k - 1]))
-    return out
-
-
-def _exp_he_integrals(a: sympy.Expr, s: sympy.Expr, n: int) -> list[sympy.Expr]:
-    r"""[J_k(s) = \int_s^\infty e^{a x} He_k(x) \varphi(x) dx for k < n] (exact).
-
-    Integration by parts with He_k \varphi = -(He_{k-1} \varphi)':
-    J_k(s) = e^{a s} \varphi(s) He_{k-1}(s) + a J_{k-1}(s), and
-    J_0(s) = e^{a^2/2} erfc((s - a)/sqrt 2) / 2.  At s = -oo, J_k = a^k e^{a^2/2}.
-    """
-    if s == sympy.oo:
-        return [sympy.Integer(0)] * n
-    if s == -sympy.oo:
-        return [a**k * sympy.exp(a**2 / 2) for k in range(n)]
-    boundary = sympy.exp(a * s - s**2 / 2) / sqrt2pi
-    he = _he_values(s, n)
-    out = [sympy.exp(a**2 / 2) * sympy.erfc((s - a) / sympy.sqrt(2)) / 2]
-    for k in range(1, n):
-        out.append(boundary * he[k - 1] + a * out[k - 1])
-    return out
-
-
-sqrt2pi = sympy.sqrt(2 * sympy.pi)
-
-
-def _terms(expr: sympy.Expr) -> list[tuple[sympy.Expr, int, sympy.Expr]]:
-    """Split ``expr`` into [(coeff, m, a)] meaning coeff * z^m * exp(a z) (a, coeff constants)."""
-    expr = sympy.expand(expr.rewrite(sympy.exp), power_exp=True)
-    out = []
-    for term in sympy.Add.make_args(expr):
-        coeff, m, a = sympy.Integer(1), 0, sympy.Integer(0)
-        for f in sympy.Mul.make_args(term):
-            if not f.has(z):
-                coeff *= f
-            elif f == z:
-                m += 1
-            elif f.is_Pow and f.base == z and f.exp.is_Integer and f.exp > 0:
-                m += int(f.exp)
-            elif isinstance(f, sympy.exp) or (f.is_Pow and isinstance(f.base, sympy.exp)):
-                arg = f.args[0] if isinstance(f, sympy.exp) else f.base.args[0] * f.exp
-                poly = sympy.Poly(sympy.expand(arg), z) if arg.is_polynomial(z) else None
-                if poly is None or poly.degree() > 1:
-                    raise _NoClosedForm
-                lin, const = (poly.all_coeffs() + [0])[:2] if poly.degree() == 1 else (0, poly.all_coeffs()[0])
-                a += lin
-                coeff *= sympy.exp(const)
-            else:
-                raise _NoClosedForm
-        out.append((coeff, m, a))
-    return out
-
-
-def _pieces(phi: sympy.Expr) -> list[tuple[sympy.Expr, sympy.Expr, sympy.Expr]]:
-    """[(expr, lo, hi)]: phi restricted to (lo, hi), covering the real line."""
-    if phi.has(sympy.Max, sympy.Min, sympy.Abs, sympy.Heaviside, sympy.sign, sympy.Piecewise):
-        pw = sympy.piecewise_fold(phi.rewrite(sympy.Piecewise))
-        if isinstance(pw, sympy.Piecewise):
-            out = []
-            for expr, region in pw.as_expr_set_pairs(sympy.Reals):
-                for iv in region.args if isinstance(region, sympy.Union) else (region,):
-                    if iv.is_empty or isinstance(iv, sympy.FiniteSet):
-                        continue
-                    if not isinstance(iv, sympy.Interval):
-                        raise _NoClosedForm
-                    out.append((expr, iv.start, iv.end))
-            return out
-        phi = pw
-    return [(phi, -sympy.oo, sympy.oo)]
-
-
-def _exact_hermite(phi: sympy.Expr, n: int) -> list[sympy.Expr]:
-    """Exact b_0 .. b_{n-1}; raises _NoClosedForm when phi is outside the supported class.
-
-    phi is split into pieces on intervals, each a sum of coeff * z^m * exp(a z); powers of z
-    are removed with z He_k = He_{k+1} + k He_{k-1}, leaving the integrals of
-    :func:`_exp_he_integrals`.
-    """
-    totals = [sympy.Integer(0)] * n
-    for expr, lo, hi in _pieces(phi):
-        for coeff, m, a in _terms(expr):
-            if coeff == 0:
-                continue
-            size = n + m
-            J = [u - v for u, v in zip(_exp_he_integrals(a, lo, size), _exp_he_integrals(a, hi, size))]
-            # G[k] = E[1{lo<Z<hi} Z^j e^{aZ} He_k(Z)], raised from j = 0 to j = m
-            G = J
-            for j in range(m):
-                G = [G[k + 1] + (k * G[k - 1] if k else 0) for k in range(size - j - 1)]
-            for k in range(n):
-                totals[k] += coeff * G[k]
-    out = []
-    for k, total in enumerate(totals):
-        val = sympy.expand(total / sympy.sqrt(sympy.factorial(k)))
-        if val.has(sympy.I):
-            re, im = sympy.expand_complex(val).as_real_imag()
-            if im != 0 and sympy.simplify(im) != 0:
-                raise _NoClosedForm
-            val = sympy.expand(re)
-        out.append(val)
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# numeric quadrature (fallback)
-# --------------------------------------------------------------------------------------------
-
-
-def _breakpoints(phi: sympy.Expr) -> list[sympy.Expr]:
-    pts = set()
-    try:
-        for _, lo, hi in _pieces(phi):
-            for p in (lo, hi):
-                if p.is_finite:
-                    pts.add(p)
-    except _NoClosedForm:
-        pass
-    return sorted(pts, key=lambda p: float(p))
-
-
-#: guard digits of the quadrature's working precision
-_GUARD = 15
-
-
-def _quad_hermite(phi: sympy.Expr, n: int, dps: int) -> tuple[list[mpmath.mpf], list[mpmath.mpf]]:
-    """b_k by mpmath quadrature; returns (values, error estimates).
-
-    The integrals run at ``dps + 15`` digits.  Each error is the quadrature's own estimate
-    (difference of the last two tanh-sinh levels) plus a rounding term for the working
-    precision (``10^3`` units in the last place of ``sqrt(E[phi^2])``, which bounds the
-    integral of ``|phi h_k|`` that the nodes sum) plus half a unit in the
-    last place of the value rounded to ``dps`` digits, which is what is returned.  The last
-    term dominates for smooth activations: at dps = 30 it is about ``|b_k| * 1e-31``.
-    """
-    with mpmath.workdps(dps + _GUARD):
-        f = sympy.lambdify(z, phi, modules=["mpmath"])
-        norm = 1 / mpmath.sqrt(2 * mpmath.pi)
-        cache: dict[Any, Any] = {}
-
-        def vals(x: Any) -> list[Any]:
-            v = cache.get(x)
-            if v is None:
-                w = mpmath.mpf(f(x)) * mpmath.exp(-x * x / 2) * norm
-                v = [w * h for h in _hermite_values(x, n)]
-                cache[x] = v
-            return v
-
-        pts = [-mpmath.inf] + [mpmath.mpf(sympy.N(p, dps + 20)) for p in _breakpoints(phi)] + [mpmath.inf]
-        if len(pts) == 2:
-            pts = [-mpmath.inf, mpmath.mpf(0), mpmath.inf]
-        values, errors = [], []
-        # rounding at the working precision scales with the integral of |phi h_k|, which is at most
-        # sqrt(E[phi^2]) (Cauchy-Schwarz, E[h_k^2] = 1), not with |b_k| (cancellation)
-        m2 = mpmath.quad(lambda x: vals(x)[0] ** 2 / (mpmath.exp(-x * x / 2) * norm), pts)
-        rounding = 1000 * mpmath.eps * (1 + mpmath.sqrt(abs(m2)))
-        for k in range(n):
-            v, e = mpmath.quad(lambda x, k=k: vals(x)[k], pts, error=True)
-            values.append(v)
-            errors.append(abs(e) + rounding)
-    with mpmath.workdps(dps):
-        out_v = [+v for v in values]
-        half_ulp = mpmath.mpf(2) ** (1 - mpmath.mp.prec)
-        out_e = [mpmath.mpf(e, rounding="u") + abs(v) * half_ulp for v, e in zip(out_v, errors)]
-        return out_v, out_e
 
 
 @dataclass(frozen=True)
-class HermiteCoeffs:
+class Magnitudes:
+    """The |b_k| that :func:`magnitudes_from_taylor` returns: ``values`` (mpmath), ``errors``
+    (absolute bounds), ``exact`` (sympy, or None) and ``nonzero``, the k with b_k proven nonzero
+    (where the signs of a family apply)."""
+
+    values: tuple
+    errors: tuple
+    exact: tuple | None
+    nonzero: tuple
+
+
+def not_a_kernel(
+    k: int,
+    value: Any,
+    *,
+    exact: Any = None,
+    kernel: object = None,
+    kind: str | None = None,
+    who: str = "activation",
+    name: str = "Taylor coefficient a_{k}",
+    why: str | None = None,
+) -> NotAKernelError:
+    """The one NotAKernelError of the package: coefficient ``k`` is negative (named with its value).
+
+    ``name`` is the coefficient (``{k}`` is replaced by k); ``why`` replaces the default reason,
+    Schoenberg's theorem for ``kernel`` (a positive-definite dot-product kernel on every sphere has
+    a_k >= 0), followed by "so no ``who`` has it as ``kind``".
+    """
+    shown = mpmath.nstr(value, 8) if isinstance(value, mpmath.mpf) else str(value)
+    if exact is not None:
+        exact = sympy.sympify(exact)
+        shown = str(exact) if exact.is_Rational else f"{short(exact, 60)} (= {shown})"
+    if why is None:
+        subject = f"{short(kernel)} is not" if kernel is not None else "not"
+        why = f"{subject} a positive-definite dot-product kernel on all spheres (Schoenberg)"
+        if kind is not None:
+            why += f", so no {who} has it as {kind.upper()}"
+    return NotAKernelError(f"{name.format(k=k)} = {shown} is negative: {why}")
+
+
+def check_kernel_coefficients(
+    a: Sequence[Any], errors: Sequence[Any] | None = None, *, exact: Sequence[Any] | None = None, **message: Any
+) -> None:
+    """Raise :func:`not_a_kernel` for the first coefficient proven negative.
+
+    a_k is proven negative when its exact value is negative (``exact``; sympy decides), else when
+    ``a_k < -errors[k]`` (``errors`` default to 0: the values are exact).  ``message``: the words
+    of :func:`not_a_kernel`.
+    """
+    for k, ak in enumerate(a):
+        ek = 0 if errors is None else errors[k]
+        negative = None if exact is None else sympy.sympify(exact[k]).is_negative
+        if negative is None:
+            negative = ak < -ek
+        if negative:
+            raise not_a_kernel(k, ak, exact=None if exact is None else exact[k], **message)
+
+
+def magnitudes_from_taylor(
+    a: Sequence[Any],
+    kind: Kind = "ntk",
+    errors: Sequence[Any] | None = None,
+    *,
+    exact: Sequence[Any] | None = None,
+    **message: Any,
+) -> Magnitudes:
+    r"""The reverse map: |b_k| of every activation whose 1HL kernel has Taylor coefficients a_k.
+
+    .. math:: |b_k| = \sqrt{a_k} \;(\mathrm{NNGP}), \qquad |b_k| = \sqrt{a_k / (k+1)} \;(\mathrm{NTK})
+
+    ``errors`` bound |a_k - true a_k| (default 0); ``exact`` (sympy) decides signs and zeros and
+    gives exact magnitudes.  a_k counts as zero when ``exact[k] == 0``, else when
+    ``|a_k| <= errors[k]``; its magnitude is then 0 with error :math:`\sqrt{(|a_k| + e_k) / w_k}`,
+    otherwise the error is :func:`hermite_rev._core.precision.sqrt_err` (w_k = 1 or k + 1) plus
+    the rounding of the root (an ulp).  Runs at mpmath's working precision (``with
+    mpmath.workdps(dps):``).  ``message``: the words of the NotAKernelError (:func:`not_a_kernel`)
+    raised, before anything else, for the first a_k proven negative
+    (:func:`check_kernel_coefficients`).
+
+    Examples
+    --------
+    >>> m = magnitudes_from_taylor([1, 1, 0, 3], "ntk", exact=[1, 1, 0, 3])
+    >>> m.exact, m.nonzero
+    ((1, sqrt(2)/2, 0, sqrt(3)/2), (0, 1, 3))
+    >>> magnitudes_from_taylor([1, -1], "nngp")
+    Traceback (most recent call last):
+    ...
+    hermite_rev._core.errors.NotAKernelError: Taylor coefficient a_1 = -1 is negative: not a positive-definite ...
+    """
+    kind = check_kind(kind)
+    errs = [0] * len(a) if errors is None else list(errors)
+    check_kernel_coefficients(a, errs, exact=exact, kind=kind, **message)
+    values, bounds, nonzero = [], [], []
+    for k, (ak, ek) in enumerate(zip(a, errs)):
+        w = 1 if kind == "nngp" else k + 1
+        ak = mpmath.mpf(sympy.N(ak, mpmath.mp.dps + 10)) if isinstance(ak, sympy.Basic) else mpmath.mpf(ak)
+        if (exact[k] == 0) if exact is not None else abs(ak) <= ek:
+            values.append(mpmath.mpf(0))
+            bounds.append(mpmath.sqrt((abs(ak) + ek) / w))  # 0 <= true a_k <= |a_k| + e_k
+        else:  # the bound of what a_k's error moves, plus the rounding of a_k / w and its root
+            nonzero.append(k)
+            values.append(mpmath.sqrt(ak / w))
+            bounds.append(sqrt_err(ak, ek, w) + abs(values[-1]) * mpmath.mpf(2) ** (1 - mpmath.mp.prec))
+    ex = None
+    if exact is not None:
+        ex = tuple(sympy.sqrt(sympy.sympify(x) / (1 if kind == "nngp" else k + 1)) for k, x in enumerate(exact))
+    return Magnitudes(tuple(values), tuple(bounds), ex, tuple(nonzero))
+
+
+def rescale_matrix(n: int, s: Any, exact: bool = False) -> list[list[Any]]:
+    r"""R with :math:`h_m(s z) = \sum_j R_{m j} h_j(z)` for m < n (the multiplication theorem).
+
+    .. math:: h_m(s z) = \sum_{i \le m/2} \frac{s^{m-2i} (s^2-1)^i}{i!\, 2^i}
+              \sqrt{\frac{m!}{(m-2i)!}}\; h_{m-2i}(z)
+    """
+    one, sq, fact = (
+        (sympy.Integer(1), sympy.sqrt, sympy.factorial) if exact else (mpmath.mpf(1), mpmath.sqrt, mpmath.factorial)
+    )
+    R = [[0 * one] * n for _ in range(n)]
+    for m in range(n):
+        for i in range(m // 2 + 1):
+            j = m - 2 * i
+            R[m][j] = s**j * (s * s - 1) ** i / (fact(i) * 2**i) * sq(fact(m) / fact(j))
+    return R
+
+
+def hermite_rescale(
+    b: Sequence[Any], errors: Sequence[Any], q: Any, exact: Sequence[Any] | None = None
+) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...] | None]:
+    r"""Hermite coefficients, error bounds and exact values of :math:`\phi(z) = \psi(z/\sqrt q)`,
+    :math:`\psi = \sum_k b_k h_k` (mpmath at the working precision; ``q`` a sympy number)."""
+    n = len(b)
+    R = rescale_matrix(n, 1 / mpmath.sqrt(mpmath.mpf(sympy.N(q, mpmath.mp.dps + 10))))
+    coeffs = tuple(mpmath.fsum(b[m] * R[m][j] for m in range(n)) for j in range(n))
+    errs = tuple(mpmath.fsum(errors[m] * abs(R[m][j]) for m in range(n)) for j in range(n))
+    out = None
+    if exact is not None:
+        Rx = rescale_matrix(n, 1 / sympy.sqrt(q), exact=True)
+        out = tuple(sympy.expand(sum(exact[m] * Rx[m][j] for m in range(n))) for j in range(n))
+    return coeffs, errs, out
+
+
+@dataclass(frozen=True, eq=False)
+class HermiteCoeffs(Value):
     """Forward Hermite coefficients b_k = E[phi(Z) h_k(Z)].
 
     ``values`` (mpmath, correct to ``dps`` digits unless ``errors`` says otherwise),
@@ -428,6 +364,9 @@ class HermiteCoeffs:
     "ball quadrature" (proven by ball arithmetic, :mod:`hermite_rev._hermite_balls`) or
     "quadrature" (mpmath's tanh-sinh, error estimates), ``rigorous`` True when every error is
     proven, ``detail`` how the balls were proven (or why they could not be).
+
+    A value (:class:`hermite_rev._core.values.Value`): immutable (sequences are stored as
+    tuples), equal by its fields, picklable and deep-copyable.
     """
 
     expr: sympy.Expr
@@ -438,6 +377,12 @@ class HermiteCoeffs:
     method: str
     rigorous: bool = False
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("values", "errors"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.exact is not None:
+            object.__setattr__(self, "exact", tuple(self.exact))
 
     def __len__(self) -> int:
         return len(self.values)
@@ -489,17 +434,14 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
     >>> hr.hermite_coeffs(sympy.Max(0, hr.z), 4).exact
     (sqrt(2)/(2*sqrt(pi)), 1/2, 1/(2*sqrt(pi)), 0)
     """
-    from ._core.limits import check_size
-    from .activations import activation_expr
-
     n = check_size(n, "n", "hermite_n")
     dps = check_size(dps, "dps")
     phi = activation_expr(phi)
     exact_vals = None
     if exact is not False:
         try:
-            exact_vals = _exact_hermite(phi, n)
-        except _NoClosedForm:
+            exact_vals = exact_hermite(phi, n)
+        except NoClosedForm:
             if exact:
                 raise HermiteRevError(f"no closed form for the Hermite coefficients of {short(phi)}") from None
         except (TypeError, ValueError, NotImplementedError) as exc:
@@ -509,92 +451,18 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
                 ) from None
     if exact_vals is not None:
         with mpmath.workdps(dps):
-            values = tuple(_real_number(v, dps) for v in exact_vals)
+            values = tuple(real_number(v, dps) for v in exact_vals)
             errors = tuple(abs(v) * mpmath.mpf(10) ** (-dps) for v in values)
         return HermiteCoeffs(phi, values, errors, tuple(exact_vals), dps, "exact", rigorous=True)
     try:
         balls = ball_hermite(phi, n, dps)
     except BallRefusal as why:
-        _check_gaussian_integrable(phi, n)
-        qvalues, qerrors = _quad_hermite(phi, n, dps)
+        check_gaussian_integrable(phi, n)
+        qvalues, qerrors = quad_hermite(phi, n, dps)
         return HermiteCoeffs(phi, tuple(qvalues), tuple(qerrors), None, dps, "quadrature", detail=f"not proven: {why}")
     return HermiteCoeffs(
         phi, balls.values, balls.errors, None, dps, "ball quadrature", rigorous=True, detail=balls.method
     )
-
-
-def _real_number(v: sympy.Expr, dps: int) -> mpmath.mpf:
-    """An exact real number to ``dps + 10`` digits (its imaginary part is proven zero by
-    :func:`_exact_hermite`; evaluating erfc at complex points may leave a rounding residue)."""
-    x = sympy.N(v, dps + 10)
-    if not x.is_real:
-        x = sympy.re(x)
-    return mpmath.mpf(x)
-
-
-def _check_gaussian_integrable(phi: sympy.Expr, n: int) -> None:
-    """Raise unless ``E|phi(Z) h_k(Z)|``, k < n, plausibly exist and phi is real (before quadrature).
-
-    Three checks, each of which *proves* a problem when it fires (up to the sampling): phi is
-    complex somewhere on the line; phi has a real singular point s where |phi(z)| |z - s| does
-    not go to 0 (not integrable there: 1/z, log-free poles); or
-    log|phi(z)| - z^2/2 + (n + 1) log|z| stays >= 0 at |z| = Z and 2Z, Z = max(20, 4 sqrt(n + 1))
-    (far enough that bounded and polynomially growing phi pass at every n; the Gaussian does not
-    tame the growth of phi h_{n-1}: exp(z^2), exp(z^3), exp(z^2/2)/(1+z^2) for n >= 2, ...).
-    Quadrature would return finite garbage instead.
-    """
-    zr = sympy.Symbol("z_r", real=True)
-    f = sympy.lambdify(z, phi, modules="mpmath")
-
-    def value(x: Any) -> Any:
-        try:
-            v = mpmath.mpmathify(f(mpmath.mpf(x)))
-        except (ZeroDivisionError, ValueError, OverflowError):
-            return mpmath.inf
-        if isinstance(v, mpmath.mpc):
-            if abs(v.imag) > mpmath.mpf(10) ** (-20) * (1 + abs(v.real)):
-                raise HermiteRevError(
-                    f"activation {short(phi)} is not real at z = {mpmath.nstr(x, 5)} (value {mpmath.nstr(v, 6)})"
-                )
-            v = v.real
-        return abs(v)
-
-    with mpmath.workdps(40):
-        for x in (-20, -3, -0.5, 0.5, 3, 20):
-            value(x)
-        try:
-            sing = sympy.singularities(phi.subs(z, zr), zr, sympy.S.Reals)
-        except Exception:  # sympy cannot say: rely on the quadrature's error estimate
-            sing = sympy.S.EmptySet
-        if isinstance(sing, sympy.FiniteSet):
-            for s0 in sing:
-                s0 = mpmath.mpf(sympy.N(s0, 40))
-                for eps in (mpmath.mpf(10) ** -30, -(mpmath.mpf(10) ** -30)):
-                    if value(s0 + eps) * abs(eps) > mpmath.mpf(10) ** -6:
-                        raise HermiteRevError(
-                            f"activation {short(phi)} is not integrable against the Gaussian: it blows up like "
-                            f"1/|z - s| or faster at z = {mpmath.nstr(s0, 8)}"
-                        )
-        elif sing != sympy.S.EmptySet:
-            raise HermiteRevError(
-                f"activation {short(phi)} has infinitely many real singular points "
-                f"({short(sing, 80)}); "
-                f"its Gaussian integrability cannot be checked"
-            )
-        far = max(20, 4 * math.isqrt(n + 1) + 4)  # beyond it z^2/2 > 4 (n + 1) log z: polynomials pass
-        for sgn in (1, -1):
-            r = [
-                mpmath.log(value(sgn * x)) - mpmath.mpf(x) ** 2 / 2 + (n + 1) * mpmath.log(x)
-                if value(sgn * x) > 0
-                else -mpmath.inf
-                for x in (far, 2 * far)
-            ]
-            if r[0] >= 0 and r[1] >= r[0]:
-                raise HermiteRevError(
-                    f"activation {short(phi)} grows too fast as z -> {'+' if sgn > 0 else '-'}oo: "
-                    f"|phi(z)| exp(-z^2/2) "
-                    f"does not decay faster than |z|^-{n + 1}, so E[phi(Z) h_k(Z)] does not exist for all k < {n}"
-                )
 
 
 @public
@@ -609,7 +477,7 @@ def gaussian_expectation(f: ActivationLike, dps: int = 30) -> tuple[mpmath.mpf, 
 # --------------------------------------------------------------------------------------------
 
 
-def _closed_form_kernel(
+def closed_form_kernel(
     phi: sympy.Expr,
     kind: str,
     depth: int,
@@ -689,31 +557,20 @@ def kernel_of(
         layer's variance is exact: always at depth 1; deeper only when the moments have closed
         forms (a rounded variance is not yet carried as a ball).
     """
-    from ._core.limits import check_size
-    from .activations import activation_expr
-    from .series import taylor
-
     kind = check_kind(kind)
     n = check_size(n, "n", "hermite_n")
     dps = check_size(dps, "dps")
     depth = check_size(depth, "depth", "kernel_depth")
     phi = activation_expr(phi)
-    if kind == "ntk" and _has_jump(phi):
+    if kind == "ntk" and has_jump(phi):
         raise HermiteRevError(
             f"the NTK of an activation with a jump is infinite (phi' has a Dirac delta, E[phi'(Z)^2] = oo): "
             f"phi(z) = {short(phi)}; use kind='nngp'"
         )
-    closed = _closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
+    closed = closed_form_kernel(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)
     if closed is not None:
         return taylor(closed, n, dps)
     return _generic_kernel_of(phi, kind, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last, n, dps)
-
-
-def _has_jump(phi: sympy.Expr) -> bool:
-    """True when phi has a jump on the real line (its derivative has a Dirac delta)."""
-    if not phi.has(sympy.Heaviside, sympy.sign, sympy.Piecewise, sympy.floor, sympy.ceiling):
-        return False
-    return sympy.diff(phi, z).has(sympy.DiracDelta)
 
 
 def _rational_variance(q: sympy.Expr, digits: int) -> sympy.Expr:
@@ -726,15 +583,11 @@ def _rational_variance(q: sympy.Expr, digits: int) -> sympy.Expr:
 
 def _upper(x: flint.arb) -> mpmath.mpf:
     """An upper bound (mpmath) of an arb ball."""
-    from ._core.precision import rad, to_mpf
-
     with mpmath.workprec(mpmath.mp.prec + 10):
         return to_mpf(x) + rad(x)
 
 
 def _lower(x: flint.arb) -> mpmath.mpf:
-    from ._core.precision import rad, to_mpf
-
     with mpmath.workprec(mpmath.mp.prec + 10):
         return to_mpf(x) - rad(x)
 
@@ -778,12 +631,6 @@ def _generic_kernel_of(
     n: int,
     dps: int,
 ) -> TaylorCoeffs:
-    import flint
-
-    from ._core.precision import coeff0, flint_ctx, rad, to_mpf
-    from ._core.validate import exact_number
-    from .series import Tail, TaylorCoeffs
-
     sw2, sb2 = exact_number(sigma_w, "sigma_w") ** 2, exact_number(sigma_b, "sigma_b") ** 2
     swl2, sbl2 = exact_number(sigma_w_last, "sigma_w_last") ** 2, exact_number(sigma_b_last, "sigma_b_last") ** 2
     ntk = kind == "ntk"
@@ -872,8 +719,6 @@ def _generic_kernel_of(
 
 def _fuzz(series: flint.arb_series, err: Sequence[Any], n: int) -> flint.arb_series:
     """Widen coefficient j of an arb_series by ``err[j]`` (truncation bounds, one per j < n)."""
-    import flint
-
     if not any(err):
         return series
     co = list(series.coeffs()) + [flint.arb(0)] * (n - len(series.coeffs()))
@@ -886,8 +731,6 @@ def _fuzz(series: flint.arb_series, err: Sequence[Any], n: int) -> flint.arb_ser
 
 def _horner(coeffs: Sequence[Any], series: flint.arb_series, n: int) -> flint.arb_series:
     """sum_k coeffs[k] series^k for arb coefficients and an arb_series (Horner)."""
-    import flint
-
     acc = flint.arb_series([coeffs[-1]], prec=n)
     for ck in reversed(coeffs[:-1]):
         acc = acc * series + ck

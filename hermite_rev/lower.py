@@ -34,6 +34,8 @@ import numpy as np
 
 from ._core.errors import HermiteRevError
 from ._core.validate import check_positive_int
+from ._core.values import Value
+from .sweep import run_tasks
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -74,7 +76,7 @@ def _as_float_array(x: ArrayLike) -> FloatArray:
 
 
 @dataclass(frozen=True, eq=False)
-class CompiledActivation:
+class CompiledActivation(Value):
     r"""A numba-compiled activation :math:`\phi(x) = \sum_k b_k h_k(x)` on float64 arrays.
 
     Create with :func:`compile_activation` or ``Activation.compile()``.  Calls take a float
@@ -90,18 +92,17 @@ class CompiledActivation:
         Highest k with b_k != 0 (0 for the zero activation).
     overflow : {"inf", "raise"}
         What happens where float64 overflows (see the module docstring).
+
+    A value: immutable (``coeffs`` is read-only), equal when the coefficients and ``overflow``
+    are, and picklable by its coefficients: the tables of the recurrence are built (and the
+    numba kernels compiled) on the first evaluation in each process.
     """
 
     coeffs: np.ndarray
     overflow: str = "inf"
-    _d1: np.ndarray = field(init=False, repr=False)
-    _d2: np.ndarray = field(init=False, repr=False)
-    _r: np.ndarray = field(init=False, repr=False)
-    _s: np.ndarray = field(init=False, repr=False)
+    _tables: dict = field(default_factory=dict, init=False, repr=False, compare=False, metadata={"transient": True})
 
     def __post_init__(self) -> None:
-        from ._numba import hermite as _numba
-
         b = np.array(self.coeffs, dtype=np.float64).ravel()
         if b.size == 0:
             raise HermiteRevError("a compiled activation needs at least one coefficient, got none")
@@ -112,37 +113,59 @@ class CompiledActivation:
             raise HermiteRevError(f"overflow must be 'inf' or 'raise', got overflow={self.overflow!r}")
         nz = np.flatnonzero(b)
         b = b[: (nz[-1] + 1 if nz.size else 1)].copy()
-        n = b.size
-        k = np.arange(n, dtype=np.float64)
-        d1 = np.zeros(n)
-        d1[: n - 1] = np.sqrt(k[1:]) * b[1:]
-        d2 = np.zeros(n)
-        d2[: max(n - 2, 0)] = np.sqrt(k[1 : n - 1] * k[2:]) * b[2:]
-        r, s = _numba.recurrence_tables(n)
-        for name, val in (("coeffs", b), ("_d1", d1), ("_d2", d2), ("_r", r), ("_s", s)):
-            val.setflags(write=False)
-            object.__setattr__(self, name, val)
+        b.setflags(write=False)
+        object.__setattr__(self, "coeffs", b)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (CompiledActivation, (self.coeffs, self.overflow))
 
     @property
     def degree(self) -> int:
         return int(self.coeffs.size - 1)
 
+    def tables(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """``(d1, d2, r, s)``: the Hermite coefficients of phi' and phi'' (``sqrt(k+1) b_{k+1}``,
+        ``sqrt((k+1)(k+2)) b_{k+2}``) and the recurrence tables ``r_k, s_k`` of
+        :mod:`hermite_rev._numba.hermite`; read-only, built on first use."""
+        t = self._tables.get("dr")
+        if t is None:
+            from ._numba import hermite as _numba  # numba loads on first evaluation
+
+            b = self.coeffs
+            n = b.size
+            k = np.arange(n, dtype=np.float64)
+            d1 = np.zeros(n)
+            d1[: n - 1] = np.sqrt(k[1:]) * b[1:]
+            d2 = np.zeros(n)
+            d2[: max(n - 2, 0)] = np.sqrt(k[1 : n - 1] * k[2:]) * b[2:]
+            r, s = _numba.recurrence_tables(n)
+            for val in (d1, d2, r, s):
+                val.setflags(write=False)
+            t = self._tables.setdefault("dr", (d1, d2, r, s))
+        return t
+
+    @property
+    def grad_coeffs(self) -> FloatArray:
+        """float64 Hermite coefficients of phi': ``sqrt(k+1) b_{k+1}`` (read-only)."""
+        return self.tables()[0]
+
     # --- evaluation -------------------------------------------------------------------------
 
     def _run(self, x: ArrayLike, which: tuple[int, ...]) -> tuple[Any, ...]:
-        from ._numba import hermite as _numba
+        from ._numba import hermite as _numba  # numba loads on first evaluation
 
+        d1, d2, r, s = self.tables()
         arr = _as_float_array(x)
         shape = arr.shape
         flat = np.ascontiguousarray(arr, dtype=np.float64).ravel()
         outs = [np.empty(flat.size) for _ in which]
-        coefs = [(self.coeffs, self._d1, self._d2)[w] for w in which]
+        coefs = [(self.coeffs, d1, d2)[w] for w in which]
         kern: Any  # a numba dispatcher
         if flat.size >= _PARALLEL_MIN:
             kern = (_numba.series1_par, _numba.series2_par, _numba.series3_par)[len(which) - 1]
         else:
             kern = (_numba.series1_ser, _numba.series2_ser, _numba.series3_ser)[len(which) - 1]
-        kern(flat, *coefs, self._r, self._s, *outs)
+        kern(flat, *coefs, r, s, *outs)
         self._check_overflow(flat, outs, which)
         if arr.ndim == 0:
             return tuple(float(o[0]) for o in outs)
@@ -164,7 +187,7 @@ class CompiledActivation:
                     f"(degree {self.degree}); evaluate with mpmath (Activation.__call__) there"
                 )
             # sign of the leading term c_top * h_top(x) ~ c_top * x**top
-            c = (self.coeffs, self._d1, self._d2)[w]
+            c = (self.coeffs, *self.tables()[:2])[w]
             top = max(self.degree - w, 0)
             xs = flat[idx]
             sign = np.sign(c[top]) * np.where((xs < 0) & (top % 2 == 1), -1.0, 1.0)
@@ -234,8 +257,8 @@ def compile_activation(act: Any, overflow: str = "inf") -> CompiledActivation:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BestMember:
+@dataclass(frozen=True, eq=False)
+class BestMember(Value):
     """Result of :func:`best_member`.
 
     Attributes
@@ -260,6 +283,9 @@ class BestMember:
     criterion : str
     interval : tuple of float
     grid : int
+
+    A value: immutable, picklable, deep-copyable; equal when the answer is (the timings
+    ``seconds`` and ``members_per_second`` are not compared).
     """
 
     activation: Activation
@@ -268,8 +294,8 @@ class BestMember:
     refined_value: float
     examined: int
     covered: int
-    seconds: float
-    members_per_second: float
+    seconds: float = field(compare=False)
+    members_per_second: float = field(compare=False)
     method: str
     criterion: str
     interval: tuple
@@ -634,7 +660,6 @@ def _search_builtin_split(
     run: dict[str, Any],
 ) -> tuple[list[int], float, int, int, float, str]:
     from ._numba import hermite as _numba
-    from .sweep import run_tasks
 
     t0 = time.perf_counter()
     if m <= exhaustive_limit:

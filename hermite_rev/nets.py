@@ -2,8 +2,8 @@ r"""Finite fully-connected networks in the NTK parameterization, trained by full
 
 Index
 -----
-net_activation   any activation spec -> NetActivation (fused phi, phi' on float arrays)
-NetActivation    name, value_and_grad(x), __call__, grad, expr (sympy, when known)
+net_activation   any activation spec -> :class:`~hermite_rev.activations.ActivationFunction`
+                 (fused phi, phi' on float arrays; :func:`hermite_rev.activations.resolve`)
 FCN              fully-connected net of any depth; forward, backward, empirical kernels
 train            full-batch gradient descent on MSE with the output centred at initialization
 sphere_inputs    rows scaled to |x|^2/d = 1
@@ -28,9 +28,12 @@ Activation specs: a name of :mod:`hermite_rev.activations` (``"relu"``, ``"erf"`
 ``"linear"``, and ``"sinA"`` = sin(A z)/2, e.g. ``"sin6"`` = sin(6z)/2 from the paper's parity
 experiment), an
 :class:`~hermite_rev.family.Activation` (its Hermite series, compiled by
-:mod:`hermite_rev.lower`), anything with a ``compile()`` method returning
+:mod:`hermite_rev.lower`), a compiled activation, anything with a ``compile()`` method returning
 ``f`` with ``f(x)`` and ``f.grad(x)`` (e.g. a fitted bounded form), a sympy expression in
-``z``, or a pair ``(phi, dphi)`` of numpy callables.
+``z``, or a pair ``(phi, dphi)`` of numpy callables.  Each becomes the one numeric activation
+type, :class:`hermite_rev.activations.ActivationFunction` (:func:`net_activation` is
+:func:`hermite_rev.activations.resolve`); the compiled training step evaluates it through its
+``fused`` description (a named numba kernel or a Hermite series).
 
 Hermite-series activations are polynomials: with pre-activations ~N(0, 1) at init they are
 well behaved, but they grow like |z|^degree, so a learning rate that pushes pre-activations
@@ -42,13 +45,14 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
 from ._core.errors import HermiteRevError
-from ._core.validate import check_nonneg_int, check_positive_int
+from ._core.limits import check_size
+from ._core.validate import check_kind, check_nonneg_int, check_positive_int
+from .activations import ActivationFunction, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -56,162 +60,11 @@ if TYPE_CHECKING:
     from numpy.typing import DTypeLike, NDArray
 
     from ._core.typing import ArrayLike, FloatArray, Kind, RealLike
-    from .lower import CompiledActivation
 
-__all__ = ["NetActivation", "net_activation", "FCN", "train", "sphere_inputs"]
+__all__ = ["net_activation", "FCN", "train", "sphere_inputs"]
 
-
-# --------------------------------------------------------------------------------------------
-# activations
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class NetActivation:
-    """An activation as the trainer sees it: fused ``value_and_grad`` on float arrays.
-
-    Attributes
-    ----------
-    name : str
-    value_and_grad : callable
-        ``x -> (phi(x), phi'(x))`` for a float array of any shape.
-    expr : sympy.Expr or None
-        phi as a sympy expression in z where known (for analytic kernels).
-    source : object
-        What the activation was built from (a name, an Activation, ...).
-    """
-
-    name: str
-    value_and_grad: Callable[[Any], tuple[Any, Any]]
-    expr: object = None
-    source: object = None
-    breakpoints: tuple = ()
-    _extra: dict = field(default_factory=dict, repr=False)
-
-    def __call__(self, x: ArrayLike) -> NDArray[Any]:
-        return self.value_and_grad(np.asarray(x, dtype=float))[0]
-
-    def grad(self, x: ArrayLike) -> NDArray[Any]:
-        return self.value_and_grad(np.asarray(x, dtype=float))[1]
-
-
-def _named(name: str) -> NetActivation:
-    """A named activation of :mod:`hermite_rev.activations` (compiled by numba where it has a code)."""
-    from ._numba import train as nb
-    from .activations import lookup
-
-    entry = lookup(name)
-    if entry.code is None:
-        f, df = entry.f, entry.df
-
-        def plain_value_and_grad(x: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
-            x = np.asarray(x)
-            if x.dtype not in (np.float32, np.float64):
-                x = x.astype(np.float64)
-            return np.asarray(f(x), dtype=x.dtype), np.asarray(df(x), dtype=x.dtype)
-
-        return NetActivation(entry.name, plain_value_and_grad, entry.expr, entry.name, entry.kinks)
-    code = nb.ACT_CODES[entry.code]
-    a, s = entry.a, entry.s
-
-    def value_and_grad(x: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
-        x = np.asarray(x)
-        if x.dtype not in (np.float32, np.float64):
-            x = x.astype(np.float64)
-        flat = np.ascontiguousarray(x).reshape(-1)
-        val = np.empty_like(flat)
-        der = np.empty_like(flat)
-        nb.act_value_grad(code, x.dtype.type(a), x.dtype.type(s), flat, val, der)
-        return val.reshape(x.shape), der.reshape(x.shape)
-
-    return NetActivation(
-        entry.name, value_and_grad, entry.expr, entry.name, entry.kinks, {"kernel": ("named", code, a, s)}
-    )
-
-
-def _from_compiled(f: CompiledActivation) -> Callable[[Any], tuple[Any, Any]]:
-    if hasattr(f, "value_and_grad"):
-
-        def value_and_grad(x: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
-            v, d = f.value_and_grad(np.asarray(x, dtype=np.float64))
-            return np.asarray(v), np.asarray(d)
-    else:
-
-        def value_and_grad(x: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
-            x = np.asarray(x, dtype=np.float64)
-            return np.asarray(f(x)), np.asarray(f.grad(x))
-
-    return value_and_grad
-
-
-def net_activation(spec: Any) -> NetActivation:
-    """Turn any activation spec into a :class:`NetActivation` (see the module docstring).
-
-    An :class:`~hermite_rev.family.Activation` is evaluated by its compiled form
-    (:mod:`hermite_rev.lower`).  The derivative of a sympy expression with a jump (Heaviside,
-    sign) is taken as 0 off the jump, as for the named ``"step"``.
-
-    Parameters
-    ----------
-    spec : str, Activation, object with ``compile()``, sympy.Expr or (callable, callable)
-
-    Examples
-    --------
-    >>> act = net_activation("relu")
-    >>> act.value_and_grad(np.array([-1.0, 2.0]))
-    (array([0., 2.]), array([0., 1.]))
-    """
-    from .family import Activation
-
-    if isinstance(spec, NetActivation):
-        return spec
-    if isinstance(spec, str):
-        return _named(spec)
-    if isinstance(spec, Activation):
-        f = spec.compile()
-        return NetActivation(
-            f"hermite(deg={spec.degree})",
-            _from_compiled(f),
-            None,
-            spec,
-            (),
-            {"kernel": ("series", f.coeffs, f._d1, f._r, f._s)},
-        )
-    if isinstance(spec, tuple) and len(spec) == 2 and all(callable(f) for f in spec):
-        phi, dphi = spec
-
-        def pair_value_and_grad(x: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
-            return np.asarray(phi(x), dtype=x.dtype), np.asarray(dphi(x), dtype=x.dtype)
-
-        return NetActivation(getattr(phi, "__name__", "callable"), pair_value_and_grad, None, spec)
-    if hasattr(spec, "compile") and callable(spec.compile):
-        return NetActivation(type(spec).__name__, _from_compiled(spec.compile()), getattr(spec, "expr", None), spec)
-    try:
-        import sympy
-
-        from ._core.exprs import z
-        from ._core.validate import as_expr
-
-        expr = as_expr(spec, z)
-    except HermiteRevError:
-        raise HermiteRevError(
-            f"activation must be a name, an Activation, an object with compile(), a sympy expression in z "
-            f"or a pair (phi, dphi) of callables; got {spec!r}"
-        ) from None
-    ff = sympy.lambdify(z, expr, ["scipy", "numpy"])
-    # phi' of a jump is a Dirac delta: 0 off the jump (what backpropagation uses)
-    dexpr = sympy.diff(expr, z).replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
-    dff = sympy.lambdify(z, dexpr, ["scipy", "numpy"])
-
-    def value_and_grad(x: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
-        v = np.broadcast_to(np.asarray(ff(x), dtype=x.dtype), x.shape).copy()
-        d = np.broadcast_to(np.asarray(dff(x), dtype=x.dtype), x.shape).copy()
-        nan = np.isnan(x)
-        if nan.any():  # NaN in, NaN out (a lambdified Heaviside or constant derivative drops it)
-            v[nan] = d[nan] = np.nan
-        return v, d
-
-    return NetActivation(str(expr), value_and_grad, expr, spec)
+#: any activation spec -> the one numeric activation type (see the module docstring)
+net_activation = resolve
 
 
 # --------------------------------------------------------------------------------------------
@@ -424,7 +277,6 @@ class FCN:
         NNGP: the readout's conditional covariance
         :math:`\sigma_{w,last}^2 / n_L\, a_L \cdot a_L' + \sigma_{b,last}^2`.
         """
-        from ._core.validate import check_kind
 
         kind = check_kind(kind)
         n1 = np.asarray(X).shape[0]
@@ -475,7 +327,7 @@ class _Plan:
         self.scale = [dt.type(s) for s in net.scales]
         self.bscale = [dt.type(b) for b in net.bias_scales]
         self.gemm = blas.sgemm if dt == np.float32 else blas.dgemm
-        kern = net.activation._extra.get("kernel")
+        kern = net.activation.fused
         # ReLU with slope s >= 1: s * z > 0 exactly when z > 0, so the output carries the mask
         self.relu = kern is not None and kern[:2] == ("named", 0) and kern[2] == 1.0 and kern[3] >= 1.0
         if self.relu:
@@ -568,11 +420,11 @@ class _Plan:
                 G = Gp
 
 
-def _epilogue(act: NetActivation, dt: Any) -> Callable[..., None]:
+def _epilogue(act: ActivationFunction, dt: Any) -> Callable[..., None]:
     """``f(P, scale, bias, A, D)``: z = scale P + bias, A = phi(z), D = phi'(z), one pass where compiled."""
     from ._numba import train as nb
 
-    kern = act._extra.get("kernel")
+    kern = act.fused
     if kern is not None and kern[0] == "named":
         _, code, a, s = kern
         a_t, s_t = dt.type(a), dt.type(s)
@@ -707,7 +559,6 @@ def train(
     """
     if not isinstance(net, FCN):
         raise HermiteRevError(f"net must be an FCN, got {type(net).__name__}")
-    from ._core.limits import check_size
 
     lr = _real(lr, "lr", positive=True)
     try:

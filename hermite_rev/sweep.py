@@ -2,11 +2,16 @@ r"""Execution layer for sweeps: run independent tasks serially, in local process
 
 Index
 -----
-run_tasks        ``[fn(*task) for task in tasks]``, in task order, on one of three engines
-SweepTaskError   a task raised: which task (index, arguments) and why
-shutdown         stop the local worker processes kept between sweeps
-worker_threads   limit numba / BLAS / OpenMP threads in the current process (used in workers)
-dask_available   whether ``dask.distributed`` can be imported
+run_tasks         ``[fn(*task) for task in tasks]``, in task order, on one of three engines
+SweepTaskError    a task raised: which task (index, arguments) and why
+SchedulerError    a malformed scheduler address, or no Dask scheduler answering at it
+check_scheduler   validate a scheduler address (scheme, host, port) without connecting
+connect           a ``dask.distributed.Client`` to a scheduler, or a one-line ``SchedulerError``
+connect_timeout   scope the seconds :func:`connect` waits (default :data:`CONNECT_TIMEOUT`, 5 s)
+local_workers     the cores this process may use (the cap of local workers)
+shutdown          stop the local worker processes kept between sweeps
+worker_threads    limit numba / BLAS / OpenMP threads in the current process (used in workers)
+dask_available    whether ``dask.distributed`` can be imported
 
 Every sweep of the package (``experiments.parity`` / ``mimic``, ``verify.width_scaling`` /
 ``kernel_regime_gap``, ``lower.best_member`` in exhaustive mode, ``spectrum`` sweeps) is a list
@@ -20,9 +25,13 @@ Engines
   ``retries`` (a task whose worker dies is rescheduled by the scheduler on another worker; a
   task that raises is retried ``retries`` times).  Each result is taken once, from its own
   future, so none is lost or counted twice.
-- ``scheduler="tcp://host:port"``: connect a Client to that scheduler for this call.
+- ``scheduler="tcp://host:port"``: connect a Client to that scheduler for this call
+  (:func:`connect`: the address is checked first, then a scheduler must answer within
+  ``connect_timeout`` seconds, default 5, or the call fails with one line
+  ``no Dask scheduler at tcp://host:port: <reason>``).
 - otherwise local: ``workers=1`` runs in this process (the serial reference); ``workers=N``
-  (default: one per core, at most one per task) runs a pool of ``N`` fresh processes
+  (default: one per core, at most one per task; more than the cores is capped to the cores,
+  with a :class:`~hermite_rev.HermiteRevWarning`) runs a pool of ``N`` fresh processes
   (``spawn``), each limited to one numba / BLAS / OpenMP thread so that ``N`` workers on ``N``
   cores do not oversubscribe them.  The processes are kept for the next sweep (``shutdown()``
   stops them).  If a worker process dies, the pool is rebuilt and the unfinished tasks are run
@@ -39,24 +48,47 @@ Examples
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
+import contextvars
+import ipaddress
+import math
+import numbers
 import os
+import re
+import socket
 import sys
 import threading
+import time
 import types
 import uuid
+import warnings
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from ._core.errors import HermiteRevError
-from ._core.limits import LIMITS
-from ._core.validate import check_positive_int
+from ._core.errors import HermiteRevError, HermiteRevWarning, SchedulerError
+from ._core.limits import LIMITS, check_size
+from ._core.text import short
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from concurrent.futures import ProcessPoolExecutor
 
-__all__ = ["DASK_HINT", "SweepTaskError", "dask_available", "local_workers", "run_tasks", "shutdown", "worker_threads"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "DASK_HINT",
+    "SCHEDULER_SCHEMES",
+    "SchedulerError",
+    "SweepTaskError",
+    "check_scheduler",
+    "connect",
+    "connect_timeout",
+    "dask_available",
+    "local_workers",
+    "run_tasks",
+    "shutdown",
+    "worker_threads",
+]
 
 DASK_HINT = 'pip install "hermite_rev[dask]"'
 
@@ -179,10 +211,220 @@ def _need_dask(what: str) -> Any:
     return distributed
 
 
-def _check_scheduler(scheduler: object) -> str:
-    if not isinstance(scheduler, str) or "://" not in scheduler or any(ch.isspace() for ch in scheduler):
-        raise HermiteRevError(f"scheduler must be an address like 'tcp://host:8786', got scheduler={scheduler!r}")
-    return scheduler
+#: the address schemes of ``distributed`` that :func:`check_scheduler` accepts: ``tcp`` and
+#: ``tls`` (``tls`` needs the TLS settings of the dask config, ``distributed.comm.tls``),
+#: ``ucx`` (when a UCX backend of distributed is installed) with ``host:port``, and ``inproc``
+#: (``inproc://host/pid/n``: a scheduler running in this process, e.g. ``LocalCluster(processes=False)``).
+SCHEDULER_SCHEMES = ("tcp", "tls", "ucx", "inproc")
+
+#: seconds :func:`connect` waits for a scheduler to answer, unless scoped by :func:`connect_timeout`
+CONNECT_TIMEOUT = 5.0
+
+_TIMEOUT: contextvars.ContextVar[float] = contextvars.ContextVar("connect_timeout", default=CONNECT_TIMEOUT)
+_HOSTNAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?\Z")
+
+
+def _bad_address(scheduler: object, reason: str) -> NoReturn:
+    raise SchedulerError(
+        f"scheduler must be an address like 'tcp://host:8786' (schemes {', '.join(SCHEDULER_SCHEMES)}): "
+        f"{reason}, got scheduler={short(repr(scheduler), 120)}"
+    )
+
+
+def check_scheduler(scheduler: object) -> str:
+    """``scheduler`` if it is a Dask scheduler address this module can connect to, else a
+    one-line :class:`SchedulerError` that names the parameter (nothing is contacted).
+
+    Accepted: ``SCHEME://HOST:PORT`` with SCHEME one of :data:`SCHEDULER_SCHEMES` except
+    ``inproc``, HOST a host name, an IPv4 address or a bracketed IPv6 address (``[::1]``), PORT an
+    integer in 1..65535; and ``inproc://HOST/PID/N`` for a scheduler in this process.
+
+    Examples
+    --------
+    >>> check_scheduler("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    >>> check_scheduler("http://head:8787")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hermite_rev._core.errors.SchedulerError: scheduler must be an address like ... scheme 'http' is not ...
+    """
+    if not isinstance(scheduler, str):
+        _bad_address(scheduler, f"a string is needed, not {type(scheduler).__name__}")
+    if not scheduler or any(ch.isspace() or not ch.isprintable() for ch in scheduler):
+        _bad_address(scheduler, "it is empty or contains whitespace")
+    if "://" not in scheduler:
+        _bad_address(scheduler, "the scheme (tcp://) is missing")
+    scheme, rest = scheduler.split("://", 1)
+    if scheme.lower() not in SCHEDULER_SCHEMES:
+        _bad_address(scheduler, f"scheme {short(scheme, 20)!r} is not one of them")
+    scheme = scheme.lower()
+    if scheme == "inproc":
+        parts = rest.split("/")
+        if len(parts) != 3 or not parts[0] or not parts[1].isdigit() or not parts[2].isdigit():
+            _bad_address(scheduler, "an inproc address reads inproc://HOST/PID/N")
+        if int(parts[1]) != os.getpid():
+            _bad_address(scheduler, f"inproc addresses reach this process only (pid {os.getpid()}, not {parts[1]})")
+        return scheduler
+    if any(ch in rest for ch in "/?#@"):
+        _bad_address(scheduler, "HOST:PORT may not contain a path, query or user name")
+    host, port = _split_host_port(scheduler, rest)
+    if scheme == "ucx":
+        try:
+            from distributed.comm import registry
+
+            registry.get_backend("ucx")
+        except Exception as exc:  # ImportError (no ucx-py / distributed-ucxx), ValueError
+            _bad_address(scheduler, f"scheme 'ucx' needs a UCX backend of distributed ({type(exc).__name__})")
+    return f"{scheme}://{'[' + host + ']' if ':' in host else host}:{port}"
+
+
+def _split_host_port(scheduler: str, rest: str) -> tuple[str, int]:
+    if rest.startswith("["):
+        end = rest.find("]")
+        host, tail = rest[1:end], rest[end + 1 :]
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            _bad_address(scheduler, f"[{short(host, 40)}] is not an IPv6 address")
+        if not tail.startswith(":"):
+            _bad_address(scheduler, "the port is missing (HOST:PORT)")
+        text = tail[1:]
+    else:
+        if ":" not in rest:
+            _bad_address(scheduler, "the port is missing (HOST:PORT)")
+        host, text = rest.rsplit(":", 1)
+        if ":" in host:
+            _bad_address(scheduler, "an IPv6 host goes in brackets: tcp://[::1]:8786")
+        if not host or len(host) > 253 or not _HOSTNAME.match(host):
+            _bad_address(scheduler, f"host {short(host, 40)!r} is not a host name or IP address")
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65535:
+        _bad_address(scheduler, f"port {short(text, 20)!r} is not an integer in 1..65535")
+    return host, int(text)
+
+
+def _check_timeout(value: object, name: str = "connect_timeout") -> float:
+    limit = LIMITS["connect_seconds"]
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not ok or not math.isfinite(float(value)) or not 0 < float(value) <= limit:  # type: ignore[arg-type]
+        raise HermiteRevError(f"{name} must be a number of seconds in (0, {limit}], got {name}={value!r}")
+    return float(value)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def connect_timeout(seconds: float) -> Iterator[float]:
+    """Scope the seconds :func:`connect` (and ``run_tasks(scheduler=...)``) waits for a scheduler.
+
+    Like ``mpmath.workdps``: the previous value is restored on exit; the value is per thread
+    and per asyncio task (a :class:`contextvars.ContextVar`).
+
+    Examples
+    --------
+    >>> with connect_timeout(2):
+    ...     _TIMEOUT.get()
+    2.0
+    >>> _TIMEOUT.get() == CONNECT_TIMEOUT
+    True
+    """
+    token = _TIMEOUT.set(_check_timeout(seconds, "seconds"))
+    try:
+        yield _TIMEOUT.get()
+    finally:
+        _TIMEOUT.reset(token)
+
+
+def _probe(address: str, timeout: float) -> str | None:
+    """Why no Dask scheduler answers at ``address`` within ``timeout`` seconds, or None when one does.
+
+    Runs in its own thread (with its own event loop), so it works under a running loop (Jupyter)
+    and its time is bounded even where a step ignores its own timeout: the name is resolved,
+    a TCP connection opened, then distributed's handshake and an ``identity`` call must answer
+    as a scheduler.  A service that is not Dask fails the handshake (its bytes are no Dask
+    frames, or it says nothing).
+    """
+    deadline = time.monotonic() + timeout
+    box: dict[str, str | None] = {}
+
+    def left() -> float:
+        return max(0.05, deadline - time.monotonic())
+
+    def work() -> None:
+        box["reason"] = _probe_steps(address, left, timeout)
+
+    thread = threading.Thread(target=work, name="hermite_rev-probe", daemon=True)
+    thread.start()
+    thread.join(timeout + 1.0)
+    if thread.is_alive():  # a step that ignored its timeout (e.g. a resolver): the thread is left behind
+        return f"no answer within {timeout:g} s"
+    return box.get("reason", "the check failed")
+
+
+def _probe_steps(address: str, left: Callable[[], float], timeout: float) -> str | None:
+    scheme, rest = address.split("://", 1)
+    host, _, port = rest.rpartition(":")
+    host = host.strip("[]")
+    try:
+        socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return f"cannot resolve host {host!r} ({exc.strerror or exc})"
+    if scheme in ("tcp", "tls"):
+        try:
+            socket.create_connection((host, int(port)), timeout=left()).close()
+        except TimeoutError:
+            return f"no answer within {timeout:g} s (TCP connect)"
+        except OSError as exc:
+            return f"cannot connect ({exc.strerror or exc})"
+    try:
+        return asyncio.run(asyncio.wait_for(_handshake(address), left()))
+    except TimeoutError:
+        return f"no Dask handshake within {timeout:g} s (the service accepted the connection but said nothing Dask)"
+    except MemoryError:  # the first bytes read as an absurd frame length
+        return "the service does not speak the Dask protocol (its reply is no Dask frame)"
+    except Exception as exc:  # a comm error, TLS misconfiguration, a garbled frame
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        if "TLS" in text or "ssl" in text.lower():
+            return f"TLS needs the dask config distributed.comm.tls (ca-file, client cert, key): {short(text, 120)}"
+        return f"the service does not speak the Dask protocol ({type(exc).__name__}: {short(text, 120)})"
+
+
+async def _handshake(address: str) -> str | None:
+    from distributed.comm import connect as comm_connect
+    from distributed.security import Security
+
+    args = Security().get_connection_args("client")
+    comm = await comm_connect(address, **args)
+    try:
+        await comm.write({"op": "identity"})
+        reply = await comm.read()
+    finally:
+        await comm.close()
+    kind = reply.get("type") if isinstance(reply, dict) else None
+    if kind != "Scheduler":
+        return f"it is a Dask {kind} (connect to the scheduler)" if kind else "it answered, but not as a Dask scheduler"
+    return None
+
+
+def connect(scheduler: str, timeout: float | None = None) -> Any:
+    """A :class:`dask.distributed.Client` connected to the scheduler at ``scheduler``.
+
+    The address is checked first (:func:`check_scheduler`); then a Dask scheduler must answer
+    within ``timeout`` seconds (default: :data:`CONNECT_TIMEOUT`, or the value scoped by
+    :func:`connect_timeout`).  Otherwise one line, as a :class:`SchedulerError`:
+    ``no Dask scheduler at tcp://host:port: <reason>`` (the host does not resolve, the port
+    is closed, or the service there is not a Dask scheduler).  The caller closes the client
+    (``with connect(addr) as client: ...``).
+    """
+    distributed = _need_dask("scheduler=")
+    address = check_scheduler(scheduler)
+    seconds = _TIMEOUT.get() if timeout is None else _check_timeout(timeout, "timeout")
+    if not address.startswith("inproc://"):
+        reason = _probe(address, seconds)
+        if reason is not None:
+            raise SchedulerError(f"no Dask scheduler at {address}: {reason}")
+    try:
+        return distributed.Client(address, timeout=seconds)
+    except Exception as exc:
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SchedulerError(f"no Dask scheduler at {address}: {short(text, 200)}") from None
 
 
 class _Progress:
@@ -215,6 +457,7 @@ def run_tasks(
     desc: str | None = None,
     retries: int = 2,
     seconds_per_task: float | None = None,
+    connect_timeout: float | None = None,
 ) -> list[Any]:
     r"""Run ``fn`` on every task and return the results in task order.
 
@@ -229,10 +472,12 @@ def run_tasks(
     client : dask.distributed.Client or None
         Run on this Dask cluster.
     scheduler : str or None
-        Address of a Dask scheduler (``"tcp://host:8786"``): connect a Client for this call.
+        Address of a Dask scheduler (``"tcp://host:8786"``; see :func:`check_scheduler`):
+        connect a Client for this call (:func:`connect`).
     workers : int or None
         Local engine only: ``1`` runs serially in this process; ``N`` runs ``N`` worker
         processes; None: one per core (never more than the tasks; serial for one task).
+        More than the cores or the tasks is capped, with a ``HermiteRevWarning``.
     progress : bool
         A line with the size of the run (tasks, workers, and the estimated time when
         ``seconds_per_task`` is given), then a tqdm bar over tasks with ETA (on stderr).
@@ -243,6 +488,9 @@ def run_tasks(
         times the pool is rebuilt after a worker process died.
     seconds_per_task : float or None
         Estimated run time of one task on one worker, for the size line.
+    connect_timeout : float or None
+        Seconds a ``scheduler`` has to answer (None: :data:`CONNECT_TIMEOUT`, 5 s, or the
+        value scoped by :func:`connect_timeout`).
 
     Returns
     -------
@@ -253,6 +501,8 @@ def run_tasks(
     ------
     SweepTaskError
         A task raised (after its retries): the message says which task and why.
+    SchedulerError
+        A malformed ``scheduler`` address, or no Dask scheduler answering there in time.
     HermiteRevError
         Bad arguments, or ``client`` / ``scheduler`` without dask installed.
 
@@ -270,9 +520,13 @@ def run_tasks(
         raise HermiteRevError(f"tasks must be a sequence of argument tuples, got {tasks!r}") from None
     if len(tasks) > LIMITS["tasks"]:
         raise HermiteRevError(f"at most {LIMITS['tasks']} tasks per sweep, got {len(tasks)}")
-    retries = int(retries)
-    if retries < 0:
-        raise HermiteRevError(f"retries must be >= 0, got retries={retries}")
+    retries = check_size(retries, "retries", low=0)
+    if workers is not None:
+        workers = check_size(workers, "workers")
+    if connect_timeout is not None:
+        connect_timeout = _check_timeout(connect_timeout)
+    if scheduler is not None:
+        scheduler = check_scheduler(scheduler)  # before anything runs
     if client is not None and scheduler is not None:
         raise HermiteRevError("give client= or scheduler=, not both")
     if (client is not None or scheduler is not None) and workers is not None:
@@ -284,21 +538,21 @@ def run_tasks(
     if not tasks:
         return []
     if scheduler is not None:
-        distributed = _need_dask("scheduler=")
-        scheduler = _check_scheduler(scheduler)
-        try:
-            own = distributed.Client(scheduler)
-        except (OSError, TimeoutError) as exc:
-            raise HermiteRevError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from None
-        with own:
+        with connect(scheduler, connect_timeout) as own:
             return _run_dask(fn, tasks, own, progress, desc, retries, seconds_per_task)
     if client is not None:
         distributed = _need_dask("client=")
         if not isinstance(client, distributed.Client):
             raise HermiteRevError(f"client must be a dask.distributed.Client, got {client!r}")
         return _run_dask(fn, tasks, client, progress, desc, retries, seconds_per_task)
-    n = local_workers() if workers is None else check_positive_int(workers, "workers")
+    cores = local_workers()
+    n = cores if workers is None else min(workers, cores)
     busy = min(n, len(tasks))
+    if workers is not None and workers > busy:
+        why = f"this process may use {cores} core(s)" if workers > cores else ""
+        if workers > len(tasks):
+            why += (" and " if why else "") + f"the sweep has {len(tasks)} task(s)"
+        warnings.warn(f"{desc}: workers={workers} capped to {busy}: {why}", HermiteRevWarning, stacklevel=2)
     _announce(progress, desc, len(tasks), busy, "in this process" if busy == 1 else "local processes", seconds_per_task)
     if busy == 1:
         return _run_serial(fn, tasks, progress, desc)

@@ -4,7 +4,7 @@ import pytest
 import sympy
 
 import hermite_rev as hr
-from hermite_rev._reverse_hyper import rescale_matrix
+from hermite_rev.hermite import rescale_matrix
 
 z, c = hr.z, hr.c
 g1, g2, r, rho = sympy.symbols("g1 g2 r rho", real=True)

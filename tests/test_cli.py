@@ -274,3 +274,93 @@ def test_experiment_trials_and_seed(capsys, tmp_path):
     assert all(r["trials"] == 1 for r in nets.values())
     rc, _, err = run(capsys, "experiment", "parity", "--fast", "--trials", "0")
     assert rc == 2 and "--trials" in err
+
+
+# --- fail fast and clearly (issue 22) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["reverse", "exp(c)", "--n", "4"],
+        ["family", "exp(c)", "--n", "4"],
+        ["spectrum", "exp(c)", "--kmax", "4", "--d", "3"],
+    ],
+)
+def test_plot_without_extension_writes_png_and_says_so(argv, capsys, tmp_path):
+    # before: matplotlib wrote PATH.png but the command printed PATH
+    target = tmp_path / "sub" / "fig"
+    rc, out, err = run(capsys, *argv, "--plot", str(target))
+    assert rc == 0, err
+    assert (tmp_path / "sub" / "fig.png").exists() and not target.exists()
+    assert f"figure: {target}.png" in out
+    rc, out, err = run(capsys, *argv, "--plot", str(target), "--json")
+    assert rc == 0 and json.loads(out)["figure"] == f"{target}.png"
+
+
+@pytest.mark.parametrize("value, why", [("", "needs a file path"), ("  ", "needs a file path"), ("f.xyz", ".xyz")])
+def test_bad_plot_paths_are_usage_errors(value, why, capsys, tmp_path, monkeypatch):
+    # before: --plot "" was silently ignored
+    monkeypatch.chdir(tmp_path)
+    rc, out, err = run(capsys, "reverse", "exp(c)", "--n", "4", "--plot", value)
+    assert rc == 2 and why in err and "--plot" in err and len(err.strip().splitlines()) == 1
+    assert out == ""
+
+
+def test_a_long_flat_sum_is_not_too_deep(capsys):
+    rc, out, err = run(capsys, "taylor", "+".join(["c"] * 500), "--n", "3", "--json")
+    assert rc == 0, err
+    assert [float(x) for x in json.loads(out)["coefficients"]] == [0.0, 500.0, 0.0]
+
+
+def test_forward_takes_an_activation_name(capsys):
+    # before: "relu is a function: call it, e.g. relu(...)"
+    rc, by_name, err = run(capsys, "forward", "relu", "--n", "4", "--json")
+    assert rc == 0, err
+    rc, by_expr, _ = run(capsys, "forward", "Max(0, z)", "--n", "4", "--json")
+    assert json.loads(by_name)["coefficients"] == json.loads(by_expr)["coefficients"]
+    rc, out, _ = run(capsys, "forward", "sin6", "--n", "3", "--json")
+    assert rc == 0 and json.loads(out)["activation"] == "sin(6*z)/2"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["taylor"], ["reverse"], ["forward"], ["family"], ["verify"], ["experiment"], ["spectrum"], ["figures"]],
+)
+def test_help_never_shows_python_none(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([*command, "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    assert "None" not in text.split(), text
+    assert " None" not in text and "None:" not in text and "(None" not in text
+
+
+def test_commands_write_under_out_by_default(capsys, tmp_path, monkeypatch):
+    from hermite_rev import experiments, spectrum
+    from hermite_rev.cli import spectrum_figure
+
+    monkeypatch.chdir(tmp_path)
+    seen = {}
+
+    def fake_run(name, fast, out, report, **options):
+        seen["out"] = out
+
+    monkeypatch.setattr(experiments, "run_experiment", fake_run)
+    assert main(["experiment", "parity", "--fast"]) == 0
+    assert seen["out"] == "out/parity_fast.png"  # before: parity_fast.png in the current folder
+    assert main(["experiment", "mimic"]) == 0
+    assert seen["out"] == "out/mimic.png"
+
+    def fake_compare(path, **kw):
+        seen["compare"] = path
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(spectrum, "plot_compare", fake_compare)
+    with pytest.raises(RuntimeError):
+        spectrum_figure([])
+    assert seen["compare"] == "out/spectrum_deep_vs_shallow.png"
+    parser_defaults = {
+        a.dest: a.default for a in hr.cli.build_parser()._subparsers._group_actions[0].choices["verify"]._actions
+    }
+    assert parser_defaults["out"] == "out/verify.png"

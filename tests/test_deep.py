@@ -1,13 +1,14 @@
 """Deep reverse engineering: formal compositional roots, refusals, fits, forward checks."""
 
+import re
+
 import mpmath
 import numpy as np
 import pytest
 import sympy
 
 import hermite_rev as hr
-from hermite_rev import deep
-from hermite_rev.deep import NotRealizableError
+from hermite_rev.deep import NotRealizableError, numpy_forward
 
 c = hr.c
 half = sympy.Rational(1, 2)
@@ -192,7 +193,7 @@ def test_fit_ntk_readout_free():
     # the reported bound is at least the error measured independently on a grid
     g = [float(v) for v in rep.dual]
     cs = np.linspace(-1, 1, 41)
-    F = deep._np_forward(g, cs, 2, "ntk", 1.0, 0.0, 1.0, float(rep.readout_variance))
+    F = numpy_forward(g, cs, 2, "ntk", 1.0, 0.0, 1.0, float(rep.readout_variance))
     assert np.abs(F - np.exp(cs)).max() <= float(rep.sup_error)
 
 
@@ -291,3 +292,96 @@ def test_empirical_nngp_with_bias_and_readout():
     want = np.exp(cs)
     assert float(rep.sup_error) < 0.01
     assert np.abs(emp - want).max() < 0.07  # measured 0.048; sigma_b = 0 in the net gives 0.088, sigma_w = 1 gives 2.4
+
+
+# --- a kernel with a negative Taylor coefficient is refused on every route ---------------
+
+
+@pytest.mark.parametrize("text, k", [("cos(c)", 2), ("2 - c", 1), ("1 + c - c**2/4", 2)])
+def test_negative_coefficient_refused_on_the_fit_route(text, k):
+    # K(0) != 0 sends these to the fit route, which used to clip a_k < 0 to 0 and return a fitted family;
+    # no network of any depth has such a kernel (Schoenberg), so NotAKernelError names k and a_k.
+    # The coefficient from sympy's own series, independently of hr.taylor:
+    ak = sympy.series(sympy.sympify(text, locals={"c": c}), c, 0, k + 1).removeO().coeff(c, k)
+    assert ak < 0
+    for kind in ("nngp", "ntk"):
+        with pytest.raises(hr.NotAKernelError, match=rf"a_{k} = {re.escape(str(float(ak)))} is negative") as exc:
+            hr.deep_reverse(text, 2, kind)
+        assert f"depth-2 network has it as {kind.upper()}" in str(exc.value)
+
+
+def test_negative_coefficient_refused_on_the_root_route_and_beyond_n():
+    with pytest.raises(hr.NotAKernelError, match=r"a_3 = -1/8"):  # exact root route (a polynomial)
+        hr.deep_reverse(c + c**2 / 2 - c**3 / 8, 2, n=5)
+    # a_5 < 0 lies beyond the n = 3 coefficients the fit uses: the certificate's check refuses it
+    with pytest.raises(hr.NotAKernelError, match=r"a_5 = -0\.1"):
+        hr.deep_reverse(1 + c / 2 + c**2 / 4 - c**5 / 10, 2, n=3, dps=15)
+
+
+# --- results are values ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "K, kw", [(compose((c + c**2) / 2, (c + c**2) / 2), {"n": 4}), (c / (2 - c), {"sigma_w": sympy.sqrt(2), "n": 6})]
+)
+def test_family_and_report_are_values(K, kw):
+    import copy
+    import dataclasses
+    import pickle
+
+    fam = hr.deep_reverse(K, 2, **kw)
+    for other in (pickle.loads(pickle.dumps(fam)), copy.deepcopy(fam), copy.copy(fam)):
+        assert other == fam and hash(other) == hash(fam) and type(other) is hr.DeepActivationFamily
+        assert other.report == fam.report and hash(other.report) == hash(fam.report)
+        assert [x.coeffs for x in other.members()] == [x.coeffs for x in fam.members()]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fam.depth = 3
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fam.report.method = "fit"
+    assert fam != hr.deep_reverse(K, 1, **kw)
+    assert type(fam).__module__ == "hermite_rev.deep" and type(fam.report).__module__ == "hermite_rev.deep"
+
+
+# --- the layer recursion is one function over every number type --------------------------
+
+
+def test_forward_recursion_agrees_on_every_number_type():
+    import flint
+
+    from hermite_rev.deep._forward import PointOps, forward_at_one, layer_recursion, mpmath_forward
+
+    g = [sympy.Rational(1, 8), sympy.Rational(1, 4), sympy.Rational(1, 2), sympy.Rational(1, 8)]
+    L, sw, sb, s = 3, 1, sympy.Rational(1, 2), sympy.Rational(3, 2)
+    sw2, sb2, qs = 1, sympy.Rational(1, 4), sympy.Rational(5, 4)
+    x = sympy.Rational(3, 10)
+    # independent oracle: the recursion written out in sympy, as a polynomial in c
+    dg = [k * g[k] for k in range(1, 4)]
+    S, T = c, sympy.Integer(0)
+    for _ in range(L):
+        pre = sw2 * S + sb2
+        rho = pre / qs
+        T = sympy.expand((pre + sw2 * T) * sum(d * rho**k for k, d in enumerate(dg)) / qs)
+        S = sympy.expand(sum(gk * rho**k for k, gk in enumerate(g)))
+    for kind in ("nngp", "ntk"):
+        want = sympy.Poly(s * (S if kind == "nngp" else S + T), c)
+        N = want.degree() + 1
+        series = hr.deep.deep_forward(g, L, kind, N, sigma_w=sw, sigma_b=sb, readout=s, exact=True)
+        assert [sympy.Rational(int(v.p), int(v.q)) for v in series] == want.all_coeffs()[::-1]
+        q = [flint.fmpq(int(v.p), int(v.q)) for v in g]
+        fq = [flint.fmpq(1), flint.fmpq(1, 4), flint.fmpq(5, 4), flint.fmpq(3, 2)]
+        assert layer_recursion(PointOps(q), flint.fmpq(3, 10), L, kind, *fq) == want.eval(x)
+        assert forward_at_one(q, L, kind, *fq) == want.eval(1)
+        with mpmath.workdps(40):
+            gm = [mpmath.mpf(int(v.p)) / int(v.q) for v in g]
+            val = mpmath_forward(gm, mpmath.mpf(3) / 10, L, kind, 1, 0.25, 1.25, 1.5)
+            assert abs(val - mpmath.mpf(sympy.N(want.eval(x), 50))) < mpmath.mpf(10) ** -35
+        cs = np.linspace(-1, 1, 7)
+        gf = [float(v) for v in g]
+        F, J = numpy_forward(gf, cs, L, kind, 1.0, 0.25, 1.25, 1.5, jac=True)
+        assert np.allclose(F, numpy_forward(gf, cs, L, kind, 1.0, 0.25, 1.25, 1.5), rtol=0, atol=1e-14)
+        assert np.allclose(F, [float(want.eval(sympy.Rational(str(t)))) for t in cs], rtol=1e-13)
+        for k in range(4):  # the Jacobian against central differences
+            h = 1e-6
+            up = numpy_forward([v + h * (i == k) for i, v in enumerate(gf)], cs, L, kind, 1.0, 0.25, 1.25, 1.5)
+            dn = numpy_forward([v - h * (i == k) for i, v in enumerate(gf)], cs, L, kind, 1.0, 0.25, 1.25, 1.5)
+            assert np.allclose(J[:, k], (up - dn) / (2 * h), rtol=1e-6, atol=1e-6)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from hermite_rev import cli, experiments
-from hermite_rev.cli import _experiment_table, _figure1_table
+from hermite_rev.cli._format import experiment_table as _experiment_table
+from hermite_rev.cli._format import figure1_table as _figure1_table
 from hermite_rev.experiments import _run
 from hermite_rev.experiments._data import parity_data
 from hermite_rev.experiments._figures import mimic_figure, parity_figure

@@ -206,3 +206,199 @@ def test_docstring_examples():
 
     result = doctest.testmod(export, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+# --- every name that validates gives code that runs / compiles (issue 22) ----------------------------
+
+B = [0.5, 1.0, 0.25]  # phi(x) = 0.5 + x + 0.25 h_2(x), h_2 = (x^2 - 1)/sqrt(2)
+
+
+def _phi(x):
+    return 0.5 + x + 0.25 * (x * x - 1) / np.sqrt(2)
+
+
+def _stubs():
+    """numpy stand-ins for torch, jax and neural_tangents: enough to import and run the exports
+    where the real packages are not installed (name clashes and mangling are pure Python)."""
+    import types
+
+    class Tensor(np.ndarray):
+        def to(self, dtype):
+            return np.asarray(self, dtype=dtype)
+
+    class Module:
+        def register_buffer(self, key, value):
+            setattr(self, key, value)
+
+        def __call__(self, x):
+            return self.forward(x)
+
+    torch = types.ModuleType("torch")
+    torch.nn = types.SimpleNamespace(Module=Module)
+    torch.tensor = lambda v, dtype=None: np.asarray(v, dtype=dtype).view(Tensor)
+    torch.zeros_like, torch.ones_like, torch.float64 = np.zeros_like, np.ones_like, np.float64
+    jax = types.ModuleType("jax")
+    jax.jit = lambda f: f
+    jax.numpy = np
+    nt = types.ModuleType("neural_tangents")
+    nt.stax = types.SimpleNamespace(Elementwise=lambda fn, nngp_fn, d_nngp_fn: (fn, nngp_fn, d_nngp_fn))
+    return {"torch": torch, "jax": jax, "jax.numpy": np, "neural_tangents": nt}
+
+
+def _import_module(src, path):
+    """Write the export to ``path`` and import it as a module (what a user does with it)."""
+    import importlib.util
+
+    path.write_text(src, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(f"exported_{abs(hash(str(path)))}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _check_runs(module, target, name, class_name="HermiteActivation"):
+    x = np.array([-1.5, 0.0, 2.0])
+    f = getattr(module, name)
+    assert np.allclose(np.asarray(f(x)), _phi(x), atol=1e-13)
+    if target != "neural_tangents":  # the layer's derivative is its d_nngp_fn
+        assert np.allclose(np.asarray(getattr(module, name + "_grad")(x)), 1 + 0.25 * 2 * x / np.sqrt(2), atol=1e-13)
+    if target == "torch":
+        assert np.allclose(np.asarray(getattr(module, class_name)()(x)), _phi(x), atol=1e-13)
+    if target == "neural_tangents":
+        k = getattr(module, name + "_nngp_fn")(np.array(0.3), np.array(1.0), np.array(1.0))
+        assert np.allclose(k, 0.25 + 0.3 + 0.0625 * 0.09)
+        assert len(getattr(module, name + "_layer")()) == 3
+
+
+HOSTILE_NAMES = sorted(
+    set(dir(__import__("builtins")))
+    | {"_x", "__x", "_", "__", "___", "_phi_series", "__phi", "x", "coeffs", "out", "h", "h_prev", "k", "s", "m"}
+    | {"var", "var1", "var2", "cov12", "rho", "total", "power", "b1", "b2", "bm", "i", "j", "self", "c"}
+    | {"__builtins__", "__name__", "__doc__", "__spec__", "__file__", "__all__", "math", "np", "jnp", "stax"}
+    | {"PHI", "PHI_COEFFS", "HermiteActivation", "Module", "ｐｈｉ", "φ", "ﬁ", "ß", "ǅ"}
+)
+
+
+@pytest.mark.parametrize("target", ["numpy", "torch", "jax", "neural_tangents"])
+def test_every_accepted_python_name_imports_and_runs(target, tmp_path, monkeypatch):
+    # before: name="_x" in torch (``__x_series`` mangled in the class body), name="enumerate" in
+    # neural_tangents and "__builtins__" in torch / neural_tangents validated but did not run
+    for key, module in _stubs().items():
+        monkeypatch.setitem(__import__("sys").modules, key, module)
+    accepted = 0
+    for i, name in enumerate(HOSTILE_NAMES):
+        try:
+            src = export_activation(B, target, name=name)
+        except ValueError:
+            continue
+        accepted += 1
+        module = _import_module(src, tmp_path / f"m{i}.py")
+        norm = __import__("unicodedata").normalize("NFKC", name)
+        try:
+            _check_runs(module, target, norm)
+        except Exception as exc:
+            raise AssertionError(f"name={name!r}: the {target} export does not run: {exc!r}") from exc
+    assert accepted > 50
+    for bad in ("__builtins__", "__name__", "enumerate" if target == "neural_tangents" else "range"):
+        with pytest.raises(ValueError, match="name="):
+            export_activation(B, target, name=bad)
+
+
+@pytest.mark.parametrize("class_name", ["__A", "_A", "__", "A_", "__builtins__", "tensor"])
+def test_torch_class_names_import_and_run(class_name, tmp_path, monkeypatch):
+    for key, module in _stubs().items():
+        monkeypatch.setitem(__import__("sys").modules, key, module)
+    for name in ("phi", "_x", "__x"):
+        try:
+            src = export_activation(B, "torch", name=name, class_name=class_name)
+        except ValueError as exc:
+            assert class_name == "__builtins__" and "special name" in str(exc)
+            continue
+        _check_runs(_import_module(src, tmp_path / f"t{name}.py"), "torch", name, class_name)
+
+
+@pytest.mark.parametrize("target", ["torch", "jax", "neural_tangents"])
+def test_hostile_names_run_with_the_real_package(target, tmp_path):
+    pytest.importorskip(target)
+    if target != "torch":
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+    for i, name in enumerate(["_x", "__x", "_", "enumerate", "tuple", "coeffs", "var1"]):
+        try:
+            src = export_activation(B, target, name=name)
+        except ValueError:
+            continue
+        module = _import_module(src, tmp_path / f"r{i}.py")
+        f = getattr(module, name)
+        if target == "torch":
+            import torch
+
+            x = torch.tensor([-1.5, 0.0, 2.0], dtype=torch.float64)
+            assert np.allclose(f(x).numpy(), _phi(x.numpy()))
+            assert np.allclose(module.HermiteActivation()(x).numpy(), _phi(x.numpy()))
+        else:
+            assert np.allclose(np.asarray(f(np.array([-1.5, 0.0, 2.0]))), _phi(np.array([-1.5, 0.0, 2.0])))
+
+
+def _gcc_builtin_names():
+    """The names gcc knows as built-ins (``__builtin_NAME`` in its cc1), where they can be read."""
+    import re
+
+    gcc = shutil.which("gcc")
+    try:
+        cc1 = subprocess.run([gcc, "-print-prog-name=cc1"], capture_output=True, text=True, check=True).stdout.strip()
+        data = open(cc1, "rb").read()
+    except (OSError, subprocess.CalledProcessError, TypeError):
+        return []
+    return sorted({m.decode() for m in re.findall(rb"__builtin_([a-z][a-z0-9_]*)\x00", data)})
+
+
+def test_every_accepted_c_name_compiles_with_gcc_werror(tmp_path):
+    # before: name="lgammaf_r" validated, and gcc -Wall -Werror failed (a conflicting built-in)
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        pytest.skip("gcc is not installed")
+    base = _gcc_builtin_names() + ["lgammaf_r", "gammaf_r", "sqrtf128", "fabsd64", "roundeven", "phi", "mimic"]
+    suffixes = ("_grad", "_value_grad", "_coeffs", "_grad_coeffs", "_r", "_s", "_N")
+    names = set(base) | {n[: -len(s)] for n in base for s in suffixes if n.endswith(s) and len(n) > len(s)}
+    accepted = []
+    for name in sorted(names):
+        try:
+            accepted.append((name, export_activation(B, "c", name=name)))
+        except ValueError:
+            continue
+    for bad in ("lgammaf_r", "gammal_r", "sqrtf128", "roundevenf", "towlower"):
+        with pytest.raises(ValueError, match="gcc built-in"):
+            export_activation(B, "c", name=bad)
+
+    def compiles(batch):
+        path = tmp_path / "batch.c"
+        path.write_text("\n".join(src for _, src in batch))
+        cmd = [gcc, "-Wall", "-Werror", "-c", str(path), "-o", str(tmp_path / "batch.o")]
+        return subprocess.run(cmd, capture_output=True).returncode == 0
+
+    failing = []
+
+    def bisect(batch):
+        if compiles(batch):
+            return
+        if len(batch) == 1:
+            failing.append(batch[0][0])
+            return
+        bisect(batch[: len(batch) // 2])
+        bisect(batch[len(batch) // 2 :])
+
+    for i in range(0, len(accepted), 400):
+        bisect(accepted[i : i + 400])
+    assert not failing, f"accepted C names that fail gcc -Wall -Werror -c: {failing}"
+
+
+def test_header_names_the_kernel_by_its_label():
+    K = hr.kernels.relu_ntk(depth=30, sigma_w=sympy.sqrt(2), sigma_b=sympy.Rational(1, 10))
+    act = hr.reverse(K, "ntk", n=6, dps=20).activation()
+    for target in ("numpy", "c", "torch"):
+        src = act.export(target)
+        head = src[: src.index("Runs without hermite_rev")]
+        assert "ntk of relu_ntk(depth=30, sigma_w=sqrt(2), sigma_b=1/10)" in head, head
+        assert len(head) < 600

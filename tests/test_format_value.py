@@ -108,3 +108,11 @@ def test_docstring_examples():
 
     result = doctest.testmod(_text)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_bounds_beyond_4300_digits_format():
+    # before: _floor_log10 wrote the integers as decimal strings (Python refuses more than 4300 digits)
+    tiny = Fraction(1, 3 * 10**5000)
+    assert format_bound(tiny, 3) == "3.34e-5001"
+    assert format_bound(Fraction(7 * 10**6000, 3), 2) == "2.4e+6000"
+    assert format_bound(mpmath.mpf("1.5e-4400"), 2) == "1.5e-4400"

@@ -9,11 +9,13 @@ from numpy.polynomial import hermite_e
 import hermite_rev as hr
 from hermite_rev import c, kernels, z
 from hermite_rev.hermite import (
+    check_kernel_coefficients,
     gaussian_expectation,
     hermite_from_kernel,
     hermite_norm,
     hermite_norm_eval,
     kernel_from_hermite,
+    magnitudes_from_taylor,
 )
 
 
@@ -106,8 +108,47 @@ def test_forward_and_reverse_coefficient_maps_are_inverse():
     for kind in ("nngp", "ntk"):
         a = kernel_from_hermite(b, kind)
         assert [x.ae(y) for x, y in zip(hermite_from_kernel(a, kind), b)] == [True] * 6
-    with pytest.raises(ValueError, match="a_2 = -1"):
+    with pytest.raises(hr.NotAKernelError, match="a_2 = -1"):  # (was a plain HermiteRevError)
         hermite_from_kernel([1, 1, -1], "ntk")
+
+
+def test_the_reverse_map_with_error_bounds_against_mpmath():
+    # a_k with error bounds: zeros within their bound, magnitudes sqrt(a_k / w_k), bounds that hold
+    a = [mpmath.mpf(2), mpmath.mpf("1e-40"), mpmath.mpf(3), mpmath.mpf(0), mpmath.mpf("0.5"), mpmath.mpf("3e-30")]
+    e = [mpmath.mpf("1e-30")] * 5 + [mpmath.mpf("2e-30")]  # the last: a_k close to its error
+    for kind, w in (("nngp", lambda k: 1), ("ntk", lambda k: k + 1)):
+        with mpmath.workdps(30):
+            m = magnitudes_from_taylor(a, kind, e)
+        assert m.nonzero == (0, 2, 4, 5)
+        with mpmath.workdps(60):  # oracle: every a' within the bounds maps within the magnitude's bound
+            for k in range(6):
+                for shift in (-1, 1):
+                    true = max(a[k] + shift * e[k], 0)
+                    assert abs(mpmath.sqrt(true / w(k)) - m.values[k]) <= m.errors[k]
+    exact = [sympy.Integer(2), sympy.Integer(0), sympy.Rational(1, 3)]
+    m = magnitudes_from_taylor([sympy.N(x, 40) for x in exact], "ntk", exact=exact)
+    assert m.exact == (sympy.sqrt(2), 0, sympy.Rational(1, 3)) and m.nonzero == (0, 2)
+    assert abs(m.values[2] - mpmath.mpf(1) / 3) <= m.errors[2] < 1e-14 and m.errors[1] == 0  # rounding only
+
+
+def test_the_one_not_a_kernel_check():
+    # proven negative: a_k < -error, or the exact value is negative; the message names k and a_k
+    with pytest.raises(hr.NotAKernelError, match=r"a_1 = -0\.25 is negative: -c \+ exp\(c\) is not"):
+        magnitudes_from_taylor([1, mpmath.mpf("-0.25")], "nngp", [0, mpmath.mpf("0.1")], kernel=sympy.exp(c) - c)
+    magnitudes_from_taylor([1, mpmath.mpf("-0.25")], "nngp", [0, mpmath.mpf("0.3")])  # not proven: a zero
+    with pytest.raises(hr.NotAKernelError, match=r"a_0 = -1/3 is negative: .* so no activation has it as NTK"):
+        magnitudes_from_taylor([0], "ntk", [1], exact=[sympy.Rational(-1, 3)])
+    with pytest.raises(hr.NotAKernelError, match=r"beta_2\^2 = -2 is negative: why"):
+        check_kernel_coefficients([1, 0, -2], name="beta_{k}^2", why="why")
+
+
+def test_magnitudes_are_values():
+    import copy
+    import pickle
+
+    m = magnitudes_from_taylor([1, 2, 0], "ntk", exact=[1, 2, 0])
+    for other in (pickle.loads(pickle.dumps(m)), copy.deepcopy(m)):
+        assert other == m and hash(other) == hash(m)
 
 
 def test_kernel_of_relu_uses_closed_form_and_matches_kernels():

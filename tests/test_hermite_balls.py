@@ -22,7 +22,7 @@ from hermite_rev import z
 from hermite_rev._ball_expr import BallRefusal, Envelope, growth_envelope
 from hermite_rev._hermite_balls import BallHermite, ball_hermite, parity_zeros, tail_bound
 from hermite_rev.activations import activation_expr
-from hermite_rev.hermite import HermiteCoeffs, _check_gaussian_integrable
+from hermite_rev.hermite import HermiteCoeffs, check_gaussian_integrable
 
 
 def oracle(phi, n, kinks=(), dps=60):
@@ -181,7 +181,7 @@ def test_tanh_at_1500_is_not_refused():
     assert b[1499] != 0 and b.errors[1499] <= abs(b[1499]) * 1e-15
     # and the fallback's check accepts bounded and linearly growing phi at every n within the limits
     for phi in ("tanh(z)", "z", "Max(0, z) + 1", "sin(z)", "z*erf(z)"):
-        _check_gaussian_integrable(activation_expr(phi), 2000)
+        check_gaussian_integrable(activation_expr(phi), 2000)
 
 
 def test_cos_times_relu_works():

@@ -76,3 +76,36 @@ def test_gp_classifier():
     assert clf.score(X[:40], labels[:40]) >= 0.95
     assert clf.score(X[40:], labels[40:]) >= 0.8
     assert clf.kernel_.amplitude != 1.0
+
+
+def test_clone_keeps_the_label_and_equality():
+    # before: clone deep-copied K (a new expression: no label, not equal), so k != clone(k)
+    k = hr.interop.SklearnKernel(K4, amplitude=2.0)
+    k2 = clone(k)
+    assert k == k2 and k2.K is K4
+    assert repr(k2) == repr(k) == "2 * SklearnKernel(relu_ntk(depth=4, sigma_w=sqrt(2), sigma_b=1/10))"
+    k3 = k.clone_with_theta(np.log([3.0]))
+    assert repr(k3).startswith("3 * SklearnKernel(relu_ntk(depth=4") and k3.K is K4
+    coeffs = [1.0, 0.5]  # a mutable K is still copied, as sklearn does by default
+    kc = clone(hr.interop.SklearnKernel(coeffs))
+    assert kc.K == coeffs and kc.K is not coeffs
+    X, _ = _data()
+    np.testing.assert_allclose(kc(X), hr.interop.SklearnKernel(coeffs)(X))
+
+
+def test_repr_never_raises_and_bounds_are_checked():
+    k = hr.interop.SklearnKernel("exp(c)", amplitude="abc")
+    assert repr(k) == "'abc' * SklearnKernel(exp(c))"  # before: ValueError from the format code
+    with pytest.raises(ValueError, match="amplitude must be a positive number, got amplitude='abc'"):
+        k(np.eye(2))
+    for bad in [(5, 1), (0, 1), (-1, 1), (1, float("inf")), "free", (1, 2, 3), 3, ("a", "b"), None]:
+        kb = hr.interop.SklearnKernel("exp(c)", amplitude_bounds=bad)
+        with pytest.raises(ValueError, match=r"^amplitude_bounds must be 'fixed' or a pair \(low, high\)") as err:
+            kb(np.eye(2), eval_gradient=True)
+        assert "\n" not in str(err.value)
+        with pytest.raises(ValueError, match="amplitude_bounds"):
+            kb.bounds
+    assert hr.interop.SklearnKernel("exp(c)", amplitude_bounds="fixed").hyperparameter_amplitude.fixed
+    np.testing.assert_allclose(
+        hr.interop.SklearnKernel("exp(c)", amplitude_bounds=(1e-3, 1e3)).bounds, np.log([[1e-3, 1e3]])
+    )

@@ -260,7 +260,7 @@ def test_dense_act_equals_the_activation_for_every_named_code():
         A, D = np.empty_like(P), np.empty_like(P)
         with np.errstate(invalid="ignore", over="ignore"):
             z = 0.7 * P + bias
-            nb.dense_act(*act._extra["kernel"][1:], P, 0.7, bias, A, D)
+            nb.dense_act(*act.fused[1:], P, 0.7, bias, A, D)
             v, d = act.value_and_grad(z)
         assert np.allclose(A, v, rtol=1e-15, equal_nan=True), name
         assert np.allclose(D, d, rtol=1e-15, equal_nan=True), name

@@ -264,3 +264,107 @@ def test_piecewise_and_kinks_fall_back_to_compiled_code():
     np.testing.assert_allclose(f([-1.0, 0.0, 0.5, 0.8, 1.0]), [-1.0, 1.0, 2.0, 1.25, 1.0], rtol=1e-15)
     g = predict.compile_kernel(sympy.Max(c, sympy.Rational(3, 10)))  # a kink inside a theta piece
     assert g.method == "compiled" and "tried theta" in g.detail
+
+
+# --------------------------------------------------------------------------------------------
+# nothing silent (issue 21): overflow, divergence, indefinite kernels, bad labels
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-200, 1e300, 1e-300])
+def test_gram_rows_of_extreme_norm(scale):
+    K = hr.kernels.relu_ntk()
+    G = hr.gram(K, np.array([[1.0, 0.0], [1.0, 1.0]]) * scale)
+    ref = hr.gram(K, np.array([[1.0, 0.0], [1.0, 1.0]]))
+    np.testing.assert_allclose(G, ref, rtol=1e-15)
+    assert abs(G[0, 1] - 0.6428696254095) < 1e-12  # was K(0) = 1/(2 pi) + ... = 0.159 at 1e200
+    f = hr.interop.SklearnKernel(K)
+    np.testing.assert_allclose(f(np.array([[1.0, 0.0], [1.0, 1.0]]) * scale), ref, rtol=1e-15)
+
+
+def test_only_exact_zero_rows_are_refused():
+    assert np.isfinite(hr.gram(hr.c, np.array([[5e-324, 0.0], [0.0, 1e-310]]))).all()
+    with pytest.raises(ValueError, match=r"X2\[1\] is the zero vector"):
+        hr.gram(hr.c, np.eye(2), np.array([[1.0, 0.0], [0.0, 0.0]]))
+
+
+def test_predictions_with_rows_of_extreme_norm():
+    X, y, Xt = _problem()
+    K = hr.kernels.relu_ntk(depth=2)
+    ref = hr.predict.gradient_descent_mse(K, X, y, Xt)[1]
+    for s in (1e200, 1e-200):
+        np.testing.assert_allclose(hr.predict.gradient_descent_mse(K, s * X, y, s * Xt)[1], ref, rtol=1e-9)
+
+
+def test_diverging_lr_at_finite_t_is_refused():
+    X, y, Xt = _problem()
+    K = hr.kernels.relu_ntk()
+    bound = 2 * len(X) / np.linalg.eigvalsh(hr.gram(K, X))[-1]
+    with pytest.raises(
+        ValueError, match=r"^lr=1000.0 makes gradient descent diverge .*2n/lambda_max = " + f"{bound:.6g}"
+    ):
+        hr.predict.gradient_descent_mse(K, X, y, Xt, t=10, lr=1e3)
+    with pytest.raises(ValueError, match=r"lr=.* diverge"):
+        hr.predict.gradient_descent_mse(K, X, y, Xt, t=1e6, lr=1.001 * bound)
+    f_tr, _ = hr.predict.gradient_descent_mse(K, X, y, Xt, t=1e6, lr=0.999 * bound)  # oscillates, converges
+    np.testing.assert_allclose(f_tr, y, atol=1e-6)
+
+
+def test_fractional_t():
+    X, y, Xt = _problem()
+    K = hr.kernels.relu_ntk()
+    T = hr.gram(K, X)
+    n = len(X)
+    # a stable lr below n/lambda_max: fractional epochs interpolate (I - lr T/n)^t
+    lr = 0.7
+    f_tr, _ = hr.predict.gradient_descent_mse(K, X, y, Xt, t=2.5, lr=lr)
+    lam, V = np.linalg.eigh(T)
+    np.testing.assert_allclose(f_tr, V @ ((1 - (1 - lr * lam / n) ** 2.5) * (V.T @ y)), atol=1e-12)
+    assert np.all(np.isfinite(hr.predict.gradient_descent_mse(K, X, y, Xt, t=2.5)[1]))
+    lr = 1.5 * n / lam[-1]  # top mode flips sign every epoch: no value between epochs
+    with pytest.raises(ValueError, match=r"^t=2.5 is not a whole number of epochs.*lr="):
+        hr.predict.gradient_descent_mse(K, X, y, Xt, t=2.5, lr=lr)
+    f3, _ = hr.predict.gradient_descent_mse(K, X, y, Xt, t=3, lr=lr)
+    np.testing.assert_allclose(f3, V @ ((1 - (1 - lr * lam / n) ** 3) * (V.T @ y)), atol=1e-12)
+
+
+def test_indefinite_kernel_is_called_indefinite():
+    X, y, Xt = _problem()
+    K = sympy.cos(hr.c)
+    with pytest.raises(ValueError, match=r"^the training NNGP Gram matrix is indefinite"):
+        hr.predict.gp_inference(K, X, y, Xt)
+    for kw in ({}, {"t": 1e3}, {"t": 50, "lr": 0.5}):
+        with pytest.raises(ValueError, match=r"^the training NTK Gram matrix is indefinite"):
+            hr.predict.gradient_descent_mse(K, X, y, Xt, **kw)
+
+
+def test_huge_diag_reg_is_refused():
+    X, y, Xt = _problem()
+    with pytest.raises(ValueError, match=r"^diag_reg=1e\+308 is too large"):
+        hr.predict.gp_inference(hr.kernels.relu_nngp(), X, y, Xt, diag_reg=1e308)
+    with pytest.raises(ValueError, match=r"^diag_reg=1e\+308 is too large"):
+        hr.predict.gradient_descent_mse(hr.kernels.relu_ntk(), X, y, Xt, diag_reg=1e308)
+
+
+def test_huge_labels_scale_or_are_refused():
+    X, y, Xt = _problem()
+    Kn, Kt = hr.kernels.relu_nngp(), hr.kernels.relu_ntk()
+    m1, _ = hr.predict.gp_inference(Kn, X, y, Xt)
+    m, _ = hr.predict.gp_inference(Kn, X, 1e308 * y, Xt)
+    assert np.all(np.isfinite(m)) and np.max(np.abs(m1)) < 1.7
+    np.testing.assert_allclose(m, 1e308 * m1, rtol=1e-12)
+    v = np.linalg.eigh(hr.gram(Kt, X))[1][:, 0]  # labels along the weakest mode: large extrapolation
+    v /= np.max(np.abs(v))
+    f1 = hr.predict.gradient_descent_mse(Kt, X, v, Xt)[1]
+    assert np.max(np.abs(f1)) > 1.06  # the test outputs overshoot the labels: 1.7e308 * f1 is not a float
+    with pytest.raises(ValueError, match=r"^the test outputs overflow float64: Y_train"):
+        hr.predict.gradient_descent_mse(Kt, X, 1.7e308 * v, Xt)
+
+
+@pytest.mark.parametrize("Y", [lambda y: y + 1j, lambda y: (1j * y).astype(np.complex64)])
+def test_complex_labels_are_refused(Y):
+    X, y, Xt = _problem()
+    with pytest.raises(ValueError, match=r"^Y_train must be real, got dtype complex"):
+        hr.predict.gp_inference(hr.kernels.relu_nngp(), X, Y(y), Xt)
+    with pytest.raises(ValueError, match=r"^Y_train must be real, got dtype complex"):
+        hr.predict.gradient_descent_mse(hr.kernels.relu_ntk(), X, Y(y), Xt)

@@ -74,3 +74,44 @@ def test_standard_parameterization_against_finite_width():
     np.testing.assert_allclose(emp, ref, rtol=0.03)  # E over initializations = the formula; MC error ~1%
     with pytest.raises(hr.NotAKernelError, match="beta_"):  # too small for N E[phi^2] >= 0 to fit
         hr.reverse(sympy.exp(hr.c) * 0 + 0.5, "ntk", n=4, parameterization="standard", width=N, d_in=d)
+
+
+def _cauchy_taylor(f, n, r, N):
+    """Taylor coefficients of f at 0 by the trapezoidal rule on the circle |c| = r (an mpmath
+    oracle that shares no code with hermite_rev's series engine; aliasing error ~ r^N)."""
+    vals = [f(r * mpmath.expjpi(2 * mpmath.mpf(j) / N)) for j in range(N)]
+    out = []
+    for k in range(n):
+        s = mpmath.fsum(v * mpmath.expjpi(-2 * mpmath.mpf(j * k) / N) for j, v in enumerate(vals))
+        out.append(mpmath.re(s) / N / r**k)
+    return out
+
+
+def test_documented_example_deep_relu_ntk_at_its_own_hyperparameters():
+    # README and docs/guide/kernel_machines.md: hr.reverse(K, "ntk", n=40, sigma_w=sqrt(2), sigma_b=0.1) with
+    # K the 4HL ReLU NTK.  It raised "could not prove ... analytic near c = 1" (the interval walk of the
+    # re-expanded expression cannot decide near rho = 1); the re-expanded series converges at rho = 1 because
+    # K's own series does (K is a kernel by construction) and rho -> c maps [0, 1] into (-1, 1].
+    K = hr.kernels.relu_ntk(4, SQ2, TENTH)
+    fam = hr.reverse(K, "ntk", n=40, sigma_w=SQ2, sigma_b=TENTH)
+    assert fam.count() == 2**40 and fam.scale == 2 + TENTH**2
+    tail = fam.tail()
+    assert tail.bound >= tail.estimate > 0
+    # the re-expanded series' convergence is proven through K's; its signs beyond n are not proven
+    # by the closure rules (K re-expanded in rho is no longer the registered DAG), so the tail says
+    # what it checked and that the rest is assumed, instead of claiming a proof it does not have
+    assert tail.rigorous or ("assumed" in tail.sign and tail.negative is None)
+    # oracle: the coefficients of K((q rho - sigma_b^2) / sigma_w^2) by a Cauchy integral at 50 digits
+    f = sympy.lambdify(hr.c, K, "mpmath")
+    with mpmath.workdps(50):
+        q, sb2 = mpmath.mpf(201) / 100, mpmath.mpf(1) / 100
+        a = _cauchy_taylor(lambda r: f((q * r - sb2) / 2), 40, mpmath.mpf(1) / 2, 256)
+        with mpmath.workdps(120):  # the branch point at c = 1 costs half the digits there
+            k1 = +mpmath.re(f(mpmath.mpf(1)))
+        assert all(x > 0 for x in a)  # every beta_k^2 = a_k / (k+1) > 0: the activation exists
+        assert mpmath.fsum(a) < k1  # and the partial sums stay below K(1) = 5.07
+        assert abs(k1 - mpmath.mpf("5.07")) < mpmath.mpf(10) ** -45
+        for k in range(40):
+            assert abs(fam.taylor[k] - a[k]) <= fam.taylor.errors[k] + mpmath.mpf(10) ** -40
+            assert abs(fam.magnitudes[k] - mpmath.sqrt(a[k] / (k + 1))) <= fam.errors[k] + mpmath.mpf(10) ** -28
+        assert abs(tail.estimate - (k1 - mpmath.fsum(a))) < mpmath.mpf(10) ** -25

@@ -250,3 +250,42 @@ def test_tail_of_a_polynomial_with_float_coefficients_is_not_rounded():
     exact = sum(sympy.Rational(x) for x in text)
     with mpmath.workdps(40):
         assert abs(t.k1 - mpmath.mpf(exact.p) / exact.q) < mpmath.mpf(10) ** -29
+
+
+# --- fail fast and clearly (issue 22) ----------------------------------------------------------------
+
+
+def test_tail_of_a_kernel_with_tiny_coefficients_prints():
+    # before: repr(tail) raised "ValueError: Exceeds the limit (4300 digits) for integer string conversion"
+    a = hr.taylor("erfc(c+201/2)", 3)
+    tail = a.tail
+    text = repr(tail)
+    assert text.startswith("Tail(<= ") and "e-43" in text
+    assert "e-4" in a.summary() and repr(a)
+
+
+def test_coefficient_lists_are_polynomial_kernels():
+    # before: hr.taylor([1, 2], 2) -> "kernel must be a real number", although reverse accepts lists
+    import numpy as np
+
+    assert hr.taylor([1, 2], 2, exact=True) == [1, 2]
+    assert hr.taylor((1, 0.5), 3, exact=True) == [1, sympy.Rational(1, 2), 0]
+    assert hr.taylor(np.array([0.1, 0.2]), 2, exact=True) == [sympy.Rational(1, 10), sympy.Rational(1, 5)]
+    assert [float(x) for x in hr.taylor([1, 2], 3, dps=20)] == [1.0, 2.0, 0.0]
+    assert list(hr.taylor([1, 2], 3, dps=20)) == list(hr.reverse([1, 2], "nngp", n=3, dps=20).taylor)
+    for bad, match in [
+        ([], "must not be empty"),
+        ([[1, 2]], r"kernel\[0\] must be a real number"),
+        ([float("nan")], r"kernel\[0\] must be finite, got kernel\[0\]=nan"),
+        (np.zeros((2, 2)), "1-d array"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            hr.taylor(bad, 2)
+
+
+def test_summary_rounds_the_error_bound_up():
+    import mpmath
+
+    a = hr.taylor("exp(c)", 5, dps=20)
+    shown = a.summary().split("max abs error ")[1].split(",")[0]
+    assert mpmath.mpf(shown) >= a.max_error  # before: mpmath.nstr rounded to nearest (8.47e-22 < 8.4703e-22)

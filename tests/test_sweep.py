@@ -148,7 +148,7 @@ def test_bad_arguments():
 def test_unreachable_scheduler_is_one_line_error():
     import dask
 
-    where = r"cannot connect to the Dask scheduler at tcp://127.0.0.1:9"
+    where = r"no Dask scheduler at tcp://127.0.0.1:9"
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}), pytest.raises(HermiteRevError, match=where):
         run_tasks(seeded_draw, TASKS, scheduler="tcp://127.0.0.1:9", progress=False)
 
@@ -320,3 +320,171 @@ def test_cli_sweep_flags_reach_the_experiment(monkeypatch, capsys):
     assert "--workers" in capsys.readouterr().err
     assert main(["experiment", "parity", "--workers", "2", "--scheduler", "tcp://a:1"]) == 2
     assert "--workers is for local runs" in capsys.readouterr().err
+
+
+# --- fail fast: scheduler addresses, services that are not Dask, worker counts (issue 22) -----------
+
+
+@pytest.mark.parametrize(
+    "address, why",
+    [
+        ("notaport", "scheme"),
+        ("http://x:1", "scheme 'http'"),
+        ("ws://x:1", "scheme 'ws'"),
+        ("tcp://x", "port is missing"),
+        ("tcp://x:notaport", "port 'notaport'"),
+        ("tcp://x:0", "port '0'"),
+        ("tcp://x:65536", "port '65536'"),
+        ("tcp://:8786", "host ''"),
+        ("tcp://a b:1", "whitespace"),
+        ("tcp://x:1/path", "path"),
+        ("tcp://user@x:1", "user name"),
+        ("tcp://::1:8786", "brackets"),
+        ("tcp://[nothex]:1", "IPv6"),
+        ("inproc://x", "inproc://HOST/PID/N"),
+        ("inproc://h/1/1", "this process"),
+        (8786, "string"),
+    ],
+)
+def test_scheduler_address_checked_before_connecting(address, why):
+    from hermite_rev.sweep import SchedulerError
+
+    with pytest.raises(SchedulerError, match="scheduler must be an address") as err:
+        run_tasks(seeded_draw, TASKS, scheduler=address, progress=False)
+    assert why in str(err.value) and "scheduler=" in str(err.value) and "\n" not in str(err.value)
+    assert isinstance(err.value, HermiteRevError)
+
+
+def test_scheduler_addresses_that_pass():
+    from hermite_rev.sweep import check_scheduler
+
+    assert check_scheduler("tcp://10.0.0.5:8786") == "tcp://10.0.0.5:8786"
+    assert check_scheduler("TLS://head.example.org:8786") == "tls://head.example.org:8786"
+    assert check_scheduler("tcp://[::1]:8786") == "tcp://[::1]:8786"
+    assert check_scheduler(f"inproc://10.0.0.1/{os.getpid()}/3") == f"inproc://10.0.0.1/{os.getpid()}/3"
+
+
+def _fake_service(mode):
+    """A TCP server on localhost that is not Dask: it sends junk, or accepts and says nothing."""
+    import socket
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            if mode == "junk":
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n" * 4)
+            elif mode == "short junk":  # a plausible frame length, then garbage
+                conn.sendall(b"\x10\x00\x00\x00\x00\x00\x00\x00garbage garbage!")
+            threading.Thread(target=lambda c=conn: (time.sleep(30), c.close()), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server, f"tcp://127.0.0.1:{server.getsockname()[1]}"
+
+
+def _closed_port():
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return f"tcp://127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize("mode", ["junk", "short junk", "silent", "closed port", "unresolvable host"])
+def test_not_a_dask_scheduler_fails_fast_in_one_line(mode):
+    import time
+
+    from hermite_rev.sweep import SchedulerError
+
+    server = None
+    if mode == "closed port":
+        address, why = _closed_port(), "cannot connect"
+    elif mode == "unresolvable host":
+        address, why = "tcp://no-such-host.invalid:8786", "cannot resolve host 'no-such-host.invalid'"
+    else:
+        server, address = _fake_service(mode)
+        why = "no Dask handshake within 5 s" if mode == "silent" else "does not speak the Dask protocol"
+    start = time.monotonic()
+    try:
+        with pytest.raises(SchedulerError) as err:
+            run_tasks(seeded_draw, TASKS, scheduler=address, progress=False)
+    finally:
+        if server is not None:
+            server.close()
+    assert time.monotonic() - start < 15
+    msg = str(err.value)
+    assert msg.startswith(f"no Dask scheduler at {address}: ") and why in msg and "\n" not in msg
+
+
+def test_connect_timeout_is_configurable():
+    import time
+
+    from hermite_rev.sweep import SchedulerError, connect_timeout
+
+    server, address = _fake_service("silent")
+    try:
+        start = time.monotonic()
+        with pytest.raises(SchedulerError, match="within 1 s"):
+            run_tasks(seeded_draw, TASKS, scheduler=address, progress=False, connect_timeout=1)
+        with connect_timeout(1.5), pytest.raises(SchedulerError, match=r"within 1\.5 s"):
+            run_tasks(seeded_draw, TASKS, scheduler=address, progress=False)
+        assert time.monotonic() - start < 6
+    finally:
+        server.close()
+    for bad in (0, -1, float("inf"), float("nan"), "5", True, 10**6):
+        with pytest.raises(HermiteRevError, match="connect_timeout must be a number of seconds"):
+            run_tasks(seeded_draw, TASKS, scheduler=address, connect_timeout=bad)
+
+
+def test_a_dask_worker_is_not_the_scheduler(client):
+    from hermite_rev.sweep import SchedulerError
+
+    worker = next(iter(client.scheduler_info()["workers"]))
+    with pytest.raises(SchedulerError, match=f"no Dask scheduler at {worker}: it is a Dask Worker"):
+        run_tasks(seeded_draw, TASKS, scheduler=worker, progress=False)
+
+
+def test_worker_and_retry_counts_are_checked():
+    with pytest.raises(HermiteRevError, match=r"^workers=1000000000000000000 is too large") as err:
+        run_tasks(seeded_draw, TASKS, workers=10**18, progress=False)
+    assert "\n" not in str(err.value)
+    with pytest.raises(HermiteRevError, match=r"^retries must be a non-negative integer, got retries='x'$"):
+        run_tasks(seeded_draw, TASKS, retries="x", progress=False)
+    with pytest.raises(HermiteRevError, match="workers must be a positive integer"):
+        run_tasks(seeded_draw, TASKS, workers=2.5, progress=False)
+
+
+def test_local_workers_capped_by_cores_and_tasks():
+    from hermite_rev._core.errors import HermiteRevWarning
+    from hermite_rev.sweep import local_workers
+
+    many = local_workers() + 3
+    with pytest.warns(
+        HermiteRevWarning, match=rf"workers={many} capped to 1: this process may use .* and the sweep has 1"
+    ):
+        assert run_tasks(seeded_draw, TASKS[:1], workers=many, progress=False) == [seeded_draw(*TASKS[0])]
+
+
+def test_cli_scheduler_fails_fast(capsys):
+    from hermite_rev.cli import main
+
+    argv = ["family", "relu_ntk(depth=2)", "--n", "6", "--best", "sup"]
+    assert main(argv + ["--scheduler", "http://x:1"]) == 2
+    err = capsys.readouterr().err
+    assert "--scheduler must be an address" in err and "scheme 'http'" in err
+    address = _closed_port()
+    assert main(argv + ["--scheduler", address, "--connect-timeout", "2"]) == 2
+    assert f"no Dask scheduler at {address}: cannot connect" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(argv + ["--connect-timeout", "-1"])
+    assert "--connect-timeout" in capsys.readouterr().err

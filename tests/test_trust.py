@@ -16,6 +16,7 @@ import sympy
 import sympy.parsing.sympy_parser
 
 import hermite_rev as hr
+from hermite_rev._core.errors import HermiteRevError
 from hermite_rev._core.limits import LIMITS
 from hermite_rev._core.validate import as_number, exact_float, parse
 
@@ -409,3 +410,47 @@ def test_erfc_is_not_one_minus_erf():
         for x, t in zip(a, truth):
             assert abs(x - t) <= abs(t) * mpmath.mpf(10) ** -19
     assert hr.taylor("erfc(c + 6)", 1, exact=True)[0] == sympy.erfc(6)
+
+
+# --- a flat sum is not deep (issue 22) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("op, n", [("+", 101), ("+", 500), ("-", 500), ("*", 500), ("+", 2500)])
+def test_a_long_flat_sum_or_product_parses(op, n):
+    # before: "+".join(["c"] * 500) was refused as "nested deeper than 100 levels"
+    text = op.join(["c"] * n)
+    expected = {"+": n * c, "-": (2 - n) * c, "*": c**n}[op]
+    assert parse(text, c) == expected
+    terms = "+".join(f"{k}*c**{k}" for k in range(300))
+    assert parse(terms, c) == sum(k * c**k for k in range(300))
+    want = 1 - c / 2 + c**2 / 3 - sympy.Rational(1, 6) + sympy.exp(c)
+    assert parse("1 - c/2 + c*c/3 - 2/3/4 + exp(c)*c/c", c) == want
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "c+(" * 101 + "c" + ")" * 101,  # right-nested: real nesting
+        "-" * 102 + "c",
+        "exp(" * 101 + "c" + ")" * 101,
+        "(c+c)*(" * 101 + "c" + ")" * 101,
+    ],
+)
+def test_real_nesting_stays_bounded(text):
+    with pytest.raises(HermiteRevError, match="nested deeper than 100 levels") as err:
+        parse(text, c)
+    assert "\n" not in str(err.value)
+
+
+def test_sums_too_long_for_pythons_parser_say_what_to_do():
+    with pytest.raises(HermiteRevError, match=r"too long a chain of operators.*polynomial\(\[a_0, a_1, \.\.\.\]\)"):
+        parse("+".join(["c"] * 9000), c)
+
+
+def test_chains_still_bound_their_numbers():
+    with pytest.raises(HermiteRevError, match="more than 10000 digits"):
+        parse("+".join(f"1/{p}**999" for p in (3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47)), c)
+    with pytest.raises(HermiteRevError, match="more than 10000 digits"):
+        parse("*".join(["9**5000"] * 3) + "*c", c)
+    with pytest.raises(HermiteRevError, match="division by zero"):
+        parse("c/2/(c-c)", c)

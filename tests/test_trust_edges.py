@@ -396,7 +396,7 @@ def test_experiment_prints_table_before_writing_figure(capsys, tmp_path, monkeyp
 
 def test_cli_json_is_valid_and_lossless(capsys):
     from hermite_rev._core.text import json_ready
-    from hermite_rev.cli import _bound
+    from hermite_rev.cli._format import bound as _bound
 
     rc, out, err = _cli(capsys, "taylor", "exp(c)", "--n", "4", "--dps", "400", "--json")
     assert rc == 0, err

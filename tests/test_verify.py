@@ -331,3 +331,43 @@ def test_theorem_report_takes_a_computed_family():
     assert list(rep["activation"].coeffs) == list(fam.activation().coeffs)
     assert rep["max_series_vs_quadrature"] < 1e-12
     assert abs(float(rep["tail_bound"]) - float(fam.tail().bound)) == 0
+
+
+def test_public_names_stay_under_the_package():
+    # verify became a package: every public name is still hr.verify.X, printed and pickled there
+    for name in (
+        "KernelValues",
+        "quadrature_kernel",
+        "gauss_hermite",
+        "analytic_kernel",
+        "empirical_kernel",
+        "width_scaling",
+        "kernel_regime_gap",
+        "regime_gap_task",
+        "theorem_report",
+    ):
+        assert getattr(hr.verify, name).__module__ == "hermite_rev.verify", name
+    assert hr.verify.DEFAULT_CS == tuple(np.round(np.linspace(-1, 1, 11), 10))
+
+
+@pytest.mark.parametrize("dps", [None, 20])
+def test_kernel_values_is_a_value(dps):
+    import copy
+    import dataclasses
+    import pickle
+
+    kv = verify.quadrature_kernel("relu", "ntk", [0.0, 0.5], dps=dps)
+    for other in (pickle.loads(pickle.dumps(kv)), copy.deepcopy(kv), copy.copy(kv)):
+        assert other == kv and hash(other) == hash(kv) and other is not kv
+        assert type(other) is verify.KernelValues and other.method == kv.method
+    assert b"hermite_rev.verify\n" in pickle.dumps(kv, protocol=0)
+    assert kv != dataclasses.replace(kv, converged=not kv.converged)
+    assert kv != verify.quadrature_kernel("relu", "ntk", [0.0, 0.6], dps=dps)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        kv.kind = "nngp"
+    if dps is None:
+        for arr in (kv.values, kv.errors, pickle.loads(pickle.dumps(kv)).values, copy.deepcopy(kv).errors):
+            with pytest.raises(ValueError, match="read-only"):
+                arr[0] = 1.0
+    else:
+        assert isinstance(kv.values, tuple) and isinstance(kv.errors, tuple)

@@ -4,7 +4,9 @@ Index
 -----
 errors      the exception and warning classes
 limits      the one table of user-controlled sizes (``LIMITS``) and ``check_size``
-exprs       the symbols ``c`` and ``z``; sympy DAG helpers (distinct-node walks, uncached nodes)
+exprs       the symbols ``c`` and ``z``; sympy DAG helpers (distinct-node walks, uncached nodes,
+            linear-time equality, pickling as built)
+values      result types as values: the ``Value`` mixin of frozen results, ``FrozenDict``
 text        text for people: ``short``, ``format_value``, ``format_bound``, JSON-ready values
 registry    labels of kernels, kernels known by construction, the parser's constructor table
 validate    the trust boundary: the allow-list parser, exact numbers, ``public``, ``check_*``

@@ -11,6 +11,8 @@ __all__ = [
     "NotAKernelError",
     "NotAnalyticError",
     "DivergentSeriesError",
+    "NotRealizableError",
+    "SchedulerError",
     "HermiteRevWarning",
 ]
 
@@ -31,5 +33,14 @@ class DivergentSeriesError(HermiteRevError):
     """The Taylor series does not converge at c = 1."""
 
 
+class NotRealizableError(HermiteRevError):
+    """No activation realises the kernel at this depth (the message says why)."""
+
+
+class SchedulerError(HermiteRevError):
+    """A Dask scheduler address that is malformed, or no Dask scheduler answering at it."""
+
+
 class HermiteRevWarning(UserWarning):
-    """A result is returned, but it did not reach the precision that was asked for."""
+    """A result is returned, but not quite as asked: it did not reach the precision that was asked
+    for, or a request was capped (more local workers than cores)."""

@@ -55,6 +55,9 @@ LIMITS = {
     "gram_entries": 2**31,  # hr.gram / predict: entries of a Gram matrix built in memory (16 GiB of float64)
     "train_examples": 2**15,  # predict: training rows (one dense O(n^3) eigendecomposition: ~10 min)
     "tasks": 10_000_000,  # sweep.run_tasks: tasks of one call (futures and results live in memory)
+    "workers": 10_000,  # sweep.run_tasks / CLI --workers: local processes asked for (capped by the cores)
+    "retries": 100,  # sweep.run_tasks: retries of a failing task / rebuilds of a broken pool
+    "connect_seconds": 600,  # sweep.run_tasks: seconds to wait for a Dask scheduler to answer
     "deep_depth": 16,  # deep_reverse: hidden layers
     "deep_n": 200,  # deep_reverse: Hermite coefficients
     "deep_dps": 300,  # deep_reverse: digits

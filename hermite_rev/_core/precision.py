@@ -74,10 +74,14 @@ def coeff0(s: flint.arb_series) -> flint.arb:
 
 
 def sqrt_err(a: Any, err: Any, k1: Any) -> mpmath.mpf:
-    """Error bound of sqrt(a / k1) given |a - a_true| <= err."""
+    """Error bound of sqrt(a / k1) given |a - a_true| <= err, a_true >= 0 (rounding not included).
+
+    ``|sqrt(x) - sqrt(y)| = |x - y| / (sqrt(x) + sqrt(y))`` with ``a_true >= a - err``, and
+    ``|sqrt(x) - sqrt(y)| <= sqrt(|x - y|)``.
+    """
     if err == 0:
         return mpmath.mpf(0)
-    lin = err / (2 * mpmath.sqrt(a * k1)) if a > err else mpmath.inf
+    lin = err / (mpmath.sqrt(k1) * (mpmath.sqrt(a) + mpmath.sqrt(a - err))) if a > err else mpmath.inf
     return min(lin, mpmath.sqrt(err / k1))
 
 

@@ -9,6 +9,7 @@ exact_number     a kernel or layer parameter as an exact real (optionally positi
 exact_float      the float policy: a float becomes the shortest decimal that round-trips, exactly
 public           decorator: serialise a public call and restore the precision contexts
 check_*          positive/non-negative integers, dps, kind, writable output paths
+coefficient_list a sequence of coefficients (list, tuple, 1-D array) as a list of numbers
 FUNCTIONS, CONSTANTS   what an expression string may call and name
 
 Every check raises :class:`HermiteRevError` (a ``ValueError``) whose one-line message names the
@@ -33,6 +34,7 @@ as serial calls and leave the caller's precision as it was.
 from __future__ import annotations
 
 import ast
+import decimal
 import difflib
 import fractions
 import functools
@@ -47,6 +49,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import flint
 import mpmath
+import numpy as np
 import sympy
 
 from .errors import HermiteRevError
@@ -72,6 +75,7 @@ __all__ = [
     "check_n",
     "check_kind",
     "check_writable",
+    "coefficient_list",
     "FUNCTIONS",
     "CONSTANTS",
 ]
@@ -231,13 +235,7 @@ def exact_float(x: Any) -> sympy.Rational:
             raise HermiteRevError(f"number must be finite, got {x}")
         _check_binary_exponent(x._mpf_, x)
         return sympy.Rational(*_binary_ratio(x._mpf_))
-    try:
-        import numpy as np
-
-        is_np = isinstance(x, np.floating)
-    except ImportError:  # pragma: no cover
-        is_np = False
-    if is_np:
+    if isinstance(x, np.floating):
         if not np.isfinite(x):
             raise HermiteRevError(f"number must be finite, got {x}")
         text = np.format_float_scientific(x, unique=True)
@@ -308,32 +306,25 @@ def _is_real_finite_number(expr: sympy.Expr) -> bool:
 
 def _exact_scalar(value: object, name: str) -> sympy.Rational:
     """A Python/numpy/mpmath scalar as an exact sympy number (or raise)."""
-    try:
-        import numpy as np
-    except ImportError:  # pragma: no cover
-        np = None  # type: ignore[assignment]
-    if np is not None and isinstance(value, np.ndarray) and value.ndim == 0:
+    if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
-    if isinstance(value, bool) or (np is not None and isinstance(value, np.bool_)):
+    if isinstance(value, bool) or isinstance(value, np.bool_):
         raise HermiteRevError(f"{name} must be a real number, got {name}={value!r}")
     if isinstance(value, numbers.Integral):
         return sympy.Integer(_check_int_size(int(value), value))
-    if isinstance(value, (float, mpmath.mpf)) or (np is not None and isinstance(value, np.floating)):
+    if isinstance(value, (float, mpmath.mpf)) or isinstance(value, np.floating):
+        if not math.isfinite(float(value)) if not isinstance(value, mpmath.mpf) else not mpmath.isfinite(value):
+            raise HermiteRevError(f"{name} must be finite, got {name}={value!r}")
         return exact_float(value)
     if isinstance(value, fractions.Fraction):
         _check_int_size(value.numerator, value)
         _check_int_size(value.denominator, value)
         return sympy.Rational(value.numerator, value.denominator)
-    try:
-        import decimal
-
-        if isinstance(value, decimal.Decimal):
-            if not value.is_finite():
-                raise HermiteRevError(f"{name} must be finite, got {name}={value!r}")
-            return _rational_from_decimal_text(str(value), value)
-    except ImportError:  # pragma: no cover
-        pass
-    if isinstance(value, (complex, mpmath.mpc)) or (np is not None and isinstance(value, np.complexfloating)):
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise HermiteRevError(f"{name} must be finite, got {name}={value!r}")
+        return _rational_from_decimal_text(str(value), value)
+    if isinstance(value, (complex, mpmath.mpc)) or isinstance(value, np.complexfloating):
         raise HermiteRevError(f"{name} must be a real number, got complex {name}={value!r}")
     raise HermiteRevError(f"{name} must be a real number, got {name}={short(repr(value), 60)}")
 
@@ -430,6 +421,10 @@ _DISALLOWED = {
 }
 
 
+#: the operators that chain flat: a sum (+ -) or a product (* /) of any length is one level deep
+_CHAIN: dict[type, str] = {ast.Add: "sum", ast.Sub: "sum", ast.Mult: "product", ast.Div: "product"}
+
+
 class _Builder:
     """Turn an allow-listed Python ``ast`` into a sympy expression, bounding every size first."""
 
@@ -502,22 +497,45 @@ class _Builder:
         op = type(node.op)
         if op not in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow):
             self.fail(f"operator {op.__name__} not allowed (use + - * / **)")
-        left = self.build(node.left, depth + 1)
-        right = self.build(node.right, depth + 1)
         if op is ast.Pow:
-            self.check_power(left, right)
-            out = left**right
-        elif op is ast.Add:
-            out = left + right
-        elif op is ast.Sub:
-            out = left - right
-        elif op is ast.Mult:
-            out = left * right
-        else:
-            if right == 0:
-                self.fail("division by zero")
-            out = left / right
-        self.check_size(out)
+            base = self.build(node.left, depth + 1)
+            expo = self.build(node.right, depth + 1)
+            self.check_power(base, expo)
+            out = base**expo
+            self.check_size(out)
+            return out
+        # A written-out sum a + b - c + ... is a left-associated chain in the ast, one level deeper
+        # per term; it is flat, not deep: its operands count one level, however many there are
+        # (walked in a loop, not by recursion).  Likewise a product a * b / c * ...
+        group = _CHAIN[op]
+        chain = []
+        head: ast.expr = node
+        while isinstance(head, ast.BinOp) and _CHAIN.get(type(head.op)) == group:
+            chain.append((type(head.op), head.right))
+            head = head.left
+        out = self.build(head, depth + 1)
+        if group == "sum":  # rational terms summed as they come (sizes checked), the rest added once
+            number, terms = sympy.Integer(0), []
+            for step, operand in [(ast.Add, None), *reversed(chain)]:
+                term = out if operand is None else self.build(operand, depth + 1)
+                term = -term if step is ast.Sub else term
+                if term.is_Rational:
+                    number += term
+                    self.check_size(number)
+                else:
+                    terms.append(term)
+            out = sympy.Add(number, *terms)
+            self.check_size(out)
+            return out
+        for step, operand in reversed(chain):
+            right = self.build(operand, depth + 1)
+            if step is ast.Mult:
+                out = out * right
+            else:
+                if right == 0:
+                    self.fail("division by zero")
+                out = out / right
+            self.check_size(out)
         return out
 
     def check_power(self, base: sympy.Expr, expo: sympy.Expr) -> None:
@@ -647,7 +665,13 @@ def parse(text: str, symbol: sympy.Symbol | None) -> sympy.Expr:
     except SyntaxError as exc:
         where = f" at column {exc.offset}" if exc.offset else ""
         raise HermiteRevError(f"cannot parse expression {short(source, 80)!r}: {exc.msg}{where}") from None
-    except (RecursionError, MemoryError, ValueError) as exc:
+    except RecursionError:  # Python's own parser: a chain of about 2900 operators is its limit
+        raise HermiteRevError(
+            f"cannot parse expression {short(source, 80)!r}: too long a chain of operators for Python's "
+            f"parser (about 2500 terms of a sum are fine); give a polynomial by its coefficients, "
+            f"polynomial([a_0, a_1, ...])"
+        ) from None
+    except (MemoryError, ValueError) as exc:
         raise HermiteRevError(f"cannot parse expression {short(source, 80)!r}: {type(exc).__name__}") from None
     builder = _Builder(source)
     try:
@@ -751,6 +775,33 @@ def exact_sign(x: sympy.Expr) -> int:
     if abs(v) > sympy.Float(10) ** -50:
         return 1 if v > 0 else -1
     raise HermiteRevError(f"cannot decide the sign of {short(x, 60)}")
+
+
+def coefficient_list(seq: object, name: str = "coefficients") -> list[Any]:
+    """A sequence of coefficients (list, tuple, 1-D numpy array, ...) as a list of numbers.
+
+    numpy scalars become Python numbers; floats (Python and numpy) become mpmath numbers from
+    their shortest round-trip decimal (``0.1`` is 1/10 to the working precision, the float policy
+    of the package); ints, sympy and mpmath numbers are kept.  Anything else raises.
+    """
+    if isinstance(seq, np.ndarray):
+        if seq.ndim != 1:
+            raise HermiteRevError(f"{name} must be a 1-D sequence, got an array of shape {seq.shape}")
+        seq = seq.tolist()
+    if isinstance(seq, (str, bytes, dict)) or not hasattr(seq, "__iter__"):
+        raise HermiteRevError(f"{name} must be a sequence of numbers, got {short(repr(seq), 80)}")
+    out = []
+    for i, v in enumerate(seq):
+        if isinstance(v, np.generic):
+            v = v.item()
+        if isinstance(v, bool) or isinstance(v, complex) or not isinstance(v, (numbers.Real, sympy.Basic, mpmath.mpf)):
+            raise HermiteRevError(f"{name}[{i}] must be a real number, got {short(repr(v), 80)}")
+        if isinstance(v, float):
+            if not np.isfinite(v):
+                raise HermiteRevError(f"{name}[{i}] must be finite, got {v!r}")
+            v = mpmath.mpf(repr(v))
+        out.append(v)
+    return out
 
 
 def check_writable(path: str | os.PathLike[str]) -> str | os.PathLike[str]:

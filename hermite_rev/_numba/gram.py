@@ -6,6 +6,7 @@ clip_unit          clip every entry to [-1, 1] (rounding of the cosines), NaN st
 theta_piecewise    K(c) = P_i(acos c): one arccos per entry, then a piecewise polynomial in theta
 horner_c           K(c) = sum_k a_k c^k by Horner (kernels known only as a series)
 compile_elementwise  numba-compile generated straight-line code of an expression in c
+network_relu_erf   the NNGP/NTK recursion of a fully-connected ReLU or erf network on raw rows
 
 The Python layer (:mod:`hermite_rev.predict`) validates inputs and fits the polynomials;
 these loops only evaluate them.  Each kernel works on a C-contiguous 2-D float64 array in
@@ -20,7 +21,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["clip_unit", "theta_piecewise", "horner_c", "compile_elementwise"]
+__all__ = ["clip_unit", "theta_piecewise", "horner_c", "compile_elementwise", "network_relu_erf"]
 
 _FM = {"contract"}
 
@@ -160,3 +161,59 @@ def compile_elementwise(body: str, name: str = "kernel_c"):
                 C[i, j] = scalar(_clip(C[i, j]))
 
     return apply
+
+
+#: |1 - rho| below which a correlation is rounding of 1 (theta < 1e-7): acos(1 - 4 eps) would
+#: turn a rounding error of 1e-16 into an angle of 2e-8 and the NTK's (pi - theta) factor with it
+_SNAP = 16.0 * 2.0**-52
+
+
+@njit(cache=True, parallel=True, fastmath=_FM)
+def network_relu_erf(G, P1, P2, act, sw2, sb2, swl2, sbl2, ntk, symmetric):
+    r"""The infinite-width kernel of a fully-connected network, entry by entry, in place.
+
+    ``G[i, j]`` holds :math:`x_i \cdot x'_j / d` on entry and the NNGP (``ntk=False``) or NTK
+    on return.  ``P1[l, i]`` (``P2[l, j]``) is, for hidden layer l, :math:`\sqrt{q_{l,i}}`
+    (``act=0``, ReLU) or :math:`\sqrt{1 + 2 q_{l,i}}` (``act=1``, erf), where
+    :math:`q_{l,i}` is row i's pre-activation variance.  Per layer: Dense
+    (:math:`\Sigma \mapsto \sigma_w^2\Sigma + \sigma_b^2`,
+    :math:`\Theta \mapsto \Sigma + \sigma_w^2 \Theta`), then the activation's dual with
+    unequal variances (:math:`\Theta \mapsto \Theta\,\dot\Sigma`); then the readout Dense.
+    ``symmetric``: G is a Gram matrix of one set of rows, whose diagonal has correlation 1;
+    only its upper triangle is computed, then mirrored.
+    """
+    n1, n2 = G.shape
+    depth = P1.shape[0]
+    inv_2pi = 0.5 / math.pi
+    for i in prange(n1):
+        for j in range(i if symmetric else 0, n2):
+            s = G[i, j]
+            th = 0.0
+            same = symmetric and i == j
+            for layer in range(depth):
+                s = sw2 * s + sb2
+                th = s + sw2 * th
+                r = P1[layer, i] * P2[layer, j]
+                if act == 0:
+                    if same or r == 0.0:
+                        rho = 1.0
+                    else:
+                        rho = s / r
+                        if rho > 1.0 - _SNAP:
+                            rho = 1.0
+                        elif rho < -1.0:
+                            rho = -1.0
+                    a = math.pi - math.acos(rho)
+                    s = r * inv_2pi * (math.sqrt((1.0 - rho) * (1.0 + rho)) + a * rho)
+                    th = th * (a * inv_2pi)
+                else:
+                    u = 2.0 * s
+                    s = (2.0 / math.pi) * math.asin(u / r)
+                    th = th * ((4.0 / math.pi) / math.sqrt((r - u) * (r + u)))
+            s = swl2 * s + sbl2
+            th = s + swl2 * th
+            G[i, j] = th if ntk else s
+    if symmetric:
+        for i in prange(n1):
+            for j in range(i):
+                G[i, j] = G[j, i]

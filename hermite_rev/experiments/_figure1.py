@@ -151,7 +151,7 @@ def figure1(
     *,
     cs: Sequence[float] = FIGURE1_CS,
     targets: Sequence[str] | None = None,
-    out: str | os.PathLike[str] | None = "figure1.png",
+    out: str | os.PathLike[str] | None = None,
     progress: bool = True,
 ) -> ExperimentResult:
     r"""The paper's Figure 1: seven target kernels, their activations' Hermite coefficients, and checks.
@@ -165,7 +165,7 @@ def figure1(
     values: for the deep ReLU kernels, whose Taylor series converge slowly at c = 1, the fit
     folds the tail into the low coefficients), and the empirical NTK/NNGP of the 1HL net with
     that activation at ``width`` against K at the cosines ``cs``.  ``targets``: a subset of the
-    names (default all seven).  The figure is written to ``out`` unless it is None.
+    names (default all seven).  The figure is written to ``out`` when a path is given (by default nothing is written).
 
     Returns
     -------

@@ -188,7 +188,7 @@ def mimic(
     fast: bool = False,
     *,
     trials: int | None = None,
-    out: str | os.PathLike[str] | None = "mimic.png",
+    out: str | os.PathLike[str] | None = None,
     progress: bool = True,
     use_fit: bool | None = None,
     dtype: DTypeLike = np.float32,
@@ -213,7 +213,7 @@ def mimic(
     Every (trial, network) pair is one pure task run by :func:`hermite_rev.sweep.run_tasks`
     (``client`` / ``scheduler`` / ``workers`` as in :func:`parity`), with the same numbers
     wherever it runs (``seconds`` aside).  The figure (training curves) is written to ``out``
-    unless it is None.
+    when a path is given (by default nothing is written).
 
     Returns
     -------

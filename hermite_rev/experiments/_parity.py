@@ -136,7 +136,7 @@ def parity(
     seed: int = 0,
     fast: bool = False,
     *,
-    out: str | os.PathLike[str] | None = "parity.png",
+    out: str | os.PathLike[str] | None = None,
     progress: bool = True,
     dtype: DTypeLike = np.float32,
     client: Any = None,
@@ -164,7 +164,7 @@ def parity(
     :func:`hermite_rev.sweep.run_tasks` on a Dask ``client`` / ``scheduler`` address, or
     locally on ``workers`` processes (None: one per core; 1: serially in this process).  The
     numbers do not depend on where the tasks run (``seconds`` aside).  The figure (training
-    curves of every trial) is written to ``out`` unless it is None.
+    curves of every trial) is written to ``out`` when a path is given (by default nothing is written).
 
     Returns
     -------

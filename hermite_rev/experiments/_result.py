@@ -29,9 +29,9 @@ TypeError: FrozenDict is immutable: change a copy, dict(...)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import numpy as np
+from .._core.values import FrozenDict, freeze
 
 if TYPE_CHECKING:
     import os
@@ -39,80 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["METRICS", "FrozenDict", "freeze", "ExperimentResult", "ExperimentRun"]
 
 METRICS = ("train_mse", "test_mse", "train_acc", "test_acc", "seconds")
-
-
-def freeze(value: Any) -> Any:
-    """``value`` with every mapping a :class:`FrozenDict` and every list, tuple or array a tuple.
-
-    Numpy scalars become Python numbers; other leaves (numbers, strings, None) are kept.
-
-    >>> freeze({"a": [1, {"b": np.float64(2.0)}]})
-    {'a': (1, {'b': 2.0})}
-    """
-    if isinstance(value, FrozenDict):
-        return value
-    if isinstance(value, Mapping):
-        return FrozenDict(value)
-    if isinstance(value, np.ndarray):
-        return tuple(freeze(v) for v in value.tolist())
-    if isinstance(value, (list, tuple)):
-        return tuple(freeze(v) for v in value)
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-class FrozenDict(dict[Any, Any]):
-    """A ``dict`` that cannot change: its mutating methods raise :class:`TypeError`.
-
-    Built from anything ``dict()`` takes; the values are frozen too (:func:`freeze`).  It is a
-    real dict (``isinstance(d, dict)``, ``json.dumps(d)``, ``d == {...}``), hashable when its
-    values are, and pickles and deep-copies to an equal FrozenDict.  ``dict(d)`` is a mutable
-    copy.
-
-    >>> d = FrozenDict(a=1.0, b=[2, 3])
-    >>> d == {"a": 1.0, "b": (2, 3)}, hash(d) == hash(FrozenDict(b=(2, 3), a=1.0))
-    (True, True)
-    >>> d.update(c=4)
-    Traceback (most recent call last):
-        ...
-    TypeError: FrozenDict is immutable: change a copy, dict(...)
-    """
-
-    __slots__ = ()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__((k, freeze(v)) for k, v in dict(*args, **kwargs).items())
-
-    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise TypeError(f"{type(self).__name__} is immutable: change a copy, dict(...)")
-
-    __setitem__ = __delitem__ = __ior__ = _refuse
-    clear = pop = popitem = setdefault = update = _refuse
-
-    def __setattr__(self, name: str, value: Any) -> NoReturn:
-        raise AttributeError(f"{type(self).__name__} is immutable: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError(f"{type(self).__name__} is immutable: cannot delete {name!r}")
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(frozenset(self.items()))
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # dict's own reduction refills the dict item by item (the refused __setitem__)
-        return (type(self), (dict(self),))
-
-    def __copy__(self) -> FrozenDict:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict:
-        return self  # immutable all the way down (freeze): a copy would be equal and as frozen
-
-    @classmethod
-    def fromkeys(cls, keys: Any, value: Any = None) -> FrozenDict:
-        """A FrozenDict with ``keys``, each mapped to ``value``."""
-        return cls((k, value) for k in keys)
 
 
 class ExperimentResult(FrozenDict):

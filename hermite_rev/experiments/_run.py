@@ -8,7 +8,6 @@ JSON, through the ``report`` hook of :func:`run_experiment`.
 Index
 -----
 RUNNERS         ``{name: run}``: each experiment without its figure (``parity_run``, ...)
-figure_path     where ``run_experiment`` writes an experiment's figure by default
 run_experiment  run one by name, hand the result to ``report``, write the figure; the result
 paper_figures   the figure set of the paper (kernel, mimic activation, family, training curves)
 """
@@ -30,18 +29,9 @@ if TYPE_CHECKING:
 
     from ._result import ExperimentResult, ExperimentRun
 
-__all__ = ["RUNNERS", "figure_path", "run_experiment", "paper_figures"]
+__all__ = ["RUNNERS", "run_experiment", "paper_figures"]
 
 RUNNERS: dict[str, Callable[..., ExperimentRun]] = {"parity": parity_run, "mimic": mimic_run, "figure1": figure1_run}
-
-
-def figure_path(name: str, fast: bool = False) -> str:
-    """The default figure of ``run_experiment(name, fast)``: ``NAME.png`` or ``NAME_fast.png``.
-
-    >>> figure_path("parity"), figure_path("mimic", fast=True)
-    ('parity.png', 'mimic_fast.png')
-    """
-    return f"{name}{'_fast' if fast else ''}.png"
 
 
 def run_experiment(
@@ -49,17 +39,18 @@ def run_experiment(
     fast: bool = False,
     out: str | os.PathLike[str] | None = None,
     *,
-    report: Callable[[ExperimentResult, str | os.PathLike[str]], None] | None = None,
+    report: Callable[[ExperimentResult, str | os.PathLike[str] | None], None] | None = None,
     **options: Any,
 ) -> ExperimentResult:
-    """Run ``parity``, ``mimic`` or ``figure1`` by name and write its figure; returns the result.
+    """Run ``parity``, ``mimic`` or ``figure1`` by name and write its figure to ``out``; returns the result.
 
-    The figure path (``out``, default :func:`figure_path`) is checked before the run (hours of
-    training are not lost to a path that cannot be written).  When the numbers are in,
-    ``report(result, path)`` is called (``hermite-rev experiment`` prints the table or the
-    JSON there), then the figure is written to ``path``: a figure that fails to save loses
-    nothing.  ``options`` go to the experiment (``trials``, ``seed``, ``client``, ...);
-    ``figure1`` ignores the sweep options and, with ``fast``, defaults to width 2^10.
+    The figure path ``out`` is checked before the run (hours of training are not lost to a path
+    that cannot be written); None writes no figure (``hermite-rev experiment`` writes to
+    ``out/NAME.png`` by default).  When the numbers are in, ``report(result, out)`` is
+    called (``hermite-rev experiment`` prints the table or the JSON there), then the figure is
+    written: a figure that fails to save loses nothing.  ``options`` go to the experiment
+    (``trials``, ``seed``, ``client``, ...); ``figure1`` ignores the sweep options and, with
+    ``fast``, defaults to width 2^10.
     """
     if name not in RUNNERS:
         raise HermiteRevError(f"unknown experiment {name!r}; choose one of {sorted(RUNNERS)}")
@@ -68,7 +59,7 @@ def run_experiment(
             "run_experiment prints nothing: hand it report=... (the command line's "
             "`hermite-rev experiment NAME --json` prints json.dumps(result.to_json()))"
         )
-    path = check_writable(out or figure_path(name, fast))  # before hours of training
+    path = None if out is None else check_writable(out)  # before hours of training
     if name == "figure1":
         for key in ("trials", "client", "scheduler", "workers"):
             options.pop(key, None)
@@ -79,12 +70,14 @@ def run_experiment(
         run = RUNNERS[name](fast=fast, **options)
     if report is not None:
         report(run.result, path)
-    run.draw(path)  # the report first: a figure that fails to save loses nothing
+    if path is not None:
+        run.draw(path)  # the report first: a figure that fails to save loses nothing
     return run.result
 
 
-def paper_figures(out: str = "out/figures", formats: Sequence[str] = ("png",), fast: bool = False) -> list[str]:
-    """Save the paper-style figures to ``out`` and return their paths.
+def paper_figures(out: str, formats: Sequence[str] = ("png",), fast: bool = False) -> list[str]:
+    """Save the paper-style figures to the folder ``out`` and return their paths
+    (``hermite-rev figures`` writes to ``out/figures``).
 
     1. ``kernel``: the 4-hidden-layer ReLU NTK (sigma_w^2 = 2, sigma_b = 0.1) against c, with
        the NTKs of its truncated one-hidden-layer mimics (like the paper's Fig. 2) and an inset

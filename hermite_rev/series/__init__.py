@@ -8,6 +8,8 @@ Index
 taylor          a_0 .. a_{n-1} of K(c) = sum_k a_k c^k, rigorous to ``dps`` digits, or exact
 TaylorCoeffs    the list returned by :func:`taylor`, with error bounds and the tail bound
 Tail            rigorous bound on K(1) - sum_{k<n} a_k (what truncation drops)
+tail_bound      the Tail of a TaylorCoeffs (``convergence=``: a proof given by the caller)
+certify_convergence  Pringsheim's certificate that a series with a_k >= 0 converges at c = 1
 evaluate_at     a rigorous value of an expression at a point (ball arithmetic)
 
 The expression DAG is evaluated bottom-up as truncated (Laurent) power series, each distinct
@@ -35,7 +37,7 @@ _values    kernels and series on grids of cosines, for figures (``plot_kernel``)
 """
 
 from ._sign import SignCertificate, sign_certificate
-from ._tail import Tail, certify_convergence
+from ._tail import Tail, certify_convergence, tail_bound
 from ._taylor import TaylorCoeffs, taylor
 from ._walk import evaluate_at
 
@@ -43,6 +45,7 @@ __all__ = [
     "taylor",
     "TaylorCoeffs",
     "Tail",
+    "tail_bound",
     "evaluate_at",
     "certify_convergence",
     "sign_certificate",
@@ -50,6 +53,16 @@ __all__ = [
 ]
 
 # the public names print and pickle under the package, where users import them from
-for _obj in (Tail, TaylorCoeffs, taylor, evaluate_at, certify_convergence, sign_certificate, SignCertificate):
+for _obj in (
+    Tail,
+    TaylorCoeffs,
+    taylor,
+    tail_bound,
+    evaluate_at,
+    certify_convergence,
+    sign_certificate,
+    SignCertificate,
+):
     _obj.__module__ = __name__
 del _obj
+SignCertificate.__module__ = __name__

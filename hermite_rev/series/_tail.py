@@ -87,7 +87,7 @@ SIGN_CHECK_EXTRA = 32
 
 
 @public
-def tail_bound(tc: TaylorCoeffs) -> Tail:
+def tail_bound(tc: TaylorCoeffs, *, convergence: str | None = None) -> Tail:
     """The Tail of ``tc``: ``K(1) - sum_{k<n} a_k`` with a bound, rigorous only when proven.
 
     The bound bounds ``sup |K - K_n|`` on [-1, 1] when every coefficient beyond n is non-negative:
@@ -95,6 +95,10 @@ def tail_bound(tc: TaylorCoeffs) -> Tail:
     closure rules) or the Tail says it is assumed (``rigorous=False``) after checking the next
     ``SIGN_CHECK_EXTRA + n`` coefficients.  A polynomial's bound is ``sum_{k>=n} |a_k|``, exact
     whatever the signs.
+
+    ``convergence``: a proof, given by the caller, that the series converges at c = 1 to K(1) (e.g.
+    a re-expansion of a kernel whose own series is certified); :func:`certify_convergence` is
+    then not run.  The signs are proven or checked all the same.
     """
     dps = tc.dps or 30
     expr = tc._work_expr
@@ -137,10 +141,12 @@ def tail_bound(tc: TaylorCoeffs) -> Tail:
             k, a = negative
             sign = f"a_{k} = {mpmath.nstr(a, 5)} < 0 beyond the {n} computed: not a kernel"
             return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=False, sign=sign, negative=negative)
-        certify_convergence(expr)
+        if convergence is None:
+            certify_convergence(expr)
         sign = f"no negative coefficient up to k = {upto - 1}; non-negativity beyond is assumed, not proven"
         return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=False, sign=sign)
-    certify_convergence(expr)
+    if convergence is None:
+        certify_convergence(expr)
     return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=tc.rigorous, sign=cert.reason)
 
 

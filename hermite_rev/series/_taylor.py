@@ -23,11 +23,12 @@ import sympy
 
 from .._core import powerseries as ps
 from .._core.errors import HermiteRevError, NotAnalyticError
-from .._core.exprs import c
+from .._core.exprs import as_built, c
 from .._core.limits import LIMITS
 from .._core.precision import flint_ctx, rad, to_mpf
 from .._core.text import short
-from .._core.validate import as_expr, check_dps, check_n, public
+from .._core.validate import as_expr, check_dps, check_n, exact_number, public
+from .._core.values import same
 
 if TYPE_CHECKING:
     from .._core.typing import KernelLike
@@ -167,7 +168,7 @@ class TaylorCoeffs(Sequence):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, TaylorCoeffs):
-            return self._key() == other._key()
+            return same(self._key(), other._key())  # a deep kernel's DAG in linear time
         if isinstance(other, list):
             return list(self._values) == other
         return NotImplemented
@@ -177,15 +178,16 @@ class TaylorCoeffs(Sequence):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # the proven balls (python-flint objects, which do not pickle) stay behind: a cache only
+        # expressions pickle as built: an unevaluated kernel comes back == (not flattened by sympy)
         state = {
-            "expr": self.expr,
+            "expr": as_built(self.expr),
             "dps": self.dps,
             "errors": self.errors,
             "exact": self.exact,
             "rigorous": self.rigorous,
             "engine": self.engine,
             "label": self.label,
-            "work_expr": self._work_expr,
+            "work_expr": None if self._work_expr is self.expr else as_built(self._work_expr),
             "tail": self._memo.get("tail"),
         }
         return (_rebuild_taylor, (self._values, state))
@@ -233,7 +235,8 @@ class TaylorCoeffs(Sequence):
         return plot_kernel(K, coeffs=self, ax=ax, label=label or self.label, **kwargs)
 
     def summary(self) -> str:
-        how = "exact" if self.exact else f"{self.dps} digits, max abs error {mpmath.nstr(self.max_error, 3)}"
+        # the bound rounded up (format_bound), so the printed number still bounds every error
+        how = "exact" if self.exact else f"{self.dps} digits, max abs error {format_bound(self.max_error, 3)}"
         return f"TaylorCoeffs(n={self.n}, {how}, engine={self.engine}, tail={self.tail!r})"
 
 
@@ -293,9 +296,11 @@ def taylor(
 
     Parameters
     ----------
-    K : sympy.Expr or str
+    K : sympy.Expr, str or sequence of numbers
         Expression in :data:`hermite_rev.c` (strings are parsed by an allow-list parser and never
-        executed; floats become exact rationals, see :func:`hermite_rev._core.validate.exact_float`).
+        executed; floats become exact rationals, see :func:`hermite_rev._core.validate.exact_float`),
+        or coefficients ``[a_0, a_1, ...]`` of a polynomial kernel (as :func:`hermite_rev.reverse`
+        accepts them).
     n : int
         Number of coefficients, a_0 .. a_{n-1} (at most 100000; n * dps at most 2e7).
     dps : int
@@ -334,12 +339,31 @@ def taylor(
     [1/pi, 1/2, 1/(2*pi), 0]
     >>> hr.taylor("sin(c)/c", 4, exact=True)
     [1, 0, -1/6, 0]
+    >>> hr.taylor([1, 0.5], 3, exact=True)  # a coefficient list is a polynomial kernel
+    [1, 1/2, 0]
     """
     n = check_n(n)
-    expr = as_expr(K, c, name="kernel")
+    expr = _as_kernel(K)
     out = _taylor(expr, n, dps, exact, engine)
 
     return out.replace(label=label_for(K, expr, label))
+
+
+def _as_kernel(K: Any) -> sympy.Expr:
+    """The kernel as an expression in c: a list, tuple or 1-d array of numbers is the polynomial
+    ``sum_k K[k] c^k`` (as in :func:`hermite_rev.reverse` and ``kernels.polynomial``; floats
+    become exact rationals); anything else goes through :func:`~hermite_rev._core.validate.as_expr`."""
+    if type(K).__module__ == "numpy" and hasattr(K, "ndim"):  # a numpy array (numpy is not imported here)
+        if K.ndim != 1:
+            raise HermiteRevError(f"kernel coefficients must be a 1-d array, got shape {K.shape}")
+        K = K.tolist()
+    if isinstance(K, (list, tuple)):
+        if not K:
+            raise HermiteRevError("kernel coefficients must not be empty, got kernel=[]")
+        if len(K) > LIMITS["taylor_n"]:
+            raise HermiteRevError(f"at most {LIMITS['taylor_n']} kernel coefficients, got {len(K)}")
+        return sympy.Add(*[exact_number(a, f"kernel[{k}]") * c**k for k, a in enumerate(K)])
+    return as_expr(K, c, name="kernel")
 
 
 def _taylor(expr: sympy.Expr, n: int, dps: int, exact: bool, engine: str) -> TaylorCoeffs:

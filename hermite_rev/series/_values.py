@@ -23,6 +23,7 @@ import sympy
 from .._core.errors import HermiteRevError
 from .._core.exprs import c
 from .._core.validate import as_expr
+from .._figures import draw_kernel, kernel_label
 from ._walk import evaluate_at
 
 if TYPE_CHECKING:
@@ -145,7 +146,6 @@ def plot_kernel(
     -------
     matplotlib Axes
     """
-    from .._figures import draw_kernel, kernel_label
 
     name = kernel_label(K if K is not None else getattr(coeffs, "expr", None), label)
     cs = np.linspace(-1, 1, points)

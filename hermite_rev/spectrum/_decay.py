@@ -21,7 +21,7 @@ t^\nu + o(t^\nu)` (p polynomial, nu not an integer), then
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ import sympy
 from .._core.errors import HermiteRevError
 from .._core.registry import kernel_name
 from .._core.validate import check_positive_int
+from .._core.values import FrozenDict
 from ._funk_hecke import power_eigenvalue
 
 if TYPE_CHECKING:
@@ -40,44 +41,16 @@ if TYPE_CHECKING:
 __all__ = ["DecayReport", "ByParity", "decay_report", "fit_exponent"]
 
 
-class ByParity(Mapping[int, Any]):
-    """An immutable mapping parity -> value (0: even k, 1: odd k); equal to a dict with the same
-    items, hashable when its values are, picklable.
+class ByParity(FrozenDict):
+    """An immutable mapping parity -> value (0: even k, 1: odd k): a FrozenDict, so equal to a
+    dict with the same items, hashable, picklable.
 
     >>> p = ByParity({0: -3.0, 1: None})
     >>> p[0], p == {0: -3.0, 1: None}, p
     (-3.0, True, {0: -3.0, 1: None})
     """
 
-    __slots__ = ("_items",)
-    _items: tuple[tuple[int, Any], ...]
-
-    def __init__(self, items: Mapping[int, Any] | Iterable[tuple[int, Any]] = ()) -> None:
-        object.__setattr__(self, "_items", tuple(dict(items).items()))
-
-    def __getitem__(self, key: int) -> Any:
-        for k, v in self._items:
-            if k == key:
-                return v
-        raise KeyError(key)
-
-    def __iter__(self) -> Iterator[int]:
-        return (k for k, _ in self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __repr__(self) -> str:
-        return repr(dict(self._items))
-
-    def __hash__(self) -> int:
-        return hash(frozenset(self._items))
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("ByParity is immutable")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (ByParity, (dict(self._items),))
+    __slots__ = ()
 
 
 def fit_exponent(spec: Spectrum, kmin: int | None, kmax: int | None, parity: int | None) -> float | None:

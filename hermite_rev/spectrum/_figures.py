@@ -32,7 +32,7 @@ __all__ = ["plot_compare"]
 
 
 def plot_compare(
-    path: str | os.PathLike[str] = "spectrum_deep_vs_shallow.png",
+    path: str | os.PathLike[str],
     depth: int = 4,
     sigma_w: sympy.Expr | float | None = None,
     sigma_b: sympy.Expr | float | None = None,
@@ -51,6 +51,9 @@ def plot_compare(
 
     Parameters
     ----------
+    path : str or path-like
+        Where the figure is saved (``python -m hermite_rev.spectrum`` uses
+        ``out/spectrum_deep_vs_shallow.png``).
     n : int or tuple of int
         Hermite terms of each mimic.
 

@@ -1,0 +1,78 @@
+"""Input checks shared by the checks of :mod:`hermite_rev.verify`: cosines and bounded lists.
+
+Place: the bottom of the verify stage; imports only :mod:`hermite_rev._core`.
+
+Index
+-----
+DEFAULT_CS     the default grid of cosines: -1, -0.8, ..., 1
+check_cs       cosines as a list, each checked in [-1, 1] exactly in its own type
+bounded_list   ``list(items)`` for a sized collection of at most ``limit`` entries
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import mpmath
+import numpy as np
+
+from .._core.errors import HermiteRevError
+from .._core.limits import LIMITS
+from .._core.text import short
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from numpy.typing import NDArray
+
+    from .._core.typing import RealLike
+
+__all__ = ["DEFAULT_CS", "bounded_list", "check_cs"]
+
+#: the default grid of cosines (11 points from -1 to 1)
+DEFAULT_CS = tuple(np.round(np.linspace(-1, 1, 11), 10))
+
+
+def check_cs(cs: RealLike | Iterable[RealLike]) -> list[Any] | NDArray[Any]:
+    """The cosines as a list (a scalar is one cosine); entries keep their type (mpf precision).
+
+    The range check compares each cosine exactly in its own type (mpmath, sympy, Fraction,
+    float), so ``mpf(1) + 1e-30`` at 40 digits is refused although it rounds to 1.0.
+    """
+    try:
+        items: Any = np.asarray(cs, dtype=object)
+        if items.ndim > 1:
+            raise ValueError
+        items = list(items.reshape(-1))
+        if len(items) > LIMITS["cosines"]:
+            raise HermiteRevError(
+                f"cs has {len(items)} cosines: at most {LIMITS['cosines']} are supported (see docs/guide/limits.md)"
+            )
+        arr = [float(v) for v in items]
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, HermiteRevError):
+            raise
+        raise HermiteRevError(
+            f"cs must be a cosine or a sequence of cosines in [-1, 1], got cs={short(repr(cs), 80)}"
+        ) from None
+    if not arr:
+        raise HermiteRevError("cs must contain at least one cosine, got cs=[]")
+    for v, f in zip(items, arr):
+        if isinstance(v, np.generic):
+            v = v.item()
+        if f != f or bool(v < -1) or bool(v > 1):
+            shown = mpmath.nstr(v, 40) if isinstance(v, mpmath.mpf) else repr(v)
+            raise HermiteRevError(f"cosines must lie in [-1, 1], got {shown} in cs")
+    return items
+
+
+def bounded_list(items: Any, name: str, limit: int) -> list[Any]:
+    """``list(items)`` for a sized collection of at most ``limit`` entries (a range of 10**12 seeds
+    is refused before it is expanded)."""
+    try:
+        size = len(items)
+    except TypeError:
+        raise HermiteRevError(f"{name} must be a sequence, got {name}={items!r}") from None
+    if size > limit:
+        raise HermiteRevError(f"{name} has {size} entries: at most {limit} are supported (see docs/guide/limits.md)")
+    return list(items)

@@ -1,0 +1,76 @@
+"""Fail fast and clearly (issue 22): the package surface says what it is and writes nothing unasked.
+
+The checks of single modules live beside them (test_sweep, test_export, test_interop_sklearn,
+test_series, test_cli, test_trust); here are those that span the package.
+"""
+
+import importlib
+import inspect
+
+import pytest
+
+import hermite_rev as hr
+
+
+def test_dir_lists_only_public_names():
+    names = dir(hr)
+    assert "ModuleType" not in names and "importlib" not in names and "TYPE_CHECKING" not in names
+    assert not [n for n in names if n.startswith("_") and not n.startswith("__")]
+    for name in hr.__all__:
+        assert name in names
+    assert "__version__" in names
+
+
+# modules whose public callables may write files (verify.py is being restructured: issue 22, left)
+WRITERS = ["hermite_rev.experiments", "hermite_rev.plots", "hermite_rev.spectrum", "hermite_rev.sweep"]
+PATH_PARAMS = {"out", "path", "filename", "fname", "file", "output"}
+
+
+@pytest.mark.parametrize("module_name", WRITERS)
+def test_library_calls_write_no_file_unless_given_a_path(module_name):
+    # before: experiments.parity / mimic / figure1 wrote parity.png ... into the current folder by
+    # default, plots.paper_figures wrote out/figures, spectrum.plot_compare spectrum_deep_vs_shallow.png
+    module = importlib.import_module(module_name)
+    writing_defaults = []
+    for name in getattr(module, "__all__", []):
+        obj = getattr(module, name)
+        if not callable(obj):
+            continue
+        try:
+            params = inspect.signature(obj).parameters
+        except (TypeError, ValueError):
+            continue
+        for p in params.values():
+            if p.name in PATH_PARAMS and isinstance(p.default, str):
+                writing_defaults.append(f"{name}({p.name}={p.default!r})")
+    assert not writing_defaults, f"{module_name}: default output paths {writing_defaults}"
+
+
+def _docs_conf():
+    import pathlib
+    import runpy
+
+    pytest.importorskip("sphinx_gallery")
+    pytest.importorskip("mathjax", reason="django-static-mathjax (docs extra) is not installed")
+    return runpy.run_path(str(pathlib.Path(__file__).resolve().parents[1] / "docs" / "conf.py"))
+
+
+def test_docs_serve_mathjax_from_the_built_site():
+    # before: Sphinx's default mathjax_path, a CDN: offline every formula showed as raw LaTeX
+    conf = _docs_conf()
+    assert not conf["mathjax_path"].startswith(("http:", "https:", "//"))
+    assert (conf["MATHJAX_ES5"] / conf["mathjax_path"].split("/", 1)[1]).exists()
+    for part in conf["MATHJAX_PARTS"]:
+        assert (conf["MATHJAX_ES5"] / part).exists(), part
+    # the gallery's execution-times pages load jQuery/DataTables from CDNs: not written
+    assert conf["sphinx_gallery_conf"]["write_computation_times"] is False
+
+
+def test_docs_gallery_hides_the_build_paths():
+    conf = _docs_conf()
+    out = conf["GALLERY_OUT"]
+    source = [f"saved {out}/check_theorem/check_theorem.png\nfrom {conf['ROOT']}/examples/x.py"]
+    conf["_scrub_build_paths"](None, "auto_examples/check_theorem", source)
+    assert "saved out/check_theorem/check_theorem.png" in source[0] and "/work/" not in source[0]
+    assert str(conf["ROOT"]) not in source[0]
+    assert conf["html_copy_source"] is False

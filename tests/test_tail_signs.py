@@ -1,0 +1,93 @@
+"""The tail bound proves the sign condition it rests on (issue: every bound proven).
+
+``K(1) - sum_{k<n} a_k`` bounds ``sup |K - K_n|`` on [-1, 1] only when every coefficient beyond n
+is non-negative.  A tail labelled rigorous must hold; a target with a negative coefficient that
+can be seen is refused by ``reverse``.
+"""
+
+import mpmath
+import pytest
+import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import hermite_rev as hr
+from hermite_rev.series import sign_certificate
+
+c = hr.c
+
+
+def sup_error(K, a, points=201, dps=30):
+    """max over a grid of [-1, 1] of |K(c) - sum_{k<n} a_k c^k| at ``dps`` digits (mpmath oracle)."""
+    f = sympy.lambdify(c, K, modules="mpmath")
+    with mpmath.workdps(dps):
+        coeffs = [mpmath.mpf(x) for x in a]
+        worst = mpmath.mpf(0)
+        for i in range(points):
+            x = -1 + mpmath.mpf(2 * i) / (points - 1)
+            worst = max(worst, abs(f(x) - mpmath.polyval(coeffs[::-1], x)))
+    return worst
+
+
+@pytest.mark.parametrize(
+    ("K", "k"),
+    [("1 + c + c**5/10 - 9*c**6/100", 6), ("exp(c) - c**7/1000", 7)],
+)
+def test_reverse_refuses_a_negative_coefficient_beyond_n(K, k):
+    with pytest.raises(hr.NotAKernelError, match=f"a_{k} = "):
+        hr.reverse(K, "ntk", n=5)
+
+
+def test_the_polynomial_tail_holds_whatever_the_signs():
+    K = 1 + c + c**5 / 10 - sympy.Rational(9, 100) * c**6
+    a = hr.taylor(K, 5, dps=20)
+    t = a.tail
+    assert t.rigorous and t.negative == (6, sympy.Rational(-9, 100))
+    truth = sup_error(K, a)  # 0.19 at c = -1: the old bound K(1) - sum said 0.010001
+    assert truth <= t.bound and truth > 0.18
+
+
+def test_unproven_signs_are_labelled():
+    t = hr.taylor("(sqrt(1-c**2) + (pi - acos(c))*c)/pi", 10, dps=20).tail
+    assert not t.rigorous and "assumed" in t.sign and "assumed" in repr(t)
+    assert hr.taylor(hr.kernels.arccos(1), 10, dps=20).tail.rigorous  # the same kernel, by construction
+
+
+def test_certificates_of_kernels_by_the_closure_rules():
+    proven = [
+        sympy.exp(3 * c) + c / (2 - c),
+        sympy.sinh(20 * c) / sympy.sinh(20),
+        -sympy.log(1 - c / 2),
+        sympy.asin(c / 2) * sympy.exp(c),
+        1 / sympy.sqrt(1 - c / 2),
+        (sympy.exp(c) - 1) / c,
+        sympy.tan(c) + sympy.atanh(c / 3) + sympy.cosh(c) ** 2,
+    ]
+    for K in proven:
+        assert sign_certificate(K).proven, K
+        a = hr.taylor(K, 40, dps=20)  # an independent look: the first 40 are non-negative
+        assert all(x >= -e for x, e in zip(a, a.errors)), K
+    for K in (sympy.cos(c), sympy.exp(c) - c**7 / 1000, sympy.log(1 + c), sympy.atan(c)):
+        assert not sign_certificate(K).proven, K
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    beta=st.integers(min_value=1, max_value=4),
+    n=st.integers(min_value=2, max_value=8),
+    extra=st.lists(st.integers(min_value=-20, max_value=20), min_size=1, max_size=6),
+    shift=st.integers(min_value=0, max_value=6),
+)
+def test_a_tail_labelled_rigorous_holds_on_random_non_kernels(beta, n, extra, shift):
+    """exp(beta c) plus a small signed polynomial whose terms start at degree n + shift."""
+    K = sympy.exp(beta * c) + sum(sympy.Rational(e, 200) * c ** (n + shift + j) for j, e in enumerate(extra))
+    a = hr.taylor(K, n, dps=20)
+    try:
+        t = a.tail
+    except hr.DivergentSeriesError:
+        return  # the head already sums past K(1): refused, fine
+    if t.rigorous:
+        assert sup_error(K, a) <= t.bound * (1 + mpmath.mpf(10) ** -15)
+    if any(e < 0 for e in extra):
+        # a negative coefficient beyond n is either named or the tail is not called rigorous
+        assert t.negative is not None or not t.rigorous
