@@ -58,12 +58,14 @@ def test_quadrature_hermite_errors_hold(name):
     expr, f = _SMOOTH[name]
     dps, n = 20, 6
     hc = hr.hermite_coeffs(expr, n, dps=dps)
-    assert hc.method == "quadrature"
+    assert hc.method in ("quadrature", "ball quadrature") and (hc.rigorous or hc.method == "quadrature")
     for k in range(n):
         truth = _oracle_hermite(f, k, 2 * dps)
         with mpmath.workdps(2 * dps):
             err = abs(truth - hc.values[k])
-        assert err <= hc.errors[k], (name, k, err, hc.errors[k])
+        # the oracle is good to about 2 * dps digits: below that it cannot tell (a coefficient proven
+        # zero by symmetry, e.g. gelu's b_3, is reported with error 0 and the oracle says 1e-48)
+        assert err <= hc.errors[k] + mpmath.mpf(10) ** (-2 * dps + 2), (name, k, err, hc.errors[k])
         # and not uselessly loose: within a few orders of magnitude of 10^-dps
         assert hc.errors[k] < mpmath.mpf(10) ** (-dps + 3)
 

@@ -16,12 +16,14 @@ map, the one "not a kernel" check, the rescaling of members) and :mod:`hermite_r
 
 Modules
 -------
-_forward   the layer recursion, written once over a number-ops object (exact and ball series,
-           balls, mpmath, numpy, Jets); ``deep_forward``; number conversions
-_problem   the checked request (``DeepProblem``) and a route's result (``Dual``)
-_root      the formal compositional root and its route
-_fit       the least-squares route
-_family    ``deep_reverse``, ``DeepActivationFamily``, ``DeepReport``, the certificate
+::
+
+    _forward   the layer recursion, written once over a number-ops object (exact and ball series,
+               balls, mpmath, numpy, Jets); ``deep_forward``; number conversions
+    _problem   the checked request (``DeepProblem``) and a route's result (``Dual``)
+    _root      the formal compositional root and its route
+    _fit       the least-squares route
+    _family    ``deep_reverse``, ``DeepActivationFamily``, ``DeepReport``, the certificate
 
 The reduction.  Let an activation :math:`\phi` have unit second moment at the network's
 stationary pre-activation variance :math:`q^* = \sigma_w^2 + \sigma_b^2`, i.e.
@@ -89,6 +91,14 @@ __all__ = [
 ]
 
 # the public names print and pickle under the package, where users import them from
-for _obj in (deep_reverse, DeepActivationFamily, DeepReport, compositional_root, deep_forward, numpy_forward):
+for _obj in (
+    deep_reverse,
+    DeepActivationFamily,
+    DeepReport,
+    NotRealizableError,
+    compositional_root,
+    deep_forward,
+    numpy_forward,
+):
     _obj.__module__ = __name__
 del _obj

@@ -20,14 +20,14 @@ import every stage below (``nets``, ``family``, ``hermite``, ``series``, ``activ
 ``sweep``, ``_core``).  Activations of every kind are evaluated through the one type
 :class:`hermite_rev.activations.ActivationFunction`.
 
-Modules (import-linter keeps this order: each imports only those below it)
+Modules (import-linter keeps this order: each imports only those below it)::
 
-_report         theorem_report and its figure
-_finite_width   empirical_kernel, width_scaling, kernel_regime_gap, regime_gap_task
-_analytic       analytic_kernel (closed form, Hermite series, or quadrature)
-_quadrature     the quadrature route: rules, 2-D expectations, quadrature_kernel, KernelValues;
-                imports no Taylor-series stage (a forbidden-import contract)
-_checks         cosines and bounded lists
+    _report         theorem_report and its figure
+    _finite_width   empirical_kernel, width_scaling, kernel_regime_gap, regime_gap_task
+    _analytic       analytic_kernel (closed form, Hermite series, or quadrature)
+    _quadrature     the quadrature route: rules, 2-D expectations, quadrature_kernel, KernelValues;
+                    imports no Taylor-series stage (a forbidden-import contract)
+    _checks         cosines and bounded lists
 
 Conventions.  For an activation phi and standard normal (u, v) with correlation c,
 
