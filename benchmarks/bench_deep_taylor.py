@@ -26,7 +26,7 @@ def main(depth=100, n=50, dps=30):
     t_ours, coeffs = best_of(lambda: hr.taylor(K, n, dps=dps))
     _, prec = _taylor_arb(K, n, dps)
     t_raw, raw = best_of(lambda: raw_relu_ntk(n, prec, depth=depth, sw2=1, sb2=(0, 1)))
-    worst = max(abs(float((a - b).mid())) for a, b in zip(coeffs._balls, raw))
+    worst = max(abs(float((a - b).mid())) for a, b in zip(coeffs.balls, raw))
     print(f"ReLU NTK depth {depth}, n={n}, dps={dps}, working precision {prec} bits")
     print(f"  build the sympy DAG   {t_build:8.3f} s")
     print(f"  hr.taylor             {t_ours:8.3f} s   (max coefficient error bound {float(coeffs.max_error):.1e})")

@@ -52,7 +52,7 @@ def main(n=1000, dps=100):
     t_ours, coeffs = best_of(lambda: hr.taylor(K, n, dps=dps))
     _, prec = _taylor_arb(K, n, dps)
     t_raw, raw = best_of(lambda: raw_relu_ntk(n, prec))
-    worst = max(abs(float((a - b).mid())) for a, b in zip(coeffs._balls, raw))
+    worst = max(abs(float((a - b).mid())) for a, b in zip(coeffs.balls, raw))
     print(f"4HL ReLU NTK, n={n}, dps={dps}, working precision {prec} bits")
     print(f"  hr.taylor            {t_ours:8.3f} s   (max coeff error bound {float(coeffs.max_error):.2e})")
     print(f"  raw arb_series loop  {t_raw:8.3f} s   (max |difference| {worst:.1e})")

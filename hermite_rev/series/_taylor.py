@@ -209,6 +209,12 @@ class TaylorCoeffs(Sequence):
         return self._memo["tail"]
 
     @property
+    def balls(self) -> tuple[Any, ...] | None:
+        """The proven python-flint balls behind the coefficients (the arb engine), or None (other
+        engines, or after unpickling: the balls are a cache and do not pickle)."""
+        return self._memo.get("balls")
+
+    @property
     def max_error(self) -> mpmath.mpf:
         return max(self.errors) if self.errors else mpmath.mpf(0)
 

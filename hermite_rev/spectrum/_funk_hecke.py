@@ -257,9 +257,9 @@ def series_path(
     prec = int((dps + 20) * 3.33) + 2 * int(math.log2(n + 2))
     values, errors = [], []
     with flint_ctx(prec, n):
-        # the proven balls where taylor kept them (a cache of TaylorCoeffs with no public name yet),
+        # the proven balls where taylor kept them (TaylorCoeffs.balls),
         # else balls rebuilt from the values and their error bounds (wider by a rounding)
-        balls = tc._memo.get("balls") or [flint.arb(arb_exact(a), arb_exact(e)) for a, e in zip(tc, tc.errors)]
+        balls = tc.balls or [flint.arb(arb_exact(a), arb_exact(e)) for a, e in zip(tc, tc.errors)]
         tail_ball = arb_exact(max(tail.bound, mpmath.mpf(0)))
         # sum_{j>=n} a_j <= K(r) r^-n / (1 - r^-2) on one parity class (Cauchy; Pringsheim)
         for r, Kr in _cauchy_radii(K):
