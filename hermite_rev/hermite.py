@@ -657,7 +657,7 @@ def _generic_kernel_of(
             at an exact q; at a q known as a ball, balls for every q in it (a refusal: estimates)."""
             if not exact_q:
                 try:
-                    bh = ball_hermite(f, m, wdps, q=q_ball)
+                    bh = ball_hermite(f, m, wdps, q=q_ball, max_rounds=1)  # q's width bounds the digits
                     vs = [flint.arb(x, e) * (q_ball if scale != 1 else 1) for x, e in zip(bh.values, bh.errors)]
                     return [to_mpf(v) for v in vs], [rad(v) for v in vs], None, True
                 except BallRefusal:
