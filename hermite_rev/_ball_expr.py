@@ -516,15 +516,37 @@ def _range_add(u: _Range, v: _Range) -> _Range:
 
 
 def _range_mul(u: _Range, v: _Range) -> _Range:
+    """Interval product over the extended reals (0 times an infinite end is 0: the ends are limits)."""
     if None not in u and None not in v:
         return _span(arb(u[0]).union(u[1]) * arb(v[0]).union(v[1]))
-    for a, b in ((u, v), (v, u)):
-        if a[0] is not None and a[1] is not None and a[0] == 0 and a[1] == 0:
-            return (arb(0), arb(0))
-        if a[0] is not None and a[0] >= 0 and b[0] is not None and b[0] >= 0:  # both non-negative
-            hi = None if a[1] is None or b[1] is None else _hi(a[1] * b[1])
-            return (_lo(a[0] * b[0]), hi)
-    return (None, None)
+    ends_u = [(u[0], -1), (u[1], 1)]  # (finite end or None, the sign of the infinity it stands for)
+    ends_v = [(v[0], -1), (v[1], 1)]
+    lows: list = []
+    highs: list = []
+    for x, sx in ends_u:
+        for y, sy in ends_v:
+            if x is not None and y is not None:
+                lows.append(x * y)
+                highs.append(x * y)
+                continue
+            finite = x if x is not None else y
+            sign = sx if x is None else sy
+            if x is None and y is None:
+                sign = sx * sy
+            elif finite == 0:
+                lows.append(arb(0))
+                highs.append(arb(0))
+                continue
+            elif finite > 0:
+                pass
+            elif finite < 0:
+                sign = -sign
+            else:  # an end that straddles 0 times an infinity: either sign
+                return (None, None)
+            (highs if sign > 0 else lows).append(None)
+    lo = None if None in lows else _lo(_fold(arb.min, lows))
+    hi = None if None in highs else _hi(_fold(arb.max, highs))
+    return (lo, hi)
 
 
 def _monotone(f: Callable[[arb], arb], r: _Range, at_lo: arb | None, at_hi: arb | None) -> _Range:

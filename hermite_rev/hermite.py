@@ -546,16 +546,18 @@ def kernel_of(
 
     Names of :mod:`hermite_rev.activations` (``"relu"``, ``"tanh"``, ``"gelu"``, ...) are
     accepted.  An activation with a jump (Heaviside, sign) has an NNGP but an infinite NTK
-    (its derivative is a Dirac delta): ``kind="ntk"`` is refused for it.  Layer variances that
-    are not rational numbers are carried as rationals with ``dps + 20`` correct digits.
+    (its derivative is a Dirac delta): ``kind="ntk"`` is refused for it.  A layer variance that
+    is not a rational number (after a layer whose :math:`E[\phi_q^2]` has no closed form, or an
+    irrational one) is carried as a ball, and that layer's coefficients and moments are balls
+    for every variance in it (:func:`hermite_rev._hermite_balls.ball_hermite`).
 
     Returns
     -------
     TaylorCoeffs
         n numbers with ``.errors``.  ``.rigorous`` is True when every layer's Hermite
-        coefficients and Gaussian moments are proven (closed forms or ball quadrature) and every
-        layer's variance is exact: always at depth 1; deeper only when the moments have closed
-        forms (a rounded variance is not yet carried as a ball).
+        coefficients and Gaussian moments are proven (closed forms or ball quadrature, at any
+        depth, ``sigma_w`` and ``sigma_b``); False only where an activation has no proof (its
+        ``hermite_coeffs`` fall back to estimates).
     """
     kind = check_kind(kind)
     n = check_size(n, "n", "hermite_n")
@@ -646,30 +648,49 @@ def _generic_kernel_of(
     with flint_ctx(int((wdps + 5) * 3.33), n), mpmath.workdps(wdps):
         S, T = flint.arb_series([0, 1], prec=n), flint.arb_series([0], prec=n)
         q = sympy.Integer(1)  # pre-activation variance (exact when possible)
+        q_ball, exact_q = ball(q), True  # ... and a ball that holds it (exact_q: q is exact)
         S1, T1 = mpmath.mpf(1), mpmath.mpf(0)  # the kernels at c = 1
-        proven = True  # every input of every layer proven (balls or exact) and every variance exact
-        for layer in range(depth):
+        proven = True  # every input of every layer proven (balls or exact)
+
+        def layer_coeffs(f: sympy.Expr, m: int, scale: Any = 1) -> tuple[list, list, Any, bool]:
+            """(values, errors, exact, proven) of b_k of scale * f(sqrt(q) z), k < m: hermite_coeffs
+            at an exact q; at a q known as a ball, balls for every q in it (a refusal: estimates)."""
+            if not exact_q:
+                try:
+                    bh = ball_hermite(f, m, wdps, q=q_ball, max_rounds=1)  # q's width bounds the digits
+                    vs = [flint.arb(x, e) * (q_ball if scale != 1 else 1) for x, e in zip(bh.values, bh.errors)]
+                    return [to_mpf(v) for v in vs], [rad(v) for v in vs], None, True
+                except BallRefusal:
+                    pass
+            h = hermite_coeffs(scale * f.subs(z, sympy.sqrt(q) * z), m, wdps)
+            return list(h.values), list(h.errors), h.exact, h.rigorous and exact_q
+
+        for _ in range(depth):
             S = S * ball(sw2) + ball(sb2)
             T = S + T * ball(sw2)
-            q = _rational_variance(sw2 * q + sb2, wdps + 15)
-            qm = mpmath.mpf(sympy.N(q, wdps))
+            if exact_q:
+                q_new = sw2 * q + sb2
+                exact_q = isinstance(q_new, sympy.Rational)
+                q, q_ball = _rational_variance(q_new, wdps + 15), ball(q_new)
+            else:  # the variance after a layer whose E[phi^2] has no closed form: a ball
+                q_ball = ball(sw2) * q_ball + ball(sb2)
+                q = sympy.Rational(mpmath.nstr(to_mpf(q_ball), wdps + 5))
+            qm = to_mpf(q_ball)
             S1, T1 = qm, qm + mpmath.mpf(sympy.N(sw2, wdps)) * T1
-            rho = S / ball(q)
+            rho = S / q_ball
             centred = coeff0(rho).is_zero()
-            phi_q = phi.subs(z, sympy.sqrt(q) * z)
-            moment = hermite_coeffs(phi_q**2, 1, wdps)
-            second, second_err, second_exact = moment[0], moment.errors[0], (moment.exact or (None,))[0]
-            proven = proven and moment.rigorous
+            mv, me, mx, ok = layer_coeffs(phi**2, 1)
+            second, second_err, second_exact = mv[0], me[0], (mx or (None,))[0]
+            proven = proven and ok
             if ntk:
                 assert dphi is not None
-                dphi_q = sympy.sqrt(q) * dphi.subs(z, sympy.sqrt(q) * z)
-                dmoment = hermite_coeffs(dphi_q**2, 1, wdps)
-                dsecond, dsecond_err, proven = dmoment[0], dmoment.errors[0], proven and dmoment.rigorous
+                dv, de, _, ok = layer_coeffs(dphi**2, 1, scale=q)  # E[phi_q'^2] = q E[phi'(sqrt(q) Z)^2]
+                dsecond, dsecond_err, proven = dv[0], de[0], proven and ok
             M = n if centred else max(2 * n, 60)
             while True:
-                hc = hermite_coeffs(phi_q, M, wdps)
-                sq = [v * v for v in hc.values]
-                sq_err = [2 * abs(v) * e + e * e for v, e in zip(hc.values, hc.errors)]
+                hv, he, _, hc_proven = layer_coeffs(phi, M)
+                sq = [v * v for v in hv]
+                sq_err = [2 * abs(v) * e + e * e for v, e in zip(hv, he)]
                 if centred:  # rho(c) has no constant term: terms k >= n cannot reach c^(n-1)
                     trunc = dtrunc = [mpmath.mpf(0)] * n
                     break
@@ -679,22 +700,28 @@ def _generic_kernel_of(
                 if ntk:
                     dtail = max(mpmath.mpf(0), dsecond - mpmath.fsum(k * s for k, s in enumerate(sq))) + dsecond_err
                     dtail += mpmath.fsum(k * e for k, e in enumerate(sq_err))
-                    dtrunc = [t / qm for t in _truncation_bounds(rho, n, M, dtail, shift=1)]
+                    q_lo = to_mpf(q_ball) - rad(q_ball)
+                    dtrunc = [t / q_lo for t in _truncation_bounds(rho, n, M, dtail, shift=1)]
                 worst = max(max(trunc), max(dtrunc) * qm)
                 if M >= max(8 * n, 128) or worst < mpmath.mpf(10) ** (-dps - 2) * max(second, 1):
                     break
                 M *= 2
-            proven = proven and hc.rigorous
+            proven = proven and hc_proven
             dual = _horner([ball(s, e) for s, e in zip(sq, sq_err)], rho, n)
             S = _fuzz(dual, trunc, n)
             if ntk:
-                ddual = _horner(
-                    [ball(k * s, k * e) for k, (s, e) in enumerate(zip(sq, sq_err))][1:] + [flint.arb(0)], rho, n
-                ) / ball(q)
+                ddual = (
+                    _horner(
+                        [ball(k * s, k * e) for k, (s, e) in enumerate(zip(sq, sq_err))][1:] + [flint.arb(0)], rho, n
+                    )
+                    / q_ball
+                )
                 T = T * _fuzz(ddual, dtrunc, n)
                 T1 = T1 * dsecond / qm
-            q = second_exact if second_exact is not None else sympy.Rational(mpmath.nstr(second, wdps + 5))
-            proven = proven and (second_exact is not None or layer == depth - 1)  # a rounded variance: not proven
+            if second_exact is not None:
+                q = second_exact
+            else:  # the next variance is carried as a ball
+                exact_q, q_ball = False, flint.arb(second, second_err)
             S1 = second
         S = S * ball(swl2) + ball(sbl2)
         T = S + T * ball(swl2)

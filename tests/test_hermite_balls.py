@@ -212,8 +212,25 @@ def test_kernel_of_depth1_is_rigorous_and_agrees_with_the_balls():
             assert abs(a[k] - (k + 1) * b[k] ** 2) <= a.errors[k] + mpmath.mpf(10) ** -38
     g = hr.kernel_of("gelu", "nngp", depth=1, sigma_w=sympy.Rational(3, 2), sigma_b=sympy.Rational(1, 10), n=8)
     assert g.rigorous
-    # deeper layers carry a rounded variance: not yet proven
-    assert not hr.kernel_of("tanh", "nngp", depth=2, n=6, dps=15).rigorous
+    # deeper layers carry their variance as a ball: proven too
+    deep = hr.kernel_of("tanh", "nngp", depth=2, sigma_w=sympy.sqrt(2), sigma_b=sympy.Rational(1, 10), n=6, dps=15)
+    assert deep.rigorous and deep.tail.rigorous
+
+
+@pytest.mark.parametrize("kind", ["nngp", "ntk"])
+def test_deep_generic_path_against_the_erf_closed_form(kind):
+    # a second rigorous route: erf's deep kernels are arcsin compositions; the generic path
+    # carries the variances E[erf(sqrt(q) Z)^2] (no closed form in hermite_coeffs) as balls
+    from hermite_rev import kernels
+    from hermite_rev.hermite import _generic_kernel_of
+
+    sw, sb = sympy.sqrt(2), sympy.Rational(1, 10)
+    got = _generic_kernel_of(sympy.erf(z), kind, 3, sw, sb, 1, 0, 10, 20)
+    assert got.rigorous and got.tail.rigorous
+    want = hr.taylor((kernels.erf_nngp if kind == "nngp" else kernels.erf_ntk)(3, sw, sb), 10, 20)
+    for k, (x, y, e, f) in enumerate(zip(got, want, got.errors, want.errors)):
+        assert abs(x - y) <= e + f, (k, x, y, e)
+        assert e <= abs(y) * 1e-19, (k, y, e)
 
 
 def test_results_are_values():
