@@ -58,11 +58,12 @@ def count_nodes(expr: sympy.Basic, cap: int) -> int:
     return len(seen)
 
 
-def postorder(expr: sympy.Basic) -> list[sympy.Basic]:
+def postorder(expr: sympy.Basic, leaf: Callable[[sympy.Basic], bool] | None = None) -> list[sympy.Basic]:
     """The distinct nodes (by identity) of a sympy DAG in post-order (children first), no recursion.
 
     Nodes are told apart by identity, never by ``==``: comparing two equal but distinct sub-DAGs
-    walks them as trees, which for deep kernels is exponential.
+    walks them as trees, which for deep kernels is exponential.  ``leaf(e)`` True: ``e`` is listed
+    but its children are not walked.
     """
     order, seen = [], set()
     stack = [(expr, False)]
@@ -77,7 +78,8 @@ def postorder(expr: sympy.Basic) -> list[sympy.Basic]:
         if len(seen) > LIMITS["nodes"]:
             raise HermiteRevError(f"expression has more than {LIMITS['nodes']} distinct nodes")
         stack.append((e, True))
-        stack.extend((a, False) for a in e.args if id(a) not in seen)
+        if leaf is None or not leaf(e):
+            stack.extend((a, False) for a in e.args if id(a) not in seen)
     return order
 
 

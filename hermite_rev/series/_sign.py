@@ -43,8 +43,7 @@ import mpmath
 import sympy
 
 from .._core.errors import HermiteRevError
-from .._core.exprs import c, count_nodes
-from .._core.limits import LIMITS
+from .._core.exprs import c, count_nodes, postorder
 from .._core.registry import is_known_kernel
 from ._walk import evaluate_at
 
@@ -201,26 +200,6 @@ class _Rules:
         return set()
 
 
-def _postorder_to_known(expr: sympy.Basic) -> list[sympy.Basic]:
-    """The distinct nodes in post-order, not descending into kernels known by construction."""
-    order, seen = [], set()
-    stack = [(expr, False)]
-    while stack:
-        e, expanded = stack.pop()
-        if expanded:
-            order.append(e)
-            continue
-        if id(e) in seen:
-            continue
-        seen.add(id(e))
-        stack.append((e, True))
-        if not is_known_kernel(e):
-            stack.extend((a, False) for a in e.args if id(a) not in seen)
-    if len(seen) > LIMITS["nodes"]:  # pragma: no cover - the input walk bounds it first
-        raise HermiteRevError(f"expression has more than {LIMITS['nodes']} distinct nodes")
-    return order
-
-
 def _polynomial(expr: sympy.Expr) -> sympy.Poly | None:
     if count_nodes(expr, _POLY_NODES) >= _POLY_NODES:
         return None
@@ -264,7 +243,7 @@ def sign_certificate(expr: sympy.Expr) -> SignCertificate:
                 return SignCertificate(False, f"a_{k} < 0", negative=(k, a), degree=poly.degree())
         return SignCertificate(True, "polynomial", degree=poly.degree())
     rules = _Rules()
-    for e in _postorder_to_known(expr):
+    for e in postorder(expr, leaf=is_known_kernel):  # kernels by construction are not walked into
         rules.cls[id(e)] = rules.node(e)
     if _P in rules.of(expr):
         return SignCertificate(True, "Schoenberg closure")
