@@ -36,7 +36,7 @@ import sympy
 from flint import acb, arb
 
 from ._core.errors import HermiteRevError
-from ._core.exprs import z
+from ._core.exprs import FUNCTION_NAMES, z
 from ._core.precision import flint_ctx
 from ._core.text import short
 
@@ -157,23 +157,6 @@ def _acb_fn(name: str) -> Callable[[acb], acb]:
     return f
 
 
-_UNARY = {
-    sympy.exp: "exp",
-    sympy.log: "log",
-    sympy.sin: "sin",
-    sympy.cos: "cos",
-    sympy.tan: "tan",
-    sympy.sinh: "sinh",
-    sympy.cosh: "cosh",
-    sympy.tanh: "tanh",
-    sympy.asin: "asin",
-    sympy.acos: "acos",
-    sympy.atan: "atan",
-    sympy.asinh: "asinh",
-    sympy.atanh: "atanh",
-    sympy.erf: "erf",
-    sympy.erfc: "erfc",
-}
 _KINKS = (sympy.Abs, sympy.sign, sympy.Heaviside, sympy.Max, sympy.Min, sympy.Piecewise)
 
 
@@ -335,8 +318,8 @@ class BallProgram:
             return nary
         if isinstance(e, sympy.Pow):
             return self._pow(e, mode)
-        if type(e) in _UNARY:
-            name = _UNARY[type(e)]
+        if type(e) in FUNCTION_NAMES:
+            name = FUNCTION_NAMES[type(e)]
             g = self._build(e.args[0], mode)
             f = _dual_fn(name) if mode == "dual" else (_acb_fn(name) if mode == "acb" else getattr(arb, name))
             return lambda x, br: f(g(x, br))
@@ -458,8 +441,8 @@ def _const_ball(e: sympy.Expr) -> arb:
             out = base.sqrt()
         else:
             out = base ** _const_ball(ex) if base >= 0 else _nan()
-    elif type(e) in _UNARY:
-        out = getattr(arb, _UNARY[type(e)])(_const_ball(e.args[0]))
+    elif type(e) in FUNCTION_NAMES:
+        out = getattr(arb, FUNCTION_NAMES[type(e)])(_const_ball(e.args[0]))
     elif isinstance(e, (sympy.Abs, sympy.sign, sympy.Heaviside, sympy.Max, sympy.Min)):
         vs = [_const_ball(x) for x in e.args]
         if isinstance(e, sympy.Abs):
@@ -620,8 +603,8 @@ def _range(e: sympy.Expr, memo: dict) -> _Range:
             out = _range_mul(out, _range(a, memo))
     elif isinstance(e, sympy.Pow):
         out = _range_pow(_range(e.args[0], memo), e.args[1]) if not e.args[1].has(z) else (None, None)
-    elif type(e) in _UNARY:
-        out = _range_unary(_UNARY[type(e)], _range(e.args[0], memo))
+    elif type(e) in FUNCTION_NAMES:
+        out = _range_unary(FUNCTION_NAMES[type(e)], _range(e.args[0], memo))
     elif isinstance(e, sympy.Abs):
         out = _abs_range(_range(e.args[0], memo))
     elif isinstance(e, sympy.sign):

@@ -28,6 +28,7 @@ from .limits import LIMITS
 __all__ = [
     "c",
     "z",
+    "FUNCTION_NAMES",
     "count_nodes",
     "postorder",
     "RAW_ASSOC",
@@ -43,6 +44,28 @@ __all__ = [
 c = sympy.Symbol("c", real=True)
 #: A pre-activation.
 z = sympy.Symbol("z", real=True)
+
+
+#: The analytic functions of one argument every numeric engine evaluates: sympy class -> the name
+#: of the function in python-flint (arb/acb) and mpmath (the series walk, the interval
+#: certificate, the ball quadrature).
+FUNCTION_NAMES = {
+    sympy.exp: "exp",
+    sympy.log: "log",
+    sympy.sin: "sin",
+    sympy.cos: "cos",
+    sympy.tan: "tan",
+    sympy.sinh: "sinh",
+    sympy.cosh: "cosh",
+    sympy.tanh: "tanh",
+    sympy.asin: "asin",
+    sympy.acos: "acos",
+    sympy.atan: "atan",
+    sympy.asinh: "asinh",
+    sympy.atanh: "atanh",
+    sympy.erf: "erf",
+    sympy.erfc: "erfc",
+}
 
 
 def count_nodes(expr: sympy.Basic, cap: int) -> int:

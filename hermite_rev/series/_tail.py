@@ -22,21 +22,13 @@ import sympy
 
 from .._core import powerseries as ps
 from .._core.errors import DivergentSeriesError, HermiteRevError, NotAnalyticError
-from .._core.exprs import c
+from .._core.exprs import FUNCTION_NAMES, c, postorder
 from .._core.precision import coeff0, flint_ctx, to_mpf
 from .._core.registry import is_known_kernel
-from .._core.text import short
+from .._core.text import format_bound, format_value, short
 from .._core.validate import public
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from ._taylor import TaylorCoeffs
-from .._core.exprs import postorder
-from .._core.text import format_bound, format_value
 from ._sign import sign_certificate
 from ._walk import (
-    _FUNCS,
     _LOG2_10,
     ArbBackend,
     Undecided,
@@ -47,6 +39,11 @@ from ._walk import (
     _ZeroProver,
     evaluate_at,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ._taylor import TaylorCoeffs
 
 
 @dataclass(frozen=True)
@@ -236,7 +233,7 @@ class _IntervalWalker(ps.MemoWalker):
             return False
         if e.is_Mul and self.lo == 0 and self._removable_factor(e) is not None:
             return False
-        return e.is_Add or e.is_Mul or e.is_Pow or (isinstance(e, sympy.Function) and type(e) in _FUNCS)
+        return e.is_Add or e.is_Mul or e.is_Pow or (isinstance(e, sympy.Function) and type(e) in FUNCTION_NAMES)
 
     def point(self, e: sympy.Basic, x: Any) -> Any:
         """Ball of e at the point x (< 1), with strict conditions."""
@@ -279,7 +276,7 @@ class _IntervalWalker(ps.MemoWalker):
             return self._mul(e, parts)
         if e.is_Pow:
             return self._pow(e)
-        name = _FUNCS[type(e)]
+        name = FUNCTION_NAMES[type(e)]
         a = parts[0]
         B = a.ball
         if name in ("asin", "acos"):

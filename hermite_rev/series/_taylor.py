@@ -23,18 +23,13 @@ import sympy
 
 from .._core import powerseries as ps
 from .._core.errors import HermiteRevError, NotAnalyticError
-from .._core.exprs import as_built, c
+from .._core.exprs import as_built, c, count_nodes
 from .._core.limits import LIMITS
 from .._core.precision import flint_ctx, rad, to_mpf
-from .._core.text import short
+from .._core.registry import label_for
+from .._core.text import format_bound, format_value, short
 from .._core.validate import as_expr, check_dps, check_n, exact_number, public
 from .._core.values import same
-
-if TYPE_CHECKING:
-    from .._core.typing import KernelLike
-from .._core.exprs import count_nodes
-from .._core.registry import label_for
-from .._core.text import format_bound, format_value
 from ._tail import Tail, tail_bound
 from ._walk import (
     ArbBackend,
@@ -45,6 +40,9 @@ from ._walk import (
     _taylor_arb,
     _Timeout,
 )
+
+if TYPE_CHECKING:
+    from .._core.typing import KernelLike
 
 
 class TaylorCoeffs(Sequence):

@@ -25,7 +25,7 @@ import sympy
 
 from .._core import powerseries as ps
 from .._core.errors import DivergentSeriesError, HermiteRevError, NotAnalyticError
-from .._core.exprs import c, postorder
+from .._core.exprs import FUNCTION_NAMES, c, postorder
 from .._core.precision import abs_lower, coeff0, flint_ctx, rad, rel_bits, to_mpf
 from .._core.text import short
 from .._core.validate import as_expr, public
@@ -39,24 +39,6 @@ if TYPE_CHECKING:
 _LOG2_10 = math.log2(10)
 
 
-# sympy function class -> name understood by the backends
-_FUNCS = {
-    sympy.exp: "exp",
-    sympy.log: "log",
-    sympy.sin: "sin",
-    sympy.cos: "cos",
-    sympy.tan: "tan",
-    sympy.sinh: "sinh",
-    sympy.cosh: "cosh",
-    sympy.tanh: "tanh",
-    sympy.asin: "asin",
-    sympy.acos: "acos",
-    sympy.atan: "atan",
-    sympy.asinh: "asinh",
-    sympy.atanh: "atanh",
-    sympy.erf: "erf",
-    sympy.erfc: "erfc",
-}
 _NOT_ANALYTIC = (
     sympy.Abs,
     sympy.Max,
@@ -348,7 +330,7 @@ class Walker(ps.MemoWalker):
             e.is_Add
             or e.is_Mul
             or e.is_Pow
-            or (isinstance(e, sympy.Function) and type(e) in _FUNCS and len(e.args) == 1)
+            or (isinstance(e, sympy.Function) and type(e) in FUNCTION_NAMES and len(e.args) == 1)
         )
 
     # -- Laurent bookkeeping ------------------------------------------------------------------
@@ -460,8 +442,8 @@ class Walker(ps.MemoWalker):
                 )
             self._require(e, be.const0(b.s), "positive", "a non-integer power of a series that is not positive there")
             return True, _Lau(0, be.pow(b.s, expo), b.L)
-        if isinstance(e, sympy.Function) and type(e) in _FUNCS and len(e.args) == 1:
-            name = _FUNCS[type(e)]
+        if isinstance(e, sympy.Function) and type(e) in FUNCTION_NAMES and len(e.args) == 1:
+            name = FUNCTION_NAMES[type(e)]
             is_series, x = self.value(e.args[0])
             if not is_series:
                 return False, self._scalar_func(e, name, x)
