@@ -46,6 +46,7 @@ from ._core.errors import HermiteRevError
 from ._core.registry import kernel_name
 from ._core.text import short
 from ._core.validate import check_positive_int
+from ._core.version import __version__
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -60,8 +61,6 @@ TARGETS = ("numpy", "torch", "jax", "c", "latex", "neural_tangents")
 
 def _version() -> str:
     try:
-        from ._core.version import __version__
-
         return __version__
     except ImportError:  # pragma: no cover
         return "unknown"

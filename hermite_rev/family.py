@@ -30,15 +30,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import mpmath
+import numpy as np
 import sympy
 
 from ._core.errors import HermiteRevError
 from ._core.exprs import c, z
 from ._core.registry import kernel_name, label_for
-from ._core.text import short
-from ._core.validate import as_expr, check_kind, check_positive_int, exact_number, public
+from ._core.text import format_bound, format_value, short
+from ._core.validate import as_expr, check_kind, check_positive_int, coefficient_list, exact_number, public
 from ._core.values import FrozenDict, Value
+from ._figures import plot_family
+from .export import export_activation
 from .hermite import (
+    HermiteNorm,
     hermite_coeffs,
     hermite_norm,
     hermite_norm_eval,
@@ -49,6 +53,8 @@ from .hermite import (
     not_a_kernel,
     rescale_matrix,
 )
+from .kernels import polynomial
+from .lower import best_member, compile_activation
 from .series import Tail, TaylorCoeffs, certify_convergence, tail_bound, taylor
 
 if TYPE_CHECKING:
@@ -92,7 +98,6 @@ class Activation(Value):
     _cache: dict = field(default_factory=dict, repr=False, compare=False, metadata={"transient": True})
 
     def __post_init__(self) -> None:
-        from .hermite import coefficient_list
 
         with mpmath.workdps(self.dps):  # mpf() rounds to the context precision
             coeffs = tuple(
@@ -142,8 +147,6 @@ class Activation(Value):
         polynomial.
         """
         if "expr" not in self._cache:
-            from .hermite import HermiteNorm
-
             bs = list(self.exact) if self.exact is not None else [sympy.Float(b, self.dps) for b in self.coeffs]
             self._cache["expr"] = sympy.Add(*[b * HermiteNorm(k, z) for k, b in enumerate(bs) if b != 0])
         return self._cache["expr"]
@@ -209,7 +212,6 @@ class Activation(Value):
 
     def compile(self) -> CompiledActivation:
         """numba-compiled phi: ``f(x)``, ``f.grad(x)`` (phi'), ``f.hess(x)`` (phi'') on float64 arrays."""
-        from .lower import compile_activation
 
         if "compiled" not in self._cache:
             self._cache["compiled"] = compile_activation(self)
@@ -218,14 +220,12 @@ class Activation(Value):
     def export(self, target: str = "numpy", **options: Any) -> str:
         """Source text of phi (and phi') for ``numpy | torch | jax | c | latex | neural_tangents``; runs without
         hermite_rev."""
-        from .export import export_activation
 
         return export_activation(self, target, **options)
 
     def plot(self, ax: Any = None, xlim: tuple[float, float] = (-3, 3), **kwargs: Any) -> Any:
         """Plot phi on ``xlim`` with matplotlib; returns the Axes."""
         import matplotlib.pyplot as plt
-        import numpy as np
 
         if ax is None:
             _, ax = plt.subplots()
@@ -236,7 +236,6 @@ class Activation(Value):
         return ax
 
     def short(self) -> str:
-        from ._core.text import format_value
 
         errors = self.errors if self.errors is not None else [None] * self.n
         shown = ", ".join(format_value(b, e, digits=4) for b, e in zip(self.coeffs[:4], errors))
@@ -244,7 +243,6 @@ class Activation(Value):
         return f"b=[{shown}{more}]"
 
     def __repr__(self) -> str:
-        from ._core.text import format_bound, short
 
         src = f", {self.kind} of {short(kernel_name(self.source), 70)}" if self.source is not None else ""
 
@@ -256,7 +254,6 @@ class Activation(Value):
         )
 
     def _repr_latex_(self) -> str:
-        from .export import export_activation
 
         return "$" + export_activation(self, "latex", digits=6, terms=8) + "$"
 
@@ -390,7 +387,6 @@ class ActivationFamily(Value):
     def best(self, criterion: str | Callable[..., Any] = "sup", **options: Any) -> BestMember:
         """The member minimising ``criterion`` (see :func:`hermite_rev.lower.best_member`; ``client=``,
         ``scheduler=`` or ``workers=`` split the search into tasks, with the same result)."""
-        from .lower import best_member
 
         if self.scale is not None:
             raise HermiteRevError(
@@ -404,7 +400,6 @@ class ActivationFamily(Value):
         both; see :func:`hermite_rev.plots.family_signs` for how they are chosen).  ``options`` are
         those of :func:`hermite_rev.plots.plot_family`: ``xlim=(-3, 3)``, ``limit=16``, ``seed=0``,
         ``low=None``, ``label=None``, ``highlight=()``."""
-        from ._figures import plot_family
 
         return plot_family(self, ax=ax, **options)
 
@@ -422,7 +417,6 @@ class ActivationFamily(Value):
         return self.members()
 
     def __repr__(self) -> str:
-        from ._core.text import format_bound, short
 
         src = short(kernel_name(self.kernel, self.label), 60)
         return (
@@ -434,16 +428,11 @@ class ActivationFamily(Value):
 def as_kernel(K: KernelLike | Sequence[Any]) -> sympy.Expr:
     """K as a sympy expression in c: an expression, a string, or Taylor coefficients a_0, a_1, ...
     (a list, tuple or 1-D numpy array)."""
-    import numpy as np
 
     if isinstance(K, np.ndarray):  # numpy coefficients work like a list (floats: shortest round-trip decimal)
-        from .hermite import coefficient_list
-
         coefficient_list(K, "K")  # checks shape and values
         K = [sympy.Rational(repr(v)) if isinstance(v, float) else v for v in K.tolist()]
     if isinstance(K, (list, tuple)):
-        from .kernels import polynomial
-
         return polynomial(K)
     return as_expr(K, c, name="kernel")
 

@@ -45,6 +45,7 @@ import flint
 import mpmath
 import sympy
 
+from . import kernels
 from ._core.errors import HermiteRevError, NotAKernelError
 from ._core.exprs import z
 from ._core.limits import check_size
@@ -487,8 +488,6 @@ def closed_form_kernel(
     sigma_b_last: RealLike,
 ) -> sympy.Expr | None:
     """The kernel expression when phi = s * ReLU or a * erf(b z); else None."""
-    from . import kernels
-
     s = sympy.Wild("s", exclude=[z])
     b = sympy.Wild("b", exclude=[z])
     m = phi.match(s * sympy.Max(0, z))
