@@ -34,11 +34,12 @@ import numpy as np
 import sympy
 from numpy.polynomial import chebyshev
 
-from .._core.errors import HermiteRevError, NotAKernelError
+from .._core.errors import HermiteRevError
 from .._core.exprs import c
 from .._core.text import short as _short
 from .._core.validate import as_expr, public
 from .._core.values import Value
+from ..hermite import check_kernel_coefficients
 from ..kernels import polynomial
 from ..series import TaylorCoeffs, taylor
 from ._codegen import NumpyKernel, Unsupported, generate, oracle
@@ -177,12 +178,8 @@ def _compile_series(tc: TaylorCoeffs) -> KernelFunction:
     with mpmath.workdps(30):
         vals = [mpmath.mpf(sympy.N(v, 30)) if tc.exact else mpmath.mpf(v) for v in tc]
         errs = [mpmath.mpf(e) for e in tc.errors] if tc.errors is not None else [mpmath.mpf(0)] * n
-        for k, (a, e) in enumerate(zip(vals, errs)):
-            if a < -e:
-                raise NotAKernelError(
-                    f"Taylor coefficient a_{k} = {mpmath.nstr(a, 8)} is negative: the truncation error of a series "
-                    f"kernel is bounded only for non-negative coefficients"
-                )
+        why = "the truncation error of a series kernel is bounded only for non-negative coefficients"
+        check_kernel_coefficients(vals, errs, why=why)
         tail = tc.tail
         u = mpmath.mpf(2) ** -53
         g = (2 * n + 1) * u / (1 - (2 * n + 1) * u)

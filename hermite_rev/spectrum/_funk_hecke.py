@@ -28,10 +28,12 @@ import flint
 import mpmath
 import sympy
 
-from .._core.errors import HermiteRevError, NotAKernelError
+from .._core.errors import HermiteRevError
 from .._core.exprs import c
 from .._core.precision import arb_exact, flint_ctx, rad, to_mpf
+from .._core.text import short
 from .._core.validate import check_nonneg_int, check_positive_int
+from ..hermite import check_kernel_coefficients
 from ..series import Tail, taylor
 from ..series._walk import ArbBackend, Undecided, Walker
 from ._checks import check_dimension, check_kernel
@@ -247,12 +249,11 @@ def series_path(
     """
     tc = taylor(K, n, dps + 5)
     with mpmath.workdps(dps + 5):
-        for j, (a, e) in enumerate(zip(tc, tc.errors)):
-            if a < -e:
-                raise NotAKernelError(
-                    f"Taylor coefficient a_{j} = {mpmath.nstr(a, 8)} is negative: {K} is not a positive-definite "
-                    f"dot-product kernel, so the series path cannot bound its truncation (use method='quadrature')"
-                )
+        why = (
+            f"{short(K)} is not a positive-definite dot-product kernel, so the series path cannot bound its "
+            f"truncation (use method='quadrature')"
+        )
+        check_kernel_coefficients(list(tc), list(tc.errors), why=why)
         tail = tc.tail
     prec = int((dps + 20) * 3.33) + 2 * int(math.log2(n + 2))
     values, errors = [], []
