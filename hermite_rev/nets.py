@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 
     from ._core.typing import ArrayLike, FloatArray, Kind, RealLike
 
-__all__ = ["net_activation", "FCN", "train", "sphere_inputs"]
+__all__ = ["net_activation", "FCN", "train", "sphere_inputs", "accuracy"]
 
 #: any activation spec -> the one numeric activation type (see the module docstring)
 net_activation = resolve
@@ -467,7 +467,7 @@ def _epilogue(act: ActivationFunction, dt: Any) -> Callable[..., None]:
 # --------------------------------------------------------------------------------------------
 
 
-def _accuracy(F: NDArray[Any], Y: NDArray[Any]) -> float:
+def accuracy(F: NDArray[Any], Y: NDArray[Any]) -> float:
     """Fraction classified right, a tie scored as a fair coin flip among the tied classes.
 
     One output: sign agreement, an output of exactly 0 counts 1/2 (the centred net starts at
@@ -686,11 +686,11 @@ def _train_loop(
         if epoch % eval_every == 0 or last:
             hist["epoch"].append(epoch)
             hist["train_mse"].append(mse)
-            hist["train_acc"].append(_accuracy(F, Y))
+            hist["train_acc"].append(accuracy(F, Y))
             if has_test:
                 Ft = plan_test.forward(X_test).astype(np.float64) - f0_test
                 hist["test_mse"].append(float(np.mean((Ft - Y_test) ** 2)))
-                hist["test_acc"].append(_accuracy(Ft, Y_test))
+                hist["test_acc"].append(accuracy(Ft, Y_test))
             hist["seconds"].append(time.perf_counter() - t0)
         if not math.isfinite(mse):
             hist["diverged"] = True

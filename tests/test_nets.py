@@ -297,14 +297,14 @@ def test_float32_sincos_kernel_is_correctly_rounded(cosine):
 
 
 def test_accuracy_at_initialization_is_chance():
-    from hermite_rev.nets import _accuracy
+    from hermite_rev.nets import accuracy
 
-    assert _accuracy(np.zeros((4, 1)), np.array([[1.0], [-1.0], [1.0], [1.0]])) == 0.5
-    assert _accuracy(np.array([[0.3], [0.0], [-2.0]]), np.array([[1.0], [1.0], [1.0]])) == pytest.approx(0.5)
+    assert accuracy(np.zeros((4, 1)), np.array([[1.0], [-1.0], [1.0], [1.0]])) == 0.5
+    assert accuracy(np.array([[0.3], [0.0], [-2.0]]), np.array([[1.0], [1.0], [1.0]])) == pytest.approx(0.5)
     Y = np.eye(3)[[0, 1, 2, 2]]
-    assert _accuracy(np.zeros((4, 3)), Y) == pytest.approx(1 / 3)  # a 3-way tie: 1/3 each
+    assert accuracy(np.zeros((4, 3)), Y) == pytest.approx(1 / 3)  # a 3-way tie: 1/3 each
     F = np.array([[1.0, 1.0, 0.0], [0.0, 2.0, 2.0], [5.0, 0.0, 0.0], [np.nan] * 3])
-    assert _accuracy(F, Y) == pytest.approx((0.5 + 0.5 + 0.0 + 0.0) / 4)  # ties 0|1 and 1|2, wrong, NaN
+    assert accuracy(F, Y) == pytest.approx((0.5 + 0.5 + 0.0 + 0.0) / 4)  # ties 0|1 and 1|2, wrong, NaN
     rng = np.random.default_rng(0)
     X = sphere_inputs(rng.standard_normal((20, 3)))
     h = train(

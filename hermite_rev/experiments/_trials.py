@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..nets import FCN, _accuracy, train
+from ..nets import FCN, accuracy, train
 from ..predict import gradient_descent_mse
 from ..sweep import local_workers, run_tasks
 from ._result import METRICS
@@ -280,8 +280,8 @@ def infinite_width(
                 {
                     "train_mse": float(np.mean((f_tr - Ytr2) ** 2)),
                     "test_mse": float(np.mean((f_te - Yte2) ** 2)),
-                    "train_acc": _accuracy(f_tr, Ytr2),
-                    "test_acc": _accuracy(f_te, Yte2),
+                    "train_acc": accuracy(f_tr, Ytr2),
+                    "test_acc": accuracy(f_te, Yte2),
                     "seconds": time.perf_counter() - t0,
                     "epochs": epochs,
                 }
