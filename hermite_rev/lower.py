@@ -544,28 +544,18 @@ def _best_fluctuation(
         return BestMember(
             act, (), value, value, 1, 1, 0.0, math.inf, "exhaustive", "fluctuation", (-1.0, 1.0), 0, width, fw
         )
-    A, w = fluctuation_problem(fam.magnitudes, fam.nonzero, fam.kind, cosines)
-    signs, F, examined, covered, seconds, method = fluctuation_search(
-        A, w, exhaustive_limit, restarts, seed, max_rounds, run
+    prob = fluctuation_problem(fam.magnitudes, fam.nonzero, fam.kind, width, cosines)
+    signs, value, examined, covered, seconds, method = fluctuation_search(
+        prob, exhaustive_limit, restarts, seed, max_rounds, run
     )
     act = fam.activation(list(signs))
     fw = finite_width(act.coeffs, act.errors, width, fam.kind, cosines, act.dps)
-    # F is the integral (or the mean over cs) of E[T^2]; the variance subtracts that of K^2, the
-    # same for every member
-    a = np.array([float(b) ** 2 * (1 if fam.kind == "nngp" else k + 1) for k, b in enumerate(fam.magnitudes)])
-    if cosines is None:
-        K2 = np.polynomial.polynomial.polymul(a, a)
-        p = np.arange(K2.size)
-        k2 = float(np.sum(np.where(p % 2 == 0, 2.0 / (p + 1), 0.0) * K2))
-        refined = float(fw.integrated_variance)
-    else:
-        k2 = float(np.mean(np.polynomial.polynomial.polyval(np.array([float(c) for c in cosines]), a) ** 2))
-        refined = float(sum(fw.variance) / len(fw.variance))
+    refined = float(fw.integrated_variance) if cosines is None else float(sum(fw.variance) / len(fw.variance))
     rate = examined / seconds if seconds > 0 else float("inf")
     return BestMember(
         act,
         tuple(int(s) for s in signs),
-        (F - k2) / width,
+        value,
         refined,
         int(examined),
         int(covered),
