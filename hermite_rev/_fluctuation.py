@@ -7,6 +7,8 @@ finite_width          Activation, width -> FiniteWidth: the exact variance of th
                       E[phi^2], E[phi'^2] within |z| <= sqrt(2 ln m) (proven balls)
 FiniteWidth           what it returns (a value: immutable, picklable, equal by value)
 hermite_product       h-coefficients of f * g from those of f and g (exact linearization, balls)
+fluctuation_problem   the search's criterion as arrays (the bulk fluctuation, float64)
+criterion_values      that criterion for a batch of sign vectors
 fluctuation_search    the sign search behind ``fam.best("fluctuation", width=m)``: exhaustive or
                       local search, in this process, on local processes or on Dask
 fluctuation_block     pure task: the best of a contiguous range of sign codes
@@ -74,6 +76,8 @@ __all__ = [
     "finite_width",
     "FiniteWidth",
     "hermite_product",
+    "fluctuation_problem",
+    "criterion_values",
     "fluctuation_search",
     "fluctuation_block",
     "fluctuation_starts",
@@ -444,7 +448,7 @@ def fluctuation_problem(
     return {"B0": B0, "B1": B1, "M": Ms, "c": cq, "w": wq, "K": Kq, "width": width, "ntk": kind == "ntk"}
 
 
-def _values(prob: dict[str, Any], S: FloatArray) -> FloatArray:
+def criterion_values(prob: dict[str, Any], S: FloatArray) -> FloatArray:
     """The criterion J of each sign vector (row) of S."""
     F = S @ prob["B0"]
     D = S @ prob["B1"] if prob["ntk"] else None
@@ -482,7 +486,7 @@ def fluctuation_block(prob: dict[str, Any], m: int, first: int, count: int) -> t
     best_v, best_c = math.inf, first
     for a in range(first, first + count, _BATCH):
         codes = np.arange(a, min(a + _BATCH, first + count), dtype=np.int64)
-        vals = _values(prob, _signs_of_codes(codes, m))
+        vals = criterion_values(prob, _signs_of_codes(codes, m))
         i = int(np.argmin(vals))
         if vals[i] < best_v:
             best_v, best_c = float(vals[i]), int(codes[i])
@@ -498,7 +502,7 @@ def fluctuation_starts(prob: dict[str, Any], starts: FloatArray, rounds: int) ->
     t0 = time.perf_counter()
     S = np.array(starts, dtype=np.float64)
     R, m = S.shape
-    cur = _values(prob, S)
+    cur = criterion_values(prob, S)
     evals = np.ones(R, dtype=np.int64)
     active = np.ones(R, dtype=bool)
     flip = 1.0 - 2.0 * np.eye(m)
@@ -507,7 +511,7 @@ def fluctuation_starts(prob: dict[str, Any], starts: FloatArray, rounds: int) ->
         if idx.size == 0:
             break
         N = (S[idx, None, :] * flip[None]).reshape(-1, m)
-        vals = _values(prob, N).reshape(idx.size, m)
+        vals = criterion_values(prob, N).reshape(idx.size, m)
         evals[idx] += m
         t = np.argmin(vals, axis=1)
         best = vals[np.arange(idx.size), t]
