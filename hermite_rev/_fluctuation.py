@@ -470,10 +470,10 @@ def criterion_values(prob: dict[str, Any], S: FloatArray) -> FloatArray:
     return out
 
 
-def _signs_of_codes(codes: FloatArray, m: int) -> FloatArray:
+def _signs_of_codes(codes: np.ndarray, m: int) -> FloatArray:
     """Sign vectors of integer codes: bit t set -> s_t = -1 (the last sign stays +1)."""
     bits = (codes[:, None] >> np.arange(m)[None, :]) & 1
-    return 1.0 - 2.0 * bits
+    return np.asarray(1.0 - 2.0 * bits, dtype=np.float64)
 
 
 #: members evaluated per numpy batch of the exhaustive search
@@ -555,7 +555,7 @@ def fluctuation_search(
     """
     m = prob["B0"].shape[0]
     t0 = time.perf_counter()
-    where = {k: run.get(k) for k in ("client", "scheduler", "workers")}
+    where: dict[str, Any] = {k: run.get(k) for k in ("client", "scheduler", "workers")}
     if all(v is None for v in where.values()):
         where["workers"] = 1
     if m <= exhaustive_limit:
