@@ -14,6 +14,8 @@ fluctuation_search    the sign search behind ``fam.best("fluctuation", width=m)`
 fluctuation_block     pure task: the best of a contiguous range of sign codes
 fluctuation_starts    pure task: steepest single-flip descent from some starts
 DEFAULT_COSINES       the default grid of cosines: -1, -0.9, ..., 1
+check_width, check_cosines   the checks of the public boundary (one-line ValueErrors naming the parameter)
+MASS_FLAG, SEARCH_NODES, SEARCH_COSINES   the flag threshold and the search's quadrature sizes
 
 The net.  As :mod:`hermite_rev.nets` (NTK parameterization, sigma_w = 1, sigma_b = 0, readout
 Dense(1, 0)): on two inputs with |x|^2/d = 1 and cosine c the hidden pre-activations of unit i
@@ -38,8 +40,9 @@ l = j + k - 2r).  The truncated second moment is exact too: for even l >= 2,
 
 Arithmetic: python-flint balls.  Each b_k enters as the ball b_k +- its error bound, every constant
 is exact (square roots of integers as balls), so every number of a :class:`FiniteWidth` is a proven
-enclosure: the value and an error bound that holds.  The sign search is float64 (it only ranks
-members); the winner's criterion is then recomputed in balls.
+enclosure: the value and an error bound that holds.  The sign search scores members by a
+float64 criterion of the bulk (:func:`fluctuation_problem` says why not by the exact variance); the
+winner's exact fluctuations are then computed in balls.
 
 Place: lower -> **_fluctuation** -> hermite; imports :mod:`hermite_rev._core` and
 :mod:`hermite_rev.sweep` (the tasks of a split search).  :mod:`hermite_rev.family`

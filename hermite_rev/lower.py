@@ -294,9 +294,9 @@ class BestMember(Value):
     finite_width : FiniteWidth or None
         ``"fluctuation"``: the winner's exact fluctuations (``activation.finite_width(width, kind, cs)``).
 
-    For ``"fluctuation"`` ``value`` is the float64 search value and ``refined_value`` the same
-    criterion in ball arithmetic (``finite_width.integrated_variance``, or the mean of
-    ``finite_width.variance`` over ``cs``).
+    For ``"fluctuation"`` ``value`` is the search criterion (the bulk fluctuation plus m times what
+    the bulk misses: :func:`hermite_rev._fluctuation.fluctuation_problem`) and ``refined_value`` the
+    winner's exact integrated variance (or its mean over ``cs``), ``finite_width.integrated_variance``.
 
     A value: immutable, picklable, deep-copyable; equal when the answer is (the timings
     ``seconds`` and ``members_per_second`` are not compared).
