@@ -40,6 +40,7 @@ from ._core.text import format_bound, format_value, short
 from ._core.validate import as_expr, check_kind, check_positive_int, coefficient_list, exact_number, public
 from ._core.values import FrozenDict, Value
 from ._figures import plot_family
+from ._fluctuation import FiniteWidth, finite_width
 from .export import export_activation
 from .hermite import (
     HermiteNorm,
@@ -209,6 +210,44 @@ class Activation(Value):
         return TaylorCoeffs(
             vals, expr=expr, dps=self.dps, errors=errs, exact=False, rigorous=True, engine="hermite", tail=tail
         )
+
+    @public
+    def finite_width(
+        self, width: int, kind: str = "ntk", cs: RealLike | Sequence[RealLike] | None = None
+    ) -> FiniteWidth:
+        r"""Exact fluctuations of the width-``width`` empirical kernel of a one-hidden-layer net.
+
+        The net is :mod:`hermite_rev.nets`' (NTK parameterization, sigma_w = 1, sigma_b = 0,
+        readout Dense(1, 0)); its empirical NNGP / NTK is a mean of ``width`` i.i.d. terms, so its
+        variance at each cosine is exactly (E[T^2] - K^2) / width, which the Hermite coefficients
+        give through the linearization of phi^2, phi phi', phi'^2 and Mehler's formula
+        (:mod:`hermite_rev._fluctuation`).  Computed in ball arithmetic (python-flint) from the
+        coefficients and their error bounds: every number comes with a proven error bound.
+
+        Parameters
+        ----------
+        width : int
+            Hidden width m (1 .. 2**22).
+        kind : {"ntk", "nngp"}
+        cs : cosines in [-1, 1], optional
+            Default -1, -0.9, ..., 1.
+
+        Returns
+        -------
+        FiniteWidth
+            ``variance`` at each cosine (with ``variance_errors``), ``integrated_variance`` over
+            [-1, 1], ``mass_within`` / ``mass_within_grad`` (share of E[phi^2] / E[phi'^2] within
+            |z| <= sqrt(2 ln width)), ``flagged`` and ``diagnosis``.
+
+        Examples
+        --------
+        >>> import sympy, hermite_rev as hr
+        >>> act = hr.reverse(sympy.exp(hr.c - 1), kind="nngp", n=8, dps=20).activation()
+        >>> fw = act.finite_width(256, kind="nngp", cs=[0, 1])
+        >>> [f"{float(v):.3e}" for v in fw.variance], fw.flagged
+        (['3.378e-03', '2.005e-01'], False)
+        """
+        return finite_width(self.coeffs, self.errors, width, kind, cs, self.dps)
 
     def compile(self) -> CompiledActivation:
         """numba-compiled phi: ``f(x)``, ``f.grad(x)`` (phi'), ``f.hess(x)`` (phi'') on float64 arrays."""

@@ -46,6 +46,7 @@ LIMITS = {
     "cosines": 10**5,  # len(cs) of quadrature_kernel / empirical_kernel / analytic_kernel
     "nodes_quadrature": 5000,  # quadrature nodes per dimension or piece (split rule)
     "seeds": 10**4,  # seeds / trials of a sweep
+    "fluctuation_n": 400,  # finite_width / best("fluctuation"): Hermite coefficients (O(n^3) products)
     "kmax": 5000,  # spectrum / decay: highest degree
     "n_taylor": 20000,  # spectrum: Taylor coefficients of the series path
     "d": 10**6,  # spectrum: ambient dimension
