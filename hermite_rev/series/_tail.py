@@ -201,7 +201,9 @@ def _coefficient_balls(expr: sympy.Expr, upto: int) -> list[flint.arb] | None:
         except (Undecided, HermiteRevError, ZeroDivisionError, ValueError):
             prec *= 2
             continue
-        if all(b.is_finite() for b in balls) and all(not b.contains(0) or b.is_exact() or b.rad() < 2.0**-60 for b in balls):
+        if all(b.is_finite() for b in balls) and all(
+            not b.contains(0) or b.is_exact() or b.rad() < 2.0**-60 for b in balls
+        ):
             return balls
         prec *= 2
     return balls if balls is not None and all(b.is_finite() for b in balls) else None

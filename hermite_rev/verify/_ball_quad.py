@@ -125,8 +125,9 @@ def _branch(prog: BallProgram, a: float, b: float) -> tuple | None:
     br: list = [None] * len(prog.kinks)
     for i, kink in enumerate(prog.kinks):
         cur = tuple(0 if x is None else x for x in br)
-        signs = [_open_sign(g, dg, a, b, cur) for g, dg in prog.args[i]]
-        if None in signs:
+        got = [_open_sign(g, dg, a, b, cur) for g, dg in prog.args[i]]
+        signs = [x for x in got if x is not None]
+        if len(signs) != len(got):
             return None
         if kink.kind in ("abs", "sign", "heaviside"):
             br[i] = 0 if signs[0] > 0 else 1

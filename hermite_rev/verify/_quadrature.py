@@ -37,8 +37,8 @@ import sympy
 
 from .._core.errors import HermiteRevError, HermiteRevWarning
 from .._core.limits import LIMITS, check_size
-from .._core.text import short
 from .._core.precision import flint_ctx, rad, to_mpf
+from .._core.text import short
 from .._core.validate import check_kind, check_positive_int, exact_number, public
 from ..activations import resolve
 from ._ball_quad import BallQuadRefusal, ball_expectation, derivative
@@ -565,7 +565,7 @@ def quadrature_kernel(
             f"almost everywhere)"
         )
     if method == "ball":
-        return _ball_kernel(fn, kind, cs, dps, depth, (sigma_w, sigma_b, sigma_w_last, sigma_b_last))
+        return _ball_kernel(fn, kind, list(cs), dps, depth, (sigma_w, sigma_b, sigma_w_last, sigma_b_last))
     if method == "auto":
         method = "split" if fn.kinks else "gauss-hermite"
     if dps is not None:
@@ -730,14 +730,16 @@ def _ball_kernel(
         raise HermiteRevError(f"method='ball' supports depth=1 only, got depth={depth}")
     if fn.expr is None:
         raise HermiteRevError("method='ball' needs phi as an expression in z or a name, not numeric callables")
-    sw, sb, swl, sbl = (exact_number(v, name) for v, name in zip(hyper, ("sigma_w", "sigma_b", "sigma_w_last", "sigma_b_last")))
+    sw, sb, swl, sbl = (
+        exact_number(v, name) for v, name in zip(hyper, ("sigma_w", "sigma_b", "sigma_w_last", "sigma_b_last"))
+    )
     sw2, sb2, swl2, sbl2 = sw**2, sb**2, swl**2, sbl**2
     if not sw2.is_positive:
         raise HermiteRevError(f"sigma_w must be nonzero, got sigma_w={hyper[0]!r}")
     f = fn.expr
     df = derivative(f)
     kinks = [float(k) for k in fn.kinks]
-    values, errors = [], []
+    values: list[Any] = []
     start = time.perf_counter()
     with flint_ctx(int(dps * 3.33) + 30, flint.ctx.cap):
         q = _ball_of(sw2 + sb2)
