@@ -652,7 +652,12 @@ def _reverse_hyper(
     )
     with mpmath.workdps(dps):  # the beta_k^2 are squares themselves: the NNGP form of the one map
         mags = magnitudes_from_taylor(s, "nngp", e, exact=s_exact, name="beta_{k}^2", why=why)
-    _ = a.tail  # raises DivergentSeriesError when the re-expanded series does not converge at rho = 1
+    # raises DivergentSeriesError when the re-expanded series does not converge at rho = 1; a
+    # re-expanded coefficient it sees negative beyond n is a negative beta_k^2 (k >= 1): refused
+    tail = a.tail
+    if tail.negative is not None and tail.negative[0] >= 1 and not std_ntk:
+        k, ak = tail.negative
+        raise not_a_kernel(k, ak, name="beta_{k}^2 (re-expanded a_{k} beyond n)", why=why)
     hyper_dict = {
         "sigma_w": sw,
         "sigma_b": sb,
@@ -678,7 +683,11 @@ def _reexpanded_tail(a: TaylorCoeffs, expr: sympy.Expr, sw2: sympy.Expr, sb2: sy
     the open unit disk and continuous on [-1, 1], so the re-expanded function is real-analytic on
     [0, 1) and continuous at 1: all that Pringsheim's argument needs.  (The interval walk of the
     re-expanded expression itself cannot always decide this near rho = 1, e.g. for deep ReLU
-    kernels.)  Otherwise the tail is certified from the re-expanded expression as usual.
+    kernels.)  Otherwise the tail is certified from the re-expanded expression as usual.  Either
+    way, where the closure rules cannot prove the re-expanded signs (the substitution has a
+    negative constant term), the tail is the sign-free Cauchy bound when the re-expanded
+    expression is proven analytic on a disk |rho| <= r with r > 1, else it says the signs are
+    assumed (:func:`~hermite_rev.series.tail_bound`).
     """
     if (sw2 - sb2).is_positive is not True:
         return a
