@@ -58,7 +58,7 @@ def nt_net(stax, act, depth, sw, sb):
     if layer is None:
         import jax.numpy as jnp
 
-        layer = lambda: stax.ElementwiseNumerical(jnp.tanh, deg=200)  # noqa: E731  (NT has no tanh layer)
+        layer = lambda: stax.ElementwiseNumerical(jnp.tanh, deg=200)  # NT has no tanh layer
     layers = []
     for _ in range(depth):
         layers += [stax.Dense(1, W_std=float(sw), b_std=float(sb) if sb else None), layer()]
@@ -74,7 +74,7 @@ def exact_entry(act, depth, sw, sb, x1, x2, kind):
         sw2, sb2 = mpmath.mpf(sympy.N(sw**2, 50)), mpmath.mpf(sympy.N(sb**2, 50))
         a = [mpmath.mpf(float(v)) for v in x1]
         b = [mpmath.mpf(float(v)) for v in x2]
-        dot = lambda u, v: mpmath.fsum(p * q for p, q in zip(u, v)) / d  # noqa: E731
+        dot = lambda u, v: mpmath.fsum(p * q for p, q in zip(u, v)) / d
         q1, q2, q12 = sw2 * dot(a, a) + sb2, sw2 * dot(b, b) + sb2, sw2 * dot(a, b) + sb2
         theta = q12
         for layer in range(depth):
@@ -104,7 +104,8 @@ def tiebreak(act, depth, sw, sb, X, G_hr, G_nt, kind):
     if r[i, j] <= 1e-12 or act not in ("relu", "erf"):
         return ""
     ex = float(exact_entry(act, depth, sw, sb, X[i], X[j], kind))
-    return f" (at [{i},{j}]: hr {abs(G_hr[i, j] - ex) / abs(ex):.0e}, NT {abs(G_nt[i, j] - ex) / abs(ex):.0e} from 40 digits)"
+    e_hr, e_nt = abs(G_hr[i, j] - ex) / abs(ex), abs(G_nt[i, j] - ex) / abs(ex)
+    return f" (at [{i},{j}]: hr {e_hr:.0e}, NT {e_nt:.0e} from 40 digits)"
 
 
 def rel(a, b):
@@ -160,7 +161,8 @@ def main() -> None:
             gd_nt = np.asarray(gd(None, 0.0, 0.0, np.asarray(kte.ntk))[1])
             t_nt = time.perf_counter() - t0
             row = (
-                f"| {dname} | {act} | {depth} | {sw}, {sb} | {rel(Gn, Nn):.1e}{tiebreak(act, depth, sw, sb, X, Gn, Nn, 'nngp')}"
+                f"| {dname} | {act} | {depth} | {sw}, {sb}"
+                f" | {rel(Gn, Nn):.1e}{tiebreak(act, depth, sw, sb, X, Gn, Nn, 'nngp')}"
                 f" | {rel(Gt, Nt):.1e}{tiebreak(act, depth, sw, sb, X, Gt, Nt, 'ntk')} |"
                 f" {rel(np.asarray(mean_hr), mean_nt):.1e} | {rel(np.asarray(gd_hr), gd_nt):.1e} |"
                 f" {t_hr:.2f} s | {t_nt:.2f} s |"

@@ -102,8 +102,8 @@ def main() -> None:
     depths = (1, 2) if args.quick else (1, 2, 3, 4)
     x1, x2 = inputs()
     rows = [
-        "| activation | depth | kind | hr value at c = 0.6 | hr radius (max over c) | hr time | NT analytic: max distance"
-        " | NT numerical deg 25: max error | deg 100 | NT time (numerical 25) |",
+        "| activation | depth | kind | hr value at c = 0.6 | hr radius (max over c) | hr time"
+        " | NT analytic: max distance | NT numerical deg 25: max error | deg 100 | NT time (numerical 25) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in names:
