@@ -230,13 +230,14 @@ def mehler_sum(R, B1, B2, T1, T2, rel, symmetric, err):
     (including what lies beyond the n coefficients), shape (n1, n + 1).  The sum of entry (i, j)
     stops after term k once :math:`|\rho|^{k+1} T_1[i, k+1] T_2[j, k+1]` (Cauchy-Schwarz: a
     bound on everything after it) is at most ``rel * T1[i, 0] * T2[j, 0]``; ``err[i]`` receives
-    the largest such bound of row i.  ``symmetric``: the upper triangle is computed, then mirrored.
+    the largest such bound of row i.  ``symmetric``: the strict upper triangle is computed, then
+    mirrored; the diagonal is left as it is (the caller has the one-dimensional expectations).
     """
     n1, n2 = R.shape
     n = B1.shape[1]
     for i in prange(n1):
         worst = 0.0
-        for j in range(i if symmetric else 0, n2):
+        for j in range(i + 1 if symmetric else 0, n2):
             rho = R[i, j]
             acc = 0.0
             p = 1.0

@@ -169,8 +169,9 @@ class GenericLayers:
         n = min(self.degree + 1, cap) if self.degree is not None else _START_N
         while True:
             B, C = self._coeffs(s, n)
-            T = _tails(B, E)
-            Tc = _tails(C, Ed) if C is not None else None
+            exact = self.degree is not None and n > self.degree
+            T = _tails(B, E, exact)
+            Tc = _tails(C, Ed, exact) if C is not None else None
             tail = float(np.max(T[:, -1] ** 2 / np.maximum(E, 1e-300)))
             if Tc is not None:
                 tail = max(tail, float(np.max(Tc[:, -1] ** 2 / np.maximum(Ed, 1e-300))))
@@ -286,10 +287,11 @@ class GenericLayers:
         return out
 
 
-def _tails(B: FloatArray, E: FloatArray) -> FloatArray:
-    r"""T[i, k] = sqrt(sum_{m >= k} b_m^2) with the part beyond n taken as E_i - sum_m b_m^2 (>= 0)."""
+def _tails(B: FloatArray, E: FloatArray, exact: bool) -> FloatArray:
+    r"""T[i, k] = sqrt(sum_{m >= k} b_m^2) with the part beyond n taken as E_i - sum_m b_m^2 (>= 0),
+    or as 0 when the n coefficients are the whole expansion (``exact``: a polynomial)."""
     sq = B * B
-    rest = np.maximum(E - sq.sum(axis=1), 0.0)
+    rest = np.zeros(B.shape[0]) if exact else np.maximum(E - sq.sum(axis=1), 0.0)
     cum = np.cumsum(sq[:, ::-1], axis=1)[:, ::-1]
     T = np.empty((B.shape[0], B.shape[1] + 1))
     T[:, :-1] = cum + rest[:, None]
