@@ -259,9 +259,9 @@ class GenericLayers:
             Th += S
             errT = errS + swl2 * errT
         G = Th if Th is not None else S
-        err = (errT if Th is not None else errS) + 64 * (depth + 1) * _EPS * float(np.max(np.abs(G), initial=0.0))
+        total = (errT if Th is not None else errS) + 64 * (depth + 1) * _EPS * float(np.max(np.abs(G), initial=0.0))
         how = f"Hermite coefficients per row variance + Mehler ({', '.join(map(str, terms)) or 0} terms per layer)"
-        return G, err, how
+        return G, total, how
 
     def diag(self, q: FloatArray, weights: tuple[float, float, float, float], depth: int) -> FloatArray:
         """k(x_i, x_i) from q = |x_i|^2/d."""

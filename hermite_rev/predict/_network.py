@@ -4,7 +4,8 @@ Index
 -----
 network_kernel   the NNGP or NTK of a fully-connected network (activation, depth, sigma_w, sigma_b)
 NetworkKernel    the value it returns: ``gram`` on raw rows (norms included), ``diag``, ``on_sphere``
-ACTIVATIONS      the activations with a closed-form dual (``"relu"``, ``"erf"``)
+ACTIVATIONS      the activations with a closed-form dual (``"relu"``, ``"erf"``); any other goes
+                 through Hermite coefficients and Mehler's formula
 
 Conventions: neural-tangents ``stax`` (NTK parameterization) with ``kernel_fn`` applied to the
 rows as they are.  The input covariance is :math:`x \cdot x'/d`; per hidden layer a Dense
@@ -24,14 +25,17 @@ Closed forms (unequal variances), :math:`\rho = \Sigma_{ij}/\sqrt{q_i q_j}`, :ma
 - erf (Williams 1997): :math:`E[\phi\phi] = \frac{2}{\pi}\arcsin\frac{2\Sigma_{ij}}{\sqrt{(1 + 2q_i)(1 + 2q_j)}}`,
   :math:`E[\phi'\phi'] = \frac{4}{\pi}\big((1 + 2q_i)(1 + 2q_j) - 4\Sigma_{ij}^2\big)^{-1/2}`.
 
-Other activations (tanh, gelu, expressions in z, reverse-engineered ``Activation`` objects)
-need Hermite coefficients at each row's pre-activation variance; they are refused with a
-message naming what is supported.
+Other activations (names such as tanh and gelu, expressions in z, reverse-engineered
+``Activation`` objects) go through Hermite coefficients at each row's pre-activation variance
+and Mehler's formula (:mod:`hermite_rev.predict._mehler`), with a stated error estimate
+(:meth:`NetworkKernel.gram_info`); their :attr:`~NetworkKernel.on_sphere` is
+:func:`hermite_rev.kernel_of`'s Taylor coefficients.
 
-Place in the pipeline: :mod:`hermite_rev.predict` ``_codegen`` -> ``_compile`` -> ``_rows``
--> **_network** -> ``_gram`` -> ``_inference``.  Imports :mod:`hermite_rev._core`, ``_rows``,
-:mod:`hermite_rev.kernels`
-(the sphere kernels) and, lazily, the numba loop :func:`hermite_rev._numba.gram.network_relu_erf`.
+Place in the pipeline: :mod:`hermite_rev.predict` ``_codegen`` -> ``_compile`` -> ``_rows``,
+``_mehler`` -> **_network** -> ``_gram`` -> ``_inference``.  Imports :mod:`hermite_rev._core`,
+:mod:`hermite_rev.activations` (names and expressions), :mod:`hermite_rev.hermite`
+(``kernel_of``), :mod:`hermite_rev.kernels` (the sphere kernels), ``_rows``, ``_mehler`` and,
+lazily, the numba loop :func:`hermite_rev._numba.gram.network_relu_erf`.
 
 References
 ----------
@@ -119,7 +123,11 @@ class NetworkKernel(Value):
         sw, sb = (short(v, 40) for v in (self.sigma_w, self.sigma_b))
         ro = ", ".join(short(v, 40) for v in self.readout)
         act = self.activation
-        what = repr(act) if isinstance(act, str) else (short(act, 60) if isinstance(act, sympy.Basic) else _series_name(act))
+        what = (
+            repr(act)
+            if isinstance(act, str)
+            else (short(act, 60) if isinstance(act, sympy.Basic) else _series_name(act))
+        )
         return (
             f"network_kernel({what}, depth={self.depth}, sigma_w={sw}, sigma_b={sb}, "
             f"kind={self.kind!r}, readout=({ro}))"
@@ -311,7 +319,7 @@ def _activation_key(activation: object) -> Any:
     if getattr(activation, "expr_form", None) == "hermite":
         return activation
     try:
-        expr = activation_expr(activation)  # type: ignore[arg-type]
+        expr = activation_expr(activation)
     except HermiteRevError:
         what = short(activation if isinstance(activation, (str, sympy.Basic)) else type(activation).__name__, 60)
         raise HermiteRevError(
@@ -350,8 +358,11 @@ def network_kernel(
 
     Parameters
     ----------
-    activation : str, sympy expression in z, or an object with ``.expr``
-        ``"relu"`` or ``"erf"`` (or ``Max(0, z)``, ``erf(z)``).
+    activation : str, sympy expression in z, or Activation
+        A name of :mod:`hermite_rev.activations` (``"relu"``, ``"erf"``, ``"tanh"``, ``"gelu"``,
+        ...), an expression in z, or a Hermite series from :func:`hermite_rev.reverse`.  ReLU
+        and erf have closed forms; the others go through Hermite coefficients at each row's
+        variance and Mehler's formula (an error estimate in ``hr.gram(N, X, info=True)``).
     depth : int
         Number of hidden layers, 0 to ``LIMITS["constructor_depth"]``.
     sigma_w, sigma_b : real
@@ -367,8 +378,8 @@ def network_kernel(
     Raises
     ------
     HermiteRevError
-        An activation without a closed form here (named in the message), a bad ``kind``,
-        depth or standard deviation.
+        Something that is not an activation, the NTK of an activation with a jump (infinite),
+        a bad ``kind``, depth or standard deviation.
 
     Examples
     --------
@@ -378,6 +389,17 @@ def network_kernel(
     >>> np.round(hr.gram(N, X), 6)  # |x|^2/d = 2 and 1/2: the diagonal is |x|^2/d / 2^3
     array([[0.25    , 0.075603],
            [0.075603, 0.0625  ]])
+
+    Any other activation (Hermite coefficients at each row's variance, Mehler's formula), with
+    its stated error:
+
+    >>> X = np.array([[2.0, 0.0], [1.0, 1.0]])
+    >>> G, info = hr.gram(hr.network_kernel("tanh", kind="nngp"), X, info=True)
+    >>> np.round(G, 6)
+    array([[0.519976, 0.302825],
+           [0.302825, 0.394294]])
+    >>> info.method, info.error < 1e-13
+    ('network', True)
     """
     name = _activation_key(activation)
     depth = check_nonneg_int(depth, "depth", LIMITS["constructor_depth"])
