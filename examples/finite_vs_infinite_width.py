@@ -15,7 +15,8 @@ network kernel of the same architecture on the same raw rows: ``net.network_kern
 formula) in ``hr.predict.gradient_descent_mse(..., t=epochs, lr=lr)``.
 
 Left: the distance of the trained nets' test predictions to the infinite-width prediction,
-relative to its size, falls like :math:`1/\sqrt{\text{width}}` (dashed).  Right: test MSE of
+relative to its size, falls close to :math:`1/\sqrt{\text{width}}` (dashed; full run: from 0.32
+at width 64 to 0.037 at width 8192, a slope of -0.45).  Right: test MSE of
 the trained nets against the infinite-width net's.
 """
 
