@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._core.errors import HermiteRevError
-from ._core.validate import check_positive_int
+from ._core.text import short
+from ._core.validate import check_positive_int, coefficient_list
 from ._core.values import Value
 from .sweep import run_tasks
 
@@ -54,7 +55,10 @@ CRITERIA = ("sup", "lipschitz", "nonmonotone")
 def _float_coeffs(coeffs: Sequence[Any], what: str = "coefficient") -> FloatArray:
     out = np.empty(len(coeffs))
     for k, b in enumerate(coeffs):
-        v = float(b)
+        try:
+            v = float(b)
+        except (TypeError, ValueError):
+            raise HermiteRevError(f"Hermite {what} b_{k} must be a real number, got {short(repr(b), 60)}") from None
         if not math.isfinite(v):
             raise HermiteRevError(f"Hermite {what} b_{k} = {b} does not fit in float64")
         out[k] = v
@@ -243,12 +247,11 @@ def compile_activation(act: Any, overflow: str = "inf") -> CompiledActivation:
     (True, True)
     """
     coeffs = getattr(act, "coeffs", act)
-    try:
-        coeffs = list(coeffs)
-    except TypeError:
+    if isinstance(coeffs, (str, bytes)) or not hasattr(coeffs, "__iter__"):
         raise HermiteRevError(
-            f"compile_activation needs an Activation or a sequence of coefficients, got {act!r}"
-        ) from None
+            f"compile_activation needs an Activation or a sequence of coefficients, got act={short(repr(act), 60)}"
+        )
+    coeffs = coefficient_list(coeffs, "act.coeffs")
     return CompiledActivation(_float_coeffs(coeffs), overflow=overflow)
 
 

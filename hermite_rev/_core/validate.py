@@ -39,6 +39,7 @@ import difflib
 import fractions
 import functools
 import inspect
+import itertools
 import math
 import numbers
 import os
@@ -790,8 +791,12 @@ def coefficient_list(seq: object, name: str = "coefficients") -> list[Any]:
         seq = seq.tolist()
     if isinstance(seq, (str, bytes, dict)) or not hasattr(seq, "__iter__"):
         raise HermiteRevError(f"{name} must be a sequence of numbers, got {short(repr(seq), 80)}")
+    limit = LIMITS["taylor_n"]
+    items = list(itertools.islice(cast("Any", seq), limit + 1))  # range(10**12) is not walked
+    if len(items) > limit:
+        raise HermiteRevError(f"{name} has more than {limit} coefficients: at most {limit} are supported")
     out = []
-    for i, v in enumerate(seq):
+    for i, v in enumerate(items):
         if isinstance(v, np.generic):
             v = v.item()
         if isinstance(v, bool) or isinstance(v, complex) or not isinstance(v, (numbers.Real, sympy.Basic, mpmath.mpf)):

@@ -64,7 +64,7 @@ from .._core.errors import HermiteRevError
 from .._core.exprs import z
 from .._core.limits import LIMITS
 from .._core.text import short
-from .._core.validate import check_nonneg_int, exact_number, exact_sign
+from .._core.validate import as_expr, check_nonneg_int, exact_number, exact_sign
 from .._core.values import Value
 from ..kernels import erf_nngp, erf_ntk, relu_nngp, relu_ntk
 from ._rows import as_rows
@@ -175,9 +175,11 @@ class NetworkKernel(Value):
         return out
 
     def gram(self, A: FloatArray, B: FloatArray | None = None) -> FloatArray:
-        """The Gram matrix on checked float64 rows ``A`` (n1, d) and ``B`` (n2, d) (None: A)."""
+        """The Gram matrix on float64 rows ``A`` (n1, d) and ``B`` (n2, d) (None: A)."""
         from .._numba.gram import network_relu_erf
 
+        A = as_rows(A, "A")
+        B = None if B is None else as_rows(B, "B", A.shape[1])
         d = A.shape[1]
         sw2, sb2, swl2, sbl2 = self._floats()
         with np.errstate(over="ignore", invalid="ignore"):
@@ -224,6 +226,10 @@ def _activation_name(activation: object) -> str:
         key = activation.strip().lower()
         if key in ACTIVATIONS:
             return key
+        try:  # an expression in z: "erf(z)", "relu(z)"
+            activation = as_expr(activation, z, name="activation")
+        except HermiteRevError:
+            pass
     expr = activation if isinstance(activation, sympy.Basic) else getattr(activation, "expr", None)
     if isinstance(expr, sympy.Basic):
         for key, e in ACTIVATIONS.items():

@@ -32,7 +32,7 @@ from .._core.errors import HermiteRevError
 from .._core.exprs import c
 from .._core.precision import arb_exact, flint_ctx, rad, to_mpf
 from .._core.text import short
-from .._core.validate import check_nonneg_int, check_positive_int
+from .._core.validate import as_number, check_nonneg_int, check_positive_int
 from ..hermite import check_kernel_coefficients
 from ..series import Tail, taylor
 from ..series._walk import ArbBackend, Undecided, Walker
@@ -159,8 +159,9 @@ def power_eigenvalue(nu: RealLike, k: int, d: int, dps: int = 30) -> mpmath.mpf:
     k = check_nonneg_int(k, "k")
     d = check_dimension(d)
     dps = check_positive_int(dps, "dps")
+    nu = as_number(nu, "nu")
     with mpmath.workdps(dps + 10):
-        nu = mpmath.mpf(nu) if not isinstance(nu, sympy.Basic) else mpmath.mpf(sympy.N(nu, dps + 15))
+        nu = mpmath.mpf(sympy.N(nu, dps + 15))
         if nu <= -mpmath.mpf(d - 1) / 2:
             raise HermiteRevError(f"nu must be > -(d-1)/2 for (1-c)^nu to be integrable, got nu={nu}")
         out = (
