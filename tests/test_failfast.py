@@ -196,3 +196,17 @@ def test_kernel_regime_gap_checks_lr_and_seed():
     _refused(lambda: hr.verify.kernel_regime_gap("relu", lr=np.array([]), **kw), "lr")
     _refused(lambda: hr.verify.kernel_regime_gap("relu", lr=-1, **kw), "lr")
     _refused(lambda: hr.verify.kernel_regime_gap("relu", seed=-3, **kw), "seed")
+
+
+def test_fit_spectrum_and_decay_results_pickle_equal():
+    import pickle
+
+    # before: FitResult == raised on its params array (and its bases compared by identity);
+    # Spectrum and DecayReport came back from pickle with a rebuilt kernel and compared unequal
+    fit = hr.fit.fit_kernel("exp(c)", grid=18, restarts=1, max_nfev=8, check_grid=51)
+    spec = hr.spectrum.spectrum(hr.kernels.relu_ntk(3), 3, 8, dps=15)
+    rep = hr.spectrum.decay("relu_nngp(2)", 2, kmax=14, dps=13)
+    for value in (fit, spec, rep, hr.fit.paper_form()):
+        back = pickle.loads(pickle.dumps(value))
+        assert back == value and hash(back) == hash(value)
+    assert hr.fit.Poly(2) == hr.fit.Poly(2) != hr.fit.Poly(3)
