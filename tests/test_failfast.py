@@ -177,6 +177,8 @@ def test_experiments_check_name_seed_and_fraction():
 
 def test_power_eigenvalue_refuses_nan():
     _refused(lambda: hr.spectrum.power_eigenvalue(float("nan"), 1, 3), "nu")  # before: returned nan
+    # before: 2**(1e308) in gmpy2 killed the interpreter ("Fatal Python error: Floating point exception")
+    _refused(lambda: hr.spectrum.power_eigenvalue(1e308, 1, 3), "nu")
     assert hr.spectrum.power_eigenvalue(0.5, 0, 3) > 0
 
 
@@ -210,3 +212,16 @@ def test_fit_spectrum_and_decay_results_pickle_equal():
         back = pickle.loads(pickle.dumps(value))
         assert back == value and hash(back) == hash(value)
     assert hr.fit.Poly(2) == hr.fit.Poly(2) != hr.fit.Poly(3)
+
+
+def test_flags_kinds_and_numpy_times_are_checked():
+    import numpy as np
+
+    # before: numpy's "truth value of an empty array is ambiguous"
+    _refused(lambda: hr.taylor("exp(c)", 3, exact=np.array([], dtype=">f4")), "exact")
+    assert hr.taylor("exp(c)", 3, exact=np.True_) == hr.taylor("exp(c)", 3, exact=True)
+    # before: TypeError from int(NaT) (timedelta64 is a numbers.Integral)
+    _refused(lambda: hr.network_kernel("relu", sigma_b=np.timedelta64("NaT", "ms")), "sigma_b")
+    # before: the array's truth value; "NTK" was refused here and accepted everywhere else
+    _refused(lambda: hr.network_kernel("relu", kind=np.ones(3, dtype=np.float16)), "kind")
+    assert hr.network_kernel("relu", kind="NTK") == hr.network_kernel("relu", kind="ntk")

@@ -295,8 +295,9 @@ def network_kernel(
     sb = exact_number(sigma_b, "sigma_b", nonneg=True)
     if exact_sign(sw**2 + sb**2) != 1:
         raise HermiteRevError(f"sigma_w and sigma_b cannot both be 0, got sigma_w={sigma_w!r}, sigma_b={sigma_b!r}")
-    if kind not in _KINDS:
-        raise HermiteRevError(f"kind must be 'ntk' or 'nngp', got kind={kind!r}")
+    if not isinstance(kind, str) or kind.lower() not in _KINDS:  # "NTK" as everywhere else
+        raise HermiteRevError(f"kind must be 'ntk' or 'nngp', got kind={short(repr(kind), 60)}")
+    kind = kind.lower()
     try:
         swl, sbl = readout
     except (TypeError, ValueError):

@@ -30,6 +30,7 @@ import sympy
 
 from .._core.errors import HermiteRevError
 from .._core.exprs import c
+from .._core.limits import LIMITS
 from .._core.precision import arb_exact, flint_ctx, rad, to_mpf
 from .._core.text import short
 from .._core.validate import as_number, check_nonneg_int, check_positive_int
@@ -160,6 +161,11 @@ def power_eigenvalue(nu: RealLike, k: int, d: int, dps: int = 30) -> mpmath.mpf:
     d = check_dimension(d)
     dps = check_positive_int(dps, "dps")
     nu = as_number(nu, "nu")
+    if abs(nu) > LIMITS["symbolic_exponent"]:  # 2**(1e308) killed the interpreter (SIGFPE in gmpy2)
+        raise HermiteRevError(
+            f"nu={short(nu, 30)} is too large: |nu| <= {LIMITS['symbolic_exponent']} is supported "
+            "(see docs/guide/limits.md)"
+        )
     with mpmath.workdps(dps + 10):
         nu = mpmath.mpf(sympy.N(nu, dps + 15))
         if nu <= -mpmath.mpf(d - 1) / 2:
