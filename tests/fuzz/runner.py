@@ -182,7 +182,7 @@ def nonfinite(obj: Any, path: str = "result", owner: Any = None, depth: int = 0)
             found = nonfinite(v, f"{path}[{i}]", owner if not hasattr(obj, "rigorous") else obj, depth + 1)
             if found:
                 return found
-        for attr in ("errors", "tail"):
+        for attr in ("errors",):  # not the lazy .tail: a property that may refuse on its own
             if hasattr(obj, attr):
                 found = nonfinite(getattr(obj, attr), f"{path}.{attr}", obj, depth + 1)
                 if found:
@@ -299,7 +299,10 @@ def run_one(entry: Entry | CliEntry, drawn: Drawn, budget: float | None = None) 
         r.seconds = seconds
         return r
     warned = any(issubclass(w.category, HermiteRevWarning) for w in caught)
-    where = None if entry.nonfinite_ok else nonfinite(result)
+    try:
+        where = None if entry.nonfinite_ok else nonfinite(result)
+    except Exception as e:  # reading the result failed: judged, not raised
+        return Result("wrong", f"reading the result raised {type(e).__name__}: {str(e)[:100]}", seconds)
     if where and not warned:
         return Result("wrong", f"non-finite value at {where}", seconds)
     try:
