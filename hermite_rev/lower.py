@@ -113,8 +113,8 @@ class CompiledActivation(Value):
         if not np.all(np.isfinite(b)):
             bad = int(np.flatnonzero(~np.isfinite(b))[0])
             raise HermiteRevError(f"Hermite coefficient b_{bad} = {b[bad]} is not finite")
-        if self.overflow not in ("inf", "raise"):
-            raise HermiteRevError(f"overflow must be 'inf' or 'raise', got overflow={self.overflow!r}")
+        if not isinstance(self.overflow, str) or self.overflow not in ("inf", "raise"):
+            raise HermiteRevError(f"overflow must be 'inf' or 'raise', got overflow={short(repr(self.overflow), 60)}")
         nz = np.flatnonzero(b)
         b = b[: (nz[-1] + 1 if nz.size else 1)].copy()
         b.setflags(write=False)

@@ -225,3 +225,25 @@ def test_flags_kinds_and_numpy_times_are_checked():
     # before: the array's truth value; "NTK" was refused here and accepted everywhere else
     _refused(lambda: hr.network_kernel("relu", kind=np.ones(3, dtype=np.float16)), "kind")
     assert hr.network_kernel("relu", kind="NTK") == hr.network_kernel("relu", kind="ntk")
+
+
+def test_zero_dimensional_arrays_and_array_options():
+    import numpy as np
+
+    X, Y = np.ones((4, 3)), np.ones((4, 1))
+    # before: TypeError "iteration over a 0-d array" / "'int' object is not iterable"
+    _refused(lambda: hr.predict.gradient_descent_mse(np.array(False), X, Y, X), "K")
+    _refused(lambda: hr.verify.width_scaling("relu", widths=(16, 32), seeds=range(1), cs=-482, workers=1), "-482")
+    K = hr.kernels.inhomogeneous_polynomial(2, offset=np.array(3, dtype=np.uint16))
+    assert K == hr.kernels.inhomogeneous_polynomial(2, offset=3)
+    # before: numpy's truth-value error
+    act = hr.reverse("exp(c)", n=3).activation()
+    _refused(lambda: hr.lower.compile_activation(act, overflow=np.ones(2)), "overflow")
+    # before: int(NaT) raised TypeError inside the size check
+    _refused(lambda: hr.verify.width_scaling("relu", widths=np.array(["NaT"] * 4, dtype="timedelta64[M]")), "width")
+
+
+def test_gegenbauer_checks_t_and_k():
+    _refused(lambda: hr.spectrum.gegenbauer(2, 3, "nan"), "t")  # before: TypeError from str + int
+    _refused(lambda: hr.spectrum.gegenbauer(165540769729, 3, 0.5), "k")  # before: a hang
+    assert hr.spectrum.gegenbauer(2, 3, 0.5) == -0.125

@@ -97,7 +97,10 @@ def check_size(value: object, name: str, key: str | None = None, low: int = 1) -
             value = int(float(value))
         else:
             raise HermiteRevError(f"{name} must be {_what(low)}, got {name}={_one_line(value)}")
-    value = int(value)
+    try:
+        value = int(value)
+    except (TypeError, ValueError, OverflowError):  # numpy's NaT is an Integral that int() refuses
+        raise HermiteRevError(f"{name} must be {_what(low)}, got {name}={_one_line(value)}") from None
     if value < low:
         raise HermiteRevError(f"{name} must be {_what(low)}, got {name}={value}")
     hi = LIMITS[key]

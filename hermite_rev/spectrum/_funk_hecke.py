@@ -188,8 +188,10 @@ def gegenbauer(k: int, d: int, t: Any) -> Any:
     Three-term recurrence ``P_{k+1} = ((2k + d - 2) t P_k - k P_{k-1}) / (k + d - 2)``;
     Chebyshev T_k for d = 2, Legendre for d = 3.  Works for mpmath numbers, floats, arb.
     """
-    k = check_nonneg_int(k, "k")
+    k = check_nonneg_int(k, "k", LIMITS["kmax"])  # k = 1.6e11 ran for ever
     d = check_dimension(d)
+    if t is None or isinstance(t, (str, bytes, bool)) or not hasattr(t, "__mul__"):
+        raise HermiteRevError(f"t must be a number (float, mpmath, arb), got t={short(repr(t), 60)}")
     return _gegenbauer_all(k, d, t)[k]
 
 

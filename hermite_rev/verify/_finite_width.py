@@ -168,7 +168,7 @@ def width_scaling(
     seeds = bounded_list(seeds, "seeds", LIMITS["seeds"])
     if len(widths) < 2 or not seeds:
         raise HermiteRevError(f"need at least two widths and one seed, got widths={widths}, seeds={seeds}")
-    cs = [float(v) for v in cs]
+    cs = [float(v) for v in check_cs(cs)]
     ref = np.asarray(
         reference
         if reference is not None

@@ -534,7 +534,7 @@ API: list[Entry] = [
         _method("best"),
         {
             "self": FAM,
-            "criterion": st.sampled_from(["sup", "l2"]),
+            "criterion": st.sampled_from(["sup", "lipschitz"]),
             "grid": st.integers(11, 41),
             "interval": st.sampled_from([(-3, 3), (-1, 2)]),
             "workers": st.just(1),
