@@ -416,6 +416,11 @@ class ActivationFamily(Value):
 
     def signs_of(self, act: Activation) -> list[int]:
         """The sign vector of a member (inverse of :meth:`activation`)."""
+        if not isinstance(act, Activation) or len(act.coeffs) != self.n:
+            raise HermiteRevError(
+                f"act must be an Activation with {self.n} coefficients (a member of this family), got "
+                f"act={short(repr(act) if not isinstance(act, Activation) else act.short(), 60)}"
+            )
         coeffs: Sequence[Any] = act.coeffs
         if self.scale is not None:  # back to the coefficients of phi(sqrt(q) z)
             with mpmath.workdps(self.dps + 10):

@@ -94,9 +94,7 @@ __all__ = [
 
 def hermite_norm(k: int, x: sympy.Symbol = z) -> sympy.Expr:
     """``h_k(x) = He_k(x) / sqrt(k!)``, the normalized probabilists' Hermite polynomial."""
-    k = int(k)
-    if k < 0:
-        raise HermiteRevError(f"Hermite degree must be >= 0, got k={k}")
+    k = check_size(k, "k", key="hermite_n", low=0)
     return sympy.expand(sympy.hermite_prob(k, x) / sympy.sqrt(sympy.factorial(k)))
 
 

@@ -34,7 +34,8 @@ import numpy as np
 
 from ._core.errors import HermiteRevError
 from ._core.limits import check_size
-from ._core.validate import check_positive_int
+from ._core.text import short
+from ._core.validate import check_positive_int, coefficient_list
 from ._core.values import Value
 from ._fluctuation import FiniteWidth, check_cosines, check_width, finite_width, fluctuation_problem, fluctuation_search
 from .sweep import run_tasks
@@ -59,7 +60,10 @@ FLUCTUATION_EXHAUSTIVE = 16
 def _float_coeffs(coeffs: Sequence[Any], what: str = "coefficient") -> FloatArray:
     out = np.empty(len(coeffs))
     for k, b in enumerate(coeffs):
-        v = float(b)
+        try:
+            v = float(b)
+        except (TypeError, ValueError):
+            raise HermiteRevError(f"Hermite {what} b_{k} must be a real number, got {short(repr(b), 60)}") from None
         if not math.isfinite(v):
             raise HermiteRevError(f"Hermite {what} b_{k} = {b} does not fit in float64")
         out[k] = v
@@ -114,8 +118,8 @@ class CompiledActivation(Value):
         if not np.all(np.isfinite(b)):
             bad = int(np.flatnonzero(~np.isfinite(b))[0])
             raise HermiteRevError(f"Hermite coefficient b_{bad} = {b[bad]} is not finite")
-        if self.overflow not in ("inf", "raise"):
-            raise HermiteRevError(f"overflow must be 'inf' or 'raise', got overflow={self.overflow!r}")
+        if not isinstance(self.overflow, str) or self.overflow not in ("inf", "raise"):
+            raise HermiteRevError(f"overflow must be 'inf' or 'raise', got overflow={short(repr(self.overflow), 60)}")
         nz = np.flatnonzero(b)
         b = b[: (nz[-1] + 1 if nz.size else 1)].copy()
         b.setflags(write=False)
@@ -248,12 +252,11 @@ def compile_activation(act: Any, overflow: str = "inf") -> CompiledActivation:
     (True, True)
     """
     coeffs = getattr(act, "coeffs", act)
-    try:
-        coeffs = list(coeffs)
-    except TypeError:
+    if isinstance(coeffs, (str, bytes)) or not hasattr(coeffs, "__iter__"):
         raise HermiteRevError(
-            f"compile_activation needs an Activation or a sequence of coefficients, got {act!r}"
-        ) from None
+            f"compile_activation needs an Activation or a sequence of coefficients, got act={short(repr(act), 60)}"
+        )
+    coeffs = coefficient_list(coeffs, "act.coeffs")
     return CompiledActivation(_float_coeffs(coeffs), overflow=overflow)
 
 

@@ -59,6 +59,7 @@ import numpy as np
 
 from ._core.errors import HermiteRevError
 from ._core.limits import check_size
+from ._core.text import short
 from ._core.validate import check_kind, check_nonneg_int, check_positive_int
 from .activations import ActivationFunction, resolve
 from .predict import NetworkKernel, network_kernel
@@ -515,6 +516,17 @@ def _epilogue(act: ActivationFunction, dt: Any) -> Callable[..., None]:
 # --------------------------------------------------------------------------------------------
 
 
+def _outputs(X: object, name: str) -> NDArray[Any]:
+    """Outputs or targets as a float64 array of shape (rows, outputs); a 1-D array is one output."""
+    A = np.asarray(X) if isinstance(X, (np.ndarray, list, tuple)) else None
+    if A is None or A.dtype.kind not in "biuf":
+        raise HermiteRevError(f"{name} must be an array of real numbers, got {name}={short(repr(X), 60)}")
+    A = A.astype(np.float64).reshape(-1, 1) if A.ndim == 1 else A.astype(np.float64)
+    if A.ndim != 2 or A.shape[0] == 0 or A.shape[1] == 0:
+        raise HermiteRevError(f"{name} must be a non-empty 2-D array (rows, outputs), got {name}.shape={A.shape}")
+    return A
+
+
 def accuracy(F: NDArray[Any], Y: NDArray[Any]) -> float:
     """Fraction classified right, a tie scored as a fair coin flip among the tied classes.
 
@@ -522,6 +534,9 @@ def accuracy(F: NDArray[Any], Y: NDArray[Any]) -> float:
     f = 0, i.e. at chance 0.5, not at 0).  Several outputs: argmax, a row whose maximum is
     shared by ``m`` classes counts 1/m if the true class is among them.
     """
+    F, Y = _outputs(F, "F"), _outputs(Y, "Y")
+    if F.shape != Y.shape:
+        raise HermiteRevError(f"F and Y must have the same shape, got F.shape={F.shape}, Y.shape={Y.shape}")
     if F.shape[1] == 1:
         f, y = np.sign(F[:, 0]), np.sign(Y[:, 0])
         return float(np.mean(np.where(f == 0, 0.5, f == y)))

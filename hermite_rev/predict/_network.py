@@ -221,6 +221,8 @@ class NetworkKernel(Value):
 
     def gram_info(self, A: FloatArray, B: FloatArray | None = None) -> tuple[FloatArray, float, str]:
         """``(G, error, detail)``: the Gram matrix, an estimate of its largest error and how it was computed."""
+        A = as_rows(A, "A")
+        B = None if B is None else as_rows(B, "B", A.shape[1])
         if self.closed_form:
             G = self._closed_gram(A, B)
             err = 64 * (self.depth + 1) * float(np.finfo(np.float64).eps) * float(np.max(np.abs(G), initial=0.0))
@@ -253,6 +255,8 @@ class NetworkKernel(Value):
     def _closed_gram(self, A: FloatArray, B: FloatArray | None) -> FloatArray:
         from .._numba.gram import network_relu_erf
 
+        A = as_rows(A, "A")
+        B = None if B is None else as_rows(B, "B", A.shape[1])
         d = A.shape[1]
         sw2, sb2, swl2, sbl2 = self._floats()
         with np.errstate(over="ignore", invalid="ignore"):
@@ -407,8 +411,9 @@ def network_kernel(
     sb = exact_number(sigma_b, "sigma_b", nonneg=True)
     if exact_sign(sw**2 + sb**2) != 1:
         raise HermiteRevError(f"sigma_w and sigma_b cannot both be 0, got sigma_w={sigma_w!r}, sigma_b={sigma_b!r}")
-    if kind not in _KINDS:
-        raise HermiteRevError(f"kind must be 'ntk' or 'nngp', got kind={kind!r}")
+    if not isinstance(kind, str) or kind.lower() not in _KINDS:  # "NTK" as everywhere else
+        raise HermiteRevError(f"kind must be 'ntk' or 'nngp', got kind={short(repr(kind), 60)}")
+    kind = kind.lower()
     if kind == "ntk" and name not in ACTIVATIONS and resolve(name).jump:
         raise HermiteRevError(
             f"the NTK of an activation with a jump is infinite (phi' has a Dirac delta): "

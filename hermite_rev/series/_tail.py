@@ -26,7 +26,7 @@ from .._core.exprs import FUNCTION_NAMES, c, postorder
 from .._core.precision import coeff0, flint_ctx, to_mpf
 from .._core.registry import is_known_kernel
 from .._core.text import format_bound, format_value, short
-from .._core.validate import public
+from .._core.validate import as_expr, public
 from ._cauchy import cauchy_tail
 from ._sign import sign_certificate
 from ._walk import (
@@ -499,6 +499,8 @@ def certify_convergence(expr: sympy.Expr, *, max_intervals: int = 4000) -> str:
     HermiteRevError
         The covering could not be completed within ``max_intervals`` intervals.
     """
+    if not isinstance(expr, sympy.Expr):
+        expr = as_expr(expr, c, name="expr")
     if is_known_kernel(expr):
         return "kernel by construction"
     prec = 128
