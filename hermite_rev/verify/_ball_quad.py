@@ -1,4 +1,5 @@
-r"""The proven quadrature route: E[phi(u) phi(v)] by nested rigorous integrals, no series involved.
+r"""The proven quadrature route: E[phi(u) phi(v)] and deep kernels by Gauss-Legendre panels with
+Bernstein-ellipse error bounds, no series involved.
 
 Place: the verify stage, between :mod:`._quadrature` (its user) and :mod:`._checks`.  Imports
 :mod:`hermite_rev._core`, :mod:`hermite_rev._ball_expr` (phi compiled to balls, its growth
@@ -8,25 +9,42 @@ check the series route independently.
 
 Index
 -----
+ball_kernel        NNGP / NTK at cosines, depth 1-4, any sigma_w / sigma_b, every layer proven (balls)
+BallLayer          one layer's expectations E[g(u) g(v)] (g = phi or phi'), q and rho balls
 ball_expectation   E[f(u) f(v)] for (u, v) centred Gaussian, Var u = Var v = q, corr rho, as a ball
-BallQuadRefusal    no proof could be built (one line; the caller falls back or reports it)
+gauss_legendre     Gauss-Legendre nodes and weights as balls (cached)
+choose_L           the window [-L, L] (standard units) whose Gaussian tail is proven below a target
+BallQuadRefusal    no proof could be built (one line; the caller reports it)
 
-How.  With :math:`u \sim N(0, q)` and :math:`v \mid u \sim N(\rho u, q s^2)`, :math:`s^2 = 1 - \rho^2`,
+How.  With :math:`u \sim N(0, q)` and :math:`v \mid u \sim N(\rho u, \sigma^2)`,
+:math:`\sigma^2 = q (1 - \rho^2)`,
 
 .. math:: E[f(u) f(v)] = \int f(u)\, N(u; 0, q)\, G(u)\, du, \qquad
-          G(u) = \int f(v)\, N(v; \rho u, q s^2)\, dv,
+          G(u) = \int_{-W}^{W} f(v)\, N(v; \rho u, \sigma^2)\, dv,
 
-both cut to [-W, W] with W >= L sqrt(q), and computed by python-flint's ``acb.integral``
-(Petras / Gauss-Legendre with error bounds from complex evaluations, Johansson
-arXiv:1802.07942).  G is entire in u (u enters only the Gaussian), so the outer integrand is
-analytic wherever f is; f is evaluated on complex boxes with its branch cuts checked (NaN
-unless analytic).  Kinks of f (Max, Abs, Heaviside, ...) split both integrals at their points;
-on each piece every kink's argument is proven of one sign (zero allowed only where two branches
-meet, a set of measure zero) and f is one analytic branch there.  **Tail**: the region outside
-{|u| <= W, |v| <= W} has probability at most that of {|x| > L} plus {|w| > L} for standard x, w,
-so by Cauchy--Schwarz with a proven envelope :math:`|f(\sqrt q z)| \le E(|z|)`,
-:math:`|E - E_W| \le 2 T(L) (E(L)^2 + T(L)^2)^{1/2}`, :math:`T(L) = (\int_{|z|>L} E^2 \varphi)^{1/2}`.
-At rho = +-1 (s = 0) the expectation is the 1-D integral of f(u) f(+-u).
+the outer integral also cut to [-W, W], W >= L sqrt(q).  Both integrals are composite
+Gauss-Legendre rules on *one* grid of panels over [-W, W] (cut at the kinks), so f at the nodes is
+computed once per layer and shared by the outer and inner rules and by every cosine; the inner
+rule at an outer node u uses the panels within rho u +- L' sigma, the Gaussian mass outside them
+times S >= sup |f| is added to the radius.  **Error bounds** (Trefethen, ATAP Thm 19.3): an
+m-point panel of half-width h errs by at most (64/15) h M rho^(2-2m) / (rho^2 - 1), M the maximum
+of the integrand on the Bernstein ellipse of half-height H.  |f| there is bounded by complex ball
+evaluation on boxes covering the rectangle [a - H, b + H] x [0, H] around the piece (branch cuts
+checked, NaN unless analytic; the lower half by Schwarz reflection); the Gaussians are bounded
+analytically: |N(v; m, sigma^2)| <= e^(H^2 / (2 sigma^2)) / (sqrt(2 pi) sigma) for the inner rule, and,
+G being entire in u, |G(u + i b)| <= S e^(rho^2 b^2 / (2 sigma^2)), so the outer integrand is at most
+|f| S e^(H^2 / (2 sigma^2)) / sqrt(2 pi q).  H, the panel width and m are chosen (in floats) to
+meet 10^-(dps+3) at the least cost; the bounds themselves are computed in ball arithmetic.
+Kinks of f (Max, Abs, Heaviside, ...) cut the grid; on each piece every kink's argument is proven
+of one sign and f is one analytic branch there.  **Tail**: the region outside {|u| <= W, |v| <= W}
+has probability at most 2 erfc(L / sqrt 2); a bounded envelope |f| <= C gives C^2 times that,
+otherwise Cauchy--Schwarz with a proven envelope :math:`|f(\sqrt q z)| \le E(|z|)` gives
+:math:`2 T(L) (E(L)^2 + T(L)^2)^{1/2}`, :math:`T(L) = (\int_{|z|>L} E^2 \varphi)^{1/2}`.  At rho = +-1
+the expectation is the 1-D integral of f(u) f(+-u) (same rules, tail C^2 erfc or T^2).
+**Depth**: the layer recursion of :mod:`hermite_rev.kernels` (neural-tangents conventions) with
+q, rho as balls: the rules applied with ball parameters enclose the rule of every parameter in
+them, and the bounds are taken over the balls (lower bounds of q and sigma^2), so every layer's
+value encloses the truth.  Cosines exactly +-1 stay +-1 exactly (odd / even phi, sigma_b = 0).
 """
 
 from __future__ import annotations
@@ -364,7 +382,7 @@ class BallLayer:
         self._diag: dict = {}
         self.qf_hi, self.qf_lo = upper_float(q), _lower(q)
 
-    def _fn(self, key: tuple) -> tuple[_Fn, float, arb]:
+    def _fn(self, key: tuple) -> tuple[_Fn, arb]:
         """(the factor, its tail bound) for ("pair", which) or ("diag", which, sgn)."""
         if key not in self._fns:
             g = self.exprs[key[1]]
@@ -507,7 +525,7 @@ def ball_kernel(
         out = []
         for c, exact in cs:
             nngp, ntk, state = c, arb(0), exact
-            for layer, bl in enumerate(layers):
+            for bl in layers:
                 nngp = sw2 * nngp + sb2
                 ntk = nngp + sw2 * ntk
                 if state == -1 and not sb_zero:
