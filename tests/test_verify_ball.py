@@ -7,6 +7,7 @@ tail bound) within both bounds.
 """
 
 import copy
+import functools
 import pickle
 from fractions import Fraction
 
@@ -38,8 +39,13 @@ def closed_form(name, kind, c):
     return nngp + (c * dot if kind == "ntk" else 0)
 
 
-def series_value(name, kind, c, dps, depth=1, **hyper):
-    a = hr.kernel_of(name, kind, depth=depth, n=30 if depth == 1 else 60, dps=dps, **hyper)
+@functools.cache
+def series(name, kind, dps, depth, sw, sb):
+    return hr.kernel_of(name, kind, depth=depth, n=30 if depth == 1 else 60, dps=dps, sigma_w=sw, sigma_b=sb)
+
+
+def series_value(name, kind, c, dps, depth=1, sigma_w=1, sigma_b=0):
+    a = series(name, kind, dps, depth, sigma_w, sigma_b)
     with mpmath.workdps(dps + 10):
         v = mpmath.fsum(x * exact(c) ** k for k, x in enumerate(a))
         err = mpmath.fsum(a.errors) + a.tail.bound
