@@ -172,7 +172,9 @@ def theorem_report(
         ``max_target_vs_series``, ``empirical_rms`` {width: rms error vs quadrature},
         ``width_exponent``, ``activation`` (the Activation), ``member`` (:func:`choose_member`'s
         info), ``predicted`` (:func:`width_diagnosis`), ``diagnosis`` (the non-empty messages of
-        ``predicted``, one per width), ``figure`` (path or None).
+        ``predicted`` for the widths that cannot realise the member, and, when the error does not
+        fall with width (fitted exponent above -0.25), for those whose predicted standard
+        deviation exceeds K(1)), ``figure`` (path or None).
     """
     cs = [float(v) for v in check_cs(cs)]  # every size is checked before the reverse step
     widths = [check_size(w, "width") for w in bounded_list(widths, "widths", LIMITS["seeds"])]
@@ -227,7 +229,12 @@ def theorem_report(
         "activation": act,
         "member": minfo,
         "predicted": predicted,
-        "diagnosis": [p["message"] for p in predicted.values() if p["message"]],
+        # a flagged width always; a large but tail-dominated variance only when the error is not falling
+        "diagnosis": [
+            p["message"]
+            for p in predicted.values()
+            if p["flagged"] or (p["message"] and (expo is None or expo > -0.25))
+        ],
         "figure": None,
         "kind": kind,
         "n": n,
