@@ -85,7 +85,7 @@ def test_choose_member_and_width_diagnosis():
     d = width_diagnosis(act, "nngp", [64, 4096])
     assert set(d) == {64, 4096} and not d[64]["flagged"] and d[64]["message"] == ""
     assert d[4096]["variance"] < d[64]["variance"]  # exactly 1/m
-    assert d[64]["variance"] == pytest.approx(64 * d[4096]["variance"] / 4096, rel=1e-12)
+    assert d[64]["variance"] == pytest.approx(d[4096]["variance"] * 4096 / 64, rel=1e-12)
 
 
 def test_figure1_records_and_prints_its_member():
@@ -153,3 +153,13 @@ def test_relu_ntk_4hl_width_exponent_fast():
     assert rep["member"]["member"] == "fluctuation" and rep["diagnosis"] == []
     assert -0.8 < rep["width_exponent"] < -0.3
     assert np.isfinite(rep["predicted"][256]["variance"])
+
+
+def test_family_best_fluctuation(capsys):
+    rc, out, err = run(capsys, "family", "exp(c)", "--n", "6", "--best", "fluctuation", "--width", "256")
+    assert rc == 0, err
+    assert "best member for 'fluctuation' at width 256" in out and "signs: " in out
+    rc, _, err = run(capsys, "family", "exp(c)", "--n", "6", "--best", "fluctuation")
+    assert rc == 2 and "--best fluctuation needs the hidden width: --width M" in err
+    rc, _, err = run(capsys, "family", "exp(c)", "--n", "6", "--best", "sup", "--width", "256")
+    assert rc == 2 and "--width applies to --best fluctuation only" in err

@@ -234,7 +234,14 @@ def cmd_family(args: argparse.Namespace) -> None:
     }
     best = None
     if args.best:
-        best = fam.best(args.best, interval=tuple(args.interval), **_sweep_options(args))
+        if args.best == "fluctuation":
+            if args.width is None:
+                raise HermiteRevError("--best fluctuation needs the hidden width: --width M")
+            best = fam.best("fluctuation", width=args.width, progress=True, **_sweep_options(args))
+        elif args.width is not None:
+            raise HermiteRevError(f"--width applies to --best fluctuation only, got --best {args.best}")
+        else:
+            best = fam.best(args.best, interval=tuple(args.interval), **_sweep_options(args))
         payload["best"] = _best_payload(fam, best)
     if args.plot:
         payload["figure"] = args.plot
@@ -246,8 +253,9 @@ def cmd_family(args: argparse.Namespace) -> None:
         )
         if best is not None:
             p = payload["best"]
+            where = f"at width {args.width}" if args.best == "fluctuation" else f"on {tuple(args.interval)}"
             print(
-                f"best member for '{args.best}' on {tuple(args.interval)}: value {p['value']:.6g}, "
+                f"best member for '{args.best}' {where}: value {p['value']:.6g}, "
                 f"method {p['method']}, {p['examined']} members examined ({p['members_per_second']:.3g}/s)"
             )
             print("signs: " + "".join("+" if s > 0 else "-" for s in p["signs"]))

@@ -131,8 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--best",
         default=None,
-        choices=["sup", "nonmonotone", "lipschitz"],
-        help="search the family for the member minimising this on --interval",
+        choices=["sup", "nonmonotone", "lipschitz", "fluctuation"],
+        help="search the family for the member minimising this on --interval (fluctuation: the "
+        "finite-width fluctuation of a width---width net's kernel, the member such a net realises best)",
+    )
+    sp.add_argument(
+        "--width",
+        type=size_arg("--width", "width"),
+        default=None,
+        help="hidden width of --best fluctuation (required there)",
     )
     sp.add_argument(
         "--interval",
