@@ -84,7 +84,7 @@ def experiment_table(result: ExperimentResult) -> str:
 def figure1_table(result: ExperimentResult) -> str:
     """The table of ``figure1``: |b_0|..|b_5|, the simulated member's signs of b_0..b_5, tail bound, kernel
     errors, least-squares b_k per target; a first line says which member the nets use."""
-    member = result.info.get("signs", "")
+    member = str(result.info["signs"]) if result.info and "signs" in result.info else ""
     rows = [f"member simulated: {member}"] if member else []
     rows.append(
         f"{'target':15s} {'kind':5s} "

@@ -92,6 +92,7 @@ def mimic_activations(
     }
     if width is not None:
         best = fam.best("fluctuation", width=width)
+        assert best.finite_width is not None  # the fluctuation criterion always reports it
         acts[f"1HL mimic (finite-width member, {n} terms)"] = best.activation
         fw_plus = plus.finite_width(width, "ntk", cs=[1])
         info["finite_width_member"] = {
