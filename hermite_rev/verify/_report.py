@@ -303,7 +303,7 @@ def _draw_report(
     ax3.set_xlim(c0 - 0.01, 1.01)
     ax3.set_xlabel("c (cosine between the two inputs)")
     ax3.set_ylabel(f"{kind.upper()} difference (log scale)")
-    ax3.legend(fontsize=7, loc="best")
+    ax3.legend(fontsize=7, loc="best", framealpha=0.6)
     ax3.set_title(f"truncation error near c = 1 (n = {n}) vs finite-width error", fontsize=9)
 
     _, info = _figures.plot_width_scaling(
@@ -314,9 +314,10 @@ def _draw_report(
     if flagged:  # not noise: the member is not realisable at these widths, and the exact variance says so
         w0 = flagged[0]
         p = predicted[w0]
+        first = p["diagnosis"].split(";")[0].replace(" lies within", " within")
         ax2.set_title(
-            f"member not realisable at width {w0}{' and up' if len(flagged) > 1 else ''}: predicted variance "
-            f"{p['variance']:.1e} at c = 1\n{p['diagnosis']}",
+            f"member not realisable at width {w0}{' and up' if len(flagged) > 1 else ''}:\n"
+            f"predicted variance {p['variance']:.1e} at c = 1,\n{first}",
             fontsize=8,
         )
     elif not info["fit"]:
