@@ -11,7 +11,7 @@ import hermite_rev as hr
 from hermite_rev import cli, experiments
 from hermite_rev.cli._format import figure1_table
 from hermite_rev.experiments._mimic import mimic_activations
-from hermite_rev.verify._report import MEMBERS, choose_member, width_diagnosis
+from hermite_rev.verify import MEMBERS, choose_member, width_diagnosis
 
 SINH20 = "sinh(20*c)/sinh(20)"
 
@@ -71,6 +71,7 @@ def test_theorem_report_members(tmp_path):
     with pytest.raises(ValueError, match="member must be one of"):
         hr.verify.theorem_report(fam, widths=(64, 256), out=None, member="best")
     assert MEMBERS == ("fluctuation", "sup", "all-plus")
+    assert choose_member.__module__ == width_diagnosis.__module__ == "hermite_rev.verify"
 
 
 def test_choose_member_and_width_diagnosis():
