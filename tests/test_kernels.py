@@ -91,3 +91,20 @@ def test_simple_kernels():
 def test_bad_input(call, needle):
     with pytest.raises(ValueError, match=needle):
         call()
+
+
+@pytest.mark.parametrize("order", range(7))
+def test_arccos_equals_the_theta_derivative_definition(order):
+    """arccos(n) is built by a polynomial recursion in c; the definition (Cho & Saul) is
+    (-1)^n sin^(2n+1) (1/sin d/dtheta)^n ((pi - theta)/sin) / pi, evaluated here at 40 digits."""
+    th = sympy.Symbol("theta", positive=True)
+    s = sympy.sin(th)
+    f = (sympy.pi - th) / s
+    for _ in range(order):
+        f = sympy.diff(f, th) / s
+    J = (-1) ** order * s ** (2 * order + 1) * f
+    k = hr.kernels.arccos(order)
+    for x in ("-9/10", "-3/10", "1/5", "7/10"):
+        xv = sympy.Rational(x)
+        want = (J.subs(th, sympy.acos(xv)) / sympy.pi).evalf(40)
+        assert abs(k.subs(c, xv).evalf(40) - want) < sympy.Float("1e-35"), (order, x)
