@@ -16,8 +16,14 @@ who generated it and from which activation.
 
 - ``numpy``: functions ``NAME(x)`` and ``NAME_grad(x)`` on arrays.
 - ``torch``: functions ``NAME(x)``, ``NAME_grad(x)`` and an ``nn.Module`` class (``CLASS``,
-  default ``HermiteActivation``); built from torch ops, so autograd differentiates it.
-- ``jax``: ``jax.jit``-compiled ``NAME(x)`` and ``NAME_grad(x)``.
+  default ``HermiteActivation``).  ``NAME`` is a ``torch.autograd.Function`` whose forward
+  computes phi and phi' in one pass of the recurrence and saves phi', whose backward multiplies
+  by it (with ``create_graph=True`` it differentiates ``NAME_grad`` instead, so every order is
+  right).  For tensors of at least ``NAME_COMPILE_MIN_SIZE`` elements (16384) the pass is one
+  ``torch.compile``'d loop over the elements (a C++ compiler; seconds on the first call), falling
+  back to in-place torch ops with a warning where compiling fails.
+- ``jax``: ``jax.jit``-compiled ``NAME(x)`` and ``NAME_grad(x)``; ``NAME`` is a
+  ``jax.custom_jvp`` whose derivative is phi' from the pass that computes phi.
 - ``c``: ``double NAME(double x)``, ``double NAME_grad(double x)`` and
   ``void NAME_value_grad(double x, double *value, double *grad)`` (C99, only ``<stddef.h>``).
 - ``latex``: ``\phi(z) = b_0 h_0(z) + ...`` with ``digits`` significant digits and at most
