@@ -476,7 +476,8 @@ def _{name}_value_grad(x):
     value = {N}_COEFFS[0] * h
     grad = {N}_GRAD_COEFFS[0] * h
     for k in range(1, len({N}_COEFFS)):
-        h_prev, h = h, (x * h - math.sqrt(k - 1) * h_prev) / math.sqrt(k)
+        # h_k = (x h_(k-1) - sqrt(k-1) h_(k-2)) / sqrt(k), by multiplications (XLA keeps a division)
+        h_prev, h = h, x * h * (1 / math.sqrt(k)) - math.sqrt((k - 1) / k) * h_prev
         value = value + {N}_COEFFS[k] * h
         if k < len({N}_GRAD_COEFFS):
             grad = grad + {N}_GRAD_COEFFS[k] * h
