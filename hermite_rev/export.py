@@ -360,9 +360,9 @@ import torch
 {_coeff_source(N, b, d, "[]")}
 # The training path computes phi and phi' in one pass (_{name}_value_grad).  For tensors of at least
 # this many elements it runs as one loop over the elements compiled by torch.compile (needs a C++
-# compiler; compiling takes seconds on the first call per dtype; about 10x faster per training
-# step on CPU than the plain torch ops, which it falls back to with a warning if compiling
-# fails).  None: never compile.
+# compiler; the first call per dtype compiles for seconds to minutes, cached on disk), several
+# times faster per training step on CPU than the plain torch ops, which it falls back to with a
+# warning where compiling fails.  None: never compile.
 {N}_COMPILE_MIN_SIZE = 16384
 
 
@@ -391,6 +391,8 @@ _{name}_compiled = []  # [torch.compile(_{name}_value_grad)] after the first lar
 def _{name}_fast_value_grad(x):
     """_{name}_value_grad(x), compiled where x is large enough and compiling works."""
     if {N}_COMPILE_MIN_SIZE is None or math.prod(x.shape) < {N}_COMPILE_MIN_SIZE:
+        return _{name}_value_grad(x)
+    if torch.compiler.is_compiling():  # inside a torch.compile'd model, which fuses the pass itself
         return _{name}_value_grad(x)
     try:
         if not _{name}_compiled:

@@ -144,3 +144,23 @@ def test_jax_custom_jvp_gradients_match(act):
     loss = jax.jit(jax.grad(lambda w: (ns["phi"](w * x) ** 2).sum()))
     expected = (2 * f(2 * x) * f.grad(2 * x) * x).sum()
     assert abs(float(loss(2.0)) - expected) <= 1e-10 * abs(expected)
+
+
+@pytest.mark.slow
+def test_torch_export_inside_a_compiled_model(act, tmp_path, monkeypatch):
+    # torch.compile(model) traces the Function; the export then leaves the fusing to it
+    torch = pytest.importorskip("torch")
+    (tmp_path / "mimic_act.py").write_text(act.export("torch"), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import mimic_act
+
+    net = torch.nn.Sequential(torch.nn.Linear(13, 4096), mimic_act.HermiteActivation(), torch.nn.Linear(4096, 3))
+    X = torch.randn(89, 13)
+    y = torch.compile(net)(X)
+    y.sum().backward()
+    g = net[0].weight.grad.clone()
+    net.zero_grad()
+    ref = net(X)
+    ref.sum().backward()
+    torch.testing.assert_close(y, ref)
+    torch.testing.assert_close(g, net[0].weight.grad)
