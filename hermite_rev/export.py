@@ -392,9 +392,9 @@ def _{name}_fast_value_grad(x):
     """_{name}_value_grad(x), compiled where x is large enough and compiling works."""
     if {N}_COMPILE_MIN_SIZE is None or math.prod(x.shape) < {N}_COMPILE_MIN_SIZE:
         return _{name}_value_grad(x)
-    if torch.compiler.is_compiling():  # inside a torch.compile'd model, which fuses the pass itself
-        return _{name}_value_grad(x)
     try:
+        if torch.compiler.is_compiling():  # inside a torch.compile'd model, which fuses the pass itself
+            return _{name}_value_grad(x)
         if not _{name}_compiled:
             _{name}_compiled.append(torch.compile(_{name}_value_grad, dynamic=True))
         if _{name}_compiled[0] is not None:
