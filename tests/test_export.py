@@ -226,6 +226,28 @@ def _stubs():
         def to(self, dtype):
             return np.asarray(self, dtype=dtype)
 
+        # the in-place methods of the torch export's fused pass
+        def mul_(self, a):
+            self *= a
+            return self
+
+        def add_(self, other, alpha=1.0):
+            self += alpha * other
+            return self
+
+        def addcmul_(self, a, b, value=1.0):
+            self += value * a * b
+            return self
+
+    def tensor_like(fn):
+        return lambda x, *args: fn(np.asarray(x), *args).view(Tensor)
+
+    class Function:  # torch.autograd.Function, forward only
+        @classmethod
+        def apply(cls, x):
+            ctx = types.SimpleNamespace(save_for_backward=lambda *saved: None)
+            return cls.forward(ctx, np.asarray(x))
+
     class Module:
         def register_buffer(self, key, value):
             setattr(self, key, value)
@@ -237,8 +259,23 @@ def _stubs():
     torch.nn = types.SimpleNamespace(Module=Module)
     torch.tensor = lambda v, dtype=None: np.asarray(v, dtype=dtype).view(Tensor)
     torch.zeros_like, torch.ones_like, torch.float64 = np.zeros_like, np.ones_like, np.float64
+    torch.zeros_like, torch.ones_like, torch.full_like = map(tensor_like, (np.zeros_like, np.ones_like, np.full_like))
+    torch.autograd = types.SimpleNamespace(Function=Function)
+
+    class custom_jvp:  # jax.custom_jvp: the primal function, the rule only recorded
+        def __init__(self, fun):
+            self.fun = fun
+
+        def __call__(self, x):
+            return self.fun(x)
+
+        def defjvp(self, rule):
+            self.rule = rule
+            return rule
+
     jax = types.ModuleType("jax")
     jax.jit = lambda f: f
+    jax.custom_jvp = custom_jvp
     jax.numpy = np
     nt = types.ModuleType("neural_tangents")
     nt.stax = types.SimpleNamespace(Elementwise=lambda fn, nngp_fn, d_nngp_fn: (fn, nngp_fn, d_nngp_fn))
