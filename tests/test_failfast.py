@@ -74,3 +74,44 @@ def test_docs_gallery_hides_the_build_paths():
     assert "saved out/check_theorem/check_theorem.png" in source[0] and "/work/" not in source[0]
     assert str(conf["ROOT"]) not in source[0]
     assert conf["html_copy_source"] is False
+
+
+# --- reprs: a REPL echo of a result is one short line --------------------------------------
+
+
+def _deep_results():
+    import sympy
+
+    from hermite_rev._core.text import REPR_LIMIT
+
+    K = hr.kernels.relu_ntk(depth=4, sigma_w=sympy.sqrt(2), sigma_b=sympy.Rational(1, 10))
+    assert len(str(K)) > 9000  # the kernel's own text (a plain sympy expression)
+    long_kernel = sum(sympy.exp(hr.c / (k + 2)) / (k + 1) ** 2 for k in range(60))  # no label
+    return REPR_LIMIT, {
+        "taylor at 400 digits": hr.taylor(K, 40, dps=400),
+        "exact taylor": hr.taylor(long_kernel, 6, exact=True),
+        "tail": hr.taylor(K, 5).tail,
+        "family": hr.reverse(K, n=5),
+        "activation": hr.reverse(long_kernel, n=30, dps=15).activation(),
+        "hermite 40": hr.hermite_coeffs("relu", 40),
+        "spectrum": hr.spectrum.spectrum(long_kernel, d=3, kmax=3, dps=15),
+        "sklearn": hr.interop.SklearnKernel(long_kernel),
+    }
+
+
+def test_reprs_of_results_are_bounded():
+    # before: hr.hermite_coeffs("relu", 40) echoed 2447 characters, six exact Taylor coefficients
+    # 961; a deep kernel's own text has ~9400 (a plain sympy expression: the results name it by
+    # its label)
+    limit, results = _deep_results()
+    for name, value in results.items():
+        text = repr(value)
+        assert len(text) <= limit, (name, len(text))
+        assert "\n" not in text, name
+    assert "relu_ntk(depth=4" in repr(results["family"])  # the label, not the expression
+
+
+def test_deep_report_repr_is_bounded():
+    fam = hr.deep_reverse(hr.kernels.relu_nngp(depth=2), 2, n=5, dps=15, sigma_w=1e150)
+    assert len(repr(fam.report)) <= 400 and repr(fam.report).startswith("DeepReport(method=")
+    assert len(repr(fam)) <= 400

@@ -25,7 +25,7 @@ from .._core.errors import DivergentSeriesError, HermiteRevError, NotAnalyticErr
 from .._core.exprs import FUNCTION_NAMES, c, postorder
 from .._core.precision import coeff0, flint_ctx, to_mpf
 from .._core.registry import is_known_kernel
-from .._core.text import format_bound, format_value, short
+from .._core.text import REPR_LIMIT, format_bound, format_value, short
 from .._core.validate import public
 from ._sign import sign_certificate
 from ._walk import (
@@ -71,7 +71,9 @@ class Tail:
 
     def __repr__(self) -> str:
         tag = "" if self.rigorous else ", not rigorous" + (f": {self.sign}" if self.sign else "")
-        return f"Tail(<= {format_bound(self.bound, 5)}{tag}; K(1) = {format_value(self.k1, digits=12)})"
+        return short(
+            f"Tail(<= {format_bound(self.bound, 5)}{tag}; K(1) = {format_value(self.k1, digits=12)})", REPR_LIMIT
+        )
 
 
 # --------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from .._core.exprs import as_built, c, count_nodes
 from .._core.limits import LIMITS
 from .._core.precision import flint_ctx, rad, to_mpf
 from .._core.registry import label_for
-from .._core.text import format_bound, format_value, short
+from .._core.text import REPR_LIMIT, format_bound, format_value, short
 from .._core.validate import as_expr, check_dps, check_n, exact_number, public
 from .._core.values import same
 from ._tail import Tail, tail_bound
@@ -217,18 +217,27 @@ class TaylorCoeffs(Sequence):
         return max(self.errors) if self.errors else mpmath.mpf(0)
 
     def __repr__(self) -> str:
-        if len(self) <= 12:
-            return repr(list(self._values))
+        if len(self) <= 12:  # a short list as a list, unless its digits make it long
+            text = repr(list(self._values))
+            if len(text) <= REPR_LIMIT:
+                return text
 
         errs = list(self.errors) if self.errors else [None] * self.n
 
         def fmt(i: int) -> str:  # the digits each coefficient's error allows, at most 8
-            return str(self[i]) if self.exact else format_value(self[i], errs[i], digits=8)
+            if self.exact:  # a long exact rational as its leading digits, marked "~"
+                text = str(self[i])
+                return text if len(text) <= 24 else f"~{sympy.N(self[i], 8)}"
+            return format_value(self[i], errs[i], digits=8)
 
-        head = ", ".join(fmt(i) for i in range(6))
-        tail = ", ".join(fmt(i) for i in range(self.n - 2, self.n))
+        shown = [fmt(i) for i in range(min(self.n, 6))]
+        if self.n > 8:
+            shown += ["..."] + [fmt(i) for i in range(self.n - 2, self.n)]
+        else:
+            shown += [fmt(i) for i in range(6, self.n)]
         how = "exact" if self.exact else f"dps={self.dps}, max abs error {format_bound(self.max_error, 3)}"
-        return f"[{head}, ..., {tail}]  # TaylorCoeffs n={self.n}, {how}"
+        text = f"[{', '.join(shown)}]  # TaylorCoeffs n={self.n}, {how}"
+        return text if len(text) <= REPR_LIMIT else short(text, REPR_LIMIT)
 
     def plot(self, ax: Any = None, closed_form: bool = True, label: str | None = None, **kwargs: Any) -> Any:
         """Plot the truncated series on [-1, 1], and the kernel itself with the residual near c = 1
