@@ -61,8 +61,8 @@ LIMITS = {
     "deep_depth": 16,  # deep_reverse: hidden layers
     "deep_n": 200,  # deep_reverse: Hermite coefficients
     "deep_dps": 300,  # deep_reverse: digits
-    "deep_terms": 4000,
-    "sigma_exponent": 150,  # deep_reverse / deep_forward: 10^-150 <= |sigma_w| <= 10^150, |sigma_b| <= 10^150  # deep_reverse: Taylor coefficients of K the compositional root may need (p^L + n)
+    "deep_terms": 4000,  # deep_reverse: Taylor coefficients of K the compositional root may need (p^L + n)
+    "sigma_exponent": 150,  # deep_reverse / deep_forward: 10^-150 <= |sigma_w| <= 10^150, |sigma_b| <= 10^150
     "n": 10000,  # the CLI's --n (Taylor / Hermite coefficients)
     "seed": 2**63 - 1,  # the CLI's --seed
 }
