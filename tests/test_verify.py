@@ -168,6 +168,12 @@ def test_empirical_kernel_standard_deviation_across_networks():
         verify.empirical_kernel("relu", width=512, cs=cs, trials=0)
 
 
+def test_empirical_kernel_refuses_what_does_not_fit_in_memory():
+    # before: MemoryError "Unable to allocate 3.05 TiB" (width 2^22, 10^5 cosines, both within their limits)
+    with pytest.raises(hr.HermiteRevError, match=r"100000 cosines at width=4194304, depth=1 .* smaller width"):
+        verify.empirical_kernel("relu", width=2**22, cs=np.linspace(-1, 1, 100000))
+
+
 def test_empirical_kernel_deep_matches_closed_form():
     K3 = hr.kernels.relu_ntk(3, sympy.sqrt(2), sympy.Rational(1, 10))
     cs = [0.0, 1.0]

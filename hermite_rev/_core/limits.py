@@ -41,6 +41,7 @@ LIMITS = {
     "kernel_depth": 100,  # kernel_of, quadrature_kernel, empirical_kernel: hidden layers
     "dps": 2000,  # digits of hermite_coeffs, kernel_of, quadrature_kernel, spectrum
     "width": 2**22,  # hidden width of a finite net (empirical_kernel, width_scaling, FCN)
+    "activation_entries": 2**28,  # empirical_kernel: (cosines + 1) x width x depth activations (2 GiB of float64)
     "epochs": 10**7,  # train, kernel_regime_gap
     "examples": 10**7,  # rows of X in train / kernel_regime_gap n_train
     "cosines": 10**5,  # len(cs) of quadrature_kernel / empirical_kernel / analytic_kernel

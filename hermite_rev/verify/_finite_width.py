@@ -126,6 +126,14 @@ def empirical_kernel(
         raise HermiteRevError(
             f"trials={trials} networks take the seeds seed, seed + 1, ...: seed must be an integer, got seed={seed!r}"
         )
+    entries = (len(cosines) + 1) * width * depth
+    if entries > LIMITS["activation_entries"]:
+        # before: numpy's MemoryError ("Unable to allocate 3.05 TiB") at width 2^22 with 10^5 cosines
+        raise HermiteRevError(
+            f"empirical_kernel with {len(cosines)} cosines at width={width}, depth={depth} holds "
+            f"{entries:.3g} activations (more than {LIMITS['activation_entries']}, "
+            f"{LIMITS['activation_entries'] * 8 / 2**30:.0f} GiB of float64): use fewer cosines or a smaller width"
+        )
     X = _pair_inputs(cosines, d_in)
     rows = []
     for t in range(trials):
