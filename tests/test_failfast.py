@@ -121,3 +121,22 @@ def test_deep_report_repr_is_bounded():
     fam = hr.deep_reverse(hr.kernels.relu_nngp(depth=2), 2, n=5, dps=15, sigma_w=1e150)
     assert len(repr(fam.report)) <= 400 and repr(fam.report).startswith("DeepReport(method=")
     assert len(repr(fam)) <= 400
+
+
+# --- long work says how long it will take ----------------------------------------------------
+
+
+def test_long_taylor_expansion_announces_its_time(capsys, monkeypatch):
+    # before: hr.taylor("relu_ntk(depth=1000)", 1000) ran for minutes without a word (issue 22)
+    from hermite_rev._core import limits
+    from hermite_rev.series import _taylor
+
+    hr.taylor("relu_ntk(depth=3)", 400)
+    assert capsys.readouterr().err == ""  # a short expansion stays silent
+    monkeypatch.setitem(limits.LIMITS, "announce_seconds", 0)
+    monkeypatch.setattr(_taylor, "_ANNOUNCE_WORK", 0)
+    a = hr.taylor("relu_ntk(depth=3)", 400)
+    err = capsys.readouterr().err
+    assert err.startswith("hermite_rev: taylor: 400 coefficients of relu_ntk(depth=3) at 30 digits: about ")
+    assert "timed at 50 coefficients" in err and len(err.strip().splitlines()) == 1
+    assert a == hr.taylor("relu_ntk(depth=3)", 400)  # the timing run changes nothing

@@ -64,6 +64,7 @@ LIMITS = {
     "deep_dps": 300,  # deep_reverse: digits
     "deep_terms": 4000,  # deep_reverse: Taylor coefficients of K the compositional root may need (p^L + n)
     "sigma_exponent": 150,  # deep_reverse / deep_forward: 10^-150 <= |sigma_w| <= 10^150, |sigma_b| <= 10^150
+    "announce_seconds": 10,  # hr.taylor (and reverse, spectrum through it): longer projected work says so on stderr
     "n": 10000,  # the CLI's --n (Taylor / Hermite coefficients)
     "seed": 2**63 - 1,  # the CLI's --seed
 }
