@@ -140,3 +140,14 @@ def test_long_taylor_expansion_announces_its_time(capsys, monkeypatch):
     assert err.startswith("hermite_rev: taylor: 400 coefficients of relu_ntk(depth=3) at 30 digits: about ")
     assert "timed at 50 coefficients" in err and len(err.strip().splitlines()) == 1
     assert a == hr.taylor("relu_ntk(depth=3)", 400)  # the timing run changes nothing
+
+
+def test_kmax_limit_says_what_finishes_and_why():
+    # before: kmax=5000 was allowed and spectrum(relu_ntk(depth=4), d=3, kmax=5000) ran for over 2 minutes
+    for call in (
+        lambda: hr.spectrum.spectrum(hr.kernels.relu_ntk(depth=4), d=3, kmax=5000),
+        lambda: hr.spectrum.decay("exp(c)", d=3, kmax=2001),
+    ):
+        with pytest.raises(hr.HermiteRevError, match=r"at most 2000 is supported: spectrum/decay time grows") as info:
+            call()
+        assert "\n" not in str(info.value)
