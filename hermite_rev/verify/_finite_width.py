@@ -16,7 +16,7 @@ DEFAULT_WIDTHS      width_scaling's default widths: 64, 256, ..., 16384
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
@@ -51,6 +51,46 @@ def _pair_inputs(cs: ArrayLike, d_in: int = 2) -> FloatArray:
     if d_in > 1:
         X[1:, 1] = np.sqrt(np.clip(1 - cs * cs, 0, None))
     return X * math.sqrt(d_in)
+
+
+@overload
+def empirical_kernel(
+    act_or_name: ActivationLike | Activation | ActivationFunction,
+    kind: Kind = "ntk",
+    width: int = 2**14,
+    cs: RealLike | Iterable[RealLike] = DEFAULT_CS,
+    seed: int = 0,
+    depth: int = 1,
+    sigma_w: RealLike = 1,
+    sigma_b: RealLike = 0,
+    *,
+    sigma_w_last: RealLike = 1,
+    sigma_b_last: RealLike = 0,
+    d_in: int = 2,
+    dtype: DTypeLike = np.float64,
+    trials: int = 1,
+    return_std: Literal[False] = False,
+) -> FloatArray: ...
+
+
+@overload
+def empirical_kernel(
+    act_or_name: ActivationLike | Activation | ActivationFunction,
+    kind: Kind = "ntk",
+    width: int = 2**14,
+    cs: RealLike | Iterable[RealLike] = DEFAULT_CS,
+    seed: int = 0,
+    depth: int = 1,
+    sigma_w: RealLike = 1,
+    sigma_b: RealLike = 0,
+    *,
+    sigma_w_last: RealLike = 1,
+    sigma_b_last: RealLike = 0,
+    d_in: int = 2,
+    dtype: DTypeLike = np.float64,
+    trials: int = 1,
+    return_std: Literal[True],
+) -> tuple[FloatArray, FloatArray]: ...
 
 
 def empirical_kernel(
