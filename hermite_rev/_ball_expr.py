@@ -37,7 +37,7 @@ from flint import acb, arb
 
 from ._core.errors import HermiteRevError
 from ._core.exprs import FUNCTION_NAMES, z
-from ._core.precision import flint_ctx
+from ._core.precision import acb_analytic, flint_ctx
 from ._core.text import short
 
 __all__ = [
@@ -127,34 +127,6 @@ def _dual_fn(name: str) -> Callable[[tuple], tuple]:
 
     f = getattr(arb, name)
     return lambda u: (f(u[0]), d(u[0]) * u[1])
-
-
-_REAL_CUT = ("asin", "acos", "atanh")  # branch cuts on the real axis, |x| >= 1
-_IMAG_CUT = ("atan", "asinh")  # branch cuts on the imaginary axis, |y| >= 1
-
-
-def _acb_fn(name: str) -> Callable[[acb], acb]:
-    """A unary function on complex balls that returns NaN unless it is analytic on the box."""
-    f = getattr(acb, name)
-    if name == "log":
-        return lambda v: v.log(analytic=True)
-    if name in _REAL_CUT:
-
-        def real_cut(v: acb) -> acb:
-            if v.imag.contains(0) and not abs(v.real) < 1:
-                return acb(_nan(), _nan())
-            return f(v)
-
-        return real_cut
-    if name in _IMAG_CUT:
-
-        def imag_cut(v: acb) -> acb:
-            if v.real.contains(0) and not abs(v.imag) < 1:
-                return acb(_nan(), _nan())
-            return f(v)
-
-        return imag_cut
-    return f
 
 
 _KINKS = (sympy.Abs, sympy.sign, sympy.Heaviside, sympy.Max, sympy.Min, sympy.Piecewise)
@@ -321,7 +293,7 @@ class BallProgram:
         if type(e) in FUNCTION_NAMES:
             name = FUNCTION_NAMES[type(e)]
             g = self._build(e.args[0], mode)
-            f = _dual_fn(name) if mode == "dual" else (_acb_fn(name) if mode == "acb" else getattr(arb, name))
+            f = _dual_fn(name) if mode == "dual" else (acb_analytic(name) if mode == "acb" else getattr(arb, name))
             return lambda x, br: f(g(x, br))
         if isinstance(e, _KINKS):
             return self._kinked(e, mode)

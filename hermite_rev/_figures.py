@@ -322,6 +322,7 @@ def plot_width_scaling(
         w0, r0 = w[ok][0], r[ok][0]
         ax.loglog(w[ok], r0 * (w[ok] / w0) ** expected, "k:", lw=1, label=f"width$^{{{expected:g}}}$ (theory)")
     ax.set_xlabel("hidden width")
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())  # a narrow width range labels every minor tick, overlapping
     ax.set_ylabel("finite-width error")
     if info["fit"]:
         ax.set_title(f"fitted exponent {info['exponent']:.2f} ± {info['stderr']:.2f} (theory {expected:g})", fontsize=9)

@@ -497,7 +497,7 @@ def lookup(name: str) -> ActivationFunction:
     sin(6*z)/2
     """
     if not isinstance(name, str):
-        raise HermiteRevError(f"activation name must be a string, got {name!r}")
+        raise HermiteRevError(f"activation name must be a string, got {short(repr(name), 60)}")
     key = _key(name)
     if key in _CACHE:
         return _CACHE[key]
@@ -600,6 +600,6 @@ def resolve(spec: object) -> ActivationFunction:
     except HermiteRevError:
         raise HermiteRevError(
             f"activation must be a name, an Activation, a compiled activation, an object with compile(), "
-            f"a sympy expression in z or a pair (phi, dphi) of callables; got {spec!r}"
+            f"a sympy expression in z or a pair (phi, dphi) of callables; got {short(repr(spec), 60)}"
         ) from None
     return _from_expr(expr)

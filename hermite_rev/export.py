@@ -130,7 +130,7 @@ def _check_name(name: object, what: str = "name") -> str:
     NFKC-normalized (``ｎｐ`` *is* ``np`` in source code), so every later check and the
     generated code use that form."""
     if not isinstance(name, str) or not name.isidentifier():
-        raise HermiteRevError(f"{what} must be a valid identifier, got {what}={name!r}")
+        raise HermiteRevError(f"{what} must be a valid identifier, got {what}={short(repr(name), 60)}")
     norm = unicodedata.normalize("NFKC", name)
     if not norm.isidentifier() or keyword.iskeyword(norm):
         raise HermiteRevError(

@@ -40,6 +40,7 @@ from ._core.text import format_bound, format_value, short
 from ._core.validate import as_expr, check_kind, check_positive_int, coefficient_list, exact_number, public
 from ._core.values import FrozenDict, Value
 from ._figures import plot_family
+from ._fluctuation import FiniteWidth, finite_width
 from .export import export_activation
 from .hermite import (
     HermiteNorm,
@@ -210,6 +211,44 @@ class Activation(Value):
             vals, expr=expr, dps=self.dps, errors=errs, exact=False, rigorous=True, engine="hermite", tail=tail
         )
 
+    @public
+    def finite_width(
+        self, width: int, kind: str = "ntk", cs: RealLike | Sequence[RealLike] | None = None
+    ) -> FiniteWidth:
+        r"""Exact fluctuations of the width-``width`` empirical kernel of a one-hidden-layer net.
+
+        The net is :mod:`hermite_rev.nets`' (NTK parameterization, sigma_w = 1, sigma_b = 0,
+        readout Dense(1, 0)); its empirical NNGP / NTK is a mean of ``width`` i.i.d. terms, so its
+        variance at each cosine is exactly (E[T^2] - K^2) / width, which the Hermite coefficients
+        give through the linearization of phi^2, phi phi', phi'^2 and Mehler's formula
+        (:mod:`hermite_rev._fluctuation`).  Computed in ball arithmetic (python-flint) from the
+        coefficients and their error bounds: every number comes with a proven error bound.
+
+        Parameters
+        ----------
+        width : int
+            Hidden width m (1 .. 2**22).
+        kind : {"ntk", "nngp"}
+        cs : cosines in [-1, 1], optional
+            Default -1, -0.9, ..., 1.
+
+        Returns
+        -------
+        FiniteWidth
+            ``variance`` at each cosine (with ``variance_errors``), ``integrated_variance`` over
+            [-1, 1], ``mass_within`` / ``mass_within_grad`` (share of E[phi^2] / E[phi'^2] within
+            |z| <= sqrt(2 ln width)), ``flagged`` and ``diagnosis``.
+
+        Examples
+        --------
+        >>> import sympy, hermite_rev as hr
+        >>> act = hr.reverse(sympy.exp(hr.c - 1), kind="nngp", n=8, dps=20).activation()
+        >>> fw = act.finite_width(256, kind="nngp", cs=[0, 1])
+        >>> [f"{float(v):.3e}" for v in fw.variance], fw.flagged
+        (['3.378e-03', '2.005e-01'], False)
+        """
+        return finite_width(self.coeffs, self.errors, width, kind, cs, self.dps)
+
     def compile(self) -> CompiledActivation:
         """numba-compiled phi: ``f(x)``, ``f.grad(x)`` (phi'), ``f.hess(x)`` (phi'') on float64 arrays."""
 
@@ -377,6 +416,11 @@ class ActivationFamily(Value):
 
     def signs_of(self, act: Activation) -> list[int]:
         """The sign vector of a member (inverse of :meth:`activation`)."""
+        if not isinstance(act, Activation) or len(act.coeffs) != self.n:
+            raise HermiteRevError(
+                f"act must be an Activation with {self.n} coefficients (a member of this family), got "
+                f"act={short(repr(act) if not isinstance(act, Activation) else act.short(), 60)}"
+            )
         coeffs: Sequence[Any] = act.coeffs
         if self.scale is not None:  # back to the coefficients of phi(sqrt(q) z)
             with mpmath.workdps(self.dps + 10):
@@ -613,7 +657,12 @@ def _reverse_hyper(
     )
     with mpmath.workdps(dps):  # the beta_k^2 are squares themselves: the NNGP form of the one map
         mags = magnitudes_from_taylor(s, "nngp", e, exact=s_exact, name="beta_{k}^2", why=why)
-    _ = a.tail  # raises DivergentSeriesError when the re-expanded series does not converge at rho = 1
+    # raises DivergentSeriesError when the re-expanded series does not converge at rho = 1; a
+    # re-expanded coefficient it sees negative beyond n is a negative beta_k^2 (k >= 1): refused
+    tail = a.tail
+    if tail.negative is not None and tail.negative[0] >= 1 and not std_ntk:
+        k, ak = tail.negative
+        raise not_a_kernel(k, ak, name="beta_{k}^2 (re-expanded a_{k} beyond n)", why=why)
     hyper_dict = {
         "sigma_w": sw,
         "sigma_b": sb,
@@ -639,7 +688,11 @@ def _reexpanded_tail(a: TaylorCoeffs, expr: sympy.Expr, sw2: sympy.Expr, sb2: sy
     the open unit disk and continuous on [-1, 1], so the re-expanded function is real-analytic on
     [0, 1) and continuous at 1: all that Pringsheim's argument needs.  (The interval walk of the
     re-expanded expression itself cannot always decide this near rho = 1, e.g. for deep ReLU
-    kernels.)  Otherwise the tail is certified from the re-expanded expression as usual.
+    kernels.)  Otherwise the tail is certified from the re-expanded expression as usual.  Either
+    way, where the closure rules cannot prove the re-expanded signs (the substitution has a
+    negative constant term), the tail is the sign-free Cauchy bound when the re-expanded
+    expression is proven analytic on a disk |rho| <= r with r > 1, else it says the signs are
+    assumed (:func:`~hermite_rev.series.tail_bound`).
     """
     if (sw2 - sb2).is_positive is not True:
         return a

@@ -63,6 +63,7 @@ from ._core.errors import HermiteRevError
 from ._core.exprs import c as c_symbol
 from ._core.exprs import z
 from ._core.validate import as_expr, check_kind, check_positive_int, public
+from ._core.values import Value
 from .family import Activation
 from .series import Tail, evaluate_at
 
@@ -133,6 +134,14 @@ class _Basis:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+    # a basis is a value, equal by its type and parameters (which its repr shows: ``Poly(3)``), so a
+    # Form and a FitResult survive a pickle round trip equal
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and repr(self) == repr(other)
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
 
 
 class ReLU(_Basis):
@@ -400,8 +409,8 @@ def paper_form() -> Form:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FitResult:
+@dataclass(frozen=True, eq=False)
+class FitResult(Value):
     """Result of :func:`fit_kernel`.
 
     Attributes

@@ -94,9 +94,7 @@ __all__ = [
 
 def hermite_norm(k: int, x: sympy.Symbol = z) -> sympy.Expr:
     """``h_k(x) = He_k(x) / sqrt(k!)``, the normalized probabilists' Hermite polynomial."""
-    k = int(k)
-    if k < 0:
-        raise HermiteRevError(f"Hermite degree must be >= 0, got k={k}")
+    k = check_size(k, "k", key="hermite_n", low=0)
     return sympy.expand(sympy.hermite_prob(k, x) / sympy.sqrt(sympy.factorial(k)))
 
 
@@ -551,7 +549,12 @@ def kernel_of(
     :math:`E[\phi_q'^2]`).  At r = 1 this is the plain bound :math:`E[\phi_q^2] - \sum_{k<M}
     b_k^2`, which for kinked activations (b_k^2 ~ k^{-5/2}) is 1e9 times the truth; the
     factor :math:`\rho(r)^M < 1` makes it tight.  M doubles (up to max(8n, 128)) until the bound is
-    below 10^-dps.
+    below 10^-dps; coefficients b_k(q) known to fewer than 3 bits (a variance carried as a
+    ball limits their digits) join the dropped part instead.  Composed over several layers these
+    per-coefficient bounds can outgrow the mass they bound, so each final coefficient is also
+    kept in :math:`[L_j, L_j + K(1) - \sum_{i<n} L_i]`, :math:`L_j` the proven lower end of the
+    same recursion without the dropped parts (all of them are non-negative) and K(1) from the
+    variance recursion: softplus's NTK at depth 4 is proven to 6e-16.
 
     Names of :mod:`hermite_rev.activations` (``"relu"``, ``"tanh"``, ``"gelu"``, ...) are
     accepted.  An activation with a jump (Heaviside, sign) has an NNGP but an infinite NTK
@@ -625,7 +628,7 @@ def _truncation_bounds(rho: flint.arb_series, n: int, M: int, total: Any, shift:
     out = [total] * n
     for r in _RADII:
         rho_r = min(mpmath.mpf(1), mpmath.polyval(up[::-1], r) + r**n * rest)
-        base = total * rho_r ** (M - shift)
+        base = total * rho_r ** max(M - shift, 0)
         for j in range(n):
             out[j] = min(out[j], base / r**j)
     return out
@@ -659,6 +662,11 @@ def _generic_kernel_of(
         q = sympy.Integer(1)  # pre-activation variance (exact when possible)
         q_ball, exact_q = ball(q), True  # ... and a ball that holds it (exact_q: q is exact)
         S1, T1 = mpmath.mpf(1), mpmath.mpf(0)  # the kernels at c = 1
+        # the same recursion without the truncation bounds: every dropped term is >= 0, so its
+        # balls' lower ends bound the true coefficients from below; with K(1) (balls S1b, T1b)
+        # that caps each coefficient's error by the unaccounted mass (see _mass_intervals)
+        S_lo, T_lo = S, T
+        S1b, T1b = flint.arb(1), flint.arb(0)
         proven = True  # every input of every layer proven (balls or exact)
 
         def layer_coeffs(f: sympy.Expr, m: int, scale: Any = 1) -> tuple[list, list, Any, bool]:
@@ -677,6 +685,8 @@ def _generic_kernel_of(
         for _ in range(depth):
             S = S * ball(sw2) + ball(sb2)
             T = S + T * ball(sw2)
+            S_lo = S_lo * ball(sw2) + ball(sb2)
+            T_lo = S_lo + T_lo * ball(sw2)
             if exact_q:
                 q_new = sw2 * q + sb2
                 exact_q = isinstance(q_new, sympy.Rational)
@@ -686,7 +696,8 @@ def _generic_kernel_of(
                 q = sympy.Rational(mpmath.nstr(to_mpf(q_ball), wdps + 5))
             qm = to_mpf(q_ball)
             S1, T1 = qm, qm + mpmath.mpf(sympy.N(sw2, wdps)) * T1
-            rho = S / q_ball
+            S1b, T1b = q_ball, q_ball + ball(sw2) * T1b
+            rho, rho_lo = S / q_ball, S_lo / q_ball
             centred = coeff0(rho).is_zero()
             mv, me, mx, ok = layer_coeffs(phi**2, 1)
             second, second_err, second_exact = mv[0], me[0], (mx or (None,))[0]
@@ -700,33 +711,38 @@ def _generic_kernel_of(
                 hv, he, _, hc_proven = layer_coeffs(phi, M)
                 sq = [v * v for v in hv]
                 sq_err = [2 * abs(v) * e + e * e for v, e in zip(hv, he)]
-                if centred:  # rho(c) has no constant term: terms k >= n cannot reach c^(n-1)
+                # coefficients known to fewer than 3 bits go to the truncated part (their balls,
+                # fed through the next powers of rho, would outgrow the mass they carry)
+                tol = mpmath.mpf(10) ** (-dps - 2) * max(second, 1)
+                cut = next((k for k, (s, e) in enumerate(zip(sq, sq_err)) if e > max(s / 8, tol)), len(sq))
+                limited = cut < len(sq)
+                sq, sq_err = sq[:cut], sq_err[:cut]
+                if centred and not limited:  # rho(c) has no constant term: terms k >= n cannot reach c^(n-1)
                     trunc = dtrunc = [mpmath.mpf(0)] * n
                     break
                 tail = max(mpmath.mpf(0), second - mpmath.fsum(sq)) + second_err + mpmath.fsum(sq_err)
-                trunc = _truncation_bounds(rho, n, M, tail)
+                trunc = _truncation_bounds(rho, n, cut, tail)
                 dtrunc = [mpmath.mpf(0)] * n
                 if ntk:
                     dtail = max(mpmath.mpf(0), dsecond - mpmath.fsum(k * s for k, s in enumerate(sq))) + dsecond_err
                     dtail += mpmath.fsum(k * e for k, e in enumerate(sq_err))
                     q_lo = to_mpf(q_ball) - rad(q_ball)
-                    dtrunc = [t / q_lo for t in _truncation_bounds(rho, n, M, dtail, shift=1)]
+                    dtrunc = [t / q_lo for t in _truncation_bounds(rho, n, cut, dtail, shift=1)]
                 worst = max(max(trunc), max(dtrunc) * qm)
-                if M >= max(8 * n, 128) or worst < mpmath.mpf(10) ** (-dps - 2) * max(second, 1):
+                if limited or M >= max(8 * n, 128) or worst < mpmath.mpf(10) ** (-dps - 2) * max(second, 1):
                     break
                 M *= 2
             proven = proven and hc_proven
-            dual = _horner([ball(s, e) for s, e in zip(sq, sq_err)], rho, n)
-            S = _fuzz(dual, trunc, n)
+            sq_balls = [ball(s, e) for s, e in zip(sq, sq_err)]
+            S = _fuzz(_horner(sq_balls, rho, n), trunc, n)
+            S_lo = _horner(sq_balls, rho_lo, n)
+            S1b = flint.arb(second, second_err)
             if ntk:
-                ddual = (
-                    _horner(
-                        [ball(k * s, k * e) for k, (s, e) in enumerate(zip(sq, sq_err))][1:] + [flint.arb(0)], rho, n
-                    )
-                    / q_ball
-                )
-                T = T * _fuzz(ddual, dtrunc, n)
+                dsq = [ball(k * s, k * e) for k, (s, e) in enumerate(zip(sq, sq_err))][1:] + [flint.arb(0)]
+                T = T * _fuzz(_horner(dsq, rho, n) / q_ball, dtrunc, n)
+                T_lo = T_lo * (_horner(dsq, rho_lo, n) / q_ball)
                 T1 = T1 * dsecond / qm
+                T1b = T1b * flint.arb(dsecond, dsecond_err) / q_ball
             if second_exact is not None:
                 q = second_exact
             else:  # the next variance is carried as a ball
@@ -734,11 +750,16 @@ def _generic_kernel_of(
             S1 = second
         S = S * ball(swl2) + ball(sbl2)
         T = S + T * ball(swl2)
+        S_lo = S_lo * ball(swl2) + ball(sbl2)
+        T_lo = S_lo + T_lo * ball(swl2)
+        S1b = ball(swl2) * S1b + ball(sbl2)
+        T1b = S1b + ball(swl2) * T1b
         S1 = mpmath.mpf(sympy.N(swl2, wdps)) * S1 + mpmath.mpf(sympy.N(sbl2, wdps))
         T1 = S1 + mpmath.mpf(sympy.N(swl2, wdps)) * T1
         out = (S if kind == "nngp" else T).coeffs()
         out = list(out) + [flint.arb(0)] * (n - len(out))
         K1 = S1 if kind == "nngp" else T1
+        out = _mass_intervals(out, (S_lo if kind == "nngp" else T_lo).coeffs(), S1b if kind == "nngp" else T1b, n)
     with mpmath.workdps(dps):
         values = [to_mpf(x) for x in out]
         errors = [rad(x) + abs(v) * mpmath.mpf(10) ** (-dps) for x, v in zip(out, values)]
@@ -751,6 +772,32 @@ def _generic_kernel_of(
     return TaylorCoeffs(
         values, expr=expr, dps=dps, errors=errors, exact=False, rigorous=proven, engine="hermite", tail=tail
     )
+
+
+def _mass_intervals(balls: Sequence[Any], lower: Sequence[Any], k1: flint.arb, n: int) -> list[flint.arb]:
+    r"""Intersect each coefficient's ball with what non-negativity and K(1) allow.
+
+    ``lower``: balls whose lower ends are below the true coefficients a_j >= 0 (the recursion
+    without its truncation bounds drops only non-negative terms); ``k1`` a ball holding
+    :math:`K(1) = \sum_j a_j`.  With :math:`L_j = \max(0, \text{lower end})`, every
+    :math:`a_j \in [L_j, L_j + m]` with :math:`m = K(1) - \sum_{j<n} L_j`: the truncation
+    bounds composed over several layers can grow past the mass they bound (each layer's
+    balls feed the next layer's power series), this cap cannot.
+    """
+    lows = [max(mpmath.mpf(0), _lower(x)) for x in list(lower)[:n]]
+    lows += [mpmath.mpf(0)] * (n - len(lows))
+    with mpmath.workprec(mpmath.mp.prec + 20):
+        mass = max(mpmath.mpf(0), _upper(k1) - mpmath.fsum(lows))
+    out = []
+    for x, lo in zip(balls, lows):
+        a, b = max(_lower(x), lo), min(_upper(x), lo + mass)
+        if a >= b:  # cannot happen for valid enclosures; keep the original ball
+            out.append(x)
+            continue
+        mid = (a + b) / 2
+        m = flint.arb(mid)
+        out.append(flint.arb(m.mid(), flint.arb(abs(b - mid)).mid() * (1 + mpmath.mpf(2) ** -40) + m.rad()))
+    return out
 
 
 def _fuzz(series: flint.arb_series, err: Sequence[Any], n: int) -> flint.arb_series:

@@ -104,7 +104,9 @@ def _arg_text(value: Any) -> str:
     if isinstance(value, sympy.Basic):
         return short(value, 60)  # sqrt(2), 1/10 (a large expression is elided without printing it)
     if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
-        items = list(value.tolist() if hasattr(value, "tolist") else value)
+        items = value.tolist() if hasattr(value, "tolist") else value
+        if not isinstance(items, (list, tuple)):  # a 0-d array is one number
+            return _arg_text(items)
         shown = ", ".join(_arg_text(v) for v in items[:8])
         more = f", ... ({len(items)} numbers)" if len(items) > 8 else ""
         return f"[{shown}{more}]"

@@ -6,7 +6,7 @@ compile_activation   Activation -> CompiledActivation (numba, float64 arrays of 
 CompiledActivation   f(x) = phi(x), f.grad(x) = phi'(x), f.hess(x) = phi''(x), f.value_and_grad(x)
 best_member          the member of an ActivationFamily minimising a shape criterion
 BestMember           result of best_member: activation, value, examined, members_per_second, method
-CRITERIA             the built-in criteria: "sup", "lipschitz", "nonmonotone"
+CRITERIA             the built-in criteria: "sup", "lipschitz", "nonmonotone", "fluctuation"
 gray_blocks          pure task: a range of Gray-code blocks (best_member split over hermite_rev.sweep)
 local_starts         pure task: the local search from some of the starts
 
@@ -33,8 +33,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._core.errors import HermiteRevError
-from ._core.validate import check_positive_int
+from ._core.limits import check_size
+from ._core.text import short
+from ._core.validate import check_positive_int, coefficient_list
 from ._core.values import Value
+from ._fluctuation import FiniteWidth, check_cosines, check_width, finite_width, fluctuation_problem, fluctuation_search
 from .sweep import run_tasks
 
 if TYPE_CHECKING:
@@ -48,13 +51,19 @@ __all__ = ["compile_activation", "CompiledActivation", "best_member", "BestMembe
 #: below this many points the serial kernel is used (thread launch costs more than it saves)
 _PARALLEL_MIN = 4096
 
-CRITERIA = ("sup", "lipschitz", "nonmonotone")
+CRITERIA = ("sup", "lipschitz", "nonmonotone", "fluctuation")
+
+#: ``exhaustive_limit`` of the "fluctuation" criterion when none is given (its members cost O(n m^2))
+FLUCTUATION_EXHAUSTIVE = 16
 
 
 def _float_coeffs(coeffs: Sequence[Any], what: str = "coefficient") -> FloatArray:
     out = np.empty(len(coeffs))
     for k, b in enumerate(coeffs):
-        v = float(b)
+        try:
+            v = float(b)
+        except (TypeError, ValueError):
+            raise HermiteRevError(f"Hermite {what} b_{k} must be a real number, got {short(repr(b), 60)}") from None
         if not math.isfinite(v):
             raise HermiteRevError(f"Hermite {what} b_{k} = {b} does not fit in float64")
         out[k] = v
@@ -109,8 +118,8 @@ class CompiledActivation(Value):
         if not np.all(np.isfinite(b)):
             bad = int(np.flatnonzero(~np.isfinite(b))[0])
             raise HermiteRevError(f"Hermite coefficient b_{bad} = {b[bad]} is not finite")
-        if self.overflow not in ("inf", "raise"):
-            raise HermiteRevError(f"overflow must be 'inf' or 'raise', got overflow={self.overflow!r}")
+        if not isinstance(self.overflow, str) or self.overflow not in ("inf", "raise"):
+            raise HermiteRevError(f"overflow must be 'inf' or 'raise', got overflow={short(repr(self.overflow), 60)}")
         nz = np.flatnonzero(b)
         b = b[: (nz[-1] + 1 if nz.size else 1)].copy()
         b.setflags(write=False)
@@ -243,12 +252,11 @@ def compile_activation(act: Any, overflow: str = "inf") -> CompiledActivation:
     (True, True)
     """
     coeffs = getattr(act, "coeffs", act)
-    try:
-        coeffs = list(coeffs)
-    except TypeError:
+    if isinstance(coeffs, (str, bytes)) or not hasattr(coeffs, "__iter__"):
         raise HermiteRevError(
-            f"compile_activation needs an Activation or a sequence of coefficients, got {act!r}"
-        ) from None
+            f"compile_activation needs an Activation or a sequence of coefficients, got act={short(repr(act), 60)}"
+        )
+    coeffs = coefficient_list(coeffs, "act.coeffs")
     return CompiledActivation(_float_coeffs(coeffs), overflow=overflow)
 
 
@@ -279,10 +287,19 @@ class BestMember(Value):
     seconds : float
     members_per_second : float
         examined / seconds (compilation excluded).
-    method : {"gray-code", "local-search"}
+    method : {"gray-code", "exhaustive", "local-search"}
     criterion : str
     interval : tuple of float
     grid : int
+        Grid points (``"fluctuation"``: the number of cosines ``cs``, 0 for the integral over [-1, 1]).
+    width : int or None
+        ``"fluctuation"``: the hidden width the variance is for.
+    finite_width : FiniteWidth or None
+        ``"fluctuation"``: the winner's exact fluctuations (``activation.finite_width(width, kind, cs)``).
+
+    For ``"fluctuation"`` ``value`` is the search criterion (the bulk fluctuation plus m times what
+    the bulk misses: :func:`hermite_rev._fluctuation.fluctuation_problem`) and ``refined_value`` the
+    winner's exact integrated variance (or its mean over ``cs``), ``finite_width.integrated_variance``.
 
     A value: immutable, picklable, deep-copyable; equal when the answer is (the timings
     ``seconds`` and ``members_per_second`` are not compared).
@@ -300,6 +317,8 @@ class BestMember(Value):
     criterion: str
     interval: tuple
     grid: int
+    width: int | None = None
+    finite_width: FiniteWidth | None = None
 
     def __iter__(self) -> Iterator[Any]:  # (activation, report) unpacking
         yield self.activation
@@ -341,8 +360,10 @@ def best_member(
     criterion: str | Callable[..., Any] = "sup",
     interval: tuple[float, float] = (-3, 3),
     grid: int = 201,
-    exhaustive_limit: int = 30,
+    exhaustive_limit: int | None = None,
     *,
+    width: int | None = None,
+    cs: Any = None,
     restarts: int = 64,
     seed: int = 0,
     max_rounds: int | None = None,
@@ -360,7 +381,14 @@ def best_member(
     - ``"sup"``: :math:`\max |\phi|`,
     - ``"lipschitz"``: :math:`\max |\phi'|`,
     - ``"nonmonotone"``: :math:`\min(\int \phi'_+, \int \phi'_-)`, zero iff phi is monotone
-      (half the total variation minus the net change).
+      (half the total variation minus the net change),
+    - ``"fluctuation"`` (needs ``width=``): the variance of the width-m empirical kernel of the
+      family's kind, integrated over c in [-1, 1] (or its mean over the cosines ``cs``): the member a
+      finite net realises best (:meth:`~hermite_rev.family.Activation.finite_width`).  The criterion is
+      quartic in the signs; ``interval`` and ``grid`` do not apply.  Exhaustive up to
+      ``exhaustive_limit`` (default 16) nonzero terms, else local search; always cut into tasks
+      (run here unless ``client``, ``scheduler`` or ``workers`` say otherwise), with a progress bar
+      when large.
 
     A user callable ``criterion(x, phi, dphi) -> float`` (float64 arrays on the grid) is
     also accepted (evaluated from Python, with O(grid) numpy updates per member).
@@ -372,8 +400,9 @@ def best_member(
     interval : (float, float)
     grid : int
         Number of grid points (>= 2).
-    exhaustive_limit : int
-        Exact Gray-code enumeration when the number of nonzero terms m is at most this;
+    exhaustive_limit : int or None
+        Exact Gray-code enumeration when the number of nonzero terms m is at most this
+        (None: 30; 16 for ``"fluctuation"``);
         local search (steepest single flips from ``restarts`` random starts plus the
         all-plus member) beyond it.
     restarts, seed, max_rounds : local-search options.
@@ -388,7 +417,10 @@ def best_member(
         (``workers=1``: serially here).  The result is identical to the default run.  Built-in
         criteria only.
     progress : bool or None
-        Progress bar over the tasks of a split search (None: when it has >= 2**30 members).
+        Progress bar over the tasks of a split search (None: when it has >= 2**30 members;
+        ``"fluctuation"``: >= 2**16 members or a local search of >= 24 signs).
+    width, cs :
+        ``"fluctuation"`` only: the hidden width (required) and optional cosines in [-1, 1].
 
     Returns
     -------
@@ -418,9 +450,15 @@ def best_member(
     grid = check_positive_int(grid, "grid")
     if grid < 2:
         raise HermiteRevError(f"grid must be at least 2 points, got grid={grid}")
-    exhaustive_limit = int(exhaustive_limit)
     restarts = check_positive_int(restarts, "restarts")
     resync = check_positive_int(resync, "resync")
+    if isinstance(criterion, str) and criterion.lower() == "fluctuation":
+        limit = FLUCTUATION_EXHAUSTIVE if exhaustive_limit is None else int(exhaustive_limit)
+        run = dict(client=client, scheduler=scheduler, workers=workers, progress=progress)
+        return _best_fluctuation(fam, width, cs, limit, restarts, seed, max_rounds, run)
+    if width is not None or cs is not None:
+        raise HermiteRevError(f"width= and cs= apply to the 'fluctuation' criterion only, got criterion={criterion!r}")
+    exhaustive_limit = 30 if exhaustive_limit is None else int(exhaustive_limit)
     user = None
     if callable(criterion):
         user, name = criterion, getattr(criterion, "__name__", "callable")
@@ -481,6 +519,57 @@ def best_member(
         name,
         (lo, hi),
         grid,
+    )
+
+
+def _best_fluctuation(
+    fam: ActivationFamily,
+    width: Any,
+    cs: Any,
+    exhaustive_limit: int,
+    restarts: int,
+    seed: int,
+    max_rounds: int | None,
+    run: dict[str, Any],
+) -> BestMember:
+    """best_member(fam, "fluctuation", width=...): the sign search of :mod:`hermite_rev._fluctuation`,
+    the winner's criterion recomputed in balls."""
+    if width is None:
+        raise HermiteRevError("the 'fluctuation' criterion needs the hidden width: best('fluctuation', width=m)")
+    width = check_width(width)
+    cosines = None if cs is None else check_cosines(cs)
+    m = len(fam.nonzero)
+    check_size(fam.n, "number of Hermite coefficients", "fluctuation_n")
+    if m == 0:
+        act = fam.activation([])
+        fw = act.finite_width(width, fam.kind, cosines)
+        value = float(fw.integrated_variance)
+        return BestMember(
+            act, (), value, value, 1, 1, 0.0, math.inf, "exhaustive", "fluctuation", (-1.0, 1.0), 0, width, fw
+        )
+    prob = fluctuation_problem(fam.magnitudes, fam.nonzero, fam.kind, width, cosines)
+    signs, value, examined, covered, seconds, method = fluctuation_search(
+        prob, exhaustive_limit, restarts, seed, max_rounds, run
+    )
+    act = fam.activation(list(signs))
+    fw = finite_width(act.coeffs, act.errors, width, fam.kind, cosines, act.dps)
+    refined = float(fw.integrated_variance) if cosines is None else float(sum(fw.variance) / len(fw.variance))
+    rate = examined / seconds if seconds > 0 else float("inf")
+    return BestMember(
+        act,
+        tuple(int(s) for s in signs),
+        value,
+        refined,
+        int(examined),
+        int(covered),
+        seconds,
+        rate,
+        method,
+        "fluctuation",
+        (-1.0, 1.0),
+        0 if cosines is None else len(cosines),
+        width,
+        fw,
     )
 
 

@@ -4,7 +4,8 @@ Index
 -----
 net_activation   any activation spec -> :class:`~hermite_rev.activations.ActivationFunction`
                  (fused phi, phi' on float arrays; :func:`hermite_rev.activations.resolve`)
-FCN              fully-connected net of any depth; forward, backward, empirical kernels
+FCN              fully-connected net of any depth; forward, backward, empirical kernels, and
+                 ``network_kernel()``: the infinite-width kernel of its own architecture
 train            full-batch gradient descent on MSE with the output centred at initialization
 sphere_inputs    rows scaled to |x|^2/d = 1
 
@@ -14,7 +15,9 @@ N(0, 1) and a Dense layer with fan-in ``n`` computes
 .. math:: z = \frac{\sigma_w}{\sqrt{n}} x W + \sigma_b b .
 
 ``widths`` are the hidden widths; the readout is Dense(sigma_w_last, sigma_b_last) with
-default 1, 0, as in :mod:`hermite_rev.kernels`.  Inputs are expected with |x|^2/d = 1.
+default 1, 0, as in :mod:`hermite_rev.kernels`.  The dot-product kernels of
+:mod:`hermite_rev.kernels` are the net's kernels for inputs with |x|^2/d = 1; on any other rows
+:meth:`FCN.network_kernel` (:func:`hermite_rev.network_kernel` of the same architecture) is.
 
 Loss and time scale.  :func:`train` minimises :math:`L = \frac{1}{2n}\sum_i \lVert f(x_i) -
 y_i\rVert^2` (mean over examples, sum over outputs) with plain GD ``theta -= lr * grad L``.
@@ -39,6 +42,11 @@ Hermite-series activations are polynomials: with pre-activations ~N(0, 1) at ini
 well behaved, but they grow like |z|^degree, so a learning rate that pushes pre-activations
 far out (|z| > 6 say) makes training blow up; :func:`train` stops with ``diverged=True``
 in the history when the loss becomes non-finite.
+
+Place in the pipeline: the ``nets`` stage, above :mod:`hermite_rev.predict` (whose
+:func:`~hermite_rev.network_kernel` gives a net's infinite-width kernel).  Imports
+:mod:`hermite_rev._core`, :mod:`hermite_rev.activations`, :mod:`hermite_rev.predict` and, on
+first use, the numba kernels of :mod:`hermite_rev._numba.train` and scipy's BLAS.
 """
 
 from __future__ import annotations
@@ -51,8 +59,10 @@ import numpy as np
 
 from ._core.errors import HermiteRevError
 from ._core.limits import check_size
+from ._core.text import short
 from ._core.validate import check_kind, check_nonneg_int, check_positive_int
 from .activations import ActivationFunction, resolve
+from .predict import NetworkKernel, network_kernel
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -269,6 +279,45 @@ class FCN:
             deltas[l - 1] = G
         return out, acts, deltas
 
+    def network_kernel(self, kind: Kind = "ntk") -> NetworkKernel:
+        r"""The infinite-width NNGP or NTK of this net's architecture, on raw rows.
+
+        :func:`hermite_rev.network_kernel` with this net's activation, depth, ``sigma_w``,
+        ``sigma_b`` and readout (``sigma_w_last``, ``sigma_b_last``), in the same NTK
+        parameterization: as the widths grow, :meth:`kernel` (the empirical kernel of output 0)
+        approaches ``hr.gram(net.network_kernel(kind), X)`` on any rows ``X``.
+
+        Raises
+        ------
+        HermiteRevError
+            The activation is known only numerically (a pair of callables, a compiled function
+            without an expression): its Gaussian expectations need phi as a name, expression or
+            Hermite series.
+
+        Examples
+        --------
+        >>> import hermite_rev as hr
+        >>> net = FCN(3, [512, 512], "tanh", sigma_w=1.5, sigma_b=0.1, seed=0)
+        >>> net.network_kernel("nngp")
+        network_kernel('tanh', depth=2, sigma_w=3/2, sigma_b=1/10, kind='nngp', readout=(1, 0))
+        >>> X = np.array([[1.0, -2.0, 0.5], [0.3, 0.3, 3.0]])
+        >>> bool(np.allclose(net.kernel(X, kind="nngp"), hr.gram(net.network_kernel("nngp"), X), atol=0.1))
+        True
+        """
+        kind = check_kind(kind)
+        act = self.activation
+        if act.form in ("name", "expr", "hermite"):
+            spec = act.source
+        elif act.expr is not None:
+            spec = act.expr
+        else:
+            raise HermiteRevError(
+                f"the network kernel needs the activation as a name, an expression in z or a Hermite series; "
+                f"{act.name} ({act.form}) is known only numerically"
+            )
+        readout = (self.sigma_w_last, self.sigma_b_last)
+        return network_kernel(spec, self.depth, self.sigma_w, self.sigma_b, kind=kind, readout=readout)
+
     def kernel(self, X: ArrayLike, X2: ArrayLike | None = None, kind: Kind = "ntk") -> FloatArray:
         r"""Empirical NNGP or NTK Gram matrix of output 0 (float64).
 
@@ -467,6 +516,17 @@ def _epilogue(act: ActivationFunction, dt: Any) -> Callable[..., None]:
 # --------------------------------------------------------------------------------------------
 
 
+def _outputs(X: object, name: str) -> NDArray[Any]:
+    """Outputs or targets as a float64 array of shape (rows, outputs); a 1-D array is one output."""
+    A = np.asarray(X) if isinstance(X, (np.ndarray, list, tuple)) else None
+    if A is None or A.dtype.kind not in "biuf":
+        raise HermiteRevError(f"{name} must be an array of real numbers, got {name}={short(repr(X), 60)}")
+    A = A.astype(np.float64).reshape(-1, 1) if A.ndim == 1 else A.astype(np.float64)
+    if A.ndim != 2 or A.shape[0] == 0 or A.shape[1] == 0:
+        raise HermiteRevError(f"{name} must be a non-empty 2-D array (rows, outputs), got {name}.shape={A.shape}")
+    return A
+
+
 def accuracy(F: NDArray[Any], Y: NDArray[Any]) -> float:
     """Fraction classified right, a tie scored as a fair coin flip among the tied classes.
 
@@ -474,6 +534,9 @@ def accuracy(F: NDArray[Any], Y: NDArray[Any]) -> float:
     f = 0, i.e. at chance 0.5, not at 0).  Several outputs: argmax, a row whose maximum is
     shared by ``m`` classes counts 1/m if the true class is among them.
     """
+    F, Y = _outputs(F, "F"), _outputs(Y, "Y")
+    if F.shape != Y.shape:
+        raise HermiteRevError(f"F and Y must have the same shape, got F.shape={F.shape}, Y.shape={Y.shape}")
     if F.shape[1] == 1:
         f, y = np.sign(F[:, 0]), np.sign(Y[:, 0])
         return float(np.mean(np.where(f == 0, 0.5, f == y)))

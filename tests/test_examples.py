@@ -72,3 +72,12 @@ def test_kernel_regression_wine(capsys):
     # scikit-learn on hr.gram agrees with hr.predict (tiny ridge), and the mimic is close to the deep kernel
     assert abs(res["4HL ReLU NTK, sklearn KernelRidge (precomputed)"]["test_mse"] - deep["test_mse"]) < 1e-3
     assert abs(res["1HL mimic NTK, hr.predict (t = inf)"]["test_acc"] - deep["test_acc"]) < 0.05
+
+
+def test_finite_vs_infinite_width_fast(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    dist, mse, mse_inf = load("finite_vs_infinite_width").main(["--fast", "--out", str(tmp_path / "w.png")])
+    d = dist.mean(axis=1)
+    assert d[-1] < d[0] / 2  # widths 64 -> 1024: the trained nets approach the network kernel's prediction
+    assert abs(mse.mean(axis=1)[-1] - mse_inf) < 0.05
+    assert (tmp_path / "w.png").exists()

@@ -61,7 +61,7 @@ def test_mimic_fast_and_cli_helper(tmp_path, capsys, monkeypatch):
     (r,) = returned
     printed = json.loads(capsys.readouterr().out)
     assert out.exists()
-    names = {"1HL ReLU", "4HL ReLU", "1HL mimic (Hermite, 24 terms)"}
+    names = {"1HL ReLU", "4HL ReLU", "1HL mimic (Hermite, 24 terms)", "1HL mimic (finite-width member, 24 terms)"}
     names |= {f"{n} (infinite width)" for n in names}
     # the API.md contract: every key is a network (fast mode has no fitted mimic)
     assert set(r) == names

@@ -151,3 +151,176 @@ def test_kmax_limit_says_what_finishes_and_why():
         with pytest.raises(hr.HermiteRevError, match=r"at most 2000 is supported: spectrum/decay time grows") as info:
             call()
         assert "\n" not in str(info.value)
+
+
+# --- found by the API-wide fuzzer (tests/fuzz_api.py): each failed before its fix ---------------
+
+
+def _refused(call, *words, seconds=5.0):
+    """``call()`` raises a one-line ValueError naming each of ``words``, within ``seconds``."""
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError) as info:
+        call()
+    message = str(info.value)
+    assert "\n" not in message, message
+    for word in words:
+        assert word in message, message
+    assert time.perf_counter() - t0 < seconds
+    return message
+
+
+ARRAY_2D = __import__("numpy").ones((3, 2))
+
+
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        # before: the array's multi-line repr went into the message
+        (lambda: hr.family.reverse("relu_ntk(1)", n=3).activation().export("numpy", name=ARRAY_2D), "name"),
+        (lambda: hr.activations.lookup(ARRAY_2D), "activation"),
+        (lambda: hr.activations.resolve(ARRAY_2D), "activation"),
+        (lambda: hr.verify.width_scaling("relu", widths=[ARRAY_2D], seeds=range(1), cs=[0.5]), "width"),
+    ],
+)
+def test_messages_that_show_an_array_stay_on_one_line(call, word):
+    _refused(call, word)
+
+
+@pytest.mark.parametrize("k", [float("inf"), float("nan"), set(), 49193524310305.0, -1, "3"])
+def test_hermite_norm_checks_its_degree(k):
+    # before: OverflowError, TypeError, an unnamed "cannot convert float NaN", or a hang (k=4.9e13)
+    _refused(lambda: hr.hermite_norm(k), "k")
+
+
+def test_hermite_norm_still_takes_integers():
+    assert hr.hermite_norm(2) == hr.hermite_norm(2.0) == hr.hermite_norm(__import__("numpy").int8(2))
+
+
+def test_network_kernel_methods_check_their_rows():
+    import numpy as np
+
+    N = hr.network_kernel("relu")
+    _refused(lambda: N.gram(float("nan")), "A")  # before: AttributeError
+    _refused(lambda: N.gram(np.ones((2, 3)), np.ones((2, 4))), "B")
+    assert N.gram(np.ones((2, 3))).shape == (2, 2)
+
+
+def test_network_kernel_reads_activation_expressions():
+    # before: "closed forms for activation 'relu' (Max(0, z)) and 'erf' (erf(z)) only, got erf(z)"
+    assert hr.network_kernel("erf(z)") == hr.network_kernel("erf")
+    assert hr.network_kernel("relu(z)") == hr.network_kernel("relu")
+
+
+def test_accuracy_checks_its_arrays():
+    import numpy as np
+
+    _refused(lambda: hr.nets.accuracy(float("nan"), np.ones((4, 1))), "F")  # before: AttributeError
+    _refused(lambda: hr.nets.accuracy(np.ones((4, 1)), np.False_), "Y")  # before: IndexError
+    _refused(lambda: hr.nets.accuracy(np.ones((4, 1)), np.ones((3, 1))), "shape")
+    assert hr.nets.accuracy(np.array([1.0, -1.0]), np.array([1.0, 1.0])) == 0.5
+
+
+def test_signs_of_needs_a_member():
+    fam = hr.reverse("relu_ntk(2)", n=6, dps=15)
+    _refused(lambda: fam.signs_of(float("nan")), "act")  # before: AttributeError
+    _refused(lambda: fam.signs_of(hr.reverse("exp(c)", n=3).activation()), "act")
+    act = fam.activation()
+    assert fam.activation(fam.signs_of(act)) == act
+
+
+def test_series_helpers_check_their_input():
+    from hermite_rev.series import certify_convergence, evaluate_at, sign_certificate
+
+    _refused(lambda: sign_certificate(float("nan")), "expr")  # before: AttributeError
+    _refused(lambda: certify_convergence(float("nan")), "expr")
+    _refused(lambda: evaluate_at("exp(c)", 0.5, dps="z**2"), "dps")  # before: TypeError
+    _refused(lambda: evaluate_at("exp(c)", "__import__('os')"), "point")  # text never reaches sympify
+    assert sign_certificate("exp(c)").proven
+
+
+def test_experiments_check_name_seed_and_fraction():
+    import numpy as np
+
+    _refused(lambda: hr.experiments.run_experiment(np.array(179, dtype=np.uint8)), "179")  # before: TypeError
+    for run in (hr.experiments.parity, hr.experiments.mimic):
+        # before: numpy's "expected non-negative integer" (no name), after the kernel work
+        _refused(lambda run=run: run(seed=-1, fast=True, progress=False), "seed", seconds=2)
+    _refused(lambda: hr.experiments.wine_data(seed=float("nan")), "seed")  # before: TypeError from numpy
+    X, y = np.ones((8, 3)) + np.arange(8)[:, None], np.array([0, 1] * 4)
+    _refused(lambda: hr.experiments.classification_data(X, y, train_fraction="x"), "train_fraction")
+
+
+def test_power_eigenvalue_refuses_nan():
+    _refused(lambda: hr.spectrum.power_eigenvalue(float("nan"), 1, 3), "nu")  # before: returned nan
+    # before: 2**(1e308) in gmpy2 killed the interpreter ("Fatal Python error: Floating point exception")
+    _refused(lambda: hr.spectrum.power_eigenvalue(1e308, 1, 3), "nu")
+    assert hr.spectrum.power_eigenvalue(0.5, 0, 3) > 0
+
+
+def test_compile_activation_checks_its_coefficients():
+    import sympy
+
+    _refused(lambda: hr.lower.compile_activation("{0.__globals__}"), "act")  # before: "could not convert string"
+    _refused(lambda: hr.lower.compile_activation([1, sympy.Symbol("x")]), "b_1")  # before: TypeError
+    _refused(lambda: hr.lower.compile_activation(range(10**12)), "at most", seconds=2)  # before: a hang
+
+
+def test_kernel_regime_gap_checks_lr_and_seed():
+    import numpy as np
+
+    kw = dict(widths=(16,), n_train=4, d_in=2, epochs=2, seeds=range(1), progress=False, workers=1)
+    # before: numpy's "truth value of an empty array is ambiguous"
+    _refused(lambda: hr.verify.kernel_regime_gap("relu", lr=np.array([]), **kw), "lr")
+    _refused(lambda: hr.verify.kernel_regime_gap("relu", lr=-1, **kw), "lr")
+    _refused(lambda: hr.verify.kernel_regime_gap("relu", seed=-3, **kw), "seed")
+
+
+def test_fit_spectrum_and_decay_results_pickle_equal():
+    import pickle
+
+    # before: FitResult == raised on its params array (and its bases compared by identity);
+    # Spectrum and DecayReport came back from pickle with a rebuilt kernel and compared unequal
+    fit = hr.fit.fit_kernel("exp(c)", grid=18, restarts=1, max_nfev=8, check_grid=51)
+    spec = hr.spectrum.spectrum(hr.kernels.relu_ntk(3), 3, 8, dps=15)
+    rep = hr.spectrum.decay("relu_nngp(2)", 2, kmax=14, dps=13)
+    for value in (fit, spec, rep, hr.fit.paper_form()):
+        back = pickle.loads(pickle.dumps(value))
+        assert back == value and hash(back) == hash(value)
+    assert hr.fit.Poly(2) == hr.fit.Poly(2) != hr.fit.Poly(3)
+
+
+def test_flags_kinds_and_numpy_times_are_checked():
+    import numpy as np
+
+    # before: numpy's "truth value of an empty array is ambiguous"
+    _refused(lambda: hr.taylor("exp(c)", 3, exact=np.array([], dtype=">f4")), "exact")
+    assert hr.taylor("exp(c)", 3, exact=np.True_) == hr.taylor("exp(c)", 3, exact=True)
+    # before: TypeError from int(NaT) (timedelta64 is a numbers.Integral)
+    _refused(lambda: hr.network_kernel("relu", sigma_b=np.timedelta64("NaT", "ms")), "sigma_b")
+    # before: the array's truth value; "NTK" was refused here and accepted everywhere else
+    _refused(lambda: hr.network_kernel("relu", kind=np.ones(3, dtype=np.float16)), "kind")
+    assert hr.network_kernel("relu", kind="NTK") == hr.network_kernel("relu", kind="ntk")
+
+
+def test_zero_dimensional_arrays_and_array_options():
+    import numpy as np
+
+    X, Y = np.ones((4, 3)), np.ones((4, 1))
+    # before: TypeError "iteration over a 0-d array" / "'int' object is not iterable"
+    _refused(lambda: hr.predict.gradient_descent_mse(np.array(False), X, Y, X), "K")
+    _refused(lambda: hr.verify.width_scaling("relu", widths=(16, 32), seeds=range(1), cs=-482, workers=1), "-482")
+    K = hr.kernels.inhomogeneous_polynomial(2, offset=np.array(3, dtype=np.uint16))
+    assert K == hr.kernels.inhomogeneous_polynomial(2, offset=3)
+    # before: numpy's truth-value error
+    act = hr.reverse("exp(c)", n=3).activation()
+    _refused(lambda: hr.lower.compile_activation(act, overflow=np.ones(2)), "overflow")
+    # before: int(NaT) raised TypeError inside the size check
+    _refused(lambda: hr.verify.width_scaling("relu", widths=np.array(["NaT"] * 4, dtype="timedelta64[M]")), "width")
+
+
+def test_gegenbauer_checks_t_and_k():
+    _refused(lambda: hr.spectrum.gegenbauer(2, 3, "nan"), "t")  # before: TypeError from str + int
+    _refused(lambda: hr.spectrum.gegenbauer(165540769729, 3, 0.5), "k")  # before: a hang
+    assert hr.spectrum.gegenbauer(2, 3, 0.5) == -0.125

@@ -209,9 +209,31 @@ def check_one(expr, counts, n=5, dps=20, seconds=60):
                         k1 = None
                     if k1 is not None and not isinstance(k1, mpmath.mpc):
                         assert abs(tail.k1 - k1) <= abs(k1) * mpmath.mpf(10) ** -dps + mpmath.mpf(10) ** -dps
+                if tail.rigorous:
+                    worst = sup_error(expr, a, dps + 20)
+                    assert worst is None or worst <= tail.bound, f"tail of {expr}: {tail} < {worst}"
+                    counts["rigorous tail holds"] += 1
                 counts["tail given"] += 1
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def sup_error(expr, a, dps, points=101):
+    """max of |K(c) - sum_{k<n} a_k c^k| over a grid of [-1, 1] (the oracle's evaluator), or None
+    where K is not real there."""
+    with mpmath.workdps(dps):
+        coeffs = [mpmath.mpf(x) for x in a][::-1]
+        worst = mpmath.mpf(0)
+        for i in range(points):
+            x = -1 + mpmath.mpf(2 * i) / (points - 1)
+            try:
+                v = mp_eval(expr, x)
+            except (ZeroDivisionError, ValueError):
+                return None
+            if isinstance(v, mpmath.mpc) or not mpmath.isfinite(v):
+                return None
+            worst = max(worst, abs(v - mpmath.polyval(coeffs, x)))
+    return worst
 
 
 FUZZ_FAST = 25
@@ -240,3 +262,70 @@ def test_fuzz_long(expr):
 def teardown_module(module):
     if COUNTS:
         print("\nfuzz counts:", dict(COUNTS))
+    if TAIL_COUNTS:
+        print("\ntail fuzz counts:", dict(TAIL_COUNTS))
+
+
+# --- tails of random non-kernels: a tail labelled rigorous holds whatever the signs ---------------
+
+_BASES = [
+    lambda b: sympy.exp(b * c),
+    lambda b: sympy.cos(b * c),
+    lambda b: 1 / (1 + sympy.Rational(b, 3) - c),
+    lambda b: sympy.sin(b * c) + 2,
+    lambda b: sympy.atan(c / b) + sympy.exp(c),
+    lambda b: sympy.log(1 + sympy.Rational(b, 2) + c) + 2,
+    lambda b: (1 + c / (b + 1)) ** sympy.Rational(1, 2) * sympy.cosh(c),
+]
+
+NON_KERNELS = st.builds(
+    lambda base, b, terms: base(b) + sum(sympy.Rational(t, 10**p) * c**m for t, p, m in terms),
+    st.sampled_from(_BASES),
+    st.integers(1, 4),
+    st.lists(st.tuples(st.integers(-30, 30), st.integers(1, 4), st.integers(1, 60)), max_size=3),
+)
+
+
+def check_tail(expr, n, counts, dps=20):
+    """The tail of a random (non-)kernel: rigorous => it bounds the sup error on [-1, 1]; a named
+    negative coefficient => reverse refuses the target."""
+    counts["tried"] += 1
+    a = hr.taylor(expr, n, dps=dps)
+    try:
+        t = a.tail
+    except ValueError as exc:
+        assert "\n" not in str(exc)
+        counts["refused"] += 1
+        return
+    if t.rigorous:
+        worst = sup_error(expr, a, dps + 20)
+        assert worst is not None and worst <= t.bound, f"tail of {expr} at n = {n}: {t}, true sup error {worst}"
+        counts[t.method.split(" ")[0] + " holds"] += 1
+    else:
+        counts["labelled not rigorous"] += 1
+    if t.negative is not None:
+        with pytest.raises(hr.NotAKernelError):
+            hr.reverse(expr, "nngp", n=n, dps=dps)
+        counts["negative named, reverse refuses"] += 1
+
+
+TAIL_COUNTS = collections.Counter()
+
+
+@settings(
+    max_examples=FUZZ_FAST,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(NON_KERNELS, st.integers(1, 12))
+def test_fuzz_tails_of_non_kernels(expr, n):
+    check_tail(expr, n, TAIL_COUNTS)
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(NON_KERNELS, st.integers(1, 40))
+def test_fuzz_tails_of_non_kernels_long(expr, n):
+    check_tail(expr, n, TAIL_COUNTS)

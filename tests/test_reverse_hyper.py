@@ -115,3 +115,23 @@ def test_documented_example_deep_relu_ntk_at_its_own_hyperparameters():
             assert abs(fam.taylor[k] - a[k]) <= fam.taylor.errors[k] + mpmath.mpf(10) ** -40
             assert abs(fam.magnitudes[k] - mpmath.sqrt(a[k] / (k + 1))) <= fam.errors[k] + mpmath.mpf(10) ** -28
         assert abs(tail.estimate - (k1 - mpmath.fsum(a))) < mpmath.mpf(10) ** -25
+
+
+def test_reexpanded_tail_is_the_sign_free_cauchy_bound_where_the_disk_is_free():
+    # K re-expanded in rho: exp(2(5 rho/4 - 1/4)) + cosh(5 rho/4 - 1/4); the closure rules cannot
+    # prove its signs (cosh of an argument starting below 0) but it is entire: Cauchy, rigorous
+    K = sympy.exp(2 * hr.c) + sympy.cosh(hr.c)
+    fam = hr.reverse(K, "nngp", n=10, sigma_w=1, sigma_b=sympy.Rational(1, 2))
+    tail = fam.tail()
+    assert tail.rigorous and tail.method.startswith("cauchy") and tail.negative is None
+    target = K.subs(hr.c, (sympy.Rational(5, 4) * hr.c - sympy.Rational(1, 4)))
+    f = sympy.lambdify(hr.c, target, "mpmath")
+    with mpmath.workdps(40):
+        a = [mpmath.mpf(x) for x in fam.taylor][::-1]
+        worst = max(abs(f(x) - mpmath.polyval(a, x)) for x in mpmath.linspace(-1, 1, 201))
+    assert worst <= tail.bound <= 2 * worst + mpmath.mpf(10) ** -20
+
+
+def test_a_negative_reexpanded_coefficient_beyond_n_is_refused():
+    with pytest.raises(hr.NotAKernelError, match=r"beta_13\^2 \(re-expanded a_13 beyond n\) = -0.000104857"):
+        hr.reverse("exp(2*c) + cosh(c) - c**15/10**6", "nngp", n=10, sigma_w=1, sigma_b=0.5)

@@ -222,9 +222,15 @@ def test_tail_check_accepts_deep_kernels_and_signed_series():
     # beyond n bounds the truncation error whatever the signs, and the negative one is named
     t = hr.taylor(1 - 2 * c, 1, exact=True).tail
     assert t.bound >= 2 and t.negative == (1, -2) and "not a kernel" in t.sign
-    # an analytic non-polynomial whose head sums past K(1) still proves the series diverges or is signed
+    # an analytic non-polynomial whose head sums past K(1) and that has no proven disk of analyticity
+    # beyond the unit disk (a branch point at c = 1.01) still proves the series diverges or is signed
+    K = sympy.exp(c) - 3 * c * sympy.exp(c) / 2 + sympy.sqrt(sympy.Rational(101, 100) - c) / 100
     with pytest.raises(hr.DivergentSeriesError, match="negative coefficients beyond"):
-        hr.taylor(sympy.exp(c) - 3 * c * sympy.exp(c) / 2, 1, dps=20).tail
+        hr.taylor(K, 1, dps=20).tail
+    # entire: the sign-free Cauchy bound holds, and a_1 = -1/2 is named
+    t = hr.taylor(sympy.exp(c) - 3 * c * sympy.exp(c) / 2, 1, dps=20).tail
+    assert t.rigorous and t.method == "cauchy r=8" and t.negative[0] == 1
+    assert 1 + mpmath.e / 2 <= t.bound <= 1 + mpmath.e / 2 + 1e-3  # sup |K - 1| on [-1, 1]: 1 + e/2 at c = 1
 
 
 def test_one_term_series_of_a_function_of_c():
@@ -260,7 +266,8 @@ def test_tail_of_a_kernel_with_tiny_coefficients_prints():
     a = hr.taylor("erfc(c+201/2)", 3)
     tail = a.tail
     text = repr(tail)
-    assert text.startswith("Tail(<= ") and "e-43" in text
+    # a_1 < 0: the sign-free Cauchy bound holds (the true sup error, at c = -1, is 1.35e-4302)
+    assert text.startswith("Tail(<= 7.0171e-4297, cauchy r=") and "K(1) = 3.42461503116e-4477" in text
     assert "e-4" in a.summary() and repr(a)
 
 

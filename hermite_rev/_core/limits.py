@@ -48,6 +48,7 @@ LIMITS = {
     "cosines": 10**5,  # len(cs) of quadrature_kernel / empirical_kernel / analytic_kernel
     "nodes_quadrature": 5000,  # quadrature nodes per dimension or piece (split rule)
     "seeds": 10**4,  # seeds / trials of a sweep
+    "fluctuation_n": 400,  # finite_width / best("fluctuation"): Hermite coefficients (O(n^3) products)
     "kmax": 2000,  # spectrum / decay: highest degree (time ~ kmax^2: see REASONS)
     "n_taylor": 20000,  # spectrum: Taylor coefficients of the series path
     "d": 10**6,  # spectrum: ambient dimension
@@ -82,6 +83,12 @@ def _what(low: int) -> str:
     return {0: "a non-negative integer", 1: "a positive integer"}.get(low, f"an integer >= {low}")
 
 
+def _one_line(value: object) -> str:
+    # a leaf below _core.text: its own shortening (an array's repr spans lines)
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 60 else text[:45] + f"... [{len(text)} chars]"
+
+
 def check_size(value: object, name: str, key: str | None = None, low: int = 1) -> int:
     """``value`` as an int with ``low <= value <= LIMITS[key]``; else a one-line error naming
     ``name``, the value and the limit.
@@ -101,8 +108,11 @@ def check_size(value: object, name: str, key: str | None = None, low: int = 1) -
         if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
             value = int(float(value))
         else:
-            raise HermiteRevError(f"{name} must be {_what(low)}, got {name}={value!r}")
-    value = int(value)
+            raise HermiteRevError(f"{name} must be {_what(low)}, got {name}={_one_line(value)}")
+    try:
+        value = int(value)
+    except (TypeError, ValueError, OverflowError):  # numpy's NaT is an Integral that int() refuses
+        raise HermiteRevError(f"{name} must be {_what(low)}, got {name}={_one_line(value)}") from None
     if value < low:
         raise HermiteRevError(f"{name} must be {_what(low)}, got {name}={value}")
     hi = LIMITS[key]

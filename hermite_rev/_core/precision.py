@@ -10,6 +10,7 @@ rel_bits        relative accuracy of a ball in bits
 coeff0          the constant term of an ``arb_series``
 sqrt_err        error bound of sqrt(a / k1) from an error bound of a
 arb_exact       an mpmath number as an exact ball
+acb_analytic    a function of FUNCTION_NAMES on complex boxes, NaN unless analytic on the box
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import flint
 import mpmath
 
-__all__ = ["flint_ctx", "to_mpf", "rad", "abs_lower", "rel_bits", "coeff0", "sqrt_err", "arb_exact"]
+__all__ = ["flint_ctx", "to_mpf", "rad", "abs_lower", "rel_bits", "coeff0", "sqrt_err", "arb_exact", "acb_analytic"]
 
 
 @contextlib.contextmanager
@@ -92,3 +93,42 @@ def arb_exact(x: Any) -> flint.arb:
         return flint.arb(0)
     out = flint.arb(int(man)) * flint.arb(2) ** int(exp)
     return -out if sign else out
+
+
+#: branch cuts on the real axis, |x| >= 1
+_REAL_CUT = ("asin", "acos", "atanh")
+#: branch cuts on the imaginary axis, |y| >= 1
+_IMAG_CUT = ("atan", "asinh")
+
+
+def acb_analytic(name: str) -> Any:
+    """The function ``name`` (a value of :data:`hermite_rev._core.exprs.FUNCTION_NAMES`) on
+    complex boxes, returning NaN unless it is analytic on the whole box.
+
+    Entire functions (exp, sin, cos, sinh, cosh, erf, erfc) are python-flint's; meromorphic ones
+    (tan, tanh) are too, since a rigorous enclosure over a box that contains a pole cannot be
+    finite.  A branch cut is not visible in a finite enclosure (the values on both sides are
+    bounded), so it is checked: ``log`` with python-flint's ``analytic=True`` (NaN where the box
+    touches (-inf, 0]), asin / acos / atanh where the box meets the real axis outside (-1, 1),
+    atan / asinh where it meets the imaginary axis outside (-i, i).
+    """
+    f = getattr(flint.acb, name)
+    if name == "log":
+        return lambda v: v.log(analytic=True)
+    if name in _REAL_CUT:
+
+        def real_cut(v: Any) -> Any:
+            if v.imag.contains(0) and not abs(v.real) < 1:
+                return flint.acb(flint.arb.nan(), flint.arb.nan())
+            return f(v)
+
+        return real_cut
+    if name in _IMAG_CUT:
+
+        def imag_cut(v: Any) -> Any:
+            if v.real.contains(0) and not abs(v.imag) < 1:
+                return flint.acb(flint.arb.nan(), flint.arb.nan())
+            return f(v)
+
+        return imag_cut
+    return f

@@ -8,7 +8,7 @@ as_number        any accepted number -> exact sympy number (floats become exact 
 exact_number     a kernel or layer parameter as an exact real (optionally positive / non-negative)
 exact_float      the float policy: a float becomes the shortest decimal that round-trips, exactly
 public           decorator: serialise a public call and restore the precision contexts
-check_*          positive/non-negative integers, dps, kind, writable output paths
+check_*          positive/non-negative integers, dps, kind, flags, writable output paths
 coefficient_list a sequence of coefficients (list, tuple, 1-D array) as a list of numbers
 FUNCTIONS, CONSTANTS   what an expression string may call and name
 
@@ -39,6 +39,7 @@ import difflib
 import fractions
 import functools
 import inspect
+import itertools
 import math
 import numbers
 import os
@@ -74,6 +75,7 @@ __all__ = [
     "check_dps",
     "check_n",
     "check_kind",
+    "check_flag",
     "check_writable",
     "coefficient_list",
     "FUNCTIONS",
@@ -157,6 +159,13 @@ def check_n(value: object, name: str = "n") -> int:
 def check_dps(value: object, name: str = "dps") -> int:
     """Decimal digits of a Taylor expansion: a positive integer at most ``LIMITS["taylor_dps"]``."""
     return check_positive_int(value, name, LIMITS["taylor_dps"])
+
+
+def check_flag(value: object, name: str) -> bool:
+    """Return ``value`` as a ``bool`` if it is ``True``/``False`` (numpy bools and 0/1 too), else raise."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, numbers.Integral) and int(value) in (0, 1)):
+        return bool(value)
+    raise HermiteRevError(f"{name} must be True or False, got {name}={short(repr(value), 60)}")
 
 
 def check_kind(kind: object) -> Kind:
@@ -308,7 +317,7 @@ def _exact_scalar(value: object, name: str) -> sympy.Rational:
     """A Python/numpy/mpmath scalar as an exact sympy number (or raise)."""
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
-    if isinstance(value, bool) or isinstance(value, np.bool_):
+    if isinstance(value, (bool, np.bool_, np.datetime64, np.timedelta64)):  # timedelta64 is an Integral
         raise HermiteRevError(f"{name} must be a real number, got {name}={value!r}")
     if isinstance(value, numbers.Integral):
         return sympy.Integer(_check_int_size(int(value), value))
@@ -790,8 +799,12 @@ def coefficient_list(seq: object, name: str = "coefficients") -> list[Any]:
         seq = seq.tolist()
     if isinstance(seq, (str, bytes, dict)) or not hasattr(seq, "__iter__"):
         raise HermiteRevError(f"{name} must be a sequence of numbers, got {short(repr(seq), 80)}")
+    limit = LIMITS["taylor_n"]
+    items = list(itertools.islice(cast("Any", seq), limit + 1))  # range(10**12) is not walked
+    if len(items) > limit:
+        raise HermiteRevError(f"{name} has more than {limit} coefficients: at most {limit} are supported")
     out = []
-    for i, v in enumerate(seq):
+    for i, v in enumerate(items):
         if isinstance(v, np.generic):
             v = v.item()
         if isinstance(v, bool) or isinstance(v, complex) or not isinstance(v, (numbers.Real, sympy.Basic, mpmath.mpf)):

@@ -7,6 +7,8 @@ theta_piecewise    K(c) = P_i(acos c): one arccos per entry, then a piecewise po
 horner_c           K(c) = sum_k a_k c^k by Horner (kernels known only as a series)
 compile_elementwise  numba-compile generated straight-line code of an expression in c
 network_relu_erf   the NNGP/NTK recursion of a fully-connected ReLU or erf network on raw rows
+mehler_sum         one layer of any activation on raw rows: sum_k b_k(q_i) b_k(q_j) rho_ij^k, stopped
+                   per entry by a Cauchy-Schwarz bound on what it drops
 
 The Python layer (:mod:`hermite_rev.predict`) validates inputs and fits the polynomials;
 these loops only evaluate them.  Each kernel works on a C-contiguous 2-D float64 array in
@@ -21,7 +23,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["clip_unit", "theta_piecewise", "horner_c", "compile_elementwise", "network_relu_erf"]
+__all__ = ["clip_unit", "theta_piecewise", "horner_c", "compile_elementwise", "network_relu_erf", "mehler_sum"]
 
 _FM = {"contract"}
 
@@ -217,3 +219,41 @@ def network_relu_erf(G, P1, P2, act, sw2, sb2, swl2, sbl2, ntk, symmetric):
         for i in prange(n1):
             for j in range(i):
                 G[i, j] = G[j, i]
+
+
+@njit(cache=True, parallel=True, fastmath=_FM)
+def mehler_sum(R, B1, B2, T1, T2, rel, symmetric, err):
+    r"""Mehler's formula entry by entry, in place: ``R[i, j]`` (a correlation in [-1, 1]) becomes
+    :math:`\sum_{k<n} B_1[i, k] B_2[j, k] R_{ij}^k`.
+
+    ``T1[i, k]`` (``T2[j, k]``) is :math:`\sqrt{\sum_{m \ge k} b_m^2}` of row i's activation
+    (including what lies beyond the n coefficients), shape (n1, n + 1).  The sum of entry (i, j)
+    stops after term k once :math:`|\rho|^{k+1} T_1[i, k+1] T_2[j, k+1]` (Cauchy-Schwarz: a
+    bound on everything after it) is at most ``rel * T1[i, 0] * T2[j, 0]``; ``err[i]`` receives
+    the largest such bound of row i.  ``symmetric``: the strict upper triangle is computed, then
+    mirrored; the diagonal is left as it is (the caller has the one-dimensional expectations).
+    """
+    n1, n2 = R.shape
+    n = B1.shape[1]
+    for i in prange(n1):
+        worst = 0.0
+        for j in range(i + 1 if symmetric else 0, n2):
+            rho = R[i, j]
+            acc = 0.0
+            p = 1.0
+            stop = rel * T1[i, 0] * T2[j, 0]
+            bound = 0.0
+            for k in range(n):
+                acc += B1[i, k] * B2[j, k] * p
+                p *= rho
+                bound = abs(p) * T1[i, k + 1] * T2[j, k + 1]
+                if bound <= stop:
+                    break
+            R[i, j] = acc
+            if bound > worst:
+                worst = bound
+        err[i] = worst
+    if symmetric:
+        for i in prange(n1):
+            for j in range(i):
+                R[i, j] = R[j, i]

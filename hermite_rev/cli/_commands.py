@@ -238,7 +238,14 @@ def cmd_family(args: argparse.Namespace) -> None:
     }
     best = None
     if args.best:
-        best = fam.best(args.best, interval=tuple(args.interval), **_sweep_options(args))
+        if args.best == "fluctuation":
+            if args.width is None:
+                raise HermiteRevError("--best fluctuation needs the hidden width: --width M")
+            best = fam.best("fluctuation", width=args.width, progress=True, **_sweep_options(args))
+        elif args.width is not None:
+            raise HermiteRevError(f"--width applies to --best fluctuation only, got --best {args.best}")
+        else:
+            best = fam.best(args.best, interval=tuple(args.interval), **_sweep_options(args))
         payload["best"] = _best_payload(fam, best)
     if args.plot:
         payload["figure"] = args.plot
@@ -250,8 +257,9 @@ def cmd_family(args: argparse.Namespace) -> None:
         )
         if best is not None:
             p = payload["best"]
+            where = f"at width {args.width}" if args.best == "fluctuation" else f"on {tuple(args.interval)}"
             print(
-                f"best member for '{args.best}' on {tuple(args.interval)}: value {p['value']:.6g}, "
+                f"best member for '{args.best}' {where}: value {p['value']:.6g}, "
                 f"method {p['method']}, {p['examined']} members examined ({p['members_per_second']:.3g}/s)"
             )
             print("signs: " + "".join("+" if s > 0 else "-" for s in p["signs"]))
@@ -291,26 +299,49 @@ def cmd_verify(args: argparse.Namespace) -> None:
     from ..family import reverse
 
     fam = reverse(K, args.kind, n=args.n, dps=dps, label=args.expr)  # the figure names K as typed
-    signs = None
-    if args.bounded:  # the member with the smallest sup norm: smallest finite-width fluctuations
-        signs = dict(zip(fam.nonzero, fam.signs_of(fam.best("sup", **_sweep_options(args)).activation)))
-    rep = verify.theorem_report(fam, widths=args.widths, out=args.out, signs=signs, **_sweep_options(args))
+    if not args.json:
+        what = {
+            "fluctuation": f"searching the 2**{len(fam.nonzero)} sign members for the one a width-{min(args.widths)} "
+            "net realises best",
+            "sup": f"searching the 2**{len(fam.nonzero)} sign members for the smallest sup |phi| on [-3, 3]",
+            "all-plus": "member: all signs +",
+        }[args.member]
+        print(f"hermite-rev verify: {what}", file=sys.stderr, flush=True)
+    rep = verify.theorem_report(
+        fam, widths=args.widths, out=args.out, member=args.member, progress=True, **_sweep_options(args)
+    )
     if args.json:
         print(json.dumps(json_ready({k: v for k, v in rep.items() if k != "activation"}), indent=2, allow_nan=False))
         return
+    member = rep["member"]
     print(f"{args.kind.upper()} {show(K, args.expr)}, reverse-engineered with n = {args.n} Hermite terms")
+    print(f"  member: {member['description']} (--member {member['member']}), signs {short(member['signs'], 80)}")
     print(
         f"  |K - truncated series|     max {rep['max_target_vs_series']:.3e}  "
         f"(tail bound {format_bound(rep['tail_bound'], 4)})"
     )
     print(f"  |series - quadrature|      max {rep['max_series_vs_quadrature']:.3e}  (no series in the quadrature)")
     for w, rms in rep["empirical_rms"].items():
-        print(f"  width {w:6d}: rms |empirical - quadrature| = {rms:.3e}")
+        p = rep["predicted"][w]
+        print(
+            f"  width {w:6d}: rms |empirical - quadrature| = {rms:.3e}; predicted: "
+            f"{_share(p['mass_within'])} of E[phi^2] within |z| <= {p['radius']:.3g}"
+            + (f", {_share(p['mass_within_grad'])} of E[phi'^2]" if args.kind == "ntk" else "")
+        )
     expo = rep["width_exponent"]
     shown = "n/a (needs >= 2 widths)" if expo is None else f"{expo:.3f}"
     print(f"  fitted width exponent {shown} (theory -0.5)")
+    for line in rep["diagnosis"]:
+        print(f"  {line}")
+    if any(p["flagged"] for p in rep["predicted"].values()) and args.member != "fluctuation":
+        print("  try --member fluctuation: the member a net of this width realises best")
     if rep.get("figure"):
         print(f"figure: {rep['figure']}")
+
+
+def _share(x: float) -> str:
+    """A share in [0, 1] as text: 4 decimals, or 2 significant digits when tiny (1.4e-07)."""
+    return f"{x:.2g}" if x < 1e-3 else f"{x:.4f}"
 
 
 def cmd_experiment(args: argparse.Namespace) -> None:

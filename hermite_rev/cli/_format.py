@@ -82,16 +82,21 @@ def experiment_table(result: ExperimentResult) -> str:
 
 
 def figure1_table(result: ExperimentResult) -> str:
-    """The table of ``figure1``: b_0..b_5, tail bound, kernel errors, least-squares b_k per target."""
-    rows = [
+    """The table of ``figure1``: |b_0|..|b_5|, the simulated member's signs of b_0..b_5, tail bound, kernel
+    errors, least-squares b_k per target; a first line says which member the nets use."""
+    member = str(result.info["signs"]) if result.info and "signs" in result.info else ""
+    rows = [f"member simulated: {member}"] if member else []
+    rows.append(
         f"{'target':15s} {'kind':5s} "
-        + " ".join(f"{'b_' + str(k):>8s}" for k in range(6))
-        + f" {'tail bound':>10s} {'|emp - K|':>9s} {'|emp - K_n|':>11s}  b_k of a degree-5 least-squares fit"
-    ]
+        + " ".join(f"{'|b_' + str(k) + '|':>8s}" for k in range(6))
+        + f" {'signs':8s} {'tail bound':>10s} {'|emp - K|':>9s} {'|emp - K_n|':>11s}"
+        + "  b_k of a degree-5 least-squares fit"
+    )
     for name, r in result.items():
         rows.append(
             f"{name:15s} {r['kind']:5s} "
             + " ".join(f"{v:8.4f}" for v in r["b"])
+            + f" {r.get('signs', '')[:6]:8s}"
             + f" {r['tail_bound']:10.2e} {r['max_abs_error']:9.2e} {r['max_abs_error_vs_truncated']:11.2e}  "
             + " ".join(f"{v:.4f}" for v in r["b_lsq5"])
         )

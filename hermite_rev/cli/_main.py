@@ -131,8 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--best",
         default=None,
-        choices=["sup", "nonmonotone", "lipschitz"],
-        help="search the family for the member minimising this on --interval",
+        choices=["sup", "nonmonotone", "lipschitz", "fluctuation"],
+        help="search the family for the member minimising this on --interval (fluctuation: the "
+        "finite-width fluctuation of a width---width net's kernel, the member such a net realises best)",
+    )
+    sp.add_argument(
+        "--width",
+        type=size_arg("--width", "width"),
+        default=None,
+        help="hidden width of --best fluctuation (required there)",
     )
     sp.add_argument(
         "--interval",
@@ -166,9 +173,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="hidden widths of the finite networks (distinct; two or more for the exponent fit)",
     )
     sp.add_argument(
+        "--member",
+        default="fluctuation",
+        choices=["fluctuation", "sup", "all-plus"],
+        help="which member of the sign family the nets use (all share the kernel): fluctuation (default) "
+        "the member a net of the smallest --widths realises best; sup the smallest sup |phi| on [-3, 3]; "
+        "all-plus all signs +",
+    )
+    sp.add_argument(
         "--bounded",
-        action="store_true",
-        help="use the family member with the smallest sup norm on [-3, 3] instead of all signs +",
+        action="store_const",
+        const="sup",
+        dest="member",
+        help="the same as --member sup",
     )
     sp.add_argument(
         "--out",

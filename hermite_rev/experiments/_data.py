@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._core.errors import HermiteRevError
+from .._core.limits import check_size
+from .._core.text import short
 from ..nets import sphere_inputs
 
 if TYPE_CHECKING:
@@ -57,14 +59,22 @@ def classification_data(
     -------
     (X_train, Y_train, X_test, Y_test)
     """
-    X = np.asarray(X, dtype=np.float64)
+    seed = check_size(seed, "seed", low=0)
+    try:
+        X = np.asarray(X, dtype=np.float64)
+        fraction = float(train_fraction)
+    except (TypeError, ValueError):
+        raise HermiteRevError(
+            f"X must be an array of real numbers and train_fraction a number, got X={short(repr(X), 40)}, "
+            f"train_fraction={short(repr(train_fraction), 40)}"
+        ) from None
     labels = np.asarray(y).ravel()
     if X.ndim != 2 or X.shape[0] != labels.shape[0]:
         raise HermiteRevError(f"X must be (n, d) with one label per row, got X {X.shape} and y {labels.shape}")
     if not np.all(np.isfinite(X)):
         raise HermiteRevError("X must be finite")
-    if not 0 < float(train_fraction) < 1:
-        raise HermiteRevError(f"train_fraction must be in (0, 1), got train_fraction={train_fraction!r}")
+    if not 0 < fraction < 1:
+        raise HermiteRevError(f"train_fraction must be in (0, 1), got train_fraction={short(repr(train_fraction), 60)}")
     classes, idx_of = np.unique(labels, return_inverse=True)
     if len(classes) < 2:
         raise HermiteRevError(f"y must have at least 2 classes, got {len(classes)}")
@@ -73,7 +83,7 @@ def classification_data(
     te_list: list[int] = []
     for k in range(len(classes)):
         idx = rng.permutation(np.flatnonzero(idx_of == k))
-        n_tr = int(round(train_fraction * len(idx)))
+        n_tr = int(round(fraction * len(idx)))
         tr_list.extend(idx[:n_tr])
         te_list.extend(idx[n_tr:])
     tr, te = np.array(sorted(tr_list)), np.array(sorted(te_list))

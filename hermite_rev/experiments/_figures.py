@@ -154,9 +154,11 @@ def figure1_figure(
     targets: Mapping[str, sympy.Expr],
     out: str | os.PathLike[str],
     width: int,
+    member: str = "all signs +",
 ) -> None:
-    """Left: the activation of each target (``acts``); right: each target kernel K(c)/K(1)
-    (``targets``: ``{name: K}``) against the empirical kernel at ``result``'s cosines."""
+    """Left: the activation of each target (``acts``, the sign-family member ``member`` names);
+    right: each target kernel K(c)/K(1) (``targets``: ``{name: K}``) against the empirical kernel
+    at ``result``'s cosines."""
     plt = pyplot()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.6))
     z = np.linspace(-3, 3, 301)
@@ -174,7 +176,7 @@ def figure1_figure(
     ax1.set_ylim(-4, 8)
     ax1.grid(alpha=0.3)
     ax1.legend(fontsize=7, loc="upper left")
-    ax1.set_title("activations reverse-engineered from each target (all signs +)", fontsize=9)
+    ax1.set_title(f"activations reverse-engineered from each target\nmember: {member}", fontsize=9)
     ax2.plot([], [], "k-", label="target K(c) (exact)")
     ax2.plot([], [], "ko", mfc="none", label=f"1HL net at width {width}, one seed")
     ax2.set_xlabel("cosine c between inputs")

@@ -7,7 +7,8 @@ and draws; it prints nothing but the time estimate and progress bar of a run (st
 
 Index
 -----
-mimic_activations  the mimics of the 4HL ReLU NTK (truncated Hermite series, fitted bounded form)
+mimic_activations  the mimics of the 4HL ReLU NTK (truncated Hermite series: all signs + and the
+                   member realizable at the simulated width; fitted bounded form)
 mimic_task         one (trial, network) of mimic on the wine data as a pure function
 curve_distance     RMS over epochs of the log10 difference of two MSE curves
 mimic_run          the experiment, returned with the function that draws its figure
@@ -25,6 +26,7 @@ import sympy
 from .. import fit, kernels
 from .._core.errors import HermiteRevError
 from .._core.exprs import c
+from .._core.limits import check_size
 from .._core.validate import check_positive_int
 from ..family import reverse
 from ._data import classification_data, wine_data
@@ -67,17 +69,41 @@ def mimic_task(
     return train_net("", cfg, wine_data(trial_seed), trial_seed, dtype)
 
 
-def mimic_activations(fast: bool, use_fit: bool | None) -> tuple[dict[str, Any], dict[str, Any]]:
+def mimic_activations(
+    fast: bool, use_fit: bool | None, width: int | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """``({network name: activation}, info)``: the mimics of ``relu_ntk(4, sqrt(2), 1/10)``.
 
-    The truncated Hermite series (24 terms when ``fast``, else 40) and, with ``use_fit``,
-    :func:`hermite_rev.fit.fit_kernel`'s bounded form; ``info`` says how they were built.
+    The truncated Hermite series (24 terms when ``fast``, else 40) with all signs +; with
+    ``width``, also the member of the same sign family a width-``width`` net realises best
+    (``fam.best("fluctuation", width=width)``: same kernel, other signs); with ``use_fit``,
+    :func:`hermite_rev.fit.fit_kernel`'s bounded form.  ``info`` says how they were built (the
+    finite-width member's signs as a string of + and -, and its share of E[phi^2], E[phi'^2]
+    within sqrt(2 ln width), next to the all-+ member's).
     """
     K = kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10))
     n = 24 if fast else 40
     fam = reverse(K, "ntk", n=n, dps=30)
-    acts = {f"1HL mimic (Hermite, {n} terms)": fam.activation()}
-    info = {"series_terms": n, "tail_bound": float(fam.tail().bound), "K1": float(K.subs(c, 1).evalf())}
+    plus = fam.activation()
+    acts = {f"1HL mimic (Hermite, {n} terms)": plus}
+    info: dict[str, Any] = {
+        "series_terms": n,
+        "tail_bound": float(fam.tail().bound),
+        "K1": float(K.subs(c, 1).evalf()),
+    }
+    if width is not None:
+        best = fam.best("fluctuation", width=width)
+        assert best.finite_width is not None  # the fluctuation criterion always reports it
+        acts[f"1HL mimic (finite-width member, {n} terms)"] = best.activation
+        fw_plus = plus.finite_width(width, "ntk", cs=[1])
+        info["finite_width_member"] = {
+            "criterion": f"fluctuation, width {width}",
+            "signs": "".join("+" if s > 0 else "-" for s in best.signs),
+            "mass_within": float(best.finite_width.mass_within),
+            "mass_within_grad": float(best.finite_width.mass_within_grad),
+            "all_plus_mass_within": float(fw_plus.mass_within),
+            "all_plus_mass_within_grad": float(fw_plus.mass_within_grad),
+        }
     if use_fit:
         res = fit.fit_kernel(K, restarts=2 if fast else 8)
         acts["1HL mimic (fitted bounded form)"] = res.expr()
@@ -133,8 +159,9 @@ def mimic_run(
         data_name = f"user data ({np.shape(Xd)[0]} x {np.shape(Xd)[1]})"
     width, epochs = (256, 150) if fast else (4096, 1000)
     trials = check_positive_int(trials if trials is not None else (1 if fast else 3), "trials")
+    seed = check_size(seed, "seed", low=0)
     use_fit = (not fast) if use_fit is None else bool(use_fit)
-    acts, info = mimic_activations(fast, use_fit)
+    acts, info = mimic_activations(fast, use_fit, width)
     info["data"] = data_name
     common = dict(lr=LR, epochs=epochs, stop_mse=None, eval_every=1)
     nets = {
@@ -204,9 +231,11 @@ def mimic(
     (50/50 stratified split by ``seed + trial``, standardized, |x|^2/d = 1, one-hot targets).
     Networks: ReLU with sigma_w^2 = 2, sigma_b = 0.1 and 1 or 4 hidden layers; the mimic has
     sigma_w = 1, sigma_b = 0 and the activation reverse-engineered from
-    ``relu_ntk(4, sqrt(2), 1/10)`` (truncated Hermite series, and in full mode also
-    :func:`hermite_rev.fit.fit_kernel`'s bounded form).  Width 4096, the paper's lr 0.1 (:data:`LR` here), 1000 epochs,
-    float32 as the paper's JAX code (fast: width 256, 150 epochs, a 24-term series, no fit).
+    ``relu_ntk(4, sqrt(2), 1/10)``: the truncated Hermite series with all signs +, the member of
+    its sign family a net of this width realises best (``fam.best("fluctuation", width=...)``,
+    same kernel), and in full mode also :func:`hermite_rev.fit.fit_kernel`'s bounded form.
+    Width 4096, the paper's lr 0.1 (:data:`LR` here), 1000 epochs, float32 as the paper's JAX code
+    (fast: width 256, 150 epochs, a 24-term series, no fit).
 
     With ``progress=True`` (default) the full run first prints (stderr) the estimated time
     from a short calibration, then shows a tqdm bar over the estimated work of trials x networks.

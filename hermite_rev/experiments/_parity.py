@@ -36,6 +36,7 @@ import sympy
 
 from .. import kernels
 from .._core.exprs import c
+from .._core.limits import check_size
 from .._core.validate import check_positive_int
 from ..family import reverse
 from ._data import parity_data
@@ -94,6 +95,7 @@ def parity_run(
 ) -> ExperimentRun:
     """:func:`parity` without the figure: its result, and the function that draws the figure to a path."""
     trials = check_positive_int(trials, "trials")
+    seed = check_size(seed, "seed", low=0)
     bits, width, epochs = (7, 64, (400, 300, 300)) if fast else (11, 128, (10000, 4000, 4000))
     if fast:
         trials = min(trials, 2)

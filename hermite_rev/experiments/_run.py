@@ -18,6 +18,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from .._core.errors import HermiteRevError
+from .._core.text import short
 from .._core.validate import check_writable
 from ._figure1 import figure1_run
 from ._figures import paper_panels
@@ -52,8 +53,8 @@ def run_experiment(
     (``trials``, ``seed``, ``client``, ...); ``figure1`` ignores the sweep options and, with
     ``fast``, defaults to width 2^10.
     """
-    if name not in RUNNERS:
-        raise HermiteRevError(f"unknown experiment {name!r}; choose one of {sorted(RUNNERS)}")
+    if not isinstance(name, str) or name not in RUNNERS:
+        raise HermiteRevError(f"unknown experiment {short(repr(name), 60)}; choose one of {sorted(RUNNERS)}")
     if "as_json" in options:
         raise TypeError(
             "run_experiment prints nothing: hand it report=... (the command line's "

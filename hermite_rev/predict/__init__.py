@@ -59,7 +59,8 @@ Modules
 _codegen     an expression as straight-line code (float64 program, 40-digit mpmath oracle)
 _compile     ``compile_kernel`` and ``KernelFunction``
 _rows        ``as_rows``
-_network     ``network_kernel``, ``NetworkKernel`` (closed forms: ReLU, erf)
+_mehler      any activation on raw rows: Hermite coefficients per row variance + Mehler's formula
+_network     ``network_kernel``, ``NetworkKernel`` (closed forms: ReLU, erf; else ``_mehler``)
 _gram        ``gram``, ``GramInfo``, ``unit_rows``
 _inference   ``gp_inference``, ``gradient_descent_mse``
 

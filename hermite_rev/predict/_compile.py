@@ -346,6 +346,8 @@ def compile_kernel(
             return _compile_series(K)
         if isinstance(K, TaylorCoeffs):
             K = list(K)
+        if isinstance(K, np.ndarray) and K.ndim != 1:
+            raise HermiteRevError(f"K as coefficients must be a 1-d array, got an array of shape {K.shape}")
         if isinstance(K, (list, tuple, np.ndarray)):
             expr = polynomial(list(K))
         else:

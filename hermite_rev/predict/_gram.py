@@ -222,10 +222,8 @@ def gram(
         A = as_rows(X1, "X1")
         B = None if X2 is None else as_rows(X2, "X2", A.shape[1])
         _check_size(A.shape[0], A.shape[0] if B is None else B.shape[0])
-        G = K.gram(A, B)
+        G, err, detail = K.gram_info(A, B)
         if info:
-            err = 64 * (K.depth + 1) * float(np.finfo(np.float64).eps) * float(np.max(np.abs(G)))
-            detail = f"closed form ({K.activation}), {K.depth} hidden layers, raw rows"
             return G, GramInfo("network", err, "estimate", detail, G.shape)
         return G
     A = as_rows(X1, "X1")

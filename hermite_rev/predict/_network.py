@@ -4,7 +4,8 @@ Index
 -----
 network_kernel   the NNGP or NTK of a fully-connected network (activation, depth, sigma_w, sigma_b)
 NetworkKernel    the value it returns: ``gram`` on raw rows (norms included), ``diag``, ``on_sphere``
-ACTIVATIONS      the activations with a closed-form dual (``"relu"``, ``"erf"``)
+ACTIVATIONS      the activations with a closed-form dual (``"relu"``, ``"erf"``); any other goes
+                 through Hermite coefficients and Mehler's formula
 
 Conventions: neural-tangents ``stax`` (NTK parameterization) with ``kernel_fn`` applied to the
 rows as they are.  The input covariance is :math:`x \cdot x'/d`; per hidden layer a Dense
@@ -24,14 +25,17 @@ Closed forms (unequal variances), :math:`\rho = \Sigma_{ij}/\sqrt{q_i q_j}`, :ma
 - erf (Williams 1997): :math:`E[\phi\phi] = \frac{2}{\pi}\arcsin\frac{2\Sigma_{ij}}{\sqrt{(1 + 2q_i)(1 + 2q_j)}}`,
   :math:`E[\phi'\phi'] = \frac{4}{\pi}\big((1 + 2q_i)(1 + 2q_j) - 4\Sigma_{ij}^2\big)^{-1/2}`.
 
-Other activations (tanh, gelu, expressions in z, reverse-engineered ``Activation`` objects)
-need Hermite coefficients at each row's pre-activation variance; they are refused with a
-message naming what is supported.
+Other activations (names such as tanh and gelu, expressions in z, reverse-engineered
+``Activation`` objects) go through Hermite coefficients at each row's pre-activation variance
+and Mehler's formula (:mod:`hermite_rev.predict._mehler`), with a stated error estimate
+(:meth:`NetworkKernel.gram_info`); their :attr:`~NetworkKernel.on_sphere` is
+:func:`hermite_rev.kernel_of`'s Taylor coefficients.
 
-Place in the pipeline: :mod:`hermite_rev.predict` ``_codegen`` -> ``_compile`` -> ``_rows``
--> **_network** -> ``_gram`` -> ``_inference``.  Imports :mod:`hermite_rev._core`, ``_rows``,
-:mod:`hermite_rev.kernels`
-(the sphere kernels) and, lazily, the numba loop :func:`hermite_rev._numba.gram.network_relu_erf`.
+Place in the pipeline: :mod:`hermite_rev.predict` ``_codegen`` -> ``_compile`` -> ``_rows``,
+``_mehler`` -> **_network** -> ``_gram`` -> ``_inference``.  Imports :mod:`hermite_rev._core`,
+:mod:`hermite_rev.activations` (names and expressions), :mod:`hermite_rev.hermite`
+(``kernel_of``), :mod:`hermite_rev.kernels` (the sphere kernels), ``_rows``, ``_mehler`` and,
+lazily, the numba loop :func:`hermite_rev._numba.gram.network_relu_erf`.
 
 References
 ----------
@@ -53,24 +57,30 @@ array([[13.525  ,  3.80933],
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy
 
-from .._core.errors import HermiteRevError
+from .._core.errors import HermiteRevError, HermiteRevWarning
 from .._core.exprs import z
 from .._core.limits import LIMITS
 from .._core.text import short
 from .._core.validate import check_nonneg_int, exact_number, exact_sign
 from .._core.values import Value
+from ..activations import activation_expr, is_name, lookup, resolve
+from ..hermite import kernel_of
 from ..kernels import erf_nngp, erf_ntk, relu_nngp, relu_ntk
+from ._mehler import GenericLayers
 from ._rows import as_rows
 
 if TYPE_CHECKING:
     from .._core.typing import FloatArray, RealLike
+    from ..series import TaylorCoeffs
 
 __all__ = ["network_kernel", "NetworkKernel", "ACTIVATIONS"]
 
@@ -86,8 +96,10 @@ class NetworkKernel(Value):
 
     Attributes
     ----------
-    activation : str
-        ``"relu"`` or ``"erf"``.
+    activation : str, sympy expression in z, or Activation
+        A name of :mod:`hermite_rev.activations` (``"relu"``, ``"erf"``, ``"tanh"``, ...; an
+        expression equal to a named one becomes its name), another expression in z, or a
+        Hermite series (:class:`~hermite_rev.family.Activation`).
     depth : int
         Number of hidden layers (Dense + activation).
     sigma_w, sigma_b : sympy numbers
@@ -100,7 +112,7 @@ class NetworkKernel(Value):
     (raw rows, norms included) or :meth:`gram`.
     """
 
-    activation: str
+    activation: Any
     depth: int
     sigma_w: sympy.Expr
     sigma_b: sympy.Expr
@@ -110,18 +122,34 @@ class NetworkKernel(Value):
     def __repr__(self) -> str:
         sw, sb = (short(v, 40) for v in (self.sigma_w, self.sigma_b))
         ro = ", ".join(short(v, 40) for v in self.readout)
+        act = self.activation
+        what = (
+            repr(act)
+            if isinstance(act, str)
+            else (short(act, 60) if isinstance(act, sympy.Basic) else _series_name(act))
+        )
         return (
-            f"network_kernel({self.activation!r}, depth={self.depth}, sigma_w={sw}, sigma_b={sb}, "
+            f"network_kernel({what}, depth={self.depth}, sigma_w={sw}, sigma_b={sb}, "
             f"kind={self.kind!r}, readout=({ro}))"
         )
 
     @property
-    def on_sphere(self) -> sympy.Expr:
-        """The same kernel on rows with :math:`|x|^2/d = 1`: a dot-product kernel K(c) (sympy).
+    def closed_form(self) -> bool:
+        """True for ReLU and erf (closed-form duals); else Hermite coefficients + Mehler."""
+        return isinstance(self.activation, str) and self.activation in ACTIVATIONS
 
-        It is what :mod:`hermite_rev.kernels` builds (``relu_ntk(depth, sigma_w, ...)`` & co.),
-        so ``taylor``, ``reverse`` and the other stages take it.
+    @property
+    def on_sphere(self) -> sympy.Expr | TaylorCoeffs:
+        """The same kernel on rows with :math:`|x|^2/d = 1`: a dot-product kernel K(c).
+
+        ReLU and erf: the sympy expression :mod:`hermite_rev.kernels` builds
+        (``relu_ntk(depth, sigma_w, ...)`` & co.).  Other activations: its Taylor coefficients
+        (:func:`hermite_rev.kernel_of`, 256 coefficients to 20 digits with their stated
+        errors; :meth:`sphere_kernel` takes other sizes).  Either way ``taylor``, ``reverse``,
+        ``gram`` and the other stages take it.
         """
+        if not self.closed_form:
+            return self.sphere_kernel()
         make = {
             ("relu", "ntk"): relu_ntk,
             ("relu", "nngp"): relu_nngp,
@@ -129,6 +157,13 @@ class NetworkKernel(Value):
             ("erf", "nngp"): erf_nngp,
         }[self.activation, self.kind]
         return make(self.depth, self.sigma_w, self.sigma_b, *self.readout)
+
+    def sphere_kernel(self, n: int = 256, dps: int = 20) -> TaylorCoeffs:
+        """The dot-product kernel on the sphere as ``n`` Taylor coefficients (:func:`hermite_rev.kernel_of`)."""
+        return _sphere_kernel(self, n, dps)
+
+    def _layers(self) -> GenericLayers:
+        return _generic_layers(self.activation, self.kind == "ntk")
 
     def _floats(self) -> tuple[float, float, float, float]:
         return (
@@ -140,6 +175,8 @@ class NetworkKernel(Value):
 
     def _variances(self, q0: FloatArray) -> FloatArray:
         """Pre-activation variances of every hidden layer, shape (depth, n), from :math:`|x|^2/d`."""
+        if not self.closed_form:
+            return self._layers().variances(q0, self._floats(), self.depth)
         sw2, sb2, _, _ = self._floats()
         out = np.empty((self.depth, q0.shape[0]))
         q = q0
@@ -158,6 +195,10 @@ class NetworkKernel(Value):
         return self._diag(np.einsum("ij,ij->i", A, A) / A.shape[1], A)
 
     def _diag(self, q0: FloatArray, A: FloatArray) -> FloatArray:
+        if not self.closed_form:
+            out = self._layers().diag(q0, self._floats(), self.depth)
+            _check_finite(out, A)
+            return out
         sw2, sb2, swl2, sbl2 = self._floats()
         s, th = q0, np.zeros_like(q0)
         for q in self._variances(q0):
@@ -176,8 +217,46 @@ class NetworkKernel(Value):
 
     def gram(self, A: FloatArray, B: FloatArray | None = None) -> FloatArray:
         """The Gram matrix on checked float64 rows ``A`` (n1, d) and ``B`` (n2, d) (None: A)."""
+        return self.gram_info(A, B)[0]
+
+    def gram_info(self, A: FloatArray, B: FloatArray | None = None) -> tuple[FloatArray, float, str]:
+        """``(G, error, detail)``: the Gram matrix, an estimate of its largest error and how it was computed."""
+        A = as_rows(A, "A")
+        B = None if B is None else as_rows(B, "B", A.shape[1])
+        if self.closed_form:
+            G = self._closed_gram(A, B)
+            err = 64 * (self.depth + 1) * float(np.finfo(np.float64).eps) * float(np.max(np.abs(G), initial=0.0))
+            return G, err, f"closed form ({self.activation}), {self.depth} hidden layers, raw rows"
+        d = A.shape[1]
+        with np.errstate(over="ignore", invalid="ignore"):
+            S = np.ascontiguousarray(A @ (A if B is None else B).T) / d
+            q1 = np.einsum("ij,ij->i", A, A) / d
+            q2 = q1 if B is None else np.einsum("ij,ij->i", B, B) / d
+        if not (np.all(np.isfinite(S)) and np.all(np.isfinite(q1)) and np.all(np.isfinite(q2))):
+            raise HermiteRevError("the network kernel is not finite: |x|^2/d overflows float64; rescale the inputs")
+        G, err, how = self._layers().gram(S, q1, q2, B is None, self._floats(), self.depth)
+        if not np.all(np.isfinite(G)):
+            i, j = np.argwhere(~np.isfinite(G))[0]
+            raise HermiteRevError(
+                f"the network kernel is not finite at rows ({i}, {j}) (|x|^2/d = {q1[i]:.3g}, {q2[j]:.3g}): "
+                f"it overflows float64; rescale the inputs"
+            )
+        top = float(np.max(np.abs(G), initial=0.0))
+        if err > 1e-6 * top:
+            warnings.warn(
+                f"the network kernel's estimated error is {err:.2g} ({err / top:.2g} of its largest entry): "
+                f"the activation's Hermite series at these row variances (|x|^2/d up to {float(np.max(q1)):.3g}) "
+                f"converges slowly; standardize the inputs",
+                HermiteRevWarning,
+                stacklevel=4,
+            )
+        return G, err, f"{how}, {self.depth} hidden layers, raw rows"
+
+    def _closed_gram(self, A: FloatArray, B: FloatArray | None) -> FloatArray:
         from .._numba.gram import network_relu_erf
 
+        A = as_rows(A, "A")
+        B = None if B is None else as_rows(B, "B", A.shape[1])
         d = A.shape[1]
         sw2, sb2, swl2, sbl2 = self._floats()
         with np.errstate(over="ignore", invalid="ignore"):
@@ -219,21 +298,50 @@ def _check_finite(out: FloatArray, A: FloatArray) -> None:
         raise HermiteRevError(f"the network kernel is not finite at row {i}: it overflows float64; rescale the inputs")
 
 
-def _activation_name(activation: object) -> str:
-    if isinstance(activation, str):
-        key = activation.strip().lower()
-        if key in ACTIVATIONS:
+def _series_name(act: object) -> str:
+    return f"hermite(deg={getattr(act, 'degree', '?')})"
+
+
+@functools.lru_cache(maxsize=32)
+def _generic_layers(activation: Any, ntk: bool) -> GenericLayers:
+    return GenericLayers(resolve(activation), ntk)
+
+
+@functools.lru_cache(maxsize=16)
+def _sphere_kernel(N: NetworkKernel, n: int, dps: int) -> TaylorCoeffs:
+    act = N.activation
+    phi = act if isinstance(act, (str, sympy.Basic)) else act.expr
+    swl, sbl = N.readout
+    return kernel_of(phi, N.kind, N.depth, N.sigma_w, N.sigma_b, n, dps, sigma_w_last=swl, sigma_b_last=sbl)
+
+
+def _activation_key(activation: object) -> Any:
+    """The activation as the network kernel holds it: a table name, an expression in z, or a Hermite series."""
+    if isinstance(activation, str) and is_name(activation):
+        name = lookup(activation).name
+        return name
+    if getattr(activation, "expr_form", None) == "hermite":
+        return activation
+    try:
+        expr = activation_expr(activation)
+    except HermiteRevError:
+        what = short(activation if isinstance(activation, (str, sympy.Basic)) else type(activation).__name__, 60)
+        raise HermiteRevError(
+            f"activation must be a name (relu, erf, tanh, gelu, ...), an expression in z or an Activation "
+            f"(Hermite series), got {what}"
+        ) from None
+    for key, e in ACTIVATIONS.items():
+        if expr == e:
             return key
-    expr = activation if isinstance(activation, sympy.Basic) else getattr(activation, "expr", None)
-    if isinstance(expr, sympy.Basic):
-        for key, e in ACTIVATIONS.items():
-            if expr == e:
+    if isinstance(activation, sympy.Basic):
+        for key in _NAMED:
+            if lookup(key).expr == expr:
                 return key
-    what = short(activation if isinstance(activation, (str, sympy.Basic)) else type(activation).__name__, 60)
-    raise HermiteRevError(
-        f"network_kernel has closed forms for activation 'relu' (Max(0, z)) and 'erf' (erf(z)) only, got "
-        f"{what}: other activations (Hermite coefficients at each row's variance) are not implemented yet"
-    )
+    return expr
+
+
+#: names whose expression an equal sympy expression is mapped back to (tanh(z) -> "tanh")
+_NAMED = ("tanh", "gelu", "swish", "sigmoid", "softplus", "sin", "cos", "abs", "linear")
 
 
 def network_kernel(
@@ -254,8 +362,11 @@ def network_kernel(
 
     Parameters
     ----------
-    activation : str, sympy expression in z, or an object with ``.expr``
-        ``"relu"`` or ``"erf"`` (or ``Max(0, z)``, ``erf(z)``).
+    activation : str, sympy expression in z, or Activation
+        A name of :mod:`hermite_rev.activations` (``"relu"``, ``"erf"``, ``"tanh"``, ``"gelu"``,
+        ...), an expression in z, or a Hermite series from :func:`hermite_rev.reverse`.  ReLU
+        and erf have closed forms; the others go through Hermite coefficients at each row's
+        variance and Mehler's formula (an error estimate in ``hr.gram(N, X, info=True)``).
     depth : int
         Number of hidden layers, 0 to ``LIMITS["constructor_depth"]``.
     sigma_w, sigma_b : real
@@ -271,8 +382,8 @@ def network_kernel(
     Raises
     ------
     HermiteRevError
-        An activation without a closed form here (named in the message), a bad ``kind``,
-        depth or standard deviation.
+        Something that is not an activation, the NTK of an activation with a jump (infinite),
+        a bad ``kind``, depth or standard deviation.
 
     Examples
     --------
@@ -282,15 +393,32 @@ def network_kernel(
     >>> np.round(hr.gram(N, X), 6)  # |x|^2/d = 2 and 1/2: the diagonal is |x|^2/d / 2^3
     array([[0.25    , 0.075603],
            [0.075603, 0.0625  ]])
+
+    Any other activation (Hermite coefficients at each row's variance, Mehler's formula), with
+    its stated error:
+
+    >>> X = np.array([[2.0, 0.0], [1.0, 1.0]])
+    >>> G, info = hr.gram(hr.network_kernel("tanh", kind="nngp"), X, info=True)
+    >>> np.round(G, 6)
+    array([[0.519976, 0.302825],
+           [0.302825, 0.394294]])
+    >>> info.method, info.error < 1e-13
+    ('network', True)
     """
-    name = _activation_name(activation)
+    name = _activation_key(activation)
     depth = check_nonneg_int(depth, "depth", LIMITS["constructor_depth"])
     sw = exact_number(sigma_w, "sigma_w", nonneg=True)
     sb = exact_number(sigma_b, "sigma_b", nonneg=True)
     if exact_sign(sw**2 + sb**2) != 1:
         raise HermiteRevError(f"sigma_w and sigma_b cannot both be 0, got sigma_w={sigma_w!r}, sigma_b={sigma_b!r}")
-    if kind not in _KINDS:
-        raise HermiteRevError(f"kind must be 'ntk' or 'nngp', got kind={kind!r}")
+    if not isinstance(kind, str) or kind.lower() not in _KINDS:  # "NTK" as everywhere else
+        raise HermiteRevError(f"kind must be 'ntk' or 'nngp', got kind={short(repr(kind), 60)}")
+    kind = kind.lower()
+    if kind == "ntk" and name not in ACTIVATIONS and resolve(name).jump:
+        raise HermiteRevError(
+            f"the NTK of an activation with a jump is infinite (phi' has a Dirac delta): "
+            f"{short(name, 60) if not isinstance(name, str) else name}; use kind='nngp'"
+        )
     try:
         swl, sbl = readout
     except (TypeError, ValueError):

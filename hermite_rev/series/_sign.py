@@ -45,6 +45,7 @@ import sympy
 from .._core.errors import HermiteRevError
 from .._core.exprs import c, count_nodes, postorder
 from .._core.registry import is_known_kernel
+from .._core.validate import as_expr
 from ._walk import evaluate_at
 
 __all__ = ["SignCertificate", "sign_certificate"]
@@ -233,6 +234,8 @@ def sign_certificate(expr: sympy.Expr) -> SignCertificate:
     >>> sign_certificate(sympy.exp(hr.c) - hr.c**7 / 1000).proven
     False
     """
+    if not isinstance(expr, sympy.Expr):
+        expr = as_expr(expr, c, name="expr")
     if is_known_kernel(expr):
         return SignCertificate(True, "kernel by construction")
     poly = _polynomial(expr)

@@ -26,7 +26,8 @@ from .._core.exprs import FUNCTION_NAMES, c, postorder
 from .._core.precision import coeff0, flint_ctx, to_mpf
 from .._core.registry import is_known_kernel
 from .._core.text import REPR_LIMIT, format_bound, format_value, short
-from .._core.validate import public
+from .._core.validate import as_expr, public
+from ._cauchy import cauchy_tail
 from ._sign import sign_certificate
 from ._walk import (
     _LOG2_10,
@@ -57,6 +58,10 @@ class Tail:
     are proven, every coefficient beyond ``n`` is proven non-negative (``sign``: how) and the
     series is proven to converge at c = 1.  Otherwise ``sign`` says what was checked and what is
     assumed; ``negative`` is a coefficient ``(k, a_k)`` proven negative, if one was seen.
+    ``method`` says how a rigorous bound is proven: ``"pringsheim"`` (signs proven, convergence at
+    c = 1 certified), ``"polynomial"`` or ``"cauchy r=R"`` (K proven analytic on |c| <= R > 1:
+    sign-free, ``sup |K - K_n| <= sum_{n<=k<N} |a_k| + M R^-N / (1 - 1/R)``, where the bound can
+    exceed ``estimate``).
     """
 
     bound: mpmath.mpf
@@ -65,12 +70,15 @@ class Tail:
     rigorous: bool
     sign: str = ""
     negative: tuple[int, Any] | None = None
+    method: str = ""
 
     def __float__(self) -> float:
         return float(self.bound)
 
     def __repr__(self) -> str:
         tag = "" if self.rigorous else ", not rigorous" + (f": {self.sign}" if self.sign else "")
+        if self.rigorous and self.method.startswith("cauchy"):
+            tag = f", {self.method}" + (f": {self.sign}" if self.negative else "")
         return short(
             f"Tail(<= {format_bound(self.bound, 5)}{tag}; K(1) = {format_value(self.k1, digits=12)})", REPR_LIMIT
         )
@@ -91,9 +99,13 @@ def tail_bound(tc: TaylorCoeffs, *, convergence: str | None = None) -> Tail:
 
     The bound bounds ``sup |K - K_n|`` on [-1, 1] when every coefficient beyond n is non-negative:
     that is proven (:func:`sign_certificate`: polynomials, kernels by construction, Schoenberg's
-    closure rules) or the Tail says it is assumed (``rigorous=False``) after checking the next
-    ``SIGN_CHECK_EXTRA + n`` coefficients.  A polynomial's bound is ``sum_{k>=n} |a_k|``, exact
-    whatever the signs.
+    closure rules; ``method="pringsheim"``).  Where it is not, and K is proven analytic on a disk
+    |c| <= r with r > 1, the sign-free Cauchy bound ``sum_{n<=k<N} |a_k| + M r^-N / (1 - 1/r)``
+    holds instead (``method="cauchy r=..."``, :func:`hermite_rev.series._cauchy.cauchy_tail`),
+    also for a target with negative coefficients (``negative`` still names one: no kernel).
+    Otherwise the Tail says that non-negativity is assumed (``rigorous=False``) after checking
+    the next ``SIGN_CHECK_EXTRA + n`` coefficients.  A polynomial's bound is ``sum_{k>=n} |a_k|``,
+    exact whatever the signs.
 
     ``convergence``: a proof, given by the caller, that the series converges at c = 1 to K(1) (e.g.
     a re-expansion of a kernel whose own series is certified); :func:`certify_convergence` is
@@ -106,16 +118,32 @@ def tail_bound(tc: TaylorCoeffs, *, convergence: str | None = None) -> Tail:
     with mpmath.workdps(dps + 10):
         values = [_exact_to_mpf(a, dps + 10) for a in tc] if tc.exact else list(tc)
         partial = mpmath.fsum(values)
-        err = k1_err + mpmath.fsum(tc.errors) + (abs(k1) + abs(partial)) * mpmath.mpf(2) ** (-mpmath.mp.prec + 2)
+        coeff_err = mpmath.fsum(tc.errors)
+        err = k1_err + coeff_err + (abs(k1) + abs(partial)) * mpmath.mpf(2) ** (-mpmath.mp.prec + 2)
         if tc.exact:
             err += len(values) * max((abs(v) for v in values), default=0) * mpmath.mpf(2) ** (-mpmath.mp.prec + 2)
         estimate = k1 - partial
         bound = estimate + err
         seen = [(k, a) for k, (a, e) in enumerate(zip(values, tc.errors)) if a < -e]
+    upto = n + max(n, SIGN_CHECK_EXTRA)
+
+    def cauchy(balls: Sequence[flint.arb] | None) -> tuple[mpmath.mpf, str] | None:
+        got = cauchy_tail(expr, n, balls) if balls is not None else None
+        if got is None:
+            return None
+        total, disk = got
+        with mpmath.workdps(dps + 10):
+            b = mpmath.fadd(total, coeff_err, rounding="u")
+        return b, f"cauchy r={disk.r:g}"
+
     if seen:
         # not a kernel: K(1) - partial sum is only a number, not what truncation drops
         k, a = seen[0]
-        return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=False, sign=f"a_{k} < 0", negative=(k, a))
+        sign = f"a_{k} < 0"
+        got = cauchy(_coefficient_balls(expr, upto))
+        if got is None:
+            return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=False, sign=sign, negative=(k, a))
+        return Tail(got[0], estimate, k1, tc.rigorous, sign + ": not a kernel", (k, a), got[1])
     cert = sign_certificate(expr)
     if cert.degree is not None:  # a polynomial: what truncation drops is known exactly
         rest = sympy.Poly(expr, c).all_coeffs()[::-1][n:]
@@ -126,27 +154,34 @@ def tail_bound(tc: TaylorCoeffs, *, convergence: str | None = None) -> Tail:
         sign = "polynomial: the bound is the sum of |a_k| beyond n" + (
             f" (a_{negative[0]} = {short(negative[1], 40)} < 0: not a kernel)" if negative else ""
         )
-        return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=tc.rigorous, sign=sign, negative=negative)
+        return Tail(bound, estimate, k1, tc.rigorous, sign, negative, "polynomial")
+    negative = None
+    if not cert.proven:
+        balls = _coefficient_balls(expr, upto)
+        negative = _first_negative(balls, n)
+        got = cauchy(balls)
+        if got is not None:
+            if negative is not None:
+                sign = f"a_{negative[0]} = {mpmath.nstr(negative[1], 5)} < 0 beyond the {n} computed: not a kernel"
+            else:
+                sign = f"signs not proven (none negative up to k = {upto - 1}); the bound needs none"
+            return Tail(got[0], estimate, k1, tc.rigorous, sign, negative, got[1])
     if bound < 0:
         raise DivergentSeriesError(
             f"the first {len(tc)} Taylor coefficients of {short(tc.expr)} are non-negative and sum to more than "
             f"K(1) = {mpmath.nstr(k1, 10)} (by {mpmath.nstr(-estimate, 5)}): its series diverges at c = 1 "
             f"or has negative coefficients beyond those computed"
         )
-    if not cert.proven:
-        upto = n + max(n, SIGN_CHECK_EXTRA)
-        negative = _first_negative(expr, n, upto)
-        if negative is not None:
-            k, a = negative
-            sign = f"a_{k} = {mpmath.nstr(a, 5)} < 0 beyond the {n} computed: not a kernel"
-            return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=False, sign=sign, negative=negative)
-        if convergence is None:
-            certify_convergence(expr)
-        sign = f"no negative coefficient up to k = {upto - 1}; non-negativity beyond is assumed, not proven"
-        return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=False, sign=sign)
+    if not cert.proven and negative is not None:
+        k, a = negative
+        sign = f"a_{k} = {mpmath.nstr(a, 5)} < 0 beyond the {n} computed: not a kernel"
+        return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=False, sign=sign, negative=negative)
     if convergence is None:
         certify_convergence(expr)
-    return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=tc.rigorous, sign=cert.reason)
+    if not cert.proven:
+        sign = f"no negative coefficient up to k = {upto - 1}; non-negativity beyond is assumed, not proven"
+        return Tail(bound=bound, estimate=estimate, k1=k1, rigorous=False, sign=sign)
+    return Tail(bound, estimate, k1, tc.rigorous, cert.reason, None, "pringsheim")
 
 
 def _upper(a: sympy.Expr, dps: int) -> mpmath.mpf:
@@ -157,9 +192,10 @@ def _upper(a: sympy.Expr, dps: int) -> mpmath.mpf:
     return v + r
 
 
-def _first_negative(expr: sympy.Expr, n: int, upto: int) -> tuple[int, mpmath.mpf] | None:
-    """The first coefficient a_k, n <= k < upto, proven negative by ball arithmetic (None if none)."""
-    prec = 128
+def _coefficient_balls(expr: sympy.Expr, upto: int) -> list[flint.arb] | None:
+    """Proven balls of a_0 .. a_{upto-1}, at rising precision until every one away from 0 is
+    separated from it (or exact); None if they cannot be computed."""
+    prec, balls = 128, None
     for _ in range(4):
         try:
             with flint_ctx(prec, upto):
@@ -167,12 +203,20 @@ def _first_negative(expr: sympy.Expr, n: int, upto: int) -> tuple[int, mpmath.mp
         except (Undecided, HermiteRevError, ZeroDivisionError, ValueError):
             prec *= 2
             continue
-        for k in range(n, min(upto, len(balls))):
-            if balls[k] < 0:
-                return k, to_mpf(balls[k])
-        if all(not b.contains(0) or b.is_exact() for b in balls[n:]):
-            return None
+        if all(b.is_finite() for b in balls) and all(
+            not b.contains(0) or b.is_exact() or b.rad() < 2.0**-60 for b in balls
+        ):
+            return balls
         prec *= 2
+    return balls if balls is not None and all(b.is_finite() for b in balls) else None
+
+
+def _first_negative(balls: Sequence[flint.arb] | None, n: int) -> tuple[int, mpmath.mpf] | None:
+    """The first coefficient a_k, k >= n, proven negative by its ball (None if none)."""
+    for k in range(n, len(balls or ())):
+        assert balls is not None
+        if balls[k] < 0:
+            return k, to_mpf(balls[k])
     return None
 
 
@@ -457,6 +501,8 @@ def certify_convergence(expr: sympy.Expr, *, max_intervals: int = 4000) -> str:
     HermiteRevError
         The covering could not be completed within ``max_intervals`` intervals.
     """
+    if not isinstance(expr, sympy.Expr):
+        expr = as_expr(expr, c, name="expr")
     if is_known_kernel(expr):
         return "kernel by construction"
     prec = 128

@@ -29,7 +29,7 @@ from .._core.limits import LIMITS
 from .._core.precision import flint_ctx, rad, to_mpf
 from .._core.registry import kernel_name, label_for
 from .._core.text import REPR_LIMIT, format_bound, format_value, short
-from .._core.validate import as_expr, check_dps, check_n, exact_number, public
+from .._core.validate import as_expr, check_dps, check_flag, check_n, exact_number, public
 from .._core.values import same
 from ._tail import Tail, tail_bound
 from ._walk import (
@@ -357,6 +357,7 @@ def taylor(
     [1, 1/2, 0]
     """
     n = check_n(n)
+    exact = check_flag(exact, "exact")
     expr = _as_kernel(K)
     out = _taylor(expr, n, dps, exact, engine)
 

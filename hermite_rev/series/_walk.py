@@ -28,7 +28,7 @@ from .._core.errors import DivergentSeriesError, HermiteRevError, NotAnalyticErr
 from .._core.exprs import FUNCTION_NAMES, c, postorder
 from .._core.precision import abs_lower, coeff0, flint_ctx, rad, rel_bits, to_mpf
 from .._core.text import short
-from .._core.validate import as_expr, public
+from .._core.validate import as_expr, as_number, check_dps, public
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -650,7 +650,9 @@ def evaluate_at(expr: KernelLike, point: RealLike, dps: int = 30) -> tuple[mpmat
     infinite.
     """
     expr = as_expr(expr, c, name="kernel")
-    const = _substitute(expr, sympy.sympify(point))
+    dps = check_dps(dps)
+    point = as_number(point, "point")
+    const = _substitute(expr, point)
     if const.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
         raise DivergentSeriesError(f"{short(expr)} is infinite at c = {point}")
     need = _required_bits(dps)

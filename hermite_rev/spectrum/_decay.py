@@ -32,7 +32,7 @@ from .._core.errors import HermiteRevError
 from .._core.registry import kernel_name
 from .._core.text import REPR_LIMIT, short
 from .._core.validate import check_positive_int
-from .._core.values import FrozenDict
+from .._core.values import FrozenDict, Value
 from ._funk_hecke import power_eigenvalue
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def _bb_constant(nu: Any, d: int) -> mpmath.mpf:
 
 
 @dataclass(frozen=True, eq=False)
-class DecayReport:
+class DecayReport(Value):
     """Predicted (Bietti-Bach) against measured eigenvalue decay of one kernel on S^{d-1}.
 
     A value: frozen, picklable, deep-copyable, equal to another report with the same fields.
@@ -126,35 +126,7 @@ class DecayReport:
             object.__setattr__(self, name, ByParity(getattr(self, name)))
         object.__setattr__(self, "fit_range", tuple(self.fit_range))
 
-    # -- a value: equality and hashing by the fields (the kernel last: comparing two distinct
-    # copies of a deep kernel's DAG is the slow part), copies are the object itself
-    def _key(self) -> tuple[Any, ...]:
-        return (
-            self.d,
-            self.fit_range,
-            self.predicted,
-            self.leading,
-            self.measured,
-            self.ratios,
-            self.plus,
-            self.minus,
-            self.spectrum,
-            self.kernel,
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DecayReport):
-            return NotImplemented
-        return self is other or self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __copy__(self) -> DecayReport:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> DecayReport:
-        return self  # immutable (a deep copy of the kernel would rebuild its DAG as sympy trees)
+    # a value (equality and hash by the fields, pickled as built, copies are the object): see Value
 
     def asymptotic(self, k: int) -> mpmath.mpf:
         """sum over fractional terms of c_+ mu_k((1-c)^nu) + c_- mu_k((1+c)^nu)."""

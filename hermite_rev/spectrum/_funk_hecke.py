@@ -30,9 +30,10 @@ import sympy
 
 from .._core.errors import HermiteRevError
 from .._core.exprs import c
+from .._core.limits import LIMITS
 from .._core.precision import arb_exact, flint_ctx, rad, to_mpf
 from .._core.text import short
-from .._core.validate import check_nonneg_int, check_positive_int
+from .._core.validate import as_number, check_nonneg_int, check_positive_int
 from ..hermite import check_kernel_coefficients
 from ..series import Tail, taylor
 from ..series._walk import ArbBackend, Undecided, Walker
@@ -159,8 +160,14 @@ def power_eigenvalue(nu: RealLike, k: int, d: int, dps: int = 30) -> mpmath.mpf:
     k = check_nonneg_int(k, "k")
     d = check_dimension(d)
     dps = check_positive_int(dps, "dps")
+    nu = as_number(nu, "nu")
+    if abs(nu) > LIMITS["symbolic_exponent"]:  # 2**(1e308) killed the interpreter (SIGFPE in gmpy2)
+        raise HermiteRevError(
+            f"nu={short(nu, 30)} is too large: |nu| <= {LIMITS['symbolic_exponent']} is supported "
+            "(see docs/guide/limits.md)"
+        )
     with mpmath.workdps(dps + 10):
-        nu = mpmath.mpf(nu) if not isinstance(nu, sympy.Basic) else mpmath.mpf(sympy.N(nu, dps + 15))
+        nu = mpmath.mpf(sympy.N(nu, dps + 15))
         if nu <= -mpmath.mpf(d - 1) / 2:
             raise HermiteRevError(f"nu must be > -(d-1)/2 for (1-c)^nu to be integrable, got nu={nu}")
         out = (
@@ -181,8 +188,10 @@ def gegenbauer(k: int, d: int, t: Any) -> Any:
     Three-term recurrence ``P_{k+1} = ((2k + d - 2) t P_k - k P_{k-1}) / (k + d - 2)``;
     Chebyshev T_k for d = 2, Legendre for d = 3.  Works for mpmath numbers, floats, arb.
     """
-    k = check_nonneg_int(k, "k")
+    k = check_nonneg_int(k, "k", LIMITS["kmax"])  # k = 1.6e11 ran for ever
     d = check_dimension(d)
+    if t is None or isinstance(t, (str, bytes, bool)) or not hasattr(t, "__mul__"):
+        raise HermiteRevError(f"t must be a number (float, mpmath, arb), got t={short(repr(t), 60)}")
     return _gegenbauer_all(k, d, t)[k]
 
 

@@ -27,6 +27,7 @@ from .._core.limits import check_size
 from .._core.registry import kernel_name, label_for
 from .._core.text import REPR_LIMIT, short
 from .._core.validate import public
+from .._core.values import Value
 from ..series import Tail
 from ._checks import check_dimension, check_kernel
 from ._decay import DecayReport, decay_report, fit_exponent
@@ -44,7 +45,7 @@ _METHODS = ("auto", "series", "quadrature")
 
 
 @dataclass(frozen=True, eq=False)
-class Spectrum:
+class Spectrum(Value):
     r"""Mercer eigenvalues :math:`\mu_0 .. \mu_{k_{max}}` of a dot-product kernel on S^{d-1}.
 
     Attributes
@@ -94,38 +95,7 @@ class Spectrum:
     rigorous: bool = False
     label: str | None = None
 
-    # -- a value: equality and hashing by the fields (the kernel last: comparing two distinct
-    # copies of a deep kernel's DAG is the slow part), copies are the object itself
-    def _key(self) -> tuple[Any, ...]:
-        return (
-            self.d,
-            self.method,
-            self.dps,
-            self.eigenvalues,
-            self.errors,
-            self.multiplicities,
-            self.sources,
-            self.n_taylor,
-            self.tail,
-            self.exact,
-            self.rigorous,
-            self.label,
-            self.kernel,
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Spectrum):
-            return NotImplemented
-        return self is other or self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __copy__(self) -> Spectrum:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Spectrum:
-        return self  # immutable (a deep copy of the kernel would rebuild its DAG as sympy trees)
+    # a value (equality and hash by the fields, pickled as built, copies are the object): see Value
 
     @property
     def kmax(self) -> int:

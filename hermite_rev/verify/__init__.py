@@ -10,6 +10,9 @@ empirical_kernel      NNGP / NTK of a real finite-width FCN at initialization
 width_scaling         fit err(width) ~ width^p of the empirical kernel (p should be -1/2)
 kernel_regime_gap     trained net vs kernel gradient descent with the analytic NTK (Jacot et al.)
 theorem_report        reverse-engineer K, then series vs quadrature vs finite width, with a figure
+choose_member         the sign member a report simulates (fluctuation-best, min-sup, all +) and what it is
+width_diagnosis       what the exact finite-width fluctuations predict at each simulated width
+MEMBERS               the members ``theorem_report(member=...)`` and ``hermite-rev verify --member`` accept
 regime_gap_task       one (width, seed) of kernel_regime_gap: a pure task for hermite_rev.sweep
 KernelValues          kernel values on a grid of cosines with their error estimates (a value:
                       immutable, picklable, equal by value)
@@ -75,7 +78,8 @@ from ._analytic import analytic_kernel
 from ._checks import DEFAULT_CS as DEFAULT_CS  # re-exported: the default grid of cosines
 from ._finite_width import empirical_kernel, kernel_regime_gap, regime_gap_task, width_scaling
 from ._quadrature import KernelValues, gauss_hermite, quadrature_kernel
-from ._report import theorem_report
+from ._report import MEMBERS as MEMBERS  # re-exported: the names of the members a report can simulate
+from ._report import choose_member, theorem_report, width_diagnosis
 
 __all__ = [
     "KernelValues",
@@ -86,6 +90,8 @@ __all__ = [
     "width_scaling",
     "kernel_regime_gap",
     "theorem_report",
+    "choose_member",
+    "width_diagnosis",
 ]
 
 # the public names print and pickle under the package, where users import them from
@@ -99,6 +105,8 @@ for _obj in (
     kernel_regime_gap,
     regime_gap_task,
     theorem_report,
+    choose_member,
+    width_diagnosis,
 ):
     _obj.__module__ = __name__
 del _obj

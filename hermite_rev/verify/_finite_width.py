@@ -22,7 +22,7 @@ import numpy as np
 
 from .._core.errors import HermiteRevError
 from .._core.limits import LIMITS, check_size
-from .._core.validate import check_kind, check_positive_int
+from .._core.validate import check_kind, check_positive_int, exact_number
 from ..nets import FCN, train
 from ..sweep import run_tasks
 from ._analytic import analytic_kernel
@@ -247,7 +247,7 @@ def width_scaling(
     seeds = bounded_list(seeds, "seeds", LIMITS["seeds"])
     if len(widths) < 2 or not seeds:
         raise HermiteRevError(f"need at least two widths and one seed, got widths={widths}, seeds={seeds}")
-    cs = [float(v) for v in cs]
+    cs = [float(v) for v in check_cs(cs)]
     ref = np.asarray(
         reference
         if reference is not None
@@ -339,6 +339,8 @@ def kernel_regime_gap(
     d_in = check_size(d_in, "d_in", "width")
     epochs = check_size(epochs, "epochs")
     seeds = bounded_list(seeds, "seeds", LIMITS["seeds"])
+    seed = check_size(seed, "seed", low=0)
+    lr = float(exact_number(lr, "lr", positive=True))
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n_train, d_in))
     X = X / np.linalg.norm(X, axis=1, keepdims=True) * math.sqrt(d_in)
