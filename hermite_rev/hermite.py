@@ -50,7 +50,7 @@ from ._core.errors import HermiteRevError, NotAKernelError
 from ._core.exprs import z
 from ._core.limits import check_size
 from ._core.precision import coeff0, flint_ctx, rad, sqrt_err, to_mpf
-from ._core.text import short
+from ._core.text import REPR_LIMIT, short
 from ._core.validate import check_kind, coefficient_list, exact_number, public
 from ._core.values import Value
 from ._hermite_balls import BallRefusal, ball_hermite
@@ -391,6 +391,16 @@ class HermiteCoeffs(Value):
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.values)
+
+    def __repr__(self) -> str:
+        """One line of at most ``REPR_LIMIT`` characters: sizes, the largest error, the first values."""
+        b = ", ".join(mpmath.nstr(v, 4) for v in self.values[:4]) + (", ..." if len(self.values) > 4 else "")
+        err = mpmath.nstr(max(self.errors), 3) if self.errors else "0"
+        text = (
+            f"HermiteCoeffs(n={len(self.values)}, dps={self.dps}, method={self.method!r}, rigorous={self.rigorous}, "
+            f"max error {err}, b=[{b}], phi={short(self.expr, 80)})"
+        )
+        return short(text, REPR_LIMIT)
 
 
 @public

@@ -34,6 +34,7 @@ import sympy
 
 from ._core.errors import HermiteRevError
 from ._core.registry import kernel_name
+from ._core.text import REPR_LIMIT, short
 from .predict import KernelFunction, NetworkKernel, compile_kernel, gram, unit_rows
 from .series import TaylorCoeffs
 
@@ -168,7 +169,7 @@ class SklearnKernel(Kernel):
         try:
             amp = f"{float(self.amplitude):.3g}"
         except (TypeError, ValueError):
-            amp = repr(self.amplitude)
+            amp = short(repr(self.amplitude), 60)
         try:
             # the constructor call that built K (kernels.label_of), else its short text
             if isinstance(self.K, NetworkKernel):
@@ -179,7 +180,7 @@ class SklearnKernel(Kernel):
                 what = type(self.K).__name__
         except Exception:
             what = type(self.K).__name__
-        return f"{amp} * SklearnKernel({what})"
+        return short(f"{amp} * SklearnKernel({what})", REPR_LIMIT)
 
 
 def _immutable(value: object) -> bool:

@@ -428,18 +428,26 @@ def connect(scheduler: str, timeout: float | None = None) -> Any:
 
 
 class _Progress:
-    """tqdm over tasks (ETA included), or nothing."""
+    """tqdm over tasks (ETA included), or nothing; with ``weights``, over their work units: a
+    finished task ``i`` advances the bar by ``weights[i]``, so the bar and its ETA follow the
+    work when the tasks are unequal."""
 
-    def __init__(self, enabled: bool, total: int, desc: str | None) -> None:
+    def __init__(self, enabled: bool, total: int, desc: str | None, weights: Sequence[float] | None = None) -> None:
         self.bar = None
+        self.weights = weights
         if enabled:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=total, desc=desc, unit="task", file=sys.stderr, dynamic_ncols=True)
+            if weights is None:
+                self.bar = tqdm(total=total, desc=desc, unit="task", file=sys.stderr, dynamic_ncols=True)
+            else:
+                fmt = "{l_bar}{bar}| {n:.3g}/{total:.3g} units [{elapsed}<{remaining}]"
+                self.bar = tqdm(total=sum(weights), desc=desc, file=sys.stderr, dynamic_ncols=True, bar_format=fmt)
 
-    def update(self, k: int = 1) -> None:
+    def update(self, i: int) -> None:
+        """Task ``i`` finished."""
         if self.bar is not None:
-            self.bar.update(k)
+            self.bar.update(1 if self.weights is None else self.weights[i])
 
     def close(self) -> None:
         if self.bar is not None:
@@ -458,6 +466,7 @@ def run_tasks(
     retries: int = 2,
     seconds_per_task: float | None = None,
     connect_timeout: float | None = None,
+    weights: Sequence[float] | None = None,
 ) -> list[Any]:
     r"""Run ``fn`` on every task and return the results in task order.
 
@@ -491,6 +500,10 @@ def run_tasks(
     connect_timeout : float or None
         Seconds a ``scheduler`` has to answer (None: :data:`CONNECT_TIMEOUT`, 5 s, or the
         value scoped by :func:`connect_timeout`).
+    weights : sequence of float or None
+        The work of each task in any unit (e.g. its estimated seconds): the bar counts these
+        units instead of tasks, so it moves with the work when tasks are unequal (one
+        positive finite number per task).
 
     Returns
     -------
@@ -535,16 +548,18 @@ def run_tasks(
             f"decides, got workers={workers}"
         )
     desc = desc or getattr(fn, "__name__", "tasks")
+    if weights is not None:
+        weights = _check_weights(weights, len(tasks))
     if not tasks:
         return []
     if scheduler is not None:
         with connect(scheduler, connect_timeout) as own:
-            return _run_dask(fn, tasks, own, progress, desc, retries, seconds_per_task)
+            return _run_dask(fn, tasks, own, progress, desc, retries, seconds_per_task, weights)
     if client is not None:
         distributed = _need_dask("client=")
         if not isinstance(client, distributed.Client):
             raise HermiteRevError(f"client must be a dask.distributed.Client, got {client!r}")
-        return _run_dask(fn, tasks, client, progress, desc, retries, seconds_per_task)
+        return _run_dask(fn, tasks, client, progress, desc, retries, seconds_per_task, weights)
     cores = local_workers()
     n = cores if workers is None else min(workers, cores)
     busy = min(n, len(tasks))
@@ -555,8 +570,24 @@ def run_tasks(
         warnings.warn(f"{desc}: workers={workers} capped to {busy}: {why}", HermiteRevWarning, stacklevel=2)
     _announce(progress, desc, len(tasks), busy, "in this process" if busy == 1 else "local processes", seconds_per_task)
     if busy == 1:
-        return _run_serial(fn, tasks, progress, desc)
-    return _run_pool(fn, tasks, n, progress, desc, retries)
+        return _run_serial(fn, tasks, progress, desc, weights)
+    return _run_pool(fn, tasks, n, progress, desc, retries, weights)
+
+
+def _check_weights(weights: Any, ntasks: int) -> list[float]:
+    """One positive finite float per task, or a one-line HermiteRevError naming ``weights``."""
+    try:
+        values = [float(w) for w in weights]
+    except (TypeError, ValueError):
+        raise HermiteRevError(
+            f"weights must be a sequence of numbers, got weights={short(repr(weights), 80)}"
+        ) from None
+    if len(values) != ntasks:
+        raise HermiteRevError(f"weights must have one number per task ({ntasks}), got {len(values)}")
+    bad = [w for w in values if not (math.isfinite(w) and w > 0)]
+    if bad:
+        raise HermiteRevError(f"weights must be positive and finite, got {bad[0]!r} in weights")
+    return values
 
 
 def _announce(
@@ -580,8 +611,10 @@ def _fmt_seconds(s: float) -> str:
     return f"{s / 3600:.1f} h"
 
 
-def _run_serial(fn: Callable[..., Any], tasks: Sequence[Any], progress: bool, desc: str | None) -> list[Any]:
-    bar = _Progress(progress, len(tasks), desc)
+def _run_serial(
+    fn: Callable[..., Any], tasks: Sequence[Any], progress: bool, desc: str | None, weights: list[float] | None = None
+) -> list[Any]:
+    bar = _Progress(progress, len(tasks), desc, weights)
     out = []
     try:
         for i, task in enumerate(tasks):
@@ -589,7 +622,7 @@ def _run_serial(fn: Callable[..., Any], tasks: Sequence[Any], progress: bool, de
                 out.append(_call(fn, task))
             except Exception as exc:
                 _fail(fn, tasks, i, exc)
-            bar.update()
+            bar.update(i)
     finally:
         bar.close()
     return out
@@ -682,7 +715,13 @@ def shutdown() -> None:
 
 
 def _run_pool(
-    fn: Callable[..., Any], tasks: Sequence[Any], n: int, progress: bool, desc: str | None, retries: int
+    fn: Callable[..., Any],
+    tasks: Sequence[Any],
+    n: int,
+    progress: bool,
+    desc: str | None,
+    retries: int,
+    weights: list[float] | None = None,
 ) -> list[Any]:
     from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -690,7 +729,7 @@ def _run_pool(
     # a task function defined in a script's __main__ needs workers that import that script: own pool
     shared = getattr(fn, "__module__", None) != "__main__"
     results: dict[int, Any] = {}
-    bar = _Progress(progress, len(tasks), desc)
+    bar = _Progress(progress, len(tasks), desc, weights)
     rebuilt = 0
     try:
         while len(results) < len(tasks):
@@ -715,7 +754,7 @@ def _run_pool(
                             for f in pending:
                                 f.cancel()
                             _fail(fn, tasks, i, exc)
-                        bar.update()
+                        bar.update(i)
                     if broken:
                         break
             except BrokenProcessPool:  # submit() on a pool that broke meanwhile
@@ -748,6 +787,7 @@ def _run_dask(
     desc: str | None,
     retries: int,
     seconds_per_task: float | None,
+    weights: list[float] | None = None,
 ) -> list[Any]:
     import distributed
 
@@ -763,7 +803,7 @@ def _run_dask(
     ]
     index = {f.key: i for i, f in enumerate(futures)}
     results = [None] * len(tasks)
-    bar = _Progress(progress, len(tasks), desc)
+    bar = _Progress(progress, len(tasks), desc, weights)
     try:
         for fut in distributed.as_completed(futures):
             i = index[fut.key]
@@ -772,7 +812,7 @@ def _run_dask(
                 client.cancel(futures)
                 _fail(fn, tasks, i, exc)
             results[i] = fut.result()
-            bar.update()
+            bar.update(i)
             fut.release()
     finally:
         bar.close()

@@ -126,9 +126,10 @@ def test_family_best_member_json(capsys):
 
 
 def test_spectrum_with_decay(capsys):
-    rc, out, _ = run(capsys, "spectrum", "arccos(1)", "--d", "5", "--kmax", "6", "--decay", "--json")
+    rc, out, _ = run(capsys, "spectrum", "arccos(1)", "--d", "5", "--kmax", "100", "--decay", "--json")
     assert rc == 0
     data = json.loads(out)
+    assert data["decay"]["fit_range"] == [25, 100]
     assert data["decay"]["even"]["predicted_exponent"] == -7.0
     assert abs(data["decay"]["even"]["measured_exponent"] + 7) < 0.5
     assert data["multiplicities"][:3] == [1, 5, 14]
@@ -232,7 +233,7 @@ def test_verify_bounded_reverse_engineers_once(capsys, tmp_path, monkeypatch):
     assert data["max_series_vs_quadrature"] < 1e-12 and data["width_exponent"] is not None
 
 
-def test_spectrum_decay_computes_the_spectrum_once(capsys, monkeypatch):
+def test_spectrum_decay_computes_the_spectrum_once_and_fits_within_kmax(capsys, monkeypatch):
     from hermite_rev import spectrum as S
 
     kmaxes = []
@@ -243,16 +244,31 @@ def test_spectrum_decay_computes_the_spectrum_once(capsys, monkeypatch):
         return original(K, d, kmax, *args, **kwargs)
 
     monkeypatch.setattr(S, "spectrum", counting)
-    rc, out, _ = run(capsys, "spectrum", "arccos(1)", "--d", "5", "--kmax", "6", "--decay", "--json")
+    rc, out, _ = run(capsys, "spectrum", "arccos(1)", "--d", "5", "--kmax", "12", "--decay", "--json")
     assert rc == 0
-    assert kmaxes == [100]
+    assert kmaxes == [12]
     data = json.loads(out)
-    # the table shows the asked degrees; the decay fit uses all computed ones
-    assert len(data["eigenvalues"]) == len(data["multiplicities"]) == len(data["errors"]) == 7
-    assert data["decay"]["fit_range"] == [25, 100]
-    direct = original(hr.kernels.arccos(1), 5, 6)
+    # before: the fit ran over (25, 100) whatever --kmax said
+    assert len(data["eigenvalues"]) == len(data["multiplicities"]) == len(data["errors"]) == 13
+    assert data["decay"]["fit_range"] == [3, 12]
+    direct = original(hr.kernels.arccos(1), 5, 12)
     with mpmath.workdps(30):
         assert all(mpmath.mpf(x).ae(y, 1e-18) for x, y in zip(data["eigenvalues"], direct.eigenvalues))
+
+
+def test_spectrum_decay_names_the_kernel_as_typed(capsys):
+    # before: the table cut the name to 40 characters ("relu_ntk(dep ... [48 chars] ... 1/10)")
+    expr = "relu_ntk(depth=2, sigma_w=sqrt(2), sigma_b=1/10)"
+    rc, out, _ = run(capsys, "spectrum", expr, "--kmax", "8", "--decay", "--dps", "15")
+    assert rc == 0
+    rows = [line for line in out.splitlines() if line.startswith(f"| {expr} |")]
+    assert len(rows) == 2, out
+
+
+def test_spectrum_decay_needs_a_kmax_to_fit_over(capsys):
+    rc, _, err = run(capsys, "spectrum", "arccos(1)", "--kmax", "3", "--decay")
+    assert rc == 2
+    assert "--kmax >= 8, got --kmax 3" in err and len(err.strip().splitlines()) == 1
 
 
 def test_experiment_trials_and_seed(capsys, tmp_path):

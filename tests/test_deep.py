@@ -142,6 +142,28 @@ def test_refusals_and_bad_input():
         hr.deep_reverse(2 * c**2, 1, sigma_w_last=1)
 
 
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"sigma_w": 1e300}, r"sigma_w=1e\+300 is too large: sigma_w\*\*2 overflows float64"),
+        ({"sigma_w": 1e-300}, r"sigma_w=1e-300 is too small: sigma_w\*\*2 underflows float64"),
+        ({"sigma_b": -1e200}, r"sigma_b=-1e\+200 is too large"),
+    ],
+)
+def test_sigmas_out_of_float_range_are_named(kw, message):
+    # before: sigma_w=1e300 with sigma_b=0.1 ended in scipy's "Residuals are not finite in the
+    # initial point", sigma_w=1e-300 was called zero ("must be nonzero")
+    with pytest.raises(hr.HermiteRevError, match=message) as info:
+        hr.deep_reverse(hr.kernels.relu_nngp(depth=2), 2, n=6, dps=15, **{"sigma_b": 0.1, **kw})
+    assert "\n" not in str(info.value) and "1e-150 <= |sigma_w| <= 1e150" in str(info.value)
+
+
+def test_tiny_sigma_w_within_the_range_is_not_zero():
+    # nsimplify rounded sigma_w^2 = 1e-300 to 0 ("must be nonzero")
+    fam = hr.deep_reverse(hr.kernels.relu_nngp(depth=2), 2, n=6, dps=15, sigma_w=1e-150)
+    assert fam.report.sigma_w == sympy.Rational(1, 10**150)
+
+
 # --- forward map: members give K ---------------------------------------------------------
 
 

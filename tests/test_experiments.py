@@ -216,9 +216,9 @@ def test_estimate_and_progress_are_printed(capsys):
     tasks = _tiny_tasks(3)
     results = run_trials(tasks, True, "tiny (full run: test)", 5, workers=1)
     err = capsys.readouterr().err
-    assert "tiny (full run: test): 3 trial(s) x 2 networks on 1 local process(es); estimated time at most" in err
+    assert "tiny (full run: test): 3 trial(s) x 2 networks on 1 local process(es); estimated time about" in err
     assert "5-epoch calibration" in err and "1HL ReLU" in err and "ms/epoch" in err
-    assert "6/6" in err  # the bar counts trials x networks
+    assert "units" in err  # the bar counts the estimated seconds of work (test below)
     assert len(results) == 3 and set(results[0]) == {"1HL ReLU", "1HL sin(6z)/2"}
     # silent without progress; the results do not depend on it
     again = run_trials(tasks, False, "tiny", 5, workers=1)
@@ -226,6 +226,41 @@ def test_estimate_and_progress_are_printed(capsys):
     for r1, r2 in zip(results, again):
         for name in r1:
             assert r1[name][1]["train_mse"] == r2[name][1]["train_mse"]
+
+
+def test_progress_bar_counts_the_work_done(monkeypatch):
+    # before: the bar counted tasks, so the short networks ran it to 75% with "00:12" left while
+    # the long 4HL network trained for 8 more minutes; now each task weighs its estimated seconds
+    import tqdm.auto
+
+    bars = []
+    real = tqdm.auto.tqdm
+
+    class Recording(real):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            bars.append(self)
+
+        def close(self):
+            self.final = self.n
+            super().close()
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Recording)
+    tasks = _tiny_tasks(2)
+    tasks[0]["nets"]["1HL ReLU"]["widths"] = [16, 16, 16, 16]  # one network much longer than the other
+    tasks[1]["nets"] = tasks[0]["nets"]
+    run_trials(tasks, True, "tiny", 3, workers=1)
+    (bar,) = [b for b in bars if b.desc.startswith("tiny")]
+    assert bar.total == pytest.approx(bar.final) and bar.total > 0
+    assert bar.final != 4  # work units (estimated seconds), not the count of tasks
+
+
+def test_makespan_schedules_long_tasks_on_the_workers():
+    from hermite_rev.experiments._trials import makespan
+
+    # three equal long tasks on two workers: two rounds, not 1.5 (the old estimate: sum / workers)
+    assert makespan([300.0, 300.0, 300.0, 1.0, 1.0, 1.0], 2) == 600.0
+    assert makespan([5.0, 4.0, 3.0], 1) == 12.0 and makespan([5.0], 8) == 5.0
 
 
 def test_estimate_is_calibration_times_epoch_caps():

@@ -488,3 +488,12 @@ def test_cli_scheduler_fails_fast(capsys):
     with pytest.raises(SystemExit):
         main(argv + ["--connect-timeout", "-1"])
     assert "--connect-timeout" in capsys.readouterr().err
+
+
+def test_weights_are_checked_and_count_the_bar(capsys):
+    out = run_tasks(math.comb, [(10, k) for k in range(4)], workers=1, progress=True, weights=[1, 2, 3, 4.5])
+    assert out == [1, 10, 45, 120]
+    assert "10.5/10.5 units" in capsys.readouterr().err
+    for bad, message in (([1, 2], "one number per task"), ([1, 2, 0, 1], "positive and finite"), ("abcd", "weights")):
+        with pytest.raises(HermiteRevError, match=message):
+            run_tasks(math.comb, [(10, k) for k in range(4)], workers=1, progress=False, weights=bad)

@@ -151,6 +151,29 @@ def test_empirical_kernel_close_to_analytic_wide():
     assert abs(k2[0] - 0.5) < 0.01
 
 
+def test_empirical_kernel_standard_deviation_across_networks():
+    # before: one network's values only, no spread (issue 22)
+    cs = [0.0, 0.5, 1.0]
+    mean, std = verify.empirical_kernel("relu", "ntk", width=512, cs=cs, seed=3, trials=16, return_std=True)
+    runs = np.array([verify.empirical_kernel("relu", "ntk", width=512, cs=cs, seed=3 + t) for t in range(16)])
+    np.testing.assert_allclose(mean, runs.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(std, runs.std(axis=0, ddof=1), rtol=1e-12)
+    ref = np.array([float(v) for v in _closed(hr.kernels.relu_ntk(1), cs)])
+    assert np.all(np.abs(mean - ref) < 5 * std / 4 + 1e-12)  # within 5 standard errors (sqrt(16) = 4)
+    assert np.all((std > 0.002) & (std < 0.2))  # O(width^-1/2)
+    assert np.array_equal(verify.empirical_kernel("relu", width=512, cs=cs, seed=3), runs[0])  # trials=1 unchanged
+    with pytest.raises(hr.HermiteRevError, match="return_std=True needs trials >= 2"):
+        verify.empirical_kernel("relu", width=512, cs=cs, return_std=True)
+    with pytest.raises(hr.HermiteRevError, match="trials"):
+        verify.empirical_kernel("relu", width=512, cs=cs, trials=0)
+
+
+def test_empirical_kernel_refuses_what_does_not_fit_in_memory():
+    # before: MemoryError "Unable to allocate 3.05 TiB" (width 2^22, 10^5 cosines, both within their limits)
+    with pytest.raises(hr.HermiteRevError, match=r"100000 cosines at width=4194304, depth=1 .* smaller width"):
+        verify.empirical_kernel("relu", width=2**22, cs=np.linspace(-1, 1, 100000))
+
+
 def test_empirical_kernel_deep_matches_closed_form():
     K3 = hr.kernels.relu_ntk(3, sympy.sqrt(2), sympy.Rational(1, 10))
     cs = [0.0, 1.0]

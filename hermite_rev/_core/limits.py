@@ -3,6 +3,7 @@
 Index
 -----
 LIMITS        name -> largest allowed value (documented in ``docs/guide/limits.md``)
+REASONS       name -> why a limit is where it is, when time sets it (said by check_size's error)
 check_size    an int in [low, LIMITS[key]] or a one-line ``HermiteRevError``
 
 Every size that sets how long a call runs or how much memory it takes (widths, epochs,
@@ -18,7 +19,7 @@ import numbers
 
 from .errors import HermiteRevError
 
-__all__ = ["LIMITS", "check_size"]
+__all__ = ["LIMITS", "REASONS", "check_size"]
 
 #: Every size a user controls, checked before work starts (the one table; documented in
 #: docs/guide/limits.md; :func:`hermite_rev._core.limits.check_size` checks against it).
@@ -41,13 +42,14 @@ LIMITS = {
     "kernel_depth": 100,  # kernel_of, quadrature_kernel, empirical_kernel: hidden layers
     "dps": 2000,  # digits of hermite_coeffs, kernel_of, quadrature_kernel, spectrum
     "width": 2**22,  # hidden width of a finite net (empirical_kernel, width_scaling, FCN)
+    "activation_entries": 2**28,  # empirical_kernel: (cosines + 1) x width x depth activations (2 GiB of float64)
     "epochs": 10**7,  # train, kernel_regime_gap
     "examples": 10**7,  # rows of X in train / kernel_regime_gap n_train
     "cosines": 10**5,  # len(cs) of quadrature_kernel / empirical_kernel / analytic_kernel
     "nodes_quadrature": 5000,  # quadrature nodes per dimension or piece (split rule)
     "seeds": 10**4,  # seeds / trials of a sweep
     "fluctuation_n": 400,  # finite_width / best("fluctuation"): Hermite coefficients (O(n^3) products)
-    "kmax": 5000,  # spectrum / decay: highest degree
+    "kmax": 2000,  # spectrum / decay: highest degree (time ~ kmax^2: see REASONS)
     "n_taylor": 20000,  # spectrum: Taylor coefficients of the series path
     "d": 10**6,  # spectrum: ambient dimension
     "taylor_work": 20_000_000,  # hr.taylor: coefficients times digits (n * dps) of one call
@@ -63,8 +65,17 @@ LIMITS = {
     "deep_n": 200,  # deep_reverse: Hermite coefficients
     "deep_dps": 300,  # deep_reverse: digits
     "deep_terms": 4000,  # deep_reverse: Taylor coefficients of K the compositional root may need (p^L + n)
+    "sigma_exponent": 150,  # deep_reverse / deep_forward: 10^-150 <= |sigma_w| <= 10^150, |sigma_b| <= 10^150
+    "announce_seconds": 10,  # hr.taylor (and reverse, spectrum through it): longer projected work says so on stderr
     "n": 10000,  # the CLI's --n (Taylor / Hermite coefficients)
     "seed": 2**63 - 1,  # the CLI's --seed
+}
+
+#: Why a limit is where it is, for the limits that time sets (measured on 2 shared cores); the
+#: error of :func:`check_size` says it.
+REASONS = {
+    "kmax": "spectrum/decay time grows like kmax^2 (relu_ntk(depth=4): 6 s at kmax=1000, 24 s at 2000, "
+    "over 2 min at 5000)",
 }
 
 
@@ -90,7 +101,7 @@ def check_size(value: object, name: str, key: str | None = None, low: int = 1) -
     ...     check_size(10**12, "kmax")
     ... except ValueError as exc:
     ...     print(str(exc)[:48])
-    kmax=1000000000000 is too large: at most 5000 is
+    kmax=1000000000000 is too large: at most 2000 is
     """
     key = key or name
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -107,5 +118,6 @@ def check_size(value: object, name: str, key: str | None = None, low: int = 1) -
     hi = LIMITS[key]
     if value > hi:
         shown = str(value) if len(str(value)) <= 30 else f"{str(value)[:12]}...({len(str(value))} digits)"
-        raise HermiteRevError(f"{name}={shown} is too large: at most {hi} is supported (see docs/guide/limits.md)")
+        why = f": {REASONS[key]}" if key in REASONS else ""
+        raise HermiteRevError(f"{name}={shown} is too large: at most {hi} is supported{why} (see docs/guide/limits.md)")
     return value

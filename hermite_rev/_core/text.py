@@ -5,6 +5,7 @@ Index
 format_value    a value with its error bound: ``0.8861294742(8)``, ``0 ± 3e-31``, exact ``0`` as ``0``
 format_bound    an upper bound rounded *up* to a few digits (a printed bound never understates)
 short           any object (a deep kernel too) as one line of at most ``limit`` characters
+REPR_LIMIT      the longest ``repr`` of a result object (400 characters: a REPL echo stays readable)
 exact_str       an mpmath number as a decimal string that reads back to the same binary value
 json_ready      a payload in plain JSON types, losing nothing
 
@@ -27,7 +28,12 @@ import sympy
 
 from .exprs import count_nodes
 
-__all__ = ["format_bound", "format_value", "short", "exact_str", "json_ready"]
+__all__ = ["format_bound", "format_value", "short", "exact_str", "json_ready", "REPR_LIMIT"]
+
+#: The longest ``repr`` of a result object: every result type's ``__repr__`` ends in
+#: ``short(text, REPR_LIMIT)``, and names its kernel by its label (a depth-4 kernel's own text has
+#: about 9400 characters).
+REPR_LIMIT = 400
 
 
 def _to_fraction(x: Any, digits: int = 40) -> Fraction:

@@ -9,6 +9,7 @@ cmd_taylor, cmd_reverse, cmd_forward, cmd_family, cmd_verify, cmd_experiment, cm
 cmd_figures          one per subcommand
 spectrum_figure      ``python -m hermite_rev.spectrum [PATH]``
 FULL_RUN_NOTE        what the full (not ``--fast``) runs cost
+DECAY_MIN_KMAX       the smallest ``--kmax`` that ``spectrum --decay`` fits a slope over
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ if TYPE_CHECKING:
     from ..experiments import ExperimentResult
     from ..family import ActivationFamily
     from ..lower import BestMember
-    from ..spectrum import Spectrum
+
+#: ``spectrum --decay`` fits over the degrees kmax/4 .. kmax (spectrum.decay's default range):
+#: below 8 a parity has fewer than 3 points there
+DECAY_MIN_KMAX = 8
 
 # measured on 2 shared cores (README / docs: verification): the full mimic experiment trains the
 # 4-hidden-layer ReLU net at width 4096 for 1000 epochs, about 42 minutes per trial
@@ -369,9 +373,14 @@ def cmd_spectrum(args: argparse.Namespace) -> None:
 
     K = parse(args.expr, c)
     kmax = args.kmax
-    # one spectrum: --decay needs degrees up to 100 for its fit; the table shows those <= --kmax
-    full = spectrum_mod.spectrum(K, d=args.d, kmax=max(kmax, 100) if args.decay else kmax, dps=args.dps)
-    sp = _first_degrees(full, kmax)
+    if args.decay and kmax < DECAY_MIN_KMAX:
+        raise HermiteRevError(
+            f"--decay fits the slope of log mu_k over the degrees kmax/4 .. kmax: it needs "
+            f"--kmax >= {DECAY_MIN_KMAX}, got --kmax {kmax}"
+        )
+    # one spectrum, to --kmax: the table shows it and --decay fits over its top three quarters
+    sp = spectrum_mod.spectrum(K, d=args.d, kmax=kmax, dps=args.dps)
+    name = short(args.expr, 400)  # the decay table names the kernel as typed (before: cut to 40 characters)
     eig = list(sp.eigenvalues)
     payload = {
         "kernel": show(K, args.expr),
@@ -383,7 +392,7 @@ def cmd_spectrum(args: argparse.Namespace) -> None:
     }
     report = None
     if args.decay:
-        report = spectrum_mod.decay(K, d=args.d, spectrum=full, dps=args.dps)
+        report = spectrum_mod.decay(K, d=args.d, spectrum=sp, dps=args.dps)
         num = lambda v: None if v is None else float(v)
         payload["decay"] = {
             parity: {
@@ -410,7 +419,7 @@ def cmd_spectrum(args: argparse.Namespace) -> None:
             print(f"decay (Bietti-Bach), fit over k in {tuple(report.fit_range)}:")
             print("| kernel | d | parity | predicted exponent | measured exponent | mu_k / asymptotic |")
             print("|---|---|---|---|---|---|")
-            print(report.table(short(args.expr, 40)))
+            print(report.table(name))
         if args.plot:
             print(f"figure: {args.plot}")
 
@@ -441,24 +450,6 @@ def spectrum_figure(argv: Sequence[str] | None = None) -> int:
     print("|---|---|---|---|---|---|")
     print(info["decay"].table())  # the kernel named by its constructor call (hermite_rev.kernels.label_of)
     return 0
-
-
-def _first_degrees(sp: Spectrum, kmax: int) -> Spectrum:
-    """The Spectrum ``sp`` restricted to the degrees 0 .. kmax (``rigorous`` stays that of the
-    whole computation: never more than was proven)."""
-    import dataclasses
-
-    if sp.kmax == kmax:
-        return sp
-    cut = slice(0, kmax + 1)
-    return dataclasses.replace(
-        sp,
-        eigenvalues=sp.eigenvalues[cut],
-        errors=sp.errors[cut],
-        multiplicities=sp.multiplicities[cut],
-        sources=sp.sources[cut],
-        exact=None if sp.exact is None else sp.exact[cut],
-    )
 
 
 def cmd_figures(args: argparse.Namespace) -> None:

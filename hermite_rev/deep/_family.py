@@ -27,6 +27,7 @@ from .._core.exprs import c
 from .._core.limits import LIMITS
 from .._core.precision import flint_ctx, rad
 from .._core.registry import kernel_name
+from .._core.text import REPR_LIMIT, short
 from .._core.validate import public
 from ..family import Activation, ActivationFamily
 from ..hermite import hermite_rescale, kernel_of, magnitudes_from_taylor
@@ -105,6 +106,14 @@ class DeepReport:
         """Readout weight scale sqrt(s) to pass to ``kernel_of`` / ``FCN``."""
         s = self.readout_variance
         return sympy.sqrt(s) if isinstance(s, sympy.Basic) else mpmath.sqrt(s)
+
+    def __repr__(self) -> str:
+        return short(
+            f"DeepReport(method={self.method!r}, depth={self.depth}, kind={self.kind!r}, n={self.n}, "
+            f"dps={self.dps}, sigma_w={short(self.sigma_w, 40)}, sigma_b={short(self.sigma_b, 40)}, "
+            f"sup error <= {mpmath.nstr(self.sup_error, 3)}, reached={self.reached})",
+            REPR_LIMIT,
+        )
 
     def __str__(self) -> str:
         s = self.readout_variance
@@ -191,10 +200,11 @@ class DeepActivationFamily(ActivationFamily):
 
     def __repr__(self) -> str:
         assert self.report is not None  # deep_reverse always sets it
-        return (
+        return short(
             f"DeepActivationFamily(kind={self.kind!r}, depth={self.depth}, n={self.n}, "
             f"method={self.report.method!r}, count=2**{len(self.nonzero)}, "
-            f"sup error <= {mpmath.nstr(self.report.sup_error, 3)}, kernel={kernel_name(self.kernel, self.label)})"
+            f"sup error <= {mpmath.nstr(self.report.sup_error, 3)}, kernel={kernel_name(self.kernel, self.label)})",
+            REPR_LIMIT,
         )
 
 

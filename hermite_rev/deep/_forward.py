@@ -39,7 +39,9 @@ import numpy as np
 import sympy
 
 from .._core.errors import HermiteRevError
+from .._core.limits import LIMITS
 from .._core.precision import arb_exact, flint_ctx, to_mpf
+from .._core.text import short
 from .._core.validate import check_kind, exact_number, public
 from ..series import evaluate_at
 
@@ -337,10 +339,30 @@ def coefficients(series: Any, n: int) -> list[Any]:
 
 
 def sigmas(sigma_w: RealLike, sigma_b: RealLike) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr]:
-    """sigma_w^2, sigma_b^2 and q* = sigma_w^2 + sigma_b^2, exactly (sigma_w must be nonzero)."""
+    """sigma_w^2, sigma_b^2 and q* = sigma_w^2 + sigma_b^2, exactly (sigma_w must be nonzero).
+
+    Both must lie within ``10^-e <= |sigma_w| <= 10^e``, ``|sigma_b| <= 10^e`` with
+    ``e = LIMITS["sigma_exponent"]`` (150): their squares are then normal float64 numbers, which
+    the fit route and the float checks compute with (before, ``sigma_w=1e300`` ended in a scipy
+    error and ``sigma_w=1e-300`` was called zero).
+    """
     sw = exact_number(sigma_w, "sigma_w")
     sb = exact_number(sigma_b, "sigma_b")
-    sw2, sb2 = sympy.nsimplify(sw**2), sympy.nsimplify(sb**2)
+    e = LIMITS["sigma_exponent"]
+    big = sympy.Integer(10) ** e
+    why = f"supported: 1e-{e} <= |sigma_w| <= 1e{e} and |sigma_b| <= 1e{e}, whose squares are float64 numbers"
+    if sw == 0:
+        raise HermiteRevError(
+            f"sigma_w must be nonzero (with sigma_w = 0 every layer forgets its input), got sigma_w={sigma_w!r}"
+        )
+    for name, value, given in (("sigma_w", sw, sigma_w), ("sigma_b", sb, sigma_b)):
+        size = abs(value)
+        if size > big:
+            raise HermiteRevError(f"{name}={short(given, 40)} is too large: {name}**2 overflows float64 ({why})")
+        if name == "sigma_w" and size * big < 1:
+            raise HermiteRevError(f"{name}={short(given, 40)} is too small: {name}**2 underflows float64 ({why})")
+    # nsimplify simplifies radicals (sqrt(2)**2) but rounds a rational below its tolerance to 0
+    sw2, sb2 = (v**2 if (v**2).is_Rational else sympy.nsimplify(v**2) for v in (sw, sb))
     if not sw2.is_positive:
         raise HermiteRevError(
             f"sigma_w must be nonzero (with sigma_w = 0 every layer forgets its input), got sigma_w={sigma_w!r}"

@@ -23,7 +23,7 @@ LR, PAPER_LR         the learning rate of every experiment, in this package's an
 METRICS              the metrics of every network row
 
 Full runs first calibrate every network for a few epochs and print the estimated time of the
-whole run (stderr), then show one tqdm bar over trials x networks; each (trial, network) is a
+whole run (stderr), then show one tqdm bar over the estimated work of trials x networks; each (trial, network) is a
 pure task for :func:`hermite_rev.sweep.run_tasks` (local processes or Dask, same numbers).
 
 Every experiment returns an :class:`ExperimentResult`: an immutable dict ``{network_name:

@@ -238,7 +238,7 @@ def mimic(
     (fast: width 256, 150 epochs, a 24-term series, no fit).
 
     With ``progress=True`` (default) the full run first prints (stderr) the estimated time
-    from a short calibration, then shows a tqdm bar over trials x networks with its ETA.
+    from a short calibration, then shows a tqdm bar over the estimated work of trials x networks.
     Every (trial, network) pair is one pure task run by :func:`hermite_rev.sweep.run_tasks`
     (``client`` / ``scheduler`` / ``workers`` as in :func:`parity`), with the same numbers
     wherever it runs (``seconds`` aside).  The figure (training curves) is written to ``out``

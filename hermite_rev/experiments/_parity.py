@@ -160,7 +160,7 @@ def parity(
     Fast: 7 bits (64 / 64), width 64, 400 / 300 / 300 epochs, ``min(trials, 2)`` trials.
 
     With ``progress=True`` (default) the full run first prints (stderr) the estimated time
-    from a short calibration, then shows a tqdm bar over trials x networks with its ETA.
+    from a short calibration, then shows a tqdm bar over the estimated work of trials x networks.
 
     Every (trial, network) pair is one pure task (seeded by ``seed + trial``), run by
     :func:`hermite_rev.sweep.run_tasks` on a Dask ``client`` / ``scheduler`` address, or

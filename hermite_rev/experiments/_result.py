@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .._core.text import REPR_LIMIT, short
 from .._core.values import FrozenDict, freeze
 
 if TYPE_CHECKING:
@@ -102,7 +103,8 @@ class ExperimentResult(FrozenDict):
         object.__setattr__(self, "info", state[1])
 
     def __repr__(self) -> str:
-        return f"ExperimentResult({dict.__repr__(self)}, distance={self.distance!r}, info={self.info!r})"
+        text = f"ExperimentResult({dict.__repr__(self)}, distance={self.distance!r}, info={self.info!r})"
+        return short(text, REPR_LIMIT)
 
 
 class ExperimentRun(NamedTuple):

@@ -36,6 +36,7 @@ from numpy.polynomial import chebyshev
 
 from .._core.errors import HermiteRevError
 from .._core.exprs import c
+from .._core.text import REPR_LIMIT
 from .._core.text import short as _short
 from .._core.validate import as_expr, public
 from .._core.values import Value
@@ -112,9 +113,10 @@ class KernelFunction(Value):
     _apply: Callable[[FloatArray], Any] = field(repr=False, compare=False)
 
     def __repr__(self) -> str:
-        return (
+        return _short(
             f"KernelFunction(method={self.method!r}, error={self.error:.3g} ({self.error_kind}), "
-            f"K(1)={self.k1!r}, {self.detail})"
+            f"K(1)={self.k1!r}, {self.detail})",
+            REPR_LIMIT,
         )
 
     def apply_(self, C: FloatArray) -> FloatArray:

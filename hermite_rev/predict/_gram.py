@@ -26,6 +26,7 @@ import numpy as np
 
 from .._core.errors import HermiteRevError, HermiteRevWarning
 from .._core.limits import LIMITS
+from .._core.text import REPR_LIMIT, short
 from ._compile import KernelFunction, compile_kernel
 from ._network import NetworkKernel
 from ._rows import as_rows
@@ -46,6 +47,13 @@ class GramInfo:
     error_kind: str
     detail: str
     shape: tuple
+
+    def __repr__(self) -> str:
+        return short(
+            f"GramInfo(method={self.method!r}, error={self.error:.3g} ({self.error_kind}), shape={self.shape}, "
+            f"{self.detail})",
+            REPR_LIMIT,
+        )
 
 
 def unit_rows(X: ArrayLike, name: str, d: int | None = None) -> FloatArray:

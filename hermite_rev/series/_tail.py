@@ -25,7 +25,7 @@ from .._core.errors import DivergentSeriesError, HermiteRevError, NotAnalyticErr
 from .._core.exprs import FUNCTION_NAMES, c, postorder
 from .._core.precision import coeff0, flint_ctx, to_mpf
 from .._core.registry import is_known_kernel
-from .._core.text import format_bound, format_value, short
+from .._core.text import REPR_LIMIT, format_bound, format_value, short
 from .._core.validate import as_expr, public
 from ._cauchy import cauchy_tail
 from ._sign import sign_certificate
@@ -79,7 +79,9 @@ class Tail:
         tag = "" if self.rigorous else ", not rigorous" + (f": {self.sign}" if self.sign else "")
         if self.rigorous and self.method.startswith("cauchy"):
             tag = f", {self.method}" + (f": {self.sign}" if self.negative else "")
-        return f"Tail(<= {format_bound(self.bound, 5)}{tag}; K(1) = {format_value(self.k1, digits=12)})"
+        return short(
+            f"Tail(<= {format_bound(self.bound, 5)}{tag}; K(1) = {format_value(self.k1, digits=12)})", REPR_LIMIT
+        )
 
 
 # --------------------------------------------------------------------------------------------

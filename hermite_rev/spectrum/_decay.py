@@ -30,6 +30,7 @@ import sympy
 
 from .._core.errors import HermiteRevError
 from .._core.registry import kernel_name
+from .._core.text import REPR_LIMIT, short
 from .._core.validate import check_positive_int
 from .._core.values import FrozenDict, Value
 from ._funk_hecke import power_eigenvalue
@@ -146,12 +147,13 @@ class DecayReport(Value):
         return "\n".join(rows)
 
     def __repr__(self) -> str:
-        return (
+        text = (
             f"DecayReport(d={self.d}, nu(+1)={self.plus.nu}, nu(-1)={self.minus.nu}, "
             f"predicted={ {p: (None if v is None else float(v)) for p, v in self.predicted.items()} }, "
             f"measured={self.measured}, "
             f"ratios={ {p: (None if r is None else float(r)) for p, r in self.ratios.items()} })"
         )
+        return short(text, REPR_LIMIT)
 
 
 def _asymptotic(plus: EndpointExpansion, minus: EndpointExpansion, k: int, d: int) -> mpmath.mpf:

@@ -25,6 +25,7 @@ import sympy
 from .._core import powerseries as ps
 from .._core.errors import HermiteRevError, NotAnalyticError
 from .._core.exprs import c
+from .._core.text import REPR_LIMIT, short
 from .._core.validate import check_positive_int
 from ._checks import check_kernel
 
@@ -284,7 +285,9 @@ class EndpointExpansion:
 
     def __repr__(self) -> str:
         where = "K(1 - t)" if self.point == 1 else "K(-1 + t)"
-        return f"EndpointExpansion({where} = {sympy.N(self.expr(), 6)} + O(t^{self.order}))"
+        return short(
+            f"EndpointExpansion({where} = {short(sympy.N(self.expr(), 6), 200)} + O(t^{self.order}))", REPR_LIMIT
+        )
 
 
 def endpoint_expansion(

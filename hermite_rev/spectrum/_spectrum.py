@@ -25,6 +25,7 @@ import sympy
 from .._core.errors import HermiteRevError
 from .._core.limits import check_size
 from .._core.registry import kernel_name, label_for
+from .._core.text import REPR_LIMIT, short
 from .._core.validate import public
 from .._core.values import Value
 from ..series import Tail
@@ -139,10 +140,11 @@ class Spectrum(Value):
 
     def summary(self) -> str:
         worst = max((r for r in self.relative_errors() if r != mpmath.inf), default=mpmath.mpf(0))
-        return (
+        return short(
             f"Spectrum(d={self.d}, kmax={self.kmax}, method={self.method}, dps={self.dps}, "
             f"max rel error {mpmath.nstr(worst, 3)}, rigorous={self.rigorous}, "
-            f"mu_0={mpmath.nstr(self.eigenvalues[0], 8)})"
+            f"mu_0={mpmath.nstr(self.eigenvalues[0], 8)}, kernel={kernel_name(self.kernel, self.label, 80)})",
+            REPR_LIMIT,
         )
 
     __repr__ = summary

@@ -16,7 +16,7 @@ DEFAULT_WIDTHS      width_scaling's default widths: 64, 256, ..., 16384
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
@@ -53,6 +53,7 @@ def _pair_inputs(cs: ArrayLike, d_in: int = 2) -> FloatArray:
     return X * math.sqrt(d_in)
 
 
+@overload
 def empirical_kernel(
     act_or_name: ActivationLike | Activation | ActivationFunction,
     kind: Kind = "ntk",
@@ -67,7 +68,48 @@ def empirical_kernel(
     sigma_b_last: RealLike = 0,
     d_in: int = 2,
     dtype: DTypeLike = np.float64,
-) -> FloatArray:
+    trials: int = 1,
+    return_std: Literal[False] = False,
+) -> FloatArray: ...
+
+
+@overload
+def empirical_kernel(
+    act_or_name: ActivationLike | Activation | ActivationFunction,
+    kind: Kind = "ntk",
+    width: int = 2**14,
+    cs: RealLike | Iterable[RealLike] = DEFAULT_CS,
+    seed: int = 0,
+    depth: int = 1,
+    sigma_w: RealLike = 1,
+    sigma_b: RealLike = 0,
+    *,
+    sigma_w_last: RealLike = 1,
+    sigma_b_last: RealLike = 0,
+    d_in: int = 2,
+    dtype: DTypeLike = np.float64,
+    trials: int = 1,
+    return_std: Literal[True],
+) -> tuple[FloatArray, FloatArray]: ...
+
+
+def empirical_kernel(
+    act_or_name: ActivationLike | Activation | ActivationFunction,
+    kind: Kind = "ntk",
+    width: int = 2**14,
+    cs: RealLike | Iterable[RealLike] = DEFAULT_CS,
+    seed: int = 0,
+    depth: int = 1,
+    sigma_w: RealLike = 1,
+    sigma_b: RealLike = 0,
+    *,
+    sigma_w_last: RealLike = 1,
+    sigma_b_last: RealLike = 0,
+    d_in: int = 2,
+    dtype: DTypeLike = np.float64,
+    trials: int = 1,
+    return_std: bool = False,
+) -> FloatArray | tuple[FloatArray, FloatArray]:
     r"""NNGP or NTK of a finite-width FCN at initialization, at each cosine in ``cs``.
 
     The network is :class:`hermite_rev.nets.FCN` (NTK parameterization, ``depth`` hidden
@@ -78,9 +120,20 @@ def empirical_kernel(
     converge to the analytic kernels as width -> oo with fluctuations ~ width^(-1/2)
     (:func:`width_scaling`).  One hidden layer of width 2^16 takes about a tenth of a second.
 
+    Parameters
+    ----------
+    trials : int
+        Independent networks (seeds ``seed, seed + 1, ..., seed + trials - 1``; an integer
+        ``seed`` when ``trials > 1``); the values returned are their mean.
+    return_std : bool
+        Also return the standard deviation across the ``trials`` networks (``ddof=1``: the
+        spread of one network's kernel around the infinite-width one; the standard error of
+        the returned mean is ``std / sqrt(trials)``).  Needs ``trials >= 2``.
+
     Returns
     -------
-    numpy.ndarray of float64, one value per cosine.
+    numpy.ndarray of float64, one value per cosine; with ``return_std``, the pair
+    ``(mean, std)`` of such arrays.
 
     Examples
     --------
@@ -88,6 +141,9 @@ def empirical_kernel(
     >>> k = empirical_kernel("relu", "ntk", width=2**16, cs=[0.0, 1.0], seed=0)
     >>> np.round(k, 2)                       # analytic: 1/(2 pi) = 0.16 and 1.0
     array([0.16, 1.  ])
+    >>> mean, std = empirical_kernel("relu", width=256, cs=[0.5], trials=8, return_std=True)
+    >>> bool(0.005 < std[0] < 0.1)         # about width^(-1/2) / 3 for one network
+    True
     """
 
     kind = check_kind(kind)
@@ -101,20 +157,43 @@ def empirical_kernel(
             f"d_in must be >= 2 to realise a cosine strictly inside (-1, 1) (only +-1 "
             f"need d_in = 1), got d_in={d_in} with {inner[0]!r} in cs"
         )
+    trials = check_size(trials, "trials", "seeds")
+    if not isinstance(return_std, (bool, np.bool_)):
+        raise HermiteRevError(f"return_std must be True or False, got return_std={return_std!r}")
+    if return_std and trials < 2:
+        raise HermiteRevError(f"return_std=True needs trials >= 2 networks to measure a spread, got trials={trials}")
+    if trials > 1 and (not isinstance(seed, (int, np.integer)) or isinstance(seed, bool)):
+        raise HermiteRevError(
+            f"trials={trials} networks take the seeds seed, seed + 1, ...: seed must be an integer, got seed={seed!r}"
+        )
+    entries = (len(cosines) + 1) * width * depth
+    if entries > LIMITS["activation_entries"]:
+        # before: numpy's MemoryError ("Unable to allocate 3.05 TiB") at width 2^22 with 10^5 cosines
+        raise HermiteRevError(
+            f"empirical_kernel with {len(cosines)} cosines at width={width}, depth={depth} holds "
+            f"{entries:.3g} activations (more than {LIMITS['activation_entries']}, "
+            f"{LIMITS['activation_entries'] * 8 / 2**30:.0f} GiB of float64): use fewer cosines or a smaller width"
+        )
     X = _pair_inputs(cosines, d_in)
-    net = FCN(
-        d_in,
-        [width] * depth,
-        act_or_name,
-        sigma_w,
-        sigma_b,
-        seed,
-        sigma_w_last=sigma_w_last,
-        sigma_b_last=sigma_b_last,
-        dtype=dtype,
-    )
-    K = net.kernel(X[:1], X[1:], kind)
-    return np.asarray(K[0], dtype=np.float64)
+    rows = []
+    for t in range(trials):
+        net = FCN(
+            d_in,
+            [width] * depth,
+            act_or_name,
+            sigma_w,
+            sigma_b,
+            seed if trials == 1 else int(seed) + t,
+            sigma_w_last=sigma_w_last,
+            sigma_b_last=sigma_b_last,
+            dtype=dtype,
+        )
+        rows.append(np.asarray(net.kernel(X[:1], X[1:], kind)[0], dtype=np.float64))
+    values = np.asarray(rows)
+    mean = values[0] if trials == 1 else values.mean(axis=0)
+    if return_std:
+        return mean, values.std(axis=0, ddof=1)
+    return mean
 
 
 def width_scaling(

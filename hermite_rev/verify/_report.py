@@ -132,7 +132,7 @@ def theorem_report(
     cs: Sequence[float] = tuple(np.round(np.linspace(-1, 1, 21), 10)),
     widths: Sequence[int] = (2**8, 2**12, 2**16),
     seeds: Iterable[int] = range(3),
-    out: str | os.PathLike[str] | None = "theorem_report.png",
+    out: str | os.PathLike[str] | None = None,
     dps: int = 30,
     signs: Signs | None = None,
     *,
@@ -157,10 +157,12 @@ def theorem_report(
     by Gauss-Hermite quadrature (float64, exact for the polynomial ``act``: this checks the
     theorem, not the series), (4) the empirical kernel of 1HL nets of each width (mean and std
     over ``seeds``).  Draws the curves (like Fig. 2 of Simon et al.) and the finite-width
-    error against width, and saves the figure to ``out`` (None: no figure); the figure's title
-    names the member.  For each width, :func:`width_diagnosis` says what the exact fluctuations
-    predict (``finite_width``), and when a width cannot realise the member the width panel says
-    so with the predicted variance.  The (width, seed)
+    error against width, and saves the figure to ``out`` (default None: no figure and no file
+    written; before, ``theorem_report.png`` was written into the current folder; the CLI's
+    ``hermite-rev verify`` writes ``out/verify.png``); the figure's title names the member.
+    For each width, :func:`width_diagnosis` says what the exact fluctuations predict
+    (``finite_width``), and when a width cannot realise the member the width panel says so with
+    the predicted variance.  The (width, seed)
     empirical kernels are pure tasks run by :func:`hermite_rev.sweep.run_tasks` (``client``,
     ``scheduler``, ``workers`` as in :func:`width_scaling`).
 
