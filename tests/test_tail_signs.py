@@ -99,3 +99,12 @@ def test_a_tail_labelled_rigorous_holds_on_random_non_kernels(beta, n, extra, sh
         assert t.method.startswith("cauchy") or not t.rigorous
     elif t.rigorous:
         assert t.method.startswith("cauchy") or t.method == "pringsheim"
+
+
+def test_convergence_by_construction_for_closure_of_known_kernels():
+    """Sums, products and powers of kernels known by construction need no interval covering."""
+    from hermite_rev.series import certify_convergence
+
+    K0 = hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10))
+    assert certify_convergence(hr.c * K0 + hr.kernels.relu_nngp(2) ** 2) == "kernel by construction"
+    assert certify_convergence(hr.c * K0 - hr.c**3) != "kernel by construction"
