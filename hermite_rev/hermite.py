@@ -449,7 +449,7 @@ def hermite_coeffs(phi: sympy.Expr | str, n: int, dps: int = 30, *, exact: bool 
     exact_vals = None
     if exact is not False:
         try:
-            exact_vals = exact_hermite(phi, n)
+            exact_vals = exact_hermite(_hermite_norm_expanded(phi), n)
         except NoClosedForm:
             if exact:
                 raise HermiteRevError(f"no closed form for the Hermite coefficients of {short(phi)}") from None
@@ -514,6 +514,21 @@ def closed_form_kernel(
         dual = kernels._erf_dual(m[s], m[b])
     nngp, ntk = kernels._deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)  # unlabelled: internal
     return nngp if kind == "nngp" else ntk
+
+
+#: the largest h_k expanded into monomials for the exact path (exact arithmetic: no cancellation)
+_EXPAND_HERMITE_NORM = 64
+
+
+def _hermite_norm_expanded(phi: sympy.Expr) -> sympy.Expr:
+    """``phi`` with each ``HermiteNorm(k, x)`` (k <= 64) written as its polynomial, for the exact path
+    (a Hermite series member ``act.expr`` has exact coefficients: the closed form applies)."""
+    if not phi.has(HermiteNorm):
+        return phi
+    found = phi.atoms(HermiteNorm)
+    if any(int(h.args[0]) > _EXPAND_HERMITE_NORM for h in found):
+        return phi
+    return phi.xreplace({h: h.polynomial() for h in found})
 
 
 @public
@@ -679,8 +694,16 @@ def _generic_kernel_of(
                     return [to_mpf(v) for v in vs], [rad(v) for v in vs], None, True
                 except BallRefusal:
                     pass
-            h = hermite_coeffs(scale * f.subs(z, sympy.sqrt(q) * z), m, wdps)
-            return list(h.values), list(h.errors), h.exact, h.rigorous and exact_q
+            g = scale * f.subs(z, sympy.sqrt(q) * z)
+            # a polynomial of degree D has b_k = 0 exactly for k > D: compute only the first D + 1
+            deg = sympy.degree(g, z) if g.is_polynomial(z) else None
+            mm = m if deg is None else min(m, int(deg) + 1)
+            h = hermite_coeffs(g, mm, wdps)
+            pad = m - mm
+            values = list(h.values) + [mpmath.mpf(0)] * pad
+            errors = list(h.errors) + [mpmath.mpf(0)] * pad
+            exact = None if h.exact is None else list(h.exact) + [sympy.Integer(0)] * pad
+            return values, errors, exact, h.rigorous and exact_q
 
         for _ in range(depth):
             S = S * ball(sw2) + ball(sb2)

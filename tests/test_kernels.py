@@ -93,10 +93,11 @@ def test_bad_input(call, needle):
         call()
 
 
-@pytest.mark.parametrize("order", range(7))
+@pytest.mark.parametrize("order", range(5))
 def test_arccos_equals_the_theta_derivative_definition(order):
     """arccos(n) is built by a polynomial recursion in c; the definition (Cho & Saul) is
-    (-1)^n sin^(2n+1) (1/sin d/dtheta)^n ((pi - theta)/sin) / pi, evaluated here at 40 digits."""
+    (-1)^n sin^(2n+1) (1/sin d/dtheta)^n ((pi - theta)/sin) / pi, evaluated here at 40 digits
+    (orders 0-4: the definition's own evaluation takes 70 s at order 6)."""
     th = sympy.Symbol("theta", positive=True)
     s = sympy.sin(th)
     f = (sympy.pi - th) / s
