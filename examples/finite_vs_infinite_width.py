@@ -22,6 +22,7 @@ the trained nets against the infinite-width net's.
 
 import argparse
 import pathlib
+import sys
 import time
 
 import numpy as np
@@ -41,7 +42,7 @@ def data(n_train, seed=0):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=(__doc__ or "").strip().splitlines()[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").strip().partition("\n")[0])
     p.add_argument("--fast", action="store_true", help="fewer widths, seeds and epochs (docs build)")
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--out", default="out/finite_vs_infinite.png")
@@ -118,4 +119,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    # in a Jupyter notebook (the gallery's download) sys.argv holds the kernel's own arguments
+    main([] if "ipykernel" in sys.argv[0] else None)
