@@ -324,3 +324,18 @@ def test_gegenbauer_checks_t_and_k():
     _refused(lambda: hr.spectrum.gegenbauer(2, 3, "nan"), "t")  # before: TypeError from str + int
     _refused(lambda: hr.spectrum.gegenbauer(165540769729, 3, 0.5), "k")  # before: a hang
     assert hr.spectrum.gegenbauer(2, 3, 0.5) == -0.125
+
+
+def test_ball_hermite_beyond_300_digits_has_no_cliff():
+    # the targets 10^-dps were floats (0.0 beyond ~308 digits) and every panel was halved to
+    # depth 24 looking for < 160 nodes that no ellipse gives beyond ~340 digits: > 100 s
+    import time
+
+    import mpmath
+
+    t = time.perf_counter()
+    b = hr.hermite_coeffs("tanh", 12, dps=400)
+    assert time.perf_counter() - t < 20
+    lo = hr.hermite_coeffs("tanh", 12, dps=60)
+    with mpmath.workdps(60):
+        assert abs(b[1] - lo[1]) < mpmath.mpf(10) ** -58
