@@ -339,3 +339,11 @@ def test_ball_hermite_beyond_300_digits_has_no_cliff():
     lo = hr.hermite_coeffs("tanh", 12, dps=60)
     with mpmath.workdps(60):
         assert abs(b[1] - lo[1]) < mpmath.mpf(10) ** -58
+
+
+@pytest.mark.parametrize(("depth", "n", "word"), [(2, 200, "n must be at most 140"), (6, 100, "depth x n^2")])
+def test_deep_reverse_limits_say_what_finishes(depth, n, word):
+    # depth 2 at n=200 and depth 6 at n=100 ran for minutes inside the old limits (n <= 200)
+    with pytest.raises(ValueError, match=r"(?s)^" + ".*" + word.replace("^", r"\^")) as info:
+        hr.deep_reverse(hr.kernels.relu_nngp(2), depth=depth, n=n)
+    assert "\n" not in str(info.value) and "s at" in str(info.value)

@@ -62,7 +62,8 @@ LIMITS = {
     "retries": 100,  # sweep.run_tasks: retries of a failing task / rebuilds of a broken pool
     "connect_seconds": 600,  # sweep.run_tasks: seconds to wait for a Dask scheduler to answer
     "deep_depth": 16,  # deep_reverse: hidden layers
-    "deep_n": 200,  # deep_reverse: Hermite coefficients
+    "deep_n": 140,  # deep_reverse: Hermite coefficients (time ~ n^2 x depth: see REASONS)
+    "deep_work": 40_000,  # deep_reverse: depth x n^2 (the least-squares route's time: see REASONS)
     "deep_dps": 300,  # deep_reverse: digits
     "deep_terms": 4000,  # deep_reverse: Taylor coefficients of K the compositional root may need (p^L + n)
     "sigma_exponent": 150,  # deep_reverse / deep_forward: 10^-150 <= |sigma_w| <= 10^150, |sigma_b| <= 10^150
@@ -76,6 +77,10 @@ LIMITS = {
 REASONS = {
     "kmax": "spectrum/decay time grows like kmax^2 (relu_ntk(depth=4): 6 s at kmax=1000, 24 s at 2000, "
     "over 2 min at 5000)",
+    "deep_n": "deep_reverse's least-squares route takes time ~ depth x n^2 and more (relu_nngp(2), depth 2: "
+    "10 s at n=100, 31 s at 140, over 150 s at 200)",
+    "deep_work": "deep_reverse's least-squares route takes time ~ depth x n^2 (relu_ntk(2), kind='ntk': "
+    "27 s at depth 16, n=40 (25600); 31 s at depth 2, n=140 (39200); over 90 s at depth 6, n=100 (60000))",
 }
 
 
