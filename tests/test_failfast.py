@@ -347,3 +347,19 @@ def test_deep_reverse_limits_say_what_finishes(depth, n, word):
     with pytest.raises(ValueError, match=r"(?s)^" + ".*" + word.replace("^", r"\^")) as info:
         hr.deep_reverse(hr.kernels.relu_nngp(2), depth=depth, n=n)
     assert "\n" not in str(info.value) and "s at" in str(info.value)
+
+
+def test_quadrature_kernel_work_limit_and_fraction_cosines():
+    from fractions import Fraction
+
+    from hermite_rev import verify
+
+    # 10^5 cosines at 30 digits (0.15-0.5 s each) were allowed: hours
+    with pytest.raises(ValueError, match=r"cosines x max\(dps, 30\) must be at most") as info:
+        verify.quadrature_kernel("tanh", "nngp", cs=[0.5] * 1000, dps=30)
+    assert "\n" not in str(info.value)
+    verify.quadrature_kernel("relu", "nngp", cs=[0.5] * 1000, dps=None)  # float64 stays unlimited
+    # a Fraction was a TypeError inside mpmath: now an exact rational
+    kv = verify.quadrature_kernel("relu", "nngp", cs=[Fraction(1, 2)], dps=20)
+    ref = verify.quadrature_kernel("relu", "nngp", cs=[0.5], dps=20)
+    assert abs(kv.values[0] - ref.values[0]) < 1e-15
