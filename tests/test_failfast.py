@@ -363,3 +363,11 @@ def test_quadrature_kernel_work_limit_and_fraction_cosines():
     kv = verify.quadrature_kernel("relu", "nngp", cs=[Fraction(1, 2)], dps=20)
     ref = verify.quadrature_kernel("relu", "nngp", cs=[0.5], dps=20)
     assert abs(kv.values[0] - ref.values[0]) < 1e-15
+
+
+@pytest.mark.parametrize("name", ["sigma_w", "sigma_b"])
+def test_kernel_of_bounds_the_layer_variances(name):
+    # kernel_of("tanh(z)", sigma_b=1e12) took 88 s (the proven coefficients of a saturated layer)
+    with pytest.raises(ValueError, match=rf"^\|{name}\| must be at most 1e\+08.*88 s") as info:
+        hr.kernel_of("tanh(z)", **{name: 1e12})
+    assert "\n" not in str(info.value)
