@@ -371,3 +371,32 @@ def test_kernel_of_bounds_the_layer_variances(name):
     with pytest.raises(ValueError, match=rf"^\|{name}\| must be at most 1e\+08.*88 s") as info:
         hr.kernel_of("tanh(z)", **{name: 1e12})
     assert "\n" not in str(info.value)
+
+
+def test_smaller_fail_fast_cases():
+    from hermite_rev import experiments, nets, spectrum, verify
+
+    # scipy's "Residuals are not finite in the initial point" leaked
+    _refused(lambda: hr.deep_reverse("exp(exp(10*c))", depth=1, n=6), "exp(exp(10*c))")
+    _refused(lambda: nets.sphere_inputs({}), "X")  # was a TypeError
+    _refused(lambda: experiments.parity_kernel(beta=None), "beta")  # was an AttributeError
+    _refused(lambda: spectrum.endpoint_expansion("relu_ntk(depth=2)", order=4e15), "order")  # MemoryError
+    # sigma_w as the kernels take it (was "must be a real number")
+    assert nets.FCN(3, [8], sigma_w="sqrt(2)").sigma_w == pytest.approx(2**0.5)
+    a = verify.empirical_kernel("relu", "nngp", cs=[0.5], width=64, sigma_w="sqrt(2)")
+    b = verify.empirical_kernel("relu", "nngp", cs=[0.5], width=64, sigma_w=2**0.5)
+    assert a == pytest.approx(b)
+
+
+def test_degenerate_power_laws_say_why_the_exponent_is_nan():
+    import math
+
+    from hermite_rev import verify
+
+    kw = dict(progress=False, workers=1)
+    with pytest.warns(hr.HermiteRevWarning, match="exponent is NaN"):
+        r = verify.width_scaling("relu", "nngp", widths=[8, 8], seeds=[0, 1], cs=[0.5], **kw)
+    assert math.isnan(r["exponent"])
+    with pytest.warns(hr.HermiteRevWarning, match="exponent is NaN"):
+        g = verify.kernel_regime_gap("relu", widths=(16,), n_train=4, d_in=2, epochs=2, seeds=range(1), **kw)
+    assert math.isnan(g["exponent"])

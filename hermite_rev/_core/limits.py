@@ -47,6 +47,7 @@ LIMITS = {
     "examples": 10**7,  # rows of X in train / kernel_regime_gap n_train
     "quadrature_work": 6000,  # quadrature_kernel with dps: cosines x max(dps, 30) (~0.15-0.5 s a cosine)
     "kernel_sigma": 10**8,  # kernel_of (no closed form): |sigma_w|, |sigma_b| (and _last); see REASONS
+    "endpoint_order": 150,  # spectrum.endpoint_expansion: powers of t kept (see REASONS)
     "cosines": 10**5,  # len(cs) of quadrature_kernel / empirical_kernel / analytic_kernel
     "nodes_quadrature": 5000,  # quadrature nodes per dimension or piece (split rule)
     "seeds": 10**4,  # seeds / trials of a sweep
@@ -83,6 +84,8 @@ REASONS = {
     "higher dps (tanh: 10 cosines 5 s at dps=30, 8 s at dps=100): 200 cosines at dps=30 take about a minute",
     "kernel_sigma": "the proven Hermite coefficients of a saturated layer (tanh at variance q ~ sigma^2) "
     "take longer as sigma grows: sigma_b=1e8 5.5 s, 1e12 88 s",
+    "endpoint_order": "the endpoint series' time grows fast with the order (relu_ntk(depth=2): 3 s at 100, "
+    "over 90 s at 1000; order=4e15 was a MemoryError)",
     "deep_n": "deep_reverse's least-squares route takes time ~ depth x n^2 and more (relu_nngp(2), depth 2: "
     "10 s at n=100, 31 s at 140, over 150 s at 200)",
     "deep_work": "deep_reverse's least-squares route takes time ~ depth x n^2 (relu_ntk(2), kind='ntk': "

@@ -25,6 +25,7 @@ import sympy
 from .._core import powerseries as ps
 from .._core.errors import HermiteRevError, NotAnalyticError
 from .._core.exprs import c
+from .._core.limits import check_size
 from .._core.text import REPR_LIMIT, short
 from .._core.validate import check_positive_int
 from ._checks import check_kernel
@@ -330,7 +331,7 @@ def endpoint_expansion(
     expr = check_kernel(K)
     if point not in (1, -1):
         raise HermiteRevError(f"point must be 1 or -1, got point={point!r}")
-    order = check_positive_int(order, "order")
+    order = check_size(order, "order", "endpoint_order")
     dps = check_positive_int(dps, "dps")
     q = 2
     for _ in range(6):
