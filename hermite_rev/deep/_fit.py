@@ -28,8 +28,8 @@ import numpy as np
 import sympy
 
 from .._core.errors import HermiteRevError, NotRealizableError
-from .._core.text import short
 from .._core.exprs import c
+from .._core.text import short
 from ._forward import numpy_forward
 from ._problem import DeepProblem, Dual
 

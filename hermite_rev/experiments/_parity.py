@@ -35,9 +35,9 @@ import numpy as np
 import sympy
 
 from .. import kernels
+from .._core.errors import HermiteRevError
 from .._core.exprs import c
 from .._core.limits import check_size
-from .._core.errors import HermiteRevError
 from .._core.validate import as_number, check_positive_int
 from ..family import reverse
 from ._data import parity_data

@@ -52,7 +52,8 @@ def _loglog_fit(lw: Any, values: Any, who: str, what: str) -> tuple[float, float
     if len(set(np.asarray(lw).tolist())) < 2 or not np.all(np.isfinite(logs)):
         why = "one distinct width" if len(set(np.asarray(lw).tolist())) < 2 else f"some {what} are 0 or not finite"
         warnings.warn(
-            f"{who}: the exponent is NaN: a power law needs two or more distinct widths and positive, finite {what} ({why})",
+            f"{who}: the exponent is NaN: a power law needs two or more distinct widths and positive, "
+            f"finite {what} ({why})",
             HermiteRevWarning,
             stacklevel=3,
         )
