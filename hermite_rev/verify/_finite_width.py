@@ -354,6 +354,8 @@ def kernel_regime_gap(
     dict
         ``widths``, ``gap`` (one per width), ``exponent``, ``final_gap`` (at the last epoch),
         ``kernel_train_mse`` (of the kernel prediction at the last epoch), ``lr``, ``epochs``.
+        ``exponent`` is NaN, with a ``HermiteRevWarning`` that says why, for one distinct width
+        or a gap of 0 (no power law to fit).
     """
 
     widths = [check_size(w, "width") for w in bounded_list(widths, "widths", LIMITS["seeds"])]
