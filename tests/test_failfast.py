@@ -400,3 +400,8 @@ def test_degenerate_power_laws_say_why_the_exponent_is_nan():
     with pytest.warns(hr.HermiteRevWarning, match="exponent is NaN"):
         g = verify.kernel_regime_gap("relu", widths=(16,), n_train=4, d_in=2, epochs=2, seeds=range(1), **kw)
     assert math.isnan(g["exponent"])
+
+
+def test_empirical_kernel_refuses_an_overflowing_net():
+    # a huge sigma_b returned inf unannounced (the fuzzer: sigma_b=-1.07e13)
+    _refused(lambda: hr.verify.empirical_kernel("relu", "nngp", cs=[0.5], width=16, sigma_b=1e200), "sigma_b")

@@ -23,6 +23,7 @@ import numpy as np
 
 from .._core.errors import HermiteRevError, HermiteRevWarning
 from .._core.limits import LIMITS, check_size
+from .._core.text import short
 from .._core.validate import check_kind, check_positive_int, exact_number
 from ..nets import FCN, train
 from ..sweep import run_tasks
@@ -210,6 +211,11 @@ def empirical_kernel(
         )
         rows.append(np.asarray(net.kernel(X[:1], X[1:], kind)[0], dtype=np.float64))
     values = np.asarray(rows)
+    if not np.all(np.isfinite(values)):
+        raise HermiteRevError(
+            f"empirical_kernel: the finite net's kernel overflows float64 (sigma_w={short(repr(sigma_w), 30)}, "
+            f"sigma_b={short(repr(sigma_b), 30)}, width={width}, depth={depth}): use smaller layer scales"
+        )
     mean = values[0] if trials == 1 else values.mean(axis=0)
     if return_std:
         return mean, values.std(axis=0, ddof=1)
@@ -288,9 +294,7 @@ def width_scaling(
     lw = np.log(widths)
     rms = np.sqrt(np.mean(err**2, axis=1))
     p, logc = _loglog_fit(lw, rms, "width_scaling", "rms kernel errors")
-    with warnings.catch_warnings():  # said once, for the exponent, above
-        warnings.simplefilter("ignore", HermiteRevWarning)
-        per_seed = [_loglog_fit(lw, err[:, j], "width_scaling", "errors")[0] for j in range(len(seeds))]
+    per_seed = [_loglog_fit(lw, err[:, j], "width_scaling", "errors of one seed")[0] for j in range(len(seeds))]
     se = float(np.std(per_seed, ddof=1) / math.sqrt(len(seeds))) if len(seeds) > 1 else float("nan")
     return {
         "exponent": float(p),
