@@ -405,3 +405,13 @@ def test_degenerate_power_laws_say_why_the_exponent_is_nan():
 def test_empirical_kernel_refuses_an_overflowing_net():
     # a huge sigma_b returned inf unannounced (the fuzzer: sigma_b=-1.07e13)
     _refused(lambda: hr.verify.empirical_kernel("relu", "nngp", cs=[0.5], width=16, sigma_b=1e200), "sigma_b")
+
+
+def test_more_hostile_inputs_found_by_the_long_fuzzer_run():
+    import numpy as np
+
+    from hermite_rev import spectrum, verify
+
+    _refused(lambda: hr.kernels.polynomial(np.array(0, dtype=np.int32)), "coeffs")  # TypeError (0-d iteration)
+    _refused(lambda: spectrum.eigenvalue_quad("relu_ntk(depth=2)", 3, 1, dps=2**63), "dps")  # TypeError in gmpy
+    _refused(lambda: verify.analytic_kernel("relu", "nngp", cs=[0.5 + 1j]), "cs")  # '<' on a complex

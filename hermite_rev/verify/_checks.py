@@ -64,6 +64,8 @@ def check_cs(cs: RealLike | Iterable[RealLike]) -> list[Any] | NDArray[Any]:
             v = v.item()
         if isinstance(v, (str, bytes)):
             raise HermiteRevError(f"cs must be numbers (cosines in [-1, 1]), got the string {v!r} in cs")
+        if isinstance(v, (complex, mpmath.mpc)):
+            raise HermiteRevError(f"cs must be real numbers (cosines in [-1, 1]), got the complex {v!r} in cs")
         if f != f or bool(v < -1) or bool(v > 1):
             shown = mpmath.nstr(v, 40) if isinstance(v, mpmath.mpf) else repr(v)
             raise HermiteRevError(f"cosines must lie in [-1, 1], got {shown} in cs")
