@@ -415,3 +415,10 @@ def test_more_hostile_inputs_found_by_the_long_fuzzer_run():
     _refused(lambda: hr.kernels.polynomial(np.array(0, dtype=np.int32)), "coeffs")  # TypeError (0-d iteration)
     _refused(lambda: spectrum.eigenvalue_quad("relu_ntk(depth=2)", 3, 1, dps=2**63), "dps")  # TypeError in gmpy
     _refused(lambda: verify.analytic_kernel("relu", "nngp", cs=[0.5 + 1j]), "cs")  # '<' on a complex
+
+
+def test_run_tasks_counts_a_huge_range_before_listing_it():
+    from hermite_rev import sweep
+
+    _refused(lambda: sweep.run_tasks(abs, range(10**12), workers=1, progress=False), "tasks")  # MemoryError
+    _refused(lambda: sweep.run_tasks(abs, range(10**20), workers=1, progress=False), "tasks")
