@@ -422,3 +422,14 @@ def test_run_tasks_counts_a_huge_range_before_listing_it():
 
     _refused(lambda: sweep.run_tasks(abs, range(10**12), workers=1, progress=False), "tasks")  # MemoryError
     _refused(lambda: sweep.run_tasks(abs, range(10**20), workers=1, progress=False), "tasks")
+
+
+def test_sizes_without_a_limit_found_by_the_long_fuzzer_run():
+    from hermite_rev import experiments, fit, verify
+
+    # each ran past 10 s (or into a MemoryError)
+    _refused(lambda: verify.gauss_hermite(20, dps=18877794195490), "dps")
+    _refused(lambda: fit.fit_kernel("exp(c)", kind="nngp", restarts=10**30), "restarts")
+    _refused(lambda: experiments.mimic(trials=10**9), "trials")
+    fam = hr.reverse("exp(c - 1)", "nngp", n=4, dps=15)
+    _refused(lambda: fam.best("sup", grid=10**9, workers=1, progress=False), "grid")

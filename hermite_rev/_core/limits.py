@@ -48,6 +48,7 @@ LIMITS = {
     "quadrature_work": 6000,  # quadrature_kernel with dps: cosines x max(dps, 30) (~0.15-0.5 s a cosine)
     "kernel_sigma": 10**8,  # kernel_of (no closed form): |sigma_w|, |sigma_b| (and _last); see REASONS
     "endpoint_order": 150,  # spectrum.endpoint_expansion: powers of t kept (see REASONS)
+    "best_grid": 10**6,  # ActivationFamily.best / lower: points of the search grid (grid=1e9 ran for minutes)
     "cosines": 10**5,  # len(cs) of quadrature_kernel / empirical_kernel / analytic_kernel
     "nodes_quadrature": 5000,  # quadrature nodes per dimension or piece (split rule)
     "seeds": 10**4,  # seeds / trials of a sweep

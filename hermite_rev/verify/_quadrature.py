@@ -219,7 +219,7 @@ def gauss_hermite(
         )
     if dps is None:
         return _gh_float(n)
-    return _gh_mp(n, check_positive_int(dps, "dps"))
+    return _gh_mp(n, check_size(dps, "dps"))
 
 
 # --------------------------------------------------------------------------------------------
