@@ -433,3 +433,9 @@ def test_sizes_without_a_limit_found_by_the_long_fuzzer_run():
     _refused(lambda: experiments.mimic(trials=10**9), "trials")
     fam = hr.reverse("exp(c - 1)", "nngp", n=4, dps=15)
     _refused(lambda: fam.best("sup", grid=10**9, workers=1, progress=False), "grid")
+
+
+def test_power_eigenvalue_and_endpoint_bound_their_digits():
+    # power_eigenvalue(dps=huge) killed the interpreter (SIGFPE inside gmpy2's square root)
+    _refused(lambda: hr.spectrum.power_eigenvalue(0.5, 2, 3, dps=10**15), "dps")
+    _refused(lambda: hr.spectrum.endpoint_expansion("relu_ntk(depth=2)", dps=10**15), "dps")

@@ -33,7 +33,7 @@ from .._core.exprs import c
 from .._core.limits import LIMITS, check_size
 from .._core.precision import arb_exact, flint_ctx, rad, to_mpf
 from .._core.text import short
-from .._core.validate import as_number, check_nonneg_int, check_positive_int
+from .._core.validate import as_number, check_nonneg_int
 from ..hermite import check_kernel_coefficients
 from ..series import Tail, taylor
 from ..series._walk import ArbBackend, Undecided, Walker
@@ -159,7 +159,7 @@ def power_eigenvalue(nu: RealLike, k: int, d: int, dps: int = 30) -> mpmath.mpf:
     """
     k = check_nonneg_int(k, "k")
     d = check_dimension(d)
-    dps = check_positive_int(dps, "dps")
+    dps = check_size(dps, "dps")
     nu = as_number(nu, "nu")
     if abs(nu) > LIMITS["symbolic_exponent"]:  # 2**(1e308) killed the interpreter (SIGFPE in gmpy2)
         raise HermiteRevError(
