@@ -143,15 +143,25 @@ def parity_zeros(phi: sympy.Expr) -> tuple[int | None, int | None]:
 
 
 def _extrapolate(est: np.ndarray, zero: tuple, scale: float) -> np.ndarray:
-    """Guesses of |b_k| where the float estimate is unreliable: log|b_k| linear in sqrt(k)
+    """Guesses of log|b_k| where the float estimate is unreliable: log|b_k| linear in sqrt(k)
     through the reliable tail (a guess only sets the first target; the proof does not use it)."""
     ks = [k for k in range(35, min(len(est), 70)) if not zero[k] and est[k] > 1e-13 * scale]
-    out = np.full(len(est), 1e-13 * scale)
+    out = np.full(len(est), math.log(1e-13 * scale))
     if len(ks) >= 4:
         beta, alpha = np.polyfit(np.sqrt(ks), np.log(est[ks]), 1)
         if beta < 0:
-            out = np.minimum(out, np.exp(alpha + beta * np.sqrt(np.arange(len(est)))) / 1e3)
+            out = np.minimum(out, alpha + beta * np.sqrt(np.arange(len(est))) - math.log(1e3))
     return out
+
+
+def _log(x: arb) -> float:
+    """The natural logarithm of a positive ball's midpoint magnitude as a float (-inf for 0);
+    the targets are logarithms so that 10^-dps never underflows a float (dps > 300)."""
+    if x == 0:
+        return -math.inf
+    if not x.is_finite():
+        return math.inf
+    return float(abs(arb(x.mid())).log().mid())
 
 
 @lru_cache(maxsize=1)
@@ -415,7 +425,9 @@ def _plan(
         while 0 <= i + step < len(_RHOS) and cost(i + step) < cost(i):
             i += step
     m = cost(i)
-    if m == math.inf or (m > 160 and depth < 24 and hf > 1e-3):
+    # halving helps only while a larger ellipse becomes free of singularities: at the largest
+    # rho (i == 0) a half panel needs as many nodes (beyond ~340 digits every panel needs > 160)
+    if m == math.inf or (m > 160 and i > 0 and depth < 24 and hf > 1e-3):
         if m == math.inf and depth >= 24:
             raise BallRefusal(
                 f"no Bernstein ellipse around [{float(a):.6g}, {float(b):.6g}] avoids the singularities of phi"
@@ -548,8 +560,12 @@ def ball_hermite(phi: sympy.Expr, n: int, dps: int, q: Any = 1, *, max_rounds: i
     )
     est, norm = _estimate(prog64, float(qb.sqrt().mid()), n)
     scale = max(norm, 1e-300)
-    floor = scale * 10.0 ** -(4 * dps + 50)
-    tau = np.where(np.isnan(est) | (est < 1e-13 * scale), _extrapolate(est, zero, scale), est) * 10.0 ** -(dps + 1)
+    # targets as natural logarithms: 10^-dps underflows a float beyond dps ~ 300
+    ln10 = math.log(10.0)
+    floor = math.log(scale) - (4 * dps + 50) * ln10
+    with np.errstate(divide="ignore", invalid="ignore"):
+        good = ~np.isnan(est) & (est >= 1e-13 * scale)
+        tau = np.where(good, np.log(np.where(good, est, 1.0)), _extrapolate(est, zero, scale)) - (dps + 1) * ln10
     tau = np.maximum(tau, floor)
     extra_bits = 0.0
     mids: list = [arb(0)] * n
@@ -573,9 +589,9 @@ def ball_hermite(phi: sympy.Expr, n: int, dps: int, q: Any = 1, *, max_rounds: i
             if abs(m) > r and r * arb(10) ** dps <= abs(m):
                 proven[k] = True
             elif abs(m) > 2 * r:
-                tau[k] = max(floor, float(abs(m)) * 10.0 ** -(dps + 1) / 2)
+                tau[k] = max(floor, _log(m) - (dps + 1) * ln10 - _LN2)
             else:
-                tau[k] = max(floor, min(tau[k], float(r)) * 10.0 ** -(dps + 2))
+                tau[k] = max(floor, min(tau[k], _log(r)) - (dps + 2) * ln10)
         if stalled or (at_floor and not worst):  # stalled: the width of a ball q dominates
             break
     open_ks = [k for k in range(n) if not (zero[k] or proven[k])]
@@ -595,21 +611,22 @@ def _round(
     scale: float,
     extra_bits: float,
 ) -> tuple:
-    """One pass at the targets ``tau``: (midpoints, radii, method text, missing precision bits)."""
+    """One pass at the targets ``tau`` (natural logarithms): (midpoints, radii, method text,
+    missing precision bits)."""
     tau_min = float(np.min(tau[need]))
-    L = _choose_L(env, tau_min / 8)
+    L = _choose_L(env, tau_min - math.log(8))
     gx, gbits = _growth_bits(n, L, env)
-    base = int(max(0.0, math.log2(scale)) - math.log2(tau_min) + math.log2(16 * L) + 40 + extra_bits)
+    base = int(max(0.0, math.log2(scale)) - tau_min / _LN2 + math.log2(16 * L) + 40 + extra_bits)
     prec = base + int(np.max(gbits))
     prog = ball_program(phi, prec + 20)
     with flint_ctx(prec + 20, flint.ctx.cap):
         s = (q if isinstance(q, arb) else constant(q)).sqrt()
-        eps = Fraction(2) ** -int(-math.log2(tau_min / 64) + math.log2(1 + env.at(L)) + 8)
+        eps = Fraction(2) ** -int(-(tau_min - math.log(64)) / _LN2 + math.log2(1 + env.at(L)) + 8)
         pieces, gaps = _pieces(prog, s, Fraction(L), eps)
         gap = _gap_bound(prog, s, gaps)
         tail = tail_bound(env, L)
         hb = _HermiteBounds(n, max(64, math.ceil(L * L / 4) + 2), L * 1.5 + 4)
-        log_tau = np.where(need, np.log(tau) - math.log(4 * L), -np.inf)
+        log_tau = np.where(need, tau - math.log(4 * L), -np.inf)
         panels: list = []
         hint = [0]
         for a, b in pieces:
@@ -635,9 +652,9 @@ def _round(
             if k:
                 norm_k = norm_k / arb(k).sqrt()
             v = acc[k] * norm_k
-            rnd = float(v.rad()) if v.rad() < 1e300 else math.inf
-            if need[k] and rnd > tau[k] / 4:
-                worst = max(worst, math.log2(rnd / tau[k]) + 4)
+            rnd = _log(arb(v.rad()))
+            if need[k] and rnd > tau[k] - math.log(4):
+                worst = max(worst, (rnd - tau[k]) / _LN2 + 4)
             v = arb(v.mid(), v.rad() + _radius(float(quad[k])) + tail + gap)
             mids.append(v.mid())
             rads.append(arb(v.rad()))
@@ -651,14 +668,16 @@ def _round(
 _LS = (4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 32, 36, 40, 48, 56, 64, 80, 96, 128, 192, 256)
 
 
-def _choose_L(env: Envelope, target: float) -> float:
-    """The smallest tabulated L whose tail bound is below ``target``."""
+def _choose_L(env: Envelope, log_target: float) -> float:
+    """The smallest tabulated L whose tail bound is below ``exp(log_target)``."""
     with flint_ctx(128, flint.ctx.cap):
+        target = arb(log_target).exp()
         for L in _LS:
             t = tail_bound(env, L)
             if t.is_finite() and t < target:
                 return float(L)
-    raise BallRefusal(f"the Gaussian tail of phi cannot be bounded below {target:.3g} (|phi| <= {env})")
+    shown = f"1e{log_target / math.log(10.0):.0f}"
+    raise BallRefusal(f"the Gaussian tail of phi cannot be bounded below {shown} (|phi| <= {env})")
 
 
 def _gap_bound(prog: BallProgram, s: arb, gaps: list) -> arb:

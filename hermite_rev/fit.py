@@ -62,6 +62,7 @@ from numpy.polynomial import hermite_e
 from ._core.errors import HermiteRevError
 from ._core.exprs import c as c_symbol
 from ._core.exprs import z
+from ._core.limits import check_size
 from ._core.validate import as_expr, check_kind, check_positive_int, public
 from ._core.values import Value
 from .family import Activation
@@ -587,7 +588,7 @@ def fit_kernel(
     if not isinstance(form, Form):
         raise HermiteRevError(f"form must be a hermite_rev.fit.Form, got {form!r}")
     grid = check_positive_int(grid, "grid")
-    restarts = check_positive_int(restarts, "restarts")
+    restarts = check_size(restarts, "restarts", "seeds")
     check_grid = check_positive_int(check_grid, "check_grid")
     max_nfev = check_positive_int(max_nfev, "max_nfev")
     if x0 is not None:

@@ -48,7 +48,7 @@ import sympy
 from . import kernels
 from ._core.errors import HermiteRevError, NotAKernelError
 from ._core.exprs import z
-from ._core.limits import check_size
+from ._core.limits import LIMITS, REASONS, check_size
 from ._core.precision import coeff0, flint_ctx, rad, sqrt_err, to_mpf
 from ._core.text import REPR_LIMIT, short
 from ._core.validate import check_kind, coefficient_list, exact_number, public
@@ -660,8 +660,21 @@ def _generic_kernel_of(
     n: int,
     dps: int,
 ) -> TaylorCoeffs:
-    sw2, sb2 = exact_number(sigma_w, "sigma_w") ** 2, exact_number(sigma_b, "sigma_b") ** 2
-    swl2, sbl2 = exact_number(sigma_w_last, "sigma_w_last") ** 2, exact_number(sigma_b_last, "sigma_b_last") ** 2
+    sws = {}
+    for name, value in (
+        ("sigma_w", sigma_w),
+        ("sigma_b", sigma_b),
+        ("sigma_w_last", sigma_w_last),
+        ("sigma_b_last", sigma_b_last),
+    ):
+        sws[name] = exact_number(value, name)
+        if abs(sws[name]) > LIMITS["kernel_sigma"]:
+            raise HermiteRevError(
+                f"|{name}| must be at most {LIMITS['kernel_sigma']:.0e} for an activation without a closed-form "
+                f"kernel, got {name}={short(repr(value), 40)}: {REASONS['kernel_sigma']} (see docs/guide/limits.md)"
+            )
+    sw2, sb2 = sws["sigma_w"] ** 2, sws["sigma_b"] ** 2
+    swl2, sbl2 = sws["sigma_w_last"] ** 2, sws["sigma_b_last"] ** 2
     ntk = kind == "ntk"
     dphi = sympy.diff(phi, z) if ntk else None
     wdps = dps + 10

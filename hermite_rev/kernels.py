@@ -412,8 +412,8 @@ def gaussian(lengthscale: RealLike = 1) -> sympy.Expr:
 @_labelled
 def polynomial(coeffs: Sequence[RealLike]) -> sympy.Expr:
     """``sum_k coeffs[k] c^k`` (coefficients lowest degree first)."""
-    if isinstance(coeffs, (str, bytes)) or not hasattr(coeffs, "__iter__"):
-        raise HermiteRevError(f"coeffs must be a sequence of numbers, got coeffs={coeffs!r}")
+    if isinstance(coeffs, (str, bytes)) or not hasattr(coeffs, "__iter__") or getattr(coeffs, "ndim", 1) == 0:
+        raise HermiteRevError(f"coeffs must be a sequence of numbers, got coeffs={short(repr(coeffs), 60)}")
     terms = [exact_number(a, f"coeffs[{k}]") * c**k for k, a in enumerate(coeffs)]
     if not terms:
         raise HermiteRevError("coeffs must not be empty, got coeffs=[]")

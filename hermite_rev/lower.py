@@ -447,7 +447,7 @@ def best_member(
         raise HermiteRevError(f"interval must be a pair of floats (lo, hi), got interval={interval!r}") from None
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise HermiteRevError(f"interval must satisfy lo < hi (finite), got interval={interval!r}")
-    grid = check_positive_int(grid, "grid")
+    grid = check_size(grid, "grid", "best_grid")
     if grid < 2:
         raise HermiteRevError(f"grid must be at least 2 points, got grid={grid}")
     restarts = check_positive_int(restarts, "restarts")

@@ -56,11 +56,12 @@ import time
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
+import sympy
 
 from ._core.errors import HermiteRevError
 from ._core.limits import check_size
 from ._core.text import short
-from ._core.validate import check_kind, check_nonneg_int, check_positive_int
+from ._core.validate import as_number, check_kind, check_nonneg_int, check_positive_int
 from .activations import ActivationFunction, resolve
 from .predict import NetworkKernel, network_kernel
 
@@ -84,7 +85,10 @@ net_activation = resolve
 
 def sphere_inputs(X: ArrayLike) -> FloatArray:
     """Scale each row of X to |x|^2/d = 1 (norm sqrt(d))."""
-    X = np.asarray(X, dtype=np.float64)
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise HermiteRevError(f"X must be a 2-D array of real numbers, got X={short(repr(X), 60)}") from None
     if X.ndim != 2:
         raise HermiteRevError(f"inputs must be a 2-D array (examples x features), got shape {X.shape}")
     norms = np.linalg.norm(X, axis=1, keepdims=True)
@@ -94,6 +98,8 @@ def sphere_inputs(X: ArrayLike) -> FloatArray:
 
 
 def _real(value: RealLike, name: str, *, positive: bool = False, nonneg: bool = False) -> float:
+    if isinstance(value, (str, sympy.Basic)):  # "sqrt(2)", as the kernels accept it
+        value = as_number(value, name)
     try:
         v = float(value)
     except (TypeError, ValueError):

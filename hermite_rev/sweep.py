@@ -528,6 +528,12 @@ def run_tasks(
     if not callable(fn):
         raise HermiteRevError(f"fn must be callable, got {fn!r}")
     try:
+        try:
+            size = len(tasks) if hasattr(tasks, "__len__") else None
+        except OverflowError:  # range(10**20)
+            size = LIMITS["tasks"] + 1
+        if size is not None and size > LIMITS["tasks"]:  # before list(): range(10**12) was a MemoryError
+            raise HermiteRevError(f"at most {LIMITS['tasks']} tasks per sweep, got tasks with {size} entries")
         tasks = list(tasks)
     except TypeError:
         raise HermiteRevError(f"tasks must be a sequence of argument tuples, got {tasks!r}") from None

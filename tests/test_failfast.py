@@ -324,3 +324,118 @@ def test_gegenbauer_checks_t_and_k():
     _refused(lambda: hr.spectrum.gegenbauer(2, 3, "nan"), "t")  # before: TypeError from str + int
     _refused(lambda: hr.spectrum.gegenbauer(165540769729, 3, 0.5), "k")  # before: a hang
     assert hr.spectrum.gegenbauer(2, 3, 0.5) == -0.125
+
+
+def test_ball_hermite_beyond_300_digits_has_no_cliff():
+    # the targets 10^-dps were floats (0.0 beyond ~308 digits) and every panel was halved to
+    # depth 24 looking for < 160 nodes that no ellipse gives beyond ~340 digits: > 100 s
+    import time
+
+    import mpmath
+
+    t = time.perf_counter()
+    b = hr.hermite_coeffs("tanh", 12, dps=400)
+    assert time.perf_counter() - t < 20
+    lo = hr.hermite_coeffs("tanh", 12, dps=60)
+    with mpmath.workdps(60):
+        assert abs(b[1] - lo[1]) < mpmath.mpf(10) ** -58
+
+
+@pytest.mark.parametrize(("depth", "n", "word"), [(2, 200, "n must be at most 140"), (6, 100, "depth x n^2")])
+def test_deep_reverse_limits_say_what_finishes(depth, n, word):
+    # depth 2 at n=200 and depth 6 at n=100 ran for minutes inside the old limits (n <= 200)
+    with pytest.raises(ValueError, match=r"(?s)^" + ".*" + word.replace("^", r"\^")) as info:
+        hr.deep_reverse(hr.kernels.relu_nngp(2), depth=depth, n=n)
+    assert "\n" not in str(info.value) and "s at" in str(info.value)
+
+
+def test_quadrature_kernel_work_limit_and_fraction_cosines():
+    from fractions import Fraction
+
+    from hermite_rev import verify
+
+    # 10^5 cosines at 30 digits (0.15-0.5 s each) were allowed: hours
+    with pytest.raises(ValueError, match=r"cosines x max\(dps, 30\) must be at most") as info:
+        verify.quadrature_kernel("tanh", "nngp", cs=[0.5] * 1000, dps=30)
+    assert "\n" not in str(info.value)
+    verify.quadrature_kernel("relu", "nngp", cs=[0.5] * 1000, dps=None)  # float64 stays unlimited
+    # a Fraction was a TypeError inside mpmath: now an exact rational
+    kv = verify.quadrature_kernel("relu", "nngp", cs=[Fraction(1, 2)], dps=20)
+    ref = verify.quadrature_kernel("relu", "nngp", cs=[0.5], dps=20)
+    assert abs(kv.values[0] - ref.values[0]) < 1e-15
+
+
+@pytest.mark.parametrize("name", ["sigma_w", "sigma_b"])
+def test_kernel_of_bounds_the_layer_variances(name):
+    # kernel_of("tanh(z)", sigma_b=1e12) took 88 s (the proven coefficients of a saturated layer)
+    with pytest.raises(ValueError, match=rf"^\|{name}\| must be at most 1e\+08.*88 s") as info:
+        hr.kernel_of("tanh(z)", **{name: 1e12})
+    assert "\n" not in str(info.value)
+
+
+def test_smaller_fail_fast_cases():
+    from hermite_rev import experiments, nets, spectrum, verify
+
+    # scipy's "Residuals are not finite in the initial point" leaked
+    _refused(lambda: hr.deep_reverse("exp(exp(10*c))", depth=1, n=6), "exp(exp(10*c))")
+    _refused(lambda: nets.sphere_inputs({}), "X")  # was a TypeError
+    _refused(lambda: experiments.parity_kernel(beta=None), "beta")  # was an AttributeError
+    _refused(lambda: spectrum.endpoint_expansion("relu_ntk(depth=2)", order=4e15), "order")  # MemoryError
+    # sigma_w as the kernels take it (was "must be a real number")
+    assert nets.FCN(3, [8], sigma_w="sqrt(2)").sigma_w == pytest.approx(2**0.5)
+    a = verify.empirical_kernel("relu", "nngp", cs=[0.5], width=64, sigma_w="sqrt(2)")
+    b = verify.empirical_kernel("relu", "nngp", cs=[0.5], width=64, sigma_w=2**0.5)
+    assert a == pytest.approx(b)
+
+
+def test_degenerate_power_laws_say_why_the_exponent_is_nan():
+    import math
+
+    from hermite_rev import verify
+
+    kw = dict(progress=False, workers=1)
+    with pytest.warns(hr.HermiteRevWarning, match="exponent is NaN"):
+        r = verify.width_scaling("relu", "nngp", widths=[8, 8], seeds=[0, 1], cs=[0.5], **kw)
+    assert math.isnan(r["exponent"])
+    with pytest.warns(hr.HermiteRevWarning, match="exponent is NaN"):
+        g = verify.kernel_regime_gap("relu", widths=(16,), n_train=4, d_in=2, epochs=2, seeds=range(1), **kw)
+    assert math.isnan(g["exponent"])
+
+
+def test_empirical_kernel_refuses_an_overflowing_net():
+    # a huge sigma_b returned inf unannounced (the fuzzer: sigma_b=-1.07e13)
+    _refused(lambda: hr.verify.empirical_kernel("relu", "nngp", cs=[0.5], width=16, sigma_b=1e200), "sigma_b")
+
+
+def test_more_hostile_inputs_found_by_the_long_fuzzer_run():
+    import numpy as np
+
+    from hermite_rev import spectrum, verify
+
+    _refused(lambda: hr.kernels.polynomial(np.array(0, dtype=np.int32)), "coeffs")  # TypeError (0-d iteration)
+    _refused(lambda: spectrum.eigenvalue_quad("relu_ntk(depth=2)", 3, 1, dps=2**63), "dps")  # TypeError in gmpy
+    _refused(lambda: verify.analytic_kernel("relu", "nngp", cs=[0.5 + 1j]), "cs")  # '<' on a complex
+
+
+def test_run_tasks_counts_a_huge_range_before_listing_it():
+    from hermite_rev import sweep
+
+    _refused(lambda: sweep.run_tasks(abs, range(10**12), workers=1, progress=False), "tasks")  # MemoryError
+    _refused(lambda: sweep.run_tasks(abs, range(10**20), workers=1, progress=False), "tasks")
+
+
+def test_sizes_without_a_limit_found_by_the_long_fuzzer_run():
+    from hermite_rev import experiments, fit, verify
+
+    # each ran past 10 s (or into a MemoryError)
+    _refused(lambda: verify.gauss_hermite(20, dps=18877794195490), "dps")
+    _refused(lambda: fit.fit_kernel("exp(c)", kind="nngp", restarts=10**30), "restarts")
+    _refused(lambda: experiments.mimic(trials=10**9), "trials")
+    fam = hr.reverse("exp(c - 1)", "nngp", n=4, dps=15)
+    _refused(lambda: fam.best("sup", grid=10**9, workers=1, progress=False), "grid")
+
+
+def test_power_eigenvalue_and_endpoint_bound_their_digits():
+    # power_eigenvalue(dps=huge) killed the interpreter (SIGFPE inside gmpy2's square root)
+    _refused(lambda: hr.spectrum.power_eigenvalue(0.5, 2, 3, dps=10**15), "dps")
+    _refused(lambda: hr.spectrum.endpoint_expansion("relu_ntk(depth=2)", dps=10**15), "dps")

@@ -45,6 +45,10 @@ LIMITS = {
     "activation_entries": 2**28,  # empirical_kernel: (cosines + 1) x width x depth activations (2 GiB of float64)
     "epochs": 10**7,  # train, kernel_regime_gap
     "examples": 10**7,  # rows of X in train / kernel_regime_gap n_train
+    "quadrature_work": 6000,  # quadrature_kernel with dps: cosines x max(dps, 30) (~0.15-0.5 s a cosine)
+    "kernel_sigma": 10**8,  # kernel_of (no closed form): |sigma_w|, |sigma_b| (and _last); see REASONS
+    "endpoint_order": 150,  # spectrum.endpoint_expansion: powers of t kept (see REASONS)
+    "best_grid": 10**6,  # ActivationFamily.best / lower: points of the search grid (grid=1e9 ran for minutes)
     "cosines": 10**5,  # len(cs) of quadrature_kernel / empirical_kernel / analytic_kernel
     "nodes_quadrature": 5000,  # quadrature nodes per dimension or piece (split rule)
     "seeds": 10**4,  # seeds / trials of a sweep
@@ -62,7 +66,8 @@ LIMITS = {
     "retries": 100,  # sweep.run_tasks: retries of a failing task / rebuilds of a broken pool
     "connect_seconds": 600,  # sweep.run_tasks: seconds to wait for a Dask scheduler to answer
     "deep_depth": 16,  # deep_reverse: hidden layers
-    "deep_n": 200,  # deep_reverse: Hermite coefficients
+    "deep_n": 140,  # deep_reverse: Hermite coefficients (time ~ n^2 x depth: see REASONS)
+    "deep_work": 40_000,  # deep_reverse: depth x n^2 (the least-squares route's time: see REASONS)
     "deep_dps": 300,  # deep_reverse: digits
     "deep_terms": 4000,  # deep_reverse: Taylor coefficients of K the compositional root may need (p^L + n)
     "sigma_exponent": 150,  # deep_reverse / deep_forward: 10^-150 <= |sigma_w| <= 10^150, |sigma_b| <= 10^150
@@ -76,6 +81,16 @@ LIMITS = {
 REASONS = {
     "kmax": "spectrum/decay time grows like kmax^2 (relu_ntk(depth=4): 6 s at kmax=1000, 24 s at 2000, "
     "over 2 min at 5000)",
+    "quadrature_work": "an arbitrary-precision quadrature costs 0.15-0.5 s a cosine at dps=30 and more at "
+    "higher dps (tanh: 10 cosines 5 s at dps=30, 8 s at dps=100): 200 cosines at dps=30 take about a minute",
+    "kernel_sigma": "the proven Hermite coefficients of a saturated layer (tanh at variance q ~ sigma^2) "
+    "take longer as sigma grows: sigma_b=1e8 5.5 s, 1e12 88 s",
+    "endpoint_order": "the endpoint series' time grows fast with the order (relu_ntk(depth=2): 3 s at 100, "
+    "over 90 s at 1000; order=4e15 was a MemoryError)",
+    "deep_n": "deep_reverse's least-squares route takes time ~ depth x n^2 and more (relu_nngp(2), depth 2: "
+    "10 s at n=100, 31 s at 140, over 150 s at 200)",
+    "deep_work": "deep_reverse's least-squares route takes time ~ depth x n^2 (relu_ntk(2), kind='ntk': "
+    "27 s at depth 16, n=40 (25600); 31 s at depth 2, n=140 (39200); over 90 s at depth 6, n=100 (60000))",
 }
 
 

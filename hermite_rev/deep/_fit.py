@@ -27,8 +27,9 @@ import mpmath
 import numpy as np
 import sympy
 
-from .._core.errors import NotRealizableError
+from .._core.errors import HermiteRevError, NotRealizableError
 from .._core.exprs import c
+from .._core.text import short
 from ._forward import numpy_forward
 from ._problem import DeepProblem, Dual
 
@@ -69,6 +70,11 @@ def fit_route(pb: DeepProblem) -> Dual:
     M = max(8 * n, 400)
     cs = np.cos(np.pi * (np.arange(M) + 0.5) / M)
     Kv = _target_values(pb, cs)
+    if not np.all(np.isfinite(Kv)):
+        raise HermiteRevError(
+            f"K = {short(pb.expr, 60)} is not a finite float64 number on all of [-1, 1] (largest |K| about "
+            f"{mpmath.nstr(pb.k1, 5)}): the least-squares route of deep_reverse works in float64"
+        )
     fixed_s = float(pb.s_nngp) if kind == "nngp" else (float(pb.s_user) if pb.s_user is not None else None)
     w = 1e3 * math.sqrt(M) * max(abs(Kv).max(), 1.0)
 
@@ -105,9 +111,15 @@ def fit_route(pb: DeepProblem) -> Dual:
             solve = dict(
                 jac=jac, bounds=(lb, ub), method="trf", xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=50 * len(x0)
             )
-            res = least_squares(resid, x0, **solve)
-            # refine: restart from the solution with the Jacobian scaling
-            res = least_squares(resid, res.x, x_scale="jac", **solve)
+            try:
+                res = least_squares(resid, x0, **solve)
+                # refine: restart from the solution with the Jacobian scaling
+                res = least_squares(resid, res.x, x_scale="jac", **solve)
+            except ValueError as exc:  # scipy: "Residuals are not finite ..."
+                raise HermiteRevError(
+                    f"the least-squares fit of a depth-{L} network kernel to K = {short(pb.expr, 60)} failed: "
+                    f"{' '.join(str(exc).split())}"
+                ) from None
             if best is None or res.cost < best.cost:
                 best = res
     assert best is not None  # at least one start ran

@@ -26,7 +26,7 @@ import sympy
 
 from .._core.errors import HermiteRevError, NotRealizableError
 from .._core.exprs import c
-from .._core.limits import LIMITS
+from .._core.limits import LIMITS, REASONS
 from .._core.registry import label_for
 from .._core.validate import check_kind, check_positive_int, exact_number
 from ..family import as_kernel
@@ -145,7 +145,13 @@ def make_problem(
     dps = check_positive_int(dps, "dps")
     for name, value, key in (("depth", depth, "deep_depth"), ("n", n, "deep_n"), ("dps", dps, "deep_dps")):
         if value > LIMITS[key]:
-            raise HermiteRevError(f"{name} must be at most {LIMITS[key]}, got {name}={value}")
+            why = f": {REASONS[key]}" if key in REASONS else ""
+            raise HermiteRevError(f"{name} must be at most {LIMITS[key]}, got {name}={value}{why}")
+    if depth * n * n > LIMITS["deep_work"]:
+        raise HermiteRevError(
+            f"depth x n^2 = {depth * n * n} (depth={depth}, n={n}) is too large: at most {LIMITS['deep_work']} "
+            f"is supported: {REASONS['deep_work']}; lower n or depth (see docs/guide/limits.md)"
+        )
     if method not in METHODS:
         raise HermiteRevError(f"method must be one of {', '.join(METHODS)}, got method={method!r}")
     sw2, sb2, _ = sigmas(sigma_w, sigma_b)

@@ -27,7 +27,6 @@ from .. import fit, kernels
 from .._core.errors import HermiteRevError
 from .._core.exprs import c
 from .._core.limits import check_size
-from .._core.validate import check_positive_int
 from ..family import reverse
 from ._data import classification_data, wine_data
 from ._figures import mimic_figure
@@ -158,7 +157,7 @@ def mimic_run(
 
         data_name = f"user data ({np.shape(Xd)[0]} x {np.shape(Xd)[1]})"
     width, epochs = (256, 150) if fast else (4096, 1000)
-    trials = check_positive_int(trials if trials is not None else (1 if fast else 3), "trials")
+    trials = check_size(trials if trials is not None else (1 if fast else 3), "trials", "seeds")
     seed = check_size(seed, "seed", low=0)
     use_fit = (not fast) if use_fit is None else bool(use_fit)
     acts, info = mimic_activations(fast, use_fit, width)

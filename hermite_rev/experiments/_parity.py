@@ -35,9 +35,10 @@ import numpy as np
 import sympy
 
 from .. import kernels
+from .._core.errors import HermiteRevError
 from .._core.exprs import c
 from .._core.limits import check_size
-from .._core.validate import check_positive_int
+from .._core.validate import as_number, check_positive_int
 from ..family import reverse
 from ._data import parity_data
 from ._figures import parity_figure
@@ -64,6 +65,9 @@ def parity_kernel(
     Returns ``(K, family, activation)``; the activation has signs (-1)^((k-1)/2) on its odd
     Hermite coefficients (see the module docstring).
     """
+    for name, value in (("beta", beta), ("kappa", kappa)):
+        if as_number(value, name) == 0:
+            raise HermiteRevError(f"{name} must be nonzero, got {name}={value!r}")
     K = sympy.nsimplify(kappa) * sympy.sinh(sympy.nsimplify(beta) * c) / sympy.sinh(sympy.nsimplify(beta))
     fam = reverse(K, "ntk", n=n, dps=dps)
     act = fam.activation({k: (-1) ** ((k - 1) // 2) for k in fam.nonzero})

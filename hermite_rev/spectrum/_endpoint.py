@@ -25,8 +25,8 @@ import sympy
 from .._core import powerseries as ps
 from .._core.errors import HermiteRevError, NotAnalyticError
 from .._core.exprs import c
+from .._core.limits import check_size
 from .._core.text import REPR_LIMIT, short
-from .._core.validate import check_positive_int
 from ._checks import check_kernel
 
 if TYPE_CHECKING:
@@ -330,8 +330,8 @@ def endpoint_expansion(
     expr = check_kernel(K)
     if point not in (1, -1):
         raise HermiteRevError(f"point must be 1 or -1, got point={point!r}")
-    order = check_positive_int(order, "order")
-    dps = check_positive_int(dps, "dps")
+    order = check_size(order, "order", "endpoint_order")
+    dps = check_size(dps, "dps")
     q = 2
     for _ in range(6):
         N = q * order + 2 * q + 2

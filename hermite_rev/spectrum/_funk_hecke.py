@@ -30,10 +30,10 @@ import sympy
 
 from .._core.errors import HermiteRevError
 from .._core.exprs import c
-from .._core.limits import LIMITS
+from .._core.limits import LIMITS, check_size
 from .._core.precision import arb_exact, flint_ctx, rad, to_mpf
 from .._core.text import short
-from .._core.validate import as_number, check_nonneg_int, check_positive_int
+from .._core.validate import as_number, check_nonneg_int
 from ..hermite import check_kernel_coefficients
 from ..series import Tail, taylor
 from ..series._walk import ArbBackend, Undecided, Walker
@@ -159,7 +159,7 @@ def power_eigenvalue(nu: RealLike, k: int, d: int, dps: int = 30) -> mpmath.mpf:
     """
     k = check_nonneg_int(k, "k")
     d = check_dimension(d)
-    dps = check_positive_int(dps, "dps")
+    dps = check_size(dps, "dps")
     nu = as_number(nu, "nu")
     if abs(nu) > LIMITS["symbolic_exponent"]:  # 2**(1e308) killed the interpreter (SIGFPE in gmpy2)
         raise HermiteRevError(
@@ -219,7 +219,7 @@ def eigenvalue_quad(K: KernelLike, d: int, k: int, dps: int = 20) -> tuple[mpmat
     K = check_kernel(K)
     d = check_dimension(d)
     k = check_nonneg_int(k, "k")
-    dps = check_positive_int(dps, "dps")
+    dps = check_size(dps, "dps")
     with mpmath.workdps(dps + 10):
         f = sympy.lambdify(c, K, modules=["mpmath"])
         lam = mpmath.mpf(d - 2) / 2

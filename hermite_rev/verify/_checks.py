@@ -11,13 +11,15 @@ bounded_list   ``list(items)`` for a sized collection of at most ``limit`` entri
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import mpmath
 import numpy as np
+import sympy
 
 from .._core.errors import HermiteRevError
-from .._core.limits import LIMITS
+from .._core.limits import LIMITS, REASONS
 from .._core.text import short
 
 if TYPE_CHECKING:
@@ -62,10 +64,23 @@ def check_cs(cs: RealLike | Iterable[RealLike]) -> list[Any] | NDArray[Any]:
             v = v.item()
         if isinstance(v, (str, bytes)):
             raise HermiteRevError(f"cs must be numbers (cosines in [-1, 1]), got the string {v!r} in cs")
+        if isinstance(v, (complex, mpmath.mpc)):
+            raise HermiteRevError(f"cs must be real numbers (cosines in [-1, 1]), got the complex {v!r} in cs")
         if f != f or bool(v < -1) or bool(v > 1):
             shown = mpmath.nstr(v, 40) if isinstance(v, mpmath.mpf) else repr(v)
             raise HermiteRevError(f"cosines must lie in [-1, 1], got {shown} in cs")
-    return items
+    # a Fraction is an exact rational at the boundary (API.md): sympy's Rational, which mpmath reads
+    return [sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else v for v in items]
+
+
+def check_quadrature_work(n_cs: int, dps: int | None) -> None:
+    """cosines x digits of an arbitrary-precision quadrature_kernel call (LIMITS["quadrature_work"])."""
+    if dps is not None and n_cs * max(dps, 30) > LIMITS["quadrature_work"]:
+        raise HermiteRevError(
+            f"{n_cs} cosines at dps={dps} is too much work: cosines x max(dps, 30) must be at most "
+            f"{LIMITS['quadrature_work']}: {REASONS['quadrature_work']}; pass fewer cosines, a lower dps, "
+            f"or dps=None for float64 (see docs/guide/limits.md)"
+        )
 
 
 def bounded_list(items: Any, name: str, limit: int) -> list[Any]:

@@ -16,12 +16,14 @@ DEFAULT_WIDTHS      width_scaling's default widths: 64, 256, ..., 16384
 from __future__ import annotations
 
 import math
+import warnings
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
-from .._core.errors import HermiteRevError
+from .._core.errors import HermiteRevError, HermiteRevWarning
 from .._core.limits import LIMITS, check_size
+from .._core.text import short
 from .._core.validate import check_kind, check_positive_int, exact_number
 from ..nets import FCN, train
 from ..sweep import run_tasks
@@ -40,6 +42,25 @@ if TYPE_CHECKING:
 __all__ = ["empirical_kernel", "width_scaling", "kernel_regime_gap", "regime_gap_task", "DEFAULT_WIDTHS"]
 
 DEFAULT_WIDTHS = tuple(2**k for k in range(6, 15, 2))  # width_scaling: 64 .. 16384
+
+
+def _loglog_fit(lw: Any, values: Any, who: str, what: str) -> tuple[float, float]:
+    """(slope, intercept) of log(values) against lw; NaN, said by a HermiteRevWarning, when the fit
+    is degenerate (one distinct width, or a zero or non-finite value: no power law to fit)."""
+    values = np.asarray(values, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log(values)
+    if len(set(np.asarray(lw).tolist())) < 2 or not np.all(np.isfinite(logs)):
+        why = "one distinct width" if len(set(np.asarray(lw).tolist())) < 2 else f"some {what} are 0 or not finite"
+        warnings.warn(
+            f"{who}: the exponent is NaN: a power law needs two or more distinct widths and positive, "
+            f"finite {what} ({why})",
+            HermiteRevWarning,
+            stacklevel=3,
+        )
+        return float("nan"), float("nan")
+    p, logc = np.polyfit(lw, logs, 1)
+    return float(p), float(logc)
 
 
 def _pair_inputs(cs: ArrayLike, d_in: int = 2) -> FloatArray:
@@ -190,6 +211,11 @@ def empirical_kernel(
         )
         rows.append(np.asarray(net.kernel(X[:1], X[1:], kind)[0], dtype=np.float64))
     values = np.asarray(rows)
+    if not np.all(np.isfinite(values)):
+        raise HermiteRevError(
+            f"empirical_kernel: the finite net's kernel overflows float64 (sigma_w={short(repr(sigma_w), 30)}, "
+            f"sigma_b={short(repr(sigma_b), 30)}, width={width}, depth={depth}): use smaller layer scales"
+        )
     mean = values[0] if trials == 1 else values.mean(axis=0)
     if return_std:
         return mean, values.std(axis=0, ddof=1)
@@ -267,8 +293,8 @@ def width_scaling(
     err = np.array([math.sqrt(float(np.mean((emp - ref) ** 2))) for emp in emps]).reshape(len(widths), len(seeds))
     lw = np.log(widths)
     rms = np.sqrt(np.mean(err**2, axis=1))
-    p, logc = np.polyfit(lw, np.log(rms), 1)
-    per_seed = [float(np.polyfit(lw, np.log(err[:, j]), 1)[0]) for j in range(len(seeds))]
+    p, logc = _loglog_fit(lw, rms, "width_scaling", "rms kernel errors")
+    per_seed = [_loglog_fit(lw, err[:, j], "width_scaling", "errors of one seed")[0] for j in range(len(seeds))]
     se = float(np.std(per_seed, ddof=1) / math.sqrt(len(seeds))) if len(seeds) > 1 else float("nan")
     return {
         "exponent": float(p),
@@ -332,6 +358,8 @@ def kernel_regime_gap(
     dict
         ``widths``, ``gap`` (one per width), ``exponent``, ``final_gap`` (at the last epoch),
         ``kernel_train_mse`` (of the kernel prediction at the last epoch), ``lr``, ``epochs``.
+        ``exponent`` is NaN, with a ``HermiteRevWarning`` that says why, for one distinct width
+        or a gap of 0 (no power law to fit).
     """
 
     widths = [check_size(w, "width") for w in bounded_list(widths, "widths", LIMITS["seeds"])]
@@ -378,7 +406,7 @@ def kernel_regime_gap(
         mine = outs[i * len(seeds) : (i + 1) * len(seeds)]
         gaps.append(float(np.sqrt(np.mean(np.square([g / ymax for g, _ in mine])))))
         finals.append(float(np.sqrt(np.mean(np.square([f / ymax for _, f in mine])))))
-    p = float(np.polyfit(np.log(widths), np.log(gaps), 1)[0]) if len(widths) > 1 else float("nan")
+    p = _loglog_fit(np.log(widths), np.asarray(gaps), "kernel_regime_gap", "gaps")[0]
     kf = kernel_f(epochs)
     return {
         "widths": widths,

@@ -43,7 +43,7 @@ from .._core.text import short
 from .._core.validate import check_kind, check_positive_int, exact_number, public
 from ..activations import resolve
 from ._ball_quad import BallQuadRefusal, ball_kernel
-from ._checks import DEFAULT_CS, check_cs
+from ._checks import DEFAULT_CS, check_cs, check_quadrature_work
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -219,7 +219,7 @@ def gauss_hermite(
         )
     if dps is None:
         return _gh_float(n)
-    return _gh_mp(n, check_positive_int(dps, "dps"))
+    return _gh_mp(n, check_size(dps, "dps"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -568,6 +568,7 @@ def quadrature_kernel(
             f"diverges at c = +-1; use kind='nngp', or empirical_kernel for finite nets (phi' = 0 "
             f"almost everywhere)"
         )
+    check_quadrature_work(len(cs), None if dps is None else check_size(dps, "dps"))
     if method == "ball":
         return _ball_kernel(fn, kind, list(cs), dps, depth, (sigma_w, sigma_b, sigma_w_last, sigma_b_last))
     if method == "auto":
