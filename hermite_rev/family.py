@@ -564,7 +564,7 @@ def reverse(
     expr = as_kernel(K)
     label = label_for(K, expr, label)
     hyper = (sigma_w, sigma_b, parameterization, sigma_w_last, sigma_b_last)
-    if hyper != (1, 0, "ntk", 1, 0):
+    if not all(_equals(v, d) for v, d in zip(hyper, (1, 0, "ntk", 1, 0))):
         return _reverse_hyper(expr, kind, n, dps, exact, hyper, width, d_in, label)
     a, a_exact = _taylor_rounded(expr, n, dps, exact)
     a = a.replace(label=label)  # fam.taylor.plot() names the kernel as the family does
@@ -578,6 +578,14 @@ def reverse(
         k, ak = tail.negative
         raise not_a_kernel(k, ak, kernel=expr, kind=kind)
     return ActivationFamily(expr, kind, a, list(m.values), list(m.errors), m.exact, m.nonzero, label=label)
+
+
+def _equals(value: Any, default: Any) -> bool:
+    """``value == default`` for a scalar; False for an array (its ``==`` has no truth value)."""
+    try:
+        return bool(value == default)
+    except (TypeError, ValueError):
+        return False
 
 
 def _taylor_rounded(expr: sympy.Expr, n: int, dps: int, exact: bool) -> tuple[TaylorCoeffs, list[Any] | None]:

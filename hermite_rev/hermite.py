@@ -709,8 +709,8 @@ def _generic_kernel_of(
                     pass
             g = scale * f.subs(z, sympy.sqrt(q) * z)
             # a polynomial of degree D has b_k = 0 exactly for k > D: compute only the first D + 1
-            deg = sympy.degree(g, z) if g.is_polynomial(z) else None
-            mm = m if deg is None else min(m, int(deg) + 1)
+            deg = sympy.degree(g, z) if g.is_polynomial(z) else None  # -oo for g = 0
+            mm = m if deg is None else min(m, max(int(deg), 0) + 1) if deg.is_finite else 1
             h = hermite_coeffs(g, mm, wdps)
             pad = m - mm
             values = list(h.values) + [mpmath.mpf(0)] * pad

@@ -439,3 +439,20 @@ def test_power_eigenvalue_and_endpoint_bound_their_digits():
     # power_eigenvalue(dps=huge) killed the interpreter (SIGFPE inside gmpy2's square root)
     _refused(lambda: hr.spectrum.power_eigenvalue(0.5, 2, 3, dps=10**15), "dps")
     _refused(lambda: hr.spectrum.endpoint_expansion("relu_ntk(depth=2)", dps=10**15), "dps")
+
+
+def test_round_end_fuzz_findings():
+    """The long API fuzz run on the merged tree: these raised TypeError, 'truth value of an
+    array', or a SweepTaskError about a task instead of naming the parameter."""
+    import numpy as np
+
+    assert list(hr.kernel_of(0, "nngp", n=3)) == [0, 0, 0]  # the zero activation (degree -oo)
+    with pytest.raises(hr.HermiteRevError, match="sigma_w"):
+        hr.reverse("exp(c)", "ntk", n=3, sigma_w=np.array([[1, 2], [3, 4]]))
+    with pytest.raises(hr.HermiteRevError, match="dps"):
+        hr.reverse("exp(c)", "ntk", n=3, dps=np.timedelta64(-13, "D"))
+    for seeds in ("None", [1, "a"], [-1]):
+        with pytest.raises(hr.HermiteRevError, match="seeds"):
+            hr.verify.width_scaling("tanh", seeds=seeds)
+    with pytest.raises(hr.HermiteRevError, match="seeds"):
+        hr.verify.kernel_regime_gap(seeds="3\x89")

@@ -115,8 +115,8 @@ def public(fn: _F) -> _F:
 
 
 def _as_int(value: object, name: str, what: str) -> int:
-    if isinstance(value, bool):
-        raise HermiteRevError(f"{name} must be {what}, got {name}={value!r}")
+    if isinstance(value, (bool, np.timedelta64, np.datetime64)):  # numpy registers timedelta64 as Integral
+        raise HermiteRevError(f"{name} must be {what}, got {name}={short(repr(value), 60)}")
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, sympy.Integer):

@@ -21,6 +21,7 @@ import sympy
 from .._core.errors import HermiteRevError
 from .._core.limits import LIMITS, REASONS
 from .._core.text import short
+from .._core.validate import check_nonneg_int
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -93,3 +94,16 @@ def bounded_list(items: Any, name: str, limit: int) -> list[Any]:
     if size > limit:
         raise HermiteRevError(f"{name} has {size} entries: at most {limit} are supported (see docs/guide/limits.md)")
     return list(items)
+
+
+def seed_list(seeds: Any) -> list[int]:
+    """The seeds as non-negative ints, checked before any task starts (a bad seed inside a task
+    came back as a SweepTaskError about its task, not as an error naming ``seeds``)."""
+    if isinstance(seeds, (str, bytes)):
+        raise HermiteRevError(f"seeds must be a sequence of non-negative integers, got seeds={short(repr(seeds), 40)}")
+    out = []
+    for s in bounded_list(seeds, "seeds", LIMITS["seeds"]):
+        if isinstance(s, (str, bytes)):
+            raise HermiteRevError(f"seeds must hold non-negative integers, got the entry {short(repr(s), 40)}")
+        out.append(check_nonneg_int(s, "seeds"))
+    return out

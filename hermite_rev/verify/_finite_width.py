@@ -28,7 +28,7 @@ from .._core.validate import check_kind, check_positive_int, exact_number
 from ..nets import FCN, train
 from ..sweep import run_tasks
 from ._analytic import analytic_kernel
-from ._checks import DEFAULT_CS, bounded_list, check_cs
+from ._checks import DEFAULT_CS, bounded_list, check_cs, seed_list
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -270,7 +270,7 @@ def width_scaling(
 
     kind = check_kind(kind)
     widths = [check_size(w, "width") for w in bounded_list(widths, "widths", LIMITS["seeds"])]
-    seeds = bounded_list(seeds, "seeds", LIMITS["seeds"])
+    seeds = seed_list(seeds)
     if len(widths) < 2 or not seeds:
         raise HermiteRevError(f"need at least two widths and one seed, got widths={widths}, seeds={seeds}")
     cs = [float(v) for v in check_cs(cs)]
@@ -366,7 +366,7 @@ def kernel_regime_gap(
     n_train = check_size(n_train, "n_train", "examples")
     d_in = check_size(d_in, "d_in", "width")
     epochs = check_size(epochs, "epochs")
-    seeds = bounded_list(seeds, "seeds", LIMITS["seeds"])
+    seeds = seed_list(seeds)
     seed = check_size(seed, "seed", low=0)
     lr = float(exact_number(lr, "lr", positive=True))
     rng = np.random.default_rng(seed)

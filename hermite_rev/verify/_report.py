@@ -29,7 +29,7 @@ from .._core.validate import check_kind, check_writable
 from ..family import ActivationFamily, reverse
 from ..series._values import kernel_values, residual_values, series_values
 from ..sweep import run_tasks
-from ._checks import bounded_list, check_cs
+from ._checks import bounded_list, check_cs, seed_list
 from ._finite_width import empirical_kernel
 from ._quadrature import quadrature_kernel
 
@@ -180,7 +180,7 @@ def theorem_report(
     """
     cs = [float(v) for v in check_cs(cs)]  # every size is checked before the reverse step
     widths = [check_size(w, "width") for w in bounded_list(widths, "widths", LIMITS["seeds"])]
-    seeds = bounded_list(seeds, "seeds", LIMITS["seeds"])
+    seeds = seed_list(seeds)
     if out is not None:
         check_writable(out)
     if isinstance(K, ActivationFamily):
