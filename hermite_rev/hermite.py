@@ -707,9 +707,10 @@ def _generic_kernel_of(
                     return [to_mpf(v) for v in vs], [rad(v) for v in vs], None, True
                 except BallRefusal:
                     pass
-            g = scale * f.subs(z, sympy.sqrt(q) * z)
+            g = _hermite_norm_expanded(scale * f.subs(z, sympy.sqrt(q) * z))
             # a polynomial of degree D has b_k = 0 exactly for k > D: compute only the first D + 1
-            deg = sympy.degree(g, z) if g.is_polynomial(z) else None  # -oo for g = 0
+            # (HermiteNorm terms left unexpanded are polynomials sympy cannot take the degree of)
+            deg = sympy.degree(g, z) if not g.has(HermiteNorm) and g.is_polynomial(z) else None  # -oo for g = 0
             mm = m if deg is None else min(m, max(int(deg), 0) + 1) if deg.is_finite else 1
             h = hermite_coeffs(g, mm, wdps)
             pad = m - mm
@@ -779,8 +780,8 @@ def _generic_kernel_of(
                 T_lo = T_lo * (_horner(dsq, rho_lo, n) / q_ball)
                 T1 = T1 * dsecond / qm
                 T1b = T1b * flint.arb(dsecond, dsecond_err) / q_ball
-            if second_exact is not None:
-                q = second_exact
+            if second_exact is not None:  # the next variance is exact again (after a ball layer too)
+                q, exact_q = second_exact, True
             else:  # the next variance is carried as a ball
                 exact_q, q_ball = False, flint.arb(second, second_err)
             S1 = second

@@ -73,3 +73,26 @@ def test_coefficient_intervals_of_two_truncations_overlap():
     b = hr.kernel_of("softplus", "ntk", depth=3, sigma_w=SW, sigma_b=SB, n=48, dps=20)
     for k in range(24):
         assert abs(a[k] - b[k]) <= a.errors[k] + b.errors[k], k
+
+
+def test_polynomial_member_at_depth_3_keeps_its_variance_recursion():
+    """A Hermite-series member has exact E[phi^2] at every layer; the next layer's variance must
+    follow it even after a layer whose variance was carried as a ball (a stale ball gave
+    K(1) = 3.7e7 instead of 5.3e49 and a negative tail bound)."""
+    from numpy.polynomial.hermite_e import hermegauss
+
+    fam = hr.reverse(hr.kernels.relu_ntk(depth=2), kind="ntk", n=10, dps=20)
+    act = fam.activation([(-1) ** k for k in range(len(fam.nonzero))])
+    sw2, sb2 = 1.69, 0.04
+    x, w = hermegauss(40)  # exact for the degree-18 integrands
+    w = w / w.sum()
+    phi = np.vectorize(lambda t: float(act(t)))
+    q = sw2 + sb2
+    for _layer in range(3):
+        second = float(np.sum(w * phi(np.sqrt(q) * x) ** 2))
+        q = sw2 * second + sb2
+    tc = hr.kernel_of(
+        act.expr, "nngp", depth=3, sigma_w=sympy.Rational("1.3"), sigma_b=sympy.Rational("0.2"), n=60, dps=20
+    )
+    assert abs(float(tc.tail.k1) - second) <= 1e-10 * second
+    assert tc.tail.bound >= 0
