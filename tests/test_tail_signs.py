@@ -105,6 +105,9 @@ def test_convergence_by_construction_for_closure_of_known_kernels():
     """Sums, products and powers of kernels known by construction need no interval covering."""
     from hermite_rev.series import certify_convergence
 
-    K0 = hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10))
-    assert certify_convergence(hr.c * K0 + hr.kernels.relu_nngp(2) ** 2) == "kernel by construction"
+    # parameters no other test uses: a fresh construction is registered as known (the registry
+    # keeps the most recent ones; a long test session may have evicted a cached constructor's)
+    K0 = hr.kernels.relu_ntk(3, sympy.Rational(13, 10), sympy.Rational(7, 1000))
+    K1 = hr.kernels.relu_nngp(2, sympy.Rational(11, 10), sympy.Rational(3, 1000))
+    assert certify_convergence(hr.c * K0 + K1**2) == "kernel by construction"
     assert certify_convergence(hr.c * K0 - hr.c**3) != "kernel by construction"
