@@ -707,17 +707,8 @@ def _generic_kernel_of(
                     return [to_mpf(v) for v in vs], [rad(v) for v in vs], None, True
                 except BallRefusal:
                     pass
-            g = _hermite_norm_expanded(scale * f.subs(z, sympy.sqrt(q) * z))
-            # a polynomial of degree D has b_k = 0 exactly for k > D: compute only the first D + 1
-            # (HermiteNorm terms left unexpanded are polynomials sympy cannot take the degree of)
-            deg = sympy.degree(g, z) if not g.has(HermiteNorm) and g.is_polynomial(z) else None  # -oo for g = 0
-            mm = m if deg is None else min(m, max(int(deg), 0) + 1) if deg.is_finite else 1
-            h = hermite_coeffs(g, mm, wdps)
-            pad = m - mm
-            values = list(h.values) + [mpmath.mpf(0)] * pad
-            errors = list(h.errors) + [mpmath.mpf(0)] * pad
-            exact = None if h.exact is None else list(h.exact) + [sympy.Integer(0)] * pad
-            return values, errors, exact, h.rigorous and exact_q
+            h = hermite_coeffs(scale * f.subs(z, sympy.sqrt(q) * z), m, wdps)
+            return list(h.values), list(h.errors), h.exact, h.rigorous and exact_q
 
         for _ in range(depth):
             S = S * ball(sw2) + ball(sb2)
