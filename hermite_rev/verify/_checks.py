@@ -101,9 +101,4 @@ def seed_list(seeds: Any) -> list[int]:
     came back as a SweepTaskError about its task, not as an error naming ``seeds``)."""
     if isinstance(seeds, (str, bytes)):
         raise HermiteRevError(f"seeds must be a sequence of non-negative integers, got seeds={short(repr(seeds), 40)}")
-    out = []
-    for s in bounded_list(seeds, "seeds", LIMITS["seeds"]):
-        if isinstance(s, (str, bytes)):
-            raise HermiteRevError(f"seeds must hold non-negative integers, got the entry {short(repr(s), 40)}")
-        out.append(check_nonneg_int(s, "seeds"))
-    return out
+    return [check_nonneg_int(s, "seeds") for s in bounded_list(seeds, "seeds", LIMITS["seeds"])]
