@@ -11,8 +11,12 @@ The generated code needs nothing from hermite_rev: it carries the float64 Hermit
 
 .. math:: h_0 = 1,\quad h_1 = x,\quad h_{k+1} = (x h_k - \sqrt{k}\, h_{k-1}) / \sqrt{k+1},
 
-and ``phi'(x) = sum_k sqrt(k+1) b_{k+1} h_k(x)`` from the same recurrence.  Each export says
-who generated it and from which activation.
+and ``phi'(x) = sum_k sqrt(k+1) b_{k+1} h_k(x)`` from the same recurrence.  The training paths of
+the torch and JAX exports use the rescaled basis ``P_k = He_k 2^(-E_k)`` instead,
+``P_k = x P_(k-1) - (k-1) P_(k-2)`` with exact powers of two every few steps that keep float32
+in range: one multiplication fewer per term, the same rounding (its constants are exact), and
+both ``phi`` and ``phi'`` accumulated from it.  Each export says who generated it and from which
+activation.
 
 - ``numpy``: functions ``NAME(x)`` and ``NAME_grad(x)`` on arrays.
 - ``torch``: functions ``NAME(x)``, ``NAME_grad(x)`` and an ``nn.Module`` class (``CLASS``,
@@ -22,8 +26,11 @@ who generated it and from which activation.
   right).  For tensors of at least ``NAME_COMPILE_MIN_SIZE`` elements (16384) the pass is one
   ``torch.compile``'d loop over the elements (a C++ compiler; seconds on the first call), falling
   back to in-place torch ops with a warning where compiling fails.
+  Series longer than ``NAME_COMPILE_MAX_TERMS`` (128) are not compiled.
 - ``jax``: ``jax.jit``-compiled ``NAME(x)`` and ``NAME_grad(x)``; ``NAME`` is a
-  ``jax.custom_jvp`` whose derivative is phi' from the pass that computes phi.
+  ``jax.custom_jvp`` whose derivative is phi' from the pass that computes phi.  Up to
+  ``NAME_UNROLL_MAX_TERMS`` (400) terms the pass is unrolled into one fused loop; longer series
+  run as a ``lax.scan`` over the terms.
 - ``c``: ``double NAME(double x)``, ``double NAME_grad(double x)`` and
   ``void NAME_value_grad(double x, double *value, double *grad)`` (C99, only ``<stddef.h>``).
 - ``latex``: ``\phi(z) = b_0 h_0(z) + ...`` with ``digits`` significant digits and at most
@@ -42,6 +49,7 @@ import ast
 import builtins
 import functools
 import keyword
+import math
 import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
@@ -87,6 +95,45 @@ def _coeffs(act: Activation | Sequence[Any]) -> FloatArray:
 def _derivative(b: FloatArray) -> FloatArray:
     d = np.sqrt(np.arange(1, b.size, dtype=np.float64)) * b[1:]
     return d if d.size else np.zeros(1)
+
+
+_RESCALE_NATS = 6.0  # the rescaled recurrence keeps log of each P_k's Gaussian norm within +-6
+
+
+def _rescaled_plan(b: FloatArray, d: FloatArray) -> tuple[list[float], list[float], dict[int, float]]:
+    """Coefficients of phi and phi' on the rescaled basis ``P_k = He_k 2^(-E_k)`` (fast exports).
+
+    ``P_k = x P_(k-1) - (k-1) P_(k-2)`` costs one multiplication fewer per term than the
+    normalized recurrence (its constants are exact integers), and after step ``k`` in the
+    returned ``rescale`` both ``P_k`` and ``P_(k-1)`` are multiplied by that power of two (exact),
+    so that ``log ||P_k||`` (Gaussian norm ``2^(-E_k) sqrt(k!)``) stays within
+    ``+-_RESCALE_NATS`` and float32 neither overflows nor underflows where the normalized
+    ``h_k`` does not.  Returns ``(value_coeffs, grad_coeffs, rescale)`` with
+    ``value_coeffs[k] = b_k 2^(E_k) / sqrt(k!)`` (likewise for phi''s ``d``), each rounded once
+    from 30 digits.
+    """
+    import mpmath
+
+    n = max(b.size, d.size)
+    exponents: list[int] = []
+    rescale: dict[int, float] = {}
+    e = 0
+    for k in range(n):
+        exponents.append(e)
+        log_norm = 0.5 * math.lgamma(k + 1) - e * math.log(2)
+        if k >= 1 and log_norm > _RESCALE_NATS:
+            m = round((log_norm + _RESCALE_NATS) / math.log(2))
+            rescale[k] = 2.0**-m
+            e += m
+    with mpmath.workdps(30):
+
+        def on_p(coeffs: FloatArray) -> list[float]:
+            return [
+                float(mpmath.mpf(float(c)) * mpmath.ldexp(1, exponents[k]) / mpmath.sqrt(mpmath.factorial(k)))
+                for k, c in enumerate(coeffs)
+            ]
+
+        return on_p(b), on_p(d), rescale
 
 
 def _header(act: object, b: FloatArray, target: str, comment: str) -> str:
@@ -284,6 +331,19 @@ def _coeff_source(N: str, b: FloatArray, d: FloatArray, brackets: str) -> str:
     return f"{N}_COEFFS = {op}\n    {_floats(b)}{comma}\n{cl}\n{N}_GRAD_COEFFS = {op}\n    {_floats(d)}{comma}\n{cl}"
 
 
+def _rescaled_source(N: str, b: FloatArray, d: FloatArray) -> str:
+    """The generated ``_N_P_COEFFS``, ``_N_P_GRAD_COEFFS`` and ``_N_RESCALE`` of the fast path
+    (:func:`_rescaled_plan`), as tuples and a dict."""
+    pb, pd, rescale = _rescaled_plan(b, d)
+    steps = ", ".join(f"{k}: {v!r}" for k, v in rescale.items())
+    return (
+        f"# phi and phi' on P_k = He_k 2^(-E_k) (P_k = x P_(k-1) - (k-1) P_(k-2), exact powers of two\n"
+        f"# after the steps in _{N}_RESCALE keep float32 in range): the training path's coefficients\n"
+        f"_{N}_P_COEFFS = (\n    {_floats(pb)},\n)\n_{N}_P_GRAD_COEFFS = (\n    {_floats(pd)},\n)\n"
+        f"_{N}_RESCALE = {{{steps}}}"
+    )
+
+
 def _series_source(name: str, xp: str) -> str:
     """The generated ``_NAME_series(x, coeffs)``: sum_k coeffs[k] h_k(x) by the three-term
     recurrence, for the array module ``xp`` of the generated code (``"torch"`` or ``"jnp"``)."""
@@ -337,7 +397,8 @@ def _check_class_name(class_name: object, name: str) -> str:
     class_name = _check_name(class_name, "class_name")
     _check_target_name(class_name, "torch", "class_name")
     taken = {name, f"{name}_grad", f"{name.upper()}_COEFFS", f"{name.upper()}_GRAD_COEFFS"}
-    taken |= {f"{name.upper()}_COMPILE_MIN_SIZE"}
+    taken |= {f"{name.upper()}_COMPILE_MIN_SIZE", f"{name.upper()}_COMPILE_MAX_TERMS"}
+    taken |= {f"_{name.upper()}_{part}" for part in ("P_COEFFS", "P_GRAD_COEFFS", "RESCALE")}
     taken |= {f"_{name}_{part}" for part in ("series", "value_grad", "compiled", "fast_value_grad", "autograd")}
     taken |= {f"_{name}_forward", f"_{name}_backward"}
     if class_name in taken:
@@ -358,30 +419,37 @@ import warnings
 import torch
 
 {_coeff_source(N, b, d, "[]")}
+{_rescaled_source(N, b, d)}
 # The training path computes phi and phi' in one pass (_{name}_value_grad).  For tensors of at least
 # this many elements it runs as one loop over the elements compiled by torch.compile (needs a C++
 # compiler; the first call per dtype compiles for seconds to minutes, cached on disk), several
 # times faster per training step on CPU than the plain torch ops, which it falls back to with a
-# warning where compiling fails.  None: never compile.
+# warning where compiling fails.  None: never compile.  Longer series than {N}_COMPILE_MAX_TERMS
+# stay on the torch ops (compiling grows with the terms: 25 s at 40 terms, over 3 minutes at 400).
 {N}_COMPILE_MIN_SIZE = 16384
+{N}_COMPILE_MAX_TERMS = 128
 
 
 {_series_source(name, "torch")}
 
 
 def _{name}_value_grad(x):
-    """phi(x) and phi'(x) in one pass of the recurrence, in place (no autograd graph)."""
-    h_prev = torch.zeros_like(x)
-    h = torch.ones_like(x)
-    value = torch.full_like(x, {N}_COEFFS[0])
-    grad = torch.full_like(x, {N}_GRAD_COEFFS[0])
-    for k in range(1, len({N}_COEFFS)):
-        # h_k = (x h_(k-1) - sqrt(k-1) h_(k-2)) / sqrt(k), written over h_(k-2)
-        h_prev.mul_(-math.sqrt((k - 1) / k)).addcmul_(x, h, value=1 / math.sqrt(k))
-        h_prev, h = h, h_prev
-        value.add_(h, alpha={N}_COEFFS[k])
-        if k < len({N}_GRAD_COEFFS):
-            grad.add_(h, alpha={N}_GRAD_COEFFS[k])
+    """phi(x) and phi'(x) in one pass of the rescaled recurrence, in place (no autograd graph)."""
+    p_prev = torch.ones_like(x)
+    p = x.clone()  # the buffers are overwritten in turn; x itself never is
+    value = torch.full_like(x, _{N}_P_COEFFS[0])
+    grad = torch.full_like(x, _{N}_P_GRAD_COEFFS[0])
+    for k in range(1, len(_{N}_P_COEFFS)):
+        if k >= 2:
+            # P_k = x P_(k-1) - (k-1) P_(k-2), written over P_(k-2)
+            p_prev.mul_(1 - k).addcmul_(x, p)
+            p_prev, p = p, p_prev
+        value.add_(p, alpha=_{N}_P_COEFFS[k])
+        if k < len(_{N}_P_GRAD_COEFFS):
+            grad.add_(p, alpha=_{N}_P_GRAD_COEFFS[k])
+        if k in _{N}_RESCALE:
+            p.mul_(_{N}_RESCALE[k])
+            p_prev.mul_(_{N}_RESCALE[k])
     return value, grad
 
 
@@ -390,7 +458,11 @@ _{name}_compiled = []  # [torch.compile(_{name}_value_grad)] after the first lar
 
 def _{name}_fast_value_grad(x):
     """_{name}_value_grad(x), compiled where x is large enough and compiling works."""
-    if {N}_COMPILE_MIN_SIZE is None or math.prod(x.shape) < {N}_COMPILE_MIN_SIZE:
+    if (
+        {N}_COMPILE_MIN_SIZE is None
+        or math.prod(x.shape) < {N}_COMPILE_MIN_SIZE
+        or len(_{N}_P_COEFFS) > {N}_COMPILE_MAX_TERMS
+    ):
         return _{name}_value_grad(x)
     try:
         if torch.compiler.is_compiling():  # inside a torch.compile'd model, which fuses the pass itself
@@ -460,30 +532,57 @@ def _export_jax(act: object, b: FloatArray, name: str, **_: Any) -> str:
     d = _derivative(b)
     N = name.upper()
     return f'''{_header(act, b, "jax", "# ")}
-import math
-
 import jax
 import jax.numpy as jnp
 
 {_coeff_source(N, b, d, "()")}
-
-
-{_series_source(name, "jnp")}
+{_rescaled_source(N, b, d)}
+# Up to this many terms the pass is unrolled into one fused loop over the elements (fastest; XLA's
+# compile time grows faster than linearly with the terms); longer series run as a lax.scan over
+# the terms (compiles in seconds at any length, one pass over memory per term).
+{N}_UNROLL_MAX_TERMS = 400
 
 
 def _{name}_value_grad(x):
-    """phi(x) and phi'(x) in one pass of the recurrence (under jax.jit: one fused loop)."""
-    h_prev = jnp.zeros_like(x)
-    h = jnp.ones_like(x)
-    value = {N}_COEFFS[0] * h
-    grad = {N}_GRAD_COEFFS[0] * h
-    for k in range(1, len({N}_COEFFS)):
-        # h_k = (x h_(k-1) - sqrt(k-1) h_(k-2)) / sqrt(k), by multiplications (XLA keeps a division)
-        h_prev, h = h, x * h * (1 / math.sqrt(k)) - math.sqrt((k - 1) / k) * h_prev
-        value = value + {N}_COEFFS[k] * h
-        if k < len({N}_GRAD_COEFFS):
-            grad = grad + {N}_GRAD_COEFFS[k] * h
+    """phi(x) and phi'(x) in one pass of the rescaled recurrence (under jax.jit: one fused loop)."""
+    p_prev, p = jnp.ones_like(x), x
+    value = _{N}_P_COEFFS[0] * p_prev
+    grad = _{N}_P_GRAD_COEFFS[0] * p_prev
+    if len(_{N}_P_COEFFS) > 1:
+        value = value + _{N}_P_COEFFS[1] * p
+    if len(_{N}_P_GRAD_COEFFS) > 1:
+        grad = grad + _{N}_P_GRAD_COEFFS[1] * p
+    if len(_{N}_P_COEFFS) > {N}_UNROLL_MAX_TERMS:
+        return _{name}_scan(x, p_prev, p, value, grad)
+    for k in range(2, len(_{N}_P_COEFFS)):
+        # P_k = x P_(k-1) - (k-1) P_(k-2)
+        p_prev, p = p, x * p - (k - 1) * p_prev
+        value = value + _{N}_P_COEFFS[k] * p
+        if k < len(_{N}_P_GRAD_COEFFS):
+            grad = grad + _{N}_P_GRAD_COEFFS[k] * p
+        if k in _{N}_RESCALE:
+            p_prev, p = p_prev * _{N}_RESCALE[k], p * _{N}_RESCALE[k]
     return value, grad
+
+
+def _{name}_scan(x, p_prev, p, value, grad):
+    """Steps k >= 2 of _{name}_value_grad as a lax.scan (long series)."""
+    n = len(_{N}_P_COEFFS)
+    consts = jnp.asarray(
+        [
+            (k - 1, _{N}_P_COEFFS[k], _{N}_P_GRAD_COEFFS[k] if k < len(_{N}_P_GRAD_COEFFS) else 0.0,
+             _{N}_RESCALE.get(k, 1.0))
+            for k in range(2, n)
+        ],
+        dtype=x.dtype,
+    )
+
+    def step(carry, c):
+        p_prev, p, value, grad = carry
+        p_prev, p = p, x * p - c[0] * p_prev
+        return (p_prev * c[3], p * c[3], value + c[1] * p, grad + c[2] * p), None
+
+    return jax.lax.scan(step, (p_prev, p, value, grad), consts)[0][2:]
 
 
 @jax.custom_jvp
@@ -506,8 +605,8 @@ def {name}(x):
 
 @jax.jit
 def {name}_grad(x):
-    """phi'(x) in closed form."""
-    return _{name}_series(x, {N}_GRAD_COEFFS)
+    """phi'(x) (the same pass; XLA drops the value's sums)."""
+    return _{name}_value_grad(x)[1]
 '''
 
 

@@ -239,6 +239,9 @@ def _stubs():
             self += value * a * b
             return self
 
+        def clone(self):
+            return self.copy()
+
     def tensor_like(fn):
         return lambda x, *args: fn(np.asarray(x), *args).view(Tensor)
 
@@ -246,7 +249,7 @@ def _stubs():
         @classmethod
         def apply(cls, x):
             ctx = types.SimpleNamespace(save_for_backward=lambda *saved: None)
-            return cls.forward(ctx, np.asarray(x))
+            return cls.forward(ctx, np.asarray(x).view(Tensor))
 
     class Module:
         def register_buffer(self, key, value):
@@ -310,7 +313,7 @@ def _check_runs(module, target, name, class_name="HermiteActivation"):
 HOSTILE_NAMES = sorted(
     set(dir(__import__("builtins")))
     | {"_x", "__x", "_", "__", "___", "_phi_series", "__phi", "x", "coeffs", "out", "h", "h_prev", "k", "s", "m"}
-    | {"var", "var1", "var2", "cov12", "rho", "total", "power", "b1", "b2", "bm", "i", "j", "self", "c"}
+    | {"var", "var1", "var2", "cov12", "rho", "total", "power", "b1", "b2", "bm", "i", "j", "self", "c", "p", "p_prev"}
     | {"__builtins__", "__name__", "__doc__", "__spec__", "__file__", "__all__", "math", "np", "jnp", "stax"}
     | {"PHI", "PHI_COEFFS", "HermiteActivation", "Module", "ｐｈｉ", "φ", "ﬁ", "ß", "ǅ"}
 )

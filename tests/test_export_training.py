@@ -164,3 +164,63 @@ def test_torch_export_inside_a_compiled_model(act, tmp_path, monkeypatch):
     ref.sum().backward()
     torch.testing.assert_close(y, ref)
     torch.testing.assert_close(g, net[0].weight.grad)
+
+
+# ------------------------------------------------------------------- the rescaled recurrence
+
+
+def _long_series(n):
+    k = np.arange(n)
+    return (-1.0) ** (k // 2) / (k + 1) ** 1.25
+
+
+def _reference(b, x):
+    """phi, phi' in float64 by the normalized recurrence, and the scales sum_k |b_k h_k(x)| (and
+    phi''s) that rounding errors are relative to."""
+    h = np.zeros((b.size, x.size))
+    h[0] = 1
+    h[1] = x
+    for j in range(2, b.size):
+        h[j] = (x * h[j - 1] - np.sqrt(j - 1) * h[j - 2]) / np.sqrt(j)
+    d = np.sqrt(np.arange(1, b.size)) * b[1:]
+    return b @ h, d @ h[:-1], np.abs(b) @ np.abs(h), np.abs(d) @ np.abs(h[:-1])
+
+
+@pytest.mark.parametrize("n", [40, 600])  # 600: past the torch compile cap and jax's unrolling (lax.scan)
+@pytest.mark.parametrize("target", ["torch", "jax"])
+def test_rescaled_pass_accurate_and_in_range(target, n):
+    # P_k = He_k 2^(-E_k) in float32 must stay as accurate as the normalized h_k (errors of a
+    # few float32 roundings of sum |b_k h_k|) and finite on [-12, 12], where h_599(12) ~ 1e-60
+    # and He_599(12) ~ 1e640 would each leave float32's range without the rescaling
+    from hermite_rev.export import export_activation
+
+    b = _long_series(n)
+    x = np.linspace(-12, 12, 1201)
+    v64, g64, scale, gscale = _reference(b, x)
+    ns = _run(export_activation(b, target))
+    if target == "torch":
+        torch = pytest.importorskip("torch")
+        ns["PHI_COMPILE_MIN_SIZE"] = None
+
+        def run(dtype):
+            return [t.numpy() for t in ns["_phi_value_grad"](torch.tensor(x, dtype=dtype))]
+    else:
+        jax = pytest.importorskip("jax")
+        jax.config.update("jax_enable_x64", True)
+        assert (n > ns["PHI_UNROLL_MAX_TERMS"]) == (n == 600)
+
+        def run(dtype):
+            return [np.asarray(t) for t in jax.jit(ns["_phi_value_grad"])(jax.numpy.asarray(x, dtype=dtype))]
+
+    for dtype_name, tol in (("float32", 2e-6 * np.sqrt(n)), ("float64", 1e-14 * np.sqrt(n))):
+        import importlib
+
+        dtype = getattr(importlib.import_module("torch" if target == "torch" else "jax.numpy"), dtype_name)
+        v, g = run(dtype)
+        assert np.all(np.isfinite(v)) and np.all(np.isfinite(g))
+        assert np.max(np.abs(v - v64) / scale) < tol, dtype_name
+        assert np.max(np.abs(g - g64) / gscale) < tol, dtype_name
+    if target == "jax":  # the scan path differentiates like the unrolled one
+        xs = np.array([-2.0, 0.3, 1.7])
+        grads = jax.vmap(jax.grad(ns["phi"]))(xs)
+        np.testing.assert_allclose(np.asarray(grads), _reference(b, xs)[1], rtol=1e-12, atol=1e-12)
