@@ -527,6 +527,10 @@ def run_tasks(
     """
     if not callable(fn):
         raise HermiteRevError(f"fn must be callable, got {fn!r}")
+    if isinstance(tasks, (str, bytes, bytearray)):  # list("abc") made three tasks that failed inside fn
+        raise HermiteRevError(
+            f"tasks must be a sequence of argument tuples, not a string: got tasks={short(repr(tasks), 60)}"
+        )
     try:
         try:
             size = len(tasks) if hasattr(tasks, "__len__") else None

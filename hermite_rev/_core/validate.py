@@ -8,7 +8,7 @@ as_number        any accepted number -> exact sympy number (floats become exact 
 exact_number     a kernel or layer parameter as an exact real (optionally positive / non-negative)
 exact_float      the float policy: a float becomes the shortest decimal that round-trips, exactly
 public           decorator: serialise a public call and restore the precision contexts
-check_*          positive/non-negative integers, dps, kind, flags, writable output paths
+check_*          positive/non-negative integers, dps, kind, flags, writable output paths and folders
 coefficient_list a sequence of coefficients (list, tuple, 1-D array) as a list of numbers
 FUNCTIONS, CONSTANTS   what an expression string may call and name
 
@@ -77,6 +77,7 @@ __all__ = [
     "check_kind",
     "check_flag",
     "check_writable",
+    "check_writable_dir",
     "coefficient_list",
     "FUNCTIONS",
     "CONSTANTS",
@@ -840,3 +841,27 @@ def check_writable(path: str | os.PathLike[str]) -> str | os.PathLike[str]:
     if not os.access(parent, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
         raise HermiteRevError(f"cannot write {shown}: permission denied")
     return path
+
+
+def check_writable_dir(path: object, name: str = "out") -> str:
+    """Refuse, before any work, an output folder that is empty, not a path, or cannot be created
+    or written, with a one-line error naming ``name`` and the value (``paper_figures(out="")``
+    was a FileNotFoundError about ``''`` once the work was done).  The folder is created."""
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path).strip():
+        raise HermiteRevError(f"{name} must be a folder path such as out/figures, got {name}={short(repr(path), 60)}")
+    text = os.fspath(path)
+    if isinstance(text, bytes):
+        raise HermiteRevError(f"{name} must be a folder path such as out/figures, got {name}={short(repr(path), 60)}")
+    if "\x00" in text:
+        raise HermiteRevError(f"{name} must not contain a NUL character, got {name}={short(repr(path), 60)}")
+    if os.path.exists(text) and not os.path.isdir(text):
+        raise HermiteRevError(f"{name}={short(repr(text), 100)} is a file, not a folder")
+    try:
+        os.makedirs(text, exist_ok=True)
+    except OSError as exc:
+        raise HermiteRevError(
+            f"cannot write {name}={short(repr(text), 100)}: cannot create the folder ({exc.strerror or exc})"
+        ) from None
+    if not os.access(text, os.W_OK):
+        raise HermiteRevError(f"cannot write {name}={short(repr(text), 100)}: permission denied")
+    return text

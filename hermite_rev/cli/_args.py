@@ -10,6 +10,7 @@ experiment_figure                 ``out/NAME.png``: the default figure of ``expe
 num_arg, size_arg, seconds_arg    parsers of numeric option values (one-line errors, status 2)
 out_arg, figure_arg, signs_arg    parsers of output paths (figures get .png when they have no
                                   extension) and of sign patterns
+dir_arg                           parser of an output folder (``figures --out``)
 sweep_args                                        ``--scheduler`` / ``--workers`` / ``--connect-timeout``
 Parser, HelpFormatter                             argparse with one-line errors; help without ``None``
 expression_help                                   the expression language, read from the parser's allow-list
@@ -125,6 +126,22 @@ def figure_arg(option: str) -> Callable[[str], str | os.PathLike[str]]:
                     f"(use one of {', '.join('.' + k for k in known)}, or no extension for .png)"
                 )
         return out_arg(text)
+
+    convert.__name__ = option.lstrip("-").replace("-", "_")
+    return convert
+
+
+def dir_arg(option: str) -> Callable[[str], str]:
+    """Parser of an output folder (``figures --out``): not empty, and a folder that exists or can
+    be created and written, else exit status 2 with one line naming the option and the value
+    (before: ``--out ''`` failed as "cannot write : No such file or directory")."""
+    from .._core.validate import check_writable_dir
+
+    def convert(text: str) -> str:
+        try:
+            return check_writable_dir(text, option)
+        except HermiteRevError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
     convert.__name__ = option.lstrip("-").replace("-", "_")
     return convert

@@ -20,7 +20,18 @@ import sympy
 from .._core.errors import HermiteRevError
 from .._core.text import short
 from ..sweep import CONNECT_TIMEOUT, SweepTaskError, connect_timeout
-from ._args import OUT_DIR, HelpFormatter, Parser, expression_help, figure_arg, num_arg, signs_arg, size_arg, sweep_args
+from ._args import (
+    OUT_DIR,
+    HelpFormatter,
+    Parser,
+    dir_arg,
+    expression_help,
+    figure_arg,
+    num_arg,
+    signs_arg,
+    size_arg,
+    sweep_args,
+)
 from ._commands import (
     FULL_RUN_NOTE,
     check_sweep_args,
@@ -246,7 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_spectrum)
 
     sp = command("figures", "the paper-style figure set, saved to a folder")
-    sp.add_argument("--out", default=f"{OUT_DIR}/figures", metavar="DIR", help="folder for the figures")
+    sp.add_argument(
+        "--out", default=f"{OUT_DIR}/figures", type=dir_arg("--out"), metavar="DIR", help="folder for the figures"
+    )
     sp.add_argument(
         "--format",
         nargs="+",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._core.errors import HermiteRevError
 from .._core.text import short
-from .._core.validate import check_writable
+from .._core.validate import check_writable, check_writable_dir
 from ._figure1 import figure1_run
 from ._figures import paper_panels
 from ._mimic import mimic, mimic_run
@@ -54,7 +54,7 @@ def run_experiment(
     ``fast``, defaults to width 2^10.
     """
     if not isinstance(name, str) or name not in RUNNERS:
-        raise HermiteRevError(f"unknown experiment {short(repr(name), 60)}; choose one of {sorted(RUNNERS)}")
+        raise HermiteRevError(f"unknown experiment {short(repr(name), 60)}: name must be one of {sorted(RUNNERS)}")
     if "as_json" in options:
         raise TypeError(
             "run_experiment prints nothing: hand it report=... (the command line's "
@@ -89,6 +89,7 @@ def paper_figures(out: str, formats: Sequence[str] = ("png",), fast: bool = Fals
     4. ``training``: train/test curves of 1HL ReLU, 4HL ReLU and the 1HL mimic (the ``mimic``
        experiment, its fast variant when ``fast``; first format only).
     """
+    out = check_writable_dir(out, "out")  # before the work: out="" was a FileNotFoundError at the end
     paths = paper_panels(out, formats, fast)
     # the mimic experiment draws its own figure (train/test MSE of 1HL ReLU, 4HL ReLU, 1HL mimic)
     path = os.path.join(out, f"training.{formats[0]}")

@@ -22,7 +22,7 @@ from .._core.validate import check_kind, public
 from ..activations import activation_expr
 from ..family import Activation
 from ..hermite import closed_form_kernel
-from ._checks import DEFAULT_CS, check_cs
+from ._checks import DEFAULT_CS, check_cs, check_finite_kernel
 from ._quadrature import quadrature_kernel
 
 if TYPE_CHECKING:
@@ -75,7 +75,8 @@ def analytic_kernel(
         if expr is not None:
             f = sympy.lambdify(csym, expr, "mpmath")
             with mpmath.workdps(30):
-                return np.array([float(mpmath.re(f(mpmath.mpf(v)))) for v in cs])
+                values = np.array([float(mpmath.re(f(mpmath.mpf(v)))) for v in cs])
+            return check_finite_kernel(values, key, kind, "analytic_kernel")
     if (
         isinstance(act, Activation)
         and depth == 1
@@ -85,7 +86,9 @@ def analytic_kernel(
         and float(sigma_b_last) == 0
     ):
         a = [float(v) for v in act.kernel(kind)]
-        return np.polynomial.polynomial.polyval(cs, a)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused by the check
+            values = np.polynomial.polynomial.polyval(cs, a)
+        return check_finite_kernel(values, repr(act), kind, "analytic_kernel")
     return np.asarray(
         quadrature_kernel(
             act,

@@ -7,6 +7,7 @@ Index
 DEFAULT_CS     the default grid of cosines: -1, -0.8, ..., 1
 check_cs       cosines as a list, each checked in [-1, 1] exactly in its own type
 bounded_list   ``list(items)`` for a sized collection of at most ``limit`` entries
+check_finite_kernel  float64 kernel values, or a one-line error naming ``act`` when they overflow
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
     from .._core.typing import RealLike
 
-__all__ = ["DEFAULT_CS", "bounded_list", "check_cs"]
+__all__ = ["DEFAULT_CS", "bounded_list", "check_cs", "check_finite_kernel"]
 
 #: the default grid of cosines (11 points from -1 to 1)
 DEFAULT_CS = tuple(np.round(np.linspace(-1, 1, 11), 10))
@@ -102,3 +103,16 @@ def seed_list(seeds: Any) -> list[int]:
     if isinstance(seeds, (str, bytes)):
         raise HermiteRevError(f"seeds must be a sequence of non-negative integers, got seeds={short(repr(seeds), 40)}")
     return [check_nonneg_int(s, "seeds") for s in bounded_list(seeds, "seeds", LIMITS["seeds"])]
+
+
+def check_finite_kernel(values: Any, act_name: str, kind: str, who: str) -> Any:
+    """``values`` (float64 kernel values) when all are finite; else a one-line HermiteRevError
+    naming ``act``: an activation too large for float64 (a constant 10**400, phi = 1e300 z)
+    gave inf or NaN that used to come back unannounced, or from inside a sweep's task."""
+    arr = np.asarray(values, dtype=float)
+    if not np.all(np.isfinite(arr)):
+        raise HermiteRevError(
+            f"{who}: the float64 {kind} kernel of act={short(act_name, 60)} overflows (inf or NaN): its "
+            f"values are too large for float64; scale the activation or the layer variances down"
+        )
+    return values

@@ -213,7 +213,8 @@ def empirical_kernel(
     values = np.asarray(rows)
     if not np.all(np.isfinite(values)):
         raise HermiteRevError(
-            f"empirical_kernel: the finite net's kernel overflows float64 (sigma_w={short(repr(sigma_w), 30)}, "
+            f"empirical_kernel: the finite net's kernel of act_or_name={short(repr(act_or_name), 40)} overflows "
+            f"float64 (sigma_w={short(repr(sigma_w), 30)}, "
             f"sigma_b={short(repr(sigma_b), 30)}, width={width}, depth={depth}): use smaller layer scales"
         )
     mean = values[0] if trials == 1 else values.mean(axis=0)
@@ -379,7 +380,10 @@ def kernel_regime_gap(
     Theta = np.interp(C.ravel(), cs, kv).reshape(C.shape)
     lam, U = np.linalg.eigh(Theta)
     if lr * lam.max() / n_train >= 2:
-        raise HermiteRevError(f"lr={lr} is unstable for this NTK (needs lr < {2 * n_train / lam.max():.3g})")
+        raise HermiteRevError(  # names act too: a huge activation (act=10**20) makes any lr unstable
+            f"lr={lr} is unstable for the NTK of act={short(repr(act), 40)} (largest eigenvalue "
+            f"{lam.max():.3g}: needs lr < {2 * n_train / lam.max():.3g})"
+        )
     uy = U.T @ y
     decay = 1 - lr * lam / n_train
 

@@ -43,7 +43,7 @@ from .._core.text import short
 from .._core.validate import check_kind, check_positive_int, exact_number, public
 from ..activations import resolve
 from ._ball_quad import BallQuadRefusal, ball_kernel
-from ._checks import DEFAULT_CS, check_cs, check_quadrature_work
+from ._checks import DEFAULT_CS, check_cs, check_finite_kernel, check_quadrature_work
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -628,13 +628,17 @@ def quadrature_kernel(
         def rounding(v: float, N: int) -> float:  # exact rules: random-walk growth sqrt(N) of the rounding errors
             return 4e-16 * max(1.0, abs(v)) * (math.sqrt(N) if exact else N)
 
-        if exact:
-            picked = [(v, None, nodes, None, True) for v in run(nodes, range(len(cs)))]
-        else:
-            picked = _refine(
-                run, len(cs), nodes, cap, adaptive, lambda d, v, N: d <= max(1e-13 * abs(v), rounding(v, N))
-            )
-        vals = np.array([p[0] for p in picked])
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+                if exact:
+                    picked = [(v, None, nodes, None, True) for v in run(nodes, range(len(cs)))]
+                else:
+                    picked = _refine(
+                        run, len(cs), nodes, cap, adaptive, lambda d, v, N: d <= max(1e-13 * abs(v), rounding(v, N))
+                    )
+        except OverflowError:  # an int constant beyond float64 (act=10**400)
+            picked = [(math.inf, None, nodes, None, False)]
+        vals = check_finite_kernel(np.array([p[0] for p in picked]), fn.name, kind, "quadrature_kernel")
         errs = np.array([_quad_diff(p, exact, math.inf) + rounding(p[0], p[2]) for p in picked])
         where = "float64"
         tol_text = "1e-13"
