@@ -587,10 +587,10 @@ def fit_kernel(
     form = paper_form() if form is None else form
     if not isinstance(form, Form):
         raise HermiteRevError(f"form must be a hermite_rev.fit.Form, got {form!r}")
-    grid = check_positive_int(grid, "grid")
-    restarts = check_size(restarts, "restarts", "seeds")
-    check_grid = check_positive_int(check_grid, "check_grid")
-    max_nfev = check_positive_int(max_nfev, "max_nfev")
+    grid = check_size(grid, "grid", "fit_grid")
+    restarts = check_size(restarts, "restarts", "fit_restarts")  # restarts=512 ran past 10 s
+    check_grid = check_size(check_grid, "check_grid", "fit_check_grid")
+    max_nfev = check_size(max_nfev, "max_nfev", "fit_nfev")
     if x0 is not None:
         x0 = _check_x0(x0, form)
     cs = _cos_grid(grid)

@@ -52,6 +52,10 @@ LIMITS = {
     "cosines": 10**5,  # len(cs) of quadrature_kernel / empirical_kernel / analytic_kernel
     "nodes_quadrature": 5000,  # quadrature nodes per dimension or piece (split rule)
     "seeds": 10**4,  # seeds / trials of a sweep
+    "fit_restarts": 64,  # fit.fit_kernel: random starts, one least-squares fit each (see REASONS)
+    "fit_grid": 2000,  # fit.fit_kernel: cosines of the fitting grid (every evaluation; see REASONS)
+    "fit_check_grid": 20_001,  # fit.fit_kernel: cosines of the check grid (evaluated once)
+    "fit_nfev": 10_000,  # fit.fit_kernel: residual evaluations per start (max_nfev)
     "fluctuation_n": 400,  # finite_width / best("fluctuation"): Hermite coefficients (O(n^3) products)
     "kmax": 2000,  # spectrum / decay: highest degree (time ~ kmax^2: see REASONS)
     "n_taylor": 20000,  # spectrum: Taylor coefficients of the series path
@@ -87,6 +91,10 @@ REASONS = {
     "take longer as sigma grows: sigma_b=1e8 5.5 s, 1e12 88 s",
     "endpoint_order": "the endpoint series' time grows fast with the order (relu_ntk(depth=2): 3 s at 100, "
     "over 90 s at 1000; order=4e15 was a MemoryError)",
+    "fit_restarts": "fit_kernel runs one least-squares fit per start: 64 starts take 6 s at grid=31, "
+    "max_nfev=20 (512 took over 35 s); at the defaults (grid=161, max_nfev=400) a start takes 0.6-5 s",
+    "fit_grid": "every residual evaluation of fit_kernel covers the whole grid: 0.3 s an evaluation at "
+    "grid=2000 (20 evaluations 5.8 s), 9 s for 5 evaluations at 20000",
     "deep_n": "deep_reverse's least-squares route takes time ~ depth x n^2 and more (relu_nngp(2), depth 2: "
     "10 s at n=100, 31 s at 140, over 150 s at 200)",
     "deep_work": "deep_reverse's least-squares route takes time ~ depth x n^2 (relu_ntk(2), kind='ntk': "
