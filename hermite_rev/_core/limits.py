@@ -57,6 +57,7 @@ LIMITS = {
     "fit_check_grid": 20_001,  # fit.fit_kernel: cosines of the check grid (evaluated once)
     "fit_nfev": 10_000,  # fit.fit_kernel: residual evaluations per start (max_nfev)
     "fluctuation_n": 400,  # finite_width / best("fluctuation"): Hermite coefficients (O(n^3) products)
+    "funk_hecke_j": 20_000,  # spectrum.funk_hecke_power: the power j of c^j (an exact rational; see REASONS)
     "kmax": 2000,  # spectrum / decay: highest degree (time ~ kmax^2: see REASONS)
     "n_taylor": 20000,  # spectrum: Taylor coefficients of the series path
     "d": 10**6,  # spectrum: ambient dimension
@@ -95,6 +96,9 @@ REASONS = {
     "max_nfev=20 (512 took over 35 s); at the defaults (grid=161, max_nfev=400) a start takes 0.6-5 s",
     "fit_grid": "every residual evaluation of fit_kernel covers the whole grid: 0.3 s an evaluation at "
     "grid=2000 (20 evaluations 5.8 s), 9 s for 5 evaluations at 20000",
+    "funk_hecke_j": "funk_hecke_power(j, k, d) is an exact rational of up to ~j log2(d) bits and its time "
+    "grows faster than j: 0.1 s at j=20000 (k=j, d=10^6), 3.7 s at j=2*10^5, 18 s at 10^6 (k=0, d=3); "
+    "j=4e11 would need about 50 GB",
     "deep_n": "deep_reverse's least-squares route takes time ~ depth x n^2 and more (relu_nngp(2), depth 2: "
     "10 s at n=100, 31 s at 140, over 150 s at 200)",
     "deep_work": "deep_reverse's least-squares route takes time ~ depth x n^2 (relu_ntk(2), kind='ntk': "

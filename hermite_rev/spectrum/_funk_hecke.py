@@ -21,7 +21,6 @@ The conventions (``d``, the uniform probability measure, the formulas) are those
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import flint
@@ -40,7 +39,7 @@ from ..series._walk import ArbBackend, Undecided, Walker
 from ._checks import check_dimension, check_kernel
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from .._core.typing import KernelLike, RealLike
 
@@ -76,17 +75,12 @@ def multiplicity(d: int, k: int) -> int:
     return (2 * k + d - 2) * math.comb(k + d - 3, k - 1) // k
 
 
-def _fh_diag(k: int, d: int) -> Fraction:
-    """mu_k(c^k) = prod_{i<k} (i+1)/(2i+d) as a Fraction."""
-    out = Fraction(1)
-    for i in range(k):
-        out *= Fraction(i + 1, 2 * i + d)
-    return out
-
-
-def _fh_ratio(j: int, k: int, d: int) -> Fraction:
-    """mu_k(c^{j+2}) / mu_k(c^j)."""
-    return Fraction((j + 2) * (j + 1), (j - k + 2) * (j + k + d))
+def _product(factors: Iterable[int]) -> int:
+    """The product of integers by a balanced tree (big factors meet late: j = 20000 in 0.1 s)."""
+    xs = list(factors)
+    while len(xs) > 1:
+        xs = [xs[i] * xs[i + 1] if i + 1 < len(xs) else xs[i] for i in range(0, len(xs), 2)]
+    return xs[0] if xs else 1
 
 
 def funk_hecke_power(j: int, k: int, d: int) -> sympy.Expr:
@@ -99,15 +93,16 @@ def funk_hecke_power(j: int, k: int, d: int) -> sympy.Expr:
     >>> funk_hecke_power(2, 0, 3), funk_hecke_power(2, 2, 3)
     (1/3, 2/15)
     """
-    j = check_nonneg_int(j, "j")
+    j = check_size(check_nonneg_int(j, "j"), "j", "funk_hecke_j", low=0)  # j=4e11 ran for hours (~j bits)
     k = check_nonneg_int(k, "k")
     d = check_dimension(d)
     if j < k or (j - k) % 2:
         return sympy.Integer(0)
-    val = _fh_diag(k, d)
-    for i in range(k, j, 2):
-        val *= _fh_ratio(i, k, d)
-    return sympy.Rational(val.numerator, val.denominator)
+    # mu_k(c^k) = prod_{i<k} (i+1)/(2i+d), and mu_k(c^{i+2}) / mu_k(c^i) = (i+2)(i+1) / ((i-k+2)(i+k+d));
+    # numerator and denominator multiplied out, reduced once
+    num = _product(range(1, k + 1)) * _product((i + 2) * (i + 1) for i in range(k, j, 2))
+    den = _product(2 * i + d for i in range(k)) * _product((i - k + 2) * (i + k + d) for i in range(k, j, 2))
+    return sympy.Rational(num, den)
 
 
 def _fh_arb(j: int, k: int, d: int) -> flint.arb:
