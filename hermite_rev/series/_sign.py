@@ -69,7 +69,8 @@ class SignCertificate:
     negative : tuple (k, a_k) or None
         A coefficient proven negative (the target is not a kernel on all spheres).
     degree : int or None
-        The degree, when the target is a polynomial (its coefficients beyond it are 0).
+        The degree, when the target is a polynomial (its coefficients beyond it are 0); 0 for the
+        zero kernel (as numpy's ``Polynomial([0]).degree()``; sympy's -oo is no int).
     """
 
     proven: bool
@@ -241,10 +242,11 @@ def sign_certificate(expr: sympy.Expr) -> SignCertificate:
     poly = _polynomial(expr)
     if poly is not None:
         coeffs = poly.all_coeffs()[::-1]
+        degree = 0 if poly.is_zero else int(poly.degree())  # the zero polynomial's degree is -oo
         for k, a in enumerate(coeffs):
             if a.is_negative or (a.is_negative is None and sympy.N(a, 30) < 0):
-                return SignCertificate(False, f"a_{k} < 0", negative=(k, a), degree=poly.degree())
-        return SignCertificate(True, "polynomial", degree=poly.degree())
+                return SignCertificate(False, f"a_{k} < 0", negative=(k, a), degree=degree)
+        return SignCertificate(True, "polynomial", degree=degree)
     rules = _Rules()
     for e in postorder(expr, leaf=is_known_kernel):  # kernels by construction are not walked into
         rules.cls[id(e)] = rules.node(e)
