@@ -323,6 +323,16 @@ def test_bad_plot_paths_are_usage_errors(value, why, capsys, tmp_path, monkeypat
     assert out == ""
 
 
+@pytest.mark.parametrize("value, why", [("", "folder path"), ("  ", "folder path"), ("FILE", "is a file")])
+def test_bad_figures_folders_are_usage_errors(value, why, capsys, tmp_path, monkeypatch):
+    # before: figures --out '' ended in "cannot write : No such file or directory" (no --out named)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "FILE").write_text("x")
+    rc, out, err = run(capsys, "figures", "--fast", "--out", value)
+    assert rc == 2 and why in err and "--out='" + value.strip() in err, err  # the option and its value
+    assert len(err.strip().splitlines()) == 1 and out == ""
+
+
 def test_a_long_flat_sum_is_not_too_deep(capsys):
     rc, out, err = run(capsys, "taylor", "+".join(["c"] * 500), "--n", "3", "--json")
     assert rc == 0, err

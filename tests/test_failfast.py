@@ -456,3 +456,77 @@ def test_round_end_fuzz_findings():
             hr.verify.width_scaling("tanh", seeds=seeds)
     with pytest.raises(hr.HermiteRevError, match="seeds"):
         hr.verify.kernel_regime_gap(seeds="3\x89")
+
+
+def test_fuzz_findings_of_the_final_run():
+    """The open problems of the final API fuzz run (docs/guide/trust.md): each raised an error that
+    did not name the parameter, came back as a SweepTaskError from inside a task, or ran past 10 s."""
+    import numpy as np
+
+    from hermite_rev import experiments, fit, spectrum, sweep, verify
+
+    # the message said "unknown experiment array([...])" without naming name
+    when = np.array(["2020-01-01"], dtype="datetime64[D]")
+    _refused(lambda: experiments.run_experiment(name=when), "name", "2020-01-01")
+    _refused(lambda: experiments.paper_figures(""), "out", "''")  # before: FileNotFoundError: ''
+    # a huge constant activation: an OverflowError (10**400), an error naming lr (10**20), or inf
+    # returned (1e300) / failing inside a task (1.79e308) instead of naming act
+    gap = dict(widths=(16,), n_train=4, d_in=2, epochs=5, seeds=range(1), progress=False, workers=1)
+    _refused(lambda: verify.kernel_regime_gap(act=10**400, **gap), "act", "1000000000")
+    _refused(lambda: verify.kernel_regime_gap(act=10**20, **gap), "act", "lr=0.5")
+    scaling = dict(widths=(16, 32), seeds=range(1), cs=[0.5], workers=1)
+    for act in (1e300, 1.79e308, 10**400):
+        _refused(lambda act=act: verify.analytic_kernel(act, "nngp", [0.5]), "act", "overflows")
+        _refused(lambda act=act: verify.quadrature_kernel(act, "ntk", [0.5], dps=None), "act", "overflows")
+        _refused(lambda act=act: verify.width_scaling(act, **scaling), "act", "overflows")
+    # a string as tasks: list("abc") made three tasks, each failing inside fn (a SweepTaskError)
+    _refused(lambda: sweep.run_tasks(abs, "abc", workers=1, progress=False), "tasks", "'abc'")
+    _refused(lambda: sweep.run_tasks(abs, b"ab", workers=1, progress=False), "tasks")
+    # sizes that ran past 10 s: restarts=512 (and grid=10**6) of fit_kernel, j=4e11 of funk_hecke_power
+    msg = _refused(lambda: fit.fit_kernel("exp(c)", restarts=512, grid=31, max_nfev=20), "restarts=512", "64")
+    assert "s at grid=31" in msg  # the limit says what it costs (LIMITS / REASONS)
+    _refused(lambda: fit.fit_kernel("exp(c)", grid=10**6), "grid=1000000")
+    _refused(lambda: fit.fit_kernel("exp(c)", check_grid=10**9), "check_grid")
+    _refused(lambda: fit.fit_kernel("exp(c)", max_nfev=10**9), "max_nfev")
+    _refused(lambda: spectrum.funk_hecke_power(4e11, 0, 3), "j=400000000000", "20000")
+    _refused(lambda: spectrum.funk_hecke_power(10**400, 2, 3), "j=")
+
+
+def test_funk_hecke_power_at_its_limit_is_exact_and_quick():
+    """The product-tree evaluation agrees with the step-by-step ratios, and j = 20000 (the limit)
+    takes well under a second."""
+    import time
+    from fractions import Fraction
+
+    import sympy
+
+    from hermite_rev.spectrum import funk_hecke_power
+
+    def by_ratios(j, k, d):  # mu_k(c^k) = prod (i+1)/(2i+d), then the ratio mu_k(c^{i+2}) / mu_k(c^i)
+        if j < k or (j - k) % 2:
+            return 0
+        v = Fraction(1)
+        for i in range(k):
+            v *= Fraction(i + 1, 2 * i + d)
+        for i in range(k, j, 2):
+            v *= Fraction((i + 2) * (i + 1), (i - k + 2) * (i + k + d))
+        return sympy.Rational(v.numerator, v.denominator)
+
+    for j, k, d in [(0, 0, 2), (2, 0, 3), (2, 2, 3), (7, 3, 5), (40, 6, 4), (301, 11, 9), (12, 5, 3)]:
+        assert funk_hecke_power(j, k, d) == by_ratios(j, k, d), (j, k, d)
+    assert funk_hecke_power(20000, 0, 3) == sympy.Rational(1, 20001)  # mu_0(c^j) = 1/(j+1) on S^2
+    t0 = time.perf_counter()
+    funk_hecke_power(20000, 20000, 10**6)
+    assert time.perf_counter() - t0 < 2
+
+
+def test_sign_certificate_of_the_zero_kernel_has_a_finite_degree():
+    # before: degree=-oo (sympy's degree of the zero polynomial)
+    import sympy
+
+    from hermite_rev.series import sign_certificate
+
+    for zero in (0, "0", sympy.S.Zero, 0 * hr.c):
+        cert = sign_certificate(zero)
+        assert cert.proven and cert.reason == "polynomial" and cert.degree == 0 and type(cert.degree) is int
+    assert sign_certificate(1 + hr.c**3).degree == 3

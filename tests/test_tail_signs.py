@@ -111,3 +111,22 @@ def test_convergence_by_construction_for_closure_of_known_kernels():
     K1 = hr.kernels.relu_nngp(2, sympy.Rational(11, 10), sympy.Rational(3, 1000))
     assert certify_convergence(hr.c * K0 + K1**2) == "kernel by construction"
     assert certify_convergence(hr.c * K0 - hr.c**3) != "kernel by construction"
+
+
+def test_a_positive_rational_multiple_of_a_known_sum_is_known():
+    """sympy distributes ``2*K`` over the sum K = a + b into the new sum 2*a + 2*b: the registry
+    recognises it as 2 times K (before: reverse failed, "could not prove ... analytic near c = 1")."""
+    from hermite_rev._core.registry import is_known_kernel
+    from hermite_rev.series import certify_convergence
+
+    K = hr.kernels.relu_ntk(4, sympy.sqrt(2), sympy.Rational(1, 10))
+    assert K.is_Add and (2 * K).is_Add and (2 * K).args[0] not in K.args  # distributed: new terms
+    for lam in (2, sympy.Rational(1, 3), 7):
+        assert is_known_kernel(lam * K)
+        assert certify_convergence(lam * K) == "kernel by construction"
+        assert sign_certificate(lam * K).reason == "kernel by construction"
+    two, one = hr.reverse(2 * K, n=5).tail(), hr.reverse(K, n=5).tail()
+    assert two.rigorous and abs(two.bound - 2 * one.bound) < 1e-12 * two.bound
+    # not a positive multiple: nothing is assumed
+    assert not is_known_kernel(-2 * K) and not is_known_kernel(2 * K + c**3 - c)
+    assert not sign_certificate(-2 * K).proven

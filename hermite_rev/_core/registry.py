@@ -10,7 +10,8 @@ kernel_name          what a figure, table or repr calls a kernel
 label_for            the label a result keeps for its kernel
 register_kernel      record that an expression is a kernel by construction (non-negative
                      coefficients, convergent at c = 1)
-is_known_kernel      whether an expression was registered so
+is_known_kernel      whether an expression was registered so, or is a positive rational multiple
+                     of a registered sum (sympy distributes ``2*(a + b)`` into ``2*a + 2*b``)
 
 The stages register into these tables; the parser (:mod:`hermite_rev._core.validate`) and the
 tail certificate read them, so the boundary module imports no stage.  Expressions are matched by
@@ -160,16 +161,31 @@ _KNOWN_KERNELS: dict = {}
 _KNOWN_LIMIT = 20_000
 
 
+#: Registered sums by the shapes of their terms (see :func:`_term_shape`): frozenset of shapes ->
+#: (the sum, reason, shape -> rational coefficient of that term).  ``2*K`` for a sum ``K = a + b``
+#: is the new sum ``2*a + 2*b`` of new products (sympy distributes a number over a sum), but its
+#: terms keep the factors of ``a`` and ``b``: it is found here and recognised as 2 times ``K``.
+_KNOWN_SUMS: dict = {}
+
+
 def register_kernel(expr: sympy.Expr, reason: str) -> None:
     """Record that ``expr`` is a kernel by construction (non-negative coefficients, convergent at 1).
 
     A product of positive numbers and one other factor registers that factor too (it is the
     kernel divided by a positive constant), since sympy flattens such products into larger ones.
+    A sum is also recorded by the shapes of its terms, so that a positive rational multiple of
+    it, which sympy distributes over the terms, is known too (:func:`is_known_kernel`).
     """
     while True:
         if len(_KNOWN_KERNELS) >= _KNOWN_LIMIT:
             _KNOWN_KERNELS.pop(next(iter(_KNOWN_KERNELS)))
         _KNOWN_KERNELS[id(expr)] = (expr, reason)
+        if expr.is_Add:
+            shapes = dict(_term_shape(t) for t in expr.args)
+            if len(shapes) == len(expr.args):
+                if len(_KNOWN_SUMS) >= _KNOWN_LIMIT:
+                    _KNOWN_SUMS.pop(next(iter(_KNOWN_SUMS)))
+                _KNOWN_SUMS[frozenset(shapes)] = (expr, reason, shapes)
         if not expr.is_Mul:
             return
         rest = [a for a in expr.args if not _small_positive_constant(a)]
@@ -178,10 +194,47 @@ def register_kernel(expr: sympy.Expr, reason: str) -> None:
         expr = rest[0]
 
 
+def _small_number(a: sympy.Basic) -> bool:
+    return count_nodes(a, 16) < 16 and bool(a.is_number)
+
+
 def _small_positive_constant(a: sympy.Basic) -> bool:
-    return count_nodes(a, 16) < 16 and a.is_number and a.is_positive is True
+    return _small_number(a) and a.is_positive is True
+
+
+def _term_shape(t: sympy.Basic) -> tuple[tuple[Any, ...], sympy.Rational]:
+    """(shape, q) with ``t = q * (the factors the shape names)``: q rational, small numeric factors
+    by value, every other factor by identity (never walked: a deep kernel is a DAG)."""
+    q, rest = t.as_coeff_Mul(rational=True)
+    factors = rest.args if rest.is_Mul else (rest,)
+    numbers = [a for a in factors if _small_number(a)]
+    others = sorted(id(a) for a in factors if not any(a is b for b in numbers))
+    return (tuple(sorted(numbers, key=sympy.default_sort_key)), tuple(others)), q
+
+
+def _known_multiple(e: sympy.Basic) -> str | None:
+    """The reason of the registered sum K when ``e`` is ``lam * K`` for a rational ``lam > 0``."""
+    shapes = dict(_term_shape(t) for t in e.args)
+    hit = _KNOWN_SUMS.get(frozenset(shapes)) if len(shapes) == len(e.args) else None
+    if hit is None:
+        return None
+    _, reason, known = hit  # the entry holds K, so the ids in its shapes are of K's live factors
+    ratios = {q / known[shape] for shape, q in shapes.items()}
+    if len(ratios) != 1 or not next(iter(ratios)) > 0:
+        return None
+    return f"{next(iter(ratios))} times a kernel by construction ({reason})"
 
 
 def is_known_kernel(e: sympy.Basic) -> bool:
+    """Whether ``e`` was registered as a kernel by construction (by identity), or is a positive
+    rational multiple of a registered sum (then it is registered too, for the next call)."""
     hit = _KNOWN_KERNELS.get(id(e))
-    return hit is not None and hit[0] is e
+    if hit is not None and hit[0] is e:
+        return True
+    if not (_KNOWN_SUMS and isinstance(e, sympy.Add)):
+        return False
+    reason = _known_multiple(e)
+    if reason is None:
+        return False
+    register_kernel(e, reason)
+    return True
