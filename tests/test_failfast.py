@@ -530,3 +530,10 @@ def test_sign_certificate_of_the_zero_kernel_has_a_finite_degree():
         cert = sign_certificate(zero)
         assert cert.proven and cert.reason == "polynomial" and cert.degree == 0 and type(cert.degree) is int
     assert sign_certificate(1 + hr.c**3).degree == 3
+
+
+def test_width_scaling_with_one_seed_announces_its_nan_stderr():
+    # the fuzzer: a NaN exponent_stderr returned without a warning (one seed has no spread)
+    with pytest.warns(hr.HermiteRevWarning, match="exponent_stderr is NaN"):
+        r = hr.verify.width_scaling("relu", widths=(16, 32), seeds=range(1), cs=[0.5], workers=1)
+    assert r["exponent_stderr"] != r["exponent_stderr"] and r["exponent"] == r["exponent"]

@@ -260,7 +260,8 @@ def width_scaling(
     -------
     dict
         ``exponent``, ``exponent_stderr``, ``prefactor``, ``widths``, ``rms_error`` (one per
-        width), ``per_seed_exponents``, ``reference``.
+        width), ``per_seed_exponents``, ``reference``.  ``exponent_stderr`` is NaN, with a
+        ``HermiteRevWarning``, for a single seed.
 
     Examples
     --------
@@ -296,7 +297,15 @@ def width_scaling(
     rms = np.sqrt(np.mean(err**2, axis=1))
     p, logc = _loglog_fit(lw, rms, "width_scaling", "rms kernel errors")
     per_seed = [_loglog_fit(lw, err[:, j], "width_scaling", "errors of one seed")[0] for j in range(len(seeds))]
-    se = float(np.std(per_seed, ddof=1) / math.sqrt(len(seeds))) if len(seeds) > 1 else float("nan")
+    if len(seeds) > 1:
+        se = float(np.std(per_seed, ddof=1) / math.sqrt(len(seeds)))
+    else:  # announced: the fuzzer found this NaN returned without a word
+        se = float("nan")
+        warnings.warn(
+            f"width_scaling: exponent_stderr is NaN: a standard error needs two or more seeds, got seeds={seeds}",
+            HermiteRevWarning,
+            stacklevel=2,
+        )
     return {
         "exponent": float(p),
         "exponent_stderr": se,
