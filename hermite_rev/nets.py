@@ -91,10 +91,13 @@ def sphere_inputs(X: ArrayLike) -> FloatArray:
         raise HermiteRevError(f"X must be a 2-D array of real numbers, got X={short(repr(X), 60)}") from None
     if X.ndim != 2:
         raise HermiteRevError(f"inputs must be a 2-D array (examples x features), got shape {X.shape}")
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    if np.any(norms == 0):
+    if not np.all(np.isfinite(X)):
+        raise HermiteRevError(f"X must be finite, got X={short(repr(X), 60)}")
+    peak = np.max(np.abs(X), axis=1, keepdims=True) if X.size else np.ones((X.shape[0], 1))
+    if np.any(peak == 0):
         raise HermiteRevError("cannot scale a zero input row to the sphere")
-    return X / norms * math.sqrt(X.shape[1])
+    X = X / peak  # first to max |x_i| = 1: the norm of a row of 1e200s would overflow
+    return X / np.linalg.norm(X, axis=1, keepdims=True) * math.sqrt(X.shape[1])
 
 
 def _real(value: RealLike, name: str, *, positive: bool = False, nonneg: bool = False) -> float:

@@ -537,3 +537,56 @@ def test_width_scaling_with_one_seed_announces_its_nan_stderr():
     with pytest.warns(hr.HermiteRevWarning, match="exponent_stderr is NaN"):
         r = hr.verify.width_scaling("relu", widths=(16, 32), seeds=range(1), cs=[0.5], workers=1)
     assert r["exponent_stderr"] != r["exponent_stderr"] and r["exponent"] == r["exponent"]
+
+
+def test_messages_stay_one_line_when_they_quote_a_multiline_repr():
+    # the fuzzer: a 3-D array or a NaT array quoted in the message broke it over lines
+    import numpy as np
+
+    fam = hr.reverse("exp(c)", n=4)
+    with pytest.raises(hr.HermiteRevError, match="interval") as err:
+        fam.best("sup", interval=np.array([[[6746], [554]]]))
+    assert "\n" not in str(err.value) and "[[[6746],[554]]]" in str(err.value).replace(" ", "")
+    nat = np.array([[["NaT", "NaT"]]], dtype="datetime64[ns]")
+    with pytest.raises(hr.HermiteRevError, match="method") as err:
+        hr.predict.compile_kernel("exp(c)", method=nat)
+    assert "\n" not in str(err.value)
+
+
+def test_parity_kernel_takes_numpy_scalars_and_tiny_beta():
+    # before: kappa=array(5.) raised AttributeError (nsimplify of an array), and beta=2e-274
+    # became 0 under nsimplify, so K = 0/0 ("kernel must be real and finite, got nan")
+    import numpy as np
+    import sympy
+
+    from hermite_rev.experiments import parity_kernel
+
+    K, fam, _ = parity_kernel(beta=np.array(5.0), kappa=np.array(5.0), n=8)
+    assert K == 5 * sympy.sinh(5 * hr.c) / sympy.sinh(5)
+    K, fam, _ = parity_kernel(beta=1.9914884367676022e-274, n=8)
+    assert K.has(sympy.sinh) and abs(float(fam.taylor[1]) - 4.6) < 1e-12  # K ~ 4.6 c for tiny beta
+    assert parity_kernel(n=8)[0] == sympy.Rational(23, 5) * sympy.sinh(36 * hr.c) / sympy.sinh(36)
+    with pytest.raises(hr.HermiteRevError, match="beta must be nonzero"):
+        parity_kernel(beta=0.0)
+
+
+def test_sphere_inputs_refuses_non_finite_rows_and_scales_huge_ones():
+    import numpy as np
+
+    from hermite_rev.nets import sphere_inputs
+
+    with pytest.raises(hr.HermiteRevError, match="X must be finite.*inf"):
+        sphere_inputs([[np.inf, np.inf], [np.inf, np.inf]])
+    X = sphere_inputs([[1e200, 2e200], [3.0, 4.0]])  # before: the norm overflowed, the row became 0
+    np.testing.assert_allclose(X, np.sqrt(2) * np.array([[1, 2] / np.sqrt(5), [0.6, 0.8]]), rtol=1e-15)
+
+
+def test_endpoint_expansion_names_a_bad_point():
+    import numpy as np
+
+    from hermite_rev.spectrum import endpoint_expansion
+
+    for bad in (np.zeros((0, 4, 0), dtype=np.uint8), True, 2, "1"):
+        with pytest.raises(hr.HermiteRevError, match="point must be 1 or -1, got point="):
+            endpoint_expansion("exp(c)", bad, order=2)
+    assert endpoint_expansion("exp(c)", np.int64(-1), order=2).point == -1

@@ -18,7 +18,19 @@ __all__ = [
 
 
 class HermiteRevError(ValueError):
-    """Bad input to hermite_rev (a ``ValueError``)."""
+    """Bad input to hermite_rev (a ``ValueError``).
+
+    The message is one line: line breaks in it (a multi-line ``repr`` of an array quoted as
+    the offending value, say) become single spaces.
+
+    >>> str(HermiteRevError("x must be a vector, got x=[[1]\\n [2]]"))
+    'x must be a vector, got x=[[1] [2]]'
+    """
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str) and len(args[0].splitlines()) > 1:
+            args = (" ".join(args[0].split()),)
+        super().__init__(*args)
 
 
 class NotAKernelError(HermiteRevError):

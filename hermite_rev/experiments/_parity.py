@@ -65,10 +65,11 @@ def parity_kernel(
     Returns ``(K, family, activation)``; the activation has signs (-1)^((k-1)/2) on its odd
     Hermite coefficients (see the module docstring).
     """
-    for name, value in (("beta", beta), ("kappa", kappa)):
-        if as_number(value, name) == 0:
+    b, k = as_number(beta, "beta"), as_number(kappa, "kappa")  # exact (4.6 -> 23/5)
+    for name, value, exact in (("beta", beta, b), ("kappa", kappa, k)):
+        if exact == 0:
             raise HermiteRevError(f"{name} must be nonzero, got {name}={value!r}")
-    K = sympy.nsimplify(kappa) * sympy.sinh(sympy.nsimplify(beta) * c) / sympy.sinh(sympy.nsimplify(beta))
+    K = k * sympy.sinh(b * c) / sympy.sinh(b)
     fam = reverse(K, "ntk", n=n, dps=dps)
     act = fam.activation({k: (-1) ** ((k - 1) // 2) for k in fam.nonzero})
     return K, fam, act

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import mpmath
+import numpy as np
 import sympy
 
 from .._core import powerseries as ps
@@ -328,8 +329,13 @@ def endpoint_expansion(
     (1/2, -sqrt(2)/pi)
     """
     expr = check_kernel(K)
-    if point not in (1, -1):
-        raise HermiteRevError(f"point must be 1 or -1, got point={point!r}")
+    if (
+        isinstance(point, (bool, np.bool_))
+        or not isinstance(point, (int, float, np.integer, np.floating))
+        or point not in (1, -1)
+    ):
+        raise HermiteRevError(f"point must be 1 or -1, got point={short(repr(point), 60)}")
+    point = 1 if point == 1 else -1
     order = check_size(order, "order", "endpoint_order")
     dps = check_size(dps, "dps")
     q = 2
