@@ -458,6 +458,7 @@ def _table() -> dict[str, tuple[sympy.Expr, str | None, Pair | None]]:
 
 
 _ALIASES = {"identity": "linear", "silu": "swish"}
+_EXPRESSION = re.compile(r"[()*/+\-^]|\Az\Z")  # a string with these is an expression in z, not a name
 _SIN_A = re.compile(r"sin(\d+(?:\.\d+)?)")
 _CACHE: dict[str, ActivationFunction] = {}
 
@@ -570,7 +571,9 @@ def resolve(spec: object) -> ActivationFunction:
     """Turn anything that names an activation into the one :class:`ActivationFunction`.
 
     In order: an :class:`ActivationFunction` (returned as is); a name of the table (a string);
-    a Hermite series (:class:`~hermite_rev.family.Activation`, evaluated compiled by
+    an expression in z as a string (``"tanh(z)"``, ``"z**2"``: any string with brackets or an
+    operator, read by the allow-list parser); a Hermite series
+    (:class:`~hermite_rev.family.Activation`, evaluated compiled by
     :mod:`hermite_rev.lower` and by the three-term recurrence); a pair ``(phi, dphi)`` of numpy
     callables; a compiled activation (``value_and_grad`` or ``__call__`` and ``grad``); an object
     with ``compile()`` returning one (e.g. a fitted bounded form); else a sympy expression in z
@@ -581,11 +584,15 @@ def resolve(spec: object) -> ActivationFunction:
     --------
     >>> resolve("sin6").name, resolve(sympy.Max(0, z) + z / 10).name
     ('sin6', 'z/10 + Max(0, z)')
+    >>> resolve("relu(z) + z/10").name
+    'z/10 + Max(0, z)'
     """
     if isinstance(spec, ActivationFunction):
         return spec
     if isinstance(spec, str):
-        return lookup(spec)
+        if not _EXPRESSION.search(spec.strip()):
+            return lookup(spec)
+        return _from_expr(as_expr(spec, z))  # "tanh(z)", "z**2": the allow-list parser, as for kernels
     if _is_hermite_series(spec):
         deg = getattr(spec, "degree", None)
         return ActivationFunction(f"hermite(deg={deg})", "hermite", spec, _sympy_attr(spec))

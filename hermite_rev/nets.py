@@ -87,7 +87,7 @@ def sphere_inputs(X: ArrayLike) -> FloatArray:
     """Scale each row of X to |x|^2/d = 1 (norm sqrt(d))."""
     try:
         X = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, MemoryError):  # MemoryError: X=range(10**12)
         raise HermiteRevError(f"X must be a 2-D array of real numbers, got X={short(repr(X), 60)}") from None
     if X.ndim != 2:
         raise HermiteRevError(f"inputs must be a 2-D array (examples x features), got shape {X.shape}")
@@ -161,7 +161,7 @@ class FCN:
         sigma_b_last: RealLike = 0.0,
         dtype: DTypeLike = np.float64,
     ) -> None:
-        self.d_in = check_positive_int(d_in, "d_in")
+        self.d_in = check_size(d_in, "d_in", "width")
         if isinstance(widths, (str, bytes)):
             raise HermiteRevError(
                 f"widths must be a positive integer or a sequence of positive integers, got widths={widths!r}"
@@ -169,13 +169,13 @@ class FCN:
         if isinstance(widths, (int, np.integer)):
             widths = [widths]
         try:
-            widths = [check_positive_int(w, "width") for w in widths]
+            widths = [check_size(w, "width") for w in widths]
         except TypeError:
             raise HermiteRevError(f"widths must be a sequence of positive integers, got widths={widths!r}") from None
         if not widths:
             raise HermiteRevError("widths must name at least one hidden layer, got widths=[]")
         self.widths = widths
-        self.d_out = check_positive_int(d_out, "d_out")
+        self.d_out = check_size(d_out, "d_out", "width")
         self.sigma_w = _real(sigma_w, "sigma_w")
         self.sigma_b = _real(sigma_b, "sigma_b")
         self.sigma_w_last = _real(sigma_w_last, "sigma_w_last")
@@ -196,7 +196,8 @@ class FCN:
         need = sum(a * b for a, b in zip(dims[:-1], dims[1:])) * self.dtype.itemsize
         if need > 16 * 2**30:
             raise HermiteRevError(
-                f"the weights of widths={widths} need {need / 2**30:.1f} GiB; use smaller hidden widths"
+                f"the weights of d_in={self.d_in}, widths={short(repr(widths), 60)}, d_out={self.d_out} "
+                f"need {need / 2**30:.1f} GiB (at most 16); use smaller sizes"
             )
         self.W, self.b = [], []
         for a, b in zip(dims[:-1], dims[1:]):

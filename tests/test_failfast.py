@@ -590,3 +590,44 @@ def test_endpoint_expansion_names_a_bad_point():
         with pytest.raises(hr.HermiteRevError, match="point must be 1 or -1, got point="):
             endpoint_expansion("exp(c)", bad, order=2)
     assert endpoint_expansion("exp(c)", np.int64(-1), order=2).point == -1
+
+
+def test_later_fuzz_run_findings_in_verify_and_nets():
+    import numpy as np
+
+    from hermite_rev.nets import FCN, sphere_inputs
+
+    # theorem_report with no widths or no seeds (before: numpy's broadcast error, "min() arg is empty")
+    with pytest.raises(hr.HermiteRevError, match=r"widths=\[\]"):
+        hr.verify.theorem_report("exp(c)", n=4, cs=[0.5], widths=np.zeros((0, 3)), out=None)
+    with pytest.raises(hr.HermiteRevError, match=r"seeds=\[\]"):
+        hr.verify.theorem_report("exp(c)", n=4, cs=[0.5], seeds=np.array([]), out=None)
+    with pytest.raises(hr.HermiteRevError, match=r"widths=\[\]"):
+        hr.verify.kernel_regime_gap("relu", widths=[], epochs=10)
+    # numpy scalar cosines (before: TypeError "cannot create mpf from np.int8(0)")
+    for v in (np.int8(0), np.float32(0.5), np.longdouble(0.25)):
+        got = hr.verify.quadrature_kernel("relu", "nngp", cs=v)
+        ref = hr.verify.quadrature_kernel("relu", "nngp", cs=float(v))
+        assert got.cs == ref.cs and got.values == ref.values
+    # FCN sizes (before: a 4.7e16 GiB message naming widths for a huge d_in)
+    with pytest.raises(hr.HermiteRevError, match="d_in=1588872234062850897739776 is too large"):
+        FCN(1588872234062850897739776, [4, 4])
+    with pytest.raises(hr.HermiteRevError, match=r"GiB \(at most 16\)") as err:
+        FCN(4096, [4096] * 2000)
+    assert len(str(err.value)) < 200
+    # X = range(10**12) (before: MemoryError)
+    with pytest.raises(hr.HermiteRevError, match="X must be a 2-D array"):
+        sphere_inputs(range(10**12))
+
+
+def test_activation_strings_may_be_expressions_in_z():
+    # network_kernel read "tanh(z)"; verify's calls only knew names (the fuzzer drew "relu(z)")
+    np = pytest.importorskip("numpy")
+    for expr, name in (("tanh(z)", "tanh"), ("relu(z)", "relu"), ("z", "linear")):
+        a = hr.verify.analytic_kernel(expr, "nngp", [0.0, 0.5, 1.0])
+        b = hr.verify.analytic_kernel(name, "nngp", [0.0, 0.5, 1.0])
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    with pytest.raises(hr.HermiteRevError, match="unknown function '__import__'"):
+        hr.verify.analytic_kernel('__import__("os")', "nngp", [0.5])
+    with pytest.raises(hr.HermiteRevError, match="unknown activation name 'tanhh'; known names"):
+        hr.verify.analytic_kernel("tanhh", "nngp", [0.5])

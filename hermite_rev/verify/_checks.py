@@ -61,9 +61,12 @@ def check_cs(cs: RealLike | Iterable[RealLike]) -> list[Any] | NDArray[Any]:
         ) from None
     if not arr:
         raise HermiteRevError("cs must contain at least one cosine, got cs=[]")
+    out = []
     for v, f in zip(items, arr):
-        if isinstance(v, np.generic):
+        if isinstance(v, np.generic):  # np.int8(0), np.float32(0.5): mpmath reads only Python numbers
             v = v.item()
+            if isinstance(v, np.generic):  # long double: its exact value
+                v = Fraction(*np.longdouble(v).as_integer_ratio())
         if isinstance(v, (str, bytes)):
             raise HermiteRevError(f"cs must be numbers (cosines in [-1, 1]), got the string {v!r} in cs")
         if isinstance(v, (complex, mpmath.mpc)):
@@ -71,8 +74,9 @@ def check_cs(cs: RealLike | Iterable[RealLike]) -> list[Any] | NDArray[Any]:
         if f != f or bool(v < -1) or bool(v > 1):
             shown = mpmath.nstr(v, 40) if isinstance(v, mpmath.mpf) else repr(v)
             raise HermiteRevError(f"cosines must lie in [-1, 1], got {shown} in cs")
+        out.append(v)
     # a Fraction is an exact rational at the boundary (API.md): sympy's Rational, which mpmath reads
-    return [sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else v for v in items]
+    return [sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else v for v in out]
 
 
 def check_quadrature_work(n_cs: int, dps: int | None) -> None:

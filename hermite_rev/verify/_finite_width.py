@@ -373,6 +373,8 @@ def kernel_regime_gap(
     """
 
     widths = [check_size(w, "width") for w in bounded_list(widths, "widths", LIMITS["seeds"])]
+    if not widths:
+        raise HermiteRevError("widths must name at least one hidden width, got widths=[]")
     n_train = check_size(n_train, "n_train", "examples")
     d_in = check_size(d_in, "d_in", "width")
     epochs = check_size(epochs, "epochs")

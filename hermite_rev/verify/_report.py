@@ -181,6 +181,8 @@ def theorem_report(
     cs = [float(v) for v in check_cs(cs)]  # every size is checked before the reverse step
     widths = [check_size(w, "width") for w in bounded_list(widths, "widths", LIMITS["seeds"])]
     seeds = seed_list(seeds)
+    if not widths or not seeds:
+        raise HermiteRevError(f"need at least one width and one seed, got widths={widths}, seeds={seeds}")
     if out is not None:
         check_writable(out)
     if isinstance(K, ActivationFamily):

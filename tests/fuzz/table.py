@@ -462,6 +462,7 @@ API: list[Entry] = [
                 ]
             )
         },
+        nonfinite_ok=True,  # the results are fn's values: abs(nan) is nan, faithfully
     ),
     Entry(
         "sweep.check_scheduler",
