@@ -540,7 +540,19 @@ def activation_expr(spec: ActivationLike) -> sympy.Expr:
         expr = lookup(spec).expr
         assert expr is not None  # every name has an expression
         return expr
+    if isinstance(spec, str):
+        return _parse_text(spec)
     return as_expr(spec, z, name="activation")
+
+
+def _parse_text(text: str) -> sympy.Expr:
+    """An activation written as an expression in z, read by the allow-list parser; its errors
+    quote the activation's text (a parse error deep inside, "depth must be at most 1000" for
+    ``relu_ntk(depth=10**9)``, would not say whose it is)."""
+    try:
+        return as_expr(text, z, name="activation")
+    except HermiteRevError as exc:
+        raise HermiteRevError(f"activation {short(repr(text), 60)}: {exc}") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -592,7 +604,7 @@ def resolve(spec: object) -> ActivationFunction:
     if isinstance(spec, str):
         if not _EXPRESSION.search(spec.strip()):
             return lookup(spec)
-        return _from_expr(as_expr(spec, z))  # "tanh(z)", "z**2": the allow-list parser, as for kernels
+        return _from_expr(_parse_text(spec))  # "tanh(z)", "z**2"
     if _is_hermite_series(spec):
         deg = getattr(spec, "degree", None)
         return ActivationFunction(f"hermite(deg={deg})", "hermite", spec, _sympy_attr(spec))

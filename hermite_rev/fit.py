@@ -63,6 +63,7 @@ from ._core.errors import HermiteRevError
 from ._core.exprs import c as c_symbol
 from ._core.exprs import z
 from ._core.limits import check_size
+from ._core.text import short
 from ._core.validate import as_expr, check_kind, check_positive_int, public
 from ._core.values import Value
 from .family import Activation
@@ -597,6 +598,11 @@ def fit_kernel(
     target = _target_values(K, cs)
     if not np.all(np.isfinite(target)):
         raise HermiteRevError(f"target kernel {K} is not finite on [-1, 1]")
+    if np.max(np.abs(target)) > 1e150:  # K = -1.7e305: the squared residuals overflowed to inf
+        raise HermiteRevError(
+            f"target kernel {short(str(K), 60)} reaches |K| = {np.max(np.abs(target)):.3g} on [-1, 1]: too large for "
+            f"a float64 least-squares fit (its squares overflow); scale K down"
+        )
     lo, hi = form.bounds
 
     def resid(p: FloatArray) -> FloatArray:

@@ -627,7 +627,21 @@ def test_activation_strings_may_be_expressions_in_z():
         a = hr.verify.analytic_kernel(expr, "nngp", [0.0, 0.5, 1.0])
         b = hr.verify.analytic_kernel(name, "nngp", [0.0, 0.5, 1.0])
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
-    with pytest.raises(hr.HermiteRevError, match="unknown function '__import__'"):
+    with pytest.raises(hr.HermiteRevError, match=r"activation '__import__\(\"os\"\)': unknown function '__import__'"):
         hr.verify.analytic_kernel('__import__("os")', "nngp", [0.5])
     with pytest.raises(hr.HermiteRevError, match="unknown activation name 'tanhh'; known names"):
         hr.verify.analytic_kernel("tanhh", "nngp", [0.5])
+
+
+def test_third_fuzz_run_findings():
+    import numpy as np
+
+    # a parse error inside an activation's text quotes the text (it said only "depth must be ...")
+    with pytest.raises(hr.HermiteRevError, match=r"activation 'relu_ntk\(depth=10\*\*9\)': depth must be at most"):
+        hr.kernel_of("relu_ntk(depth=10**9)", "nngp", n=4)
+    # a kernel too large for float64 squares (before: grid_rms = inf)
+    with pytest.raises(hr.HermiteRevError, match="too large for a float64 least-squares fit"):
+        hr.fit.fit_kernel(-1.6617351281792257e305, restarts=1, grid=11, max_nfev=5)
+    # the zero kernel (before: relative_std = 0/0 = nan in the report)
+    with pytest.raises(hr.HermiteRevError, match="K is the zero kernel"):
+        hr.verify.theorem_report(np.array([0, 0], dtype=np.uint8), n=4, cs=[0.5], out=None)

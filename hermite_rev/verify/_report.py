@@ -24,7 +24,7 @@ from .. import _figures
 from .._core.errors import HermiteRevError
 from .._core.exprs import c as csym
 from .._core.limits import LIMITS, check_size
-from .._core.text import format_bound
+from .._core.text import format_bound, short
 from .._core.validate import check_kind, check_writable
 from ..family import ActivationFamily, reverse
 from ..series._values import kernel_values, residual_values, series_values
@@ -190,6 +190,10 @@ def theorem_report(
     else:
         kind = check_kind(kind)
         fam = reverse(K, kind, n, dps)
+    if fam.kernel == 0:
+        raise HermiteRevError(
+            f"K is the zero kernel ({short(repr(K), 60)}): its activation is 0 and there is no width scaling to check"
+        )
     if signs is None and member not in MEMBERS:
         raise HermiteRevError(f"member must be one of {MEMBERS}, got member={member!r}")
     run = dict(client=client, scheduler=scheduler, workers=workers, progress=progress)
