@@ -645,3 +645,14 @@ def test_third_fuzz_run_findings():
     # the zero kernel (before: relative_std = 0/0 = nan in the report)
     with pytest.raises(hr.HermiteRevError, match="K is the zero kernel"):
         hr.verify.theorem_report(np.array([0, 0], dtype=np.uint8), n=4, cs=[0.5], out=None)
+
+
+def test_eigenvalue_quad_bounds_its_degree():
+    # the fuzzer: eigenvalue_quad(k=1.12e28) ran past 10 s (time ~ k^2; LIMITS["quad_k"])
+    from hermite_rev import spectrum
+    from hermite_rev._core.limits import LIMITS
+
+    msg = _refused(lambda: spectrum.eigenvalue_quad("exp(c)", 3, 1.1220778123552603e28), "k=")
+    assert msg.startswith("k=11220778123") and f"at most {LIMITS['quad_k']}" in msg
+    _refused(lambda: spectrum.eigenvalue_quad("exp(c)", 3, LIMITS["quad_k"] + 1), f"k={LIMITS['quad_k'] + 1}")
+    _refused(lambda: spectrum.eigenvalue_quad("exp(c)", 3, -1), "k=-1")

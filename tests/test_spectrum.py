@@ -145,6 +145,26 @@ def test_exp_spectrum_series_is_the_bessel_closed_form(d):
             assert s.errors[k] < abs(ref) * mpmath.mpf(10) ** -25
 
 
+def test_eigenvalue_quad_at_an_exact_zero_of_the_gegenbauer_polynomial():
+    # the fuzzer: eigenvalue_quad("c**2 + exp(c)/3", d=5, k=3, dps=19) raised mpmath's multi-line
+    # "hypsum() failed to converge": at that precision the middle piece is exactly symmetric, its
+    # centre node is t = 0, and P_3(0) = 0 is a complete cancellation of mpmath's 2F1 sum
+    got, err = S.eigenvalue_quad("c**2 + exp(c)/3", d=5, k=3, dps=19)
+    with mpmath.workdps(40):
+        ref = _bessel_exp(5, 3) / 3  # c^2 has no degree-3 part
+    assert abs(got - ref) <= 1e-18 * abs(ref), (got, ref)
+    assert err < 1e-18 * abs(ref)
+    # the same cancellation at every precision and odd degree (t = 0), and d = 4, k = 5 (t = 1/2)
+    for dps in range(15, 31):
+        for d, k in ((3, 1), (5, 3), (4, 5)):
+            got, _ = S.eigenvalue_quad(sympy.exp(c), d, k, dps=dps)
+            with mpmath.workdps(dps + 10):
+                ref = _bessel_exp(d, k)
+            assert abs(got - ref) <= mpmath.mpf(10) ** (3 - dps) * abs(ref), (dps, d, k, got, ref)
+    with mpmath.workdps(19):
+        assert mpmath.gegenbauer(5, 1, mpmath.mpf(1) / 2, zeroprec=200) == 0  # U_5(1/2) = 0 exactly
+
+
 def test_quadrature_agrees_with_series_and_mpmath_quad():
     K = hr.kernels.erf_nngp(1)
     ser = S.spectrum(K, 3, 12, dps=25, method="series")

@@ -59,6 +59,7 @@ LIMITS = {
     "fluctuation_n": 400,  # finite_width / best("fluctuation"): Hermite coefficients (O(n^3) products)
     "funk_hecke_j": 20_000,  # spectrum.funk_hecke_power: the power j of c^j (an exact rational; see REASONS)
     "kmax": 2000,  # spectrum / decay: highest degree (time ~ kmax^2: see REASONS)
+    "quad_k": 200,  # spectrum.eigenvalue_quad: the degree k (time ~ k^2: see REASONS)
     "n_taylor": 20000,  # spectrum: Taylor coefficients of the series path
     "d": 10**6,  # spectrum: ambient dimension
     "taylor_work": 20_000_000,  # hr.taylor: coefficients times digits (n * dps) of one call
@@ -86,6 +87,8 @@ LIMITS = {
 REASONS = {
     "kmax": "spectrum/decay time grows like kmax^2 (relu_ntk(depth=4): 6 s at kmax=1000, 24 s at 2000, "
     "over 2 min at 5000)",
+    "quad_k": "eigenvalue_quad integrates over k + 2 pieces with a degree-k Gegenbauer polynomial at every "
+    "node, so its time grows like k^2 (exp(c), d=5, dps=20: 1.3 s at k=100, 3.2 s at 200, 18 s at 400, 66 s at 800)",
     "quadrature_work": "an arbitrary-precision quadrature costs 0.15-0.5 s a cosine at dps=30 and more at "
     "higher dps (tanh: 10 cosines 5 s at dps=30, 8 s at dps=100): 200 cosines at dps=30 take about a minute",
     "kernel_sigma": "the proven Hermite coefficients of a saturated layer (tanh at variance q ~ sigma^2) "

@@ -213,16 +213,22 @@ def eigenvalue_quad(K: KernelLike, d: int, k: int, dps: int = 20) -> tuple[mpmat
     """
     K = check_kernel(K)
     d = check_dimension(d)
-    k = check_nonneg_int(k, "k")
+    k = check_size(k, "k", "quad_k", low=0)
     dps = check_size(dps, "dps")
     with mpmath.workdps(dps + 10):
         f = sympy.lambdify(c, K, modules=["mpmath"])
         lam = mpmath.mpf(d - 2) / 2
+        # mpmath sums P_k(t) as a 2F1 whose terms reach ~2^(3k): at an exact zero of P_k (t = 0 for
+        # odd k, the centre node of the middle piece; t = 1/2 for d = 4, k = 5) the sum cancels
+        # completely and hypsum raises unless told when to call it zero.  A value below
+        # 2^-zeroprec times the largest term is below 2^-(prec + 40): zero at this precision.
+        zeroprec = mpmath.mp.prec + 3 * k + 40
+        opts = {"zeroprec": zeroprec, "maxprec": max(4 * zeroprec, 1000 * int(mpmath.mp.prec**0.25))}
         if d == 2:
-            P = lambda t: mpmath.chebyt(k, t)
+            P = lambda t: mpmath.chebyt(k, t, **opts)
         else:
             norm = mpmath.gegenbauer(k, lam, 1)
-            P = lambda t: mpmath.gegenbauer(k, lam, t) / norm
+            P = lambda t: mpmath.gegenbauer(k, lam, t, **opts) / norm
         w = mpmath.mpf(d - 3) / 2
 
         def integrand(t: Any) -> Any:
@@ -231,7 +237,15 @@ def eigenvalue_quad(K: KernelLike, d: int, k: int, dps: int = 20) -> tuple[mpmat
         pieces = k + 2
         pts = sorted(mpmath.cos(mpmath.pi * i / pieces) for i in range(pieces + 1))
         pts[0], pts[-1] = mpmath.mpf(-1), mpmath.mpf(1)
-        val, err = mpmath.quad(integrand, pts, error=True)
+        try:
+            val, err = mpmath.quad(integrand, pts, error=True)
+        except HermiteRevError:
+            raise
+        except (ValueError, ZeroDivisionError, OverflowError) as exc:  # mpmath's multi-line messages
+            raise HermiteRevError(
+                f"eigenvalue_quad could not integrate kernel={short(K)} at d={d}, k={k}, dps={dps}: "
+                f"{short(str(exc), 120)}"
+            ) from None
         const = _fh_const(d)
         val, err = val * const, abs(err) * const
     with mpmath.workdps(dps):
