@@ -165,6 +165,17 @@ def test_eigenvalue_quad_at_an_exact_zero_of_the_gegenbauer_polynomial():
         assert mpmath.gegenbauer(5, 1, mpmath.mpf(1) / 2, zeroprec=200) == 0  # U_5(1/2) = 0 exactly
 
 
+def test_eigenvalue_quad_turns_an_mpmath_failure_into_one_line(monkeypatch):
+    def fail(*args, **kwargs):
+        raise ValueError("hypsum() failed to converge to the requested 140 bits\nof accuracy")
+
+    monkeypatch.setattr(mpmath, "quad", fail)
+    with pytest.raises(hr.HermiteRevError) as info:
+        S.eigenvalue_quad("exp(c)", 5, 3, dps=19)
+    msg = str(info.value)
+    assert "\n" not in msg and "k=3" in msg and "d=5" in msg and "hypsum() failed" in msg, msg
+
+
 def test_quadrature_agrees_with_series_and_mpmath_quad():
     K = hr.kernels.erf_nngp(1)
     ser = S.spectrum(K, 3, 12, dps=25, method="series")
