@@ -52,7 +52,7 @@ import sympy
 
 from ._core.errors import HermiteRevError
 from ._core.exprs import RAW_APPLY, RAW_ASSOC, RAW_POW, c, fresh
-from ._core.limits import LIMITS
+from ._core.limits import LIMITS, check_size
 from ._core.registry import constructor, label_of, register_kernel, remember
 from ._core.text import short
 from ._core.validate import check_nonneg_int, exact_number, exact_sign
@@ -373,6 +373,7 @@ def erf_nngp(
     b: RealLike = 1,
 ) -> sympy.Expr:
     """NNGP kernel of a network with activation ``a * erf(b z)`` (Williams 1997)."""
+    check_size(depth, "depth", "erf_depth", low=0)
     dual = _erf_dual(exact_number(a, "a"), exact_number(b, "b", positive=True))
     return _deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)[0]
 
@@ -389,6 +390,7 @@ def erf_ntk(
     b: RealLike = 1,
 ) -> sympy.Expr:
     """NTK of a network with activation ``a * erf(b z)``."""
+    check_size(depth, "depth", "erf_depth", low=0)
     dual = _erf_dual(exact_number(a, "a"), exact_number(b, "b", positive=True))
     return _deep_kernels(dual, depth, sigma_w, sigma_b, sigma_w_last, sigma_b_last)[1]
 

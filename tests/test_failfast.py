@@ -656,3 +656,15 @@ def test_eigenvalue_quad_bounds_its_degree():
     assert msg.startswith("k=11220778123") and f"at most {LIMITS['quad_k']}" in msg
     _refused(lambda: spectrum.eigenvalue_quad("exp(c)", 3, LIMITS["quad_k"] + 1), f"k={LIMITS['quad_k'] + 1}")
     _refused(lambda: spectrum.eigenvalue_quad("exp(c)", 3, -1), "k=-1")
+
+
+def test_erf_kernels_bound_their_depth():
+    # the fuzzer: erf_nngp(depth=92) ran past 10 s (building it grows ~8x a layer: depth 8 took 82 s)
+    import time
+
+    t0 = time.perf_counter()
+    for fn in (hr.kernels.erf_nngp, hr.kernels.erf_ntk):
+        with pytest.raises(hr.HermiteRevError, match="depth=92 is too large: at most 5"):
+            fn(depth=92)
+    assert time.perf_counter() - t0 < 1
+    assert hr.kernels.erf_ntk(5).has(__import__("sympy").asin)

@@ -36,6 +36,7 @@ LIMITS = {
     "taylor_n": 100_000,  # hr.taylor: coefficients
     "taylor_dps": 10_000,  # hr.taylor: decimal digits
     "constructor_depth": 1_000,  # hidden layers of a named deep kernel (relu_ntk, erf_nngp, ...)
+    "erf_depth": 5,  # hidden layers of erf_nngp / erf_ntk (see REASONS)
     "arccos_order": 50,  # order of the arc-cosine kernel
     # Hermite maps, checks, training, spectra
     "hermite_n": 2000,  # hermite_coeffs / kernel_of: number of coefficients
@@ -85,6 +86,9 @@ LIMITS = {
 #: Why a limit is where it is, for the limits that time sets (measured on 2 shared cores); the
 #: error of :func:`check_size` says it.
 REASONS = {
+    "erf_depth": "building erf_nngp / erf_ntk grows about 8x a layer (sympy evaluates each layer's exact "
+    "variance, an asin of the previous ones, numerically at rising precision): with sigma_w=3/2, "
+    "sigma_b=1/10, b=2, 0.2 s at depth 4, 1.8 s at 5, 16 s at 6; erf_nngp(8) took 82 s",
     "kmax": "spectrum/decay time grows like kmax^2 (relu_ntk(depth=4): 6 s at kmax=1000, 24 s at 2000, "
     "over 2 min at 5000)",
     "quad_k": "eigenvalue_quad integrates over k + 2 pieces with a degree-k Gegenbauer polynomial at every "
