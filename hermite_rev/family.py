@@ -35,6 +35,7 @@ import sympy
 
 from ._core.errors import HermiteRevError
 from ._core.exprs import c, z
+from ._core.limits import check_size
 from ._core.registry import kernel_name, label_for
 from ._core.text import format_bound, format_value, short
 from ._core.validate import as_expr, check_kind, check_positive_int, coefficient_list, exact_number, public
@@ -194,7 +195,7 @@ class Activation(Value):
         the extra kernel coefficients are exactly 0.
         """
         kind = check_kind(kind)
-        n = self.n if n is None else check_positive_int(n, "n")
+        n = self.n if n is None else check_size(n, "n", "taylor_n")  # n=10**9 filled 24 GiB with zeros
         b = list(self.coeffs[:n]) + [mpmath.mpf(0)] * max(0, n - self.n)
         e = list(self.errors[:n]) + [mpmath.mpf(0)] * max(0, n - self.n)
         with mpmath.workdps(self.dps):

@@ -64,7 +64,7 @@ from ._core.exprs import c as c_symbol
 from ._core.exprs import z
 from ._core.limits import check_size
 from ._core.text import short
-from ._core.validate import as_expr, check_kind, check_positive_int, public
+from ._core.validate import as_expr, check_kind, public
 from ._core.values import Value
 from .family import Activation
 from .series import Tail, evaluate_at
@@ -330,7 +330,7 @@ class Form:
 
     def hermite(self, params: ArrayLike, n: int) -> FloatArray:
         """b_0 .. b_{n-1} of the whole form (float64)."""
-        n = check_positive_int(n, "n")
+        n = check_size(n, "n", "hermite_n")
         return sum(b.coeffs(p, n) for b, p in zip(self.bases, self._split(params)))
 
     def hermite_jacobian(self, params: ArrayLike, n: int) -> FloatArray:
@@ -475,7 +475,7 @@ class FitResult(Value):
         True
         """
 
-        n = check_positive_int(n, "n")
+        n = check_size(n, "n", "hermite_n")  # n=10**9: gigabytes of float64 coefficients
         b = self.form.hermite(self.params, n)
         w = np.arange(1, n + 1) if self.kind == "ntk" else np.ones(n)
         partial = float(np.sum(w * b * b))
@@ -598,6 +598,8 @@ def fit_kernel(
     target = _target_values(K, cs)
     if not np.all(np.isfinite(target)):
         raise HermiteRevError(f"target kernel {K} is not finite on [-1, 1]")
+    if not np.any(target):  # before: a ZeroDivisionError in the relative error
+        raise HermiteRevError(f"target kernel {short(str(K), 60)} is 0 on [-1, 1]: the zero activation realises it")
     if np.max(np.abs(target)) > 1e150:  # K = -1.7e305: the squared residuals overflowed to inf
         raise HermiteRevError(
             f"target kernel {short(str(K), 60)} reaches |K| = {np.max(np.abs(target)):.3g} on [-1, 1]: too large for "

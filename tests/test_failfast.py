@@ -668,3 +668,17 @@ def test_erf_kernels_bound_their_depth():
             fn(depth=92)
     assert time.perf_counter() - t0 < 1
     assert hr.kernels.erf_ntk(5).has(__import__("sympy").asin)
+
+
+def test_last_fuzz_run_findings():
+    # Activation.kernel(n=10**9) filled 24 GiB with zero coefficients (the fuzz run was OOM-killed);
+    # FitResult.activation(n) likewise; fit_kernel(0) divided by zero
+    act = hr.reverse("exp(c)", n=4).activation()
+    with pytest.raises(hr.HermiteRevError, match="n=1000000000 is too large"):
+        act.kernel("ntk", n=10**9)
+    assert len(act.kernel("ntk", n=6)) == 6
+    with pytest.raises(hr.HermiteRevError, match="is 0 on"):
+        hr.fit.fit_kernel(0, restarts=1, grid=11, max_nfev=5)
+    res = hr.fit.fit_kernel(hr.kernels.arccos(1) * 2, hr.fit.Form((hr.fit.ReLU(),)), "nngp", restarts=1)
+    with pytest.raises(hr.HermiteRevError, match="n=1000000000 is too large"):
+        res.activation(n=10**9)
