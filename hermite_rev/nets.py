@@ -169,7 +169,7 @@ class FCN:
         if isinstance(widths, (int, np.integer)):
             widths = [widths]
         try:
-            widths = [check_size(w, "width") for w in widths]
+            widths = [check_size(w, "widths", "width") for w in widths]
         except TypeError:
             raise HermiteRevError(f"widths must be a sequence of positive integers, got widths={widths!r}") from None
         if not widths:

@@ -406,6 +406,8 @@ class Recorder:
 KNOWN: dict[tuple[str, str, str], str] = {
     ("hr.taylor", "hang", "exact=True"): "the exact path runs up to LIMITS['exact_seconds'] = 10 s, then refuses "
     "naming the ball-arithmetic route (the watchdog's limit is also 10 s)",
+    ("sweep.run_tasks", "crash", "tasks="): "a task on which fn itself raises comes back as a SweepTaskError "
+    "naming the task and fn's error (documented: run_tasks cannot know what fn accepts)",
     ("cli taylor", "hang", "--exact=None"): "taylor --exact: the exact path runs up to LIMITS['exact_seconds'] = 10 s, "
     "then refuses naming the ball-arithmetic route (the watchdog's limit is also 10 s)",
     ("verify.quadrature_kernel", "hang", ""): "transcendental activations at dps take 0.15-0.5 s a cosine "
