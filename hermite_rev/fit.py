@@ -330,7 +330,7 @@ class Form:
 
     def hermite(self, params: ArrayLike, n: int) -> FloatArray:
         """b_0 .. b_{n-1} of the whole form (float64)."""
-        n = check_size(n, "n", "hermite_n")
+        n = check_size(n, "n", "taylor_n")  # closed forms: cheap, but n=10**9 is gigabytes
         return sum(b.coeffs(p, n) for b, p in zip(self.bases, self._split(params)))
 
     def hermite_jacobian(self, params: ArrayLike, n: int) -> FloatArray:
@@ -475,7 +475,7 @@ class FitResult(Value):
         True
         """
 
-        n = check_size(n, "n", "hermite_n")  # n=10**9: gigabytes of float64 coefficients
+        n = check_size(n, "n", "taylor_n")  # n=10**9: gigabytes of float64 coefficients
         b = self.form.hermite(self.params, n)
         w = np.arange(1, n + 1) if self.kind == "ntk" else np.ones(n)
         partial = float(np.sum(w * b * b))
