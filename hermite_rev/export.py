@@ -54,6 +54,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
+import mpmath
 import numpy as np
 
 from ._core.errors import HermiteRevError
@@ -112,8 +113,6 @@ def _rescaled_plan(b: FloatArray, d: FloatArray) -> tuple[list[float], list[floa
     ``value_coeffs[k] = b_k 2^(E_k) / sqrt(k!)`` (likewise for phi''s ``d``), each rounded once
     from 30 digits.
     """
-    import mpmath
-
     n = max(b.size, d.size)
     exponents: list[int] = []
     rescale: dict[int, float] = {}

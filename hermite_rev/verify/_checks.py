@@ -74,9 +74,9 @@ def check_cs(cs: RealLike | Iterable[RealLike]) -> list[Any] | NDArray[Any]:
         if f != f or bool(v < -1) or bool(v > 1):
             shown = mpmath.nstr(v, 40) if isinstance(v, mpmath.mpf) else repr(v)
             raise HermiteRevError(f"cosines must lie in [-1, 1], got {shown} in cs")
-        out.append(v)
-    # a Fraction is an exact rational at the boundary (API.md): sympy's Rational, which mpmath reads
-    return [sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else v for v in out]
+        # a Fraction is an exact rational at the boundary (API.md): sympy's Rational, which mpmath reads
+        out.append(sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else v)
+    return out
 
 
 def check_quadrature_work(n_cs: int, dps: int | None) -> None:
